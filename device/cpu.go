@@ -1,0 +1,391 @@
+package device
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gloss-ml/gloss/cpuref"
+)
+
+func init() {
+	Register("cpu", func(sel string) (Device, error) {
+		if sel != "" && sel != "0" {
+			return nil, fmt.Errorf("%w: cpu has one device, not %q", ErrNoDevice, sel)
+		}
+		return CPU0(), nil
+	}, func() ([]Info, error) { return []Info{CPU0().Info()}, nil })
+}
+
+var cpu0 = &cpuDevice{}
+
+// CPU0 returns the cpu device: cpuref run in parallel over fixed chunks on GOMAXPROCS
+// goroutines, so its results are bit-identical for any GOMAXPROCS. It needs no Close.
+func CPU0() Device { return cpu0 }
+
+type cpuDevice struct{}
+
+// hostBuffer is a cpu buffer: a Go slice.
+type hostBuffer struct {
+	dt  DType
+	f32 []float32
+	f64 []float64
+	i32 []int32
+}
+
+func (b *hostBuffer) DType() DType { return b.dt }
+func (b *hostBuffer) Len() int {
+	switch b.dt {
+	case F32:
+		return len(b.f32)
+	case F64:
+		return len(b.f64)
+	}
+	return len(b.i32)
+}
+
+// Wrap makes a cpu device buffer that shares memory with s (no copy): results the cpu device
+// writes into it land in s.
+func Wrap[T float32 | float64 | int32](s []T) Buffer {
+	switch s := any(s).(type) {
+	case []float32:
+		return &hostBuffer{dt: F32, f32: s}
+	case []float64:
+		return &hostBuffer{dt: F64, f64: s}
+	case []int32:
+		return &hostBuffer{dt: I32, i32: s}
+	}
+	panic("unreachable")
+}
+
+// HostSlice returns the Go slice behind a cpu buffer ([]float32, []float64 or []int32), or
+// nil if b is not a cpu buffer.
+func HostSlice(b Buffer) any {
+	hb, ok := b.(*hostBuffer)
+	if !ok {
+		return nil
+	}
+	switch hb.dt {
+	case F32:
+		return hb.f32
+	case F64:
+		return hb.f64
+	}
+	return hb.i32
+}
+
+func (d *cpuDevice) Info() Info {
+	total, free := hostMemory()
+	return Info{
+		Name:         "cpu",
+		Kind:         CPU,
+		Description:  fmt.Sprintf("%s/%s, %d threads (GOMAXPROCS)", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0)),
+		MemTotal:     total,
+		MemFree:      free,
+		ComputeUnits: runtime.GOMAXPROCS(0),
+		FP64:         true,
+	}
+}
+
+// hostMemory reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+func hostMemory() (total, free int64) {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		v, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch fields[0] {
+		case "MemTotal:":
+			total = v * 1024
+		case "MemAvailable:":
+			free = v * 1024
+		}
+	}
+	return total, free
+}
+
+func (d *cpuDevice) Alloc(dt DType, n int) (Buffer, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("%w: cpu: alloc of %d elements", ErrBuffer, n)
+	}
+	switch dt {
+	case F32:
+		return &hostBuffer{dt: F32, f32: make([]float32, n)}, nil
+	case F64:
+		return &hostBuffer{dt: F64, f64: make([]float64, n)}, nil
+	case I32:
+		return &hostBuffer{dt: I32, i32: make([]int32, n)}, nil
+	}
+	return nil, fmt.Errorf("%w: cpu: alloc of dtype %v", ErrBuffer, dt)
+}
+
+func (d *cpuDevice) Free(Buffer) error { return nil }
+
+func (d *cpuDevice) host(b Buffer) (*hostBuffer, error) {
+	hb, ok := b.(*hostBuffer)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T is not a cpu buffer", ErrBuffer, b)
+	}
+	return hb, nil
+}
+
+func (d *cpuDevice) Write(dst Buffer, off int, src any) error {
+	hb, err := d.host(dst)
+	if err != nil {
+		return err
+	}
+	return copyChecked(HostSlice(hb), off, src, true)
+}
+
+func (d *cpuDevice) Read(dst any, src Buffer, off int) error {
+	hb, err := d.host(src)
+	if err != nil {
+		return err
+	}
+	return copyChecked(HostSlice(hb), off, dst, false)
+}
+
+// copyChecked copies between a buffer's slice buf (at element off) and a host slice h, in
+// the direction toBuf says, after checking dtypes and bounds.
+func copyChecked(buf any, off int, h any, toBuf bool) error {
+	n, err := HostLen(h)
+	if err != nil {
+		return err
+	}
+	var blen int
+	switch b := buf.(type) {
+	case []float32:
+		blen = len(b)
+	case []float64:
+		blen = len(b)
+	case []int32:
+		blen = len(b)
+	}
+	if off < 0 || off+n > blen {
+		return fmt.Errorf("%w: %d elements at offset %d of a buffer of %d", ErrBuffer, n, off, blen)
+	}
+	switch b := buf.(type) {
+	case []float32:
+		if s, ok := h.([]float32); ok {
+			return copyDir(b[off:off+n], s, toBuf)
+		}
+	case []float64:
+		if s, ok := h.([]float64); ok {
+			return copyDir(b[off:off+n], s, toBuf)
+		}
+	case []int32:
+		if s, ok := h.([]int32); ok {
+			return copyDir(b[off:off+n], s, toBuf)
+		}
+	}
+	return fmt.Errorf("%w: host slice %T does not match buffer of %T", ErrBuffer, h, buf)
+}
+
+func copyDir[T any](b, h []T, toBuf bool) error {
+	if toBuf {
+		copy(b, h)
+	} else {
+		copy(h, b)
+	}
+	return nil
+}
+
+// HostLen returns the length of a []float32, []float64 or []int32.
+func HostLen(s any) (int, error) {
+	switch s := s.(type) {
+	case []float32:
+		return len(s), nil
+	case []float64:
+		return len(s), nil
+	case []int32:
+		return len(s), nil
+	}
+	return 0, fmt.Errorf("%w: %T is not a []float32, []float64 or []int32", ErrBuffer, s)
+}
+
+func (d *cpuDevice) Copy(dst, src Buffer) error {
+	db, err := d.host(dst)
+	if err != nil {
+		return err
+	}
+	sb, err := d.host(src)
+	if err != nil {
+		return err
+	}
+	if db.dt != sb.dt || db.Len() != sb.Len() {
+		return fmt.Errorf("%w: copy of %d %v into %d %v", ErrBuffer, sb.Len(), sb.dt, db.Len(), db.dt)
+	}
+	copy(db.f32, sb.f32)
+	copy(db.f64, sb.f64)
+	copy(db.i32, sb.i32)
+	return nil
+}
+
+func (d *cpuDevice) Slice(b Buffer, off, n int) (Buffer, error) {
+	hb, err := d.host(b)
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || n < 0 || off+n > hb.Len() {
+		return nil, fmt.Errorf("%w: slice [%d, %d) of a buffer of %d", ErrBuffer, off, off+n, hb.Len())
+	}
+	v := &hostBuffer{dt: hb.dt}
+	switch hb.dt {
+	case F32:
+		v.f32 = hb.f32[off : off+n : off+n]
+	case F64:
+		v.f64 = hb.f64[off : off+n : off+n]
+	default:
+		v.i32 = hb.i32[off : off+n : off+n]
+	}
+	return v, nil
+}
+
+func (d *cpuDevice) Supports(kernel string, dt DType) bool {
+	if dt != F32 && dt != F64 {
+		return false
+	}
+	if kernel == "check_labels" || kernel == "check_values" {
+		return true
+	}
+	_, ok := cpuref.Lookup(kernel)
+	return ok
+}
+
+func (d *cpuDevice) Close() error { return nil }
+
+// Par is the cpu device's cpuref.Par: chunks are handed to GOMAXPROCS goroutines and their
+// sums added in chunk order, so the result equals cpuref.Serial's bit for bit.
+func Par(n, chunk, nsums int, body func(lo, hi int, sums []float64)) []float64 {
+	nchunks := (n + chunk - 1) / chunk
+	workers := min(runtime.GOMAXPROCS(0), nchunks)
+	if workers <= 1 {
+		return cpuref.Serial(n, chunk, nsums, body)
+	}
+	parts := make([]float64, nchunks*nsums)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= nchunks {
+					return
+				}
+				lo := k * chunk
+				body(lo, min(lo+chunk, n), parts[k*nsums:(k+1)*nsums])
+			}
+		})
+	}
+	wg.Wait()
+	total := make([]float64, nsums)
+	for k := range nchunks {
+		for j := range total {
+			total[j] += parts[k*nsums+j]
+		}
+	}
+	return total
+}
+
+func (d *cpuDevice) Run(c *Call) (Sums, error) {
+	k, ok := cpuref.Lookup(c.Kernel)
+	if !ok {
+		return nil, fmt.Errorf("%w: cpu has no kernel %q", ErrUnsupported, c.Kernel)
+	}
+	switch c.DType {
+	case F32:
+		a, err := HostArgs[float32](c)
+		if err != nil {
+			return nil, err
+		}
+		return k.Run32(a, Par), nil
+	case F64:
+		a, err := HostArgs[float64](c)
+		if err != nil {
+			return nil, err
+		}
+		return k.Run64(a, Par), nil
+	}
+	return nil, fmt.Errorf("%w: cpu: call %q with dtype %v", ErrBuffer, c.Kernel, c.DType)
+}
+
+// HostArgs converts a Call on cpu buffers into cpuref.Args, computing the Mean's gradient
+// scale (ScaleByDenom) with the parallel Par.
+func HostArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
+	var err error
+	f := func(b Buffer, name string) []T {
+		if b == nil || err != nil {
+			return nil
+		}
+		s, ok := HostSlice(b).([]T)
+		if !ok {
+			err = fmt.Errorf("%w: %s of call %q is %T, want a cpu buffer of %T", ErrBuffer, name, c.Kernel, b, s)
+		}
+		return s
+	}
+	a := &cpuref.Args[T]{
+		N: c.N, C: c.C, P: c.P, Ignore: c.Ignore, Scale: c.Scale, Bins: c.Bins,
+		X: f(c.X, "X"), Y: f(c.Y, "Y"), Z: f(c.Z, "Z"),
+		Weight: f(c.Weight, "Weight"), ClassWeight: f(c.ClassWeight, "ClassWeight"),
+		PerSample: f(c.PerSample, "PerSample"),
+		GX:        f(c.GX, "GradX"), GY: f(c.GY, "GradY"), GZ: f(c.GZ, "GradZ"), Hess: f(c.Hess, "Hess"),
+	}
+	if c.Labels != nil {
+		l, ok := HostSlice(c.Labels).([]int32)
+		if !ok {
+			return nil, fmt.Errorf("%w: Labels of call %q is not a cpu int32 buffer", ErrBuffer, c.Kernel)
+		}
+		a.Labels = l
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.ScaleByDenom && c.WantGrad() {
+		a.Scale = cpuref.MeanScale(c.Scale, cpuref.DenomSum(a, c.Denom, c.Family, Par))
+	}
+	return a, nil
+}
+
+func (d *cpuDevice) Find(c *Check) (int, error) {
+	s := HostSlice(c.Buf)
+	if s == nil {
+		return 0, fmt.Errorf("%w: check of %T, not a cpu buffer", ErrBuffer, c.Buf)
+	}
+	switch s := s.(type) {
+	case []int32:
+		for i, v := range s[:c.N] {
+			if !c.ValidLabel(v) {
+				return i, nil
+			}
+		}
+	case []float32:
+		return findFloat(c, s), nil
+	case []float64:
+		return findFloat(c, s), nil
+	}
+	return -1, nil
+}
+
+func findFloat[T float32 | float64](c *Check, s []T) int {
+	for i, v := range s[:c.N] {
+		if !c.Valid(float64(v)) {
+			return i
+		}
+	}
+	return -1
+}

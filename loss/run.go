@@ -1,0 +1,656 @@
+package loss
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gloss-ml/gloss/device"
+)
+
+// Buffers holds a batch's inputs as device buffers (the device-resident path). Fields mean
+// what Batch's do; nil means absent.
+type Buffers struct {
+	Rows, Cols   int
+	Pred         device.Buffer
+	Target       device.Buffer
+	Aux          device.Buffer
+	Labels       device.Buffer
+	Weights      device.Buffer
+	ClassWeights device.Buffer
+}
+
+// Outputs are caller-allocated device buffers that Run fills; nil means not wanted.
+// Grad may be the Pred buffer itself (the in-place gradient). Sizes: PerSample has one
+// element per element (elementwise losses) or per row; the gradients and Hess have the
+// shape of their input.
+type Outputs struct {
+	PerSample, Grad, GradTarget, GradAux, Hess device.Buffer
+}
+
+// Value is the outcome of Run: the reduced value, the Mean's denominator, the raw sums and
+// the device that computed them.
+type Value struct {
+	Value    float64
+	Weight   float64
+	Sums     []float64
+	Device   string
+	Fallback bool
+}
+
+// Run evaluates the loss on device buffers, which stay on dev: the fast path. Inputs are
+// validated on the device (or, where it has no check kernel, on a copy on the host) before
+// any loss kernel runs. Outputs decide what is computed; o.Grad, o.Hessian and o.InPlace
+// are implied by them and o.Device is ignored.
+func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, error) {
+	if l.s == nil {
+		return Value{}, fmt.Errorf("%w: the zero Loss; build one with a constructor", ErrParam)
+	}
+	o.Grad = out.Grad != nil || out.GradTarget != nil || out.GradAux != nil
+	o.Hessian = out.Hess != nil
+	o.InPlace = out.Grad != nil && out.Grad == in.Pred
+	n, c, err := l.shape(in.Rows, in.Cols, bufLen(in.Pred))
+	if err != nil {
+		return Value{}, err
+	}
+	dt := dtypeOfBuf(in.Pred)
+	if err := l.checkOptions(o); err != nil {
+		return Value{}, err
+	}
+	if err := l.checkLengths(n, c, dt, lens{
+		bufLen(in.Target), bufLen(in.Aux), bufLen(in.Labels), bufLen(in.Weights), bufLen(in.ClassWeights),
+	}, presence(in.Target, in.Aux, in.Labels, in.Weights, in.ClassWeights), bufDTypes(in)); err != nil {
+		return Value{}, err
+	}
+	if err := l.checkOutputs(n, c, dt, out, o); err != nil {
+		return Value{}, err
+	}
+	if err := l.checkValues(dev, n, c, in, o); err != nil {
+		return Value{}, err
+	}
+	return l.exec(dev, n, c, dt, in, out, o)
+}
+
+// Compute evaluates the loss on host slices: on the cpu device they are used in place; on
+// another device (o.Device) they are copied in, and the results copied back.
+func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
+	var res Result[T]
+	if l.s == nil {
+		return res, fmt.Errorf("%w: the zero Loss; build one with a constructor", ErrParam)
+	}
+	if o.InPlace {
+		o.Grad = true
+	}
+	n, c, err := l.shape(b.Rows, b.Cols, len(b.Pred))
+	if err != nil {
+		return res, err
+	}
+	if err := l.checkOptions(o); err != nil {
+		return res, err
+	}
+	dt := dtypeOf[T]()
+	pres := presence(sliceBuf(b.Target), sliceBuf(b.Aux), sliceBuf(b.Labels), sliceBuf(b.Weights), sliceBuf(b.ClassWeights))
+	if err := l.checkLengths(n, c, dt, lens{len(b.Target), len(b.Aux), len(b.Labels), len(b.Weights), len(b.ClassWeights)}, pres, nil); err != nil {
+		return res, err
+	}
+	host := Buffers{Rows: n, Cols: c, Pred: sliceBuf(b.Pred), Target: sliceBuf(b.Target), Aux: sliceBuf(b.Aux),
+		Labels: sliceBuf(b.Labels), Weights: sliceBuf(b.Weights), ClassWeights: sliceBuf(b.ClassWeights)}
+	// Validate on the host, before anything is copied to a device.
+	if err := l.checkValues(device.CPU0(), n, c, host, o); err != nil {
+		return res, err
+	}
+	s := l.s
+	perLen := n
+	if s.family == device.Elementwise {
+		perLen = n * c
+	}
+	if o.Reduction == None && s.family != device.Metric {
+		res.PerSample = make([]T, perLen)
+	}
+	if o.Grad {
+		if o.InPlace {
+			res.Grad = b.Pred
+		} else {
+			res.Grad = make([]T, len(b.Pred))
+		}
+		if s.in[1].grad {
+			res.GradTarget = make([]T, len(b.Target))
+		}
+		if s.in[2].grad {
+			res.GradAux = make([]T, len(b.Aux))
+		}
+	}
+	if o.Hessian {
+		res.Hess = make([]T, len(b.Pred))
+	}
+	hostOut := Outputs{PerSample: sliceBuf(res.PerSample), Grad: sliceBuf(res.Grad),
+		GradTarget: sliceBuf(res.GradTarget), GradAux: sliceBuf(res.GradAux), Hess: sliceBuf(res.Hess)}
+	if o.InPlace {
+		hostOut.Grad = host.Pred
+	}
+
+	dev := o.Device
+	var v Value
+	if dev == nil || dev.Info().Kind == device.CPU {
+		v, err = l.exec(device.CPU0(), n, c, dt, host, hostOut, o)
+	} else {
+		v, err = l.execCopy(dev, n, c, dt, host, hostOut, o)
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Value, res.Weight, res.Sums, res.Device, res.Fallback = v.Value, v.Weight, v.Sums, v.Device, v.Fallback
+	return res, nil
+}
+
+// execCopy copies host buffers to dev, runs there and copies the outputs back.
+func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffers, hostOut Outputs, o Options) (Value, error) {
+	var allocated []device.Buffer
+	defer func() {
+		for _, b := range allocated {
+			dev.Free(b)
+		}
+	}()
+	up := func(b device.Buffer) (device.Buffer, error) {
+		if b == nil {
+			return nil, nil
+		}
+		d, err := dev.Alloc(b.DType(), b.Len())
+		if err != nil {
+			return nil, err
+		}
+		allocated = append(allocated, d)
+		return d, dev.Write(d, 0, device.HostSlice(b))
+	}
+	alloc := func(b device.Buffer) (device.Buffer, error) {
+		if b == nil {
+			return nil, nil
+		}
+		d, err := dev.Alloc(b.DType(), b.Len())
+		if err != nil {
+			return nil, err
+		}
+		allocated = append(allocated, d)
+		return d, nil
+	}
+	var din Buffers
+	var dout Outputs
+	var err error
+	din.Rows, din.Cols = n, c
+	for _, p := range []struct {
+		dst *device.Buffer
+		src device.Buffer
+		up  bool
+	}{
+		{&din.Pred, host.Pred, true}, {&din.Target, host.Target, true}, {&din.Aux, host.Aux, true},
+		{&din.Labels, host.Labels, true}, {&din.Weights, host.Weights, true}, {&din.ClassWeights, host.ClassWeights, true},
+		{&dout.PerSample, hostOut.PerSample, false}, {&dout.GradTarget, hostOut.GradTarget, false},
+		{&dout.GradAux, hostOut.GradAux, false}, {&dout.Hess, hostOut.Hess, false},
+	} {
+		if p.up {
+			*p.dst, err = up(p.src)
+		} else {
+			*p.dst, err = alloc(p.src)
+		}
+		if err != nil {
+			return Value{}, err
+		}
+	}
+	if o.InPlace {
+		dout.Grad = din.Pred
+	} else if dout.Grad, err = alloc(hostOut.Grad); err != nil {
+		return Value{}, err
+	}
+	v, err := l.exec(dev, n, c, dt, din, dout, o)
+	if err != nil {
+		return Value{}, err
+	}
+	for _, p := range []struct{ d, h device.Buffer }{
+		{dout.PerSample, hostOut.PerSample}, {dout.Grad, hostOut.Grad}, {dout.GradTarget, hostOut.GradTarget},
+		{dout.GradAux, hostOut.GradAux}, {dout.Hess, hostOut.Hess},
+	} {
+		if p.d != nil {
+			if err := dev.Read(device.HostSlice(p.h), p.d, 0); err != nil {
+				return Value{}, err
+			}
+		}
+	}
+	return v, nil
+}
+
+// exec builds the Call and runs it on dev, or on the cpu when dev cannot.
+func (l Loss) exec(dev device.Device, n, c int, dt device.DType, in Buffers, out Outputs, o Options) (Value, error) {
+	s := l.s
+	call := &device.Call{
+		Kernel: s.name, Family: s.family, DType: dt, N: n, C: c,
+		X: in.Pred, Y: in.Target, Z: in.Aux, Labels: in.Labels, Weight: in.Weights, ClassWeight: in.ClassWeights,
+		P: l.p, Ignore: l.ignoreIndex(), Denom: s.denom, Scale: 1,
+		PerSample: out.PerSample, GX: out.Grad, GY: out.GradTarget, GZ: out.GradAux, Hess: out.Hess,
+	}
+	if s.bins != nil {
+		call.Bins = s.bins(&l, c)
+	}
+	switch {
+	case o.Reduction == BatchMean:
+		call.Scale = 1 / float64(max(n, 1))
+	case o.Reduction == Mean && !s.sumOnly:
+		call.ScaleByDenom = true
+	}
+	name := dev.Info().Name
+	v := Value{Device: name}
+	var sums device.Sums
+	var err error
+	if dev.Supports(s.name, dt) {
+		sums, err = dev.Run(call)
+	} else {
+		v.Fallback = true
+		v.Device = fmt.Sprintf("cpu (fallback from %s: no %s kernel for %v)", name, s.name, dt)
+		sums, err = runOnHost(dev, call)
+	}
+	if err != nil {
+		return Value{}, fmt.Errorf("loss: %s on %s: %w", s.name, name, err)
+	}
+	v.Sums = sums
+	v.Value, v.Weight = l.value(sums, o, n)
+	return v, nil
+}
+
+// runOnHost runs a call on the cpu, copying its device buffers to the host and its outputs back.
+func runOnHost(dev device.Device, call *device.Call) (device.Sums, error) {
+	if dev.Info().Kind == device.CPU {
+		return dev.Run(call)
+	}
+	h := *call
+	inPlace := call.GX != nil && call.GX == call.X
+	copyIn := func(b device.Buffer) (device.Buffer, error) {
+		if b == nil {
+			return nil, nil
+		}
+		hb, err := device.CPU0().Alloc(b.DType(), b.Len())
+		if err != nil {
+			return nil, err
+		}
+		return hb, dev.Read(device.HostSlice(hb), b, 0)
+	}
+	var err error
+	for _, p := range []*device.Buffer{&h.X, &h.Y, &h.Z, &h.Labels, &h.Weight, &h.ClassWeight} {
+		if *p, err = copyIn(*p); err != nil {
+			return nil, err
+		}
+	}
+	outs := []struct{ h, d *device.Buffer }{{&h.PerSample, &call.PerSample}, {&h.GX, &call.GX}, {&h.GY, &call.GY}, {&h.GZ, &call.GZ}, {&h.Hess, &call.Hess}}
+	for _, p := range outs {
+		if *p.d != nil {
+			if *p.h, err = device.CPU0().Alloc((*p.d).DType(), (*p.d).Len()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if inPlace {
+		h.GX = h.X
+	}
+	sums, err := device.CPU0().Run(&h)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range outs {
+		if *p.d != nil {
+			if err := dev.Write(*p.d, 0, device.HostSlice(*p.h)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sums, nil
+}
+
+// value reduces the sums to the loss's value under the options' reduction, and the weight.
+func (l Loss) value(sums []float64, o Options, n int) (float64, float64) {
+	s := l.s
+	if s.family == device.Metric {
+		return s.metric(&l, sums), 0
+	}
+	sum, w := sums[0], sums[1]
+	switch {
+	case o.Reduction == Sum || o.Reduction == None || s.sumOnly:
+		return sum, w
+	case o.Reduction == BatchMean:
+		if n == 0 {
+			return emptyMean(o), w
+		}
+		return sum / float64(n), w
+	}
+	if w == 0 {
+		return emptyMean(o), w
+	}
+	return sum / w, w
+}
+
+func emptyMean(o Options) float64 {
+	if o.EmptyMeanZero {
+		return 0
+	}
+	return math.NaN()
+}
+
+func (l Loss) ignoreIndex() int64 {
+	if l.s.labels && l.s.ignore {
+		return l.ignore
+	}
+	return math.MinInt64
+}
+
+// shape resolves N and C from the given rows and columns and Pred's length.
+func (l Loss) shape(rows, cols, predLen int) (n, c int, err error) {
+	s := l.s
+	if rows < 0 || cols < 0 {
+		return 0, 0, fmt.Errorf("%w: %s: negative shape %d×%d", ErrShape, s.name, rows, cols)
+	}
+	switch {
+	case cols > 0:
+		if predLen%cols != 0 || rows != 0 && rows*cols != predLen {
+			return 0, 0, fmt.Errorf("%w: %s: %s has %d values, not Rows×Cols = %d×%d", ErrShape, s.name, s.in[0].name, predLen, rows, cols)
+		}
+		n, c = predLen/cols, cols
+	case rows > 0:
+		if predLen%rows != 0 {
+			return 0, 0, fmt.Errorf("%w: %s: %s has %d values, not a multiple of Rows = %d", ErrShape, s.name, s.in[0].name, predLen, rows)
+		}
+		n, c = rows, predLen/rows
+	default:
+		if s.needCols() && predLen > 0 {
+			return 0, 0, fmt.Errorf("%w: %s: Cols (the number of %s per row) must be set", ErrShape, s.name, s.colWord())
+		}
+		n, c = predLen, 1
+	}
+	if c < s.minCols && n > 0 {
+		return 0, 0, fmt.Errorf("%w: %s needs at least %d %s per row, got %d", ErrShape, s.name, s.minCols, s.colWord(), c)
+	}
+	return n, c, nil
+}
+
+// needCols reports whether the loss needs Cols to know its rows (row losses, labelled metrics).
+func (s *spec) needCols() bool { return s.family == device.Rowwise || s.labels || s.minCols > 1 }
+
+func (s *spec) colWord() string {
+	if s.labels {
+		return "classes"
+	}
+	return "columns"
+}
+
+func (l Loss) checkOptions(o Options) error {
+	s := l.s
+	switch {
+	case o.Reduction > BatchMean:
+		return fmt.Errorf("%w: %s: unknown reduction %v", ErrOption, s.name, o.Reduction)
+	case o.Reduction == BatchMean && !s.batchMean:
+		return fmt.Errorf("%w: %s: BatchMean is for KLDiv only; use Mean or Sum", ErrOption, s.name)
+	case s.family == device.Metric && (o.Grad || o.Hessian || o.InPlace):
+		return fmt.Errorf("%w: %s is a metric: it has no gradient or Hessian", ErrOption, s.name)
+	case o.Hessian && !s.hess:
+		return fmt.Errorf("%w: %s has no Hessian diagonal (elementwise losses have one)", ErrOption, s.name)
+	}
+	return nil
+}
+
+type lens struct{ target, aux, labels, weights, classWeights int }
+
+func presence(bs ...device.Buffer) [5]bool {
+	var p [5]bool
+	for i, b := range bs {
+		p[i] = b != nil
+	}
+	return p
+}
+
+// checkLengths checks which inputs are present and their lengths against N and C.
+func (l Loss) checkLengths(n, c int, dt device.DType, ln lens, pres [5]bool, dts []device.DType) error {
+	s := l.s
+	if dt != device.F32 && dt != device.F64 {
+		return fmt.Errorf("%w: %s: %s must be float32 or float64, not %v", ErrShape, s.name, s.in[0].name, dt)
+	}
+	names := [5]string{s.in[1].name, s.in[2].name, "", "", s.classWeight}
+	takes := [5]bool{s.in[1].name != "", s.in[2].name != "", s.labels, true, s.classWeight != ""}
+	fields := [5]string{"Target", "Aux", "Labels", "Weights", "ClassWeights"}
+	for i := range pres {
+		if pres[i] && !takes[i] {
+			hint := ""
+			if s.name == "cross_entropy" && i == 0 {
+				hint = " (use CrossEntropyProbs for probability targets)"
+			}
+			return fmt.Errorf("%w: %s does not take %s%s", ErrShape, s.name, fields[i], hint)
+		}
+		if !pres[i] && takes[i] && i < 3 {
+			what := names[i]
+			if i == 2 {
+				what = "labels"
+			}
+			return fmt.Errorf("%w: %s needs %s (%s)", ErrShape, s.name, fields[i], what)
+		}
+	}
+	want := func(field, name string, got, w int, alt int) error {
+		if got == w || alt > 0 && got == alt {
+			return nil
+		}
+		if alt > 0 {
+			return fmt.Errorf("%w: %s: %s (%s) has %d values, want %d (one per row) or %d (one per element)", ErrShape, s.name, field, name, got, alt, w)
+		}
+		return fmt.Errorf("%w: %s: %s (%s) has %d values, want %d", ErrShape, s.name, field, name, got, w)
+	}
+	if pres[0] {
+		if err := want("Target", names[0], ln.target, n*c, 0); err != nil {
+			return err
+		}
+	}
+	if pres[1] {
+		if err := want("Aux", names[1], ln.aux, n*c, 0); err != nil {
+			return err
+		}
+	}
+	if pres[2] {
+		if err := want("Labels", "labels", ln.labels, n, 0); err != nil {
+			return err
+		}
+	}
+	if pres[3] {
+		if s.family == device.Elementwise && c > 1 {
+			if err := want("Weights", "sample weights", ln.weights, n*c, n); err != nil {
+				return err
+			}
+		} else if err := want("Weights", "sample weights", ln.weights, perRowOrElem(s, n, c), 0); err != nil {
+			return err
+		}
+	}
+	if pres[4] {
+		if err := want("ClassWeights", s.classWeight, ln.classWeights, c, 0); err != nil {
+			return err
+		}
+	}
+	for i, d := range dts {
+		if d != 0 && d != dt && !(i == 2 && d == device.I32) {
+			return fmt.Errorf("%w: %s: %s is %v but %s is %v", ErrShape, s.name, fields[i], d, s.in[0].name, dt)
+		}
+	}
+	if dts != nil && len(dts) > 2 && dts[2] != 0 && dts[2] != device.I32 {
+		return fmt.Errorf("%w: %s: Labels must be int32, not %v", ErrShape, s.name, dts[2])
+	}
+	return nil
+}
+
+func perRowOrElem(s *spec, n, c int) int {
+	if s.family == device.Elementwise {
+		return n * c
+	}
+	return n
+}
+
+func (l Loss) checkOutputs(n, c int, dt device.DType, out Outputs, o Options) error {
+	s := l.s
+	perLen := n
+	if s.family == device.Elementwise {
+		perLen = n * c
+	}
+	chk := func(b device.Buffer, name string, want int, allowed bool) error {
+		if b == nil {
+			return nil
+		}
+		if !allowed {
+			return fmt.Errorf("%w: %s has no %s", ErrOption, s.name, name)
+		}
+		if b.Len() != want || b.DType() != dt {
+			return fmt.Errorf("%w: %s: output %s is %d %v, want %d %v", ErrShape, s.name, name, b.Len(), b.DType(), want, dt)
+		}
+		return nil
+	}
+	notMetric := s.family != device.Metric
+	if err := chk(out.PerSample, "PerSample", perLen, notMetric); err != nil {
+		return err
+	}
+	if err := chk(out.Grad, "Grad", n*c, notMetric); err != nil {
+		return err
+	}
+	if err := chk(out.GradTarget, "GradTarget", n*c, s.in[1].grad); err != nil {
+		return err
+	}
+	if err := chk(out.GradAux, "GradAux", n*c, s.in[2].grad); err != nil {
+		return err
+	}
+	return chk(out.Hess, "Hess", n*c, s.hess)
+}
+
+// checkValues runs the value checks (labels in range, weights non-negative and finite,
+// targets in their domain, finiteness when asked) on dev, before any loss kernel.
+func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) error {
+	s := l.s
+	type job struct {
+		buf   device.Buffer
+		field string
+		name  string
+		chk   device.Check
+		what  string
+		err   error
+	}
+	var jobs []job
+	inputs := [3]device.Buffer{in.Pred, in.Target, in.Aux}
+	fields := [3]string{"Pred", "Target", "Aux"}
+	for i, x := range s.in {
+		if x.name == "" || inputs[i] == nil {
+			continue
+		}
+		if o.CheckFinite {
+			jobs = append(jobs, job{inputs[i], fields[i], x.name, device.Check{Kind: device.CheckFinite}, "a finite value", ErrNonFinite})
+		}
+		if x.check != 0 {
+			jobs = append(jobs, job{inputs[i], fields[i], x.name, device.Check{Kind: x.check, Lo: x.lo, Hi: x.hi}, x.what, ErrTarget})
+		}
+	}
+	if s.checks != nil {
+		for _, ck := range s.checks(&l) {
+			jobs = append(jobs, job{inputs[ck.which], fields[ck.which], s.in[ck.which].name, device.Check{Kind: ck.kind, Lo: ck.lo, Hi: ck.hi}, ck.what, ErrTarget})
+		}
+	}
+	if in.Labels != nil {
+		hi := c
+		if s.labelHi != nil {
+			hi = s.labelHi(c)
+		}
+		what := fmt.Sprintf("a class in [0, %d)", hi)
+		if s.ignore {
+			what += fmt.Sprintf(" or the ignore index %d", l.ignore)
+		}
+		jobs = append(jobs, job{in.Labels, "Labels", "labels", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, what, ErrLabel})
+	}
+	nonNeg := device.Check{Kind: device.CheckRange, Lo: 0, Hi: math.MaxFloat64}
+	if in.Weights != nil {
+		jobs = append(jobs, job{in.Weights, "Weights", "sample weights", nonNeg, "a finite non-negative weight", ErrWeight})
+	}
+	if in.ClassWeights != nil {
+		jobs = append(jobs, job{in.ClassWeights, "ClassWeights", s.classWeight, nonNeg, "a finite non-negative weight", ErrWeight})
+	}
+	for _, j := range jobs {
+		j.chk.Buf, j.chk.N = j.buf, j.buf.Len()
+		if j.chk.N == 0 {
+			continue
+		}
+		bad, err := find(dev, &j.chk)
+		if err != nil {
+			return fmt.Errorf("loss: %s: checking %s on %s: %w", s.name, j.field, dev.Info().Name, err)
+		}
+		if bad >= 0 {
+			return fmt.Errorf("%w: %s: %s (%s)[%d] = %s, want %s", j.err, s.name, j.field, j.name, bad, readAt(dev, j.buf, bad), j.what)
+		}
+	}
+	return nil
+}
+
+// find runs a check on dev, or on a host copy when dev has no check kernel.
+func find(dev device.Device, c *device.Check) (int, error) {
+	if dev.Supports(c.Kind.Name(), c.Buf.DType()) || dev.Info().Kind == device.CPU {
+		return dev.Find(c)
+	}
+	h, err := device.CPU0().Alloc(c.Buf.DType(), c.Buf.Len())
+	if err != nil {
+		return 0, err
+	}
+	if err := dev.Read(device.HostSlice(h), c.Buf, 0); err != nil {
+		return 0, err
+	}
+	hc := *c
+	hc.Buf = h
+	return device.CPU0().Find(&hc)
+}
+
+// readAt formats one element of a buffer for an error message.
+func readAt(dev device.Device, b device.Buffer, i int) string {
+	switch b.DType() {
+	case device.F32:
+		v := make([]float32, 1)
+		if dev.Read(v, b, i) == nil {
+			return fmt.Sprint(v[0])
+		}
+	case device.F64:
+		v := make([]float64, 1)
+		if dev.Read(v, b, i) == nil {
+			return fmt.Sprint(v[0])
+		}
+	case device.I32:
+		v := make([]int32, 1)
+		if dev.Read(v, b, i) == nil {
+			return fmt.Sprint(v[0])
+		}
+	}
+	return "?"
+}
+
+func bufLen(b device.Buffer) int {
+	if b == nil {
+		return 0
+	}
+	return b.Len()
+}
+
+func dtypeOfBuf(b device.Buffer) device.DType {
+	if b == nil {
+		return 0
+	}
+	return b.DType()
+}
+
+func bufDTypes(in Buffers) []device.DType {
+	return []device.DType{dtypeOfBuf(in.Target), dtypeOfBuf(in.Aux), dtypeOfBuf(in.Labels), dtypeOfBuf(in.Weights), dtypeOfBuf(in.ClassWeights)}
+}
+
+func dtypeOf[T Float]() device.DType {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return device.F32
+	}
+	return device.F64
+}
+
+// sliceBuf wraps a host slice as a cpu buffer; nil stays nil.
+func sliceBuf[T float32 | float64 | int32](s []T) device.Buffer {
+	if s == nil {
+		return nil
+	}
+	return device.Wrap(s)
+}
