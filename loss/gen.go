@@ -123,5 +123,34 @@ func (gen) batch(l Loss, r *rand.Rand, n, c int, weights, classWeights, ignored 
 			b.ClassWeights[i] = 0.2 + 1.8*r.Float64()
 		}
 	}
+	if s.fix != nil {
+		s.fix(&l, &b)
+	}
 	return b
+}
+
+// sigmoidAll replaces every value by σ(v): logits to probabilities.
+func sigmoidAll(v []float64) {
+	for i, x := range v {
+		v[i] = 1 / (1 + math.Exp(-x))
+	}
+}
+
+// softmaxRows replaces each row of c values by its softmax.
+func softmaxRows(v []float64, c int) {
+	for i := 0; i+c <= len(v); i += c {
+		row := v[i : i+c]
+		m := math.Inf(-1)
+		for _, x := range row {
+			m = max(m, x)
+		}
+		var s float64
+		for j, x := range row {
+			row[j] = math.Exp(x - m)
+			s += row[j]
+		}
+		for j := range row {
+			row[j] /= s
+		}
+	}
 }

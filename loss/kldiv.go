@@ -1,6 +1,10 @@
 package loss
 
-import "github.com/gloss-ml/gloss/device"
+import (
+	"math"
+
+	"github.com/gloss-ml/gloss/device"
+)
 
 func init() {
 	s := &spec{name: "kl_div", family: device.Elementwise, hess: true, batchMean: true,
@@ -11,6 +15,13 @@ func init() {
 			return []inputCheck{{which: 1, kind: device.CheckRange, lo: 0, hi: 1, what: "a probability in [0, 1] (log_target is false)"}}
 		}
 		return nil
+	}
+	s.fix = func(l *Loss, b *Batch[float64]) {
+		if l.p[0] == 1 {
+			for i, p := range b.Target {
+				b.Target[i] = math.Log(p)
+			}
+		}
 	}
 	define(s)
 }

@@ -35,7 +35,16 @@ func init() {
 		in: [3]input{in("scores", distLogit)}, labels: true, ignore: true, labelHi: twoClass,
 		params: []param{pInt("bins", 15, 1, 1e6), pBool("from_logits", true)},
 		bins:   func(l *Loss, _ int) int { return int(l.p[0]) },
-		metric: func(l *Loss, s []float64) float64 { return ece(CalibrationBins(s)) }})
+		metric: func(l *Loss, s []float64) float64 { return ece(CalibrationBins(s)) },
+		fix: func(l *Loss, b *Batch[float64]) {
+			if l.p[1] == 0 { // probabilities, not logits
+				if b.Cols == 1 {
+					sigmoidAll(b.Pred)
+				} else {
+					softmaxRows(b.Pred, b.Cols)
+				}
+			}
+		}})
 }
 
 func ratio(a, b, empty float64) float64 {

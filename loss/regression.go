@@ -32,6 +32,13 @@ func init() {
 		}
 		return nil
 	}
+	p.fix = func(l *Loss, b *Batch[float64]) {
+		if l.p[0] == 0 {
+			for i, x := range b.Pred {
+				b.Pred[i] = math.Exp(x / 2) // rates
+			}
+		}
+	}
 	t := reg("tweedie", pReal("rho", 1.5, 1, 2, true, true))
 	t.in[1] = inNonNeg("target", false, distCounts)
 	g := reg("gaussian_nll", pBool("full", false), pPos("eps", 1e-6))

@@ -9,6 +9,13 @@ func init() {
 	seg := func(name string, params ...param) *spec {
 		s := &spec{name: name, family: device.Rowwise, params: params,
 			in: [3]input{inGrad("pred", distLogit), inUnit("target", false, distBinary)}}
+		if fl := s.param("from_logits"); fl >= 0 {
+			s.fix = func(l *Loss, b *Batch[float64]) {
+				if l.p[fl] == 0 {
+					sigmoidAll(b.Pred)
+				}
+			}
+		}
 		define(s)
 		return s
 	}

@@ -40,6 +40,9 @@ type spec struct {
 	tol32, tol64 Tol
 	// gen draws fresh valid inputs for tests and benchmarks.
 	gen gen
+	// fix adjusts drawn inputs to parameters that change the domain (rates instead of
+	// log-rates, probabilities instead of logits).
+	fix func(l *Loss, b *Batch[float64])
 }
 
 // Tol is an absolute plus relative tolerance.
