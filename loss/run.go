@@ -470,7 +470,7 @@ func (l Loss) checkLengths(n, c int, dt device.DType, ln lens, pres [5]bool, dts
 			return fmt.Errorf("%w: %s: %s is %v but %s is %v", ErrShape, s.name, fields[i], d, s.in[0].name, dt)
 		}
 	}
-	if dts != nil && len(dts) > 2 && dts[2] != 0 && dts[2] != device.I32 {
+	if len(dts) > 2 && dts[2] != 0 && dts[2] != device.I32 {
 		return fmt.Errorf("%w: %s: Labels must be int32, not %v", ErrShape, s.name, dts[2])
 	}
 	return nil

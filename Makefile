@@ -1,0 +1,57 @@
+# gloss: the README's commands.
+#   make bench      run the benchmark (the run command): every loss on every built-in device
+#   make test       run the tests (the test command): default build, then -tags opencl
+#   make lint       gofmt, go vet (all build tags), staticcheck
+#   make kernels    regenerate the CUDA fatbins with nvcc (go generate)
+#   make cuda-check CI's CUDA checks without a GPU: fatbin fresh, vet, test binaries link
+#   make gpu-check  build what the GPU host runs (scripts/gpu-check.sh)
+#   make deps       install the tagged builds' system packages (scripts/deps.sh, as root)
+
+GO ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCH_OUT ?= out/bench
+TEST_TIMEOUT ?= 20m
+
+.PHONY: all bench test test-default test-opencl lint kernels cuda-check gpu-check deps ci
+
+all: test
+
+bench:
+	$(GO) run ./cmd/gloss bench -quick -o $(BENCH_OUT)
+
+test: test-default test-opencl
+
+test-default:
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+test-opencl:
+	$(GO) test -timeout $(TEST_TIMEOUT) -tags opencl ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags opencl ./...
+	$(GO) vet -tags cuda ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags opencl ./...
+	$(GO) run $(STATICCHECK) -tags cuda ./...
+
+kernels:
+	$(GO) generate ./kernels/cuda/...
+
+cuda-check:
+	bash scripts/check-fatbin.sh
+	$(GO) vet -tags cuda ./...
+	@for p in $$($(GO) list -tags cuda -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+		echo "go test -c -tags cuda $$p"; \
+		$(GO) test -c -tags cuda -o /dev/null $$p || exit 1; \
+	done
+
+gpu-check:
+	bash scripts/gpu-check.sh
+
+deps:
+	bash scripts/deps.sh
+
+ci: lint test cuda-check
