@@ -31,6 +31,7 @@ func init() {
 //	L = −[y·max(log p, −100) + (1−y)·max(log(1−p), −100)]
 //	∂L/∂p = (p − y)/max(p(1−p), 1e-12),  ∂²L/∂p² = y/max(p², 1e-12) + (1−y)/max((1−p)², 1e-12)
 //
+// log(1−p) is computed as log1p(−p), as PyTorch does.
 // Pred holds probabilities p ∈ [0, 1], Target targets y ∈ [0, 1]. Prefer BCEWithLogits: it
 // is stable where this one saturates.
 func BCE(params ...Param) (Loss, error) { return New("bce", params...) }
@@ -51,7 +52,9 @@ func BCEWithLogits(params ...Param) (Loss, error) { return New("bce_with_logits"
 //	L = α_t·(1 − p_t)^γ·BCEWithLogits(x, y),  p = σ(x),  p_t = p·y + (1−p)(1−y),  α_t = α·y + (1−α)(1−y)
 //
 // (1 − p_t)^γ is formed in log space, so the loss and its gradient stay finite for γ < 1 at
-// |x| = 100 and beyond. Pred holds logits, Target targets y ∈ [0, 1].
+// |x| = 100 and beyond. Pred holds logits, Target targets y ∈ [0, 1]. The Hessian is the
+// true second derivative: focal loss is not convex, so it can be negative (gradient-boosting
+// users may want to clamp it).
 func Focal(params ...Param) (Loss, error) { return New("focal", params...) }
 
 // Hinge is the binary hinge loss with Margin m (default 1): L = max(0, m − y·f),

@@ -42,7 +42,7 @@ func CrossEntropy(params ...Param) (Loss, error) { return New("cross_entropy", p
 //
 //	L_i = −Σ_c w_c·t'_c·log p_c,  ∂L_i/∂x_j = p_j·Σ_c w_c t'_c − w_j t'_j,  Mean = Σ s_i L_i / Σ s_i (÷N, as PyTorch)
 //
-// A class with t'_c = 0 contributes 0 even where p_c = 0 (PyTorch gives NaN there).
+// A class with w_c·t'_c = 0 contributes 0 even where p_c = 0 (PyTorch gives NaN there).
 // Pred holds logits (N×C), Target the probabilities t (N×C, values in [0, 1]), ClassWeights w (C).
 func CrossEntropyProbs(params ...Param) (Loss, error) {
 	return New("cross_entropy_probs", params...)

@@ -30,8 +30,10 @@ func init() {
 // (log-probabilities x), Target p, or log p with LogTarget (default false). Elementwise over
 // N×C:
 //
-//	L = p·(log p − x) (0 where p = 0),  ∂L/∂x = −p;  with LogTarget: L = e^t·(t − x), ∂L/∂x = −e^t
+//	L = p·(log p − x),  ∂L/∂x = −p;  with LogTarget: L = e^t·(t − x), ∂L/∂x = −e^t
 //
+// p·log p is 0 where p = 0, so the term is 0 for any finite x; a non-finite x propagates as
+// in PyTorch (xlogy(p, p) − p·x).
 // The Hessian is 0. Reductions as PyTorch: Mean divides by N·C elements; BatchMean divides the
 // sum by N rows, which is the true KL divergence per sample, and is what to use.
 func KLDiv(params ...Param) (Loss, error) { return New("kl_div", params...) }

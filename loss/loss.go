@@ -133,6 +133,7 @@ type Result[T Float] struct {
 	Value float64
 	// Weight is Σ d_i, the Mean's denominator, so that shards combine exactly:
 	// mean over shards = Σ Value·Weight / Σ Weight (for Sum, Σ Value).
+	// Metrics leave it 0: their shards combine by adding Sums.
 	Weight float64
 	// PerSample holds s_i·L_i per element or row when the reduction is None.
 	PerSample []T
@@ -144,7 +145,7 @@ type Result[T Float] struct {
 	// Sums are the raw reduction sums the device returned (for a metric, its counts).
 	Sums []float64
 	// Device names the device that computed the result; a fallback to the cpu says so,
-	// for example "cpu (fallback from opencl:0:0: no kernel auc)".
+	// for example "cpu (fallback from opencl:0:0: no auc kernel for float32)".
 	Device string
 	// Fallback is true when the requested device could not run the kernel and the cpu did.
 	Fallback bool
@@ -259,7 +260,7 @@ func New(name string, params ...Param) (Loss, error) {
 	}
 	for _, p := range params {
 		if p.name == "ignore_index" && s.labels && s.ignore {
-			if p.v != math.Trunc(p.v) || math.Abs(p.v) > math.MaxInt32 {
+			if p.v != math.Trunc(p.v) || p.v < math.MinInt32 || p.v > math.MaxInt32 {
 				return Loss{}, fmt.Errorf("%w: %s: ignore_index %v is not an int32", ErrParam, name, p.v)
 			}
 			l.ignore = int64(p.v)

@@ -78,7 +78,8 @@ func SmoothL1(params ...Param) (Loss, error) { return New("smooth_l1", params...
 // Pred holds predictions, Target targets.
 func PseudoHuber(params ...Param) (Loss, error) { return New("pseudo_huber", params...) }
 
-// LogCosh is log cosh(e), computed without overflow as |e| + log1p(e^{−2|e|}) − log 2:
+// LogCosh is log cosh(e), computed without overflow or cancellation (|e| + log1p(e^{−2|e|}) − log 2,
+// and log1p(2·sinh²(e/2)) for |e| < 1):
 // ∂L/∂x = −tanh(e), ∂²L/∂x² = 1 − tanh²(e). Pred holds predictions, Target targets.
 func LogCosh(params ...Param) (Loss, error) { return New("log_cosh", params...) }
 
@@ -106,7 +107,8 @@ func Poisson(params ...Param) (Loss, error) { return New("poisson", params...) }
 //	L = −y·e^{(1−ρ)x}/(1−ρ) + e^{(2−ρ)x}/(2−ρ)
 //	∂L/∂x = −y·e^{(1−ρ)x} + e^{(2−ρ)x},  ∂²L/∂x² = −(1−ρ)y·e^{(1−ρ)x} + (2−ρ)e^{(2−ρ)x}
 //
-// Pred holds log-means x, Target targets y ≥ 0.
+// Pred holds log-means x, Target targets y ≥ 0 (where y = 0 the y term is dropped, so no
+// 0·Inf arises).
 func Tweedie(params ...Param) (Loss, error) { return New("tweedie", params...) }
 
 // GaussianNLL is PyTorch's gaussian_nll_loss with Eps (default 1e-6) and Full (default false):

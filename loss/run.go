@@ -88,6 +88,20 @@ func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 		return res, err
 	}
 	dt := dtypeOf[T]()
+	if n == 0 { // an empty batch may leave its slices nil
+		if b.Pred == nil {
+			b.Pred = []T{}
+		}
+		if b.Target == nil && l.s.in[1].name != "" {
+			b.Target = []T{}
+		}
+		if b.Aux == nil && l.s.in[2].name != "" {
+			b.Aux = []T{}
+		}
+		if b.Labels == nil && l.s.labels {
+			b.Labels = []int32{}
+		}
+	}
 	pres := presence(sliceBuf(b.Target), sliceBuf(b.Aux), sliceBuf(b.Labels), sliceBuf(b.Weights), sliceBuf(b.ClassWeights))
 	if err := l.checkLengths(n, c, dt, lens{len(b.Target), len(b.Aux), len(b.Labels), len(b.Weights), len(b.ClassWeights)}, pres, nil); err != nil {
 		return res, err
@@ -367,6 +381,12 @@ func (l Loss) shape(rows, cols, predLen int) (n, c int, err error) {
 	return n, c, nil
 }
 
+// elementwise reports whether the loss is evaluated per element of N·C (and so takes one
+// weight per element): elementwise losses and the unlabelled metrics (f1, auc, binary_iou).
+func (s *spec) elementwise() bool {
+	return s.family == device.Elementwise || s.family == device.Metric && !s.labels
+}
+
 // needCols reports whether the loss needs Cols to know its rows (row losses, labelled metrics).
 func (s *spec) needCols() bool { return s.family == device.Rowwise || s.labels || s.minCols > 1 }
 
@@ -452,7 +472,7 @@ func (l Loss) checkLengths(n, c int, dt device.DType, ln lens, pres [5]bool, dts
 		}
 	}
 	if pres[3] {
-		if s.family == device.Elementwise && c > 1 {
+		if s.elementwise() && c > 1 {
 			if err := want("Weights", "sample weights", ln.weights, n*c, n); err != nil {
 				return err
 			}
@@ -477,7 +497,7 @@ func (l Loss) checkLengths(n, c int, dt device.DType, ln lens, pres [5]bool, dts
 }
 
 func perRowOrElem(s *spec, n, c int) int {
-	if s.family == device.Elementwise {
+	if s.elementwise() {
 		return n * c
 	}
 	return n
@@ -557,14 +577,18 @@ func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) er
 		if s.ignore {
 			what += fmt.Sprintf(" or the ignore index %d", l.ignore)
 		}
-		jobs = append(jobs, job{in.Labels, "Labels", "labels", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, what, ErrLabel})
+		jobs = append(jobs, job{in.Labels, "Labels", "", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, what, ErrLabel})
 	}
 	nonNeg := device.Check{Kind: device.CheckRange, Lo: 0, Hi: math.MaxFloat64}
 	if in.Weights != nil {
-		jobs = append(jobs, job{in.Weights, "Weights", "sample weights", nonNeg, "a finite non-negative weight", ErrWeight})
+		jobs = append(jobs, job{in.Weights, "Weights", "", nonNeg, "a finite non-negative weight", ErrWeight})
 	}
 	if in.ClassWeights != nil {
-		jobs = append(jobs, job{in.ClassWeights, "ClassWeights", s.classWeight, nonNeg, "a finite non-negative weight", ErrWeight})
+		name := s.classWeight
+		if name == "class_weights" {
+			name = ""
+		}
+		jobs = append(jobs, job{in.ClassWeights, "ClassWeights", name, nonNeg, "a finite non-negative weight", ErrWeight})
 	}
 	for _, j := range jobs {
 		j.chk.Buf, j.chk.N = j.buf, j.buf.Len()
@@ -576,7 +600,11 @@ func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) er
 			return fmt.Errorf("loss: %s: checking %s on %s: %w", s.name, j.field, dev.Info().Name, err)
 		}
 		if bad >= 0 {
-			return fmt.Errorf("%w: %s: %s (%s)[%d] = %s, want %s", j.err, s.name, j.field, j.name, bad, readAt(dev, j.buf, bad), j.what)
+			field := j.field
+			if j.name != "" {
+				field += " (" + j.name + ")"
+			}
+			return fmt.Errorf("%w: %s: %s[%d] = %s, want %s", j.err, s.name, field, bad, readAt(dev, j.buf, bad), j.what)
 		}
 	}
 	return nil

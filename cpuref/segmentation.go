@@ -1,0 +1,174 @@
+package cpuref
+
+import "math"
+
+// Segmentation losses: row losses, one term per sample over its C pixels (all non-batch
+// dimensions flattened). X holds logits (or probabilities when from_logits is 0), Y the masks
+// y ∈ [0, 1]. Each row is summarised by
+//
+//	p_c = σ(x_c) (from_logits) or x_c,  I = Σ_c p_c·y_c,  P = Σ_c p_c,  T = Σ_c y_c,
+//	FP = Σ_c p_c·(1 − y_c),  FN = Σ_c (1 − p_c)·y_c,
+//
+// and the gradient with respect to x_c is ∂L/∂p_c times dp_c/dx_c = σ(x_c)·σ(−x_c) (1 with
+// probabilities). There is no gradient with respect to the masks. Every row has d = 1, so
+// the Mean is the mean over rows. Mirrors kernels/cuda/segmentation.cu and
+// kernels/opencl/segmentation.cl.
+
+func init() {
+	registerRow("dice", segDice)
+	registerRow("iou", segIoU)
+	registerRow("tversky", segTversky)
+	registerRow("focal_tversky", segFocalTversky)
+	registerRow("bce_dice", segBCEDice)
+}
+
+// segStats holds one row's sums.
+type segStats struct {
+	i, p, t, fp, fn float64
+}
+
+// segProb returns p = σ(x) and dp/dx = σ(x)·σ(−x) on logits, or p = x and 1 on probabilities.
+func segProb(x float64, logits bool) (p, dp float64) {
+	if !logits {
+		return x, 1
+	}
+	p = sigmoid(x)
+	return p, p * sigmoid(-x)
+}
+
+// segSums computes the row sums of x (logits or probabilities) against the masks y.
+func segSums(x, y []float64, logits bool) segStats {
+	var s segStats
+	for c, xc := range x {
+		p, _ := segProb(xc, logits)
+		yc := y[c]
+		s.i += p * yc
+		s.p += p
+		s.t += yc
+		s.fp += p * (1 - yc)
+		s.fn += (1 - p) * yc
+	}
+	return s
+}
+
+// segGrad fills gx[c] = ∂L/∂x_c from dLdp(y_c), the derivative of the row's loss with
+// respect to p_c, which depends on c only through y_c.
+func segGrad(gx, x, y []float64, logits bool, dLdp func(yc float64) float64) {
+	for c, xc := range x {
+		_, dp := segProb(xc, logits)
+		gx[c] = dLdp(y[c]) * dp
+	}
+}
+
+// segDice is the soft Dice loss. P[0] = ε, P[1] = from_logits.
+//
+//	L = 1 − (2I + ε)/(P + T + ε)
+//	∂L/∂p_c = ((2I + ε)/(P + T + ε) − 2y_c)/(P + T + ε)
+//
+// An empty mask with an empty prediction (I = P = T = 0) gives 1 − ε/ε = 0 (NaN when ε = 0).
+func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
+	eps, logits := p[0], p[1] != 0
+	s := segSums(in.X, in.Y, logits)
+	l, g := diceOf(s, eps)
+	if out.GX != nil {
+		segGrad(out.GX, in.X, in.Y, logits, g)
+	}
+	return l, 1
+}
+
+// diceOf returns the Dice loss of a row's sums and its derivative with respect to p_c as a
+// function of y_c.
+func diceOf(s segStats, eps float64) (float64, func(yc float64) float64) {
+	num, den := 2*s.i+eps, s.p+s.t+eps
+	r := num / den
+	return 1 - r, func(yc float64) float64 { return (r - 2*yc) / den }
+}
+
+// segIoU is the soft Jaccard loss. P[0] = ε, P[1] = from_logits.
+//
+//	L = 1 − (I + ε)/(P + T − I + ε)
+//	∂L/∂p_c = ((I + ε)/(P + T − I + ε)·(1 − y_c) − y_c)/(P + T − I + ε)
+func segIoU(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
+	eps, logits := p[0], p[1] != 0
+	s := segSums(in.X, in.Y, logits)
+	num, den := s.i+eps, s.p+s.t-s.i+eps
+	r := num / den
+	if out.GX != nil {
+		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return (r*(1-yc) - yc) / den })
+	}
+	return 1 - r, 1
+}
+
+// tverskyOf returns the Tversky loss of a row's sums and its derivative with respect to p_c
+// as a function of y_c:
+//
+//	L = 1 − (I + ε)/(I + α·FP + β·FN + ε)
+//	∂L/∂p_c = ((I + ε)/den·(y_c + α(1 − y_c) − β·y_c) − y_c)/den,  den = I + α·FP + β·FN + ε
+//
+// FP and FN are summed as Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] den ≥ I + ε and the
+// loss lies in [0, 1] after rounding too.
+func tverskyOf(s segStats, alpha, beta, eps float64) (float64, func(yc float64) float64) {
+	num, den := s.i+eps, s.i+(alpha*s.fp+beta*s.fn)+eps
+	r := num / den
+	return 1 - r, func(yc float64) float64 {
+		return (r*(yc+alpha*(1-yc)-beta*yc) - yc) / den
+	}
+}
+
+// segTversky is the Tversky loss. P[0] = α, P[1] = β, P[2] = ε, P[3] = from_logits (see
+// tverskyOf). With α = β = ½ it equals Dice with smoothing 2ε.
+func segTversky(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
+	logits := p[3] != 0
+	s := segSums(in.X, in.Y, logits)
+	l, g := tverskyOf(s, p[0], p[1], p[2])
+	if out.GX != nil {
+		segGrad(out.GX, in.X, in.Y, logits, g)
+	}
+	return l, 1
+}
+
+// segFocalTversky is the Tversky loss t raised to γ. P[0] = α, P[1] = β, P[2] = ε,
+// P[3] = from_logits, P[4] = γ.
+//
+//	L = t^γ,  ∂L/∂p_c = γ·t^(γ−1)·∂t/∂p_c
+//
+// At t = 0 (a perfect row, the minimum) the factor γ·t^(γ−1) is taken as 0 when γ < 1,
+// where it is infinite: the gradient there is 0, a subgradient of the cusp. For γ ≥ 1 the
+// formula holds as written (the factor is γ·0^(γ−1), 1 for γ = 1).
+func segFocalTversky(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
+	logits, gamma := p[3] != 0, p[4]
+	s := segSums(in.X, in.Y, logits)
+	t, g := tverskyOf(s, p[0], p[1], p[2])
+	if out.GX != nil {
+		var f float64
+		if t > 0 || gamma >= 1 {
+			f = gamma * math.Pow(t, gamma-1)
+		}
+		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return f * g(yc) })
+	}
+	return math.Pow(t, gamma), 1
+}
+
+// segBCEDice is BCEWithLogits averaged over the row's C pixels plus Dice on σ(x).
+// P[0] = bce_weight w_b, P[1] = dice_weight w_d, P[2] = ε. Always on logits.
+//
+//	L = w_b·(1/C)·Σ_c (max(x_c, 0) − x_c·y_c + log(1 + e^{−|x_c|})) + w_d·Dice(σ(x), y; ε)
+//	∂L/∂x_c = w_b·(σ(x_c) − y_c)/C + w_d·∂Dice/∂p_c·σ(x_c)σ(−x_c)
+func segBCEDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
+	wb, wd, eps := p[0], p[1], p[2]
+	x, y := in.X, in.Y
+	c := float64(len(x))
+	var bce float64
+	for j, xc := range x {
+		bce += max(xc, 0) - xc*y[j] + math.Log1p(math.Exp(-math.Abs(xc)))
+	}
+	s := segSums(x, y, true)
+	dl, g := diceOf(s, eps)
+	if out.GX != nil {
+		for j, xc := range x {
+			pc, dp := segProb(xc, true)
+			out.GX[j] = wb*(pc-y[j])/c + wd*g(y[j])*dp
+		}
+	}
+	return wb*bce/c + wd*dl, 1
+}
