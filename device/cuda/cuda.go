@@ -1,0 +1,573 @@
+//go:build cuda
+
+// Package cuda is gloss's CUDA backend, on the driver API through gorgonia.org/cu v0.9.6.
+// Importing it registers the devices "cuda" (the first GPU) and "cuda:N" with package device.
+//
+// The kernels are in kernels/cuda, compiled ahead of time into two fatbins (float32 and
+// float64) that are embedded in the binary: building needs cuda.h and libcuda (for linking),
+// not nvcc. Running needs an NVIDIA GPU and driver: gorgonia.org/cu initialises the driver in
+// its package init and exits the process (status 1) when that fails, so a binary built with
+// -tags cuda cannot start on a machine without a working GPU. Without the tag, this package
+// is a stub that says how to build it.
+//
+// Each device runs all its work on one goroutine locked to one OS thread, with the device's
+// primary context current on it: a CUDA context belongs to the thread it is current on. Device
+// methods hand closures to that goroutine and wait, so they are safe for concurrent use and
+// return after the work is done. Kernels run on one non-blocking stream per device.
+package cuda
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+	"unsafe"
+
+	"github.com/gloss-ml/gloss/device"
+	kc "github.com/gloss-ml/gloss/kernels/cuda"
+	"gorgonia.org/cu"
+)
+
+func init() {
+	device.Register("cuda", open, list)
+}
+
+// cudaDevice is one GPU.
+type cudaDevice struct {
+	ordinal int
+	name    string // "cuda:N"
+
+	mu     sync.RWMutex // guards closed and sends on work
+	closed bool
+	work   chan func()
+	done   chan struct{}
+
+	// Set by init, read-only afterwards.
+	info      device.Info
+	sms       int // multiprocessors
+	smemOptin int // shared memory per block after opt-in
+	smemSM    int // shared memory per multiprocessor
+
+	// Owned by the worker goroutine.
+	dev     cu.Device
+	ctx     cu.CUContext
+	stream  cu.Stream
+	mods    [2]cu.Module // float32, float64
+	fns     map[fnKey]*kfn
+	small   cu.DevicePtr // 8 doubles: reduce_finish's and denom_finish's outputs, Find's index
+	part    mem          // block partials
+	scratch mem          // per-call scratch (info_nce, histograms)
+	extra   mem          // second per-call scratch (histogram records)
+}
+
+type fnKey struct {
+	f64  bool
+	name string
+}
+
+// kfn is a loaded kernel with what the launches need to know about it.
+type kfn struct {
+	fn        cu.Function
+	name      string
+	maxBlock  int // threads per block it can be launched with
+	staticSM  int // its static shared memory
+	dynSmemOK int // dynamic shared memory it may use (raised on demand)
+}
+
+// mem is a growable device allocation.
+type mem struct {
+	ptr   cu.DevicePtr
+	bytes int64
+}
+
+// list returns the GPUs the driver sees.
+func list() ([]device.Info, error) {
+	n, err := cu.NumDevices()
+	if err != nil {
+		return nil, fmt.Errorf("%w: cuda: cuDeviceGetCount: %v", device.ErrNoDevice, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: cuda: the driver sees no GPU", device.ErrNoDevice)
+	}
+	out := make([]device.Info, 0, n)
+	for i := 0; i < n; i++ {
+		d, err := cu.GetDevice(i)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cuda:%d: cuDeviceGet: %v", device.ErrDriver, i, err)
+		}
+		info, _, err := describe(i, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// describe reads a device's name, memory, multiprocessors and compute capability.
+func describe(i int, d cu.Device) (device.Info, int, error) {
+	name := "cuda:" + strconv.Itoa(i)
+	model, err := d.Name()
+	if err != nil {
+		return device.Info{}, 0, fmt.Errorf("%w: %s: cuDeviceGetName: %v", device.ErrDriver, name, err)
+	}
+	total, err := d.TotalMem()
+	if err != nil {
+		return device.Info{}, 0, fmt.Errorf("%w: %s: cuDeviceTotalMem: %v", device.ErrDriver, name, err)
+	}
+	attr := func(a cu.DeviceAttribute, what string) (int, error) {
+		v, err := d.Attribute(a)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %s: cuDeviceGetAttribute(%s): %v", device.ErrDriver, name, what, err)
+		}
+		return v, nil
+	}
+	sms, err := attr(cu.MultiprocessorCount, "MULTIPROCESSOR_COUNT")
+	if err != nil {
+		return device.Info{}, 0, err
+	}
+	major, err := attr(cu.ComputeCapabilityMajor, "COMPUTE_CAPABILITY_MAJOR")
+	if err != nil {
+		return device.Info{}, 0, err
+	}
+	minor, err := attr(cu.ComputeCapabilityMinor, "COMPUTE_CAPABILITY_MINOR")
+	if err != nil {
+		return device.Info{}, 0, err
+	}
+	drv := cu.Version()
+	desc := fmt.Sprintf("%s (sm_%d%d, %d SMs, CUDA driver %d.%d)", model, major, minor, sms, drv/1000, drv%1000/10)
+	return device.Info{Name: name, Kind: device.CUDA, Description: desc, MemTotal: total,
+		ComputeUnits: sms, FP64: true}, major*10 + minor, nil
+}
+
+// open opens "cuda" (selector "") or "cuda:N".
+func open(sel string) (device.Device, error) {
+	ord := 0
+	if sel != "" {
+		v, err := strconv.Atoi(sel)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%w: cuda:%s: want cuda:N with N a GPU index", device.ErrNoDevice, sel)
+		}
+		ord = v
+	}
+	n, err := cu.NumDevices()
+	if err != nil {
+		return nil, fmt.Errorf("%w: cuda: cuDeviceGetCount: %v", device.ErrNoDevice, err)
+	}
+	if ord >= n {
+		return nil, fmt.Errorf("%w: cuda:%d: the driver sees %d GPU(s)", device.ErrNoDevice, ord, n)
+	}
+	d := &cudaDevice{ordinal: ord, name: "cuda:" + strconv.Itoa(ord), work: make(chan func()),
+		done: make(chan struct{}), fns: map[fnKey]*kfn{}}
+	go d.loop()
+	if err := d.do(d.init); err != nil {
+		d.shutdown()
+		return nil, err
+	}
+	return d, nil
+}
+
+// loop is the device's goroutine: locked to its OS thread for its whole life, it runs the
+// device's work one closure at a time.
+func (d *cudaDevice) loop() {
+	runtime.LockOSThread()
+	defer close(d.done)
+	for f := range d.work {
+		f()
+	}
+}
+
+// do runs f on the device's goroutine and returns its error.
+func (d *cudaDevice) do(f func() error) error {
+	d.mu.RLock()
+	if d.closed {
+		d.mu.RUnlock()
+		return fmt.Errorf("%w: %s", device.ErrClosed, d.name)
+	}
+	res := make(chan error, 1)
+	d.work <- func() { res <- f() }
+	d.mu.RUnlock()
+	return <-res
+}
+
+// drv wraps a driver error with the call that failed; out-of-memory becomes ErrOutOfMemory.
+func (d *cudaDevice) drv(call string, err error) error {
+	if errors.Is(err, cu.OutOfMemory) {
+		return fmt.Errorf("%w: %s: %s: %v", device.ErrOutOfMemory, d.name, call, err)
+	}
+	return fmt.Errorf("%w: %s: %s: %v", device.ErrDriver, d.name, call, err)
+}
+
+// init runs on the device's goroutine: context, stream, modules, scratch.
+func (d *cudaDevice) init() error {
+	dev, err := cu.GetDevice(d.ordinal)
+	if err != nil {
+		return d.drv("cuDeviceGet", err)
+	}
+	d.dev = dev
+	info, cc, err := describe(d.ordinal, dev)
+	if err != nil {
+		return err
+	}
+	if cc < 70 {
+		return fmt.Errorf("%w: %s: %s: compute capability %d.%d; gloss's kernels need sm_70 or newer",
+			device.ErrNoDevice, d.name, info.Description, cc/10, cc%10)
+	}
+	d.info, d.sms = info, info.ComputeUnits
+	if d.ctx, err = dev.RetainPrimaryCtx(); err != nil {
+		return d.drv("cuDevicePrimaryCtxRetain", err)
+	}
+	if err := cu.SetCurrentContext(d.ctx); err != nil {
+		return d.drv("cuCtxSetCurrent", err)
+	}
+	if d.smemOptin, err = smemOptin(d.ordinal); err != nil {
+		return d.drv("cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)", err)
+	}
+	if d.smemSM, err = dev.Attribute(cu.MaxSharedMemoryPerMultiprocessor); err != nil {
+		return d.drv("cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)", err)
+	}
+	if d.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
+		return d.drv("cuStreamCreate", err)
+	}
+	for i, fb := range [2][]byte{kc.F32, kc.F64} {
+		m, err := cu.LoadData(string(fb))
+		if err != nil {
+			return d.drv(fmt.Sprintf("cuModuleLoadData(%s fatbin, %d bytes)", [2]string{"float32", "float64"}[i], len(fb)), err)
+		}
+		d.mods[i] = m
+	}
+	if d.small, err = cu.MemAlloc(64); err != nil {
+		return d.drv("cuMemAlloc(64)", err)
+	}
+	return d.part.ensure(d, int64(d.sms)*64*4*8)
+}
+
+// ensure grows m to at least bytes (its contents are not kept).
+func (m *mem) ensure(d *cudaDevice, bytes int64) error {
+	if m.bytes >= bytes {
+		return nil
+	}
+	if m.ptr != 0 {
+		if err := cu.MemFree(m.ptr); err != nil {
+			return d.drv("cuMemFree", err)
+		}
+		m.ptr, m.bytes = 0, 0
+	}
+	p, err := cu.MemAlloc(bytes)
+	if err != nil {
+		return d.drv(fmt.Sprintf("cuMemAlloc(%d bytes of scratch)", bytes), err)
+	}
+	m.ptr, m.bytes = p, bytes
+	return nil
+}
+
+// fn returns a kernel of the float32 or float64 module.
+func (d *cudaDevice) fn(dt device.DType, name string) (*kfn, error) {
+	key := fnKey{dt == device.F64, name}
+	if f, ok := d.fns[key]; ok {
+		return f, nil
+	}
+	m := d.mods[0]
+	if key.f64 {
+		m = d.mods[1]
+	}
+	f, err := m.Function(name)
+	if err != nil {
+		return nil, d.drv("cuModuleGetFunction("+name+")", err)
+	}
+	k := &kfn{fn: f, name: name}
+	if k.maxBlock, err = f.Attribute(cu.FnMaxThreadsPerBlock); err != nil {
+		return nil, d.drv("cuFuncGetAttribute("+name+", MAX_THREADS_PER_BLOCK)", err)
+	}
+	if k.staticSM, err = f.Attribute(cu.SharedSizeBytes); err != nil {
+		return nil, d.drv("cuFuncGetAttribute("+name+", SHARED_SIZE_BYTES)", err)
+	}
+	k.dynSmemOK = 48 << 10
+	d.fns[key] = k
+	return k, nil
+}
+
+func (d *cudaDevice) Info() device.Info {
+	info := d.info
+	_ = d.do(func() error {
+		free, _, err := cu.MemInfo()
+		if err == nil {
+			info.MemFree = free
+		}
+		return nil
+	})
+	return info
+}
+
+// shutdown releases everything the worker holds (what init got so far) and stops it.
+func (d *cudaDevice) shutdown() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	var errs []error
+	res := make(chan struct{})
+	d.work <- func() {
+		defer close(res)
+		for _, m := range []*mem{&d.part, &d.scratch, &d.extra} {
+			if m.ptr != 0 {
+				if err := cu.MemFree(m.ptr); err != nil {
+					errs = append(errs, d.drv("cuMemFree", err))
+				}
+				m.ptr, m.bytes = 0, 0
+			}
+		}
+		if d.small != 0 {
+			if err := cu.MemFree(d.small); err != nil {
+				errs = append(errs, d.drv("cuMemFree", err))
+			}
+			d.small = 0
+		}
+		for i := range d.mods {
+			if d.mods[i] != (cu.Module{}) {
+				if err := d.mods[i].Unload(); err != nil {
+					errs = append(errs, d.drv("cuModuleUnload", err))
+				}
+				d.mods[i] = cu.Module{}
+			}
+		}
+		if d.stream != (cu.Stream{}) {
+			if err := d.stream.Destroy(); err != nil {
+				errs = append(errs, d.drv("cuStreamDestroy", err))
+			}
+		}
+		if d.ctx != (cu.CUContext{}) {
+			if err := d.dev.ReleasePrimaryCtx(); err != nil {
+				errs = append(errs, d.drv("cuDevicePrimaryCtxRelease", err))
+			}
+		}
+	}
+	<-res
+	d.closed = true
+	close(d.work)
+	d.mu.Unlock()
+	<-d.done
+	return errors.Join(errs...)
+}
+
+// Close releases the device's memory, modules, stream and its hold on the primary context.
+// Buffers must not be used afterwards.
+func (d *cudaDevice) Close() error { return d.shutdown() }
+
+// buffer is device memory: an allocation, or a view of one (Slice).
+type buffer struct {
+	d    *cudaDevice
+	ptr  cu.DevicePtr
+	dt   device.DType
+	n    int
+	view bool
+}
+
+func (b *buffer) DType() device.DType { return b.dt }
+func (b *buffer) Len() int            { return b.n }
+
+// buf returns b as a buffer of this device.
+func (d *cudaDevice) buf(b device.Buffer, what string) (*buffer, error) {
+	cb, ok := b.(*buffer)
+	if !ok || cb == nil {
+		return nil, fmt.Errorf("%w: %s: %s is %T, not a buffer of this device", device.ErrBuffer, d.name, what, b)
+	}
+	if cb.d != d {
+		return nil, fmt.Errorf("%w: %s: %s belongs to %s", device.ErrBuffer, d.name, what, cb.d.name)
+	}
+	return cb, nil
+}
+
+func (d *cudaDevice) Alloc(dt device.DType, n int) (device.Buffer, error) {
+	if n < 0 || dt.Size() == 0 {
+		return nil, fmt.Errorf("%w: %s: alloc of %d elements of %v", device.ErrBuffer, d.name, n, dt)
+	}
+	b := &buffer{d: d, dt: dt, n: n}
+	if n == 0 {
+		return b, nil
+	}
+	bytes := int64(n) * int64(dt.Size())
+	err := d.do(func() error {
+		p, err := cu.MemAlloc(bytes)
+		if err != nil {
+			return d.drv(fmt.Sprintf("cuMemAlloc(%d bytes)", bytes), err)
+		}
+		b.ptr = p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (d *cudaDevice) Free(b device.Buffer) error {
+	if b == nil {
+		return nil
+	}
+	cb, err := d.buf(b, "buffer to free")
+	if err != nil {
+		return err
+	}
+	if cb.view {
+		return nil
+	}
+	return d.do(func() error {
+		if cb.ptr == 0 {
+			return nil
+		}
+		if err := cu.MemFree(cb.ptr); err != nil {
+			return d.drv("cuMemFree", err)
+		}
+		cb.ptr = 0
+		return nil
+	})
+}
+
+// hostPtr returns the address and byte length of a []float32, []float64 or []int32 and its
+// dtype.
+func hostPtr(s any) (unsafe.Pointer, int, device.DType, error) {
+	switch s := s.(type) {
+	case []float32:
+		if len(s) == 0 {
+			return nil, 0, device.F32, nil
+		}
+		return unsafe.Pointer(&s[0]), len(s), device.F32, nil
+	case []float64:
+		if len(s) == 0 {
+			return nil, 0, device.F64, nil
+		}
+		return unsafe.Pointer(&s[0]), len(s), device.F64, nil
+	case []int32:
+		if len(s) == 0 {
+			return nil, 0, device.I32, nil
+		}
+		return unsafe.Pointer(&s[0]), len(s), device.I32, nil
+	}
+	return nil, 0, 0, fmt.Errorf("%w: %T is not a []float32, []float64 or []int32", device.ErrBuffer, s)
+}
+
+// span checks a host slice against a buffer region and returns the device address.
+func (d *cudaDevice) span(b device.Buffer, off int, h any, what string) (*buffer, unsafe.Pointer, int64, cu.DevicePtr, error) {
+	cb, err := d.buf(b, what)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	p, n, dt, err := hostPtr(h)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	if dt != cb.dt {
+		return nil, nil, 0, 0, fmt.Errorf("%w: %s: %s: host %v and buffer %v", device.ErrBuffer, d.name, what, dt, cb.dt)
+	}
+	if off < 0 || off+n > cb.n {
+		return nil, nil, 0, 0, fmt.Errorf("%w: %s: %s: %d elements at offset %d of a buffer of %d", device.ErrBuffer, d.name, what, n, off, cb.n)
+	}
+	size := int64(dt.Size())
+	return cb, p, int64(n) * size, cb.ptr + cu.DevicePtr(int64(off)*size), nil
+}
+
+func (d *cudaDevice) Write(dst device.Buffer, off int, src any) error {
+	_, p, bytes, at, err := d.span(dst, off, src, "write")
+	if err != nil || bytes == 0 {
+		return err
+	}
+	err = d.do(func() error {
+		if err := cu.MemcpyHtoDAsync(at, p, bytes, d.stream); err != nil {
+			return d.drv(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", bytes), err)
+		}
+		return d.sync("cuMemcpyHtoDAsync")
+	})
+	runtime.KeepAlive(src)
+	return err
+}
+
+func (d *cudaDevice) Read(dst any, src device.Buffer, off int) error {
+	_, p, bytes, at, err := d.span(src, off, dst, "read")
+	if err != nil || bytes == 0 {
+		return err
+	}
+	err = d.do(func() error {
+		if err := cu.MemcpyDtoHAsync(p, at, bytes, d.stream); err != nil {
+			return d.drv(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", bytes), err)
+		}
+		return d.sync("cuMemcpyDtoHAsync")
+	})
+	runtime.KeepAlive(dst)
+	return err
+}
+
+func (d *cudaDevice) Copy(dst, src device.Buffer) error {
+	db, err := d.buf(dst, "copy destination")
+	if err != nil {
+		return err
+	}
+	sb, err := d.buf(src, "copy source")
+	if err != nil {
+		return err
+	}
+	if db.dt != sb.dt || db.n != sb.n {
+		return fmt.Errorf("%w: %s: copy of %d %v into %d %v", device.ErrBuffer, d.name, sb.n, sb.dt, db.n, db.dt)
+	}
+	if db.n == 0 {
+		return nil
+	}
+	bytes := int64(db.n) * int64(db.dt.Size())
+	return d.do(func() error {
+		if err := cu.MemcpyDtoDAsync(db.ptr, sb.ptr, bytes, d.stream); err != nil {
+			return d.drv(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", bytes), err)
+		}
+		return d.sync("cuMemcpyDtoDAsync")
+	})
+}
+
+// Slice returns a view of n elements at element off; any offset is allowed (kernels use
+// 16-byte vector access only where every pointer of a call is aligned).
+func (d *cudaDevice) Slice(b device.Buffer, off, n int) (device.Buffer, error) {
+	cb, err := d.buf(b, "buffer to slice")
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || n < 0 || off+n > cb.n {
+		return nil, fmt.Errorf("%w: %s: slice [%d, %d) of a buffer of %d", device.ErrBuffer, d.name, off, off+n, cb.n)
+	}
+	return &buffer{d: d, ptr: cb.ptr + cu.DevicePtr(int64(off)*int64(cb.dt.Size())), dt: cb.dt, n: n, view: true}, nil
+}
+
+// Supports reports whether the device has kernels for a loss stem, or a check, in dtype dt.
+func (d *cudaDevice) Supports(kernel string, dt device.DType) bool {
+	switch kernel {
+	case "check_labels":
+		return dt == device.I32
+	case "check_values":
+		return dt == device.F32 || dt == device.F64
+	}
+	_, ok := kc.Kernels[kernel]
+	return ok && (dt == device.F32 || dt == device.F64)
+}
+
+// sync waits for the stream; after launches, a kernel's failure surfaces here.
+func (d *cudaDevice) sync(after string) error {
+	if err := d.stream.Synchronize(); err != nil {
+		return d.drv("cuStreamSynchronize after "+after, err)
+	}
+	return nil
+}
+
+// readSmall copies n doubles of d.small back to the host (and waits for the stream).
+func (d *cudaDevice) readSmall(n int, after string) ([]float64, error) {
+	out := make([]float64, n)
+	if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&out[0]), d.small, int64(8*n), d.stream); err != nil {
+		return nil, d.drv("cuMemcpyDtoHAsync(results)", err)
+	}
+	if err := d.sync(after); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// f64bits is how a double kernel parameter travels.
+func f64bits(v float64) uint64 { return math.Float64bits(v) }
