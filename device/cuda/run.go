@@ -383,12 +383,13 @@ type rowLaunch struct {
 	staged, vec           bool
 }
 
-// rowLayout picks the group size, block, grid and staging of a row kernel over rows rows:
-// rows of up to 8 vectors per lane go to a power-of-two slice of a warp (8 rows per 256-thread
-// block for C ≤ 32 floats, one per warp for C ≤ 1024 floats), longer rows to a whole block of
-// up to MaxRowBlock threads, about 8 vectors per thread. A row is staged in shared memory when
-// the kernel reads it twice and it fits. The grid is as many blocks as can be resident
-// (at most the rows' groups), so it depends on C, the rows and the device only.
+// rowLayout picks the group size, block, grid and staging of a row kernel over rows rows: a row
+// of at most 256 16-byte vectors (C ≤ 1024 floats or 512 doubles) goes to a slice of a warp of
+// ⌈C/vector⌉ lanes rounded up to a power of two (at most 32: up to 8 vectors per lane; 256-thread
+// blocks hold 256/slice rows); a longer row to a whole block of up to MaxRowBlock threads, about
+// 8 vectors per thread. A row is staged in shared memory when the kernel reads it twice and it
+// fits. The grid is as many blocks as can be resident (at most the rows' groups), so it depends
+// on C, the rows and the device only.
 func (d *cudaDevice) rowLayout(k *kfn, cl *call, rows int64, stage int) rowLaunch {
 	size := int64(cl.dt.Size())
 	vn := kc.VecBytes / size

@@ -29,6 +29,8 @@ var benchCases = []benchCase{
 	{"cross_entropy_probs", 10000, 1000, true},
 	{"nll", 100000, 1000, true},
 	{"multi_margin", 100000, 100, true},
+	{"multi_margin", 1000000, 5, true},
+	{"corn", 1000000, 4, true},
 	{"triplet", 100000, 128, true},
 	{"dice", 1000, 16384, true},
 	{"huber", 1 << 24, 1, true},

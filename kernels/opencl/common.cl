@@ -61,6 +61,23 @@ typedef float8 acc8;
 #define to_acc8(v) (v)
 #endif
 
+// amask8 is what select wants with acc8 values; to_amask8, to_mask8 and to_real8 convert
+// masks and values between the element and accumulator types.
+#if GLOSS_ACC64
+typedef long8 amask8;
+#define to_amask8(m) convert_long8(m)
+#else
+typedef int8 amask8;
+#define to_amask8(m) convert_int8(m)
+#endif
+#if GLOSS_F64
+#define to_mask8(m) convert_long8(m)
+#define to_real8(v) convert_double8(v)
+#else
+#define to_mask8(m) convert_int8(m)
+#define to_real8(v) convert_float8(v)
+#endif
+
 // R(v) is the constant v in the element type; V(v) the same in all eight lanes.
 #define R(v) ((real)(v))
 #define V(v) ((real8)(v))
@@ -123,6 +140,26 @@ static inline void acc8_add(accum8 *a, const real8 v) {
 	const acc8 t = a->s + v;
 	a->c += select((v - t) + a->s, (a->s - t) + v, fabs(a->s) >= fabs(v));
 	a->s = t;
+#endif
+}
+
+// acc8_addacc adds the eight accumulator-precision values v to the lane sums of a.
+static inline void acc8_addacc(accum8 *a, const acc8 v) {
+#if GLOSS_ACC64
+	a->s += v;
+#else
+	const acc8 t = a->s + v;
+	a->c += select((v - t) + a->s, (a->s - t) + v, fabs(a->s) >= fabs(v));
+	a->s = t;
+#endif
+}
+
+// acc8_value is each lane's sum as one number (acc_value lane by lane).
+static inline acc8 acc8_value(const accum8 a) {
+#if GLOSS_ACC64
+	return a.s;
+#else
+	return select(a.s, a.s + a.c, isfinite(a.s));
 #endif
 }
 

@@ -94,7 +94,165 @@ ROW_FN(cross_entropy_row) {
 	*d = wy;
 	return L;
 }
-DEFINE_ROW(cross_entropy)
+
+// CE_SMALL is the largest C whose rows the cross-entropy kernels take eight at a time, one
+// row per vector lane: a row shorter than a vector would be all tail in cross_entropy_row.
+#define CE_SMALL 16
+
+// col8 gathers column j of the m ≤ 8 rows of C values starting at x: lane k is x[k·C + j]
+// (0 for k ≥ m).
+static inline real8 col8(__global const real *x, const ulong C, const ulong j, const uint m) {
+	if (m == 8)
+		return (real8)(x[j], x[C + j], x[2 * C + j], x[3 * C + j], x[4 * C + j], x[5 * C + j], x[6 * C + j],
+		               x[7 * C + j]);
+	real t[8];
+	for (uint k = 0; k < 8; k++)
+		t[k] = k < m ? x[k * C + j] : R(0);
+	return vload8(0, t);
+}
+
+// scol8 stores lane k of v to x[k·C + j] for k < m.
+static inline void scol8(const real8 v, __global real *x, const ulong C, const ulong j, const uint m) {
+	if (m == 8) {
+		x[j] = v.s0;
+		x[C + j] = v.s1;
+		x[2 * C + j] = v.s2;
+		x[3 * C + j] = v.s3;
+		x[4 * C + j] = v.s4;
+		x[5 * C + j] = v.s5;
+		x[6 * C + j] = v.s6;
+		x[7 * C + j] = v.s7;
+		return;
+	}
+	real t[8];
+	vstore8(v, 0, t);
+	for (uint k = 0; k < m; k++)
+		x[k * C + j] = t[k];
+}
+
+// ce_rows8 is cross_entropy_row for the m ≤ 8 rows starting at row r0 of a call with
+// C ≤ CE_SMALL, lane k holding row r0 + k: the arithmetic of cross_entropy_row lane by lane
+// (with cpuref.softmaxRow's scan for the first maximum). It writes PS and the gradient rows
+// (gx, when not NULL) and adds s·L, s·d to the lane sums a0, a1 and bad labels to *bad.
+static inline void ce_rows8(const real8 P, const ulong C, __global const real *X, __global const int *LB,
+                            __global const real *W, __global const real *CW, const long ignore, const real scale,
+                            __global real *PS, __global real *GX, const ulong r0, const uint m, accum8 *a0,
+                            accum8 *a1, uint *bad) {
+	const acc eps = P.s0, zs = P.s1;
+	__global const real *x = X + r0 * C;
+	__global real *gx = GX ? GX + r0 * C : 0;
+	int lt[8], yi[8];
+	real xyt[8], wyt[8], st[8];
+	ulong yt[8];
+	for (uint k = 0; k < 8; k++) {
+		const long y = k < m ? (long)LB[r0 + k] : ignore;
+		const int ok = y != ignore && y >= 0 && y < (long)C;
+		if (y != ignore && !ok)
+			*bad += 1;
+		lt[k] = ok ? -1 : 0;
+		yt[k] = ok ? (ulong)y : 0;
+		yi[k] = (int)yt[k];
+		xyt[k] = k < m ? x[k * C + yt[k]] : R(0);
+		wyt[k] = ok ? (CW ? CW[yt[k]] : R(1)) : R(0);
+		st[k] = k < m ? (W ? W[r0 + k] : R(1)) : R(0);
+	}
+	const mask8 live = to_mask8(vload8(0, lt));
+	const mask8 ylane = to_mask8(vload8(0, yi));
+	// The maximum m and its first index k, lane by lane.
+	real8 mx = col8(x, C, 0, m);
+	mask8 ki = (mask8)(0);
+	for (ulong j = 1; j < C; j++) {
+		const real8 v = col8(x, C, j, m);
+		const mask8 gt = v > mx;
+		mx = select(mx, v, gt);
+		ki = select(ki, (mask8)((int)j), gt);
+	}
+	acc wsum = (acc)C;
+	accum8 sa = acc8_zero();
+	if (eps > 0) {
+		if (CW)
+			wsum = 0;
+		for (ulong j = 0; j < C; j++) {
+			const real w = CW ? CW[j] : R(1);
+			acc8_add(&sa, w * (mx - col8(x, C, j, m)));
+			if (CW)
+				wsum += w;
+		}
+	}
+	const real8 xy = vload8(0, xyt);
+	// rest = Σ_{j≠k} e^{x_j − m}; e_j goes to gx (which may be x: column j is read first).
+	acc8 rest = (acc8)(0);
+	for (ulong j = 0; j < C; j++) {
+		const real8 e = exp(col8(x, C, j, m) - mx);
+		rest += to_acc8(select(e, V(0), ki == (mask8)((int)j)));
+		if (gx)
+			scol8(e, gx, C, j, m);
+	}
+	rest = select(rest, (acc8)(NAN), to_amask8(isinf(mx)));
+	const acc8 logS = log1p(rest), lse = to_acc8(mx) + logS;
+	const acc8 wy = to_acc8(vload8(0, wyt));
+	acc8 L = wy * (1 - eps) * ((to_acc8(mx) - to_acc8(xy)) + logS);
+	if (zs != 0)
+		L += wy * zs * lse * lse;
+	if (eps > 0)
+		L += eps / (acc)C * (wsum * logS + acc8_value(sa));
+	const amask8 alive = to_amask8(live);
+	L = select((acc8)(0), L, alive);
+	const real8 s = vload8(0, st);
+	const acc8 wl = to_acc8(s) * L;
+	if (PS)
+		st8(to_real8(wl), PS, r0, m);
+	acc8_addacc(a0, wl);
+	acc8_addacc(a1, to_acc8(s) * wy);
+	if (!gx)
+		return;
+	const acc8 S = 1 + rest;
+	const acc b = eps / (acc)C;
+	const acc8 zf = zs != 0 ? 2 * zs * lse : (acc8)(0);
+	const acc8 a = (wy * ((1 - eps) + zf) + b * wsum) / S;
+	const real8 g = scale * s;
+	const real8 ga = to_real8(to_acc8(g) * a), gb = g * (real)b;
+	real et[8];
+	for (uint k = 0; k < 8; k++)
+		et[k] = k < m ? gx[k * C + yt[k]] : R(0);
+	const acc8 py = to_acc8(vload8(0, et)) / S;
+	for (ulong j = 0; j < C; j++) {
+		const real8 e = col8(gx, C, j, m);
+		const real8 out = eps == 0 ? ga * e : ga * e - gb * (CW ? CW[j] : R(1));
+		scol8(select(V(0), out, live), gx, C, j, m);
+	}
+	const acc8 pym1 = select(py - 1, -rest / S, to_amask8(ki == ylane));
+	const real8 gyv = to_real8(to_acc8(g) * (wy * ((1 - eps) * pym1 + zf * py) + b * (wsum * py - wy)));
+	real gt[8];
+	vstore8(gyv, 0, gt);
+	for (uint k = 0; k < m; k++)
+		if (lt[k])
+			gx[k * C + yt[k]] = gt[k];
+}
+
+// CE_KERNEL makes a cross-entropy kernel: rows eight at a time (ce_rows8) when C ≤ CE_SMALL,
+// else one at a time (cross_entropy_row).
+#define CE_KERNEL(NAME, MODE)                                                                                    \
+	__kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void NAME(LOSS_ARGS) {                             \
+		__local accum scratch[WG];                                                                              \
+		accum a0 = acc_zero(), a1 = acc_zero();                                                                 \
+		uint bad = 0;                                                                                           \
+		if (C > CE_SMALL) {                                                                                     \
+			ROW_LOOP(cross_entropy_row, MODE, a0, a1, bad)                                                      \
+		} else {                                                                                                \
+			accum8 b0 = acc8_zero(), b1 = acc8_zero();                                                          \
+			FOR_ITEMS(r, n, per, 8) {                                                                           \
+				ce_rows8(P, C, X, LB, W, CW, ignore, scale, PS, MODE ? GX : 0, r,                               \
+				         (uint)min((ulong)8, ITEMS_LEFT(r, n)), &b0, &b1, &bad);                                \
+			}                                                                                                   \
+			acc_merge(&a0, acc8_sum(b0));                                                                       \
+			acc_merge(&a1, acc8_sum(b1));                                                                       \
+		}                                                                                                       \
+		loss_store(scratch, a0, a1, bad, part);                                                                 \
+	}
+
+CE_KERNEL(cross_entropy_fwd, 0)
+CE_KERNEL(cross_entropy_fwd_bwd, 1)
 
 // cross_entropy_probs, P.s0 = ε; targets t = y, t' = (1−ε)t + ε/C, τ_c = w_c·t'_c, T = Σ τ_c:
 //   L = T·log S + Σ_{τ_c ≠ 0} τ_c·(m − x_c),  ∂L/∂x_j = p_j·T − τ_j,  d = 1.

@@ -69,12 +69,13 @@ func Source() string {
 
 var (
 	kernelRe = regexp.MustCompile(`__kernel\s+(?:__attribute__\(\([^)]*\)\)\)\s+)?void\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
-	defineRe = regexp.MustCompile(`(?m)^(DEFINE_ELEM|DEFINE_ROW|INFO_NCE_ROWS)\(([A-Za-z_][A-Za-z0-9_]*)`)
+	defineRe = regexp.MustCompile(`(?m)^(DEFINE_ELEM|DEFINE_ROW|[A-Z_]+_KERNEL|INFO_NCE_ROWS)\(([A-Za-z_][A-Za-z0-9_]*)`)
 )
 
 // Kernels lists the kernel names the source defines, sorted: the kernels written out, and
 // those that DEFINE_ELEM(stem) (stem_fwd, stem_fwd_bwd, stem_hess), DEFINE_ROW(stem)
-// (stem_fwd, stem_fwd_bwd) and INFO_NCE_ROWS(name, ...) make.
+// (stem_fwd, stem_fwd_bwd), INFO_NCE_ROWS(name, ...) and any XYZ_KERNEL(name, ...) written at
+// the start of a line make.
 func Kernels() []string {
 	seen := map[string]bool{}
 	for _, f := range Files {
@@ -94,7 +95,7 @@ func Kernels() []string {
 				seen[m[2]+"_fwd"], seen[m[2]+"_fwd_bwd"], seen[m[2]+"_hess"] = true, true, true
 			case "DEFINE_ROW":
 				seen[m[2]+"_fwd"], seen[m[2]+"_fwd_bwd"] = true, true
-			case "INFO_NCE_ROWS":
+			default: // a kernel-making macro whose first argument is the kernel's name
 				seen[m[2]] = true
 			}
 		}
