@@ -5,6 +5,7 @@
 #   make kernels    regenerate the CUDA fatbins with nvcc (go generate)
 #   make cuda-check CI's CUDA checks without a GPU: fatbin fresh, vet, test binaries link
 #   make gpu-check  build what the GPU host runs (scripts/gpu-check.sh)
+#   make peers      time PyTorch and NumPy on the bench's sizes and compare (needs deps.sh peers)
 #   make deps       install the tagged builds' system packages (scripts/deps.sh, as root)
 
 GO ?= go
@@ -12,12 +13,19 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCH_OUT ?= out/bench
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all bench test test-default test-opencl lint kernels cuda-check gpu-check deps ci
+.PHONY: all bench peers test test-default test-opencl lint kernels cuda-check gpu-check deps ci
 
 all: test
 
 bench:
 	$(GO) run ./cmd/gloss bench -quick -o $(BENCH_OUT)
+
+# The system python3 (Debian's, with python3-torch), not a pyenv one on the PATH.
+PYTHON ?= /usr/bin/python3
+
+peers: bench
+	$(PYTHON) bench/peers/peers.py --like $(BENCH_OUT)/bench.csv -o $(BENCH_OUT)/peers.csv
+	$(GO) run ./cmd/gloss bench -from $(BENCH_OUT)/bench.csv -compare $(BENCH_OUT)/peers.csv
 
 test: test-default test-opencl
 

@@ -52,6 +52,10 @@ func TestBytes(t *testing.T) {
 		{"mse", Fwd, 10, 1, 4, false, true, 80},
 		// Accuracy (a metric): 5×10 scores + 5 labels.
 		{"accuracy", Fwd, 5, 10, 4, false, false, 220},
+		// NLL reads the label's log-probability of each row: 4·4 + 4·4 labels; its gradient
+		// is written whole (4·10·4).
+		{"nll", Fwd, 4, 10, 4, false, false, 32},
+		{"nll", FwdBwd, 4, 10, 4, false, false, 192},
 		// Gaussian NLL differentiates pred and var: 3·40 read + 2·40 written.
 		{"gaussian_nll", FwdBwd, 10, 1, 4, false, false, 200},
 	} {

@@ -65,7 +65,8 @@ func Applies(sp loss.Spec, m Mode) bool {
 //	         Hess: FwdBwd's + N·C·es for the Hessian diagonal
 //
 // For example cross-entropy over N rows of C classes with its gradient moves 2·N·C·4 + 4·N
-// bytes in float32, and MSE's forward pass 2·N·4.
+// bytes in float32, and MSE's forward pass 2·N·4. NLL is the one loss that need not read all
+// its input: its reads are one log-probability per row (N·es) plus the labels.
 func Bytes(sp loss.Spec, m Mode, n, c, es int, weights, classWeights bool) int64 {
 	nc := int64(n) * int64(c) * int64(es)
 	var b int64
@@ -73,6 +74,10 @@ func Bytes(sp loss.Spec, m Mode, n, c, es int, weights, classWeights bool) int64
 		if in != "" {
 			b += nc
 		}
+	}
+	if sp.Name == "nll" {
+		// NLL needs one log-probability per row, the label's: −x[i, y_i].
+		b = int64(n) * int64(es)
 	}
 	if sp.Labels {
 		b += 4 * int64(n)

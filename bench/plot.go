@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -37,7 +38,7 @@ func WritePlot(w io.Writer, rep *Report) error {
 	if len(plots) == 0 {
 		return fmt.Errorf("bench: nothing to plot")
 	}
-	width, height := 8*vg.Inch, 4.5*vg.Inch
+	width, height := 9*vg.Inch, 5.5*vg.Inch
 	img := vgimg.New(width, height*vg.Length(len(plots)))
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(16)}
@@ -56,6 +57,7 @@ func devicePlot(rep *Report, dev string) (*plot.Plot, error) {
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
 	title := dev
 	ceiling := math.NaN()
 	type series struct {
@@ -71,7 +73,7 @@ func devicePlot(rep *Report, dev string) (*plot.Plot, error) {
 		}
 		if r.Loss == CopyLoss {
 			ceiling = r.GBs
-			title = fmt.Sprintf("%s — %s (copy %.3g GB/s)", dev, r.DeviceName, r.GBs)
+			title = fmt.Sprintf("%s — %s (copy %.3g GB/s)", dev, shortName(r.DeviceName), r.GBs)
 			continue
 		}
 		if r.Status != OK || !(r.GBs > 0) {
@@ -172,4 +174,15 @@ func devicePlot(rep *Report, dev string) (*plot.Plot, error) {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 1, 10, 0.1, 10
 	}
 	return p, nil
+}
+
+// shortName cuts a device description at its first parenthesis or at 60 characters.
+func shortName(s string) string {
+	if i := strings.Index(s, " ("); i > 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
 }

@@ -14,7 +14,7 @@ import "math"
 func init() {
 	registerRow("cross_entropy", crossEntropy)
 	registerRow("cross_entropy_probs", crossEntropyProbs)
-	registerRow("nll", nll)
+	registerRowLabelOnly("nll", nll)
 }
 
 // logSumExp returns log Σ_c e^{x_c}, shifted by the row maximum so that no term overflows.

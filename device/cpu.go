@@ -230,10 +230,28 @@ func (d *cpuDevice) Copy(dst, src Buffer) error {
 	if db.dt != sb.dt || db.Len() != sb.Len() {
 		return fmt.Errorf("%w: copy of %d %v into %d %v", ErrBuffer, sb.Len(), sb.dt, db.Len(), db.dt)
 	}
-	copy(db.f32, sb.f32)
-	copy(db.f64, sb.f64)
-	copy(db.i32, sb.i32)
+	parCopy(db.f32, sb.f32)
+	parCopy(db.f64, sb.f64)
+	parCopy(db.i32, sb.i32)
 	return nil
+}
+
+// parCopy copies src into dst on GOMAXPROCS goroutines: a device-to-device copy that uses the
+// whole host, so that it measures the memory bandwidth the cpu device's kernels can reach.
+func parCopy[T any](dst, src []T) {
+	const minPart = 1 << 16
+	parts := min(runtime.GOMAXPROCS(0), max(1, len(src)/minPart))
+	if parts <= 1 {
+		copy(dst, src)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (len(src) + parts - 1) / parts
+	for lo := 0; lo < len(src); lo += step {
+		hi := min(lo+step, len(src))
+		wg.Go(func() { copy(dst[lo:hi], src[lo:hi]) })
+	}
+	wg.Wait()
 }
 
 func (d *cpuDevice) Slice(b Buffer, off, n int) (Buffer, error) {

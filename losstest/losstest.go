@@ -31,9 +31,9 @@ import (
 	"github.com/gloss-ml/gloss/loss"
 )
 
-// guard is the number of guard elements on each side of every output view: 64 elements keep
+// guard is the number of guard elements on each side of every output view: 128 elements keep
 // views aligned for vector loads and sub-buffer rules.
-const guard = 64
+const guard = 128
 
 // guardValue is written around outputs; a kernel that writes out of bounds changes it.
 const guardValue = -7.25e11

@@ -4,6 +4,7 @@
 #   scripts/deps.sh            OpenCL (PoCL, headers, ICD loader) and the CUDA toolkit
 #   scripts/deps.sh opencl     only the OpenCL part
 #   scripts/deps.sh cuda       only the CUDA part
+#   scripts/deps.sh peers      PyTorch and NumPy for bench/peers (not part of "all": torch is large)
 # The CUDA toolkit lives in Debian's contrib and non-free components: this script adds them to the
 # machine's existing Debian apt source entry (it writes no new source and names no host).
 set -euo pipefail
@@ -48,5 +49,10 @@ if [ "$what" = all ] || [ "$what" = cuda ]; then
 		enable_contrib_nonfree
 		apt_install nvidia-cuda-toolkit
 	fi
+fi
+if [ "$what" = peers ]; then
+	need=()
+	for p in python3-torch python3-numpy; do have_pkg "$p" || need+=("$p"); done
+	if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 fi
 echo "deps: done ($what)"

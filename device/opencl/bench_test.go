@@ -32,6 +32,7 @@ var benchCases = []benchCase{
 	{"multi_margin", 1000000, 5, true},
 	{"corn", 1000000, 4, true},
 	{"triplet", 100000, 128, true},
+	{"info_nce", 2048, 128, true},
 	{"dice", 1000, 16384, true},
 	{"huber", 1 << 24, 1, true},
 	{"bce_with_logits", 1 << 20, 16, true},

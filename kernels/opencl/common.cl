@@ -50,6 +50,8 @@ typedef int8 mask8;
 #error "double accumulators need a device with cl_khr_fp64"
 #endif
 typedef double acc;
+typedef double2 acc2;
+typedef double4 acc4;
 typedef double8 acc8;
 #define to_acc8(v) convert_double8(v)
 #else
@@ -57,6 +59,8 @@ typedef double8 acc8;
 #error "float64 kernels accumulate in double: build with -DGLOSS_ACC64=1"
 #endif
 typedef float acc;
+typedef float2 acc2;
+typedef float4 acc4;
 typedef float8 acc8;
 #define to_acc8(v) (v)
 #endif

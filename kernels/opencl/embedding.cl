@@ -110,14 +110,67 @@ DEFINE_ROW(triplet)
 
 // ---- info_nce ----
 
-// nce_dot returns Σ_j u_j·v_j over D coordinates.
+// hsum8 adds the lanes of v in a fixed order.
+static inline acc hsum8(const acc8 v) {
+	return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
+}
+
+// nce_dot returns Σ_j u_j·v_j over D coordinates: eight lane sums in acc precision, then
+// the lanes in a fixed order.
 static inline acc nce_dot(__global const real *u, __global const real *v, const ulong D) {
 	accum8 s = acc8_zero();
 	ROW_FOR(j, D) {
 		const uint rm = ROW_M(j, D);
 		acc8_add(&s, ld8(u, j, rm) * ld8(v, j, rm));
 	}
-	return acc_value(acc8_sum(s));
+	return hsum8(acc8_value(s));
+}
+
+// nce_sims8 returns the similarities a·B_j/τ of the m ≤ 8 rows j0 .. j0+m−1 of B (lanes
+// ≥ m: −Inf): eight dot products at once, a's coordinates loaded once for all eight.
+static inline acc8 nce_sims8(__global const real *a, __global const real *B, const ulong j0, const uint m,
+                             const ulong D, const acc tau) {
+	acc8 sk[8];
+	for (uint k = 0; k < 8; k++)
+		sk[k] = (acc8)(0);
+	__global const real *b = B + j0 * D;
+	ROW_FOR(j, D) {
+		const uint rm = ROW_M(j, D);
+		const real8 a8 = ld8(a, j, rm);
+		if (m == 8 && rm == 8) { // the common case, unrolled: eight independent sums
+#pragma unroll
+			for (uint k = 0; k < 8; k++)
+				sk[k] += to_acc8(a8 * vload8(0, b + k * D + j));
+		} else {
+			for (uint k = 0; k < m; k++)
+				sk[k] += to_acc8(a8 * ld8(b + k * D, j, rm));
+		}
+	}
+	acc t[8];
+	for (uint k = 0; k < 8; k++)
+		t[k] = k < m ? hsum8(sk[k]) / tau : -INFINITY;
+	return vload8(0, t);
+}
+
+// lda8 loads p[i .. i+m) of an accumulator array (missing lanes 0); ldw8 loads sample
+// weights (1 without).
+static inline acc8 lda8(__global const acc *p, const ulong i, const uint m) {
+	acc t[8];
+	for (uint k = 0; k < 8; k++)
+		t[k] = k < m ? p[i + k] : 0;
+	return vload8(0, t);
+}
+
+static inline acc8 ldw8(__global const real *W, const ulong i, const uint m) {
+	return W ? to_acc8(ld8(W, i, m)) : (acc8)(1);
+}
+
+// delta8 is 1 in the lane of the block starting at j0 that holds index i, 0 elsewhere.
+static inline acc8 delta8(const ulong i, const ulong j0) {
+	acc t[8];
+	for (uint k = 0; k < 8; k++)
+		t[k] = j0 + k == i ? 1 : 0;
+	return vload8(0, t);
 }
 
 // info_nce_prep writes QH = q/max(‖q‖₂, 1e-12) and KH likewise (copies without normalize),
@@ -146,22 +199,24 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void info_nce_prep(
 	}
 }
 
-// nce_lse returns lse over the n similarities of row i (byrow: s_ij = q̂_i·k̂_j/τ over j) or
-// column i (s_ji over j), in one online pass; an infinite maximum is returned as is.
+// nce_lse returns lse over the n similarities of row i of A against every row of B
+// (s_ij = Â_i·B̂_j/τ), in one online pass over blocks of eight; an infinite maximum is
+// returned as is.
 static inline acc nce_lse(__global const real *A, __global const real *B, const ulong n, const ulong D,
                           const ulong i, const acc tau) {
 	acc m = -INFINITY, s = 0;
 	__global const real *a = A + i * D;
-	for (ulong j = 0; j < n; j++) {
-		const acc v = nce_dot(a, B + j * D, D) / tau;
-		if (v == -INFINITY)
-			continue;
-		if (v > m) {
-			s = s * exp(m - v) + 1;
-			m = v;
-		} else {
-			s += exp(v - m);
+	for (ulong j0 = 0; j0 < n; j0 += 8) {
+		const acc8 v = nce_sims8(a, B, j0, (uint)min((ulong)8, n - j0), D, tau);
+		const acc4 h4 = fmax(v.lo, v.hi);
+		const acc2 h2 = fmax(h4.lo, h4.hi);
+		const acc mb = fmax(h2.lo, h2.hi);
+		if (mb > m) {
+			s *= exp(m - mb);
+			m = mb;
 		}
+		if (m != -INFINITY)
+			s += hsum8(exp(v - m));
 	}
 	return isinf(m) ? m : m + log(s);
 }
@@ -173,6 +228,64 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void info_nce_lse(
 	FOR_ITEMS(i, n, per, 1) {
 		LSE[i] = byrow ? nce_lse(QH, KH, n, D, i, P.s0) : nce_lse(KH, QH, n, D, i, P.s0);
 	}
+}
+
+// nce_axpy adds a·v to the accumulator row G of D values; nce_zero clears it.
+static inline void nce_axpy(__global acc *G, const acc a, __global const real *v, const ulong D) {
+	ROW_FOR(j, D) {
+		const uint rm = ROW_M(j, D);
+		if (rm == 8) {
+			vstore8(vload8(0, G + j) + a * to_acc8(vload8(0, v + j)), 0, G + j);
+		} else {
+			for (uint k = 0; k < rm; k++)
+				G[j + k] += a * (acc)v[j + k];
+		}
+	}
+}
+
+// nce_axpy8 adds Σ_k a_k·B_k over the m ≤ 8 rows of D values starting at B to the
+// accumulator row G (nce_axpy row by row, each G block loaded and stored once).
+static inline void nce_axpy8(__global acc *G, const acc8 a, __global const real *B, const uint m, const ulong D) {
+	if (m < 8) {
+		acc t[8];
+		vstore8(a, 0, t);
+		for (uint k = 0; k < m; k++)
+			nce_axpy(G, t[k], B + k * D, D);
+		return;
+	}
+	ROW_FOR(j, D) {
+		const uint rm = ROW_M(j, D);
+		if (rm < 8) {
+			for (uint c = 0; c < rm; c++) {
+				acc g = G[j + c];
+				g += a.s0 * (acc)B[j + c];
+				g += a.s1 * (acc)B[D + j + c];
+				g += a.s2 * (acc)B[2 * D + j + c];
+				g += a.s3 * (acc)B[3 * D + j + c];
+				g += a.s4 * (acc)B[4 * D + j + c];
+				g += a.s5 * (acc)B[5 * D + j + c];
+				g += a.s6 * (acc)B[6 * D + j + c];
+				g += a.s7 * (acc)B[7 * D + j + c];
+				G[j + c] = g;
+			}
+			continue;
+		}
+		acc8 g = vload8(0, G + j);
+		g += a.s0 * to_acc8(vload8(0, B + j));
+		g += a.s1 * to_acc8(vload8(0, B + D + j));
+		g += a.s2 * to_acc8(vload8(0, B + 2 * D + j));
+		g += a.s3 * to_acc8(vload8(0, B + 3 * D + j));
+		g += a.s4 * to_acc8(vload8(0, B + 4 * D + j));
+		g += a.s5 * to_acc8(vload8(0, B + 5 * D + j));
+		g += a.s6 * to_acc8(vload8(0, B + 6 * D + j));
+		g += a.s7 * to_acc8(vload8(0, B + 7 * D + j));
+		vstore8(g, 0, G + j);
+	}
+}
+
+static inline void nce_zero(__global acc *G, const ulong D) {
+	for (ulong j = 0; j < D; j++)
+		G[j] = 0;
 }
 
 // nce_norm_grad turns the accumulated G = τ·∂F/∂x̂ (row of D, acc) into dst = scale·∂F/∂x
@@ -193,19 +306,20 @@ static inline void nce_norm_grad(__global real *dst, __global acc *G, __global c
 		dst[j] = (real)(scale * ((G[j] - (acc)xh[j] * c) / div));
 }
 
-// nce_grad_s is ∂F/∂s_ij for the similarity v, with r_i, c_j and the weights w_i, w_j.
-static inline acc nce_grad_s(const acc v, const int diag, const acc ri, const acc cj, const acc wi, const acc wj,
-                             const int sym) {
-	const acc delta = diag ? 1 : 0;
-	acc g = wi * (exp(v - ri) - delta);
+// nce_grad_s8 is ∂F/∂s_ij for eight similarities v, with r_i, c_j, the weights w_i, w_j and
+// the Kronecker δ_ij per lane: w_i(e^{v − r_i} − δ) (symmetric: half that plus
+// ½w_j(e^{v − c_j} − δ)).
+static inline acc8 nce_grad_s8(const acc8 v, const acc8 delta, const acc8 ri, const acc8 cj, const acc8 wi,
+                               const acc8 wj, const int sym) {
+	acc8 g = wi * (exp(v - ri) - delta);
 	if (sym)
-		g = 0.5 * g + 0.5 * wj * (exp(v - cj) - delta);
+		g = (acc)0.5 * g + (acc)0.5 * wj * (exp(v - cj) - delta);
 	return g;
 }
 
 // INFO_NCE_ROWS: per query row i: r_i (stored in LSER), L_i = r_i − s_ii (symmetric:
 // ½(r_i − s_ii + c_i − s_ii)), PS = w_i·L_i, sums [Σ w·L, Σ w, 0]; with MODE 1 and GX, the
-// query gradient through the scratch rows G (n×D acc).
+// query gradient Σ_j ∂F/∂s_ij·k̂_j through the scratch rows G (n×D acc).
 #define INFO_NCE_ROWS(NAME, MODE)                                                                                \
 	__kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void NAME(                                         \
 	    const ulong n, const ulong D, const ulong per, __global const real *QH, __global const real *KH,        \
@@ -221,7 +335,7 @@ static inline acc nce_grad_s(const acc v, const int diag, const acc ri, const ac
 			const acc lr = nce_lse(QH, KH, n, D, i, tau);                                                       \
 			LSER[i] = lr;                                                                                       \
 			const acc sii = nce_dot(qi, KH + i * D, D) / tau;                                                   \
-			const acc l = sym ? 0.5 * (lr - sii + LSEC[i] - sii) : lr - sii;                                    \
+			const acc l = sym ? (acc)0.5 * (lr - sii + LSEC[i] - sii) : lr - sii;                               \
 			const acc wi = W ? (acc)W[i] : 1;                                                                   \
 			const acc wl = wi * l;                                                                              \
 			if (PS)                                                                                             \
@@ -230,14 +344,13 @@ static inline acc nce_grad_s(const acc v, const int diag, const acc ri, const ac
 			acc_add(&a1, wi);                                                                                   \
 			if (MODE && GX) {                                                                                   \
 				__global acc *gi = G + i * D;                                                                   \
-				for (ulong c = 0; c < D; c++)                                                                   \
-					gi[c] = 0;                                                                                  \
-				for (ulong j = 0; j < n; j++) {                                                                 \
-					__global const real *kj = KH + j * D;                                                       \
-					const acc v = nce_dot(qi, kj, D) / tau;                                                     \
-					const acc gs = nce_grad_s(v, i == j, lr, sym ? LSEC[j] : 0, wi, W ? (acc)W[j] : 1, sym);    \
-					for (ulong c = 0; c < D; c++)                                                               \
-						gi[c] += gs * (acc)kj[c];                                                               \
+				nce_zero(gi, D);                                                                                \
+				for (ulong j0 = 0; j0 < n; j0 += 8) {                                                           \
+					const uint bm = (uint)min((ulong)8, n - j0);                                                \
+					const acc8 v = nce_sims8(qi, KH, j0, bm, D, tau);                                           \
+					const acc8 gs = nce_grad_s8(v, delta8(i, j0), (acc8)(lr), sym ? lda8(LSEC, j0, bm) : (acc8)(0), \
+					                            (acc8)(wi), ldw8(W, j0, bm), sym);                              \
+					nce_axpy8(gi, gs, KH + j0 * D, bm, D);                                                      \
 				}                                                                                               \
 				nce_norm_grad(GX + i * D, gi, qi, QN[i], normalize, (acc)scale / tau, D);                       \
 			}                                                                                                   \
@@ -261,14 +374,12 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void info_nce_cols(
 		__global acc *gj = G + j * D;
 		const acc wj = W ? (acc)W[j] : 1;
 		const acc cj = sym ? LSEC[j] : 0;
-		for (ulong c = 0; c < D; c++)
-			gj[c] = 0;
-		for (ulong i = 0; i < n; i++) {
-			__global const real *qi = QH + i * D;
-			const acc v = nce_dot(qi, kj, D) / tau;
-			const acc gs = nce_grad_s(v, i == j, LSER[i], cj, W ? (acc)W[i] : 1, wj, sym);
-			for (ulong c = 0; c < D; c++)
-				gj[c] += gs * (acc)qi[c];
+		nce_zero(gj, D);
+		for (ulong i0 = 0; i0 < n; i0 += 8) {
+			const uint bm = (uint)min((ulong)8, n - i0);
+			const acc8 v = nce_sims8(kj, QH, i0, bm, D, tau);
+			const acc8 gs = nce_grad_s8(v, delta8(j, i0), lda8(LSER, i0, bm), (acc8)(cj), ldw8(W, i0, bm), (acc8)(wj), sym);
+			nce_axpy8(gj, gs, QH + i0 * D, bm, D);
 		}
 		nce_norm_grad(GY + j * D, gj, kj, KN[j], normalize, (acc)scale / tau, D);
 	}
