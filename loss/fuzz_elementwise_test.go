@@ -84,25 +84,6 @@ func elemKinds(name string, p map[string]float64) [3]elemKind {
 	return [3]elemKind{}
 }
 
-// elemBytes yields the fuzz input a byte at a time; past its end it cycles through it again,
-// mixed with the position, so that short seeds still give varied inputs.
-type elemBytes struct {
-	b []byte
-	i int
-}
-
-func (r *elemBytes) next() byte {
-	i := r.i
-	r.i++
-	if len(r.b) == 0 {
-		return byte(i * 53)
-	}
-	if i < len(r.b) {
-		return r.b[i]
-	}
-	return r.b[i%len(r.b)] ^ byte(i*53)
-}
-
 // elemExtremes are the magnitudes SPEC §4 singles out, and a few around them.
 var elemExtremes = []float32{1e4, -1e4, 100, -100, 88.7, -88.7, 1e-30, 0, 30, -30}
 
@@ -156,7 +137,7 @@ func (r *elemBytes) value(k elemKind) float32 {
 // fuzzElem decodes data into one evaluation of a loss among names and compares the cpu device
 // on float32 with the float64 reference.
 func fuzzElem(t *testing.T, names []string, data []byte) {
-	r := &elemBytes{b: data}
+	r := &elemBytes{fuzzBytes{b: data}}
 	name := names[int(r.next())%len(names)]
 	sp, ok := loss.Lookup(name)
 	if !ok {
@@ -219,8 +200,8 @@ func fuzzElem(t *testing.T, names []string, data []byte) {
 	if err != nil {
 		t.Fatalf("%v on %d×%d (float32): %v", l, n, c, err)
 	}
-	b64 := loss.Batch[float64]{Rows: n, Cols: c, Pred: elemF64(in[0]), Target: elemF64(in[1]), Aux: elemF64(in[2]),
-		Weights: elemF64(w), ClassWeights: elemF64(cw)}
+	b64 := loss.Batch[float64]{Rows: n, Cols: c, Pred: widen32(in[0]), Target: widen32(in[1]), Aux: widen32(in[2]),
+		Weights: widen32(w), ClassWeights: widen32(cw)}
 	ref, err := loss.Compute(l, b64, opt)
 	if err != nil {
 		t.Fatalf("%v on %d×%d (float64 reference): %v", l, n, c, err)
@@ -282,17 +263,6 @@ func elemClose(t *testing.T, what string, got, ref float64, tol loss.Tol, rounde
 	return ok
 }
 
-func elemF64(v []float32) []float64 {
-	if v == nil {
-		return nil
-	}
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
-
 func elemItoa(i int) string {
 	if i < 10 {
 		return string(rune('0' + i))
@@ -330,3 +300,6 @@ func FuzzElemRankingPenaltyKL(f *testing.F) {
 	elemSeeds(f, elemOther)
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzElem(t, elemOther, data) })
 }
+
+// elemBytes decodes this file's inputs from the shared fuzz byte reader.
+type elemBytes struct{ fuzzBytes }

@@ -21,25 +21,6 @@ import (
 
 var mcLosses = []string{"cross_entropy", "cross_entropy_probs", "nll", "multi_margin", "corn"}
 
-// mcBytes yields the fuzz input a byte at a time; past its end it cycles through it again,
-// mixed with the position, so that short inputs still fill their shapes.
-type mcBytes struct {
-	b []byte
-	i int
-}
-
-func (r *mcBytes) next() byte {
-	i := r.i
-	r.i++
-	switch {
-	case len(r.b) == 0:
-		return byte(i * 41)
-	case i < len(r.b):
-		return r.b[i]
-	}
-	return r.b[i%len(r.b)] ^ byte(i*41)
-}
-
 // mcSpecial are logits the SPEC singles out, and the float32 extremes.
 var mcSpecial = []float32{1e4, -1e4, 100, -100, 0, math.MaxFloat32, -math.MaxFloat32, 1e-30}
 
@@ -61,7 +42,7 @@ func (r *mcBytes) value() float32 {
 }
 
 func fuzzMulticlass(t *testing.T, data []byte) {
-	r := &mcBytes{b: data}
+	r := &mcBytes{fuzzBytes{b: data}}
 	name := mcLosses[int(r.next())%len(mcLosses)]
 	sp, ok := loss.Lookup(name)
 	if !ok {
@@ -145,8 +126,8 @@ func fuzzMulticlass(t *testing.T, data []byte) {
 	o := loss.Options{Reduction: red, Grad: fl&4 != 0, InPlace: fl&8 != 0, EmptyMeanZero: fl&64 != 0}
 
 	// The reference, on the same values in float64, out of place.
-	a := &cpuref.Args[float64]{N: n, C: c, X: mcF64(b32.Pred), Y: mcF64(b32.Target), Labels: b32.Labels,
-		Weight: mcF64(b32.Weights), ClassWeight: mcF64(b32.ClassWeights), P: p, Ignore: ignore, Scale: 1}
+	a := &cpuref.Args[float64]{N: n, C: c, X: widen32(b32.Pred), Y: widen32(b32.Target), Labels: b32.Labels,
+		Weight: widen32(b32.Weights), ClassWeight: widen32(b32.ClassWeights), P: p, Ignore: ignore, Scale: 1}
 	if red == loss.None {
 		a.PerSample = make([]float64, n)
 	}
@@ -187,8 +168,8 @@ func fuzzMulticlass(t *testing.T, data []byte) {
 	tol := sp.Tol32
 	mcClose(t, l, pred, "Value", []float64{res.Value}, []float64{want}, tol)
 	mcClose(t, l, pred, "Weight", []float64{res.Weight}, []float64{sums[1]}, tol)
-	mcClose(t, l, pred, "PerSample", mcF64(res.PerSample), a.PerSample, tol)
-	mcClose(t, l, pred, "Grad", mcF64(res.Grad), a.GX, tol)
+	mcClose(t, l, pred, "PerSample", widen32(res.PerSample), a.PerSample, tol)
+	mcClose(t, l, pred, "Grad", widen32(res.Grad), a.GX, tol)
 	if o.InPlace && n > 0 && &res.Grad[0] != &b32.Pred[0] {
 		t.Errorf("%v: InPlace: Result.Grad is not Pred", l)
 	}
@@ -226,17 +207,6 @@ func mcClose(t *testing.T, l loss.Loss, pred []float32, what string, got, want [
 		}
 		t.Errorf("%v: %s[%d] = %v (cpu device, float32), want %v (cpuref float64) within %+v; logits %v", l, what, i, g, v, tol, pred)
 	}
-}
-
-func mcF64(v []float32) []float64 {
-	if v == nil {
-		return nil
-	}
-	o := make([]float64, len(v))
-	for i, x := range v {
-		o[i] = float64(x)
-	}
-	return o
 }
 
 func FuzzMulticlass(f *testing.F) {
@@ -281,3 +251,6 @@ func FuzzMulticlass(f *testing.F) {
 	}
 	f.Fuzz(fuzzMulticlass)
 }
+
+// mcBytes decodes this file's inputs from the shared fuzz byte reader.
+type mcBytes struct{ fuzzBytes }

@@ -18,25 +18,6 @@ import (
 // must agree within the loss's Tol32. Inputs decode to float32-representable values (k/16,
 // k/128), so the two runs see the same numbers.
 
-// rowsBytes yields the fuzz input a byte at a time; past its end it cycles through it
-// again, each pass mixed with its position, so that short seeds still give varied inputs.
-type rowsBytes struct {
-	b []byte
-	i int
-}
-
-func (r *rowsBytes) next() byte {
-	i := r.i
-	r.i++
-	if len(r.b) == 0 {
-		return byte(i * 37)
-	}
-	if i < len(r.b) {
-		return r.b[i]
-	}
-	return r.b[i%len(r.b)] ^ byte(i*37)
-}
-
 // pick returns one of vs.
 func (r *rowsBytes) pick(vs []float64) float64 { return vs[int(r.next())%len(vs)] }
 
@@ -67,7 +48,7 @@ var rowsParamValues = map[string][]float64{
 // fuzzRows decodes data into one evaluation of a loss among names and compares the cpu
 // device on float32 with the float64 reference.
 func fuzzRows(t *testing.T, names []string, data []byte) {
-	r := &rowsBytes{b: data}
+	r := &rowsBytes{fuzzBytes{b: data}}
 	name := names[int(r.next())%len(names)]
 	sp, ok := loss.Lookup(name)
 	if !ok {
@@ -157,13 +138,13 @@ func fuzzRows(t *testing.T, names []string, data []byte) {
 	rowsClose(t, l, "Value", []float64{res.Value}, []float64{want}, tol)
 	rowsClose(t, l, "Weight", []float64{res.Weight}, []float64{sums[1]}, tol)
 	if red == loss.None {
-		rowsClose(t, l, "PerSample", rowsF64(res.PerSample), a.PerSample, tol)
+		rowsClose(t, l, "PerSample", widen32(res.PerSample), a.PerSample, tol)
 	}
 	for k, got := range [3][]float32{res.Grad, res.GradTarget, res.GradAux} {
 		if (got == nil) != (outs[k] == nil) {
 			t.Fatalf("%v: gradient %d present = %v, reference %v", l, k, got != nil, outs[k] != nil)
 		}
-		rowsClose(t, l, []string{"Grad", "GradTarget", "GradAux"}[k], rowsF64(got), outs[k], tol)
+		rowsClose(t, l, []string{"Grad", "GradTarget", "GradAux"}[k], widen32(got), outs[k], tol)
 	}
 }
 
@@ -198,17 +179,6 @@ func rowsF32(v []float64) []float32 {
 	o := make([]float32, len(v))
 	for i, x := range v {
 		o[i] = float32(x)
-	}
-	return o
-}
-
-func rowsF64(v []float32) []float64 {
-	if v == nil {
-		return nil
-	}
-	o := make([]float64, len(v))
-	for i, x := range v {
-		o[i] = float64(x)
 	}
 	return o
 }
@@ -305,3 +275,6 @@ func rowsFlag(b bool) float64 {
 	}
 	return 0
 }
+
+// rowsBytes decodes this file's inputs from the shared fuzz byte reader.
+type rowsBytes struct{ fuzzBytes }
