@@ -26,26 +26,34 @@ const (
 const maxRowCols = 1<<31 - 1<<16
 
 // args is a kernel's parameter list: every parameter is 8 bytes (gorgonia.org/cu's Launch
-// copies 8 bytes from each), in the order of the kernel's signature in kernels/cuda.
-type args []uint64
+// copies 8 bytes from each), in the order of the kernel's signature in kernels/cuda, with the
+// kind of each (kindPtr, kindInt, kindF64), which launch checks against kernelSig.
+type args struct {
+	v     []uint64
+	kinds []byte
+}
 
+func (a *args) add(kind byte, v uint64) {
+	a.v = append(a.v, v)
+	a.kinds = append(a.kinds, kind)
+}
 func (a *args) buf(b *buffer) {
 	if b == nil {
-		*a = append(*a, 0)
+		a.add(kindPtr, 0)
 		return
 	}
-	*a = append(*a, uint64(b.ptr))
+	a.add(kindPtr, uint64(b.ptr))
 }
 func (a *args) at(b *buffer, byteOff int64) {
 	if b == nil {
-		*a = append(*a, 0)
+		a.add(kindPtr, 0)
 		return
 	}
-	*a = append(*a, uint64(b.ptr)+uint64(byteOff))
+	a.add(kindPtr, uint64(b.ptr)+uint64(byteOff))
 }
-func (a *args) ptr(p cu.DevicePtr) { *a = append(*a, uint64(p)) }
-func (a *args) i(v int64)          { *a = append(*a, uint64(v)) }
-func (a *args) f(v float64)        { *a = append(*a, f64bits(v)) }
+func (a *args) ptr(p cu.DevicePtr) { a.add(kindPtr, uint64(p)) }
+func (a *args) i(v int64)          { a.add(kindInt, uint64(v)) }
+func (a *args) f(v float64)        { a.add(kindF64, f64bits(v)) }
 func (a *args) params(p [8]float64) {
 	for _, v := range p {
 		a.f(v)
@@ -53,8 +61,14 @@ func (a *args) params(p [8]float64) {
 }
 
 // launch starts k on the device's stream with grid blocks of block threads and smem bytes of
-// dynamic shared memory (raising the kernel's limit first when that is over 48 KiB).
+// dynamic shared memory (raising the kernel's limit first when that is over 48 KiB). It
+// refuses an argument list whose kinds differ from the kernel's parameters (kernelSig, which
+// the default-build test checks against the compiled kernels).
 func (d *cudaDevice) launch(k *kfn, grid, block, smem int, a args) error {
+	if want, ok := kernelSig(k.name); !ok || string(a.kinds) != want {
+		return fmt.Errorf("%w: %s: launch of %s with parameters %q, the kernel takes %q (device/cuda/abi.go)",
+			device.ErrDriver, d.name, k.name, a.kinds, want)
+	}
 	if grid <= 0 {
 		return nil
 	}
@@ -64,9 +78,9 @@ func (d *cudaDevice) launch(k *kfn, grid, block, smem int, a args) error {
 		}
 		k.dynSmemOK = smem
 	}
-	ps := make([]unsafe.Pointer, len(a))
-	for i := range a {
-		ps[i] = unsafe.Pointer(&a[i])
+	ps := make([]unsafe.Pointer, len(a.v))
+	for i := range a.v {
+		ps[i] = unsafe.Pointer(&a.v[i])
 	}
 	if err := k.fn.Launch(grid, 1, 1, block, 1, 1, smem, d.stream, ps); err != nil {
 		return d.drv(fmt.Sprintf("cuLaunchKernel(%s, grid %d, block %d, %d bytes of shared memory)", k.name, grid, block, smem), err)
@@ -298,7 +312,7 @@ func (d *cudaDevice) gradScale(cl *call) (float64, cu.DevicePtr, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	a = a[:0]
+	a = args{}
 	a.ptr(d.part.ptr)
 	a.i(int64(grid))
 	a.f(c.Scale)
