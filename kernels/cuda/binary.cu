@@ -55,7 +55,8 @@ __device__ __forceinline__ real log_add_exp(real a, real b) {
 struct op_focal {
 	ELEM_XY
 	real g, alpha;
-	__device__ op_focal(const double* P) : g((real)P[0]), alpha((real)P[1]) {}
+	bool balance;  // α ≥ 0, decided in double as cpuref does (a tiny negative α rounds to −0)
+	__device__ op_focal(const double* P) : g((real)P[0]), alpha((real)P[1]), balance(P[1] >= 0) {}
 	template <int MODE>
 	__device__ __forceinline__ void eval(real x, real y, real, real, real& L, real& gx, real&, real&, real& h) const {
 		real fp, fn, sp, sn;  // softplus(±x), σ(±x); log σ(x) = −softplus(−x)
@@ -64,7 +65,7 @@ struct op_focal {
 		const real ce = (R(1) - y) * fp + y * fn;
 		const real logq = log_add_exp(log1p(-y) + lsp, log(y) + lsn);
 		const real qg = g != 0 ? exp(g * logq) : R(1);
-		const real at = alpha >= 0 ? alpha * y + (R(1) - alpha) * (R(1) - y) : R(1);
+		const real at = balance ? alpha * y + (R(1) - alpha) * (R(1) - y) : R(1);
 		L = at * qg * ce;
 		if (MODE == 0) return;
 		const real dce = (R(1) - y) * sp - y * sn;

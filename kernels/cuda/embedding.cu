@@ -202,8 +202,12 @@ extern "C" __global__ void __launch_bounds__(GLOSS_BLOCK) info_nce_fwd(
 			lse_push(s, m, rr);
 			if (j == i) sii = s;
 		}
+		// Every lane of a warp holds the same state (warp_dot gives each lane the same bits), and
+		// the block reductions combine all lanes: keep lane 0's state and s_ii only, so that each
+		// key is counted once (not 32 times: lse + log 32, 32·s_ii).
+		if (lane != 0) m = -CUDART_INF, rr = -1, sii = 0;
 		grp_lse(b, m, rr, red);
-		sii = grp_sum(b, sii, red);  // one warp holds s_ii, the others 0
+		sii = grp_sum(b, sii, red);  // lane 0 of one warp holds s_ii, the other threads 0
 		const double l = isinf(m) ? m : m + log1p(rr);
 		if (threadIdx.x == 0) {
 			lse[i] = l;

@@ -149,18 +149,20 @@ ELEM_KERNELS(poisson, op_poisson)
 
 // tweedie, P[0] = ρ, a = e^{(1−ρ)x}, b = e^{(2−ρ)x}: L = −y·a/(1−ρ) + b/(2−ρ),
 // ∂L/∂x = −y·a + b, ∂²L/∂x² = −(1−ρ)·y·a + (2−ρ)·b; the y terms are dropped where y = 0.
-// Mirrors cpuref.tweedie.
+// Mirrors cpuref.tweedie. 1 − ρ and 2 − ρ are formed in double and then rounded: in float,
+// (real)ρ − 1 would lose the small differences of a ρ near 1 or 2 (ρ = 1 + 1e-8 rounds to 1,
+// giving a division by zero where cpuref is finite).
 struct op_tweedie {
 	ELEM_XY
-	real rho;
-	__device__ op_tweedie(const double* P) : rho((real)P[0]) {}
+	real r1, r2;  // 1 − ρ and 2 − ρ
+	__device__ op_tweedie(const double* P) : r1((real)(1.0 - P[0])), r2((real)(2.0 - P[0])) {}
 	template <int MODE>
 	__device__ __forceinline__ void eval(real x, real y, real, real, real& L, real& gx, real&, real&, real& h) const {
-		const real b = exp((R(2) - rho) * x);
-		const real ya = y != 0 ? y * exp((R(1) - rho) * x) : R(0);
-		L = -ya / (R(1) - rho) + b / (R(2) - rho);
+		const real b = exp(r2 * x);
+		const real ya = y != 0 ? y * exp(r1 * x) : R(0);
+		L = -ya / r1 + b / r2;
 		if (MODE > 0) gx = -ya + b;
-		if (MODE > 1) h = -(R(1) - rho) * ya + (R(2) - rho) * b;
+		if (MODE > 1) h = -r1 * ya + r2 * b;
 	}
 };
 ELEM_KERNELS(tweedie, op_tweedie)
