@@ -22,7 +22,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev make git ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=go /usr/local/go /usr/local/go
-ENV PATH=/usr/local/go/bin:/root/go/bin:${PATH}
+ENV PATH=/usr/local/go/bin:${PATH}
 
 WORKDIR /src
 COPY scripts/deps.sh scripts/deps.sh
