@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 )
 
@@ -29,28 +28,6 @@ func sumsEq(t *testing.T, what string, got, want []float64, tol float64, source 
 	for i := range want {
 		eq(t, what+"["+strconv.Itoa(i)+"]", got[i], want[i], tol, source)
 	}
-}
-
-// goPar is a parallel Par for tests: one goroutine per chunk, chunk sums added in chunk order
-// (the device package's rule), so its results must equal Serial's bit for bit.
-func goPar(n, chunk, nsums int, body func(lo, hi int, sums []float64)) []float64 {
-	nchunks := (n + chunk - 1) / chunk
-	parts := make([]float64, nchunks*nsums)
-	var wg sync.WaitGroup
-	for k := range nchunks {
-		wg.Go(func() {
-			lo := k * chunk
-			body(lo, min(lo+chunk, n), parts[k*nsums:(k+1)*nsums])
-		})
-	}
-	wg.Wait()
-	total := make([]float64, nsums)
-	for k := range nchunks {
-		for j := range total {
-			total[j] += parts[k*nsums+j]
-		}
-	}
-	return total
 }
 
 func TestMetricKernelsRegistered(t *testing.T) {
@@ -358,7 +335,7 @@ func TestMetricsDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			par, err := Run(name, a, goPar)
+			par, err := Run(name, a, shuffledPar)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -371,7 +348,7 @@ func TestMetricsDeterministic(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ser32, err := Run(name, a32, goPar)
+			ser32, err := Run(name, a32, shuffledPar)
 			if err != nil {
 				t.Fatal(err)
 			}
