@@ -530,6 +530,20 @@ static inline void row_argmax(__global const real *x, const ulong C, const int n
 
 // ---- checks (device.Check) ----
 
+// group_first writes the smallest of the work-group's first-bad indices to out[group]: the
+// per-group stage of the checks' deterministic min-reduction.
+static inline void group_first(__local long *scratch, const long first, __global long *out) {
+	const uint lid = get_local_id(0);
+	scratch[lid] = first;
+	barrier(CLK_LOCAL_MEM_FENCE);
+	if (lid == 0) {
+		long f = scratch[0];
+		for (uint k = 1; k < WG; k++)
+			f = min(f, scratch[k]);
+		out[get_group_id(0)] = f;
+	}
+}
+
 // check_values writes, per group, the first index i < n at which the float value X[i] fails
 // the check (n when none does): kind 2 range [lo, hi] (±Inf values fail unless neg_inf /
 // pos_inf allow them; the host rounds the bounds inward to the element type), 3 finite,
@@ -566,15 +580,7 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void check_values(
 			break;
 		}
 	}
-	const uint lid = get_local_id(0);
-	scratch[lid] = first;
-	barrier(CLK_LOCAL_MEM_FENCE);
-	if (lid == 0) {
-		long f = scratch[0];
-		for (uint k = 1; k < WG; k++)
-			f = min(f, scratch[k]);
-		out[get_group_id(0)] = f;
-	}
+	group_first(scratch, first, out);
 }
 
 // check_labels writes, per group, the first index i < n whose label is neither ignore nor in
@@ -592,15 +598,7 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void check_labels(const
 			break;
 		}
 	}
-	const uint lid = get_local_id(0);
-	scratch[lid] = first;
-	barrier(CLK_LOCAL_MEM_FENCE);
-	if (lid == 0) {
-		long f = scratch[0];
-		for (uint k = 1; k < WG; k++)
-			f = min(f, scratch[k]);
-		out[get_group_id(0)] = f;
-	}
+	group_first(scratch, first, out);
 }
 
 // denom_sum computes Σd over n items (cpuref.DenomSum) into the partials [Σd, bad labels]:
