@@ -283,6 +283,13 @@ func options(m Mode) loss.Options {
 	return loss.Options{Grad: m != Fwd, Hessian: m == Hess}
 }
 
+// refOptions are options(m) on the cpuref device: the judge every timed result is checked against.
+func refOptions(m Mode) loss.Options {
+	o := options(m)
+	o.Device = device.CPURef()
+	return o
+}
+
 // runSize runs every mode of one loss at one size on every device.
 func runSize[T loss.Float](r *runner, p plannedLoss, z Size) {
 	name := p.sp.Name
@@ -304,7 +311,7 @@ func runSize[T loss.Float](r *runner, p plannedLoss, z Size) {
 	bT := convertBatch[T](b64)
 	refs := map[Mode]loss.Result[float64]{}
 	for _, m := range p.modes {
-		ref, err := loss.Compute(p.l, b64, options(m))
+		ref, err := loss.Compute(p.l, b64, refOptions(m))
 		if err != nil {
 			r.rep.Notes = append(r.rep.Notes, fmt.Sprintf("%s %s n=%d c=%d: skipped: cpuref failed: %v", name, m, n, c, err))
 			continue
@@ -487,7 +494,7 @@ func prepare[T loss.Float](dev device.Device, l loss.Loss, m Mode, z Size, seed 
 			}
 		}
 	}
-	ref, err := loss.Compute(l, b64, options(m))
+	ref, err := loss.Compute(l, b64, refOptions(m))
 	if err != nil {
 		return nil, fmt.Errorf("bench: %s: cpuref: %w", sp.Name, err)
 	}

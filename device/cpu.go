@@ -8,27 +8,42 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gloss-ml/gloss/cpuref"
+	"github.com/gloss-ml/gloss/device/host"
 )
 
 func init() {
-	Register("cpu", func(sel string) (Device, error) {
-		if sel != "" && sel != "0" {
-			return nil, fmt.Errorf("%w: cpu has one device, not %q", ErrNoDevice, sel)
-		}
-		return CPU0(), nil
-	}, func() ([]Info, error) { return []Info{CPU0().Info()}, nil })
+	for _, d := range []*cpuDevice{cpu0, cpuRef} {
+		Register(d.name, func(sel string) (Device, error) {
+			if sel != "" && sel != "0" {
+				return nil, fmt.Errorf("%w: %s has one device, not %q", ErrNoDevice, d.name, sel)
+			}
+			return d, nil
+		}, func() ([]Info, error) { return []Info{d.Info()}, nil })
+	}
 }
 
-var cpu0 = &cpuDevice{}
+var (
+	cpu0   = &cpuDevice{name: "cpu"}
+	cpuRef = &cpuDevice{name: "cpuref", ref: true}
+)
 
-// CPU0 returns the cpu device: cpuref run in parallel over fixed chunks on GOMAXPROCS
-// goroutines, so its results are bit-identical for any GOMAXPROCS. It needs no Close.
+// CPU0 returns the cpu device: the host engine (package device/host) on every core, float32
+// computed in float32 with float64 sums, over fixed chunks so that its results are
+// bit-identical for any GOMAXPROCS. A kernel the engine lacks runs on cpuref. It needs no Close.
 func CPU0() Device { return cpu0 }
 
-type cpuDevice struct{}
+// CPURef returns the cpuref device: package cpuref (float64 arithmetic, the judge of every
+// device) run over the same fixed chunks on every core. It shares the cpu device's buffers
+// (Wrap, HostSlice) and needs no Close. Open("cpuref") returns it too.
+func CPURef() Device { return cpuRef }
+
+// cpuDevice is the cpu device or, with ref set, the cpuref device.
+type cpuDevice struct {
+	name string
+	ref  bool
+}
 
 // hostBuffer is a cpu buffer: a Go slice.
 type hostBuffer struct {
@@ -81,10 +96,14 @@ func HostSlice(b Buffer) any {
 
 func (d *cpuDevice) Info() Info {
 	total, free := hostMemory()
+	what := "host engine"
+	if d.ref {
+		what = "cpuref, float64 reference"
+	}
 	return Info{
-		Name:         "cpu",
+		Name:         d.name,
 		Kind:         CPU,
-		Description:  fmt.Sprintf("%s/%s, %d threads (GOMAXPROCS)", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0)),
+		Description:  fmt.Sprintf("%s, %s/%s, %d threads (GOMAXPROCS)", what, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0)),
 		MemTotal:     total,
 		MemFree:      free,
 		ComputeUnits: runtime.GOMAXPROCS(0),
@@ -290,37 +309,13 @@ func (d *cpuDevice) Close() error { return nil }
 // Par is the cpu device's cpuref.Par: chunks are handed to GOMAXPROCS goroutines and their
 // sums added in chunk order, so the result equals cpuref.Serial's bit for bit.
 func Par(n, chunk, nsums int, body func(lo, hi int, sums []float64)) []float64 {
-	nchunks := (n + chunk - 1) / chunk
-	workers := min(runtime.GOMAXPROCS(0), nchunks)
-	if workers <= 1 {
-		return cpuref.Serial(n, chunk, nsums, body)
-	}
-	parts := make([]float64, nchunks*nsums)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= nchunks {
-					return
-				}
-				lo := k * chunk
-				body(lo, min(lo+chunk, n), parts[k*nsums:(k+1)*nsums])
-			}
-		})
-	}
-	wg.Wait()
-	total := make([]float64, nsums)
-	for k := range nchunks {
-		for j := range total {
-			total[j] += parts[k*nsums+j]
-		}
-	}
-	return total
+	return host.Par(n, chunk, nsums, body)
 }
 
 func (d *cpuDevice) Run(c *Call) (Sums, error) {
+	if hk, ok := host.Lookup(c.Kernel); ok && !d.ref {
+		return runHost(hk, c)
+	}
 	k, ok := cpuref.Lookup(c.Kernel)
 	if !ok {
 		return nil, fmt.Errorf("%w: cpu has no kernel %q", ErrUnsupported, c.Kernel)
@@ -342,9 +337,58 @@ func (d *cpuDevice) Run(c *Call) (Sums, error) {
 	return nil, fmt.Errorf("%w: cpu: call %q with dtype %v", ErrBuffer, c.Kernel, c.DType)
 }
 
+// runHost runs a call on the host engine.
+func runHost(k *host.Kernel, c *Call) (Sums, error) {
+	switch c.DType {
+	case F32:
+		a, err := engineArgs[float32](c)
+		if err != nil {
+			return nil, err
+		}
+		return k.Run32(a), nil
+	case F64:
+		a, err := engineArgs[float64](c)
+		if err != nil {
+			return nil, err
+		}
+		return k.Run64(a), nil
+	}
+	return nil, fmt.Errorf("%w: cpu: call %q with dtype %v", ErrBuffer, c.Kernel, c.DType)
+}
+
+// engineArgs converts a Call on cpu buffers into host.Args, computing the Mean's gradient
+// scale (ScaleByDenom) first.
+func engineArgs[T float32 | float64](c *Call) (*host.Args[T], error) {
+	r, err := callArgs[T](c)
+	if err != nil {
+		return nil, err
+	}
+	a := &host.Args[T]{
+		N: r.N, C: r.C, X: r.X, Y: r.Y, Z: r.Z, Labels: r.Labels, Weight: r.Weight, ClassWeight: r.ClassWeight,
+		P: r.P, Ignore: r.Ignore, Scale: c.Scale, Bins: r.Bins,
+		PerSample: r.PerSample, GX: r.GX, GY: r.GY, GZ: r.GZ, Hess: r.Hess,
+	}
+	if c.ScaleByDenom && c.WantGrad() {
+		a.Scale = host.MeanScale(c.Scale, host.DenomSum(a, host.Denom(c.Denom), c.Family == Elementwise))
+	}
+	return a, nil
+}
+
 // HostArgs converts a Call on cpu buffers into cpuref.Args, computing the Mean's gradient
 // scale (ScaleByDenom) with the parallel Par.
 func HostArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
+	a, err := callArgs[T](c)
+	if err != nil {
+		return nil, err
+	}
+	if c.ScaleByDenom && c.WantGrad() {
+		a.Scale = cpuref.MeanScale(c.Scale, cpuref.DenomSum(a, c.Denom, c.Family, Par))
+	}
+	return a, nil
+}
+
+// callArgs converts a Call on cpu buffers into cpuref.Args with the call's own Scale.
+func callArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
 	var err error
 	f := func(b Buffer, name string) []T {
 		if b == nil || err != nil {
@@ -372,9 +416,6 @@ func HostArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
 	}
 	if err != nil {
 		return nil, err
-	}
-	if c.ScaleByDenom && c.WantGrad() {
-		a.Scale = cpuref.MeanScale(c.Scale, cpuref.DenomSum(a, c.Denom, c.Family, Par))
 	}
 	return a, nil
 }

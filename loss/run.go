@@ -143,9 +143,12 @@ func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 	}
 
 	dev := o.Device
+	if dev == nil {
+		dev = device.CPU0()
+	}
 	var v Value
-	if dev == nil || dev.Info().Kind == device.CPU {
-		v, err = l.exec(device.CPU0(), n, c, dt, host, hostOut, o)
+	if dev.Info().Kind == device.CPU { // host slices are its buffers
+		v, err = l.exec(dev, n, c, dt, host, hostOut, o)
 	} else {
 		v, err = l.execCopy(dev, n, c, dt, host, hostOut, o)
 	}

@@ -1,5 +1,5 @@
 // Package losstest is gloss's conformance suite: Run checks every loss and metric of the
-// catalog on a device against the cpu reference (package cpuref, through the cpu device),
+// catalog on a device against the cpu reference (package cpuref, through the cpuref device),
 // over shapes, dtypes, parameters and options, including every case of SPEC.md §4.
 //
 // A backend's test is a few lines:
@@ -221,12 +221,12 @@ func conv[T, U loss.Float](v []U) []T {
 	return o
 }
 
-// Reference computes the case on the cpu in float64 from the inputs as rounded to T, out of
-// place.
+// Reference computes the case on the cpuref device (package cpuref, float64) from the inputs
+// as rounded to T, out of place.
 func Reference[T loss.Float](c Case) (loss.Result[float64], error) {
 	b := widen(convert[T](c.Batch))
 	o := c.Options
-	o.Device, o.InPlace = nil, false
+	o.Device, o.InPlace = device.CPURef(), false
 	return loss.Compute(c.Loss, b, o)
 }
 
