@@ -120,3 +120,12 @@ func Axpy(y []float32, a float32, x []float32) {
 		y[i] += a * v
 	}
 }
+
+// ExpShiftScale sets dst[i] = s·e^{x[i] − m}: a softmax row (m its max or log-sum-exp, s the
+// gradient scale) in one pass.
+func ExpShiftScale(dst, x []float32, m, s float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = s * float32(math.Exp(float64(v-m)))
+	}
+}
