@@ -232,6 +232,10 @@ type api interface {
 // impl is set by the cgo part of the package; nil in a build without cgo.
 var impl api
 
+// cNames, also set by the cgo part, lists the entry points its C table resolves (the test
+// compares them with EntryPoints).
+var cNames func() []string
+
 var (
 	loadOnce sync.Once
 	loadErr  error

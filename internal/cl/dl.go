@@ -280,14 +280,16 @@ import (
 	"unsafe"
 )
 
-func init() { impl = cgoAPI{} }
+func init() {
+	impl = cgoAPI{}
+	cNames = cTableNames
+}
 
 // cgoAPI calls OpenCL through the table gloss_cl_open filled.
 type cgoAPI struct{}
 
-// cNames returns the entry points the C table resolves (the test compares them with
-// EntryPoints).
-func cNames() []string { return strings.Fields(C.GoString(C.gloss_cl_names())) }
+// cTableNames returns the entry points the C table resolves.
+func cTableNames() []string { return strings.Fields(C.GoString(C.gloss_cl_names())) }
 
 func loadResult(path string, r C.int, msg string) error {
 	switch r {

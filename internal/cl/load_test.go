@@ -9,16 +9,36 @@ import (
 	"testing"
 )
 
+// needCgo skips a test that loads libraries, in a build without cgo (where Platforms must
+// return ErrNoCgo, which TestNoCgo checks).
+func needCgo(t *testing.T) {
+	t.Helper()
+	if impl == nil {
+		t.Skip("built without cgo: no library can be loaded")
+	}
+}
+
 // TestEntryPoints checks that the C table resolves exactly the documented entry points.
 func TestEntryPoints(t *testing.T) {
-	if got := cNames(); !slices.Equal(got, EntryPoints) {
-		t.Errorf("the C table resolves %v,\nEntryPoints lists %v", got, EntryPoints)
+	if cNames != nil && !slices.Equal(cNames(), EntryPoints) {
+		t.Errorf("the C table resolves %v,\nEntryPoints lists %v", cNames(), EntryPoints)
+	}
+}
+
+// TestNoCgo: without cgo, Platforms says the binary was built without it.
+func TestNoCgo(t *testing.T) {
+	if impl != nil {
+		t.Skip("built with cgo")
+	}
+	if _, err := Platforms(); !errors.Is(err, ErrNoCgo) {
+		t.Errorf("Platforms() = %v, want ErrNoCgo", err)
 	}
 }
 
 // TestProbe loads libraries that cannot serve: one that does not exist, and one that exists
 // but is not OpenCL (the C library).
 func TestProbe(t *testing.T) {
+	needCgo(t)
 	const missing = "libgloss-no-such-opencl.so.1"
 	err := Probe(missing)
 	var le *LoadError
@@ -35,6 +55,7 @@ func TestProbe(t *testing.T) {
 // TestMissingLibrary runs Platforms in a child process whose GLOSS_LIBOPENCL names a library
 // that does not exist: it must return a *LoadError, and every later call the same.
 func TestMissingLibrary(t *testing.T) {
+	needCgo(t)
 	if os.Getenv("GLOSS_TEST_CHILD") == "cl-missing" {
 		for range 2 {
 			_, err := Platforms()
@@ -59,6 +80,7 @@ func TestMissingLibrary(t *testing.T) {
 // TestZeroObjects calls methods of zero-valued objects: errors from the driver (or from the
 // binding when nothing is loaded), never a crash.
 func TestZeroObjects(t *testing.T) {
+	needCgo(t)
 	var q Queue
 	if err := q.Finish(); err == nil {
 		t.Error("Finish on a zero queue succeeded")

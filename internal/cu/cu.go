@@ -207,6 +207,10 @@ type driver interface {
 // impl is set by the cgo part of the package; nil in a build without cgo.
 var impl driver
 
+// cNames, also set by the cgo part, lists the entry points its C table resolves (the test
+// compares them with EntryPoints).
+var cNames func() []string
+
 var (
 	initOnce sync.Once
 	initErr  error

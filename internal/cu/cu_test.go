@@ -11,11 +11,20 @@ import (
 	"testing"
 )
 
+// needCgo skips a test that loads libraries, in a build without cgo (where Init must return
+// ErrNoCgo, which TestInit checks).
+func needCgo(t *testing.T) {
+	t.Helper()
+	if impl == nil {
+		t.Skip("built without cgo: no library can be loaded")
+	}
+}
+
 // TestEntryPoints checks that the C table resolves exactly EntryPoints, and that the package
 // comment lists each of them.
 func TestEntryPoints(t *testing.T) {
-	if got := cNames(); !slices.Equal(got, EntryPoints) {
-		t.Errorf("the C table resolves %v,\nEntryPoints lists %v", got, EntryPoints)
+	if cNames != nil && !slices.Equal(cNames(), EntryPoints) {
+		t.Errorf("the C table resolves %v,\nEntryPoints lists %v", cNames(), EntryPoints)
 	}
 	src, err := os.ReadFile("cu.go")
 	if err != nil {
@@ -37,6 +46,7 @@ func TestEntryPoints(t *testing.T) {
 // TestProbe loads libraries that cannot serve: one that does not exist, and one that exists
 // but is not a CUDA driver (the C library).
 func TestProbe(t *testing.T) {
+	needCgo(t)
 	const missing = "libgloss-no-such-cuda.so.1"
 	err := Probe(missing)
 	var le *LoadError
@@ -54,6 +64,9 @@ func TestProbe(t *testing.T) {
 // with an error of one of the documented kinds; calls after a failed Init return it too.
 func TestInit(t *testing.T) {
 	err := Init()
+	if impl == nil && err != ErrNoCgo {
+		t.Errorf("Init without cgo = %v, want ErrNoCgo", err)
+	}
 	if err == nil {
 		n, err := DeviceCount()
 		if err != nil || n <= 0 {
@@ -135,6 +148,7 @@ func child(t *testing.T, name string, env ...string) {
 // TestMissingLibrary: with GLOSS_LIBCUDA naming a library that does not exist, Init returns a
 // *LoadError and every call says so; nothing crashes.
 func TestMissingLibrary(t *testing.T) {
+	needCgo(t)
 	const lib = "libgloss-no-such-cuda.so.1"
 	if os.Getenv("GLOSS_TEST_CHILD") != "cu-missing" {
 		child(t, "TestMissingLibrary", "GLOSS_TEST_CHILD=cu-missing", EnvLibrary+"="+lib)
@@ -160,6 +174,7 @@ func TestMissingLibrary(t *testing.T) {
 
 // TestNotADriver: GLOSS_LIBCUDA naming a library without the entry points (the C library).
 func TestNotADriver(t *testing.T) {
+	needCgo(t)
 	if os.Getenv("GLOSS_TEST_CHILD") != "cu-libc" {
 		child(t, "TestNotADriver", "GLOSS_TEST_CHILD=cu-libc", EnvLibrary+"=libc.so.6")
 		return
@@ -173,6 +188,7 @@ func TestNotADriver(t *testing.T) {
 // TestOldDriver: a library reporting CUDA 10.2 is refused with a VersionError before cuInit.
 // The library is built from testdata/oldcuda.c with the C compiler cgo uses.
 func TestOldDriver(t *testing.T) {
+	needCgo(t)
 	if os.Getenv("GLOSS_TEST_CHILD") == "cu-old" {
 		var ve *VersionError
 		err := Init()

@@ -183,14 +183,16 @@ import (
 	"unsafe"
 )
 
-func init() { impl = cgoDriver{} }
+func init() {
+	impl = cgoDriver{}
+	cNames = cTableNames
+}
 
 // cgoDriver calls the driver through the table gloss_cu_open filled.
 type cgoDriver struct{}
 
-// cNames returns the entry points the C table resolves (the test compares them with
-// EntryPoints).
-func cNames() []string { return strings.Fields(C.GoString(C.gloss_cu_names())) }
+// cTableNames returns the entry points the C table resolves.
+func cTableNames() []string { return strings.Fields(C.GoString(C.gloss_cu_names())) }
 
 func loadResult(path string, r C.int, msg string) error {
 	switch r {
