@@ -155,8 +155,6 @@ func ErrorName(code int32) string {
 
 // The OpenCL 1.2 enumerants the binding passes (values from the Khronos headers).
 const (
-	clTrue = 1
-
 	clPlatformVersion = 0x0901
 	clPlatformName    = 0x0902
 	clPlatformVendor  = 0x0903
