@@ -252,9 +252,26 @@ func load() error {
 		if p := os.Getenv(EnvLibrary); p != "" {
 			library = p
 		}
+		noteEnvironment()
 		loadErr = impl.open(library)
 	})
 	return loadErr
+}
+
+// noteEnvironment reads, from Go, what the ICD loader reads from C: its environment variables,
+// its folder of driver files and the dynamic loader's cache (which changes when a library is
+// installed). The results are not used: reading them lets `go test` see them, so that it does
+// not replay a cached run after OpenCL was installed or the environment changed.
+func noteEnvironment() {
+	for _, v := range []string{"OCL_ICD_VENDORS", "OPENCL_VENDOR_PATH", "OCL_ICD_FILENAMES", "POCL_DEVICES", "LD_LIBRARY_PATH"} {
+		os.Getenv(v)
+	}
+	vendors := "/etc/OpenCL/vendors"
+	if v := os.Getenv("OCL_ICD_VENDORS"); v != "" {
+		vendors = v
+	}
+	os.ReadDir(vendors)
+	os.Stat("/etc/ld.so.cache")
 }
 
 // Library returns the OpenCL library the binding loaded or tried to load.

@@ -234,6 +234,7 @@ func Init() error {
 		if p := os.Getenv(EnvLibrary); p != "" {
 			library = p
 		}
+		noteEnvironment()
 		if err := impl.open(library); err != nil {
 			initErr = err
 			return
@@ -252,6 +253,18 @@ func Init() error {
 		initErr = do("cuInit", func() Result { return impl.init(0) })
 	})
 	return initErr
+}
+
+// noteEnvironment reads, from Go, what the driver's answer depends on: its environment
+// variables, the kernel driver's version file and the dynamic loader's cache (which changes
+// when a library is installed). The results are not used: reading them lets `go test` see
+// them, so that it does not replay a cached run after the driver or the environment changed.
+func noteEnvironment() {
+	for _, v := range []string{"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "LD_LIBRARY_PATH"} {
+		os.Getenv(v)
+	}
+	os.Stat("/proc/driver/nvidia/version")
+	os.Stat("/etc/ld.so.cache")
 }
 
 // Library returns the driver library Init loaded or tried to load ("" before Init).
