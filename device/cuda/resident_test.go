@@ -23,4 +23,8 @@ func TestResidentBlocks(t *testing.T) {
 			t.Errorf("%d registers, %d bytes shared, %d threads: %d blocks, want %d", c.regs, c.smem, c.block, got, c.want)
 		}
 	}
+	// A driver that reports no limits: the block limit alone.
+	if got := residentBlocks(occupancy{}, 32, 1024, 256); got != 32 {
+		t.Errorf("no limits known: %d blocks, want 32", got)
+	}
 }

@@ -94,10 +94,14 @@ func (d *cudaDevice) resident(k *kfn, block, smem int) int {
 }
 
 // residentBlocks is resident's arithmetic: regs registers per thread, smem bytes of shared
-// memory per block (static and dynamic), block threads.
+// memory per block (static and dynamic), block threads. A limit the driver reported as 0 is
+// taken as unknown (32 blocks, the sm_70–sm_90 block limit, when that one is).
 func residentBlocks(o occupancy, regs, smem, block int) int {
 	warps := (block + 31) / 32
-	n := o.blocksSM
+	n := 32
+	if o.blocksSM > 0 {
+		n = o.blocksSM
+	}
 	if o.threadsSM > 0 {
 		n = min(n, o.threadsSM/(warps*32))
 	}
