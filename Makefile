@@ -2,6 +2,7 @@
 #   make bench      run the benchmark (the run command): every loss on every built-in device
 #   make test       run the tests (the test command): default build, then -tags opencl
 #   make lint       gofmt, go vet (all build tags), staticcheck
+#   make fuzz       run every fuzz target (go test -fuzz) for FUZZTIME each
 #   make kernels    regenerate the CUDA fatbins with nvcc (go generate)
 #   make cuda-check CI's CUDA checks without a GPU: fatbin fresh, vet, test binaries link
 #   make gpu-check  build what the GPU host runs (scripts/gpu-check.sh)
@@ -12,8 +13,9 @@ GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCH_OUT ?= out/bench
 TEST_TIMEOUT ?= 20m
+FUZZTIME ?= 10s
 
-.PHONY: all bench peers test test-default test-opencl lint kernels cuda-check gpu-check deps ci
+.PHONY: all bench peers test test-default test-opencl lint fuzz kernels cuda-check gpu-check deps ci
 
 all: test
 
@@ -44,6 +46,16 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags opencl ./...
 	$(GO) run $(STATICCHECK) -tags cuda ./...
+
+# Each Fuzz function of each package, found with go test -list, one at a time (go test -fuzz
+# takes one target). A failing input is saved under the package's testdata/fuzz.
+fuzz:
+	@for p in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "go test -run '^$$' -fuzz '^$$f\$$' -fuzztime $(FUZZTIME) $$p"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
+	done
 
 kernels:
 	$(GO) generate ./kernels/cuda/...

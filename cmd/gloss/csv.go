@@ -121,6 +121,9 @@ func csvField(s string, lineNo, col int) (v float64, numeric bool, err error) {
 // readCSV reads a table of numbers (see the top of this file) as float64.
 func readCSV(path string, r *bufio.Reader) (*array, error) {
 	a := &array{path: path, dtype: "float64", csv: true}
+	if bom, _ := r.Peek(2); string(bom) == "\xff\xfe" || string(bom) == "\xfe\xff" {
+		return nil, fmt.Errorf("%s: UTF-16 text: save the table as UTF-8 CSV", path)
+	}
 	var vals []float64
 	rows, cols, headerLine, firstLine := 0, -1, 0, 0
 	for lineNo := 1; ; lineNo++ {
@@ -132,9 +135,6 @@ func readCSV(path string, r *bufio.Reader) (*array, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if lineNo == 1 {
-			if strings.HasPrefix(line, "\xff\xfe") || strings.HasPrefix(line, "\xfe\xff") {
-				return nil, fmt.Errorf("%s: UTF-16 text: save the table as UTF-8 CSV", path)
-			}
 			line = strings.TrimPrefix(line, utf8BOM)
 		}
 		trimmed := strings.TrimSpace(line)

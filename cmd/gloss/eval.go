@@ -27,7 +27,11 @@ kernel stems (cross_entropy, bce_with_logits, huber, accuracy, calibration, ...)
 
 Rows and columns come from the shape of -pred (a 2-D array is rows × columns, a 1-D array
 rows of one column, more dimensions rows × the product of the rest; CSV: lines × fields);
--rows or -cols override. Every float input is converted to -pred's dtype.
+-rows or -cols override. Every float input is converted to -pred's dtype. A .npy may be of
+any float32, float64, integer or bool dtype, in either byte order and C or Fortran order. A CSV
+holds comma-separated numbers; its first line is a header only when none of its fields is a
+number. Gradient and Hessian flags apply to the losses among LOSS (metrics have none), and
+each of those must have what is asked.
 
 examples:
   gloss eval -pred logits.npy -labels y.npy cross_entropy accuracy calibration
@@ -235,11 +239,11 @@ func checkHonoured(f *evalFlags, names []string, red loss.Reduction) error {
 		what  string
 		has   func(sp loss.Spec) bool
 	}{
-		{"-grad", f.grad, "a gradient", func(loss.Spec) bool { return true }},
-		{"-grad-out", f.gradOut != "", "a gradient", func(loss.Spec) bool { return true }},
-		{"-grad-target-out", f.gradTargetOut != "", "a gradient with respect to its -target", func(sp loss.Spec) bool { return sp.Grads[1] }},
-		{"-grad-aux-out", f.gradAuxOut != "", "a gradient with respect to its -aux", func(sp loss.Spec) bool { return sp.Grads[2] }},
-		{"-hess-out", f.hessOut != "", "a Hessian diagonal (elementwise losses have one)", func(sp loss.Spec) bool { return sp.Hessian }},
+		{"-grad", f.grad, "gradient", func(loss.Spec) bool { return true }},
+		{"-grad-out", f.gradOut != "", "gradient", func(loss.Spec) bool { return true }},
+		{"-grad-target-out", f.gradTargetOut != "", "gradient with respect to its -target", func(sp loss.Spec) bool { return sp.Grads[1] }},
+		{"-grad-aux-out", f.gradAuxOut != "", "gradient with respect to its -aux", func(sp loss.Spec) bool { return sp.Grads[2] }},
+		{"-hess-out", f.hessOut != "", "Hessian diagonal (elementwise losses have one)", func(sp loss.Spec) bool { return sp.Hessian }},
 	} {
 		if !o.given {
 			continue

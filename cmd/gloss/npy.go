@@ -93,7 +93,7 @@ func readNpyHeader(r io.Reader, size int64) (*npyHeader, int64, error) {
 	}
 	h, err := parseNpyDict(string(text))
 	if err != nil {
-		return nil, 0, fmt.Errorf("header %s: %w", quoteHeader(text), err)
+		return nil, 0, err
 	}
 	return h, start + hlen, nil
 }
@@ -112,7 +112,7 @@ func quoteHeader(b []byte) string {
 // {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }   followed by spaces and '\n'.
 func parseNpyDict(s string) (*npyHeader, error) {
 	if !strings.HasSuffix(s, "\n") {
-		return nil, errors.New("does not end with a newline")
+		return nil, fmt.Errorf("header %s does not end with a newline", quoteHeader([]byte(s)))
 	}
 	p := &dictParser{s: s}
 	h := &npyHeader{}
@@ -256,7 +256,7 @@ type dictParser struct {
 }
 
 func (p *dictParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("at byte %d: %s", p.i, fmt.Sprintf(format, args...))
+	return fmt.Errorf("header %s, at byte %d: %s", quoteHeader([]byte(p.s)), p.i, fmt.Sprintf(format, args...))
 }
 
 func (p *dictParser) peek() byte {
