@@ -75,11 +75,20 @@ type Call struct {
 
 // WantGrad reports whether any gradient or Hessian output is requested.
 func (c *Call) WantGrad() bool {
-	return c.GX != nil || c.GY != nil || c.GZ != nil || c.Hess != nil
+	return c != nil && (c.GX != nil || c.GY != nil || c.GZ != nil || c.Hess != nil)
 }
 
-// Elems is the number of elements of X: N·C.
-func (c *Call) Elems() int { return c.N * c.C }
+// Elems is the number of elements of X: N·C, or -1 when N or C is negative or N·C
+// overflows (a Call that Validate refuses).
+func (c *Call) Elems() int {
+	if c == nil {
+		return 0
+	}
+	if nc, ok := MulInt(c.N, c.C); ok {
+		return nc
+	}
+	return -1
+}
 
 // CheckKind selects what Find checks.
 type CheckKind uint8
@@ -120,6 +129,9 @@ type Check struct {
 // Valid reports whether one float value passes a float check. It is the definition that
 // every device's check kernel follows.
 func (c *Check) Valid(v float64) bool {
+	if c == nil {
+		return false
+	}
 	switch c.Kind {
 	case CheckRange:
 		return v >= c.Lo && v <= c.Hi && (!math.IsInf(v, 0) || math.IsInf(c.Lo, -1) && v < 0 || math.IsInf(c.Hi, 1) && v > 0)
@@ -135,7 +147,7 @@ func (c *Check) Valid(v float64) bool {
 
 // ValidLabel reports whether one label passes a CheckLabels check.
 func (c *Check) ValidLabel(v int32) bool {
-	return int64(v) == c.Ignore || float64(v) >= c.Lo && float64(v) < c.Hi
+	return c != nil && (int64(v) == c.Ignore || float64(v) >= c.Lo && float64(v) < c.Hi)
 }
 
 // labelRule is the set of labels a kernel accepts.

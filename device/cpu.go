@@ -429,6 +429,9 @@ func Par(n, chunk, nsums int, body func(lo, hi int, sums []float64)) []float64 {
 }
 
 func (d *cpuDevice) Run(c *Call) (Sums, error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: cpu: nil call", ErrBuffer)
+	}
 	if hk, ok := host.Lookup(c.Kernel); ok && !d.ref {
 		return runHost(hk, c)
 	}
@@ -509,6 +512,9 @@ func callArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
 	if err := checkHostLabels(c); err != nil {
+		return nil, err
+	}
+	if err := checkHostSums(c); err != nil {
 		return nil, err
 	}
 	var err error
@@ -594,6 +600,31 @@ func checkHostLabels(c *Call) error {
 		if (int64(y) < 0 || int64(y) >= hi) && !(ignore && int64(y) == c.Ignore) {
 			return fmt.Errorf("%w: cpu: %s: Labels[%d] = %d is outside [0, %d)", ErrBuffer, c.Kernel, i, y, hi)
 		}
+	}
+	return nil
+}
+
+// checkHostSums refuses a metric whose per-chunk sums the host cannot hold: Par keeps 3·Bins
+// sums for each chunk of rows until it adds them in order, which for many bins over many
+// chunks (calibration with 10⁶ bins) is more than the data itself.
+func checkHostSums(c *Call) error {
+	bins := 0
+	switch c.Kernel {
+	case "macro_f1":
+		bins = c.C
+	case "calibration":
+		bins = int(c.P[0])
+	default:
+		return nil
+	}
+	chunk := host.RowChunk(c.C)
+	nchunks := (c.N+chunk-1)/chunk + 1
+	sums, ok := MulInt(nchunks, 3*bins)
+	if !ok {
+		return fmt.Errorf("%w: cpu: %s: %d chunks of 3×%d sums", ErrOutOfMemory, c.Kernel, nchunks, bins)
+	}
+	if err := checkAllocSize(sums, 8); err != nil {
+		return fmt.Errorf("%s: %d chunks of 3×%d sums: %w", c.Kernel, nchunks, bins, err)
 	}
 	return nil
 }

@@ -369,3 +369,44 @@ type foreign struct{ n int }
 
 func (f foreign) DType() DType { return F32 }
 func (f foreign) Len() int     { return f.n }
+
+// TestNilCallAndCheck: nil calls and checks are errors (or false), never a panic.
+func TestNilCallAndCheck(t *testing.T) {
+	var c *Call
+	if err := c.Validate(); !errors.Is(err, ErrBuffer) {
+		t.Errorf("nil Call: Validate = %v, want ErrBuffer", err)
+	}
+	if c.WantGrad() || c.Elems() != 0 {
+		t.Error("nil Call wants a gradient or has elements")
+	}
+	for _, d := range []Device{CPU0(), CPURef()} {
+		if _, err := d.Run(nil); !errors.Is(err, ErrBuffer) {
+			t.Errorf("%s: Run(nil) = %v, want ErrBuffer", d.Info().Name, err)
+		}
+	}
+	if (&Call{N: 1 << 40, C: 1 << 40}).Elems() != -1 || (&Call{N: -1, C: 2}).Elems() != -1 {
+		t.Error("Elems of an overflowing or negative shape is not -1")
+	}
+	var k *Check
+	if k.Valid(0) || k.ValidLabel(0) {
+		t.Error("a nil Check passes values")
+	}
+}
+
+// TestHostSumsBound: a metric whose per-chunk sums exceed the host's memory is refused before
+// the cpu's Par allocates them (the buffers are not read by the check).
+func TestHostSumsBound(t *testing.T) {
+	big := &Call{Kernel: "calibration", N: 1 << 30, C: 1 << 16}
+	big.P[0] = MaxCalibrationBins
+	if err := checkHostSums(big); !errors.Is(err, ErrOutOfMemory) {
+		t.Errorf("calibration of 2^30 rows in 10^6 bins: %v, want ErrOutOfMemory", err)
+	}
+	if err := checkHostSums(&Call{Kernel: "macro_f1", N: math.MaxInt / 2, C: 1 << 20}); !errors.Is(err, ErrOutOfMemory) {
+		t.Errorf("macro_f1 of MaxInt/2 rows of 2^20 classes: %v, want ErrOutOfMemory", err)
+	}
+	small := &Call{Kernel: "calibration", N: 1000, C: 10}
+	small.P[0] = 15
+	if err := checkHostSums(small); err != nil {
+		t.Errorf("calibration of 1000 rows in 15 bins: %v", err)
+	}
+}

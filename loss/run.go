@@ -48,10 +48,13 @@ type Value struct {
 // Run evaluates the loss on device buffers, which stay on dev: the fast path. Inputs are
 // validated on the device (or, where it has no check kernel, on a copy on the host) before
 // any loss kernel runs. Outputs decide what is computed; o.Grad, o.Hessian and o.InPlace
-// are implied by them and o.Device is ignored.
+// are implied by them and o.Device is ignored; a nil dev is the cpu device.
 func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, error) {
 	if l.s == nil {
 		return Value{}, fmt.Errorf("%w: the zero Loss; build one with a constructor", ErrParam)
+	}
+	if dev == nil {
+		dev = device.CPU0()
 	}
 	o.Grad = out.Grad != nil || out.GradTarget != nil || out.GradAux != nil
 	o.Hessian = out.Hess != nil
@@ -392,6 +395,9 @@ func (l Loss) shapeOf(rows, cols, predLen int) (n, c int, err error) {
 	s := l.s
 	if rows < 0 || cols < 0 {
 		return 0, 0, fmt.Errorf("%w: %s: negative shape %d×%d", ErrShape, s.name, rows, cols)
+	}
+	if predLen < 0 { // a Buffer implementation that reports a negative length
+		return 0, 0, fmt.Errorf("%w: %s: %s reports %d values", ErrShape, s.name, s.in[0].name, predLen)
 	}
 	switch {
 	case cols > 0:

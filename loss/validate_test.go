@@ -22,6 +22,14 @@ func TestZeroLoss(t *testing.T) {
 	if _, err := loss.Run(device.CPU0(), l, loss.Buffers{Pred: device.Wrap([]float32{1})}, loss.Outputs{}, loss.Options{}); !errors.Is(err, loss.ErrParam) {
 		t.Errorf("Run(zero Loss) = %v, want ErrParam", err)
 	}
+	mse, _ := loss.MSE()
+	x := []float64{1, 2}
+	if v, err := loss.Run(nil, mse, loss.Buffers{Pred: device.Wrap(x), Target: device.Wrap([]float64{0, 0})}, loss.Outputs{}, loss.Options{}); err != nil || v.Value != 2.5 {
+		t.Errorf("Run on a nil device (the cpu) = %v, %v; want 2.5", v.Value, err)
+	}
+	if _, err := loss.Run(nil, mse, loss.Buffers{Pred: negLen{}, Target: negLen{}}, loss.Outputs{}, loss.Options{}); !errors.Is(err, loss.ErrShape) {
+		t.Errorf("Run on a buffer of length -3: %v, want ErrShape", err)
+	}
 	if b := loss.Generate(l, rand.New(rand.NewPCG(1, 2)), 4, 3, true, true, true); b.Pred != nil || b.Rows != 0 {
 		t.Errorf("Generate(zero Loss) = %+v, want the empty Batch", b)
 	}
@@ -157,3 +165,9 @@ func TestRunOverlap(t *testing.T) {
 		t.Errorf("Compute with Target = Pred (not in place): %v, %v", r.Value, err)
 	}
 }
+
+// negLen is a Buffer implementation that reports a negative length.
+type negLen struct{}
+
+func (negLen) DType() device.DType { return device.F64 }
+func (negLen) Len() int            { return -3 }
