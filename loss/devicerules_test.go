@@ -11,6 +11,9 @@ import (
 // the specs: the Call package loss builds passes it, a Call missing an input the spec needs or
 // asking for an output the spec does not have fails it, and the label ranges agree.
 func TestDeviceRulesMatchSpecs(t *testing.T) {
+	if p := specs["calibration"].params[0]; p.name != "bins" || p.hi != device.MaxCalibrationBins {
+		t.Errorf("calibration's bins parameter %+v: device.MaxCalibrationBins is %d", p, device.MaxCalibrationBins)
+	}
 	r := rand.New(rand.NewPCG(11, 12))
 	for name, s := range specs {
 		l, err := New(name)
