@@ -4,6 +4,7 @@
 #                   OpenCL device is there for the OpenCL suite (scripts/deps.sh test installs PoCL
 #                   when none is, or says in one line why it cannot)
 #   make lint       gofmt, go vet (with and without cgo), staticcheck
+#   make fuzz       run every fuzz target (go test -fuzz) for FUZZTIME each
 #   make kernels    regenerate the CUDA fatbins with nvcc (go generate)
 #   make cuda-check CI's CUDA check without a GPU: the committed fatbins are what the sources give
 #   make gpu-check  build what a GPU host runs (scripts/gpu-check.sh)
@@ -14,9 +15,10 @@ GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCH_OUT ?= out/bench
 TEST_TIMEOUT ?= 20m
+FUZZTIME ?= 10s
 export GO
 
-.PHONY: all bench peers test lint kernels cuda-check gpu-check deps ci
+.PHONY: all bench peers test lint fuzz kernels cuda-check gpu-check deps ci
 
 all: test
 
@@ -40,6 +42,16 @@ lint:
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+# Each Fuzz function of each package, found with go test -list, one at a time (go test -fuzz
+# takes one target). A failing input is saved under the package's testdata/fuzz.
+fuzz:
+	@for p in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "go test -run '^$$' -fuzz '^$$f\$$' -fuzztime $(FUZZTIME) $$p"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
+	done
 
 kernels:
 	$(GO) generate ./kernels/cuda/...
