@@ -1,8 +1,9 @@
 // engine.cpp: the CUDA execution-model emulator (see engine.h for the model).
 //
-// Each lane of a block is a fibre: a stack of its own, entered the first time with ucontext
-// (makecontext/setcontext) and switched to and from with _setjmp/_longjmp, which save no
-// signal mask and so cost no system call. The scheduler resumes the ready lanes of the block in
+// Each lane of a block is a fibre: a stack of its own, switched to and from by a few
+// instructions that save the callee-saved registers (x86-64), or elsewhere by ucontext for the
+// first entry and _setjmp/_longjmp afterwards. A fault leaves the lanes through a _longjmp to the
+// launch, abandoning their stacks. The scheduler resumes the ready lanes of the block in
 // the order of GLOSS_CUDAEMU_SCHED (forward, the default; reverse; shuffle[:seed], a new
 // pseudo-random order at every pass); a lane runs until it waits at a construct or exits. A
 // construct completes when its last participant arrives (or the last lane it waits for exits):
@@ -49,6 +50,40 @@ constexpr uint64_t kPoison = ~0ull;  // the undefined value: NaN as float or dou
 
 enum State { READY, AT_BARRIER, AT_WARP, EXITED };
 
+#if defined(__x86_64__) && defined(__linux__) && !defined(GLOSS_EMU_PORTABLE_SWITCH)
+#define GLOSS_EMU_SWAP 1
+// gloss_emu_swap(save, to) saves the callee-saved registers on the current stack, stores the
+// stack pointer in *save and continues on the stack to, where an earlier call saved its own. (The
+// MXCSR and x87 control words, callee-saved too, are the same for every lane: kernels never
+// change them.)
+extern "C" void gloss_emu_swap(void** save, void* to);
+asm(R"(
+	.text
+	.p2align 4
+	.hidden gloss_emu_swap
+	.type gloss_emu_swap, @function
+gloss_emu_swap:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+	.size gloss_emu_swap, .-gloss_emu_swap
+)");
+#else
+#define GLOSS_EMU_SWAP 0
+#endif
+
 struct Lane : LaneHead {
 	int idx = 0;   // linear thread index in the block
 	int lane = 0;  // index within its warp
@@ -64,10 +99,14 @@ struct Lane : LaneHead {
 };
 
 struct Fibre {
+	char* mem = nullptr;  // guard page, then the stack
+	bool live = false;    // it holds a point to resume (else it starts afresh at fibre_main)
+#if GLOSS_EMU_SWAP
+	void* sp = nullptr;  // its saved stack pointer
+#else
 	jmp_buf jb;
 	ucontext_t uc;
-	char* mem = nullptr;  // guard page, then the stack
-	bool live = false;    // jb holds a point to resume (else it starts afresh)
+#endif
 };
 
 size_t page;
@@ -78,8 +117,14 @@ const Kernel* kern;
 const void* kargs;
 std::vector<Lane> lanes;
 std::vector<std::unique_ptr<Fibre>> fibres;  // fibres[i] runs lanes[i]
+std::vector<uint32_t> waiting, gone;  // per warp: lanes at a warp intrinsic; exited or absent
 int nlanes, nexit, nbar;
-jmp_buf sched;                // the scheduler, while a lane runs
+#if GLOSS_EMU_SWAP
+void* sched_sp;               // the scheduler, while a lane runs
+#else
+jmp_buf sched;
+#endif
+jmp_buf escape;               // the launch, for faults
 volatile bool in_lane;        // a lane is running (read by the signal handler)
 pthread_t exec_thread;
 Fault fkind;
@@ -156,13 +201,24 @@ Fibre* fibre(int i) {
 	return fibres[i].get();
 }
 
-// resume runs lane l until it waits or exits (1) or faults (2).
-int resume(Lane* l) {
+// resume runs lane l until it waits or exits. (A fault does not come back here: it jumps to
+// escape in launch.)
+void resume(Lane* l) {
 	Fibre* f = fibre(l->idx);
 	cur = l;
 	in_lane = true;
-	const int r = _setjmp(sched);
-	if (r == 0) {
+#if GLOSS_EMU_SWAP
+	if (!f->live) {  // a frame from which gloss_emu_swap "returns" into fibre_main
+		void** sp = reinterpret_cast<void**>(f->mem + page + kStack);
+		*--sp = nullptr;                                    // fibre_main's return address (it never returns)
+		*--sp = reinterpret_cast<void*>(&fibre_main);
+		for (int i = 0; i < 6; ++i) *--sp = nullptr;        // rbp, rbx, r12-r15
+		f->sp = sp;
+		f->live = true;
+	}
+	gloss_emu_swap(&sched_sp, f->sp);
+#else
+	if (_setjmp(sched) == 0) {
 		if (f->live) _longjmp(f->jb, 1);
 		getcontext(&f->uc);
 		f->uc.uc_stack.ss_sp = f->mem + page;
@@ -172,14 +228,18 @@ int resume(Lane* l) {
 		f->live = true;
 		setcontext(&f->uc);
 	}
+#endif
 	in_lane = false;
-	return r;
 }
 
 // yield returns from the running lane to the scheduler; it comes back when resumed.
 void yield(Lane* l) {
 	Fibre* f = fibres[l->idx].get();
+#if GLOSS_EMU_SWAP
+	gloss_emu_swap(&f->sp, sched_sp);
+#else
 	if (_setjmp(f->jb) == 0) _longjmp(sched, 1);
+#endif
 }
 
 Lane* me(const char* what) {
@@ -199,8 +259,7 @@ void fibre_main() {
 		Lane* l = static_cast<Lane*>(cur);
 		kern->run(kargs);
 		lane_exit(l);
-		Fibre* f = fibres[l->idx].get();
-		if (_setjmp(f->jb) == 0) _longjmp(sched, 1);
+		yield(l);
 	}
 }
 
@@ -291,6 +350,7 @@ void complete_warp(int op, unsigned mask, int base, unsigned part) {
 		l.res = r;
 		l.st = READY;
 	}
+	waiting[base / 32] &= ~part;
 }
 
 // try_warp completes the construct lane l waits at if every lane of its mask that has not
@@ -300,6 +360,7 @@ void complete_warp(int op, unsigned mask, int base, unsigned part) {
 // reduction, as on Volta and later); it joins when it gets there. Lanes that never match leave
 // the block deadlocked, which is reported.
 bool try_warp(const Lane* l) {
+	if (((waiting[l->warp] | gone[l->warp]) & l->mask) != l->mask) return false;  // someone is still on the way
 	const int base = l->warp * 32;
 	unsigned part = 0;
 	for (int j = 0; j < 32; ++j) {
@@ -326,7 +387,7 @@ void fault(Fault kind, const char* fmt, ...) {
 	}
 	fkind = kind;
 	fmsg = where() + ": " + m;
-	_longjmp(sched, 2);
+	_longjmp(escape, 1);
 }
 
 uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width) {
@@ -337,6 +398,7 @@ uint64_t warp_op(WarpOp op, unsigned mask, uint64_t value, int arg, int width) {
 		fault(FAULT_UNDEFINED, "%s: width %d is not a power of two in [1, 32]", op_name(op), width);
 	l->st = AT_WARP, l->op = op, l->mask = mask, l->val = value, l->arg = arg, l->width = width;
 	l->file = nullptr, l->line = 0;
+	waiting[l->warp] |= 1u << l->lane;
 	try_warp(l);
 	yield(l);
 	return l->res;
@@ -379,6 +441,7 @@ void complete_barrier() {
 void lane_exit(Lane* l) {
 	l->st = EXITED;
 	++nexit;
+	gone[l->warp] |= 1u << l->lane;
 	const int base = l->warp * 32;
 	for (int j = 0; j < 32 && base + j < nlanes; ++j) {
 		const Lane& o = lanes[base + j];
@@ -436,8 +499,8 @@ void on_fault(int sig, siginfo_t* si, void* uc) {
 		snprintf(sigmsg, sizeof sigmsg, "%s at %p: %s", sig == SIGBUS ? "bus error" : "illegal address",
 		         (const void*)a, what);
 		fkind = FAULT_ADDRESS;
-		fmsg.clear();  // formed by the scheduler from sigmsg
-		_longjmp(sched, 3);
+		fmsg = where() + ": " + sigmsg;
+		_longjmp(escape, 1);
 	}
 	const struct sigaction* o = sig == SIGBUS ? &old_bus : &old_segv;
 	if (o->sa_flags & SA_SIGINFO) {
@@ -529,6 +592,10 @@ bool run_block(uint3 b) {
 		l.tid = uint3{i % bx, (i / bx) % block_dim.y, i / bxy};
 		l.st = READY;
 	}
+	const int nw = (nlanes + 31) / 32;
+	waiting.assign(nw, 0);
+	gone.assign(nw, 0);
+	if (nlanes % 32) gone[nw - 1] = ~0u << (nlanes % 32);  // the lanes a partial last warp lacks
 	for (;;) {
 		bool ran = false;
 		set_order();
@@ -536,9 +603,7 @@ bool run_block(uint3 b) {
 			Lane& l = lanes[order[k]];
 			if (l.st != READY) continue;
 			ran = true;
-			const int r = resume(&l);
-			if (r == 3) fmsg = where() + ": " + sigmsg;
-			if (r != 1) return false;
+			resume(&l);
 		}
 		if (nexit == nlanes) return true;
 		if (!ran) {
@@ -546,6 +611,16 @@ bool run_block(uint3 b) {
 			return false;
 		}
 	}
+}
+
+// run_grid runs the blocks in order; it returns FAULT_DEADLOCK or FAULT_NONE (other faults
+// jump to escape).
+Fault run_grid() {
+	for (unsigned z = 0; z < grid_dim.z; ++z)
+		for (unsigned y = 0; y < grid_dim.y; ++y)
+			for (unsigned x = 0; x < grid_dim.x; ++x)
+				if (!run_block(uint3{x, y, z})) return fkind;
+	return FAULT_NONE;
 }
 
 }  // namespace
@@ -585,16 +660,15 @@ Fault launch(const Kernel& k, dim3 grid, dim3 block, size_t dyn, size_t smem_lim
 	kern = &k, kargs = args;
 	grid_dim = grid, block_dim = block;
 	exec_thread = pthread_self();
-	Fault f = FAULT_NONE;
+	Fault f;
 	{
 		Signals sig;
-		for (unsigned z = 0; z < grid.z && f == FAULT_NONE; ++z)
-			for (unsigned y = 0; y < grid.y && f == FAULT_NONE; ++y)
-				for (unsigned x = 0; x < grid.x; ++x)
-					if (!run_block(uint3{x, y, z})) {
-						f = fkind;
-						break;
-					}
+		if (_setjmp(escape) == 0) {
+			f = run_grid();
+		} else {  // a fault in a lane (fault() or the signal handler)
+			in_lane = false;
+			f = fkind;
+		}
 	}
 	if (f != FAULT_NONE) {
 		*msg = fmsg;
