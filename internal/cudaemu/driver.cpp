@@ -590,7 +590,7 @@ CUresult cuModuleGetFunction(CUfunction* fn, CUmodule m, const char* name) {
 		if (m->cubin && img == m->in_image.end()) return NOT_FOUND;
 		const gloss_emu::Kernel* k = host_kernel(m->f64, name);
 		if (!k) {
-			say("cuModuleGetFunction(%s): the image has it, the emulator's host build does not", name);
+			if (m->cubin) say("cuModuleGetFunction(%s): the image has it, the emulator's host build does not", name);
 			return NOT_FOUND;
 		}
 		CubinFn info;
