@@ -16,6 +16,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 int run_construct_tests();
@@ -363,6 +364,46 @@ void test_check_values(CUmodule m32) {
 	MUST(cuMemFree_v2(first));
 }
 
+// --- two host threads launching at once (each with the context current, on the NULL stream) -----
+void test_threads(CUcontext ctx, CUmodule m32) {
+	const int64_t n = 5000;
+	std::vector<float> x(n), y(n);
+	for (int64_t i = 0; i < n; ++i) x[i] = (float)(i % 17) * 0.25f, y[i] = (float)(i % 5);
+	double want = 0;
+	for (int64_t i = 0; i < n; ++i) want += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+	CUfunction k = fn(m32, "mse_fwd"), fin = fn(m32, "reduce_finish");
+	auto worker = [&](int id, int* bad) {
+		if (cuCtxSetCurrent(ctx) != 0) {
+			++*bad;
+			return;
+		}
+		CUdeviceptr X, Y, part, out;
+		if (cuMemAlloc_v2(&X, n * 4) || cuMemAlloc_v2(&Y, n * 4) || cuMemAlloc_v2(&part, 4096) || cuMemAlloc_v2(&out, 64) ||
+		    cuMemcpyHtoDAsync_v2(X, x.data(), n * 4, nullptr) || cuMemcpyHtoDAsync_v2(Y, y.data(), n * 4, nullptr)) {
+			++*bad;
+			return;
+		}
+		for (int it = 0; it < 20; ++it) {
+			Args a, f;
+			a.ptr(X).ptr(Y).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(part).ptr(0).f(1).i(n).i(1).i(0).i(1);
+			for (int j = 0; j < 8; ++j) a.f(0);
+			f.ptr(part).i(5).i(2).ptr(out);
+			double s[2] = {0, 0};
+			if (cuLaunchKernel(k, 5, 1, 1, kBlock, 1, 1, 0, nullptr, a.params(), nullptr) ||
+			    cuLaunchKernel(fin, 1, 1, 1, kBlock, 1, 1, 0, nullptr, f.params(), nullptr) ||
+			    cuMemcpyDtoHAsync_v2(s, out, 16, nullptr) || cuCtxSynchronize() || !near(s[0], want, 1e-6) || s[1] != n)
+				++*bad;
+		}
+		for (CUdeviceptr p : {X, Y, part, out}) cuMemFree_v2(p);
+		(void)id;
+	};
+	int bad[2] = {0, 0};
+	std::thread t0(worker, 0, &bad[0]), t1(worker, 1, &bad[1]);
+	t0.join();
+	t1.join();
+	CHECK(bad[0] == 0 && bad[1] == 0, "concurrent launches from two threads: %d and %d failures", bad[0], bad[1]);
+}
+
 // --- launches per second -----------------------------------------------------------------------
 double rate(CUfunction k, int grid, int block, int smem, Args& a) {
 	int count = 0;
@@ -393,9 +434,18 @@ void measure(CUmodule m32) {
 	b.ptr(X).ptr(0).ptr(0).ptr(LB).ptr(0).ptr(0).ptr(PS).ptr(GX).ptr(0).ptr(0).ptr(part).ptr(0).ptr(0).f(1).i(N).i(C).i(-100).i(32).i(1 | 2).i(0);
 	for (int k = 0; k < 8; ++k) b.f(0);
 	const double rr = rate(fn(m32, "cross_entropy_fwd_bwd"), rgrid, kBlock, 8 * 100 * 4, b);
+	// Conformance-sized launches: 1000 elements (one block); 64 rows of 10 (8-lane groups).
+	Args a2 = a;
+	a2.v[13] = 1000;
+	const double er2 = rate(fn(m32, "huber_fwd_bwd"), 1, kBlock, 0, a2);
+	Args b2 = b;
+	b2.v[14] = 64, b2.v[15] = 10, b2.v[17] = 4, b2.v[18] = 0;
+	const double rr2 = rate(fn(m32, "cross_entropy_fwd_bwd"), 2, kBlock, 0, b2);
 	printf("cuda-emu: %.0f launches/s of huber_fwd_bwd (float, %ld elements: %d blocks of %d threads)\n", er, (long)n / 2, egrid, kBlock);
+	printf("cuda-emu: %.0f launches/s of huber_fwd_bwd (float, 1000 elements: 1 block of %d threads)\n", er2, kBlock);
 	printf("cuda-emu: %.0f launches/s of cross_entropy_fwd_bwd (float, %ld rows of %ld: %d blocks of %d threads, 32-lane groups)\n",
 	       rr, (long)N, (long)C, rgrid, kBlock);
+	printf("cuda-emu: %.0f launches/s of cross_entropy_fwd_bwd (float, 64 rows of 10: 2 blocks of %d threads, 4-lane groups)\n", rr2, kBlock);
 	for (CUdeviceptr p : {X, Y, PS, GX, part, LB}) MUST(cuMemFree_v2(p));
 }
 
@@ -568,6 +618,7 @@ void test_driver(const char* lib, const char* fb32, const char* fb64) {
 		MUST(cuStreamCreate(&stream, 0));
 		MUST(cuModuleLoadData(&m32, "gloss_real_float"));
 	}
+	test_threads(ctx, m32);
 	measure(m32);
 	MUST(cuStreamDestroy_v2(stream));
 	EXPECT(cuStreamDestroy_v2(stream), INVALID_HANDLE);
