@@ -5,10 +5,10 @@
 // The device: one GPU named "gloss CUDA emulator", compute capability 9.0, GLOSS_CUDAEMU_SMS
 // multiprocessors (default 4, so that grids sized from the SM count stay small), H100-like
 // limits (1024 threads per block, 48 KiB of shared memory per block by default and 227 KiB with
-// opt-in). Device memory is host memory: a CUdeviceptr is a host address, each allocation its
-// own mapping between two guard pages, filled with 0xff bytes (NaN) when allocated, as device
-// memory holds garbage. Copies, sets and frees must name live allocations. Asynchronous calls
-// run synchronously.
+// opt-in), min(8 GiB, half the host's RAM) of memory. Device memory is host memory: a
+// CUdeviceptr is a host address, each allocation its own mapping between two guard pages, filled
+// with 0xff bytes (NaN) when allocated, as device memory holds garbage. Copies, sets and frees
+// must name live allocations. Asynchronous calls run synchronously.
 //
 // Modules: cuModuleLoadData takes a fatbin (or cubin, or NUL-terminated text) image and decides
 // its element type by the marker kernel it holds, gloss_real_float or gloss_real_double; its
@@ -136,10 +136,12 @@ int sms() {
 	return n;
 }
 
+// total_mem is the device's memory: 8 GiB, or half the host's RAM if that is less (allocations
+// are filled when made, so they really take host memory).
 size_t total_mem() {
-	const size_t phys = (size_t)sysconf(_SC_PHYS_PAGES) * page_size();
+	const size_t half = (size_t)sysconf(_SC_PHYS_PAGES) * page_size() / 2;
 	const size_t cap = (size_t)8 << 30;
-	return phys && phys < cap ? phys : cap;
+	return half && half < cap ? half : cap;
 }
 
 void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
