@@ -3,12 +3,12 @@
 // Each lane of a block is a fibre: a stack of its own, switched to and from by a few
 // instructions that save the callee-saved registers (x86-64), or elsewhere by ucontext for the
 // first entry and _setjmp/_longjmp afterwards. A fault leaves the lanes through a _longjmp to the
-// launch, abandoning their stacks. The scheduler resumes the ready lanes of the block in
-// the order of GLOSS_CUDAEMU_SCHED (forward, the default; reverse; shuffle[:seed], a new
-// pseudo-random order at every pass); a lane runs until it waits at a construct or exits. A
-// construct completes when its last participant arrives (or the last lane it waits for exits):
-// the participants get their results and become ready. When no lane is ready and some have not
-// exited, the block is deadlocked (on hardware it would hang).
+// launch, abandoning their stacks. The scheduler runs the ready lanes of the block from a queue;
+// a lane runs until it waits at a construct or exits. A construct completes when its last
+// participant arrives (or the last lane it waits for exits): the participants get their results
+// and join the queue, in the order of GLOSS_CUDAEMU_SCHED (forward, the default: by thread index;
+// reverse; shuffle[:seed], a new pseudo-random order each time). When the queue is empty and some
+// lanes have not exited, the block is deadlocked (on hardware it would hang).
 //
 // Shared memory is one mapping per process: the block's static variables from its start (in
 // declaration order, as lanes reach them), its dynamic shared memory ending at a guard page, so
@@ -28,6 +28,7 @@
 
 #include <csetjmp>
 #include <csignal>
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -142,7 +143,9 @@ std::vector<std::pair<const void*, size_t>> statics;  // declaration tag -> offs
 // Schedule.
 enum Order { FORWARD, REVERSE, SHUFFLE } order_mode;
 uint64_t rng;
-std::vector<int> order;
+std::vector<int> ready;  // the queue of lanes to run, from ready[head]
+size_t head;
+std::vector<int> bar_idx;
 std::string sched_error;
 
 size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
@@ -283,6 +286,20 @@ std::string where() {
 // ---------------------------------------------------------------------------------------------
 // Warp constructs.
 
+// enqueue makes lanes idx[0..n) ready, in the schedule's order.
+void enqueue(int* idx, int n) {
+	if (order_mode == REVERSE) std::reverse(idx, idx + n);
+	if (order_mode == SHUFFLE)
+		for (int i = n - 1; i > 0; --i) {
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			std::swap(idx[i], idx[rng % (uint64_t)(i + 1)]);
+		}
+	for (int i = 0; i < n; ++i) {
+		lanes[idx[i]].st = READY;
+		ready.push_back(idx[i]);
+	}
+}
+
 // shfl_src returns the lane a shuffle of lane j reads (PTX shfl.sync: segments of width lanes;
 // a source outside the segment reads the lane's own value).
 int shfl_src(int op, int j, int b, int width) {
@@ -348,9 +365,12 @@ void complete_warp(int op, unsigned mask, int base, unsigned part) {
 		case OP_REDUCE_MAX_I: r = (uint32_t)imax; break;
 		}
 		l.res = r;
-		l.st = READY;
 	}
 	waiting[base / 32] &= ~part;
+	int idx[32], n = 0;
+	for (int j = 0; j < 32; ++j)
+		if ((part >> j) & 1) idx[n++] = base + j;
+	enqueue(idx, n);
 }
 
 // try_warp completes the construct lane l waits at if every lane of its mask that has not
@@ -433,8 +453,11 @@ void complete_barrier() {
 	case BAR_AND: r = count == nbar; break;
 	case BAR_OR: r = count > 0; break;
 	}
+	std::vector<int>& idx = bar_idx;
+	idx.clear();
 	for (int i = 0; i < nlanes; ++i)
-		if (lanes[i].st == AT_BARRIER) lanes[i].res = r, lanes[i].st = READY;
+		if (lanes[i].st == AT_BARRIER) lanes[i].res = r, idx.push_back(i);
+	enqueue(idx.data(), (int)idx.size());
 	nbar = 0;
 }
 
@@ -543,16 +566,6 @@ struct Signals {
 // ---------------------------------------------------------------------------------------------
 // Blocks.
 
-void set_order() {
-	order.resize(nlanes);
-	for (int i = 0; i < nlanes; ++i) order[i] = order_mode == REVERSE ? nlanes - 1 - i : i;
-	if (order_mode != SHUFFLE) return;
-	for (int i = nlanes - 1; i > 0; --i) {
-		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-		std::swap(order[i], order[rng % (uint64_t)(i + 1)]);
-	}
-}
-
 // deadlock describes what the live lanes wait at, in runs of consecutive threads.
 void deadlock() {
 	std::string d;
@@ -596,21 +609,22 @@ bool run_block(uint3 b) {
 	waiting.assign(nw, 0);
 	gone.assign(nw, 0);
 	if (nlanes % 32) gone[nw - 1] = ~0u << (nlanes % 32);  // the lanes a partial last warp lacks
-	for (;;) {
-		bool ran = false;
-		set_order();
-		for (int k = 0; k < nlanes; ++k) {
-			Lane& l = lanes[order[k]];
-			if (l.st != READY) continue;
-			ran = true;
-			resume(&l);
-		}
-		if (nexit == nlanes) return true;
-		if (!ran) {
-			deadlock();
-			return false;
+	ready.clear();
+	head = 0;
+	std::vector<int>& all = bar_idx;
+	all.resize(nlanes);
+	for (int i = 0; i < nlanes; ++i) all[i] = i;
+	enqueue(all.data(), nlanes);
+	while (head < ready.size()) {
+		resume(&lanes[ready[head++]]);
+		if (head >= 4096 && 2 * head >= ready.size()) {  // drop what has run
+			ready.erase(ready.begin(), ready.begin() + (long)head);
+			head = 0;
 		}
 	}
+	if (nexit == nlanes) return true;
+	deadlock();
+	return false;
 }
 
 // run_grid runs the blocks in order; it returns FAULT_DEADLOCK or FAULT_NONE (other faults
