@@ -26,9 +26,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <csignal>
-#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -145,7 +145,7 @@ enum Order { FORWARD, REVERSE, SHUFFLE } order_mode;
 uint64_t rng;
 std::vector<int> ready;  // the queue of lanes to run, from ready[head]
 size_t head;
-std::vector<int> bar_idx;
+std::vector<int> bar_idx;  // scratch: the lanes a barrier releases
 std::string sched_error;
 
 size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
@@ -189,25 +189,22 @@ void init_once() {
 
 void fibre_main();
 
-Fibre* fibre(int i) {
-	while ((int)fibres.size() <= i) {
+// make_fibres makes sure there are n fibres (stacks are kept from launch to launch).
+bool make_fibres(int n) {
+	while ((int)fibres.size() < n) {
 		auto f = std::make_unique<Fibre>();
 		void* m = mmap(nullptr, kStack + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED) {
-			perror("cuda-emu: mmap of a lane stack");
-			abort();
-		}
-		mprotect(m, page, PROT_NONE);
+		if (m == MAP_FAILED || mprotect(m, page, PROT_NONE) != 0) return false;
 		f->mem = static_cast<char*>(m);
 		fibres.push_back(std::move(f));
 	}
-	return fibres[i].get();
+	return true;
 }
 
 // resume runs lane l until it waits or exits. (A fault does not come back here: it jumps to
 // escape in launch.)
 void resume(Lane* l) {
-	Fibre* f = fibre(l->idx);
+	Fibre* f = fibres[l->idx].get();
 	cur = l;
 	in_lane = true;
 #if GLOSS_EMU_SWAP
@@ -648,6 +645,10 @@ Fault launch(const Kernel& k, dim3 grid, dim3 block, size_t dyn, size_t smem_lim
 		return FAULT_UNDEFINED;
 	}
 	nlanes = (int)(block.x * block.y * block.z);
+	if (!make_fibres(nlanes)) {
+		*msg = "cannot map the stacks of " + std::to_string(nlanes) + " threads";
+		return FAULT_RESOURCES;
+	}
 	if ((int)lanes.size() < nlanes) lanes.resize(nlanes);
 	for (int i = 0; i < nlanes; ++i) lanes[i].idx = i, lanes[i].lane = i & 31, lanes[i].warp = i >> 5;
 	// Shared memory: remap when the limit grows.
