@@ -3,38 +3,6 @@ package device
 import (
 	"fmt"
 	"math"
-	"strings"
-
-	"github.com/gloss-ml/gloss/cpuref"
-)
-
-// Family is the launch shape of a kernel.
-//   - Elementwise: one independent term per element i of N·C elements (row r = i / C, column
-//     i % C). PerSample, Grad* and Hess have N·C elements; Weight has N·C elements or N (one per row).
-//   - Rowwise: one term per row of C columns (cross-entropy, triplet, Dice, ...). PerSample has N
-//     elements, Grad* have the shape of their input, Weight has N elements.
-//   - Metric: a non-differentiable statistic; Run returns metric-specific sums.
-type Family = cpuref.Family
-
-// The kernel families.
-const (
-	Elementwise = cpuref.Elementwise
-	Rowwise     = cpuref.Rowwise
-	Metric      = cpuref.Metric
-)
-
-// Denom says what each term contributes to the Mean denominator Σd (Sums[1]); s_i is the
-// sample weight (1 when Call.Weight is nil).
-//   - DenomWeight: d_i = s_i for every element (elementwise) or row (row losses without labels).
-//   - DenomLabel: d_i = s_i · cw[y_i] · [y_i ≠ Ignore] (cw = 1 when Call.ClassWeight is nil).
-//   - DenomCorn: d_i = s_i · min(y_i + 1, C), the number of CORN tasks row i takes part in.
-type Denom = cpuref.Denom
-
-// The denominator rules.
-const (
-	DenomWeight = cpuref.DenomWeight
-	DenomLabel  = cpuref.DenomLabel
-	DenomCorn   = cpuref.DenomCorn
 )
 
 // Sums are the reduction sums of one Run, accumulated in float64 in a fixed order.
@@ -150,53 +118,6 @@ func (c *Check) ValidLabel(v int32) bool {
 	return c != nil && (int64(v) == c.Ignore || float64(v) >= c.Lo && float64(v) < c.Hi)
 }
 
-// labelRule is the set of labels a kernel accepts.
-type labelRule uint8
-
-const (
-	noLabels      labelRule = iota
-	labelsC                 // [0, C) or Ignore
-	labelsTwo               // [0, max(C, 2)) or Ignore: C = 1 means binary labels 0 and 1
-	labelsStrictC           // [0, C); Ignore is not honoured
-	labelsCorn              // [0, C]: the number of thresholds passed; Ignore is not honoured
-)
-
-// kernelRule is what Validate knows of one kernel of the catalog: its family, the inputs it
-// reads besides X ("Y", "Z", "L" for labels), the inputs besides X it has gradients for, and
-// its labels. It mirrors package loss's specs; a test there keeps the two in step.
-type kernelRule struct {
-	family Family
-	reads  string
-	grads  string
-	labels labelRule
-}
-
-var kernelRules = map[string]kernelRule{
-	// Elementwise losses: all read Y (except penalty) and all have a Hessian diagonal.
-	"mse": {Elementwise, "Y", "", 0}, "mae": {Elementwise, "Y", "", 0}, "huber": {Elementwise, "Y", "", 0},
-	"smooth_l1": {Elementwise, "Y", "", 0}, "pseudo_huber": {Elementwise, "Y", "", 0},
-	"log_cosh": {Elementwise, "Y", "", 0}, "quantile": {Elementwise, "Y", "", 0},
-	"poisson": {Elementwise, "Y", "", 0}, "tweedie": {Elementwise, "Y", "", 0},
-	"gaussian_nll": {Elementwise, "YZ", "Z", 0}, "bce": {Elementwise, "Y", "", 0},
-	"bce_with_logits": {Elementwise, "Y", "", 0}, "focal": {Elementwise, "Y", "", 0},
-	"hinge": {Elementwise, "Y", "", 0}, "squared_hinge": {Elementwise, "Y", "", 0},
-	"soft_margin": {Elementwise, "Y", "", 0}, "kl_div": {Elementwise, "Y", "", 0},
-	"bpr": {Elementwise, "Y", "Y", 0}, "pairwise_hinge": {Elementwise, "Y", "Y", 0},
-	"pairwise_logistic": {Elementwise, "Y", "Y", 0}, "contrastive": {Elementwise, "Y", "", 0},
-	"penalty": {Elementwise, "", "", 0},
-	// Row losses.
-	"cross_entropy": {Rowwise, "L", "", labelsC}, "nll": {Rowwise, "L", "", labelsC},
-	"cross_entropy_probs": {Rowwise, "Y", "", 0}, "multi_margin": {Rowwise, "L", "", labelsStrictC},
-	"corn": {Rowwise, "L", "", labelsCorn}, "triplet": {Rowwise, "YZ", "YZ", 0},
-	"info_nce": {Rowwise, "Y", "Y", 0}, "dice": {Rowwise, "Y", "", 0}, "iou": {Rowwise, "Y", "", 0},
-	"tversky": {Rowwise, "Y", "", 0}, "focal_tversky": {Rowwise, "Y", "", 0},
-	"bce_dice": {Rowwise, "Y", "", 0},
-	// Metrics.
-	"accuracy": {Metric, "L", "", labelsTwo}, "calibration": {Metric, "L", "", labelsTwo},
-	"macro_f1": {Metric, "L", "", labelsC}, "f1": {Metric, "Y", "", 0}, "auc": {Metric, "Y", "", 0},
-	"binary_iou": {Metric, "Y", "", 0},
-}
-
 // MaxBins bounds a metric's bins or classes when the batch has fewer elements than that: the
 // metric's 3·Bins sums are then allocated from a size the data does not bound, so a larger
 // count is refused rather than allocated. With N·C ≥ Bins the data bounds it.
@@ -208,14 +129,18 @@ const MaxCalibrationBins = 1_000_000
 // LabelRange returns the labels a kernel accepts with C classes: [0, hi), and Ignore too when
 // ignore is set. ok is false for a kernel that reads no labels.
 func LabelRange(kernel string, c int) (hi int64, ignore, ok bool) {
-	switch kernelRules[kernel].labels {
-	case labelsC:
+	k, found := LookupKernel(kernel)
+	if !found {
+		return 0, false, false
+	}
+	switch k.Labels {
+	case LabelsC:
 		return int64(c), true, true
-	case labelsTwo:
+	case LabelsTwo:
 		return int64(max(c, 2)), true, true
-	case labelsStrictC:
+	case LabelsStrict:
 		return int64(c), false, true
-	case labelsCorn:
+	case LabelsCorn:
 		return int64(c) + 1, false, true
 	}
 	return 0, false, false
@@ -242,12 +167,12 @@ func (c *Call) Validate() error {
 	if c == nil {
 		return fmt.Errorf("%w: nil call", ErrBuffer)
 	}
-	r, ok := kernelRules[c.Kernel]
+	r, ok := LookupKernel(c.Kernel)
 	if !ok {
 		return fmt.Errorf("%w: no kernel %q", ErrUnsupported, c.Kernel)
 	}
-	if c.Family != r.family {
-		return fmt.Errorf("%w: %s is a %s kernel, not %s", ErrUnsupported, c.Kernel, familyName(r.family), familyName(c.Family))
+	if c.Family != r.Family {
+		return fmt.Errorf("%w: %s is a %v kernel, not %v", ErrUnsupported, c.Kernel, r.Family, c.Family)
 	}
 	if c.DType != F32 && c.DType != F64 {
 		return fmt.Errorf("%w: %s: dtype %v (want float32 or float64)", ErrBuffer, c.Kernel, c.DType)
@@ -262,7 +187,7 @@ func (c *Call) Validate() error {
 	if c.N > 0 && c.C == 0 {
 		return fmt.Errorf("%w: %s: %d rows of 0 columns", ErrBuffer, c.Kernel, c.N)
 	}
-	elem := r.family == Elementwise || r.family == Metric && r.labels == noLabels
+	elem := r.Family == Elementwise || r.Family == Metric && r.Labels == NoLabels
 	bad := func(name string, b Buffer, want string) error {
 		return fmt.Errorf("%w: %s: %s is %d %v, want %s", ErrBuffer, c.Kernel, name, b.Len(), b.DType(), want)
 	}
@@ -291,7 +216,7 @@ func (c *Call) Validate() error {
 		wlens = []int{nc, c.N}
 	}
 	per := c.N
-	if r.family == Elementwise {
+	if r.Family == Elementwise {
 		per = nc
 	}
 	for _, e := range []error{
@@ -307,36 +232,29 @@ func (c *Call) Validate() error {
 	if c.Labels != nil && (c.Labels.DType() != I32 || c.Labels.Len() != c.N) {
 		return bad("Labels", c.Labels, fmt.Sprintf("%d int32", c.N))
 	}
-	for _, in := range r.reads {
-		if in == 'Y' && c.Y == nil || in == 'Z' && c.Z == nil || in == 'L' && c.Labels == nil {
-			what := string(in)
-			if in == 'L' {
-				what = "Labels"
-			}
-			return fmt.Errorf("%w: %s reads %s, which is nil", ErrBuffer, c.Kernel, what)
+	for _, in := range []struct {
+		bit  Inputs
+		b    Buffer
+		what string
+	}{{InY, c.Y, "Y"}, {InZ, c.Z, "Z"}, {InLabels, c.Labels, "Labels"}} {
+		if r.Reads.Has(in.bit) && in.b == nil {
+			return fmt.Errorf("%w: %s reads %s, which is nil", ErrBuffer, c.Kernel, in.what)
 		}
 	}
-	if r.family == Metric {
+	if r.Family == Metric {
 		if c.PerSample != nil || c.WantGrad() {
 			return fmt.Errorf("%w: %s is a metric: no per-sample values, gradients or Hessian", ErrUnsupported, c.Kernel)
 		}
 	} else {
-		if c.Hess != nil && r.family != Elementwise {
+		if c.Hess != nil && !r.Hess {
 			return fmt.Errorf("%w: %s has no Hessian diagonal", ErrUnsupported, c.Kernel)
 		}
-		if c.GY != nil && !strings.Contains(r.grads, "Y") || c.GZ != nil && !strings.Contains(r.grads, "Z") {
-			return fmt.Errorf("%w: %s has no gradient with respect to Y or Z (it has: X%s)", ErrUnsupported, c.Kernel, r.grads)
+		if c.GY != nil && !r.Grads.Has(InY) || c.GZ != nil && !r.Grads.Has(InZ) {
+			return fmt.Errorf("%w: %s has no gradient with respect to Y or Z (it has: X%s)", ErrUnsupported, c.Kernel, gradNames(r.Grads))
 		}
 	}
-	want := DenomWeight
-	switch r.labels {
-	case labelsCorn:
-		want = DenomCorn
-	case labelsC, labelsTwo, labelsStrictC:
-		want = DenomLabel
-	}
-	if c.Denom != want {
-		return fmt.Errorf("%w: %s: Denom %d, want %d", ErrBuffer, c.Kernel, c.Denom, want)
+	if c.Denom != r.Denom {
+		return fmt.Errorf("%w: %s: Denom %d, want %d", ErrBuffer, c.Kernel, c.Denom, r.Denom)
 	}
 	if err := c.checkBins(nc); err != nil {
 		return err
@@ -456,14 +374,13 @@ func MulInt(a, b int) (int, bool) {
 	return a * b, true
 }
 
-func familyName(f Family) string {
-	switch f {
-	case Elementwise:
-		return "elementwise"
-	case Rowwise:
-		return "row"
-	case Metric:
-		return "metric"
+func gradNames(g Inputs) string {
+	s := ""
+	if g.Has(InY) {
+		s += "Y"
 	}
-	return fmt.Sprintf("Family(%d)", uint8(f))
+	if g.Has(InZ) {
+		s += "Z"
+	}
+	return s
 }

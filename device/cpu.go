@@ -501,7 +501,7 @@ func HostArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
 		return nil, err
 	}
 	if c.ScaleByDenom && c.WantGrad() {
-		a.Scale = cpuref.MeanScale(c.Scale, cpuref.DenomSum(a, c.Denom, c.Family, Par))
+		a.Scale = cpuref.MeanScale(c.Scale, cpuref.DenomSum(a, cpuref.Denom(c.Denom), cpuref.Family(c.Family), Par))
 	}
 	return a, nil
 }

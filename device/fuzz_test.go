@@ -2,7 +2,6 @@ package device
 
 import (
 	"errors"
-	"slices"
 	"testing"
 )
 
@@ -15,11 +14,10 @@ func FuzzCPUCall(f *testing.F) {
 	f.Add([]byte{10, 2, 3, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 5, 200})
 	f.Add([]byte("\x05\x03\x04\x00\x00\xff\x01\x02\x03\x04\x05\x06\x07\x08\x09"))
 	f.Add([]byte{23, 255, 255, 255, 255, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3})
-	names := make([]string, 0, len(kernelRules))
-	for k := range kernelRules {
-		names = append(names, k)
+	var names []string
+	for _, k := range Kernels() {
+		names = append(names, k.Name)
 	}
-	slices.Sort(names)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		next := func() byte {
 			if len(data) == 0 {
@@ -30,7 +28,7 @@ func FuzzCPUCall(f *testing.F) {
 			return b
 		}
 		kernel := names[int(next())%len(names)]
-		r := kernelRules[kernel]
+		r, _ := LookupKernel(kernel)
 		shape := func(b byte) int {
 			switch b {
 			case 255:
@@ -43,7 +41,7 @@ func FuzzCPUCall(f *testing.F) {
 			return int(b % 7)
 		}
 		n, c := shape(next()), shape(next())
-		call := &Call{Kernel: kernel, Family: r.family, DType: F64, N: n, C: c, Scale: 1}
+		call := &Call{Kernel: kernel, Family: r.Family, DType: F64, N: n, C: c, Scale: 1}
 		flags := next()
 		if flags&1 != 0 {
 			call.Family = Family(next() % 5)

@@ -177,7 +177,7 @@ func TestMulInt(t *testing.T) {
 // validCall returns a valid call of the kernel on fresh buffers: N = 3 rows of C = 4, every
 // input the kernel reads, labels in range, and a gradient where the kernel has one.
 func validCall(kernel string) *Call {
-	r := kernelRules[kernel]
+	r, _ := LookupKernel(kernel)
 	n, c := 3, 4
 	buf := func(k int, v float64) Buffer {
 		s := make([]float64, k)
@@ -186,19 +186,15 @@ func validCall(kernel string) *Call {
 		}
 		return Wrap(s)
 	}
-	call := &Call{Kernel: kernel, Family: r.family, DType: F64, N: n, C: c, X: buf(n*c, 0.25), Scale: 1}
-	if strings.Contains(r.reads, "Y") {
+	call := &Call{Kernel: kernel, Family: r.Family, DType: F64, N: n, C: c, X: buf(n*c, 0.25), Scale: 1, Denom: r.Denom}
+	if r.Reads.Has(InY) {
 		call.Y = buf(n*c, 0.5)
 	}
-	if strings.Contains(r.reads, "Z") {
+	if r.Reads.Has(InZ) {
 		call.Z = buf(n*c, 1)
 	}
-	if r.labels != noLabels {
+	if r.Labels != NoLabels {
 		call.Labels = Wrap([]int32{0, 1, 3})
-		call.Denom = DenomLabel
-		if r.labels == labelsCorn {
-			call.Denom = DenomCorn
-		}
 	}
 	switch kernel {
 	case "macro_f1":
@@ -206,7 +202,7 @@ func validCall(kernel string) *Call {
 	case "calibration":
 		call.P[0], call.P[1], call.Bins = 15, 1, 15
 	}
-	if r.family != Metric {
+	if r.Family != Metric {
 		call.GX = buf(n*c, 0)
 		call.ScaleByDenom = true
 	}
@@ -215,7 +211,8 @@ func validCall(kernel string) *Call {
 
 // TestValidateCatalog: every kernel's valid call passes Validate and runs on both cpu devices.
 func TestValidateCatalog(t *testing.T) {
-	for k := range kernelRules {
+	for _, kd := range Kernels() {
+		k := kd.Name
 		c := validCall(k)
 		if err := c.Validate(); err != nil {
 			t.Errorf("%s: valid call refused: %v", k, err)

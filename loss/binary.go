@@ -18,8 +18,10 @@ func init() {
 	bin("bce", inUnit("prob", true, distUnit), inUnit("target", false, distSoft01))
 	b := bin("bce_with_logits", inGrad("logit", distLogit), inUnit("target", false, distSoft01), pNonNeg("pos_weight", 1))
 	b.classWeight = "pos_weight"
-	bin("focal", inGrad("logit", distLogit), inUnit("target", false, distSoft01),
+	f := bin("focal", inGrad("logit", distLogit), inUnit("target", false, distSoft01),
 		pNonNeg("gamma", 2), pReal("alpha", 0.25, math.Inf(-1), 1, true, false))
+	f.derived = []Derived{{"balance", "flag(alpha >= 0)"}, {"one_minus_alpha", "1 - alpha"},
+		{"gamma_ratio", "ratio(gamma-1, gamma)"}}
 	bin("hinge", inGrad("score", distNormal), inSign("target"), pAny("margin", 1))
 	bin("squared_hinge", inGrad("score", distNormal), inSign("target"), pAny("margin", 1))
 	bin("soft_margin", inGrad("score", distNormal), inSign("target"))

@@ -9,12 +9,12 @@ func init() {
 		in:     [3]input{inGrad("logits", distLogit)},
 		labels: true, ignore: true, classWeight: "class_weights",
 		params: []param{pReal("label_smoothing", 0, 0, 1, false, true), pNonNeg("z_loss", 0)},
-		tol32:  Tol{Abs: 2e-5, Rel: 1e-4}})
+		tol32:  Tol{Abs: 2e-5, Rel: 1e-4}, stage: 1, stageFwd: true})
 	define(&spec{name: "cross_entropy_probs", family: device.Rowwise,
 		in:          [3]input{inGrad("logits", distLogit), inUnit("target", false, distProbRow)},
 		classWeight: "class_weights",
 		params:      []param{pReal("label_smoothing", 0, 0, 1, false, true)},
-		tol32:       Tol{Abs: 2e-5, Rel: 1e-4}})
+		tol32:       Tol{Abs: 2e-5, Rel: 1e-4}, stage: 2, stageFwd: true})
 	define(&spec{name: "nll", family: device.Rowwise, denom: device.DenomLabel,
 		in:     [3]input{inGrad("log_probs", distLogProbRow)},
 		labels: true, ignore: true, classWeight: "class_weights"})

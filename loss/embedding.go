@@ -7,10 +7,13 @@ import "github.com/gloss-ml/gloss/device"
 func init() {
 	define(&spec{name: "triplet", family: device.Rowwise,
 		in:     [3]input{inGrad("anchor", distEmbed), inGrad("positive", distEmbed), inGrad("negative", distEmbed)},
-		params: []param{pAny("margin", 1), pPos("p", 2), pNonNeg("eps", 1e-6), pBool("swap", false)}})
+		params:  []param{pAny("margin", 1), pPos("p", 2), pNonNeg("eps", 1e-6), pBool("swap", false)},
+		derived: []Derived{{"inv_p", "1 / p"}, {"p_minus_one", "p - 1"}},
+		stage:   3, stageFwd: true})
 	define(&spec{name: "info_nce", family: device.Rowwise,
 		in:     [3]input{inGrad("query", distEmbed), inGrad("key", distEmbed)},
 		params: []param{pPos("temperature", 0.07), pBool("normalize", true), pBool("symmetric", false)},
+		shape:  device.ShapeInfoNCE,
 		tol32:  Tol{Abs: 5e-5, Rel: 2e-4}})
 }
 

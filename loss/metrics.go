@@ -12,16 +12,19 @@ import (
 
 func init() {
 	twoClass := func(c int) int { return max(c, 2) }
+	// A float32 kernel compares x > threshold as x > below(threshold): the same answer for
+	// every float32 x, where rounding the threshold to nearest would not be.
+	thr := []Derived{{"threshold_below", "below(threshold, dt)"}}
 	define(&spec{name: "accuracy", family: device.Metric, denom: device.DenomLabel,
 		in: [3]input{in("scores", distLogit)}, labels: true, ignore: true, labelHi: twoClass,
-		params: []param{pAny("threshold", 0.5)},
+		params: []param{pAny("threshold", 0.5)}, shape: device.ShapeRow, derived: thr,
 		metric: func(_ *Loss, s []float64) float64 { return ratio(s[0], s[1], math.NaN()) }})
 	define(&spec{name: "f1", family: device.Metric,
 		in:     [3]input{in("scores", distUnit), inBinary("target")},
-		params: []param{pAny("threshold", 0.5)},
+		params: []param{pAny("threshold", 0.5)}, shape: device.ShapeConfusion, derived: thr,
 		metric: func(_ *Loss, s []float64) float64 { return ratio(2*s[0], 2*s[0]+s[1]+s[2], 0) }})
 	define(&spec{name: "macro_f1", family: device.Metric, denom: device.DenomLabel,
-		in: [3]input{in("scores", distLogit)}, labels: true, ignore: true, minCols: 2,
+		in: [3]input{in("scores", distLogit)}, labels: true, ignore: true, minCols: 2, shape: device.ShapeHist,
 		bins:   func(_ *Loss, c int) int { return c },
 		metric: macroF1})
 	define(&spec{name: "auc", family: device.Metric,
@@ -29,11 +32,11 @@ func init() {
 		metric: func(_ *Loss, s []float64) float64 { return s[0] }})
 	define(&spec{name: "binary_iou", family: device.Metric,
 		in:     [3]input{in("scores", distUnit), inBinary("target")},
-		params: []param{pAny("threshold", 0.5)},
+		params: []param{pAny("threshold", 0.5)}, shape: device.ShapeConfusion, derived: thr,
 		metric: func(_ *Loss, s []float64) float64 { return ratio(s[0], s[0]+s[1]+s[2], 1) }})
 	define(&spec{name: "calibration", family: device.Metric, denom: device.DenomLabel,
 		in: [3]input{in("scores", distLogit)}, labels: true, ignore: true, labelHi: twoClass,
-		params: []param{pInt("bins", 15, 1, 1e6), pBool("from_logits", true)},
+		params: []param{pInt("bins", 15, 1, 1e6), pBool("from_logits", true)}, shape: device.ShapeHist,
 		bins:   func(l *Loss, _ int) int { return int(l.p[0]) },
 		metric: func(l *Loss, s []float64) float64 { return ece(CalibrationBins(s)) },
 		fix: func(l *Loss, b *Batch[float64]) {

@@ -23,7 +23,8 @@ func init() {
 	reg("smooth_l1", pNonNeg("beta", 1))
 	reg("pseudo_huber", pPos("delta", 1))
 	reg("log_cosh")
-	reg("quantile", pReal("tau", 0.5, 0, 1, true, true))
+	q := reg("quantile", pReal("tau", 0.5, 0, 1, true, true))
+	q.derived = []Derived{{"tau_minus_one", "tau - 1"}, {"one_minus_tau", "1 - tau"}}
 	p := reg("poisson", pBool("log_input", true), pBool("full", false), pPos("eps", 1e-8))
 	p.in[1] = inNonNeg("target", false, distCounts)
 	p.checks = func(l *Loss) []inputCheck {
@@ -41,8 +42,10 @@ func init() {
 	}
 	t := reg("tweedie", pReal("rho", 1.5, 1, 2, true, true))
 	t.in[1] = inNonNeg("target", false, distCounts)
+	t.derived = []Derived{{"one_minus_rho", "1 - rho"}, {"two_minus_rho", "2 - rho"}}
 	g := reg("gaussian_nll", pBool("full", false), pPos("eps", 1e-6))
 	g.in[2] = inNonNeg("var", true, distPositive)
+	g.derived = []Derived{{"log_term", "flag(full != 0) * 0.5 * math.Log(2*math.Pi)"}}
 }
 
 // MSE is the squared error, the Gaussian negative log-likelihood up to constants:

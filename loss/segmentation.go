@@ -7,7 +7,7 @@ import "github.com/gloss-ml/gloss/device"
 
 func init() {
 	seg := func(name string, params ...param) *spec {
-		s := &spec{name: name, family: device.Rowwise, params: params,
+		s := &spec{name: name, family: device.Rowwise, params: params, stage: 2,
 			in: [3]input{inGrad("pred", distLogit), inUnit("target", false, distBinary)}}
 		if fl := s.param("from_logits"); fl >= 0 {
 			s.fix = func(l *Loss, b *Batch[float64]) {
@@ -22,8 +22,9 @@ func init() {
 	seg("dice", pNonNeg("eps", 1e-7), pBool("from_logits", true))
 	seg("iou", pNonNeg("eps", 1e-7), pBool("from_logits", true))
 	tv := []param{pNonNeg("alpha", 0.5), pNonNeg("beta", 0.5), pNonNeg("eps", 1e-7), pBool("from_logits", true)}
-	seg("tversky", tv...)
-	seg("focal_tversky", append(tv, pPos("gamma", 0.75))...)
+	tvd := []Derived{{"one_minus_alpha_beta", "1 - alpha - beta"}}
+	seg("tversky", tv...).derived = tvd
+	seg("focal_tversky", append(tv, pPos("gamma", 0.75))...).derived = tvd
 	seg("bce_dice", pNonNeg("bce_weight", 1), pNonNeg("dice_weight", 1), pNonNeg("eps", 1e-7))
 }
 

@@ -43,7 +43,22 @@ type spec struct {
 	// fix adjusts drawn inputs to parameters that change the domain (rates instead of
 	// log-rates, probabilities instead of logits).
 	fix func(l *Loss, b *Batch[float64])
+
+	// What the device kernels need besides the above (see device.Kernel, which internal/kgen
+	// generates from these fields): the launch shape (0: from the family), the parameters the
+	// host derives for the kernels, and the row inputs a row kernel may stage on chip.
+	shape    device.Shape
+	derived  []Derived
+	stage    int
+	stageFwd bool
 }
+
+// Derived is a kernel parameter slot that the host computes, in float64, from a loss's
+// parameters: Expr is a Go expression over the parameter names (and dt, the call's
+// device.DType), with the helpers flag(bool) (1 or 0), below(v, dt) (the largest value of dt
+// not above v) and ratio(a, b) (a/b, 0 when b is 0), and package math. Kernels read it by Name
+// (kernels/params.h), so that a float32 kernel never forms 1 − ρ from a rounded ρ.
+type Derived struct{ Name, Expr string }
 
 // Tol is an absolute plus relative tolerance.
 type Tol struct{ Abs, Rel float64 }
@@ -131,6 +146,11 @@ func define(s *spec) {
 	if s.tol64 == (Tol{}) {
 		s.tol64 = Tol{Abs: 1e-12, Rel: 1e-10}
 	}
+	if s.shape == device.ShapeNone && s.family == device.Elementwise {
+		s.shape = device.ShapeElem
+	} else if s.shape == device.ShapeNone && s.family == device.Rowwise {
+		s.shape = device.ShapeRow
+	}
 	specs[s.name] = s
 }
 
@@ -203,7 +223,27 @@ type Spec struct {
 	Params       []string
 	Tol32, Tol64 Tol
 	MinCols      int
-	s            *spec
+	// What the device layer's kernel table is generated from (internal/kgen): the Mean's
+	// denominator rule, whether labels have an ignore index, the launch shape, the derived
+	// parameters and the staged row inputs (see device.Kernel).
+	Denom    device.Denom
+	Ignore   bool
+	Shape    device.Shape
+	Derived  []Derived
+	Stage    int
+	StageFwd bool
+	s        *spec
+}
+
+// LabelHi is the end of the label range [0, LabelHi(c)) with c classes (0 without labels).
+func (s Spec) LabelHi(c int) int {
+	switch {
+	case s.s == nil || !s.s.labels:
+		return 0
+	case s.s.labelHi != nil:
+		return s.s.labelHi(c)
+	}
+	return c
 }
 
 // Catalog describes every loss and metric, sorted by name.
@@ -212,7 +252,9 @@ func Catalog() []Spec {
 	for _, n := range Names() {
 		s := specs[n]
 		sp := Spec{Name: s.name, Family: s.family, Labels: s.labels, ClassWeights: s.classWeight,
-			Hessian: s.hess, BatchMean: s.batchMean, Tol32: s.tol32, Tol64: s.tol64, MinCols: s.minCols, s: s}
+			Hessian: s.hess, BatchMean: s.batchMean, Tol32: s.tol32, Tol64: s.tol64, MinCols: s.minCols,
+			Denom: s.denom, Ignore: s.labels && s.ignore, Shape: s.shape, Derived: s.derived,
+			Stage: s.stage, StageFwd: s.stageFwd, s: s}
 		for i, x := range s.in {
 			sp.Inputs[i], sp.Grads[i] = x.name, x.grad
 		}

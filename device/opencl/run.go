@@ -305,7 +305,7 @@ func (d *Device) Run(c *device.Call) (device.Sums, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s has no kernel %q", device.ErrUnsupported, d.info.Name, c.Kernel)
 	}
-	if k.Family != c.Family {
+	if k.Family != cpuref.Family(c.Family) {
 		return nil, fmt.Errorf("%w: %s: %s is not of family %v", device.ErrUnsupported, d.info.Name, c.Kernel, c.Family)
 	}
 	p := d.prog(c.DType)
