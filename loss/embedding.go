@@ -6,7 +6,7 @@ import "github.com/gloss-ml/gloss/device"
 
 func init() {
 	define(&spec{name: "triplet", family: device.Rowwise,
-		in:     [3]input{inGrad("anchor", distEmbed), inGrad("positive", distEmbed), inGrad("negative", distEmbed)},
+		in:      [3]input{inGrad("anchor", distEmbed), inGrad("positive", distEmbed), inGrad("negative", distEmbed)},
 		params:  []param{pAny("margin", 1), pPos("p", 2), pNonNeg("eps", 1e-6), pBool("swap", false)},
 		derived: []Derived{{"inv_p", "1 / p"}, {"p_minus_one", "p - 1"}},
 		stage:   3, stageFwd: true})

@@ -12,7 +12,7 @@ import (
 	"go/ast"
 	"go/format"
 	"go/parser"
-		"os"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
