@@ -10,7 +10,7 @@ import (
 
 	"github.com/gloss-ml/gloss/device"
 	"github.com/gloss-ml/gloss/internal/cl"
-	kernels "github.com/gloss-ml/gloss/kernels/opencl"
+	"github.com/gloss-ml/gloss/kernels"
 )
 
 // EnvCacheDir overrides the root of gloss's caches (default os.UserCacheDir()/gloss); the
@@ -98,7 +98,7 @@ func (d *Device) buildProgram(f64 bool) (*program, error) {
 	if f64 {
 		what = "float64"
 	}
-	p, err := d.buildSource(kernels.Source(), d.buildOptions(f64))
+	p, err := d.buildSource(kernels.OpenCLSource(), d.buildOptions(f64))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: building the %s kernels: %v", device.ErrDriver, d.info.Name, what, err)
 	}

@@ -1,0 +1,131 @@
+// embedding.h: the triplet margin loss (a row loss over N×D anchors, positives, negatives) and
+// the formulas of the in-batch contrastive InfoNCE loss, whose N²·D pair loops are the
+// dialects' own (opencl/info_nce.cl, cuda/info_nce.cuh). Mirrors cpuref/embedding.go.
+
+// pd_grad is ∂‖w‖_p/∂w_j of a chunk of coordinates w of a distance dd (cpuref.pairDistGrad):
+// sign(w)·(|w|/dd)^(p−1) (w/dd for p = 2, sign(w) for p = 1), 0 where w = 0 or dd = 0.
+FN VR pd_grad(const VR w, const acc dd, const acc p, const acc pm1) {
+	if (dd == 0)
+		return VZERO;
+	VR g;
+	if (p == 1)
+		g = copysign(VC(1), w);
+	else if (p == 2)
+		g = w / (real)dd;
+	else
+		g = copysign(pow(fabs(w) / (real)dd, VC((real)pm1)), w);
+	return VSEL(w == 0, 0, g);
+}
+
+// triplet (PyTorch triplet_margin_loss), anchors x, positives y, negatives z; margin, p (the
+// norm's degree), eps, swap (1/p and p − 1 from the host):
+//
+//	d⁺ = ‖a − p + eps‖,  d⁻ = ‖a − n + eps‖ (swap: min(d⁻, ‖p − n + eps‖)),  L = max(d⁺ − d⁻ + m, 0)
+//
+// Distances as cpuref.pairDist: m·(Σ_j (|w_j|/m)^p)^(1/p) with m = max_j |w_j| (one pass for
+// the maximum, one for the sum, so that no power overflows; p = 1 is one pass, Σ_j |w_j|).
+// The hinge passes gradients where d⁺ − d⁻ + m ≥ 0; a swap tie splits them in halves. d = 1.
+ROW_FN(triplet) {
+	const acc margin = P[TRIPLET_MARGIN], p = P[TRIPLET_P], pm1 = P[TRIPLET_P_MINUS_ONE];
+	const real eps = (real)P[TRIPLET_EPS];
+	const int swap = P[TRIPLET_SWAP] != 0, p1 = p == 1;
+	RACC s[3] = {racc_zero(), racc_zero(), racc_zero()}; // p = 1: Σ|w| per pair (a,p), (a,n), (p,n)
+	RMAX mx[3] = {rmax_zero(), rmax_zero(), rmax_zero()};  // else max |w|
+	ROW_FOR(r, j) {
+		const VR a = row_lds(r, 0, r->x, j), q = row_lds(r, 1, r->y, j), n = row_lds(r, 2, r->z, j);
+		const VM in = row_in(r, j);
+		const VR w0 = VSEL(in, fabs(a - q + eps), 0), w1 = VSEL(in, fabs(a - n + eps), 0);
+		const VR w2 = swap ? VSEL(in, fabs(q - n + eps), 0) : VZERO;
+		if (p1) {
+			racc_add(&s[0], w0), racc_add(&s[1], w1), racc_add(&s[2], w2);
+		} else {
+			rmax_add(&mx[0], w0), rmax_add(&mx[1], w1), rmax_add(&mx[2], w2);
+		}
+	}
+	GP(const real) sa = row_src(r, 0, r->x);
+	GP(const real) sq = row_src(r, 1, r->y);
+	GP(const real) sn = row_src(r, 2, r->z);
+	acc dist[3];
+	if (p1) {
+		row_sums(r, s, dist, 3);
+	} else {
+		acc m[3], t[3];
+		row_maxes(r, mx, m, 3);
+		ROW_FOR(r, j) {
+			const VR a = row_ld(r, sa, j), q = row_ld(r, sq, j), n = row_ld(r, sn, j);
+			const VM in = row_in(r, j);
+			const VR w0 = fabs(a - q + eps) / (real)m[0], w1 = fabs(a - n + eps) / (real)m[1];
+			const VR w2 = swap ? fabs(q - n + eps) / (real)m[2] : VZERO;
+			racc_add(&s[0], VSEL(in, p == 2 ? w0 * w0 : pow(w0, VC((real)p)), 0));
+			racc_add(&s[1], VSEL(in, p == 2 ? w1 * w1 : pow(w1, VC((real)p)), 0));
+			racc_add(&s[2], VSEL(in, p == 2 ? w2 * w2 : pow(w2, VC((real)p)), 0));
+		}
+		row_sums(r, s, t, 3);
+		for (int i = 0; i < 3; i++)
+			dist[i] = (m[i] == 0 || isinf(m[i]) || isnan(m[i])) ? m[i]
+			          : p == 2                                   ? m[i] * sqrt(t[i])
+			                                                     : m[i] * pow(t[i], (acc)P[TRIPLET_INV_P]);
+	}
+	const acc dp = dist[0], dn = dist[1], ds = swap ? dist[2] : 0;
+	acc wn = 1, ws = 0, dneg = dn;
+	if (swap && ds < dn)
+		wn = 0, ws = 1, dneg = ds;
+	else if (swap && ds == dn)
+		wn = 0.5, ws = 0.5;
+	const acc hh = dp - dneg + margin;
+	*L = hh != hh ? hh : (hh > 0 ? hh : 0);
+	*d = 1;
+	if (!r->mode || (!r->gx && !r->gy && !r->gz))
+		return;
+	const int active = hh >= 0;
+	const real g = (real)r->gs, rwn = (real)wn, rws = (real)ws;
+	ROW_FOR(r, j) {
+		VR ga = VZERO, gp = VZERO, gn = VZERO;
+		if (active) {
+			const VR a = row_ld(r, sa, j), q = row_ld(r, sq, j), n = row_ld(r, sn, j);
+			const VR up = pd_grad(a - q + eps, dp, p, pm1), un = pd_grad(a - n + eps, dn, p, pm1);
+			const VR us = ws != 0 ? pd_grad(q - n + eps, ds, p, pm1) : VZERO;
+			ga = up - rwn * un, gp = -up - rws * us, gn = rwn * un + rws * us;
+		}
+		if (r->gx)
+			row_st(r, r->gx, j, g * ga);
+		if (r->gy)
+			row_st(r, r->gy, j, g * gp);
+		if (r->gz)
+			row_st(r, r->gz, j, g * gn);
+	}
+}
+DEFINE_ROW(triplet)
+
+// ---- InfoNCE: s_ij = (q̂_i·k̂_j)/τ, r_i = lse_j s_ij, c_j = lse_i s_ij, F = Σ_i w_i·L_i ----
+// The dialects' kernels, run by device/plan in this order:
+//   info_nce_prep  q̂, k̂ (q/max(‖q‖₂, 1e-12) with normalize, else copies) and the norms
+//   info_nce_fwd   per row i of A against every row of B: lse_i; with mode 1 also
+//                  L_i = lse_i − s_ii, mode 2 (symmetric, after a mode-0 pass over the
+//                  columns) L_i = ½(lse_i − s_ii + c_i − s_ii); then PS and the sums
+//   info_nce_grad  per row of A: G = Σ_j γ_ij·B_j through the normalisation (queries with
+//                  A = q̂, keys with A = k̂)
+
+// nce_loss is L_i from row i's log-sum-exp, its diagonal similarity and (mode 2) the other
+// direction's log-sum-exp.
+FN acc nce_loss(const acc lse, const acc sii, const acc other, const i64 mode) {
+	return mode == 2 ? (acc)0.5 * (lse - sii + other - sii) : lse - sii;
+}
+
+// NCE_GAMMA is ∂F/∂s_ij as seen from row i of A, for one similarity or a chunk of them:
+// γ = α·w_i(e^{s − lseA_i} − δ_ij) + β·w_j(e^{s − lseB_j} − δ_ij) (a term whose factor is 0 is
+// not formed: its log-sum-exp may be absent). Queries: α = 1, β = 0 (symmetric ½, ½ with
+// lseB = c); keys: α = 0, β = 1 with lseB = r (symmetric ½, ½ with lseA = c). zero is 0 in
+// the type of s.
+#define NCE_GAMMA(s, delta, lse_a, lse_b, wi, wj, alpha, beta, zero)                    \
+	(((alpha) != 0 ? (alpha) * (wi) * (exp((s) - (lse_a)) - (delta)) : (zero)) +         \
+	 ((beta) != 0 ? (beta) * (wj) * (exp((s) - (lse_b)) - (delta)) : (zero)))
+
+// nce_norm_div returns what turns the accumulated τ·∂F/∂â of a row (â = a/max(‖a‖, 1e-12))
+// into ∂F/∂a: G_j = (g_j − â_j·c)/div with c = â·g and div = ‖a‖ (normalize, ‖a‖ ≥ 1e-12),
+// c = 0 and div = 1e-12 (normalize, ‖a‖ < 1e-12), c = 0 and div = 1 (no normalize). The
+// caller supplies c when *project is set (cpuref.nceNormGrad).
+FN acc nce_norm_div(const acc nrm, const i64 normalize, int *project) {
+	*project = normalize && nrm >= 1e-12;
+	return !normalize ? 1 : (*project ? nrm : 1e-12);
+}
