@@ -76,26 +76,25 @@ EMU := internal/cudaemu
 EMU_OUT := build/cuda-emu
 EMU_LIB := $(EMU_OUT)/libcuda.so.1
 EMU_CXXFLAGS := -std=c++17 -O2 -fPIC -Wall -Wextra -U_FORTIFY_SOURCE -fno-strict-aliasing -ffp-contract=off
-# Kernel sources: the dialect header first, then what prep.sh rewrote. No fast math, no FMA
-# contraction; stacks are probed so that a deep frame cannot jump over a lane's guard page.
+# Kernel sources: the dialect header first, then the sources as they are (their dialect macros
+# take the emulator's forms). No fast math, no FMA contraction; stacks are probed so that a deep
+# frame cannot jump over a lane's guard page.
 EMU_KFLAGS := $(EMU_CXXFLAGS) -fstack-clash-protection -Wno-unknown-pragmas -Wno-unused-parameter \
 	-Wno-unused-variable -Wno-maybe-uninitialized -include $(EMU)/cuda_emu.h -I$(EMU) -I$(EMU)/include
 EMU_HDRS := $(EMU)/engine.h $(EMU)/cuda_emu.h $(EMU)/include/math_constants.h
-EMU_KERNEL_SRCS := $(wildcard kernels/cuda/*.cu kernels/cuda/*.cuh)
+EMU_KERNEL_SRCS := $(wildcard kernels/cuda/*.cu kernels/cuda/*.cuh kernels/*.h)
 # The real fatbins for the self-test's image checks (gzip-compressed ones are expanded first).
 EMU_FATBINS := $(foreach t,f32 f64,$(if $(wildcard kernels/cuda/gloss_$(t).fatbin),kernels/cuda/gloss_$(t).fatbin,$(if $(wildcard kernels/cuda/gloss_$(t).fatbin.gz),$(EMU_OUT)/gloss_$(t).fatbin)))
 
 cuda-emu: $(EMU_LIB)
 
-$(EMU_OUT)/src/.stamp: $(EMU_KERNEL_SRCS) $(EMU)/prep.sh $(EMU_HDRS)
-	@mkdir -p $(EMU_OUT)/src
-	GLOSS_EMU_SCAN="gloss.cu:float:$(EMU_OUT)/src/kernels_f32.inc gloss.cu:double:$(EMU_OUT)/src/kernels_f64.inc" \
-		CXX="$(CXX)" CPPFLAGS="-include $(EMU)/cuda_emu.h -I$(EMU) -I$(EMU)/include" \
-		bash $(EMU)/prep.sh $(EMU_OUT)/src kernels/cuda
-	@touch $@
+$(EMU_OUT)/kernels_%.inc: $(EMU_KERNEL_SRCS) $(EMU)/scan.sh $(EMU_HDRS)
+	@mkdir -p $(EMU_OUT)
+	CXX="$(CXX)" CPPFLAGS="-include $(EMU)/cuda_emu.h -I$(EMU) -I$(EMU)/include" \
+		bash $(EMU)/scan.sh kernels/cuda/gloss.cu $(if $(filter f32,$*),float,double) $@
 
-$(EMU_OUT)/kernels_%.o: $(EMU)/kernels.cpp $(EMU_OUT)/src/.stamp
-	$(CXX) $(EMU_KFLAGS) -I$(EMU_OUT)/src -DREAL=$(if $(filter f32,$*),float,double) \
+$(EMU_OUT)/kernels_%.o: $(EMU)/kernels.cpp $(EMU_OUT)/kernels_%.inc $(EMU_KERNEL_SRCS)
+	$(CXX) $(EMU_KFLAGS) -Ikernels/cuda -I$(EMU_OUT) -DREAL=$(if $(filter f32,$*),float,double) \
 		-DGLOSS_EMU_TABLE=gloss_emu_kernels_$* -DGLOSS_EMU_LIST='"kernels_$*.inc"' -c $< -o $@
 
 $(EMU_OUT)/engine.o $(EMU_OUT)/driver.o: $(EMU_OUT)/%.o: $(EMU)/%.cpp $(EMU)/engine.h
@@ -106,13 +105,9 @@ $(EMU_LIB): $(EMU_OUT)/engine.o $(EMU_OUT)/driver.o $(EMU_OUT)/kernels_f32.o $(E
 	$(CXX) -shared -Wl,-soname,libcuda.so.1 -Wl,--version-script=$(EMU)/exports.map -Wl,-z,defs \
 		-o $@ $(filter %.o,$^) -lpthread
 
-$(EMU_OUT)/test/.stamp: $(EMU)/test/constructs.cu $(EMU)/prep.sh $(EMU_HDRS)
-	@mkdir -p $(EMU_OUT)/test
-	bash $(EMU)/prep.sh $(EMU_OUT)/test $(EMU)/test
-	@touch $@
-
-$(EMU_OUT)/constructs.o: $(EMU_OUT)/test/.stamp
-	$(CXX) $(EMU_KFLAGS) -x c++ -c $(EMU_OUT)/test/constructs.cu -o $@
+$(EMU_OUT)/constructs.o: $(EMU)/test/constructs.cu $(EMU_HDRS)
+	@mkdir -p $(EMU_OUT)
+	$(CXX) $(EMU_KFLAGS) -x c++ -c $< -o $@
 
 $(EMU_OUT)/selftest: $(EMU_OUT)/constructs.o $(EMU)/test/driver_test.cpp $(EMU_OUT)/engine.o
 	$(CXX) $(EMU_CXXFLAGS) -o $@ $(EMU)/test/driver_test.cpp $(EMU_OUT)/constructs.o $(EMU_OUT)/engine.o -ldl -lpthread

@@ -27,6 +27,7 @@ import (
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/device"
+	"github.com/gloss-ml/gloss/device/plan"
 	"github.com/gloss-ml/gloss/internal/cu"
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
 )
@@ -59,10 +60,7 @@ type cudaDevice struct {
 	stream  cu.Stream
 	mods    [2]cu.Module // float32, float64
 	fns     map[fnKey]*kfn
-	small   cu.DevicePtr // 8 doubles: reduce_finish's and denom_finish's outputs, Find's index
-	part    mem          // block partials
-	scratch mem          // per-call scratch (info_nce, histograms)
-	extra   mem          // second per-call scratch (histogram records)
+	scratch [plan.NumRegions]mem // the launch plan's scratch regions, grown on demand
 }
 
 // occupancy holds the per-multiprocessor limits that decide how many blocks of a kernel can be
@@ -88,7 +86,7 @@ type kfn struct {
 	maxBlock  int // threads per block it can be launched with
 	staticSM  int // its static shared memory
 	regs      int // registers per thread
-	dynSmemOK int // dynamic shared memory it may use (raised on demand)
+	dynSmemOK int // dynamic shared memory it may be launched with (raised on demand)
 }
 
 // mem is a growable device allocation.
@@ -309,10 +307,7 @@ func (d *cudaDevice) init() error {
 			return d.drv(fmt.Sprintf("the %s module has no marker kernel %s", what, marker), err)
 		}
 	}
-	if d.small, err = cu.MemAlloc(64); err != nil {
-		return d.drv("allocating 64 bytes for results", err)
-	}
-	return d.part.ensure(d, int64(d.sms)*64*4*8)
+	return nil
 }
 
 // ensure grows m to at least bytes (its contents are not kept).
@@ -357,12 +352,13 @@ func (d *cudaDevice) fn(dt device.DType, name string) (*kfn, error) {
 		{cu.FuncMaxThreadsPerBlock, &k.maxBlock, "MAX_THREADS_PER_BLOCK"},
 		{cu.FuncSharedSizeBytes, &k.staticSM, "SHARED_SIZE_BYTES"},
 		{cu.FuncNumRegs, &k.regs, "NUM_REGS"},
+		// 48 KiB less the kernel's static shared memory until raised (CUDA's rule).
+		{cu.FuncMaxDynamicSharedSizeBytes, &k.dynSmemOK, "MAX_DYNAMIC_SHARED_SIZE_BYTES"},
 	} {
 		if *a.dst, err = f.Attribute(a.attr); err != nil {
 			return nil, d.drv("reading "+a.what+" of kernel "+name, err)
 		}
 	}
-	k.dynSmemOK = 48 << 10
 	d.fns[key] = k
 	return k, nil
 }
@@ -399,19 +395,13 @@ func (d *cudaDevice) shutdown() error {
 	res := make(chan struct{})
 	d.work <- func() {
 		defer close(res)
-		for _, m := range []*mem{&d.part, &d.scratch, &d.extra} {
-			if m.ptr != 0 {
+		for i := range d.scratch {
+			if m := &d.scratch[i]; m.ptr != 0 {
 				if err := cu.MemFree(m.ptr); err != nil {
 					errs = append(errs, d.drv("freeing scratch", err))
 				}
 				m.ptr, m.bytes = 0, 0
 			}
-		}
-		if d.small != 0 {
-			if err := cu.MemFree(d.small); err != nil {
-				errs = append(errs, d.drv("freeing the results", err))
-			}
-			d.small = 0
 		}
 		for i := range d.mods {
 			if !d.mods[i].IsZero() {
@@ -628,39 +618,12 @@ func (d *cudaDevice) Slice(b device.Buffer, off, n int) (device.Buffer, error) {
 	return &buffer{d: d, ptr: cb.ptr + cu.DevicePtr(int64(off)*int64(cb.dt.Size())), dt: cb.dt, n: n, view: true}, nil
 }
 
-// Supports reports whether the device has kernels for a loss stem, or a check, in dtype dt.
-func (d *cudaDevice) Supports(kernel string, dt device.DType) bool {
-	switch kernel {
-	case "check_labels":
-		return dt == device.I32
-	case "check_values":
-		return dt == device.F32 || dt == device.F64
-	}
-	_, ok := kc.Kernels[kernel]
-	return ok && (dt == device.F32 || dt == device.F64)
-}
-
 // sync waits for the stream; after launches, a kernel's failure surfaces here.
 func (d *cudaDevice) sync(after string) error {
 	if err := d.stream.Synchronize(); err != nil {
 		return d.drv("waiting for "+after, err)
 	}
 	return nil
-}
-
-// readSmall copies n doubles of d.small back to the host (and waits for the stream).
-func (d *cudaDevice) readSmall(n int, after string) ([]float64, error) {
-	out := make([]float64, n)
-	var pin runtime.Pinner
-	pin.Pin(&out[0])
-	defer pin.Unpin()
-	if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&out[0]), d.small, int64(8*n), d.stream); err != nil {
-		return nil, d.drv("copying the results back", err)
-	}
-	if err := d.sync(after); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // f64bits is how a double kernel parameter travels.

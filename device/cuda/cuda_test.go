@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/gloss-ml/gloss/device"
@@ -25,6 +27,10 @@ func openCUDA(t testing.TB) device.Device {
 			t.Fatalf("Open(cuda): %v, want a device or ErrNoDevice", err)
 		}
 		t.Skip("no CUDA device:", err)
+	}
+	if strings.Contains(dev.Info().Description, emulatorName) && os.Getenv(EnvEmuFull) != "1" {
+		dev.Close()
+		t.Skipf("the CUDA device is the emulator, which runs the TestEmulated tests (a subset of these cases) instead; %s=1 runs these too", EnvEmuFull)
 	}
 	t.Cleanup(func() {
 		if err := dev.Close(); err != nil {
@@ -81,8 +87,13 @@ func TestOpenErrors(t *testing.T) {
 // 16-byte vector access is possible, and requires the same bits as on aligned buffers (whose
 // rows are multiples of 16 bytes, so the aligned runs take the vector path): the kernels give
 // every element to the same thread either way.
-func TestUnaligned(t *testing.T) {
-	dev := openCUDA(t)
+func TestUnaligned(t *testing.T) { unaligned(t, openCUDA(t)) }
+
+// TestEmulatedUnaligned is TestUnaligned on the emulator, which faults on a misaligned vector
+// access as a GPU does.
+func TestEmulatedUnaligned(t *testing.T) { unaligned(t, openEmulated(t)) }
+
+func unaligned(t *testing.T, dev device.Device) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
 		name string

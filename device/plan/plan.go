@@ -80,6 +80,9 @@ type Launch struct {
 	Stage  int   // Rows: row inputs the kernel may stage
 	// MaxWorkers bounds Workers (ShapeRows of a histogram kernel; 0: no bound).
 	MaxWorkers int64
+	// Bufs are the call's buffers the kernel walks a chunk at a time, for backends whose
+	// vector access needs every one of them aligned.
+	Bufs []device.Buffer
 
 	// Set by Backend.Layout.
 	Groups     int
@@ -383,15 +386,19 @@ func (r *run) loss() (device.Sums, error) {
 	case c.WantGrad():
 		mode = device.FwdBwd
 	}
-	l := &Launch{Kernel: k.Symbol(mode), DType: c.DType, Shape: Vectors, N: elems}
+	l := &Launch{Kernel: k.Symbol(mode), DType: c.DType, Shape: Vectors, N: elems,
+		Bufs: []device.Buffer{c.X, c.Y, c.Z, c.PerSample, c.GX, c.GY, c.GZ, c.Hess}}
 	wrow := false
 	if k.Shape == device.ShapeRow {
-		l.Shape, l.N, l.C = Rows, int64(c.N), int64(c.C)
+		l.Shape, l.N, l.C, l.Bufs = Rows, int64(c.N), int64(c.C), []device.Buffer{c.X, c.Y, c.Z, c.GX, c.GY, c.GZ}
 		if mode != device.Fwd || k.StageFwd {
 			l.Stage = k.Stage
 		}
 	} else if c.Weight != nil {
 		wrow = int64(c.Weight.Len()) != elems
+		if !wrow {
+			l.Bufs = append(l.Bufs, c.Weight)
+		}
 	}
 	part, err := r.layout(l, 3)
 	if err != nil {
@@ -433,7 +440,7 @@ func (r *run) hist() (device.Sums, error) {
 		return make(device.Sums, 3*bins), nil
 	}
 	l := &Launch{Kernel: r.k.Symbol(device.Fwd), DType: c.DType, Shape: Rows, N: int64(c.N), C: int64(c.C),
-		MaxWorkers: max(1, histBytes/(nslots*2*r.acc))}
+		MaxWorkers: max(1, histBytes/(nslots*2*r.acc)), Bufs: []device.Buffer{c.X}}
 	if err := r.b.Layout(l); err != nil {
 		return nil, err
 	}

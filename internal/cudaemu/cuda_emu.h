@@ -4,9 +4,12 @@
 // the vector types, the warp and block intrinsics, atomics and the device math functions.
 //
 // The declaration forms that a macro cannot rewrite, `__shared__` and `extern __shared__`
-// variables, are rewritten by prep.sh into GLOSS_EMU_SHARED and gloss_emu::dyn_smem() before
-// compiling; `__shared__` itself is left undefined here so that a form prep.sh missed fails to
-// compile instead of silently becoming an ordinary variable.
+// variables, are written in the emulator's forms by the sources themselves: gloss's CUDA dialect
+// (kernels/cuda/dialect.cuh) declares shared memory through SHARED and DYN_SHARED, which become
+// GLOSS_EMU_SHARED and gloss_emu::dyn_smem() when GLOSS_CUDA_EMU is defined, and kernels through
+// KERNEL, which drops extern "C" here (C linkage would merge the two element types' kernels).
+// `__shared__` itself is left undefined so that a raw declaration fails to compile instead of
+// silently becoming an ordinary variable.
 //
 // Semantics follow the CUDA C++ Programming Guide for compute capability 9.0. Where this file
 // cannot be faithful it says so (see also README.md): the fast-math intrinsics (__expf, ...)
@@ -32,10 +35,10 @@
 
 // ---------------------------------------------------------------------------------------------
 // Qualifiers. Kernels and device functions are ordinary host functions; __launch_bounds__ is
-// read from the sources by prep.sh (the scan below) and enforced at launch.
+// read from the sources by scan.sh (the scan below) and enforced at launch.
 
 #ifdef GLOSS_EMU_SCAN
-// prep.sh preprocesses the sources once with these markers to list the kernels and their bounds.
+// scan.sh preprocesses the sources once with these markers to list the kernels and their bounds.
 #define __global__ __gloss_global__
 #define __launch_bounds__(...) __gloss_bounds__(__VA_ARGS__)
 #else
@@ -47,11 +50,11 @@
 #define __forceinline__ inline
 #define __noinline__ __attribute__((noinline))
 #define __align__(n) __attribute__((aligned(n)))
-#define __shared__ GLOSS_EMU_shared_needs_the_prep_sh_rewrite
+#define __shared__ GLOSS_EMU_shared_is_declared_with_GLOSS_EMU_SHARED
 #define __constant__ GLOSS_EMU_constant_is_not_emulated
 #define __managed__ GLOSS_EMU_managed_is_not_emulated
 
-// GLOSS_EMU_SHARED(T, name, dims) is prep.sh's rewrite of `__shared__ T name dims;`: a reference
+// GLOSS_EMU_SHARED(T, name, dims) is the emulator's `__shared__ T name dims;`: a reference
 // to storage in the running block's shared memory, one object per declaration (and per template
 // instantiation, through the tag), the same for every lane of the block. Its address comes from
 // the engine, so the compiler must assume that other lanes change it across every intrinsic.

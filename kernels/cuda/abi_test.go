@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gloss-ml/gloss/kernels"
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
-	"github.com/gloss-ml/gloss/loss"
 )
 
 // abiEntry is one line of abi.txt: an entry point of one fatbin and its PTX parameter types.
@@ -56,8 +56,8 @@ func readABI(t *testing.T) []abiEntry {
 // TestABI checks the kernels' parameter lists as nvcc compiled them (abi.txt, from the PTX of
 // the committed fatbins): every parameter of every entry is 8 bytes (u64, s64, b64 or f64:
 // internal/cu's Launch passes 8 bytes for each parameter), both fatbins have the same
-// entries with the same types, and every kernel the host looks up (the catalog's stems and
-// the helpers) is there. device/cuda's test ties the host's argument counts to this file.
+// entries with the same types, every kernel the descriptor names is there, and ABI reads the
+// same lists. device/cuda's test ties the launch plan's argument lists to this file.
 func TestABI(t *testing.T) {
 	eight := map[string]bool{"u64": true, "s64": true, "b64": true, "f64": true}
 	by := map[string]map[string][]string{"f32": {}, "f64": {}}
@@ -100,17 +100,20 @@ func TestABI(t *testing.T) {
 			t.Errorf("%s is in gloss_f64.fatbin but not in gloss_f32.fatbin", name)
 		}
 	}
-	want := append([]string(nil), kc.Helpers...)
-	for _, sp := range loss.Catalog() {
-		if k, ok := kc.Kernels[sp.Name]; ok {
-			want = append(want, k.Symbols(sp.Name)...)
-		}
-	}
+	want := kernels.Symbols()
 	sort.Strings(want)
 	for _, name := range want {
 		for _, fb := range []string{"f32", "f64"} {
 			if _, ok := by[fb][name]; !ok {
 				t.Errorf("abi.txt has no %s entry %s, which the host launches", fb, name)
+			}
+		}
+	}
+	for fb, m := range by {
+		for name, types := range m {
+			got, ok := kc.ABI(name, fb == "f64")
+			if !ok || len(got) != len(types) || strings.Contains(got, "?") {
+				t.Errorf("ABI(%s, %s) = %q, %v; abi.txt has %v", name, fb, got, ok, types)
 			}
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gloss-ml/gloss/kernels"
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
-	"github.com/gloss-ml/gloss/loss"
 )
 
 // The fatbin container, as nvcc 11.8 writes it (read from its output: `cuobjdump --list-elf
@@ -121,15 +121,7 @@ func symbols(e fatEntry) (map[string]bool, error) {
 // of every loss and metric of the catalog that has CUDA kernels — <stem>_fwd, <stem>_fwd_bwd
 // when it is differentiable, <stem>_hess when it has a Hessian — and the helper kernels.
 func TestFatbins(t *testing.T) {
-	var want []string
-	for _, sp := range loss.Catalog() {
-		k, ok := kc.Kernels[sp.Name]
-		if !ok {
-			continue // checked by TestTable
-		}
-		want = append(want, k.Symbols(sp.Name)...)
-	}
-	want = append(want, kc.Helpers...)
+	want := kernels.Symbols()
 	sort.Strings(want)
 	for _, fb := range []struct {
 		name string
@@ -222,60 +214,20 @@ func TestCompressed(t *testing.T) {
 
 // TestTable checks the launch table against the catalog: every loss and metric but AUC has
 // kernels, and the inputs, gradients and Hessian the table gives are the spec's.
-func TestTable(t *testing.T) {
-	inCatalog := map[string]bool{}
-	for _, sp := range loss.Catalog() {
-		inCatalog[sp.Name] = true
-		k, ok := kc.Kernels[sp.Name]
-		if sp.Name == "auc" {
-			if ok {
-				t.Errorf("auc has a CUDA kernel in the table; it is meant to run on the cpu")
-			}
-			continue
-		}
-		if !ok {
-			t.Errorf("%s (%v) has no CUDA kernel in kernels/cuda.Kernels", sp.Name, sp.Family)
-			continue
-		}
-		grad := sp.Grads[0] || sp.Grads[1] || sp.Grads[2]
-		for _, c := range []struct {
-			what      string
-			got, want bool
-		}{
-			{"reads Target (Y)", k.Y, sp.Inputs[1] != ""},
-			{"reads Aux (Z)", k.Z, sp.Inputs[2] != ""},
-			{"reads Labels", k.Labels, sp.Labels},
-			{"writes GradTarget (GY)", k.GY, sp.Grads[1]},
-			{"writes GradAux (GZ)", k.GZ, sp.Grads[2]},
-			{"has _fwd_bwd", k.Grad, grad},
-			{"has _hess", k.Hess, sp.Hessian},
-		} {
-			if c.got != c.want {
-				t.Errorf("%s: table says %s = %v, the spec says %v", sp.Name, c.what, c.got, c.want)
-			}
-		}
-	}
-	for name := range kc.Kernels {
-		if !inCatalog[name] {
-			t.Errorf("kernels/cuda.Kernels has %q, which is not in the loss catalog", name)
-		}
-	}
-}
-
-// TestHeaderConstants checks that the Go constants match gloss.cuh's #defines.
+// TestHeaderConstants checks that the Go constants match dialect.cuh's #defines.
 func TestHeaderConstants(t *testing.T) {
-	src, err := os.ReadFile("gloss.cuh")
+	src, err := os.ReadFile("dialect.cuh")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]int{"GLOSS_BLOCK": kc.Block, "GLOSS_MAX_BLOCK": kc.MaxRowBlock} {
 		m := regexp.MustCompile(`(?m)^#define ` + name + ` (\d+)`).FindSubmatch(src)
 		if m == nil {
-			t.Errorf("gloss.cuh defines no %s", name)
+			t.Errorf("dialect.cuh defines no %s", name)
 			continue
 		}
 		if got, _ := strconv.Atoi(string(m[1])); got != want {
-			t.Errorf("gloss.cuh: %s = %d, kernels/cuda says %d", name, got, want)
+			t.Errorf("dialect.cuh: %s = %d, kernels/cuda says %d", name, got, want)
 		}
 	}
 }

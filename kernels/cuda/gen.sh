@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gen.sh regenerates gloss_f32.fatbin.gz and gloss_f64.fatbin.gz from gloss.cu (which includes
-# every family's .cu file), and abi.txt from them: `go generate ./kernels/cuda/...` (make
-# kernels) runs it.
+# gen.sh regenerates gloss_f32.fatbin.gz and gloss_f64.fatbin.gz from gloss.cu (the CUDA
+# dialect, which includes the shared source of every family, kernels/*.h), and abi.txt from
+# them: `go generate ./kernels/cuda/...` (make kernels) runs it.
 #
 # Each fatbin holds sm_70, sm_80 and sm_90 machine code plus compute_90 PTX (which newer GPUs
 # compile at load). nvcc 11.8 compresses the PTX of a fatbin by default but not the ELF cubins;

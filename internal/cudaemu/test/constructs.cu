@@ -4,9 +4,13 @@
 // computed here from the documented rules, not from the engine's code). Misuse that CUDA leaves
 // undefined must end the launch with the matching fault.
 //
-// Written in CUDA C++, prepared by prep.sh and compiled with cuda_emu.h like the real kernels.
+// Written in CUDA C++ and compiled with cuda_emu.h like the real kernels, with shared memory
+// declared as gloss's CUDA dialect declares it (kernels/cuda/dialect.cuh: SHARED, DYN_SHARED).
 
 #include <math_constants.h>
+
+#define SHARED(T, name, dims) GLOSS_EMU_SHARED(T, name, dims)
+#define DYN_SHARED(T, name) T* const name = (T*)::gloss_emu::dyn_smem()
 
 #include <algorithm>
 #include <string>
@@ -28,7 +32,7 @@ __global__ void k_index(unsigned* out) {
 // --- barriers and shared memory ---------------------------------------------------------------
 // Every thread writes its slot, then (with the barrier) reads its neighbour's.
 __global__ void k_barrier(int* out, int use_barrier) {
-	__shared__ int s[256];
+	SHARED(int, s, [256]);
 	const int t = threadIdx.x, n = blockDim.x;
 	s[t] = t * 7 + (int)blockIdx.x * 1000;
 	if (use_barrier) __syncthreads();
@@ -45,7 +49,7 @@ __global__ void k_bar_vote(int* out) {
 // Shared memory belongs to the block: poisoned (all bits set) when the block starts, whatever
 // the previous block left.
 __global__ void k_shared_fresh(int* out) {
-	__shared__ int s[4];
+	SHARED(int, s, [4]);
 	if (threadIdx.x == 0) {
 		out[blockIdx.x] = s[2];
 		s[2] = 12345;
@@ -54,7 +58,7 @@ __global__ void k_shared_fresh(int* out) {
 
 // Dynamic shared memory of the launch's size: n doubles; read one past the end when over.
 __global__ void k_dyn(double* out, int n, int over) {
-	extern __shared__ double dyn[];
+	DYN_SHARED(double, dyn);
 	const int t = threadIdx.x;
 	for (int i = t; i < n; i += blockDim.x) dyn[i] = i + 0.5 + blockIdx.x;
 	__syncthreads();
@@ -65,7 +69,7 @@ __global__ void k_dyn(double* out, int n, int over) {
 }
 
 __global__ void k_static_smem() {
-	__shared__ double big[8];
+	SHARED(double, big, [8]);
 	big[threadIdx.x & 7] = 1;
 }
 
@@ -136,7 +140,7 @@ __global__ void k_reduce(unsigned* out) {
 
 // __syncwarp orders shared memory within each half warp.
 __global__ void k_syncwarp(int* out) {
-	__shared__ int s[64];
+	SHARED(int, s, [64]);
 	const int lane = threadIdx.x & 31, h = lane >> 4;
 	const unsigned mask = 0xffffu << (16 * h);
 	s[threadIdx.x] = threadIdx.x * 5;

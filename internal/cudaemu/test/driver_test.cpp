@@ -1,11 +1,12 @@
 // driver_test.cpp: part (b) of the emulator's self-test, and its main. It loads libcuda.so.1 of
 // the emulator with dlopen, as gloss's binding does, and checks the driver API (errors included)
-// and a few real gloss kernels launched with the parameter layout of device/cuda/run.go against
-// values computed here. It also measures launches per second.
+// and a few real gloss kernels launched with the argument lists of device/plan against values
+// computed here. It also measures launches per second.
 //
 // Usage: selftest LIBCUDA [F32_FATBIN F64_FATBIN]
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -93,7 +94,7 @@ constexpr int kBlock = 256;  // GLOSS_BLOCK
 int sms = 4;
 CUstream stream;
 
-// Args is a kernel's parameter list, 8 bytes each (as device/cuda/run.go builds it).
+// Args is a kernel's parameter list, 8 bytes each (as device/cuda passes device/plan's lists).
 struct Args {
 	std::vector<uint64_t> v;
 	std::vector<void*> p;
@@ -147,17 +148,36 @@ CUfunction fn(CUmodule m, const char* name) {
 
 int resident(int block) { return 2048 / block < 32 ? 2048 / block : 32; }
 
-// reduce_finish adds nblocks partials of nsums each (run.go: finish).
-std::vector<double> finish(CUmodule m32, CUdeviceptr part, int nblocks, int nsums, CUdeviceptr out) {
-	Args a;
-	a.ptr(part).i(nblocks).i(nsums).ptr(out);
-	MUST(launch(fn(m32, "reduce_finish"), 1, kBlock, 0, a));
-	return download<double>(out, nsums);
+// LossArgs is the argument list of every gloss loss and metric kernel (LOSS_ARGS in
+// kernels/gloss.h), as device/plan builds it.
+struct LossArgs {
+	CUdeviceptr X = 0, Y = 0, Z = 0, LB = 0, W = 0, CW = 0, PS = 0, GX = 0, GY = 0, GZ = 0, H = 0, part = 0, scale_ptr = 0;
+	double scale = 1;
+	int64_t n = 0, c = 1, wrow = 0, ignore = 0, aux = 0, geo = 0, flags = 0;
+	double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	Args build() const {
+		Args a;
+		for (CUdeviceptr q : {X, Y, Z, LB, W, CW, PS, GX, GY, GZ, H, part, scale_ptr}) a.ptr(q);
+		a.f(scale).i(n).i(c).i(wrow).i(ignore).i(aux).i(geo).i(flags);
+		for (double v : p) a.f(v);
+		return a;
+	}
+};
+constexpr int kLossParams = 29;
+
+// sums adds the partial sums of groups groups (nsums each, as value and compensation pairs) in
+// group order, as device/plan does.
+std::vector<double> sums(CUdeviceptr part, int groups, int nsums) {
+	const std::vector<double> v = download<double>(part, 2 * groups * nsums);
+	std::vector<double> s(nsums, 0.0);
+	for (int g = 0; g < groups; ++g)
+		for (int k = 0; k < nsums; ++k) s[k] += v[2 * (g * nsums + k)] + v[2 * (g * nsums + k) + 1];
+	return s;
 }
 
 // --- huber, elementwise: _fwd, _fwd_bwd, _hess with each weight mode, aligned or not --------------
 template <class R>
-void test_huber(CUmodule m, CUmodule m32, const char* tn, std::mt19937_64& rng) {
+void test_huber(CUmodule m, const char* tn, std::mt19937_64& rng) {
 	const int64_t N = 1000, C = 7, n = N * C;
 	const double delta = 0.8, scale = 0.5, rtol = sizeof(R) == 4 ? 3e-6 : 1e-13;
 	std::normal_distribution<double> nd;
@@ -166,7 +186,7 @@ void test_huber(CUmodule m, CUmodule m32, const char* tn, std::mt19937_64& rng) 
 	for (auto& v : y) v = (R)nd(rng);
 	for (auto& v : wel) v = (R)(0.5 + std::fabs(nd(rng)));
 	for (auto& v : wrow) v = (R)(0.5 + std::fabs(nd(rng)));
-	const CUdeviceptr part = dalloc(sms * 64 * 4 * 8), small = dalloc(64), sp = dalloc(8);
+	const CUdeviceptr part = dalloc(sms * 64 * 4 * 16), sp = dalloc(8);
 	const double dscale = 0.25;
 	MUST(cuMemcpyHtoDAsync_v2(sp, &dscale, 8, stream));
 	for (int pad : {0, 1}) {                  // pad 1: every buffer one element off 16 bytes
@@ -180,38 +200,37 @@ void test_huber(CUmodule m, CUmodule m32, const char* tn, std::mt19937_64& rng) 
 				const char* name = mode == 0 ? "huber_fwd" : mode == 1 ? "huber_fwd_bwd" : "huber_hess";
 				const int64_t vn = 16 / sizeof(R), work = ((n + vn - 1) / vn + kBlock - 1) / kBlock;
 				const int grid = (int)std::min<int64_t>(work, sms * resident(kBlock));
-				Args a;
-				a.ptr(X + off).ptr(Y + off).ptr(0);
-				a.ptr(wmode == 0 ? 0 : wmode == 1 ? WE + off : WR + off).ptr(0);
-				a.ptr(PS + off).ptr(mode > 0 ? GX + off : 0).ptr(0).ptr(0).ptr(mode > 1 ? H + off : 0);
-				a.ptr(part).ptr(dev_scale ? sp : 0).f(scale).i(n).i(C).i(wmode).i(pad == 0);
-				a.f(delta);
-				for (int k = 1; k < 8; ++k) a.f(0);
+				LossArgs la;
+				la.X = X + off, la.Y = Y + off, la.W = wmode == 0 ? 0 : wmode == 1 ? WE + off : WR + off, la.wrow = wmode == 2;
+				la.PS = PS + off, la.GX = mode > 0 ? GX + off : 0, la.H = mode > 1 ? H + off : 0;
+				la.part = part, la.scale_ptr = dev_scale ? sp : 0, la.scale = scale, la.n = n, la.c = C, la.flags = pad == 0;
+				la.p[0] = delta;
+				Args a = la.build();
 				MUST(launch(fn(m, name), grid, kBlock, 0, a));
-				const std::vector<double> sums = finish(m32, part, grid, 2, small);
+				const std::vector<double> s = sums(part, grid, 3);
 				const std::vector<R> ps = download<R>(PS + off, n), gx = download<R>(GX + off, n), h = download<R>(H + off, n);
 				double s0 = 0, s1 = 0;
 				int bad = 0;
 				for (int64_t i = 0; i < n; ++i) {
-					const double s = wmode == 0 ? 1.0 : wmode == 1 ? (double)wel[i] : (double)wrow[i / C];
+					const double w = wmode == 0 ? 1.0 : wmode == 1 ? (double)wel[i] : (double)wrow[i / C];
 					const double e = (double)y[i] - (double)x[i], ae = std::fabs(e);
 					const double L = ae <= delta ? 0.5 * e * e : delta * (ae - 0.5 * delta);
 					const double g = -(e < -delta ? -delta : e > delta ? delta : e), hh = ae <= delta ? 1.0 : 0.0;
-					s0 += s * L, s1 += s;
-					bool ok = near(ps[i], s * L, rtol);
-					if (mode > 0) ok = ok && near(gx[i], sc * s * g, rtol);
-					if (mode > 1) ok = ok && near(h[i], sc * s * hh, rtol);
+					s0 += w * L, s1 += w;
+					bool ok = near(ps[i], w * L, rtol);
+					if (mode > 0) ok = ok && near(gx[i], sc * w * g, rtol);
+					if (mode > 1) ok = ok && near(h[i], sc * w * hh, rtol);
 					if (!ok && bad++ < 3)
 						CHECK(false, "%s<%s> wmode %d pad %d: element %ld: ps %g gx %g h %g, want %g %g %g", name, tn, wmode, pad,
-						      (long)i, (double)ps[i], (double)gx[i], (double)h[i], s * L, sc * s * g, sc * s * hh);
+						      (long)i, (double)ps[i], (double)gx[i], (double)h[i], w * L, sc * w * g, sc * w * hh);
 				}
 				CHECK(bad == 0, "%s<%s> wmode %d pad %d: %d elements differ", name, tn, wmode, pad, bad);
-				CHECK(near(sums[0], s0, rtol * 10) && near(sums[1], s1, 1e-12), "%s<%s> wmode %d pad %d: sums %.17g %.17g, want %.17g %.17g",
-				      name, tn, wmode, pad, sums[0], sums[1], s0, s1);
+				CHECK(near(s[0], s0, rtol * 10) && near(s[1], s1, 1e-12) && s[2] == 0,
+				      "%s<%s> wmode %d pad %d: sums %.17g %.17g %g, want %.17g %.17g 0", name, tn, wmode, pad, s[0], s[1], s[2], s0, s1);
 			}
 		for (CUdeviceptr p : {X, Y, WE, WR, PS, GX, H}) MUST(cuMemFree_v2(p));
 	}
-	for (CUdeviceptr p : {part, small, sp}) MUST(cuMemFree_v2(p));
+	for (CUdeviceptr p : {part, sp}) MUST(cuMemFree_v2(p));
 }
 
 // --- cross_entropy, a row loss: sub-warp groups and whole blocks, staged or not ------------------
@@ -221,8 +240,30 @@ struct RowCase {
 	bool weights, inplace;
 };
 
+// RowLayout is device/cuda's rowLayout without the device limits: the group size (0: the
+// block), block, groups per block, grid and staging of a row kernel.
+struct RowLayout {
+	int gs, block, grid;
+	int64_t gpb, smem;
+};
+RowLayout row_layout(int64_t N, int64_t C, int64_t size, int stage) {
+	RowLayout l{0, 0, 0, 1, 0};
+	const int64_t vn = 16 / size, chunks = std::max<int64_t>((C + vn - 1) / vn, 1);
+	if (chunks <= 256) {
+		l.gs = 1;
+		while (l.gs < chunks && l.gs < 32) l.gs *= 2;
+		l.block = kBlock, l.gpb = kBlock / l.gs;
+	} else {
+		const int64_t t = ((chunks + 7) / 8 + 31) / 32 * 32;
+		l.block = (int)std::min<int64_t>(std::max<int64_t>(t, 64), 512);
+	}
+	l.smem = l.gpb * stage * ((C + vn - 1) / vn * vn) * size;
+	l.grid = (int)std::min<int64_t>((N + l.gpb - 1) / l.gpb, sms * resident(l.block));
+	return l;
+}
+
 template <class R>
-void test_cross_entropy(CUmodule m, CUmodule m32, const char* tn, std::mt19937_64& rng, const RowCase& rc) {
+void test_cross_entropy(CUmodule m, const char* tn, std::mt19937_64& rng, const RowCase& rc) {
 	const int64_t N = rc.N, C = rc.C, n = N * C, ignore = -100;
 	const double scale = 0.75, rtol = sizeof(R) == 4 ? 2e-5 : 1e-12;
 	std::normal_distribution<double> nd;
@@ -248,66 +289,55 @@ void test_cross_entropy(CUmodule m, CUmodule m32, const char* tn, std::mt19937_6
 		for (int64_t j = 0; j < C; ++j)
 			g[r * C + j] = std::exp((double)xr[j] - lse) - (1 - rc.eps) * (j == lab[r]) - rc.eps / (double)C;
 	}
-	const CUdeviceptr part = dalloc(sms * 64 * 4 * 8), small = dalloc(64);
+	const CUdeviceptr part = dalloc(sms * 64 * 4 * 16);
 	const CUdeviceptr LB = upload(lab), W = upload(w), PS = dalloc(N * sizeof(R));
 	for (int mode = 0; mode < 2; ++mode) {
 		const CUdeviceptr X = upload(x), GX = mode && !rc.inplace ? dalloc(n * sizeof(R)) : 0;
 		const CUdeviceptr G = rc.inplace ? X : GX;
 		const char* name = mode ? "cross_entropy_fwd_bwd" : "cross_entropy_fwd";
 		CUfunction k = fn(m, name);
-		// run.go's rowLayout.
-		const int64_t vn = 16 / sizeof(R), chunks = std::max<int64_t>((C + vn - 1) / vn, 1);
-		int gs, block;
-		int64_t gpb = 1;
-		if (chunks <= 256) {
-			gs = 1;
-			while (gs < chunks && gs < 32) gs *= 2;
-			block = kBlock, gpb = block / gs;
-		} else {
-			const int64_t t = ((chunks + 7) / 8 + 31) / 32 * 32;
-			gs = 0, block = (int)std::min<int64_t>(std::max<int64_t>(t, 64), 512);
-		}
-		const int64_t cpad = (C + vn - 1) / vn * vn, smem = mode ? gpb * cpad * (int64_t)sizeof(R) : 0;
-		if (smem > 48 * 1024 - 2048) MUST(cuFuncSetAttribute(k, 8, (int)smem));
+		const RowLayout l = row_layout(N, C, sizeof(R), 1);  // cross_entropy stages its row in both modes
+		int st = 0;
+		MUST(cuFuncGetAttribute(&st, 1, k));
+		if (l.smem > 48 * 1024 - st) MUST(cuFuncSetAttribute(k, 8, (int)l.smem));
 		const bool vec = (C * sizeof(R)) % 16 == 0;
-		const int grid = (int)std::min<int64_t>((N + gpb - 1) / gpb, sms * resident(block));
-		Args a;
-		a.ptr(X).ptr(0).ptr(0).ptr(LB).ptr(rc.weights ? W : 0).ptr(0).ptr(PS).ptr(G).ptr(0).ptr(0);
-		a.ptr(part).ptr(0).ptr(0).f(scale).i(N).i(C).i(ignore).i(gs).i((smem > 0 ? 1 : 0) | (vec ? 2 : 0)).i(0);
-		a.f(rc.eps).f(0);
-		for (int j = 2; j < 8; ++j) a.f(0);
-		MUST(launch(k, grid, block, (int)smem, a));
-		const std::vector<double> sums = finish(m32, part, grid, 2, small);
+		LossArgs la;
+		la.X = X, la.LB = LB, la.W = rc.weights ? W : 0, la.PS = PS, la.GX = mode ? G : 0, la.part = part, la.scale = scale;
+		la.n = N, la.c = C, la.ignore = ignore, la.geo = l.gs, la.flags = (l.smem > 0 ? 1 : 0) | (vec ? 2 : 0), la.p[0] = rc.eps;
+		Args a = la.build();
+		MUST(launch(k, l.grid, l.block, (int)l.smem, a));
+		const std::vector<double> s = sums(part, l.grid, 3);
 		const std::vector<R> ps = download<R>(PS, N);
 		std::vector<R> gx;
 		if (mode) gx = download<R>(G, n);
 		double s0 = 0, s1 = 0;
 		int bad = 0;
 		for (int64_t r = 0; r < N; ++r) {
-			const double s = rc.weights ? (double)w[r] : 1.0;
-			s0 += s * L[r], s1 += s * d[r];
-			bool ok = near(ps[r], s * L[r], rtol);
+			const double sw = rc.weights ? (double)w[r] : 1.0;
+			s0 += sw * L[r], s1 += sw * d[r];
+			bool ok = near(ps[r], sw * L[r], rtol);
 			// The gradient p_j − (1−ε)[j = y] − ε/C cancels: measure its error against its terms.
 			for (int64_t j = 0; mode && j < C && lab[r] != ignore; ++j) {
-				const double want = scale * s * g[r * C + j], terms = scale * s * (g[r * C + j] + 2 * (rc.eps / (double)C + (j == lab[r])));
+				const double want = scale * sw * g[r * C + j], terms = scale * sw * (g[r * C + j] + 2 * (rc.eps / (double)C + (j == lab[r])));
 				if (std::fabs(gx[r * C + j] - want) > rtol * std::fabs(terms)) ok = false;
 			}
 			for (int64_t j = 0; mode && j < C && lab[r] == ignore; ++j) ok = ok && gx[r * C + j] == 0;
 			if (!ok && bad++ < 3) CHECK(false, "%s<%s> N %ld C %ld gs %d: row %ld (label %d) differs: loss %g, want %g", name, tn,
-			                            (long)N, (long)C, gs, (long)r, lab[r], (double)ps[r], s * L[r]);
+			                            (long)N, (long)C, l.gs, (long)r, lab[r], (double)ps[r], sw * L[r]);
 		}
 		CHECK(bad == 0, "%s<%s> N %ld C %ld eps %g: %d rows differ", name, tn, (long)N, (long)C, rc.eps, bad);
-		CHECK(near(sums[0], s0, rtol * 10) && near(sums[1], s1, 1e-12), "%s<%s> N %ld C %ld: sums %.17g %.17g, want %.17g %.17g", name,
-		      tn, (long)N, (long)C, sums[0], sums[1], s0, s1);
+		CHECK(near(s[0], s0, rtol * 10) && near(s[1], s1, 1e-12) && s[2] == 0, "%s<%s> N %ld C %ld: sums %.17g %.17g %g, want %.17g %.17g 0",
+		      name, tn, (long)N, (long)C, s[0], s[1], s[2], s0, s1);
 		MUST(cuMemFree_v2(X));
 		if (GX) MUST(cuMemFree_v2(GX));
 	}
-	for (CUdeviceptr p : {part, small, LB, W, PS}) MUST(cuMemFree_v2(p));
+	for (CUdeviceptr p : {part, LB, W, PS}) MUST(cuMemFree_v2(p));
 }
 
-// --- macro_f1: row records, then hist_accumulate (__match_any_sync) and hist_finish --------------
-void test_macro_f1(CUmodule m, CUmodule m32, std::mt19937_64& rng) {
-	const int64_t N = 3000, C = 6, K = C, nslots = 3 * K, ignore = -1;
+// --- macro_f1: each row group adds its rows' records into its own histogram, hist_finish adds the
+// histograms in order -------------------------------------------------------------------------------
+void test_macro_f1(CUmodule m, std::mt19937_64& rng) {
+	const int64_t N = 3000, C = 6, K = C, nslots = 3 * K + 1, ignore = -1;
 	std::normal_distribution<double> nd;
 	std::vector<float> x(N * C), w(N);
 	std::vector<int> lab(N);
@@ -325,43 +355,36 @@ void test_macro_f1(CUmodule m, CUmodule m32, std::mt19937_64& rng) {
 		else
 			want[K + p] += w[r], want[2 * K + lab[r]] += w[r];
 	}
-	const int64_t nwarps = std::max<int64_t>(1, std::min<int64_t>(std::min<int64_t>((64 << 20) / (nslots * 8), sms * 64), (N + 31) / 32));
-	const CUdeviceptr X = upload(x), LB = upload(lab), W = upload(w), part = dalloc(sms * 64 * 4 * 8);
-	const CUdeviceptr hist = dalloc((nwarps + 1) * nslots * 8), rec = dalloc(6 * N * 8), out = hist + nwarps * nslots * 8;
-	MUST(cuMemsetD8Async(hist, 0, nwarps * nslots * 8, stream));
-	const int gs = 2, block = kBlock, grid = (int)std::min<int64_t>((N + 127) / 128, sms * resident(block));
-	Args a;
-	a.ptr(X).ptr(0).ptr(0).ptr(LB).ptr(W).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0);
-	a.ptr(part).ptr(0).ptr(rec).f(0).i(N).i(C).i(ignore).i(gs).i(0).i(K);
-	for (int j = 0; j < 8; ++j) a.f(0);
-	MUST(launch(fn(m, "macro_f1_fwd"), grid, block, 0, a));
+	const RowLayout l = row_layout(N, C, 4, 0);
+	const int64_t copies = l.grid * l.gpb;
+	const CUdeviceptr X = upload(x), LB = upload(lab), W = upload(w), hist = dalloc(copies * nslots * 16), out = dalloc(nslots * 16);
+	LossArgs la;
+	la.X = X, la.LB = LB, la.W = W, la.part = hist, la.n = N, la.c = C, la.ignore = ignore, la.aux = K, la.geo = l.gs;
+	Args a = la.build();
+	MUST(launch(fn(m, "macro_f1_fwd"), l.grid, l.block, 0, a));
 	Args b;
-	b.ptr(rec).i(N).ptr(hist).i(nslots).i(nwarps);
-	MUST(launch(fn(m32, "hist_accumulate"), (int)((nwarps * 32 + kBlock - 1) / kBlock), kBlock, 0, b));
-	Args c;
-	c.ptr(hist).i(nwarps).i(nslots).ptr(out);
-	MUST(launch(fn(m32, "hist_finish"), (int)((nslots + kBlock - 1) / kBlock), kBlock, 0, c));
-	const std::vector<double> got = download<double>(out, nslots);
+	b.ptr(hist).i(copies).i(nslots).ptr(out).i(0).i(0);
+	MUST(launch(fn(m, "hist_finish"), (int)((nslots + kBlock - 1) / kBlock), kBlock, 0, b));
+	const std::vector<double> got = sums(out, 1, (int)nslots);
 	for (int64_t k = 0; k < nslots; ++k) CHECK(near(got[k], want[k], 1e-12), "macro_f1 slot %ld: %.17g, want %.17g", (long)k, got[k], want[k]);
-	for (CUdeviceptr p : {X, LB, W, part, hist, rec}) MUST(cuMemFree_v2(p));
+	for (CUdeviceptr p : {X, LB, W, hist, out}) MUST(cuMemFree_v2(p));
 }
 
-// --- check_values: the first non-finite value, by atomicMin ---------------------------------------
-void test_check_values(CUmodule m32) {
+// --- check_values: the first non-finite value, as the smallest of the blocks' first ones ---------
+void test_check_values(CUmodule m) {
 	const int64_t n = 100000;
 	std::vector<float> x(n, 1.0f);
 	x[77777] = NAN, x[90001] = INFINITY, x[1234] = -INFINITY;
-	const CUdeviceptr X = upload(x), first = dalloc(8);
-	const unsigned long long init = n;
-	MUST(cuMemcpyHtoDAsync_v2(first, &init, 8, stream));
+	const int grid = (int)std::min<int64_t>((n / 4 + kBlock - 1) / kBlock, sms * resident(kBlock));
+	const CUdeviceptr X = upload(x), out = dalloc(8 * grid);
 	Args a;
-	a.ptr(X).i(n).i(3).f(0).f(0).ptr(first);
-	const int grid = (int)std::min<int64_t>((n + kBlock - 1) / kBlock, sms * resident(kBlock));
-	MUST(launch(fn(m32, "check_values"), grid, kBlock, 0, a));
-	CHECK(download<unsigned long long>(first, 1)[0] == 1234, "check_values: first bad index %llu, want 1234",
-	      download<unsigned long long>(first, 1)[0]);
+	a.ptr(X).i(n).i(3).f(0).f(0).ptr(out).i(0).i(0);
+	MUST(launch(fn(m, "check_values"), grid, kBlock, 0, a));
+	const std::vector<long long> first = download<long long>(out, grid);
+	CHECK(*std::min_element(first.begin(), first.end()) == 1234, "check_values: first bad index %lld, want 1234",
+	      *std::min_element(first.begin(), first.end()));
 	MUST(cuMemFree_v2(X));
-	MUST(cuMemFree_v2(first));
+	MUST(cuMemFree_v2(out));
 }
 
 // --- two host threads launching at once (each with the context current, on the NULL stream) -----
@@ -371,30 +394,33 @@ void test_threads(CUcontext ctx, CUmodule m32) {
 	for (int64_t i = 0; i < n; ++i) x[i] = (float)(i % 17) * 0.25f, y[i] = (float)(i % 5);
 	double want = 0;
 	for (int64_t i = 0; i < n; ++i) want += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
-	CUfunction k = fn(m32, "mse_fwd"), fin = fn(m32, "reduce_finish");
+	CUfunction k = fn(m32, "mse_fwd");
 	auto worker = [&](int id, int* bad) {
 		if (cuCtxSetCurrent(ctx) != 0) {
 			++*bad;
 			return;
 		}
-		CUdeviceptr X, Y, part, out;
-		if (cuMemAlloc_v2(&X, n * 4) || cuMemAlloc_v2(&Y, n * 4) || cuMemAlloc_v2(&part, 4096) || cuMemAlloc_v2(&out, 64) ||
+		CUdeviceptr X, Y, part;
+		if (cuMemAlloc_v2(&X, n * 4) || cuMemAlloc_v2(&Y, n * 4) || cuMemAlloc_v2(&part, 4096) ||
 		    cuMemcpyHtoDAsync_v2(X, x.data(), n * 4, nullptr) || cuMemcpyHtoDAsync_v2(Y, y.data(), n * 4, nullptr)) {
 			++*bad;
 			return;
 		}
 		for (int it = 0; it < 20; ++it) {
-			Args a, f;
-			a.ptr(X).ptr(Y).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(part).ptr(0).f(1).i(n).i(1).i(0).i(1);
-			for (int j = 0; j < 8; ++j) a.f(0);
-			f.ptr(part).i(5).i(2).ptr(out);
-			double s[2] = {0, 0};
+			LossArgs la;
+			la.X = X, la.Y = Y, la.part = part, la.n = n, la.flags = 1;
+			Args a = la.build();
+			double v[30];
 			if (cuLaunchKernel(k, 5, 1, 1, kBlock, 1, 1, 0, nullptr, a.params(), nullptr) ||
-			    cuLaunchKernel(fin, 1, 1, 1, kBlock, 1, 1, 0, nullptr, f.params(), nullptr) ||
-			    cuMemcpyDtoHAsync_v2(s, out, 16, nullptr) || cuCtxSynchronize() || !near(s[0], want, 1e-6) || s[1] != n)
+			    cuMemcpyDtoHAsync_v2(v, part, sizeof v, nullptr) || cuCtxSynchronize()) {
 				++*bad;
+				continue;
+			}
+			double s0 = 0, s1 = 0;
+			for (int g = 0; g < 5; ++g) s0 += v[6 * g] + v[6 * g + 1], s1 += v[6 * g + 2] + v[6 * g + 3];
+			if (!near(s0, want, 1e-6) || s1 != n) ++*bad;
 		}
-		for (CUdeviceptr p : {X, Y, part, out}) cuMemFree_v2(p);
+		for (CUdeviceptr p : {X, Y, part}) cuMemFree_v2(p);
 		(void)id;
 	};
 	int bad[2] = {0, 0};
@@ -422,24 +448,24 @@ void measure(CUmodule m32) {
 	std::vector<float> x(n, 0.5f), y(n, 0.25f);
 	const CUdeviceptr X = upload(x), Y = upload(y), PS = dalloc(n * 4), GX = dalloc(n * 4), part = dalloc(sms * 64 * 4 * 8);
 	const int egrid = (int)std::min<int64_t>((n / 2 / 4 + kBlock - 1) / kBlock, sms * resident(kBlock));
-	Args a;
-	a.ptr(X).ptr(Y).ptr(0).ptr(0).ptr(0).ptr(PS).ptr(GX).ptr(0).ptr(0).ptr(0).ptr(part).ptr(0).f(1).i(n / 2).i(1).i(0).i(1);
-	for (int k = 0; k < 8; ++k) a.f(k == 0 ? 1.0 : 0.0);
+	LossArgs ea;
+	ea.X = X, ea.Y = Y, ea.PS = PS, ea.GX = GX, ea.part = part, ea.n = n / 2, ea.flags = 1, ea.p[0] = 1;
+	Args a = ea.build();
 	const double er = rate(fn(m32, "huber_fwd_bwd"), egrid, kBlock, 0, a);
 	const int64_t N = 1024, C = 100;  // gs 32 (25 vectors), 8 rows per block
 	std::vector<int> lab(N, 3);
 	const CUdeviceptr LB = upload(lab);
 	const int rgrid = (int)std::min<int64_t>(N / 8, sms * resident(kBlock));
-	Args b;
-	b.ptr(X).ptr(0).ptr(0).ptr(LB).ptr(0).ptr(0).ptr(PS).ptr(GX).ptr(0).ptr(0).ptr(part).ptr(0).ptr(0).f(1).i(N).i(C).i(-100).i(32).i(1 | 2).i(0);
-	for (int k = 0; k < 8; ++k) b.f(0);
+	LossArgs ra;
+	ra.X = X, ra.LB = LB, ra.PS = PS, ra.GX = GX, ra.part = part, ra.n = N, ra.c = C, ra.ignore = -100, ra.geo = 32, ra.flags = 1 | 2;
+	Args b = ra.build();
 	const double rr = rate(fn(m32, "cross_entropy_fwd_bwd"), rgrid, kBlock, 8 * 100 * 4, b);
 	// Conformance-sized launches: 1000 elements (one block); 64 rows of 10 (8-lane groups).
-	Args a2 = a;
-	a2.v[13] = 1000;
+	ea.n = 1000;
+	Args a2 = ea.build();
 	const double er2 = rate(fn(m32, "huber_fwd_bwd"), 1, kBlock, 0, a2);
-	Args b2 = b;
-	b2.v[14] = 64, b2.v[15] = 10, b2.v[17] = 4, b2.v[18] = 0;
+	ra.n = 64, ra.c = 10, ra.geo = 4, ra.flags = 0;
+	Args b2 = ra.build();
 	const double rr2 = rate(fn(m32, "cross_entropy_fwd_bwd"), 2, kBlock, 0, b2);
 	printf("cuda-emu: %.0f launches/s of huber_fwd_bwd (float, %ld elements: %d blocks of %d threads)\n", er, (long)n / 2, egrid, kBlock);
 	printf("cuda-emu: %.0f launches/s of huber_fwd_bwd (float, 1000 elements: 1 block of %d threads)\n", er2, kBlock);
@@ -584,7 +610,7 @@ void test_driver(const char* lib, const char* fb32, const char* fb64) {
 	MUST(cuFuncGetAttribute(&v, 0, f));
 	CHECK(v == 256, "huber_fwd: MAX_THREADS_PER_BLOCK %d", v);
 	Args none;
-	for (int k = 0; k < 25; ++k) none.i(0);
+	for (int k = 0; k < kLossParams; ++k) none.i(0);
 	EXPECT(launch(f, 1, 1025, 0, none), INVALID_VALUE);
 	EXPECT(launch(f, 1, 512, 0, none), OUT_OF_RESOURCES);
 	EXPECT(launch(f, 0, 256, 0, none), INVALID_VALUE);
@@ -599,23 +625,24 @@ void test_driver(const char* lib, const char* fb32, const char* fb64) {
 	EXPECT(cuLaunchKernel(ce, 1, 1, 1, 64, 1, 1, 0, stream, nullptr, nullptr), INVALID_VALUE);
 	// Real kernels.
 	std::mt19937_64 rng(20261202);
-	test_huber<float>(m32, m32, "float", rng);
-	test_huber<double>(m64, m32, "double", rng);
+	test_huber<float>(m32, "float", rng);
+	test_huber<double>(m64, "double", rng);
 	for (const RowCase& rc : {RowCase{600, 5, 0, true, false}, RowCase{600, 64, 0.1, false, true}, RowCase{40, 3000, 0, true, false},
 	                          RowCase{40, 3000, 0.1, false, true}, RowCase{300, 1, 0, false, false}}) {
-		test_cross_entropy<float>(m32, m32, "float", rng, rc);
-		test_cross_entropy<double>(m64, m32, "double", rng, rc);
+		test_cross_entropy<float>(m32, "float", rng, rc);
+		test_cross_entropy<double>(m64, "double", rng, rc);
 	}
-	test_cross_entropy<double>(m64, m32, "double", rng, RowCase{300, 33, 0.05, true, false});
-	test_macro_f1(m32, m32, rng);
+	test_cross_entropy<double>(m64, "double", rng, RowCase{300, 33, 0.05, true, false});
+	test_macro_f1(m32, rng);
 	test_check_values(m32);
 	// A kernel that reads past its buffer: CUDA_ERROR_ILLEGAL_ADDRESS, sticky until the primary
 	// context is released and retained again.
 	{
 		const CUdeviceptr X = dalloc(1024), part = dalloc(4096);
-		Args a;
-		a.ptr(X).ptr(X).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(0).ptr(part).ptr(0).f(1).i(1 << 20).i(1).i(0).i(1);
-		for (int k = 0; k < 8; ++k) a.f(1);
+		LossArgs la;
+		la.X = X, la.Y = X, la.part = part, la.n = 1 << 20, la.flags = 1;
+		for (double& v : la.p) v = 1;
+		Args a = la.build();
 		EXPECT(launch(fn(m32, "huber_fwd"), 4, kBlock, 0, a), ILLEGAL_ADDRESS);
 		EXPECT(cuCtxSynchronize(), ILLEGAL_ADDRESS);
 		EXPECT(cuMemAlloc_v2(&p, 64), ILLEGAL_ADDRESS);
