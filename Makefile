@@ -10,8 +10,12 @@
 #   make gpu-check  build what a GPU host runs (scripts/gpu-check.sh)
 #   make peers      time PyTorch and NumPy on the bench's sizes and compare (needs deps.sh peers)
 #   make deps       install the system packages of the tests and tools (scripts/deps.sh)
+#   make generate   regenerate the kernel table and kernels/params.h from the loss specs (internal/kgen)
+#   make generate-check  CI's check that they are what the specs give
 #   make cuda-emu   build the emulated CUDA driver, build/cuda-emu/libcuda.so.1 (internal/cudaemu)
 #   make cuda-emu-test  build and run the emulator's self-test
+#   make cuda-emu-go-test  the CUDA backend on the emulator: go test -run Emulated ./... with
+#                   GLOSS_LIBCUDA set to it
 
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -20,7 +24,7 @@ TEST_TIMEOUT ?= 20m
 FUZZTIME ?= 10s
 export GO
 
-.PHONY: all bench peers test lint fuzz kernels cuda-check gpu-check deps ci cuda-emu cuda-emu-test
+.PHONY: all bench peers test lint fuzz kernels generate generate-check cuda-check gpu-check deps ci cuda-emu cuda-emu-test cuda-emu-go-test
 
 all: test
 
@@ -55,8 +59,14 @@ fuzz:
 		done; \
 	done
 
-kernels:
+kernels: generate
 	$(GO) generate ./kernels/cuda/...
+
+generate:
+	$(GO) generate ./device/
+
+generate-check:
+	$(GO) run ./internal/kgen -root . -check
 
 cuda-check:
 	bash scripts/check-fatbin.sh
@@ -67,7 +77,7 @@ gpu-check:
 deps:
 	bash scripts/deps.sh
 
-ci: lint test cuda-check cuda-emu-test
+ci: lint test generate-check cuda-check cuda-emu-test cuda-emu-go-test
 
 # The CUDA emulator (internal/cudaemu/README.md): gloss's real CUDA kernels compiled for the host
 # under an emulation of the CUDA execution model, behind an emulated driver library that the
@@ -87,6 +97,10 @@ EMU_KERNEL_SRCS := $(wildcard kernels/cuda/*.cu kernels/cuda/*.cuh kernels/*.h)
 EMU_FATBINS := $(foreach t,f32 f64,$(if $(wildcard kernels/cuda/gloss_$(t).fatbin),kernels/cuda/gloss_$(t).fatbin,$(if $(wildcard kernels/cuda/gloss_$(t).fatbin.gz),$(EMU_OUT)/gloss_$(t).fatbin)))
 
 cuda-emu: $(EMU_LIB)
+
+# The kernel lists are kept: make would otherwise delete them as intermediates and rebuild the
+# kernel objects every time.
+.SECONDARY: $(EMU_OUT)/kernels_f32.inc $(EMU_OUT)/kernels_f64.inc
 
 $(EMU_OUT)/kernels_%.inc: $(EMU_KERNEL_SRCS) $(EMU)/scan.sh $(EMU_HDRS)
 	@mkdir -p $(EMU_OUT)
@@ -121,3 +135,8 @@ cuda-emu-test: $(EMU_LIB) $(EMU_OUT)/selftest $(EMU_FATBINS)
 	@for s in forward reverse shuffle:1; do \
 		GLOSS_CUDAEMU_SCHED=$$s $(EMU_OUT)/selftest $(EMU_LIB) $(EMU_FATBINS) || exit 1; \
 	done
+
+# The CUDA backend end to end on the emulated driver: the Emulated tests of every package (they
+# skip, or fail under GLOSS_REQUIRE_CUDA_EMU=1, when the CUDA device is not the emulator).
+cuda-emu-go-test: $(EMU_LIB)
+	GLOSS_LIBCUDA=$(CURDIR)/$(EMU_LIB) GLOSS_CUDAEMU_QUIET=1 $(GO) test -timeout $(TEST_TIMEOUT) -run Emulated ./...

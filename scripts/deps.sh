@@ -2,10 +2,12 @@
 # Installs the system packages gloss's tests, devices and tools use on Debian 12 (bookworm), as
 # root or through sudo. Idempotent: safe to rerun; it only installs what is missing. Building
 # gloss needs only Go and a C compiler (for cgo): no OpenCL or CUDA package is needed to build.
-#   scripts/deps.sh            the C compiler, OpenCL (PoCL) and the CUDA toolkit
+#   scripts/deps.sh            the C compiler, OpenCL (PoCL), the C++ compiler of the CUDA emulator
+#                              and the CUDA toolkit
 #   scripts/deps.sh opencl     a C compiler, the OpenCL ICD loader and PoCL (an OpenCL device
 #                              on the CPU), and clinfo
 #   scripts/deps.sh cuda       the CUDA toolkit (nvcc, for make kernels and make cuda-check)
+#   scripts/deps.sh emu        g++ (C++17) and perl, for the CUDA emulator (make cuda-emu)
 #   scripts/deps.sh peers      PyTorch and NumPy for bench/peers (not part of "all": torch is large)
 #   scripts/deps.sh test       what `make test` runs first: if gloss sees no OpenCL device, install
 #                              the opencl part and look again; when there is still none, print one
@@ -108,6 +110,12 @@ fi
 
 if [ "$what" = all ] || [ "$what" = opencl ]; then
 	install_missing "${opencl_pkgs[@]}"
+fi
+
+# The CUDA emulator (internal/cudaemu) is C++17, built with g++; scan.sh uses perl.
+emu_pkgs=(g++ perl)
+if [ "$what" = all ] || [ "$what" = emu ]; then
+	install_missing "${emu_pkgs[@]}"
 fi
 
 if [ "$what" = all ] || [ "$what" = cuda ]; then
