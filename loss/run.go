@@ -171,19 +171,22 @@ func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 	} else {
 		v, err = l.execCopy(dev, n, c, dt, host, hostOut, o)
 	}
-	if err != nil {
-		return res, err
+	if err != nil { // no value, and none of the outputs, with an error
+		return Result[T]{}, err
 	}
 	res.Value, res.Weight, res.Sums, res.Device, res.Fallback = v.Value, v.Weight, v.Sums, v.Device, v.Fallback
 	return res, nil
 }
 
-// execCopy copies host buffers to dev, runs there and copies the outputs back.
-func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffers, hostOut Outputs, o Options) (Value, error) {
+// execCopy copies host buffers to dev, runs there and copies the outputs back. It frees what
+// it allocated on dev; a failed Free fails the evaluation (no value with an error).
+func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffers, hostOut Outputs, o Options) (val Value, err error) {
 	var allocated []device.Buffer
 	defer func() {
 		for _, b := range allocated {
-			dev.Free(b)
+			if ferr := dev.Free(b); ferr != nil && err == nil {
+				val, err = Value{}, ferr
+			}
 		}
 	}()
 	up := func(b device.Buffer) (device.Buffer, error) {
@@ -210,7 +213,6 @@ func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffer
 	}
 	var din Buffers
 	var dout Outputs
-	var err error
 	din.Rows, din.Cols = n, c
 	for _, p := range []struct {
 		dst *device.Buffer

@@ -437,6 +437,7 @@ func guarded[T loss.Float](t *testing.T, dev device.Device, name string, n int, 
 	if err != nil {
 		t.Fatalf("%s: slice: %v", name, err)
 	}
+	*bufs = append(*bufs, view) // a view is freed too (an OpenCL sub-buffer is a driver object)
 	return full, view
 }
 

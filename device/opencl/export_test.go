@@ -1,6 +1,10 @@
 package opencl
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/gloss-ml/gloss/internal/cl"
+)
 
 // Test hooks for the external tests (package opencl_test).
 
@@ -53,3 +57,54 @@ func (d *Device) ProgramKernels(f64 bool) []string {
 
 // MaxAlloc is the device's largest allocation in bytes.
 func (d *Device) MaxAlloc() int64 { return d.maxAlloc }
+
+// DropKernels releases the kernel objects the programs keep for reuse, so that the next
+// launches create them again.
+func (d *Device) DropKernels() error {
+	var first error
+	for _, p := range d.progs {
+		if p == nil {
+			continue
+		}
+		p.mu.Lock()
+		for _, k := range p.all {
+			if err := k.Release(); err != nil && first == nil {
+				first = err
+			}
+		}
+		p.all, p.free = nil, map[string][]*cl.Kernel{}
+		p.mu.Unlock()
+	}
+	return first
+}
+
+// PooledKernels counts the kernel objects the programs keep.
+func (d *Device) PooledKernels() int {
+	n := 0
+	for _, p := range d.progs {
+		if p != nil {
+			p.mu.Lock()
+			n += len(p.all)
+			p.mu.Unlock()
+		}
+	}
+	return n
+}
+
+// Programs counts the device's programs.
+func (d *Device) Programs() int {
+	n := 0
+	for _, p := range d.progs {
+		if p != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// LiveBuffers counts the buffers and views allocated and not yet freed.
+func (d *Device) LiveBuffers() int {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	return len(d.live)
+}
