@@ -134,7 +134,7 @@ func list() ([]device.Info, error) {
 	}
 	n, err := cu.DeviceCount()
 	if err != nil {
-		return nil, fmt.Errorf("%w: cuda: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: cuda: %w", device.ErrNoDevice, err)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: cuda: the driver sees no GPU", device.ErrNoDevice)
@@ -205,7 +205,7 @@ func open(sel string) (device.Device, error) {
 	}
 	n, err := cu.DeviceCount()
 	if err != nil {
-		return nil, fmt.Errorf("%w: cuda: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: cuda: %w", device.ErrNoDevice, err)
 	}
 	if ord >= n {
 		return nil, fmt.Errorf("%w: cuda:%d: the driver sees %d GPU(s) (gloss devices lists them)", device.ErrNoDevice, ord, n)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gloss-ml/gloss/device"
+	"github.com/gloss-ml/gloss/internal/cu"
 )
 
 // Test hooks for the external tests (package cuda_test).
@@ -16,15 +17,27 @@ func asCUDA(dev device.Device) (*cudaDevice, error) {
 	return d, nil
 }
 
-// DropFunctions forgets the kernels the device has looked up, so that the next launches look
-// them up (and read their attributes) again.
-func DropFunctions(dev device.Device) error {
+// MakeCold forgets the kernels the device has looked up and shrinks its per-call scratch to a
+// small allocation, so that the next evaluation looks the kernels up (and reads their
+// attributes) again and frees and grows the scratch it needs.
+func MakeCold(dev device.Device) error {
 	d, err := asCUDA(dev)
 	if err != nil {
 		return err
 	}
 	return d.do(func() error {
 		clear(d.fns)
+		for _, m := range []*mem{&d.scratch, &d.extra} {
+			if m.ptr != 0 {
+				if err := cu.MemFree(m.ptr); err != nil {
+					return err
+				}
+				m.ptr, m.bytes = 0, 0
+			}
+			if err := m.ensure(d, 256); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }

@@ -88,6 +88,7 @@ func Scenarios() []Scenario {
 			Weights: true, Classes: true, Ignored: true, Options: grad, Resident: true},
 		{Name: "crossentropy/cross_entropy_probs/none-grad", Loss: must("cross_entropy_probs"), N: 12, C: 5,
 			Options: loss.Options{Reduction: loss.None, Grad: true}, F64: true},
+		{Name: "crossentropy/cross_entropy_probs/wide-rows-grad", Loss: must("cross_entropy_probs"), N: 8, C: 1024, Options: grad},
 		{Name: "multiclass/corn/mean-grad", Loss: must("corn"), N: 25, C: 4, Weights: true, Ignored: true, Options: grad},
 		{Name: "multiclass/multi_margin/mean-inplace-resident", Loss: must("multi_margin"), N: 20, C: 6, Classes: true,
 			Options: loss.Options{Grad: true, InPlace: true}, F64: true, Resident: true},
@@ -609,7 +610,7 @@ func Evaluations(t *testing.T, dev device.Device, inj Injector, scenarios []Scen
 		t.Run(sc.Name, func(t *testing.T) {
 			b := testBatch(sc, seed)
 			name := fmt.Sprintf("%s (seed %d)", sc.Name, seed)
-			c := losstest.Case{Name: name, Seed: seed, Loss: sc.Loss, Batch: b, Options: sc.Options}
+			c := losstest.Case{Name: sc.Name, Seed: seed, Loss: sc.Loss, Batch: b, Options: sc.Options}
 			if sc.F64 {
 				losstest.Check[float64](t, dev, c)
 			} else {
