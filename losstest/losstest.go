@@ -459,6 +459,14 @@ func toF64[T loss.Float](r loss.Result[T]) loss.Result[float64] {
 		GradAux: conv[float64](r.GradAux), Hess: conv[float64](r.Hess)}
 }
 
+// Compare checks a result of the case (converted to float64; f64 when it was computed in
+// float64) against the reference (Reference) within the spec's tolerance, reporting through t
+// under the name path.
+func Compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f64 bool) {
+	t.Helper()
+	compare(t, c, path, ref, got, f64)
+}
+
 // compare checks a device result against the reference within the spec's tolerance.
 func compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f64 bool) {
 	t.Helper()

@@ -84,8 +84,9 @@ func (j *cuInjector) Leaks(dev device.Device) []string {
 // Absorbed: cuMemGetInfo_v2 serves Info only, whose MemFree is 0 (unknown) when it fails.
 func (j *cuInjector) Absorbed(call string) bool { return call == "cuMemGetInfo_v2" }
 
-// TestDriverFaults makes every CUDA driver call of Open, Close, the buffer operations and a
-// set of evaluations covering every loss family and mode fail in turn (package faulttest):
+// TestDriverFaults makes every CUDA driver call of Open, Close, the buffer operations, a set of
+// evaluations covering every loss family and mode, and every loss of the catalog, fail in turn
+// (package faulttest):
 // each must be reported with the call and its code, leak nothing (allocations, modules,
 // streams, context retains, host memory handed to copies not waited for), and leave the device
 // computing the numbers it computed before, which were checked against the cpuref device.
@@ -152,6 +153,7 @@ func runFaults(t *testing.T) {
 	}
 	t.Run("buffers", func(t *testing.T) { faulttest.Buffers(t, d, inj) })
 	t.Run("evaluations", func(t *testing.T) { faulttest.Evaluations(t, d, inj, faulttest.Scenarios()) })
+	t.Run("catalog", func(t *testing.T) { faulttest.Evaluations(t, d, inj, faulttest.CatalogScenarios()) })
 	if err := d.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}

@@ -14,6 +14,10 @@ func OpenWith(sel string, acc32, strided bool, wg int) (*Device, error) {
 	return open(sel, options{noACC64: acc32, strided: strided, wg: wg})
 }
 
+// OpenUncached opens a device that never uses the program binary cache (whose failures are
+// not errors: a binary that cannot be read or saved is compiled from source).
+func OpenUncached(sel string) (*Device, error) { return open(sel, options{noCache: true}) }
+
 // BuildForTest builds source files (name, text pairs, each given a #line marker) with the
 // device's float32 options, through the binary cache when cache is set, and reports whether
 // the program came from the cache. The program is released.

@@ -64,9 +64,11 @@ func (j *clInjector) Leaks(dev device.Device) []string {
 func (j *clInjector) Absorbed(string) bool { return false }
 
 // TestDriverFaults makes every OpenCL call of Open, Close, the buffer operations and a set of
-// evaluations covering every loss family and mode fail in turn (package faulttest): each must
-// be reported with the call and its code, leak nothing, and leave the device computing the
-// numbers it computed before, which were checked against the cpuref device.
+// evaluations covering every loss family and mode, and every loss of the catalog, fail in turn
+// (package faulttest): each must be reported with the call and its code, leak nothing, and
+// leave the device computing the numbers it computed before, which were checked against the
+// cpuref device. The device does not use the program binary cache (PoCL's default), whose
+// failures are deliberately not errors.
 func TestDriverFaults(t *testing.T) {
 	f, err := cl.InstallFaults()
 	if err != nil {
@@ -74,7 +76,7 @@ func TestDriverFaults(t *testing.T) {
 	}
 	defer f.Remove()
 	open := func() (device.Device, error) {
-		d, err := opencl.Open("")
+		d, err := opencl.OpenUncached("")
 		if err != nil {
 			return nil, err
 		}
@@ -95,6 +97,7 @@ func TestDriverFaults(t *testing.T) {
 	}
 	t.Run("buffers", func(t *testing.T) { faulttest.Buffers(t, d, inj) })
 	t.Run("evaluations", func(t *testing.T) { faulttest.Evaluations(t, d, inj, faulttest.Scenarios()) })
+	t.Run("catalog", func(t *testing.T) { faulttest.Evaluations(t, d, inj, faulttest.CatalogScenarios()) })
 	if err := d.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}

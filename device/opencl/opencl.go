@@ -213,6 +213,7 @@ type options struct {
 	noACC64 bool // accumulate in compensated float32 even where the device has fp64
 	strided bool // GPU layout (grid-stride items) on any device
 	wg      int  // local size of the reduction kernels; 0: 1 on CPUs, 256 elsewhere
+	noCache bool // never use the program binary cache
 }
 
 // Open opens the OpenCL device the selector names ("", "P" or "P:D") and builds its kernels.
@@ -233,8 +234,8 @@ func open(sel string, o options) (*Device, error) {
 	}
 	d := &Device{facts: f, dev: r.dev, live: map[*buffer]struct{}{}}
 	d.acc64 = f.fp64 && !o.noACC64
-	d.binCache = !strings.Contains(f.platform, "PoCL") && !strings.Contains(f.platform, "Portable Computing Language") ||
-		os.Getenv(EnvBinaries) == "1"
+	d.binCache = (!strings.Contains(f.platform, "PoCL") && !strings.Contains(f.platform, "Portable Computing Language") ||
+		os.Getenv(EnvBinaries) == "1") && !o.noCache
 	d.strided = o.strided || !f.cpu
 	d.wg = o.wg
 	if d.wg == 0 {

@@ -109,6 +109,22 @@ func Scenarios() []Scenario {
 	}
 }
 
+// CatalogScenarios are one evaluation of every loss and metric of the catalog: the gradient
+// (and Hessian diagonal where there is one) of the weighted Mean, or a metric with weights,
+// alternating between the element types and between the two paths.
+func CatalogScenarios() []Scenario {
+	var out []Scenario
+	for i, sp := range loss.Catalog() {
+		sc := Scenario{Name: "catalog/" + sp.Name, Loss: must(sp.Name), N: 23, C: max(4, sp.MinCols), Weights: true,
+			Classes: sp.ClassWeights != "", Ignored: sp.Labels, F64: i%2 == 1, Resident: i%4 >= 2}
+		if sp.Family != device.Metric {
+			sc.Options = loss.Options{Grad: true, Hessian: sp.Hessian}
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
 func must(name string, ps ...loss.Param) loss.Loss {
 	l, err := loss.New(name, ps...)
 	if err != nil {
@@ -391,6 +407,12 @@ type outcome struct {
 	Fallback      bool
 }
 
+// result is the outcome as a loss.Result.
+func (o outcome) result() loss.Result[float64] {
+	return loss.Result[float64]{Value: o.Value, Weight: o.Weight, Sums: o.Sums, Device: o.Device, Fallback: o.Fallback,
+		PerSample: o.Outs[0], Grad: o.Outs[1], GradTarget: o.Outs[2], GradAux: o.Outs[3], Hess: o.Outs[4]}
+}
+
 var outNames = [5]string{"PerSample", "Grad", "GradTarget", "GradAux", "Hess"}
 
 // testBatch draws the scenario's batch.
@@ -631,6 +653,17 @@ func Evaluations(t *testing.T, dev device.Device, inj Injector, scenarios []Scen
 			if err != nil {
 				t.Fatalf("%s, unfaulted: %v", name, err)
 			}
+			// These numbers, which every later unfaulted call must repeat bit for bit, are right.
+			var ref loss.Result[float64]
+			if sc.F64 {
+				ref, err = losstest.Reference[float64](c)
+			} else {
+				ref, err = losstest.Reference[float32](c)
+			}
+			if err != nil {
+				t.Fatalf("%s: the reference: %v", name, err)
+			}
+			losstest.Compare(t, c, "fault suite's path", ref, want.result(), sc.F64)
 			leaks(t, inj, name+", unfaulted", dev)
 			total += m
 			for n := 1; n <= m; n++ {
