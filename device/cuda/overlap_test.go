@@ -12,7 +12,9 @@ import (
 // without a driver: they overlap when their address ranges meet.
 func TestOverlap(t *testing.T) {
 	d, e := &cudaDevice{}, &cudaDevice{}
-	buf := func(p uint64, dt device.DType, n int) *buffer { return &buffer{d: d, ptr: cu.DevicePtr(p), dt: dt, n: n} }
+	buf := func(p uint64, dt device.DType, n int) *buffer {
+		return &buffer{d: d, ptr: cu.DevicePtr(p), dt: dt, n: n}
+	}
 	root := buf(0x10000, device.F32, 256)
 	a, b, c := buf(0x10000, device.F32, 64), buf(0x10000+128, device.F32, 64), buf(0x10000+256, device.F32, 64)
 	for _, x := range []struct {
