@@ -45,7 +45,8 @@ type Value struct {
 	Fallback bool
 }
 
-// Run evaluates the loss on device buffers, which stay on dev: the fast path. Inputs are
+// Run evaluates the loss on device buffers, which stay on dev: the fast path. With an error it
+// returns the zero Value (the outputs' contents are then unspecified). Inputs are
 // validated on the device (or, where it has no check kernel, on a copy on the host) before
 // any loss kernel runs. Outputs decide what is computed; o.Grad, o.Hessian and o.InPlace
 // are implied by them and o.Device is ignored; a nil dev is the cpu device.
@@ -85,7 +86,8 @@ func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, 
 }
 
 // Compute evaluates the loss on host slices: on the cpu device they are used in place; on
-// another device (o.Device) they are copied in, and the results copied back.
+// another device (o.Device) they are copied in, and the results copied back. With an error it
+// returns the zero Result: no value and no outputs.
 func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 	var res Result[T]
 	if l.s == nil {
