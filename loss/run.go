@@ -45,11 +45,11 @@ type Value struct {
 	Fallback bool
 }
 
-// Run evaluates the loss on device buffers, which stay on dev: the fast path. With an error it
-// returns the zero Value (the outputs' contents are then unspecified). Inputs are
+// Run evaluates the loss on device buffers, which stay on dev: the fast path. Inputs are
 // validated on the device (or, where it has no check kernel, on a copy on the host) before
 // any loss kernel runs. Outputs decide what is computed; o.Grad, o.Hessian and o.InPlace
-// are implied by them and o.Device is ignored; a nil dev is the cpu device.
+// are implied by them and o.Device is ignored; a nil dev is the cpu device. With an error it
+// returns the zero Value, and the outputs' contents are unspecified.
 func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, error) {
 	if l.s == nil {
 		return Value{}, fmt.Errorf("%w: the zero Loss; build one with a constructor", ErrParam)
