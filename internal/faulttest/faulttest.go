@@ -1,7 +1,8 @@
 // Package faulttest is the driver-fault suite of the OpenCL and CUDA backends' tests: each
 // public call (device.Open, Alloc, Write, Read, Copy, Slice, Free, Close, loss.Compute and
-// loss.Run over a set of evaluations that covers every loss family and mode) is made once per
-// call it makes into the driver binding, with that call failing. Every time, the public call
+// loss.Run over a set of evaluations that covers every loss family and mode, and over every
+// loss of the catalog) is made once per call it makes into the driver binding, with that call
+// failing. Every time, the public call
 // must return an error that names the driver call and its code and wraps the documented
 // sentinel, return no value with it, leave the driver holding nothing the device does not
 // account for, and leave the device able to compute the same numbers as before (which were
