@@ -269,14 +269,19 @@ func (g *asmgen) node(n *node) {
 	case opSel:
 		m, a, b := g.opnd(n.a[0]), g.opnd(n.a[1]), g.reg(n.a[2])
 		if z {
-			c.VBLENDMPS(a, b, m, newv())
+			// avo takes a masked destination as read (merging); define it first.
+			v := newv()
+			c.VMOVAPS(b, v)
+			c.VBLENDMPS(a, v, m, v)
 		} else {
 			c.VBLENDVPS(m, a, b, newv())
 		}
 	case opZero:
 		m, a := g.opnd(n.a[0]), g.opnd(n.a[1])
 		if z {
-			c.VMOVUPS_Z(a, m, newv())
+			v := newv()
+			c.VPXORD(v, v, v)
+			c.VMOVUPS_Z(a, m, v)
 		} else {
 			c.VANDPS(a, m, newv())
 		}
@@ -317,6 +322,7 @@ func (g *asmgen) load(p reg.GPVirtual, dst reg.VecVirtual, mask operand.Op) {
 	case mask == nil:
 		g.c.VMOVUPS(g.streamMem(p), dst)
 	case g.lv.z:
+		g.c.VPXORD(dst, dst, dst) // define dst for avo, which takes a masked destination as read
 		g.c.VMOVUPS_Z(g.streamMem(p), mask, dst)
 	default:
 		g.c.VMASKMOVPS(g.streamMem(p), mask, dst)
@@ -329,15 +335,9 @@ func (g *asmgen) loadAll(mask operand.Op) {
 		if g.inPtr[s] == nil {
 			continue
 		}
-		if s != inW {
+		if s != inW { // the weights are loaded by the epilogue, where they are used
 			g.load(g.inPtr[s], g.inReg[s], mask)
-			continue
 		}
-		skip := g.label("now")
-		g.c.TESTQ(g.inPtr[s], g.inPtr[s])
-		g.c.JZ(operand.LabelRef(skip))
-		g.load(g.inPtr[s], g.inReg[s], mask)
-		g.c.Label(skip)
 	}
 }
 
@@ -454,7 +454,9 @@ func (g *asmgen) function(b *built) {
 		if b.in[s] || (s == inW && k.kind == kLoss) {
 			g.inPtr[s] = c.GP64()
 			c.MOVQ(operand.Mem{Base: g.a, Disp: inOff[s]}, g.inPtr[s])
-			g.inReg[s] = g.vec()
+			if s != inW {
+				g.inReg[s] = g.vec()
+			}
 		}
 	}
 	// Accumulators.
@@ -561,7 +563,8 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 	c.TESTQ(g.inPtr[inW], g.inPtr[inW])
 	c.JZ(operand.LabelRef(unweighted))
 	{ // weighted
-		w := g.inReg[inW]
+		w := g.vec()
+		g.load(g.inPtr[inW], w, mask)
 		wl := g.vec()
 		c.VMULPS(w, l, wl)
 		g.storeOut(outPS, wl, mask)
@@ -594,6 +597,7 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 func (g *asmgen) zero(mask, v operand.Op) operand.Op {
 	d := g.vec()
 	if g.lv.z {
+		g.c.VPXORD(d, d, d)
 		g.c.VMOVAPS_Z(v, mask, d)
 	} else {
 		g.c.VANDPS(v, mask, d)

@@ -26,4 +26,3 @@ func vmathKernels() []*kernel {
 	}
 }
 
-func hostKernels() []*kernel { return nil }

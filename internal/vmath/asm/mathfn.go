@@ -42,8 +42,8 @@ func (f *fn) Exp(x *node) *node {
 	t := f.Max(f.C(-104), x)
 	t = f.Min(f.C(88.8), t)
 	n := f.Round(f.Mul(t, f.C(log2e)))
-	r := f.FNMA(n, f.C(0.693359375), t)      // 0.693359375 = 355/512: n·c exact for |n| < 2^15
-	r = f.FNMA(n, f.C(-2.12194440e-4), r)    // ln 2 − 355/512
+	r := f.FNMA(n, f.C(0.693359375), t)               // 0.693359375 = 355/512: n·c exact for |n| < 2^15
+	r = f.FNMA(n, f.C(-2.12194440e-4), r)             // ln 2 − 355/512
 	p := f.FMA(f.Mul(r, r), f.hornerBits(r, expR), r) // e^r − 1
 	p = f.Add(p, f.C(1))
 	ni := f.ToI(n)
@@ -59,7 +59,7 @@ func (f *fn) Exp(x *node) *node {
 func (f *fn) logCore(fm, k, corr *node) *node {
 	f2 := f.Mul(fm, fm)
 	q := f.FMA(fm, f.hornerBits(fm, logR), f.C(-0.5)) // −½ + f·R(f)
-	lo := f.Mul(f2, q)                                  // log1p(f) − f
+	lo := f.Mul(f2, q)                                // log1p(f) − f
 	if corr != nil {
 		lo = f.Add(lo, corr)
 	}
@@ -124,7 +124,7 @@ func (f *fn) Tanh(x *node) *node {
 func (f *fn) logistic(x *node) (u, sp, sn *node) {
 	u = f.Exp(f.Neg(f.Abs(x)))
 	r := f.Div(f.C(1), f.Add(f.C(1), u)) // σ(|x|)
-	ur := f.Mul(u, r)                     // σ(−|x|)
+	ur := f.Mul(u, r)                    // σ(−|x|)
 	pos := f.Ge(x, f.C(0))
 	return u, f.Sel(pos, r, ur), f.Sel(pos, ur, r)
 }

@@ -1,0 +1,243 @@
+package host
+
+//go:generate sh -c "cd ../../internal/vmath/asm && go run . -target host -dir ../../../device/host"
+
+import (
+	"math"
+
+	"github.com/gloss-ml/gloss/cpuref"
+	"github.com/gloss-ml/gloss/internal/vmath"
+)
+
+// simd is the generated dispatchers' level: vmath's (0 portable, 1 AVX2, 2 AVX-512).
+func simd() int { return int(vmath.Active()) }
+
+// The elementwise losses: one generated kernel per loss and mode (zkernels*.go, from
+// internal/vmath/asm), each a single pass over memory that computes the term L_i in float32,
+// its gradients and Hessian, the weighted per-sample value and the float64 sums, in AVX-512,
+// AVX2+FMA or portable Go (the same bits on each: see package vmath). This file holds the
+// drivers: parameters derived in float64, fixed chunks spread over the cores, per-row
+// weights and per-column factors expanded into L1-sized blocks.
+
+// elemChunk is the number of elements of one chunk of elementwise work: fixed, so that the
+// sums do not depend on the number of threads.
+const elemChunk = 1 << 14
+
+// elemBlock is the size of the blocks into which per-row weights and per-column factors are
+// expanded (8 KB each, in L1 next to the streams).
+const elemBlock = 2048
+
+// elemKernels are a loss's kernels by mode: value; value and gradients; and the Hessian.
+type elemKernels [3]func(*kargs)
+
+// elemLoss is one elementwise loss on the engine.
+type elemLoss struct {
+	// pick returns the kernels and the float32 parameters for the call's parameters.
+	pick func(p *[8]float64) (*elemKernels, [8]float32)
+	// cw are the kernels that multiply a parameter by the column's factor (ClassWeight).
+	cw *elemKernels
+}
+
+func f32s(v ...float64) (p [8]float32) {
+	for i, x := range v {
+		p[i] = float32(x)
+	}
+	return p
+}
+
+func fixed(k *elemKernels, prm func(p *[8]float64) [8]float32) func(p *[8]float64) (*elemKernels, [8]float32) {
+	return func(p *[8]float64) (*elemKernels, [8]float32) {
+		if prm == nil {
+			return k, [8]float32{}
+		}
+		return k, prm(p)
+	}
+}
+
+var (
+	kMSE          = elemKernels{mseFRun, mseGRun, mseHRun}
+	kMAE          = elemKernels{maeFRun, maeGRun, maeHRun}
+	kHuber        = elemKernels{huberFRun, huberGRun, huberHRun}
+	kSmoothL1     = elemKernels{smooth_l1FRun, smooth_l1GRun, smooth_l1HRun}
+	kPseudoHuber  = elemKernels{pseudo_huberFRun, pseudo_huberGRun, pseudo_huberHRun}
+	kLogCosh      = elemKernels{log_coshFRun, log_coshGRun, log_coshHRun}
+	kQuantile     = elemKernels{quantileFRun, quantileGRun, quantileHRun}
+	kPoissonLog   = elemKernels{poisson_logFRun, poisson_logGRun, poisson_logHRun}
+	kPoissonRate  = elemKernels{poisson_rateFRun, poisson_rateGRun, poisson_rateHRun}
+	kTweedie      = elemKernels{tweedieFRun, tweedieGRun, tweedieHRun}
+	kGaussianNLL  = elemKernels{gaussian_nllFRun, gaussian_nllGRun, gaussian_nllHRun}
+	kBCE          = elemKernels{bceFRun, bceGRun, bceHRun}
+	kBCELogits    = elemKernels{bce_logitsFRun, bce_logitsGRun, bce_logitsHRun}
+	kBCELogitsCW  = elemKernels{bce_logits_cwFRun, bce_logits_cwGRun, bce_logits_cwHRun}
+	kFocal        = elemKernels{focalFRun, focalGRun, focalHRun}
+	kHinge        = elemKernels{hingeFRun, hingeGRun, hingeHRun}
+	kSquaredHinge = elemKernels{squared_hingeFRun, squared_hingeGRun, squared_hingeHRun}
+	kSoftMargin   = elemKernels{soft_marginFRun, soft_marginGRun, soft_marginHRun}
+	kKLDiv        = elemKernels{kl_divFRun, kl_divGRun, kl_divHRun}
+	kKLDivLog     = elemKernels{kl_div_logFRun, kl_div_logGRun, kl_div_logHRun}
+	kBPR          = elemKernels{bprFRun, bprGRun, bprHRun}
+	kPairHinge    = elemKernels{pairwise_hingeFRun, pairwise_hingeGRun, pairwise_hingeHRun}
+	kContrastive  = elemKernels{contrastiveFRun, contrastiveGRun, contrastiveHRun}
+	kPenalty      = elemKernels{penaltyFRun, penaltyGRun, penaltyHRun}
+)
+
+// elemLosses maps each elementwise loss of the catalog to its kernels and parameters (the
+// layouts are documented with the kernels in internal/vmath/asm/klosses.go; cpuref's
+// parameter order is in cpuref's block functions).
+var elemLosses = map[string]elemLoss{
+	"mse": {pick: fixed(&kMSE, nil)},
+	"mae": {pick: fixed(&kMAE, nil)},
+	"huber": {pick: fixed(&kHuber, func(p *[8]float64) [8]float32 {
+		return f32s(p[0], -p[0], 0.5*p[0])
+	})},
+	"smooth_l1": {pick: fixed(&kSmoothL1, func(p *[8]float64) [8]float32 {
+		b := p[0]
+		return f32s(b, 0.5/b, 1/b, 0.5*b) // β = 0: the quadratic branch is never taken
+	})},
+	"pseudo_huber": {pick: fixed(&kPseudoHuber, func(p *[8]float64) [8]float32 { return f32s(p[0], 1/p[0]) })},
+	"log_cosh":     {pick: fixed(&kLogCosh, nil)},
+	"quantile": {pick: fixed(&kQuantile, func(p *[8]float64) [8]float32 {
+		t := p[0]
+		return f32s(t, t-1, 1-t, -t)
+	})},
+	"poisson": {pick: func(p *[8]float64) (*elemKernels, [8]float32) {
+		if p[0] != 0 {
+			return &kPoissonLog, f32s(p[1])
+		}
+		return &kPoissonRate, f32s(p[1], p[2])
+	}},
+	"tweedie": {pick: fixed(&kTweedie, func(p *[8]float64) [8]float32 {
+		r := p[0]
+		return f32s(1-r, 2-r, -1/(1-r), 1/(2-r), -(1 - r))
+	})},
+	"gaussian_nll": {pick: fixed(&kGaussianNLL, func(p *[8]float64) [8]float32 {
+		c := 0.0
+		if p[0] != 0 {
+			c = 0.5 * math.Log(2*math.Pi)
+		}
+		return f32s(p[1], c)
+	})},
+	"bce":             {pick: fixed(&kBCE, nil)},
+	"bce_with_logits": {pick: fixed(&kBCELogits, func(p *[8]float64) [8]float32 { return f32s(p[0]) }), cw: &kBCELogitsCW},
+	"focal": {pick: fixed(&kFocal, func(p *[8]float64) [8]float32 {
+		g, a := p[0], p[1]
+		use, gm1 := 0.0, 0.0
+		if a >= 0 { // decided in float64: α = −1e-50 rounds to −0 in float32
+			use = 1
+		}
+		if g != 0 {
+			gm1 = (g - 1) / g
+		}
+		return f32s(g, a, 1-a, use, gm1)
+	})},
+	"hinge":         {pick: fixed(&kHinge, func(p *[8]float64) [8]float32 { return f32s(p[0]) })},
+	"squared_hinge": {pick: fixed(&kSquaredHinge, func(p *[8]float64) [8]float32 { return f32s(p[0]) })},
+	"soft_margin":   {pick: fixed(&kSoftMargin, nil)},
+	"kl_div": {pick: func(p *[8]float64) (*elemKernels, [8]float32) {
+		if p[0] != 0 {
+			return &kKLDivLog, [8]float32{}
+		}
+		return &kKLDiv, [8]float32{}
+	}},
+	"bpr":               {pick: fixed(&kBPR, nil)},
+	"pairwise_logistic": {pick: fixed(&kBPR, nil)},
+	"pairwise_hinge":    {pick: fixed(&kPairHinge, func(p *[8]float64) [8]float32 { return f32s(p[0]) })},
+	"contrastive":       {pick: fixed(&kContrastive, func(p *[8]float64) [8]float32 { return f32s(p[0]) })},
+	"penalty": {pick: fixed(&kPenalty, func(p *[8]float64) [8]float32 {
+		return f32s(p[0], p[1], 2*p[1])
+	})},
+}
+
+func init() {
+	for name, l := range elemLosses {
+		ref, ok := cpuref.Lookup(name)
+		if !ok {
+			panic("host: no cpuref kernel " + name)
+		}
+		register(&Kernel{Name: name, Run32: func(a *Args[float32]) []float64 { return runElem32(&l, a) },
+			Run64: func(a *Args[float64]) []float64 { return ref.Run64((*cpuref.Args[float64])(a), Par) }})
+	}
+}
+
+// lanes adds a kernel's 8 float64 lanes in the fixed order of package vmath.
+func lanes(s []float64) float64 {
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
+
+func part(s []float32, lo, hi int) []float32 {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
+}
+
+// runElem32 runs an elementwise loss on float32 and returns Σ s_i·L_i and Σ s_i (or N·C).
+func runElem32(l *elemLoss, a *Args[float32]) []float64 {
+	n, c := a.N*a.C, a.C
+	ks, prm := l.pick(&a.P)
+	useCW := l.cw != nil && a.ClassWeight != nil
+	if useCW {
+		ks = l.cw
+	}
+	mode := 0
+	switch {
+	case a.Hess != nil:
+		mode = 2
+	case a.GX != nil || a.GY != nil || a.GZ != nil:
+		mode = 1
+	}
+	run := ks[mode]
+	perRow := a.Weight != nil && len(a.Weight) != n
+	scale := float32(a.Scale)
+	return Par(n, elemChunk, 2, func(lo, hi int, sums []float64) {
+		ka := &kargs{p: prm, scale: scale}
+		set := func(lo, hi int) {
+			ka.x, ka.y, ka.z = part(a.X, lo, hi), part(a.Y, lo, hi), part(a.Z, lo, hi)
+			ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, lo, hi), part(a.GX, lo, hi), part(a.GY, lo, hi),
+				part(a.GZ, lo, hi), part(a.Hess, lo, hi)
+			ka.n = hi - lo
+		}
+		if !perRow && !useCW {
+			set(lo, hi)
+			ka.w = part(a.Weight, lo, hi)
+			run(ka)
+		} else {
+			var wb, cb [elemBlock]float32
+			for b := lo; b < hi; b += elemBlock {
+				e := min(b+elemBlock, hi)
+				m := e - b
+				set(b, e)
+				switch {
+				case perRow:
+					for j := 0; j < m; {
+						row := (b + j) / c
+						end := min(m, (row+1)*c-b)
+						w := a.Weight[row]
+						for ; j < end; j++ {
+							wb[j] = w
+						}
+					}
+					ka.w = wb[:m]
+				default:
+					ka.w = part(a.Weight, b, e)
+				}
+				if useCW {
+					for j := 0; j < m; {
+						col := (b + j) % c
+						end := min(m, j+c-col)
+						copy(cb[j:end], a.ClassWeight[col:col+end-j])
+						j = end
+					}
+					ka.cw = cb[:m]
+				}
+				run(ka)
+			}
+		}
+		sums[0] = lanes(ka.sums[:8])
+		if a.Weight != nil {
+			sums[1] = lanes(ka.sums[8:])
+		} else {
+			sums[1] = float64(hi - lo)
+		}
+	})
+}
