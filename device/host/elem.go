@@ -154,7 +154,7 @@ func init() {
 		if !ok {
 			panic("host: no cpuref kernel " + name)
 		}
-		register(&Kernel{Name: name, Run32: func(a *Args[float32]) []float64 { return runElem32(&l, a) },
+		register(&Kernel{Name: name, Run32: func(a *Args[float32]) []float64 { return runElem32(&l, ref, a) },
 			Run64: func(a *Args[float64]) []float64 { return ref.Run64((*cpuref.Args[float64])(a), Par) }})
 	}
 }
@@ -172,7 +172,15 @@ func part(s []float32, lo, hi int) []float32 {
 }
 
 // runElem32 runs an elementwise loss on float32 and returns Σ s_i·L_i and Σ s_i (or N·C).
-func runElem32(l *elemLoss, a *Args[float32]) []float64 {
+//
+// Each chunk runs in blocks of elemBlock elements. A block whose float32 terms, gradients or
+// Hessian are not all finite (a float32 overflow such as e² for |e| > 1.8e19, or Inf and NaN
+// inputs) is
+// recomputed by the float64 reference (package cpuref) and its sums are added after the
+// chunk's lanes, so that the engine returns what float64 arithmetic gives wherever float32
+// would overflow. With the in-place gradient, a block's gradient goes to a scratch block
+// first, so that the inputs are still there for that recomputation.
+func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
 	n, c := a.N*a.C, a.C
 	ks, prm := l.pick(&a.P)
 	useCW := l.cw != nil && a.ClassWeight != nil
@@ -188,56 +196,90 @@ func runElem32(l *elemLoss, a *Args[float32]) []float64 {
 	}
 	run := ks[mode]
 	perRow := a.Weight != nil && len(a.Weight) != n
+	inPlace := a.GX != nil && len(a.X) > 0 && &a.GX[0] == &a.X[0]
 	scale := float32(a.Scale)
 	return Par(n, elemChunk, 2, func(lo, hi int, sums []float64) {
 		ka := &kargs{p: prm, scale: scale}
-		set := func(lo, hi int) {
-			ka.x, ka.y, ka.z = part(a.X, lo, hi), part(a.Y, lo, hi), part(a.Z, lo, hi)
-			ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, lo, hi), part(a.GX, lo, hi), part(a.GY, lo, hi),
-				part(a.GZ, lo, hi), part(a.Hess, lo, hi)
-			ka.n = hi - lo
-		}
-		if !perRow && !useCW {
-			set(lo, hi)
-			ka.w = part(a.Weight, lo, hi)
-			run(ka)
-		} else {
-			var wb, cb [elemBlock]float32
-			for b := lo; b < hi; b += elemBlock {
-				e := min(b+elemBlock, hi)
-				m := e - b
-				set(b, e)
-				switch {
-				case perRow:
-					for j := 0; j < m; {
-						row := (b + j) / c
-						end := min(m, (row+1)*c-b)
-						w := a.Weight[row]
-						for ; j < end; j++ {
-							wb[j] = w
-						}
-					}
-					ka.w = wb[:m]
-				default:
-					ka.w = part(a.Weight, b, e)
-				}
-				if useCW {
-					for j := 0; j < m; {
-						col := (b + j) % c
-						end := min(m, j+c-col)
-						copy(cb[j:end], a.ClassWeight[col:col+end-j])
-						j = end
-					}
-					ka.cw = cb[:m]
-				}
-				run(ka)
+		var wb, cb, gb [elemBlock]float32
+		var fb [2]float64 // sums of the blocks recomputed in float64, in block order
+		for b := lo; b < hi; b += elemBlock {
+			e := min(b+elemBlock, hi)
+			m := e - b
+			ka.x, ka.y, ka.z = part(a.X, b, e), part(a.Y, b, e), part(a.Z, b, e)
+			ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, b, e), part(a.GX, b, e), part(a.GY, b, e),
+				part(a.GZ, b, e), part(a.Hess, b, e)
+			ka.n = m
+			if inPlace {
+				ka.gx = gb[:m]
 			}
+			switch {
+			case perRow:
+				for j := 0; j < m; {
+					row := (b + j) / c
+					end := min(m, (row+1)*c-b)
+					w := a.Weight[row]
+					for ; j < end; j++ {
+						wb[j] = w
+					}
+				}
+				ka.w = wb[:m]
+			default:
+				ka.w = part(a.Weight, b, e)
+			}
+			if useCW {
+				for j := 0; j < m; {
+					col := (b + j) % c
+					end := min(m, j+c-col)
+					copy(cb[j:end], a.ClassWeight[col:col+end-j])
+					j = end
+				}
+				ka.cw = cb[:m]
+			}
+			saved := ka.sums
+			run(ka)
+			if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
+				if inPlace {
+					copy(a.GX[b:e], gb[:m])
+				}
+				continue
+			}
+			ka.sums = saved
+			s := fallback(ref, a, b, e, ka.w, ka.cw)
+			fb[0] += s[0]
+			fb[1] += s[1]
 		}
-		sums[0] = lanes(ka.sums[:8])
+		sums[0] = lanes(ka.sums[:8]) + fb[0]
 		if a.Weight != nil {
-			sums[1] = lanes(ka.sums[8:])
+			sums[1] = lanes(ka.sums[8:]) + fb[1]
 		} else {
 			sums[1] = float64(hi - lo)
 		}
 	})
+}
+
+// finite reports whether every value is finite.
+func finite(s []float64) bool {
+	for _, v := range s {
+		if v-v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fallback computes elements [b, e) with the float64 reference, writing every output, and
+// returns their sums. The range is one row of e − b columns for cpuref, with the block's
+// per-element weights w and column factors cw (nil when absent).
+func fallback(ref *cpuref.Kernel, a *Args[float32], b, e int, w, cw []float32) []float64 {
+	r := &cpuref.Args[float32]{N: 1, C: e - b, P: a.P, Ignore: a.Ignore, Scale: a.Scale,
+		X: part(a.X, b, e), Y: part(a.Y, b, e), Z: part(a.Z, b, e),
+		PerSample: part(a.PerSample, b, e), GX: part(a.GX, b, e), GY: part(a.GY, b, e), GZ: part(a.GZ, b, e),
+		Hess: part(a.Hess, b, e)}
+	if w != nil {
+		r.Weight = append([]float32(nil), w...)
+	}
+	if cw != nil {
+		r.ClassWeight = append([]float32(nil), cw...)
+	}
+	return ref.Run32(r, cpuref.Serial)
 }

@@ -14,6 +14,7 @@ type kargs struct {
 	p                 [8]float32 // parameters
 	_                 float32
 	sums              [16]float64 // lanes 0..7: Σ w·L; lanes 8..15: Σ w (the kernel adds to them)
+	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
 func mseFGo(a *kargs) {
@@ -74,12 +75,14 @@ func mseGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
 		v2 := v0 - v1
 		v3 := float32(v2 * v2)
 		v4 := v2 + v2
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -88,18 +91,26 @@ func mseGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v3), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v4 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v4 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v3
 			}
 			acc[i&7] += float64(v3)
+			gv = float32(v4 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v4 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -131,12 +142,14 @@ func mseHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
 		v2 := v0 - v1
 		v3 := float32(v2 * v2)
 		v4 := v2 + v2
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -145,24 +158,36 @@ func mseHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v3), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v4 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v4 * sw)
+				gx[i] = gv
 			}
+			gv = float32(float32(2) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(2) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v3
 			}
 			acc[i&7] += float64(v3)
+			gv = float32(v4 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v4 * scale)
+				gx[i] = gv
 			}
+			gv = float32(float32(2) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(2) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -230,6 +255,7 @@ func maeGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -239,6 +265,7 @@ func maeGGo(a *kargs) {
 		v8 := v2 < float32(0)
 		v10 := sel(v8, float32(-1), v2)
 		v11 := sel(v6, float32(1), v10)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -247,18 +274,26 @@ func maeGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v4), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v11 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v11 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v4
 			}
 			acc[i&7] += float64(v4)
+			gv = float32(v11 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v11 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -290,6 +325,7 @@ func maeHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -299,6 +335,7 @@ func maeHGo(a *kargs) {
 		v8 := v2 < float32(0)
 		v10 := sel(v8, float32(-1), v2)
 		v11 := sel(v6, float32(1), v10)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -307,24 +344,36 @@ func maeHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v4), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v11 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v11 * sw)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v4
 			}
 			acc[i&7] += float64(v4)
+			gv = float32(v11 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v11 * scale)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -403,6 +452,7 @@ func huberGGo(a *kargs) {
 	p2 := a.p[2]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -416,6 +466,7 @@ func huberGGo(a *kargs) {
 		v14 := sel(v6, v9, v13)
 		v17 := minx(p0, v2)
 		v18 := maxx(p1, v17)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -424,18 +475,26 @@ func huberGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v14), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v18 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v14
 			}
 			acc[i&7] += float64(v14)
+			gv = float32(v18 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -470,6 +529,7 @@ func huberHGo(a *kargs) {
 	p2 := a.p[2]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -483,7 +543,30 @@ func huberHGo(a *kargs) {
 		v14 := sel(v6, v9, v13)
 		v17 := minx(p0, v2)
 		v18 := maxx(p1, v17)
-		v21 := sel(v6, float32(1), float32(0))
+		v19 := x[i]
+		v20 := y[i]
+		v21 := v19 - v20
+		v22 := v21 - v19
+		v23 := v21 - v22
+		v24 := v19 - v23
+		v25 := v20 + v22
+		v26 := v24 - v25
+		v28 := math.Float32frombits(math.Float32bits(v21) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v29 := v28 == p0
+		v30 := int32(math.Float32bits(v28))
+		v32 := v30 & int32(2139095040)
+		v33 := math.Float32frombits(uint32(v32))
+		v35 := float32(v33 * float32(1.110223e-16))
+		v36 := math.Float32frombits(math.Float32bits(v26) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v37 := v36 <= v35
+		v38 := float32(v21 * v26)
+		v40 := v38 < float32(0)
+		v41 := v37 || v40
+		v42 := v28 < p0
+		v43 := v29 && v41
+		v44 := v42 || v43
+		v46 := sel(v44, float32(1), float32(0))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -492,24 +575,36 @@ func huberHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v14), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v18 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v46 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v21 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v14
 			}
 			acc[i&7] += float64(v14)
+			gv = float32(v18 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v46 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v21 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -589,6 +684,7 @@ func smooth_l1GGo(a *kargs) {
 	p3 := a.p[3]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -605,6 +701,7 @@ func smooth_l1GGo(a *kargs) {
 		v20 := sel(v18, float32(-1), v2)
 		v21 := sel(v16, float32(1), v20)
 		v22 := sel(v6, v14, v21)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -613,18 +710,26 @@ func smooth_l1GGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v12), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v22 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v22 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v12
 			}
 			acc[i&7] += float64(v12)
+			gv = float32(v22 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v22 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -660,6 +765,7 @@ func smooth_l1HGo(a *kargs) {
 	p3 := a.p[3]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -676,7 +782,30 @@ func smooth_l1HGo(a *kargs) {
 		v20 := sel(v18, float32(-1), v2)
 		v21 := sel(v16, float32(1), v20)
 		v22 := sel(v6, v14, v21)
-		v24 := sel(v6, p2, 0)
+		v23 := x[i]
+		v24 := y[i]
+		v25 := v23 - v24
+		v26 := v25 - v23
+		v27 := v25 - v26
+		v28 := v23 - v27
+		v29 := v24 + v26
+		v30 := v28 - v29
+		v32 := math.Float32frombits(math.Float32bits(v25) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v33 := v32 == p0
+		v34 := int32(math.Float32bits(v32))
+		v36 := v34 & int32(2139095040)
+		v37 := math.Float32frombits(uint32(v36))
+		v39 := float32(v37 * float32(1.110223e-16))
+		v40 := math.Float32frombits(math.Float32bits(v30) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v41 := v40 <= v39
+		v42 := float32(v25 * v30)
+		v43 := v42 < float32(0)
+		v44 := v43 && !(v41)
+		v45 := v32 < p0
+		v46 := v33 && v44
+		v47 := v45 || v46
+		v49 := sel(v47, p2, 0)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -685,24 +814,36 @@ func smooth_l1HGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v12), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v22 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v22 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v49 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v24 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v12
 			}
 			acc[i&7] += float64(v12)
+			gv = float32(v22 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v22 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v49 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v24 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -783,6 +924,7 @@ func pseudo_huberGGo(a *kargs) {
 	p1 := a.p[1]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -798,6 +940,7 @@ func pseudo_huberGGo(a *kargs) {
 		v16 := float32(p0 * v15)
 		v17 := float32(v2 * v16)
 		v18 := v2 / v12
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -806,18 +949,26 @@ func pseudo_huberGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v17), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v18 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v17
 			}
 			acc[i&7] += float64(v17)
+			gv = float32(v18 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -851,6 +1002,7 @@ func pseudo_huberHGo(a *kargs) {
 	p1 := a.p[1]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -869,6 +1021,7 @@ func pseudo_huberHGo(a *kargs) {
 		v19 := float32(v12 * v12)
 		v20 := float32(v19 * v12)
 		v21 := float32(1) / v20
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -877,24 +1030,36 @@ func pseudo_huberHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v17), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v18 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v21 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v21 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v17
 			}
 			acc[i&7] += float64(v17)
+			gv = float32(v18 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v21 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v21 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -1086,6 +1251,7 @@ func log_coshGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -1255,6 +1421,7 @@ func log_coshGGo(a *kargs) {
 		v215 := math.Float32frombits(math.Float32bits(v212) | math.Float32bits(v214))
 		v217 := v172 < float32(0.5493)
 		v218 := sel(v217, v184, v215)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -1263,18 +1430,26 @@ func log_coshGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v166), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v218 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v218 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v166
 			}
 			acc[i&7] += float64(v166)
+			gv = float32(v218 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v218 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -1306,6 +1481,7 @@ func log_coshHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -1479,6 +1655,7 @@ func log_coshHGo(a *kargs) {
 		v215 := math.Float32frombits(math.Float32bits(v212) | math.Float32bits(v214))
 		v217 := v172 < float32(0.5493)
 		v218 := sel(v217, v184, v215)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -1487,24 +1664,36 @@ func log_coshHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v166), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v218 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v218 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v171 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v171 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v166
 			}
 			acc[i&7] += float64(v166)
+			gv = float32(v218 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v218 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v171 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v171 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -1580,6 +1769,7 @@ func quantileGGo(a *kargs) {
 	p3 := a.p[3]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := y[i]
 		v1 := x[i]
@@ -1592,6 +1782,7 @@ func quantileGGo(a *kargs) {
 		v13 := float32(v2 * float32(0))
 		v14 := sel(v11, p2, v13)
 		v15 := sel(v9, p3, v14)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -1600,18 +1791,26 @@ func quantileGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v15 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			gv = float32(v15 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -1647,6 +1846,7 @@ func quantileHGo(a *kargs) {
 	p3 := a.p[3]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := y[i]
 		v1 := x[i]
@@ -1659,6 +1859,7 @@ func quantileHGo(a *kargs) {
 		v13 := float32(v2 * float32(0))
 		v14 := sel(v11, p2, v13)
 		v15 := sel(v9, p3, v14)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -1667,24 +1868,36 @@ func quantileHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v15 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * sw)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			gv = float32(v15 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * scale)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -1821,6 +2034,7 @@ func poisson_logGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -1894,6 +2108,7 @@ func poisson_logGGo(a *kargs) {
 		v105 := sel(v104, v101, 0)
 		v106 := v38 + v105
 		v107 := v37 - v1
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -1902,18 +2117,26 @@ func poisson_logGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v106), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v107 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v107 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v106
 			}
 			acc[i&7] += float64(v106)
+			gv = float32(v107 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v107 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -1946,6 +2169,7 @@ func poisson_logHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -2019,6 +2243,7 @@ func poisson_logHGo(a *kargs) {
 		v105 := sel(v104, v101, 0)
 		v106 := v38 + v105
 		v107 := v37 - v1
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -2027,24 +2252,36 @@ func poisson_logHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v106), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v107 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v107 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v37 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v37 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v106
 			}
 			acc[i&7] += float64(v106)
+			gv = float32(v107 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v107 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v37 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v37 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -2072,99 +2309,194 @@ func poisson_rateFGo(a *kargs) {
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
-		v3 := v0 + p1
-		v5 := v3 < float32(1.1754944e-38)
-		v7 := float32(v3 * float32(8.388608e+06))
-		v8 := sel(v5, v7, v3)
-		v9 := int32(math.Float32bits(v8))
-		v11 := v9 - int32(1060439283)
-		v12 := v11 >> 23
-		v14 := v11 & int32(8388607)
-		v15 := v14 + int32(1060439283)
-		v16 := math.Float32frombits(uint32(v15))
-		v17 := float32(v12)
-		v19 := v16 - float32(1)
-		v21 := v17 - float32(23)
-		v22 := sel(v5, v21, v17)
-		v23 := float32(v19 * v19)
-		v26 := fma32(float32(0.06971612), v19, float32(-0.11479734))
-		v28 := fma32(v26, v19, float32(0.1168542))
-		v30 := fma32(v28, v19, float32(-0.12425687))
-		v32 := fma32(v30, v19, float32(0.14249058))
-		v34 := fma32(v32, v19, float32(-0.16667803))
-		v36 := fma32(v34, v19, float32(0.20000716))
-		v38 := fma32(v36, v19, float32(-0.24999997))
-		v40 := fma32(v38, v19, float32(0.3333333))
-		v42 := fma32(v19, v40, float32(-0.5))
-		v43 := float32(v23 * v42)
-		v45 := fma32(v22, float32(1.4286068e-06), v43)
-		v46 := v45 + v19
-		v48 := fma32(v22, float32(0.69314575), v46)
-		v50 := v3 == float32(0)
-		v52 := sel(v50, float32(math.Inf(-1)), v48)
-		v53 := v3 < float32(0)
-		v55 := sel(v53, math.Float32frombits(0x7fc00000), v52)
-		v57 := v3 == float32(math.Inf(1))
-		v58 := sel(v57, v3, v55)
-		v59 := v3 != v3
-		v60 := sel(v59, v3, v58)
-		v61 := fma32(-v1, v60, v0)
-		v63 := v1 < float32(1.1754944e-38)
-		v64 := float32(v1 * float32(8.388608e+06))
-		v65 := sel(v63, v64, v1)
-		v66 := int32(math.Float32bits(v65))
-		v67 := v66 - int32(1060439283)
-		v68 := v67 >> 23
-		v69 := v67 & int32(8388607)
-		v70 := v69 + int32(1060439283)
-		v71 := math.Float32frombits(uint32(v70))
-		v72 := float32(v68)
-		v73 := v71 - float32(1)
-		v74 := v72 - float32(23)
-		v75 := sel(v63, v74, v72)
-		v76 := float32(v73 * v73)
-		v77 := fma32(float32(0.06971612), v73, float32(-0.11479734))
-		v78 := fma32(v77, v73, float32(0.1168542))
-		v79 := fma32(v78, v73, float32(-0.12425687))
-		v80 := fma32(v79, v73, float32(0.14249058))
-		v81 := fma32(v80, v73, float32(-0.16667803))
-		v82 := fma32(v81, v73, float32(0.20000716))
-		v83 := fma32(v82, v73, float32(-0.24999997))
-		v84 := fma32(v83, v73, float32(0.3333333))
-		v85 := fma32(v73, v84, float32(-0.5))
-		v86 := float32(v76 * v85)
-		v87 := fma32(v75, float32(1.4286068e-06), v86)
-		v88 := v87 + v73
-		v89 := fma32(v75, float32(0.69314575), v88)
-		v90 := v1 == float32(0)
-		v91 := sel(v90, float32(math.Inf(-1)), v89)
-		v92 := v1 < float32(0)
-		v93 := sel(v92, math.Float32frombits(0x7fc00000), v91)
-		v94 := v1 == float32(math.Inf(1))
-		v95 := sel(v94, v1, v93)
-		v96 := v1 != v1
-		v97 := sel(v96, v1, v95)
-		v99 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v100 := fma32(v1, v97, v99)
-		v103 := fma32(float32(0.5), v97, float32(0.9189385))
-		v104 := v100 + v103
-		v105 := v1 > float32(1)
-		v106 := p0 != float32(0)
-		v107 := v105 && v106
-		v108 := sel(v107, v104, 0)
-		v109 := v61 + v108
+		v5 := maxx(p1, v0)
+		v7 := minx(p1, v0)
+		v9 := v5 < float32(1.1754944e-38)
+		v11 := float32(v5 * float32(8.388608e+06))
+		v12 := sel(v9, v11, v5)
+		v13 := int32(math.Float32bits(v12))
+		v15 := v13 - int32(1060439283)
+		v16 := v15 >> 23
+		v18 := v15 & int32(8388607)
+		v19 := v18 + int32(1060439283)
+		v20 := math.Float32frombits(uint32(v19))
+		v21 := float32(v16)
+		v23 := v20 - float32(1)
+		v25 := v21 - float32(23)
+		v26 := sel(v9, v25, v21)
+		v27 := float32(v23 * v23)
+		v30 := fma32(float32(0.06971612), v23, float32(-0.11479734))
+		v32 := fma32(v30, v23, float32(0.1168542))
+		v34 := fma32(v32, v23, float32(-0.12425687))
+		v36 := fma32(v34, v23, float32(0.14249058))
+		v38 := fma32(v36, v23, float32(-0.16667803))
+		v40 := fma32(v38, v23, float32(0.20000716))
+		v42 := fma32(v40, v23, float32(-0.24999997))
+		v44 := fma32(v42, v23, float32(0.3333333))
+		v46 := fma32(v23, v44, float32(-0.5))
+		v47 := float32(v27 * v46)
+		v49 := fma32(v26, float32(1.4286068e-06), v47)
+		v50 := v49 + v23
+		v52 := fma32(v26, float32(0.69314575), v50)
+		v54 := v5 == float32(0)
+		v56 := sel(v54, float32(math.Inf(-1)), v52)
+		v57 := v5 < float32(0)
+		v59 := sel(v57, math.Float32frombits(0x7fc00000), v56)
+		v61 := v5 == float32(math.Inf(1))
+		v62 := sel(v61, v5, v59)
+		v63 := v5 != v5
+		v64 := sel(v63, v5, v62)
+		v65 := v7 / v5
+		v66 := v65 + float32(1)
+		v67 := v66 - float32(1)
+		v68 := v65 - v67
+		v69 := int32(math.Float32bits(v66))
+		v70 := v69 - int32(1060439283)
+		v71 := v70 >> 23
+		v72 := v70 & int32(8388607)
+		v73 := v72 + int32(1060439283)
+		v74 := math.Float32frombits(uint32(v73))
+		v75 := float32(v71)
+		v76 := v74 - float32(1)
+		v79 := min(v71, int32(126))
+		v80 := int32(127) - v79
+		v81 := v80 << 23
+		v82 := math.Float32frombits(uint32(v81))
+		v83 := float32(1) - v76
+		v84 := fma32(-v76, v83, float32(1))
+		v85 := fma32(-v76, v84, float32(1))
+		v86 := float32(v68 * v82)
+		v87 := float32(v86 * v85)
+		v88 := float32(v76 * v76)
+		v89 := fma32(float32(0.06971612), v76, float32(-0.11479734))
+		v90 := fma32(v89, v76, float32(0.1168542))
+		v91 := fma32(v90, v76, float32(-0.12425687))
+		v92 := fma32(v91, v76, float32(0.14249058))
+		v93 := fma32(v92, v76, float32(-0.16667803))
+		v94 := fma32(v93, v76, float32(0.20000716))
+		v95 := fma32(v94, v76, float32(-0.24999997))
+		v96 := fma32(v95, v76, float32(0.3333333))
+		v97 := fma32(v76, v96, float32(-0.5))
+		v98 := float32(v88 * v97)
+		v99 := v98 + v87
+		v100 := fma32(v75, float32(1.4286068e-06), v99)
+		v101 := v100 + v76
+		v102 := fma32(v75, float32(0.69314575), v101)
+		v104 := v65 == float32(-1)
+		v105 := sel(v104, float32(math.Inf(-1)), v102)
+		v106 := v65 < float32(-1)
+		v107 := sel(v106, math.Float32frombits(0x7fc00000), v105)
+		v108 := v65 == float32(math.Inf(1))
+		v109 := sel(v108, v65, v107)
+		v110 := v65 != v65
+		v111 := sel(v110, v65, v109)
+		v112 := v64 + v111
+		v113 := v1 < float32(1.1754944e-38)
+		v114 := float32(v1 * float32(8.388608e+06))
+		v115 := sel(v113, v114, v1)
+		v116 := int32(math.Float32bits(v115))
+		v117 := v116 - int32(1060439283)
+		v118 := v117 >> 23
+		v119 := v117 & int32(8388607)
+		v120 := v119 + int32(1060439283)
+		v121 := math.Float32frombits(uint32(v120))
+		v122 := float32(v118)
+		v123 := v121 - float32(1)
+		v124 := v122 - float32(23)
+		v125 := sel(v113, v124, v122)
+		v126 := float32(v123 * v123)
+		v127 := fma32(float32(0.06971612), v123, float32(-0.11479734))
+		v128 := fma32(v127, v123, float32(0.1168542))
+		v129 := fma32(v128, v123, float32(-0.12425687))
+		v130 := fma32(v129, v123, float32(0.14249058))
+		v131 := fma32(v130, v123, float32(-0.16667803))
+		v132 := fma32(v131, v123, float32(0.20000716))
+		v133 := fma32(v132, v123, float32(-0.24999997))
+		v134 := fma32(v133, v123, float32(0.3333333))
+		v135 := fma32(v123, v134, float32(-0.5))
+		v136 := float32(v126 * v135)
+		v137 := fma32(v125, float32(1.4286068e-06), v136)
+		v138 := v137 + v123
+		v139 := fma32(v125, float32(0.69314575), v138)
+		v140 := v1 == float32(0)
+		v141 := sel(v140, float32(math.Inf(-1)), v139)
+		v142 := v1 < float32(0)
+		v143 := sel(v142, math.Float32frombits(0x7fc00000), v141)
+		v144 := v1 == float32(math.Inf(1))
+		v145 := sel(v144, v1, v143)
+		v146 := v1 != v1
+		v147 := sel(v146, v1, v145)
+		v148 := fma32(-v1, v112, v0)
+		v149 := v0 - v1
+		v151 := v149 + p1
+		v153 := math.Float32frombits(math.Float32bits(v151) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v155 := float32(v1 * float32(0.5))
+		v156 := v153 < v155
+		v157 := v151 / v1
+		v158 := v157 + float32(1)
+		v159 := v158 - float32(1)
+		v160 := v157 - v159
+		v161 := int32(math.Float32bits(v158))
+		v162 := v161 - int32(1060439283)
+		v163 := v162 >> 23
+		v164 := v162 & int32(8388607)
+		v165 := v164 + int32(1060439283)
+		v166 := math.Float32frombits(uint32(v165))
+		v167 := float32(v163)
+		v168 := v166 - float32(1)
+		v169 := min(v163, int32(126))
+		v170 := int32(127) - v169
+		v171 := v170 << 23
+		v172 := math.Float32frombits(uint32(v171))
+		v173 := float32(1) - v168
+		v174 := fma32(-v168, v173, float32(1))
+		v175 := fma32(-v168, v174, float32(1))
+		v176 := float32(v160 * v172)
+		v177 := float32(v176 * v175)
+		v178 := float32(v168 * v168)
+		v179 := fma32(float32(0.06971612), v168, float32(-0.11479734))
+		v180 := fma32(v179, v168, float32(0.1168542))
+		v181 := fma32(v180, v168, float32(-0.12425687))
+		v182 := fma32(v181, v168, float32(0.14249058))
+		v183 := fma32(v182, v168, float32(-0.16667803))
+		v184 := fma32(v183, v168, float32(0.20000716))
+		v185 := fma32(v184, v168, float32(-0.24999997))
+		v186 := fma32(v185, v168, float32(0.3333333))
+		v187 := fma32(v168, v186, float32(-0.5))
+		v188 := float32(v178 * v187)
+		v189 := v188 + v177
+		v190 := fma32(v167, float32(1.4286068e-06), v189)
+		v191 := v190 + v168
+		v192 := fma32(v167, float32(0.69314575), v191)
+		v193 := v157 == float32(-1)
+		v194 := sel(v193, float32(math.Inf(-1)), v192)
+		v195 := v157 < float32(-1)
+		v196 := sel(v195, math.Float32frombits(0x7fc00000), v194)
+		v197 := v157 == float32(math.Inf(1))
+		v198 := sel(v197, v157, v196)
+		v199 := v157 != v157
+		v200 := sel(v199, v157, v198)
+		v201 := v112 - v147
+		v202 := sel(v156, v200, v201)
+		v203 := fma32(-v1, v202, v149)
+		v205 := fma32(float32(0.5), v147, float32(0.9189385))
+		v206 := v203 + v205
+		v207 := v1 > float32(1)
+		v209 := p0 != float32(0)
+		v210 := v207 && v209
+		v211 := sel(v210, v206, v148)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v109 * wi)
+				ps[i] = float32(v211 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v109), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v211), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v109
+				ps[i] = v211
 			}
-			acc[i&7] += float64(v109)
+			acc[i&7] += float64(v211)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -2195,112 +2527,218 @@ func poisson_rateGGo(a *kargs) {
 	p1 := a.p[1]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
 		v3 := v0 + p1
-		v5 := v3 < float32(1.1754944e-38)
-		v7 := float32(v3 * float32(8.388608e+06))
-		v8 := sel(v5, v7, v3)
-		v9 := int32(math.Float32bits(v8))
-		v11 := v9 - int32(1060439283)
-		v12 := v11 >> 23
-		v14 := v11 & int32(8388607)
-		v15 := v14 + int32(1060439283)
-		v16 := math.Float32frombits(uint32(v15))
-		v17 := float32(v12)
-		v19 := v16 - float32(1)
-		v21 := v17 - float32(23)
-		v22 := sel(v5, v21, v17)
-		v23 := float32(v19 * v19)
-		v26 := fma32(float32(0.06971612), v19, float32(-0.11479734))
-		v28 := fma32(v26, v19, float32(0.1168542))
-		v30 := fma32(v28, v19, float32(-0.12425687))
-		v32 := fma32(v30, v19, float32(0.14249058))
-		v34 := fma32(v32, v19, float32(-0.16667803))
-		v36 := fma32(v34, v19, float32(0.20000716))
-		v38 := fma32(v36, v19, float32(-0.24999997))
-		v40 := fma32(v38, v19, float32(0.3333333))
-		v42 := fma32(v19, v40, float32(-0.5))
-		v43 := float32(v23 * v42)
-		v45 := fma32(v22, float32(1.4286068e-06), v43)
-		v46 := v45 + v19
-		v48 := fma32(v22, float32(0.69314575), v46)
-		v50 := v3 == float32(0)
-		v52 := sel(v50, float32(math.Inf(-1)), v48)
-		v53 := v3 < float32(0)
-		v55 := sel(v53, math.Float32frombits(0x7fc00000), v52)
-		v57 := v3 == float32(math.Inf(1))
-		v58 := sel(v57, v3, v55)
-		v59 := v3 != v3
-		v60 := sel(v59, v3, v58)
-		v61 := fma32(-v1, v60, v0)
-		v63 := v1 < float32(1.1754944e-38)
-		v64 := float32(v1 * float32(8.388608e+06))
-		v65 := sel(v63, v64, v1)
-		v66 := int32(math.Float32bits(v65))
-		v67 := v66 - int32(1060439283)
-		v68 := v67 >> 23
-		v69 := v67 & int32(8388607)
-		v70 := v69 + int32(1060439283)
-		v71 := math.Float32frombits(uint32(v70))
-		v72 := float32(v68)
-		v73 := v71 - float32(1)
-		v74 := v72 - float32(23)
-		v75 := sel(v63, v74, v72)
-		v76 := float32(v73 * v73)
-		v77 := fma32(float32(0.06971612), v73, float32(-0.11479734))
-		v78 := fma32(v77, v73, float32(0.1168542))
-		v79 := fma32(v78, v73, float32(-0.12425687))
-		v80 := fma32(v79, v73, float32(0.14249058))
-		v81 := fma32(v80, v73, float32(-0.16667803))
-		v82 := fma32(v81, v73, float32(0.20000716))
-		v83 := fma32(v82, v73, float32(-0.24999997))
-		v84 := fma32(v83, v73, float32(0.3333333))
-		v85 := fma32(v73, v84, float32(-0.5))
-		v86 := float32(v76 * v85)
-		v87 := fma32(v75, float32(1.4286068e-06), v86)
-		v88 := v87 + v73
-		v89 := fma32(v75, float32(0.69314575), v88)
-		v90 := v1 == float32(0)
-		v91 := sel(v90, float32(math.Inf(-1)), v89)
-		v92 := v1 < float32(0)
-		v93 := sel(v92, math.Float32frombits(0x7fc00000), v91)
-		v94 := v1 == float32(math.Inf(1))
-		v95 := sel(v94, v1, v93)
-		v96 := v1 != v1
-		v97 := sel(v96, v1, v95)
-		v99 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v100 := fma32(v1, v97, v99)
-		v103 := fma32(float32(0.5), v97, float32(0.9189385))
-		v104 := v100 + v103
-		v105 := v1 > float32(1)
-		v106 := p0 != float32(0)
-		v107 := v105 && v106
-		v108 := sel(v107, v104, 0)
-		v109 := v61 + v108
-		v110 := v1 / v3
-		v111 := float32(1) - v110
+		v5 := maxx(p1, v0)
+		v7 := minx(p1, v0)
+		v9 := v5 < float32(1.1754944e-38)
+		v11 := float32(v5 * float32(8.388608e+06))
+		v12 := sel(v9, v11, v5)
+		v13 := int32(math.Float32bits(v12))
+		v15 := v13 - int32(1060439283)
+		v16 := v15 >> 23
+		v18 := v15 & int32(8388607)
+		v19 := v18 + int32(1060439283)
+		v20 := math.Float32frombits(uint32(v19))
+		v21 := float32(v16)
+		v23 := v20 - float32(1)
+		v25 := v21 - float32(23)
+		v26 := sel(v9, v25, v21)
+		v27 := float32(v23 * v23)
+		v30 := fma32(float32(0.06971612), v23, float32(-0.11479734))
+		v32 := fma32(v30, v23, float32(0.1168542))
+		v34 := fma32(v32, v23, float32(-0.12425687))
+		v36 := fma32(v34, v23, float32(0.14249058))
+		v38 := fma32(v36, v23, float32(-0.16667803))
+		v40 := fma32(v38, v23, float32(0.20000716))
+		v42 := fma32(v40, v23, float32(-0.24999997))
+		v44 := fma32(v42, v23, float32(0.3333333))
+		v46 := fma32(v23, v44, float32(-0.5))
+		v47 := float32(v27 * v46)
+		v49 := fma32(v26, float32(1.4286068e-06), v47)
+		v50 := v49 + v23
+		v52 := fma32(v26, float32(0.69314575), v50)
+		v54 := v5 == float32(0)
+		v56 := sel(v54, float32(math.Inf(-1)), v52)
+		v57 := v5 < float32(0)
+		v59 := sel(v57, math.Float32frombits(0x7fc00000), v56)
+		v61 := v5 == float32(math.Inf(1))
+		v62 := sel(v61, v5, v59)
+		v63 := v5 != v5
+		v64 := sel(v63, v5, v62)
+		v65 := v7 / v5
+		v66 := v65 + float32(1)
+		v67 := v66 - float32(1)
+		v68 := v65 - v67
+		v69 := int32(math.Float32bits(v66))
+		v70 := v69 - int32(1060439283)
+		v71 := v70 >> 23
+		v72 := v70 & int32(8388607)
+		v73 := v72 + int32(1060439283)
+		v74 := math.Float32frombits(uint32(v73))
+		v75 := float32(v71)
+		v76 := v74 - float32(1)
+		v79 := min(v71, int32(126))
+		v80 := int32(127) - v79
+		v81 := v80 << 23
+		v82 := math.Float32frombits(uint32(v81))
+		v83 := float32(1) - v76
+		v84 := fma32(-v76, v83, float32(1))
+		v85 := fma32(-v76, v84, float32(1))
+		v86 := float32(v68 * v82)
+		v87 := float32(v86 * v85)
+		v88 := float32(v76 * v76)
+		v89 := fma32(float32(0.06971612), v76, float32(-0.11479734))
+		v90 := fma32(v89, v76, float32(0.1168542))
+		v91 := fma32(v90, v76, float32(-0.12425687))
+		v92 := fma32(v91, v76, float32(0.14249058))
+		v93 := fma32(v92, v76, float32(-0.16667803))
+		v94 := fma32(v93, v76, float32(0.20000716))
+		v95 := fma32(v94, v76, float32(-0.24999997))
+		v96 := fma32(v95, v76, float32(0.3333333))
+		v97 := fma32(v76, v96, float32(-0.5))
+		v98 := float32(v88 * v97)
+		v99 := v98 + v87
+		v100 := fma32(v75, float32(1.4286068e-06), v99)
+		v101 := v100 + v76
+		v102 := fma32(v75, float32(0.69314575), v101)
+		v104 := v65 == float32(-1)
+		v105 := sel(v104, float32(math.Inf(-1)), v102)
+		v106 := v65 < float32(-1)
+		v107 := sel(v106, math.Float32frombits(0x7fc00000), v105)
+		v108 := v65 == float32(math.Inf(1))
+		v109 := sel(v108, v65, v107)
+		v110 := v65 != v65
+		v111 := sel(v110, v65, v109)
+		v112 := v64 + v111
+		v113 := v1 < float32(1.1754944e-38)
+		v114 := float32(v1 * float32(8.388608e+06))
+		v115 := sel(v113, v114, v1)
+		v116 := int32(math.Float32bits(v115))
+		v117 := v116 - int32(1060439283)
+		v118 := v117 >> 23
+		v119 := v117 & int32(8388607)
+		v120 := v119 + int32(1060439283)
+		v121 := math.Float32frombits(uint32(v120))
+		v122 := float32(v118)
+		v123 := v121 - float32(1)
+		v124 := v122 - float32(23)
+		v125 := sel(v113, v124, v122)
+		v126 := float32(v123 * v123)
+		v127 := fma32(float32(0.06971612), v123, float32(-0.11479734))
+		v128 := fma32(v127, v123, float32(0.1168542))
+		v129 := fma32(v128, v123, float32(-0.12425687))
+		v130 := fma32(v129, v123, float32(0.14249058))
+		v131 := fma32(v130, v123, float32(-0.16667803))
+		v132 := fma32(v131, v123, float32(0.20000716))
+		v133 := fma32(v132, v123, float32(-0.24999997))
+		v134 := fma32(v133, v123, float32(0.3333333))
+		v135 := fma32(v123, v134, float32(-0.5))
+		v136 := float32(v126 * v135)
+		v137 := fma32(v125, float32(1.4286068e-06), v136)
+		v138 := v137 + v123
+		v139 := fma32(v125, float32(0.69314575), v138)
+		v140 := v1 == float32(0)
+		v141 := sel(v140, float32(math.Inf(-1)), v139)
+		v142 := v1 < float32(0)
+		v143 := sel(v142, math.Float32frombits(0x7fc00000), v141)
+		v144 := v1 == float32(math.Inf(1))
+		v145 := sel(v144, v1, v143)
+		v146 := v1 != v1
+		v147 := sel(v146, v1, v145)
+		v148 := fma32(-v1, v112, v0)
+		v149 := v0 - v1
+		v151 := v149 + p1
+		v153 := math.Float32frombits(math.Float32bits(v151) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v155 := float32(v1 * float32(0.5))
+		v156 := v153 < v155
+		v157 := v151 / v1
+		v158 := v157 + float32(1)
+		v159 := v158 - float32(1)
+		v160 := v157 - v159
+		v161 := int32(math.Float32bits(v158))
+		v162 := v161 - int32(1060439283)
+		v163 := v162 >> 23
+		v164 := v162 & int32(8388607)
+		v165 := v164 + int32(1060439283)
+		v166 := math.Float32frombits(uint32(v165))
+		v167 := float32(v163)
+		v168 := v166 - float32(1)
+		v169 := min(v163, int32(126))
+		v170 := int32(127) - v169
+		v171 := v170 << 23
+		v172 := math.Float32frombits(uint32(v171))
+		v173 := float32(1) - v168
+		v174 := fma32(-v168, v173, float32(1))
+		v175 := fma32(-v168, v174, float32(1))
+		v176 := float32(v160 * v172)
+		v177 := float32(v176 * v175)
+		v178 := float32(v168 * v168)
+		v179 := fma32(float32(0.06971612), v168, float32(-0.11479734))
+		v180 := fma32(v179, v168, float32(0.1168542))
+		v181 := fma32(v180, v168, float32(-0.12425687))
+		v182 := fma32(v181, v168, float32(0.14249058))
+		v183 := fma32(v182, v168, float32(-0.16667803))
+		v184 := fma32(v183, v168, float32(0.20000716))
+		v185 := fma32(v184, v168, float32(-0.24999997))
+		v186 := fma32(v185, v168, float32(0.3333333))
+		v187 := fma32(v168, v186, float32(-0.5))
+		v188 := float32(v178 * v187)
+		v189 := v188 + v177
+		v190 := fma32(v167, float32(1.4286068e-06), v189)
+		v191 := v190 + v168
+		v192 := fma32(v167, float32(0.69314575), v191)
+		v193 := v157 == float32(-1)
+		v194 := sel(v193, float32(math.Inf(-1)), v192)
+		v195 := v157 < float32(-1)
+		v196 := sel(v195, math.Float32frombits(0x7fc00000), v194)
+		v197 := v157 == float32(math.Inf(1))
+		v198 := sel(v197, v157, v196)
+		v199 := v157 != v157
+		v200 := sel(v199, v157, v198)
+		v201 := v112 - v147
+		v202 := sel(v156, v200, v201)
+		v203 := fma32(-v1, v202, v149)
+		v205 := fma32(float32(0.5), v147, float32(0.9189385))
+		v206 := v203 + v205
+		v207 := v1 > float32(1)
+		v209 := p0 != float32(0)
+		v210 := v207 && v209
+		v211 := sel(v210, v206, v148)
+		v212 := v1 / v3
+		v213 := float32(1) - v212
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v109 * wi)
+				ps[i] = float32(v211 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v109), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v211), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v213 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v111 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v109
+				ps[i] = v211
 			}
-			acc[i&7] += float64(v109)
+			acc[i&7] += float64(v211)
+			gv = float32(v213 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v111 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -2334,119 +2772,229 @@ func poisson_rateHGo(a *kargs) {
 	p1 := a.p[1]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
 		v3 := v0 + p1
-		v5 := v3 < float32(1.1754944e-38)
-		v7 := float32(v3 * float32(8.388608e+06))
-		v8 := sel(v5, v7, v3)
-		v9 := int32(math.Float32bits(v8))
-		v11 := v9 - int32(1060439283)
-		v12 := v11 >> 23
-		v14 := v11 & int32(8388607)
-		v15 := v14 + int32(1060439283)
-		v16 := math.Float32frombits(uint32(v15))
-		v17 := float32(v12)
-		v19 := v16 - float32(1)
-		v21 := v17 - float32(23)
-		v22 := sel(v5, v21, v17)
-		v23 := float32(v19 * v19)
-		v26 := fma32(float32(0.06971612), v19, float32(-0.11479734))
-		v28 := fma32(v26, v19, float32(0.1168542))
-		v30 := fma32(v28, v19, float32(-0.12425687))
-		v32 := fma32(v30, v19, float32(0.14249058))
-		v34 := fma32(v32, v19, float32(-0.16667803))
-		v36 := fma32(v34, v19, float32(0.20000716))
-		v38 := fma32(v36, v19, float32(-0.24999997))
-		v40 := fma32(v38, v19, float32(0.3333333))
-		v42 := fma32(v19, v40, float32(-0.5))
-		v43 := float32(v23 * v42)
-		v45 := fma32(v22, float32(1.4286068e-06), v43)
-		v46 := v45 + v19
-		v48 := fma32(v22, float32(0.69314575), v46)
-		v50 := v3 == float32(0)
-		v52 := sel(v50, float32(math.Inf(-1)), v48)
-		v53 := v3 < float32(0)
-		v55 := sel(v53, math.Float32frombits(0x7fc00000), v52)
-		v57 := v3 == float32(math.Inf(1))
-		v58 := sel(v57, v3, v55)
-		v59 := v3 != v3
-		v60 := sel(v59, v3, v58)
-		v61 := fma32(-v1, v60, v0)
-		v63 := v1 < float32(1.1754944e-38)
-		v64 := float32(v1 * float32(8.388608e+06))
-		v65 := sel(v63, v64, v1)
-		v66 := int32(math.Float32bits(v65))
-		v67 := v66 - int32(1060439283)
-		v68 := v67 >> 23
-		v69 := v67 & int32(8388607)
-		v70 := v69 + int32(1060439283)
-		v71 := math.Float32frombits(uint32(v70))
-		v72 := float32(v68)
-		v73 := v71 - float32(1)
-		v74 := v72 - float32(23)
-		v75 := sel(v63, v74, v72)
-		v76 := float32(v73 * v73)
-		v77 := fma32(float32(0.06971612), v73, float32(-0.11479734))
-		v78 := fma32(v77, v73, float32(0.1168542))
-		v79 := fma32(v78, v73, float32(-0.12425687))
-		v80 := fma32(v79, v73, float32(0.14249058))
-		v81 := fma32(v80, v73, float32(-0.16667803))
-		v82 := fma32(v81, v73, float32(0.20000716))
-		v83 := fma32(v82, v73, float32(-0.24999997))
-		v84 := fma32(v83, v73, float32(0.3333333))
-		v85 := fma32(v73, v84, float32(-0.5))
-		v86 := float32(v76 * v85)
-		v87 := fma32(v75, float32(1.4286068e-06), v86)
-		v88 := v87 + v73
-		v89 := fma32(v75, float32(0.69314575), v88)
-		v90 := v1 == float32(0)
-		v91 := sel(v90, float32(math.Inf(-1)), v89)
-		v92 := v1 < float32(0)
-		v93 := sel(v92, math.Float32frombits(0x7fc00000), v91)
-		v94 := v1 == float32(math.Inf(1))
-		v95 := sel(v94, v1, v93)
-		v96 := v1 != v1
-		v97 := sel(v96, v1, v95)
-		v99 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v100 := fma32(v1, v97, v99)
-		v103 := fma32(float32(0.5), v97, float32(0.9189385))
-		v104 := v100 + v103
-		v105 := v1 > float32(1)
-		v106 := p0 != float32(0)
-		v107 := v105 && v106
-		v108 := sel(v107, v104, 0)
-		v109 := v61 + v108
-		v110 := v1 / v3
-		v111 := float32(1) - v110
-		v112 := v110 / v3
+		v5 := maxx(p1, v0)
+		v7 := minx(p1, v0)
+		v9 := v5 < float32(1.1754944e-38)
+		v11 := float32(v5 * float32(8.388608e+06))
+		v12 := sel(v9, v11, v5)
+		v13 := int32(math.Float32bits(v12))
+		v15 := v13 - int32(1060439283)
+		v16 := v15 >> 23
+		v18 := v15 & int32(8388607)
+		v19 := v18 + int32(1060439283)
+		v20 := math.Float32frombits(uint32(v19))
+		v21 := float32(v16)
+		v23 := v20 - float32(1)
+		v25 := v21 - float32(23)
+		v26 := sel(v9, v25, v21)
+		v27 := float32(v23 * v23)
+		v30 := fma32(float32(0.06971612), v23, float32(-0.11479734))
+		v32 := fma32(v30, v23, float32(0.1168542))
+		v34 := fma32(v32, v23, float32(-0.12425687))
+		v36 := fma32(v34, v23, float32(0.14249058))
+		v38 := fma32(v36, v23, float32(-0.16667803))
+		v40 := fma32(v38, v23, float32(0.20000716))
+		v42 := fma32(v40, v23, float32(-0.24999997))
+		v44 := fma32(v42, v23, float32(0.3333333))
+		v46 := fma32(v23, v44, float32(-0.5))
+		v47 := float32(v27 * v46)
+		v49 := fma32(v26, float32(1.4286068e-06), v47)
+		v50 := v49 + v23
+		v52 := fma32(v26, float32(0.69314575), v50)
+		v54 := v5 == float32(0)
+		v56 := sel(v54, float32(math.Inf(-1)), v52)
+		v57 := v5 < float32(0)
+		v59 := sel(v57, math.Float32frombits(0x7fc00000), v56)
+		v61 := v5 == float32(math.Inf(1))
+		v62 := sel(v61, v5, v59)
+		v63 := v5 != v5
+		v64 := sel(v63, v5, v62)
+		v65 := v7 / v5
+		v66 := v65 + float32(1)
+		v67 := v66 - float32(1)
+		v68 := v65 - v67
+		v69 := int32(math.Float32bits(v66))
+		v70 := v69 - int32(1060439283)
+		v71 := v70 >> 23
+		v72 := v70 & int32(8388607)
+		v73 := v72 + int32(1060439283)
+		v74 := math.Float32frombits(uint32(v73))
+		v75 := float32(v71)
+		v76 := v74 - float32(1)
+		v79 := min(v71, int32(126))
+		v80 := int32(127) - v79
+		v81 := v80 << 23
+		v82 := math.Float32frombits(uint32(v81))
+		v83 := float32(1) - v76
+		v84 := fma32(-v76, v83, float32(1))
+		v85 := fma32(-v76, v84, float32(1))
+		v86 := float32(v68 * v82)
+		v87 := float32(v86 * v85)
+		v88 := float32(v76 * v76)
+		v89 := fma32(float32(0.06971612), v76, float32(-0.11479734))
+		v90 := fma32(v89, v76, float32(0.1168542))
+		v91 := fma32(v90, v76, float32(-0.12425687))
+		v92 := fma32(v91, v76, float32(0.14249058))
+		v93 := fma32(v92, v76, float32(-0.16667803))
+		v94 := fma32(v93, v76, float32(0.20000716))
+		v95 := fma32(v94, v76, float32(-0.24999997))
+		v96 := fma32(v95, v76, float32(0.3333333))
+		v97 := fma32(v76, v96, float32(-0.5))
+		v98 := float32(v88 * v97)
+		v99 := v98 + v87
+		v100 := fma32(v75, float32(1.4286068e-06), v99)
+		v101 := v100 + v76
+		v102 := fma32(v75, float32(0.69314575), v101)
+		v104 := v65 == float32(-1)
+		v105 := sel(v104, float32(math.Inf(-1)), v102)
+		v106 := v65 < float32(-1)
+		v107 := sel(v106, math.Float32frombits(0x7fc00000), v105)
+		v108 := v65 == float32(math.Inf(1))
+		v109 := sel(v108, v65, v107)
+		v110 := v65 != v65
+		v111 := sel(v110, v65, v109)
+		v112 := v64 + v111
+		v113 := v1 < float32(1.1754944e-38)
+		v114 := float32(v1 * float32(8.388608e+06))
+		v115 := sel(v113, v114, v1)
+		v116 := int32(math.Float32bits(v115))
+		v117 := v116 - int32(1060439283)
+		v118 := v117 >> 23
+		v119 := v117 & int32(8388607)
+		v120 := v119 + int32(1060439283)
+		v121 := math.Float32frombits(uint32(v120))
+		v122 := float32(v118)
+		v123 := v121 - float32(1)
+		v124 := v122 - float32(23)
+		v125 := sel(v113, v124, v122)
+		v126 := float32(v123 * v123)
+		v127 := fma32(float32(0.06971612), v123, float32(-0.11479734))
+		v128 := fma32(v127, v123, float32(0.1168542))
+		v129 := fma32(v128, v123, float32(-0.12425687))
+		v130 := fma32(v129, v123, float32(0.14249058))
+		v131 := fma32(v130, v123, float32(-0.16667803))
+		v132 := fma32(v131, v123, float32(0.20000716))
+		v133 := fma32(v132, v123, float32(-0.24999997))
+		v134 := fma32(v133, v123, float32(0.3333333))
+		v135 := fma32(v123, v134, float32(-0.5))
+		v136 := float32(v126 * v135)
+		v137 := fma32(v125, float32(1.4286068e-06), v136)
+		v138 := v137 + v123
+		v139 := fma32(v125, float32(0.69314575), v138)
+		v140 := v1 == float32(0)
+		v141 := sel(v140, float32(math.Inf(-1)), v139)
+		v142 := v1 < float32(0)
+		v143 := sel(v142, math.Float32frombits(0x7fc00000), v141)
+		v144 := v1 == float32(math.Inf(1))
+		v145 := sel(v144, v1, v143)
+		v146 := v1 != v1
+		v147 := sel(v146, v1, v145)
+		v148 := fma32(-v1, v112, v0)
+		v149 := v0 - v1
+		v151 := v149 + p1
+		v153 := math.Float32frombits(math.Float32bits(v151) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v155 := float32(v1 * float32(0.5))
+		v156 := v153 < v155
+		v157 := v151 / v1
+		v158 := v157 + float32(1)
+		v159 := v158 - float32(1)
+		v160 := v157 - v159
+		v161 := int32(math.Float32bits(v158))
+		v162 := v161 - int32(1060439283)
+		v163 := v162 >> 23
+		v164 := v162 & int32(8388607)
+		v165 := v164 + int32(1060439283)
+		v166 := math.Float32frombits(uint32(v165))
+		v167 := float32(v163)
+		v168 := v166 - float32(1)
+		v169 := min(v163, int32(126))
+		v170 := int32(127) - v169
+		v171 := v170 << 23
+		v172 := math.Float32frombits(uint32(v171))
+		v173 := float32(1) - v168
+		v174 := fma32(-v168, v173, float32(1))
+		v175 := fma32(-v168, v174, float32(1))
+		v176 := float32(v160 * v172)
+		v177 := float32(v176 * v175)
+		v178 := float32(v168 * v168)
+		v179 := fma32(float32(0.06971612), v168, float32(-0.11479734))
+		v180 := fma32(v179, v168, float32(0.1168542))
+		v181 := fma32(v180, v168, float32(-0.12425687))
+		v182 := fma32(v181, v168, float32(0.14249058))
+		v183 := fma32(v182, v168, float32(-0.16667803))
+		v184 := fma32(v183, v168, float32(0.20000716))
+		v185 := fma32(v184, v168, float32(-0.24999997))
+		v186 := fma32(v185, v168, float32(0.3333333))
+		v187 := fma32(v168, v186, float32(-0.5))
+		v188 := float32(v178 * v187)
+		v189 := v188 + v177
+		v190 := fma32(v167, float32(1.4286068e-06), v189)
+		v191 := v190 + v168
+		v192 := fma32(v167, float32(0.69314575), v191)
+		v193 := v157 == float32(-1)
+		v194 := sel(v193, float32(math.Inf(-1)), v192)
+		v195 := v157 < float32(-1)
+		v196 := sel(v195, math.Float32frombits(0x7fc00000), v194)
+		v197 := v157 == float32(math.Inf(1))
+		v198 := sel(v197, v157, v196)
+		v199 := v157 != v157
+		v200 := sel(v199, v157, v198)
+		v201 := v112 - v147
+		v202 := sel(v156, v200, v201)
+		v203 := fma32(-v1, v202, v149)
+		v205 := fma32(float32(0.5), v147, float32(0.9189385))
+		v206 := v203 + v205
+		v207 := v1 > float32(1)
+		v209 := p0 != float32(0)
+		v210 := v207 && v209
+		v211 := sel(v210, v206, v148)
+		v212 := v1 / v3
+		v213 := float32(1) - v212
+		v214 := v212 / v3
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v109 * wi)
+				ps[i] = float32(v211 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v109), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v211), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v213 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v111 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v214 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v112 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v109
+				ps[i] = v211
 			}
-			acc[i&7] += float64(v109)
+			acc[i&7] += float64(v211)
+			gv = float32(v213 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v111 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v214 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v112 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -2575,6 +3123,7 @@ func tweedieGGo(a *kargs) {
 	p3 := a.p[3]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -2634,6 +3183,7 @@ func tweedieGGo(a *kargs) {
 		v72 := float32(v39 * p3)
 		v73 := fma32(v69, p2, v72)
 		v74 := v39 - v69
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -2642,18 +3192,26 @@ func tweedieGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v73), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v74 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v74 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v73
 			}
 			acc[i&7] += float64(v73)
+			gv = float32(v74 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v74 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -2690,6 +3248,7 @@ func tweedieHGo(a *kargs) {
 	p4 := a.p[4]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -2751,6 +3310,7 @@ func tweedieHGo(a *kargs) {
 		v74 := v39 - v69
 		v77 := float32(p1 * v39)
 		v78 := fma32(p4, v69, v77)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -2759,24 +3319,36 @@ func tweedieHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v73), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v74 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v74 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v78 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v78 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v73
 			}
 			acc[i&7] += float64(v73)
+			gv = float32(v74 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v74 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v78 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v78 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -2894,6 +3466,7 @@ func gaussian_nllGGo(a *kargs) {
 	p1 := a.p[1]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -2944,6 +3517,7 @@ func gaussian_nllGGo(a *kargs) {
 		v72 := fma32(-v5, v6, float32(1))
 		v73 := float32(v72 * float32(0.5))
 		v74 := v73 / v4
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -2952,24 +3526,36 @@ func gaussian_nllGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v68), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v70 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v70 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v74 * sw)
+			bad = bad || gv-gv != 0
 			if gz != nil {
-				gz[i] = float32(v74 * sw)
+				gz[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v68
 			}
 			acc[i&7] += float64(v68)
+			gv = float32(v70 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v70 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v74 * scale)
+			bad = bad || gv-gv != 0
 			if gz != nil {
-				gz[i] = float32(v74 * scale)
+				gz[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -3008,6 +3594,7 @@ func gaussian_nllHGo(a *kargs) {
 	p1 := a.p[1]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -3059,6 +3646,7 @@ func gaussian_nllHGo(a *kargs) {
 		v72 := fma32(-v5, v6, float32(1))
 		v73 := float32(v72 * float32(0.5))
 		v74 := v73 / v4
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -3067,30 +3655,46 @@ func gaussian_nllHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v68), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v70 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v70 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v74 * sw)
+			bad = bad || gv-gv != 0
 			if gz != nil {
-				gz[i] = float32(v74 * sw)
+				gz[i] = gv
 			}
+			gv = float32(v71 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v71 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v68
 			}
 			acc[i&7] += float64(v68)
+			gv = float32(v70 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v70 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v74 * scale)
+			bad = bad || gv-gv != 0
 			if gz != nil {
-				gz[i] = float32(v74 * scale)
+				gz[i] = gv
 			}
+			gv = float32(v71 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v71 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -3241,6 +3845,7 @@ func bceGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -3334,6 +3939,7 @@ func bceGGo(a *kargs) {
 		v117 := float32(v0 * v3)
 		v118 := maxx(float32(1e-12), v117)
 		v119 := v115 / v118
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -3342,18 +3948,26 @@ func bceGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v119 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			gv = float32(v119 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -3385,6 +3999,7 @@ func bceHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -3485,6 +4100,7 @@ func bceHGo(a *kargs) {
 		v124 := maxx(float32(1e-12), v123)
 		v125 := v4 / v124
 		v126 := v122 + v125
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -3493,24 +4109,36 @@ func bceHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v119 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v126 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v126 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			gv = float32(v119 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v126 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v126 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -3656,6 +4284,7 @@ func bce_logitsGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -3745,6 +4374,7 @@ func bce_logitsGGo(a *kargs) {
 		v120 := fma32(v117, v113, v119)
 		v121 := float32(v118 * v49)
 		v122 := fma32(v117, v48, -v121)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -3753,18 +4383,26 @@ func bce_logitsGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v120), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v122 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v122 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v120
 			}
 			acc[i&7] += float64(v120)
+			gv = float32(v122 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v122 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -3797,6 +4435,7 @@ func bce_logitsHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -3889,6 +4528,7 @@ func bce_logitsHGo(a *kargs) {
 		v123 := v117 + v118
 		v124 := float32(v48 * v49)
 		v125 := float32(v123 * v124)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -3897,24 +4537,36 @@ func bce_logitsHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v120), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v122 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v122 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v125 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v125 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v120
 			}
 			acc[i&7] += float64(v120)
+			gv = float32(v122 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v122 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v125 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v125 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -4064,6 +4716,7 @@ func bce_logits_cwGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -4155,6 +4808,7 @@ func bce_logits_cwGGo(a *kargs) {
 		v122 := fma32(v119, v115, v121)
 		v123 := float32(v120 * v51)
 		v124 := fma32(v119, v50, -v123)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -4163,18 +4817,26 @@ func bce_logits_cwGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v122), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v124 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v124 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v122
 			}
 			acc[i&7] += float64(v122)
+			gv = float32(v124 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v124 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -4208,6 +4870,7 @@ func bce_logits_cwHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -4302,6 +4965,7 @@ func bce_logits_cwHGo(a *kargs) {
 		v125 := v119 + v120
 		v126 := float32(v50 * v51)
 		v127 := float32(v125 * v126)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -4310,24 +4974,36 @@ func bce_logits_cwHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v122), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v124 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v124 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v127 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v127 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v122
 			}
 			acc[i&7] += float64(v122)
+			gv = float32(v124 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v124 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v127 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v127 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -4665,6 +5341,7 @@ func focalGGo(a *kargs) {
 	p3 := a.p[3]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -4976,6 +5653,7 @@ func focalGGo(a *kargs) {
 		v349 := sel(v321, v348, 0)
 		v350 := fma32(v349, v123, v125)
 		v351 := float32(v316 * v350)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -4984,18 +5662,26 @@ func focalGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v317), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v351 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v351 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v317
 			}
 			acc[i&7] += float64(v317)
+			gv = float32(v351 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v351 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5032,6 +5718,7 @@ func focalHGo(a *kargs) {
 	p4 := a.p[4]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -5356,6 +6043,7 @@ func focalHGo(a *kargs) {
 		v362 := sel(v361, v360, 0)
 		v363 := v126 + v362
 		v364 := float32(v318 * v363)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -5364,24 +6052,36 @@ func focalHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v319), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v353 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v353 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v364 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v364 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v319
 			}
 			acc[i&7] += float64(v319)
+			gv = float32(v353 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v353 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v364 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v364 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5451,6 +6151,7 @@ func hingeGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -5459,6 +6160,7 @@ func hingeGGo(a *kargs) {
 		v6 := v3 > float32(0)
 		v8 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v9 := sel(v6, v8, 0)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -5467,18 +6169,26 @@ func hingeGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v5), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v9 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v5
 			}
 			acc[i&7] += float64(v5)
+			gv = float32(v9 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5511,6 +6221,7 @@ func hingeHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -5519,6 +6230,7 @@ func hingeHGo(a *kargs) {
 		v6 := v3 > float32(0)
 		v8 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v9 := sel(v6, v8, 0)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -5527,24 +6239,36 @@ func hingeHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v5), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v9 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * sw)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v5
 			}
 			acc[i&7] += float64(v5)
+			gv = float32(v9 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * scale)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5615,6 +6339,7 @@ func squared_hingeGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -5624,6 +6349,7 @@ func squared_hingeGGo(a *kargs) {
 		v7 := v1 + v1
 		v9 := math.Float32frombits(math.Float32bits(v7) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v10 := float32(v9 * v5)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -5632,18 +6358,26 @@ func squared_hingeGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v6), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v10 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v10 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v6
 			}
 			acc[i&7] += float64(v6)
+			gv = float32(v10 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v10 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5676,6 +6410,7 @@ func squared_hingeHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -5687,6 +6422,7 @@ func squared_hingeHGo(a *kargs) {
 		v10 := float32(v9 * v5)
 		v11 := v3 > float32(0)
 		v13 := sel(v11, float32(2), 0)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -5695,24 +6431,36 @@ func squared_hingeHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v6), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v10 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v10 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v13 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v13 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v6
 			}
 			acc[i&7] += float64(v6)
+			gv = float32(v10 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v10 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v13 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v13 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5851,6 +6599,7 @@ func soft_marginGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -5934,6 +6683,7 @@ func soft_marginGGo(a *kargs) {
 		v114 := v113 + v112
 		v118 := float32(v1 * v49)
 		v119 := math.Float32frombits(math.Float32bits(v118) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -5942,18 +6692,26 @@ func soft_marginGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v119 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			gv = float32(v119 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -5985,6 +6743,7 @@ func soft_marginHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -6070,6 +6829,7 @@ func soft_marginHGo(a *kargs) {
 		v118 := float32(v1 * v49)
 		v119 := math.Float32frombits(math.Float32bits(v118) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v120 := float32(v49 * v50)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6078,24 +6838,36 @@ func soft_marginHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v119 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v120 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v120 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			gv = float32(v119 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v119 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v120 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v120 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -6200,6 +6972,7 @@ func kl_divGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -6243,6 +7016,7 @@ func kl_divGGo(a *kargs) {
 		v61 := sel(v3, v60, float32(0))
 		v62 := fma32(-v1, v0, v61)
 		v64 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6251,18 +7025,26 @@ func kl_divGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v64 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v64 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v62
 			}
 			acc[i&7] += float64(v62)
+			gv = float32(v64 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v64 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -6294,6 +7076,7 @@ func kl_divHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -6337,6 +7120,7 @@ func kl_divHGo(a *kargs) {
 		v61 := sel(v3, v60, float32(0))
 		v62 := fma32(-v1, v0, v61)
 		v64 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6345,24 +7129,36 @@ func kl_divHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v64 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v64 * sw)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v62
 			}
 			acc[i&7] += float64(v62)
+			gv = float32(v64 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v64 * scale)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -6454,6 +7250,7 @@ func kl_div_logGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -6484,6 +7281,7 @@ func kl_div_logGGo(a *kargs) {
 		v38 := v1 - v0
 		v39 := float32(v37 * v38)
 		v41 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6492,18 +7290,26 @@ func kl_div_logGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v39), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v41 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v41 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v39
 			}
 			acc[i&7] += float64(v39)
+			gv = float32(v41 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v41 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -6535,6 +7341,7 @@ func kl_div_logHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -6565,6 +7372,7 @@ func kl_div_logHGo(a *kargs) {
 		v38 := v1 - v0
 		v39 := float32(v37 * v38)
 		v41 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6573,24 +7381,36 @@ func kl_div_logHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v39), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v41 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v41 * sw)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v39
 			}
 			acc[i&7] += float64(v39)
+			gv = float32(v41 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v41 * scale)
+				gx[i] = gv
 			}
+			gv = float32(float32(0) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -6732,6 +7552,7 @@ func bprGGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := y[i]
 		v1 := x[i]
@@ -6813,6 +7634,7 @@ func bprGGo(a *kargs) {
 		v112 := maxx(float32(0), v2)
 		v113 := v112 + v111
 		v117 := math.Float32frombits(math.Float32bits(v48) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6821,24 +7643,36 @@ func bprGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v117 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v117 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v48 * sw)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v48 * sw)
+				gy[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v113
 			}
 			acc[i&7] += float64(v113)
+			gv = float32(v117 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v117 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v48 * scale)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v48 * scale)
+				gy[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -6874,6 +7708,7 @@ func bprHGo(a *kargs) {
 	}
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := y[i]
 		v1 := x[i]
@@ -6957,6 +7792,7 @@ func bprHGo(a *kargs) {
 		v113 := v112 + v111
 		v117 := math.Float32frombits(math.Float32bits(v48) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v118 := float32(v48 * v49)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -6965,30 +7801,46 @@ func bprHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v117 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v117 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v48 * sw)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v48 * sw)
+				gy[i] = gv
 			}
+			gv = float32(v118 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v118 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v113
 			}
 			acc[i&7] += float64(v113)
+			gv = float32(v117 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v117 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v48 * scale)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v48 * scale)
+				gy[i] = gv
 			}
+			gv = float32(v118 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v118 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -7013,23 +7865,37 @@ func pairwise_hingeFGo(a *kargs) {
 	p0 := a.p[0]
 	acc := &a.sums
 	for i := 0; i < n; i++ {
-		v1 := x[i]
-		v2 := y[i]
-		v3 := v1 - v2
-		v4 := p0 - v3
-		v7 := maxx(float32(0), v4)
+		v0 := x[i]
+		v1 := y[i]
+		v2 := v0 - v1
+		v3 := v2 - v0
+		v4 := v2 - v3
+		v5 := v0 - v4
+		v6 := v1 + v3
+		v7 := v5 - v6
+		v9 := p0 - v2
+		v11 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v12 := int32(math.Float32bits(v11))
+		v14 := v12 & int32(2139095040)
+		v15 := math.Float32frombits(uint32(v14))
+		v17 := float32(v15 * float32(1.110223e-16))
+		v18 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v19 := v18 <= v17
+		v21 := sel(v19, float32(0), v7)
+		v22 := v9 - v21
+		v24 := maxx(float32(0), v22)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v7 * wi)
+				ps[i] = float32(v24 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v24), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v7
+				ps[i] = v24
 			}
-			acc[i&7] += float64(v7)
+			acc[i&7] += float64(v24)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7063,41 +7929,69 @@ func pairwise_hingeGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
-		v1 := x[i]
-		v2 := y[i]
-		v3 := v1 - v2
-		v4 := p0 - v3
-		v6 := v4 > float32(0)
-		v7 := maxx(float32(0), v4)
-		v9 := sel(v6, float32(-1), 0)
-		v11 := sel(v6, float32(1), 0)
+		v0 := x[i]
+		v1 := y[i]
+		v2 := v0 - v1
+		v3 := v2 - v0
+		v4 := v2 - v3
+		v5 := v0 - v4
+		v6 := v1 + v3
+		v7 := v5 - v6
+		v9 := p0 - v2
+		v11 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v12 := int32(math.Float32bits(v11))
+		v14 := v12 & int32(2139095040)
+		v15 := math.Float32frombits(uint32(v14))
+		v17 := float32(v15 * float32(1.110223e-16))
+		v18 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v19 := v18 <= v17
+		v21 := sel(v19, float32(0), v7)
+		v22 := v9 - v21
+		v23 := v22 > float32(0)
+		v24 := maxx(float32(0), v22)
+		v26 := sel(v23, float32(-1), 0)
+		v28 := sel(v23, float32(1), 0)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v7 * wi)
+				ps[i] = float32(v24 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v24), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v26 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v28 * sw)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v11 * sw)
+				gy[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v7
+				ps[i] = v24
 			}
-			acc[i&7] += float64(v7)
+			acc[i&7] += float64(v24)
+			gv = float32(v26 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v28 * scale)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v11 * scale)
+				gy[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -7134,47 +8028,79 @@ func pairwise_hingeHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
-		v1 := x[i]
-		v2 := y[i]
-		v3 := v1 - v2
-		v4 := p0 - v3
-		v6 := v4 > float32(0)
-		v7 := maxx(float32(0), v4)
-		v9 := sel(v6, float32(-1), 0)
-		v11 := sel(v6, float32(1), 0)
+		v0 := x[i]
+		v1 := y[i]
+		v2 := v0 - v1
+		v3 := v2 - v0
+		v4 := v2 - v3
+		v5 := v0 - v4
+		v6 := v1 + v3
+		v7 := v5 - v6
+		v9 := p0 - v2
+		v11 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v12 := int32(math.Float32bits(v11))
+		v14 := v12 & int32(2139095040)
+		v15 := math.Float32frombits(uint32(v14))
+		v17 := float32(v15 * float32(1.110223e-16))
+		v18 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v19 := v18 <= v17
+		v21 := sel(v19, float32(0), v7)
+		v22 := v9 - v21
+		v23 := v22 > float32(0)
+		v24 := maxx(float32(0), v22)
+		v26 := sel(v23, float32(-1), 0)
+		v28 := sel(v23, float32(1), 0)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v7 * wi)
+				ps[i] = float32(v24 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v24), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v26 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v28 * sw)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v11 * sw)
+				gy[i] = gv
 			}
+			gv = float32(float32(0) * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v7
+				ps[i] = v24
 			}
-			acc[i&7] += float64(v7)
+			acc[i&7] += float64(v24)
+			gv = float32(v26 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v9 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v28 * scale)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v11 * scale)
+				gy[i] = gv
 			}
+			gv = float32(float32(0) * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(float32(0) * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -7253,6 +8179,7 @@ func contrastiveGGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -7268,6 +8195,7 @@ func contrastiveGGo(a *kargs) {
 		v14 := float32(v13 * v5)
 		v15 := fma32(v12, v0, -v14)
 		v22 := v8 - v9
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -7276,24 +8204,36 @@ func contrastiveGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v11), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v15 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v22 * sw)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v22 * sw)
+				gy[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v11
 			}
 			acc[i&7] += float64(v11)
+			gv = float32(v15 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v22 * scale)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v22 * scale)
+				gy[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -7330,6 +8270,7 @@ func contrastiveHGo(a *kargs) {
 	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v1 := y[i]
@@ -7350,6 +8291,7 @@ func contrastiveHGo(a *kargs) {
 		v20 := v1 + v1
 		v21 := fma32(v16, v19, v20)
 		v22 := v8 - v9
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -7358,30 +8300,46 @@ func contrastiveHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v11), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v15 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * sw)
+				gx[i] = gv
 			}
+			gv = float32(v22 * sw)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v22 * sw)
+				gy[i] = gv
 			}
+			gv = float32(v21 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v21 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v11
 			}
 			acc[i&7] += float64(v11)
+			gv = float32(v15 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v15 * scale)
+				gx[i] = gv
 			}
+			gv = float32(v22 * scale)
+			bad = bad || gv-gv != 0
 			if gy != nil {
-				gy[i] = float32(v22 * scale)
+				gy[i] = gv
 			}
+			gv = float32(v21 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(v21 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -7453,6 +8411,7 @@ func penaltyGGo(a *kargs) {
 	p2 := a.p[2]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v2 := float32(v0 * v0)
@@ -7465,6 +8424,7 @@ func penaltyGGo(a *kargs) {
 		v16 := sel(v11, float32(1), v15)
 		v17 := float32(p0 * v16)
 		v18 := fma32(p2, v0, v17)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -7473,18 +8433,26 @@ func penaltyGGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v18 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * sw)
+				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			gv = float32(v18 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * scale)
+				gx[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0
@@ -7518,6 +8486,7 @@ func penaltyHGo(a *kargs) {
 	p2 := a.p[2]
 	scale := a.scale
 	acc := &a.sums
+	bad := false
 	for i := 0; i < n; i++ {
 		v0 := x[i]
 		v2 := float32(v0 * v0)
@@ -7530,6 +8499,7 @@ func penaltyHGo(a *kargs) {
 		v16 := sel(v11, float32(1), v15)
 		v17 := float32(p0 * v16)
 		v18 := fma32(p2, v0, v17)
+		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
@@ -7538,24 +8508,36 @@ func penaltyHGo(a *kargs) {
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
+			gv = float32(v18 * sw)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * sw)
+				gx[i] = gv
 			}
+			gv = float32(p2 * sw)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(p2 * sw)
+				h[i] = gv
 			}
 		} else {
 			if ps != nil {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			gv = float32(v18 * scale)
+			bad = bad || gv-gv != 0
 			if gx != nil {
-				gx[i] = float32(v18 * scale)
+				gx[i] = gv
 			}
+			gv = float32(p2 * scale)
+			bad = bad || gv-gv != 0
 			if h != nil {
-				h[i] = float32(p2 * scale)
+				h[i] = gv
 			}
 		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0

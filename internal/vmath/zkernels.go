@@ -14,6 +14,7 @@ type kargs struct {
 	p                 [8]float32 // parameters
 	_                 float32
 	sums              [16]float64 // lanes 0..7: Σ w·L; lanes 8..15: Σ w (the kernel adds to them)
+	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
 // expGo: ps = e^x

@@ -74,17 +74,19 @@ type asmgen struct {
 	tab *consts
 
 	// per function
-	b      *built
-	val    map[*node]operand.Op
-	a      reg.GPVirtual // *kargs
-	i      reg.GPVirtual // element index
-	r      reg.GPVirtual // elements left (n − i)
-	local  operand.Mem   // broadcast parameters, then the scale
-	inPtr  [5]reg.GPVirtual
-	inReg  [5]reg.VecVirtual
-	acc    []operand.Op // float64 lanes of Σ w·L (or Σ L)
-	accW   []operand.Op // float64 lanes of Σ w
-	labelN int
+	b       *built
+	val     map[*node]operand.Op
+	a       reg.GPVirtual // *kargs
+	i       reg.GPVirtual // element index
+	r       reg.GPVirtual // elements left (n − i)
+	local   operand.Mem   // broadcast parameters, then the scale
+	inPtr   [5]reg.GPVirtual
+	inReg   [5]reg.VecVirtual
+	flag    reg.VecVirtual
+	flagMem bool
+	acc     []operand.Op // float64 lanes of Σ w·L (or Σ L)
+	accW    []operand.Op // float64 lanes of Σ w
+	labelN  int
 }
 
 func (g *asmgen) vec() reg.VecVirtual {
@@ -487,6 +489,20 @@ func (g *asmgen) function(b *built) {
 			}
 		}
 	}
+	g.flag, g.flagMem = nil, false
+	if k.kind == kLoss && len(gradsOf(b)) > 0 {
+		t := g.vec()
+		c.VXORPS(t, t, t)
+		if k.accMem { // in kargs.flags, like the accumulators
+			g.flagMem = true
+			c.VMOVUPS(t.AsY(), operand.Mem{Base: g.a, Disp: offFlags})
+			if g.lv.z {
+				c.VMOVUPS(t.AsY(), operand.Mem{Base: g.a, Disp: offFlags + 32})
+			}
+		} else {
+			g.flag = t
+		}
+	}
 	g.i = c.GP64()
 	g.r = c.GP64()
 	c.XORQ(g.i, g.i)
@@ -516,6 +532,14 @@ func (g *asmgen) function(b *built) {
 	c.Label(tailStore)
 	g.epilogue(scale, true)
 	c.Label(done)
+	if g.flag != nil {
+		c.VMOVUPS(g.flag, operand.Mem{Base: g.a, Disp: offFlags})
+		if !g.lv.z {
+			t := c.YMM()
+			c.VXORPS(t, t, t)
+			c.VMOVUPS(t, operand.Mem{Base: g.a, Disp: offFlags + 32})
+		}
+	}
 	if hasSums && !k.accMem {
 		for j, r := range g.acc {
 			c.VMOVUPD(r, operand.Mem{Base: g.a, Disp: offSums + bytes*j})
@@ -590,9 +614,26 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 	for j, gn := range gs {
 		v := g.vec()
 		c.VMULPS(g.opnd(gn), sw, v)
+		// flag += v − v: NaN where v is not finite (masked to the tail's lanes).
+		t := g.vec()
+		c.VSUBPS(v, v, t)
+		var tt operand.Op = t
+		if tail {
+			tt = g.zero(mask, t)
+		}
+		if g.flagMem {
+			fm := operand.Mem{Base: g.a, Disp: offFlags}
+			f := g.vec()
+			c.VADDPS(fm, tt, f)
+			c.VMOVUPS(f, fm)
+		} else {
+			c.VADDPS(tt, g.flag, g.flag)
+		}
 		g.storeOut(idx[j], v, mask)
 	}
 }
+
+func gradsOf(b *built) []*node { g, _ := b.grads(); return g }
 
 func (g *asmgen) zero(mask, v operand.Op) operand.Op {
 	d := g.vec()

@@ -188,6 +188,9 @@ func (g *gogen) function(b *built) string {
 	if k.kind != kMap {
 		g.p("acc := &a.sums")
 	}
+	if len(gs) > 0 && k.kind == kLoss {
+		g.p("bad := false")
+	}
 	g.p("for i := 0; i < n; i++ {")
 	for _, nd := range b.f.nodes {
 		if !nd.live || nd.op == opConst || nd.op == opParam {
@@ -206,6 +209,9 @@ func (g *gogen) function(b *built) string {
 		}
 	case kLoss:
 		l := g.ref(b.o.L)
+		if len(gs) > 0 {
+			g.p("var gv float32")
+		}
 		g.p("if w != nil {")
 		g.p("wi := w[i]")
 		g.p("if ps != nil { ps[i] = float32(%s * wi) }", l)
@@ -214,18 +220,26 @@ func (g *gogen) function(b *built) string {
 		if len(gs) > 0 {
 			g.p("sw := float32(scale * wi)")
 			for j, gn := range gs {
-				g.p("if %s != nil { %s[i] = float32(%s * sw) }", goOuts[idx[j]], goOuts[idx[j]], g.ref(gn))
+				g.p("gv = float32(%s * sw)", g.ref(gn))
+				g.p("bad = bad || gv-gv != 0")
+				g.p("if %s != nil { %s[i] = gv }", goOuts[idx[j]], goOuts[idx[j]])
 			}
 		}
 		g.p("} else {")
 		g.p("if ps != nil { ps[i] = %s }", l)
 		g.p("acc[i&7] += float64(%s)", l)
 		for j, gn := range gs {
-			g.p("if %s != nil { %s[i] = float32(%s * scale) }", goOuts[idx[j]], goOuts[idx[j]], g.ref(gn))
+			g.p("gv = float32(%s * scale)", g.ref(gn))
+			g.p("bad = bad || gv-gv != 0")
+			g.p("if %s != nil { %s[i] = gv }", goOuts[idx[j]], goOuts[idx[j]])
 		}
 		g.p("}")
 	}
 	g.p("}")
+	if len(gs) > 0 && k.kind == kLoss {
+		g.p("a.flags = [16]float32{}")
+		g.p("if bad { a.flags[0] = 1 }")
+	}
 	if k.kind != kMap {
 		// The assembly adds +0 to the lanes of a last partial vector of 8.
 		g.p("for j := n %% 8; j > 0 && j < 8; j++ {")

@@ -21,7 +21,8 @@ const (
 	offScale = 248
 	offP     = 252
 	offSums  = 288
-	kargsLen = 416
+	offFlags = 416 // [16]float32: NaN in a lane where a gradient or Hessian output was not finite
+	kargsLen = 480
 )
 
 // Input streams of the IR (fn.In(k)).

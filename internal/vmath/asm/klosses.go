@@ -68,6 +68,10 @@ var losses = []loss{
 		in := f.Le(a, f.P(0))
 		l := f.Sel(in, f.Mul(f.Mul(d, d), f.C(0.5)), f.Mul(f.P(0), f.Sub(a, f.P(2))))
 		g := f.Max(f.P(1), f.Min(f.P(0), d))
+		if m == mH { // the Hessian's jump at |e| = δ is decided exactly
+			d2, err := f.diffErr(f.In(inX), f.In(inY))
+			in = f.absBelow(d2, err, f.P(0), true)
+		}
 		return sel3(m, l, g, f.Sel(in, f.C(1), f.C(0)))
 	}},
 	// smooth_l1, p0 = β, p1 = ½/β, p2 = 1/β, p3 = ½β: L = ½d²/β if |d| < β else |d| − ½β.
@@ -77,6 +81,10 @@ var losses = []loss{
 		q := f.Lt(a, f.P(0))
 		l := f.Sel(q, f.Mul(f.Mul(d, d), f.P(1)), f.Sub(a, f.P(3)))
 		g := f.Sel(q, f.Mul(d, f.P(2)), f.sign(d))
+		if m == mH {
+			d2, err := f.diffErr(f.In(inX), f.In(inY))
+			q = f.absBelow(d2, err, f.P(0), false)
+		}
 		return sel3(m, l, g, f.Zero(q, f.P(2)))
 	}},
 	// pseudo_huber, p0 = δ, p1 = 1/δ: r = d/δ, h = √(1 + r²) (= |r| beyond 2^12, no
@@ -126,11 +134,27 @@ var losses = []loss{
 		return sel3(m, l, f.Sub(ex, y), ex)
 	}},
 	// poisson on rates, p0 = full, p1 = eps: xe = x + eps, L = x − y·log xe [+ stirling(y)],
-	// q = y/xe, ∂ = 1 − q, H = q/xe.
+	// q = y/xe, ∂ = 1 − q, H = q/xe. With the Stirling term (y > 1) L is formed as
+	// (x − y) − y·log(xe/y) + ½log(2πy), log(xe/y) as log1p((x − y + eps)/y) where xe is
+	// near y: the same value without the cancellation of y·log xe against y·log y (both
+	// 9.2e4 at x = y = 1e4, where a float32 ulp is 0.008).
 	{"poisson_rate", func(f *fn, m mode) outs {
 		x, y := f.In(inX), f.In(inY)
 		xe := f.Add(x, f.P(1))
-		l := f.Add(f.FNMA(y, f.Log(xe), x), f.stirling(y, f.P(0)))
+		// log(x + eps) as log max + log1p(min/max): x + eps itself loses eps's digits
+		// (1 + 1e-6 rounds to 1 + 9.5e-7 in float32).
+		big, small := f.Max(f.P(1), x), f.Min(f.P(1), x)
+		lxe, ly := f.Add(f.Log(big), f.Log1p(f.Div(small, big))), f.Log(y)
+		plain := f.FNMA(y, lxe, x)
+		xy := f.Sub(x, y)
+		d := f.Add(xy, f.P(1))
+		// log(xe/y): log1p(d/y) near xe = y, log xe − log y elsewhere.
+		near := f.Lt(f.Abs(d), f.Mul(y, f.C(0.5)))
+		lr := f.Sel(near, f.Log1p(f.Div(d, y)), f.Sub(lxe, ly))
+		st := f.FNMA(y, lr, xy)
+		st = f.Add(st, f.FMA(f.C(0.5), ly, f.C(0.9189385)))
+		on := f.MAnd(f.Gt(y, f.C(1)), f.Ne(f.P(0), f.C(0)))
+		l := f.Sel(on, st, plain)
 		q := f.Div(y, xe)
 		return sel3(m, l, f.Sub(f.C(1), q), f.Div(q, xe))
 	}},
@@ -222,8 +246,13 @@ var losses = []loss{
 		return o
 	}},
 	// pairwise_hinge, p0 = m: z = m − (x − y), L = max(0, z), ∂x = −[z > 0], ∂y = [z > 0].
+	// z = (m − d) − err' with x − y = d + err exactly (TwoSum) and err' the part of err that
+	// float64 keeps (see err64): m − d is exact where z is near 0 (Sterbenz), so z has the
+	// sign of the reference's float64 z, which decides the gradient (x − y = 1 − 5e-11
+	// rounds to 1 in float32, not in float64).
 	{"pairwise_hinge", func(f *fn, m mode) outs {
-		z := f.Sub(f.P(0), f.Sub(f.In(inX), f.In(inY)))
+		d, err := f.diffErr(f.In(inX), f.In(inY))
+		z := f.Sub(f.Sub(f.P(0), d), f.err64(d, err))
 		in := f.Gt(z, f.C(0))
 		o := sel3(m, f.Max(f.C(0), z), f.Zero(in, f.C(-1)), f.C(0))
 		if m >= mG {
@@ -254,6 +283,43 @@ var losses = []loss{
 		g := f.FMA(f.P(2), t, f.Mul(f.P(0), f.sign(t)))
 		return sel3(m, l, g, f.P(2))
 	}},
+}
+
+// diffErr returns d = x − y rounded and its exact rounding error (TwoSum): x − y = d + err.
+func (f *fn) diffErr(x, y *node) (d, err *node) {
+	d = f.Sub(x, y)
+	bv := f.Sub(d, x)
+	av := f.Sub(d, bv)
+	err = f.Sub(f.Sub(x, av), f.Add(y, bv))
+	return d, err
+}
+
+// err64 returns what float64 keeps of d + err (d, err from diffErr): RN64(d + err) is d
+// when |err| ≤ ½ulp64(d) (a tie goes to d, whose float64 significand is even) and d + err
+// exactly otherwise; so the result is 0 or err.
+func (f *fn) err64(d, err *node) *node {
+	half := f.Mul(f.AsF(f.And(f.AsI(f.Abs(d)), f.CI(0x7f800000))), f.C(0x1p-53))
+	return f.Sel(f.Le(f.Abs(err), half), f.C(0), err)
+}
+
+// absBelow decides |x − y| < t (orEqual: ≤ t) as float64 arithmetic does, the reference's:
+// on |RN64(x − y)|, from d, err of diffErr. It is |d|'s comparison except where |d| = t;
+// there RN64(d + err) = d when |err| ≤ ½ulp64(d) (a tie rounds to d, whose float64
+// significand is even), and otherwise lies on err's side. The float32 difference alone
+// puts |−100 − 7e-12| = 100.00000000001 inside a Huber δ of 100.
+func (f *fn) absBelow(d, err, t *node, orEqual bool) *node {
+	a := f.Abs(d)
+	at := f.Eq(a, t)
+	half := f.Mul(f.AsF(f.And(f.AsI(a), f.CI(0x7f800000))), f.C(0x1p-53)) // ½ulp64 of |d|
+	rounds := f.Le(f.Abs(err), half)                                      // RN64(d + err) = d
+	inward := f.Lt(f.Mul(d, err), f.C(0))
+	var edge *node
+	if orEqual {
+		edge = f.MOr(rounds, inward)
+	} else {
+		edge = f.MAndNot(inward, rounds)
+	}
+	return f.MOr(f.Lt(a, t), f.MAnd(at, edge))
 }
 
 // stirling is PyTorch's full term y·log y − y + ½log(2πy) where y > 1 and full (≠ 0), else 0.
@@ -297,7 +363,7 @@ func (f *fn) focal(m mode) outs {
 		s = f.Mul(sp, sn)
 		snsp = f.Sub(sn, sp)
 	}
-	lsum := f.Neg(f.Add(fp, fn_)) // log σ(x) + log σ(−x)
+	lsum := f.Neg(f.Add(fp, fn_))       // log σ(x) + log σ(−x)
 	a1 := f.Sub(f.Log1p(f.Neg(y)), fn_) // log(1−y) + log σ(x)
 	a2 := f.Sub(f.Log(y), fp)           // log y + log σ(−x)
 	hi := f.Max(a1, a2)
