@@ -433,6 +433,9 @@ func (d *cpuDevice) Find(c *Check) (int, error) {
 			}
 		}
 	case []float32:
+		if c.Kind != CheckLabels {
+			return host.Find32(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
+		}
 		return findFloat(c, s), nil
 	case []float64:
 		return findFloat(c, s), nil

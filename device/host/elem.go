@@ -200,8 +200,29 @@ func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
 	scale := float32(a.Scale)
 	return Par(n, elemChunk, 2, func(lo, hi int, sums []float64) {
 		ka := &kargs{p: prm, scale: scale}
-		var wb, cb, gb [elemBlock]float32
 		var fb [2]float64 // sums of the blocks recomputed in float64, in block order
+		defer func() {
+			sums[0] = lanes(ka.sums[:8]) + fb[0]
+			if a.Weight != nil {
+				sums[1] = lanes(ka.sums[8:]) + fb[1]
+			} else {
+				sums[1] = float64(hi - lo)
+			}
+		}()
+		if !perRow && !useCW && !inPlace {
+			// The whole chunk in one call; block by block only if it was not all finite
+			// (the same lanes in the same order either way).
+			ka.x, ka.y, ka.z, ka.w = part(a.X, lo, hi), part(a.Y, lo, hi), part(a.Z, lo, hi), part(a.Weight, lo, hi)
+			ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, lo, hi), part(a.GX, lo, hi), part(a.GY, lo, hi),
+				part(a.GZ, lo, hi), part(a.Hess, lo, hi)
+			ka.n = hi - lo
+			run(ka)
+			if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
+				return
+			}
+			ka.sums = [16]float64{}
+		}
+		var wb, cb, gb [elemBlock]float32
 		for b := lo; b < hi; b += elemBlock {
 			e := min(b+elemBlock, hi)
 			m := e - b
@@ -247,12 +268,6 @@ func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
 			s := fallback(ref, a, b, e, ka.w, ka.cw)
 			fb[0] += s[0]
 			fb[1] += s[1]
-		}
-		sums[0] = lanes(ka.sums[:8]) + fb[0]
-		if a.Weight != nil {
-			sums[1] = lanes(ka.sums[8:]) + fb[1]
-		} else {
-			sums[1] = float64(hi - lo)
 		}
 	})
 }

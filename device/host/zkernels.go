@@ -17,6 +17,88 @@ type kargs struct {
 	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
+func checkRangeGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	p0 := a.p[0]
+	p1 := a.p[1]
+	p2 := a.p[2]
+	p3 := a.p[3]
+	acc := &a.sums
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v2 := v0 >= p0
+		v4 := v0 <= p1
+		v5 := v2 && v4
+		v8 := p2 != float32(0)
+		v9 := v0 < float32(0)
+		v10 := v8 && v9
+		v12 := p3 != float32(0)
+		v13 := v0 > float32(0)
+		v14 := v12 && v13
+		v15 := v10 || v14
+		v17 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v19 := v17 < float32(math.Inf(1))
+		v20 := v19 || v15
+		v21 := v5 && v20
+		v23 := sel(v21, float32(0), float32(1))
+		acc[i&7] += float64(v23)
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+	}
+}
+
+func checkFiniteGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	acc := &a.sums
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v2 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v4 := v2 < float32(math.Inf(1))
+		v7 := sel(v4, float32(0), float32(1))
+		acc[i&7] += float64(v7)
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+	}
+}
+
+func checkSignGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	acc := &a.sums
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v2 := v0 == float32(1)
+		v4 := v0 == float32(-1)
+		v5 := v2 || v4
+		v7 := sel(v5, float32(0), float32(1))
+		acc[i&7] += float64(v7)
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+	}
+}
+
+func checkBinaryGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	acc := &a.sums
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v2 := v0 == float32(0)
+		v4 := v0 == float32(1)
+		v5 := v2 || v4
+		v6 := sel(v5, float32(0), float32(1))
+		acc[i&7] += float64(v6)
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+	}
+}
+
 func mseFGo(a *kargs) {
 	n := a.n
 	x := a.x[:n]

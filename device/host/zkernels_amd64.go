@@ -5,6 +5,30 @@
 package host
 
 //go:noescape
+func checkRangeAVX2(a *kargs)
+
+//go:noescape
+func checkRangeAVX512(a *kargs)
+
+//go:noescape
+func checkFiniteAVX2(a *kargs)
+
+//go:noescape
+func checkFiniteAVX512(a *kargs)
+
+//go:noescape
+func checkSignAVX2(a *kargs)
+
+//go:noescape
+func checkSignAVX512(a *kargs)
+
+//go:noescape
+func checkBinaryAVX2(a *kargs)
+
+//go:noescape
+func checkBinaryAVX512(a *kargs)
+
+//go:noescape
 func mseFAVX2(a *kargs)
 
 //go:noescape
@@ -435,6 +459,50 @@ func penaltyHAVX2(a *kargs)
 
 //go:noescape
 func penaltyHAVX512(a *kargs)
+
+func checkRangeRun(a *kargs) {
+	switch simd() {
+	case 2:
+		checkRangeAVX512(a)
+	case 1:
+		checkRangeAVX2(a)
+	default:
+		checkRangeGo(a)
+	}
+}
+
+func checkFiniteRun(a *kargs) {
+	switch simd() {
+	case 2:
+		checkFiniteAVX512(a)
+	case 1:
+		checkFiniteAVX2(a)
+	default:
+		checkFiniteGo(a)
+	}
+}
+
+func checkSignRun(a *kargs) {
+	switch simd() {
+	case 2:
+		checkSignAVX512(a)
+	case 1:
+		checkSignAVX2(a)
+	default:
+		checkSignGo(a)
+	}
+}
+
+func checkBinaryRun(a *kargs) {
+	switch simd() {
+	case 2:
+		checkBinaryAVX512(a)
+	case 1:
+		checkBinaryAVX2(a)
+	default:
+		checkBinaryGo(a)
+	}
+}
 
 func mseFRun(a *kargs) {
 	switch simd() {

@@ -4,6 +4,278 @@
 
 #include "textflag.h"
 
+// func checkRangeAVX2(a *byte)
+// Requires: AVX
+TEXT ·checkRangeAVX2(SB), NOSPLIT, $160-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Y0
+	VMOVUPS      Y0, (SP)
+	VBROADCASTSS 256(AX), Y0
+	VMOVUPS      Y0, 32(SP)
+	VBROADCASTSS 260(AX), Y0
+	VMOVUPS      Y0, 64(SP)
+	VBROADCASTSS 264(AX), Y0
+	VMOVUPS      Y0, 96(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 128(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Y1
+	VMOVUPD      320(AX), Y2
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Y0
+	JMP     body_3
+
+tailload_2:
+	TESTQ      SI, SI
+	JLE        done_5
+	MOVQ       $0x00000008, DI
+	SUBQ       SI, DI
+	LEAQ       vtail<>+0(SB), R8
+	VMOVUPS    (R8)(DI*4), Y0
+	VMASKMOVPS (DX)(BX*4), Y0, Y0
+
+body_3:
+	VCMPPS       $0x1d, (SP), Y0, Y3
+	VCMPPS       $0x12, 32(SP), Y0, Y4
+	VANDPS       Y4, Y3, Y3
+	VMOVUPS      64(SP), Y4
+	VCMPPS       $0x04, vconst<>+0(SB), Y4, Y4
+	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
+	VANDPS       Y5, Y4, Y4
+	VMOVUPS      96(SP), Y5
+	VCMPPS       $0x04, vconst<>+0(SB), Y5, Y5
+	VCMPPS       $0x1e, vconst<>+0(SB), Y0, Y6
+	VANDPS       Y6, Y5, Y5
+	VORPS        Y5, Y4, Y4
+	VANDPS       vconst<>+64(SB), Y0, Y0
+	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y0
+	VORPS        Y4, Y0, Y0
+	VANDPS       Y0, Y3, Y0
+	VMOVUPS      vconst<>+192(SB), Y3
+	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
+	CMPQ         SI, $0x08
+	JL           tailstore_4
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+	ADDQ         $0x08, BX
+	JMP          loop_1
+
+tailstore_4:
+	MOVQ         $0x00000008, CX
+	SUBQ         SI, CX
+	LEAQ         vtail<>+0(SB), DX
+	VMOVUPS      (DX)(CX*4), Y3
+	VANDPS       Y0, Y3, Y0
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+
+done_5:
+	VMOVUPD Y1, 288(AX)
+	VMOVUPD Y2, 320(AX)
+	VZEROUPPER
+	RET
+
+// func checkFiniteAVX2(a *byte)
+// Requires: AVX
+TEXT ·checkFiniteAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Y1
+	VMOVUPD      320(AX), Y2
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Y0
+	JMP     body_3
+
+tailload_2:
+	TESTQ      SI, SI
+	JLE        done_5
+	MOVQ       $0x00000008, DI
+	SUBQ       SI, DI
+	LEAQ       vtail<>+0(SB), R8
+	VMOVUPS    (R8)(DI*4), Y0
+	VMASKMOVPS (DX)(BX*4), Y0, Y0
+
+body_3:
+	VANDPS       vconst<>+64(SB), Y0, Y0
+	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y0
+	VMOVUPS      vconst<>+192(SB), Y3
+	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
+	CMPQ         SI, $0x08
+	JL           tailstore_4
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+	ADDQ         $0x08, BX
+	JMP          loop_1
+
+tailstore_4:
+	MOVQ         $0x00000008, CX
+	SUBQ         SI, CX
+	LEAQ         vtail<>+0(SB), DX
+	VMOVUPS      (DX)(CX*4), Y3
+	VANDPS       Y0, Y3, Y0
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+
+done_5:
+	VMOVUPD Y1, 288(AX)
+	VMOVUPD Y2, 320(AX)
+	VZEROUPPER
+	RET
+
+// func checkSignAVX2(a *byte)
+// Requires: AVX
+TEXT ·checkSignAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Y1
+	VMOVUPD      320(AX), Y2
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Y0
+	JMP     body_3
+
+tailload_2:
+	TESTQ      SI, SI
+	JLE        done_5
+	MOVQ       $0x00000008, DI
+	SUBQ       SI, DI
+	LEAQ       vtail<>+0(SB), R8
+	VMOVUPS    (R8)(DI*4), Y0
+	VMASKMOVPS (DX)(BX*4), Y0, Y0
+
+body_3:
+	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y3
+	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y0
+	VORPS        Y0, Y3, Y0
+	VMOVUPS      vconst<>+192(SB), Y3
+	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
+	CMPQ         SI, $0x08
+	JL           tailstore_4
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+	ADDQ         $0x08, BX
+	JMP          loop_1
+
+tailstore_4:
+	MOVQ         $0x00000008, CX
+	SUBQ         SI, CX
+	LEAQ         vtail<>+0(SB), DX
+	VMOVUPS      (DX)(CX*4), Y3
+	VANDPS       Y0, Y3, Y0
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+
+done_5:
+	VMOVUPD Y1, 288(AX)
+	VMOVUPD Y2, 320(AX)
+	VZEROUPPER
+	RET
+
+// func checkBinaryAVX2(a *byte)
+// Requires: AVX
+TEXT ·checkBinaryAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Y1
+	VMOVUPD      320(AX), Y2
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Y0
+	JMP     body_3
+
+tailload_2:
+	TESTQ      SI, SI
+	JLE        done_5
+	MOVQ       $0x00000008, DI
+	SUBQ       SI, DI
+	LEAQ       vtail<>+0(SB), R8
+	VMOVUPS    (R8)(DI*4), Y0
+	VMASKMOVPS (DX)(BX*4), Y0, Y0
+
+body_3:
+	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y3
+	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y0
+	VORPS        Y0, Y3, Y0
+	VMOVUPS      vconst<>+192(SB), Y3
+	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
+	CMPQ         SI, $0x08
+	JL           tailstore_4
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+	ADDQ         $0x08, BX
+	JMP          loop_1
+
+tailstore_4:
+	MOVQ         $0x00000008, CX
+	SUBQ         SI, CX
+	LEAQ         vtail<>+0(SB), DX
+	VMOVUPS      (DX)(CX*4), Y3
+	VANDPS       Y0, Y3, Y0
+	VCVTPS2PD    X0, Y3
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y0, Y2, Y2
+
+done_5:
+	VMOVUPD Y1, 288(AX)
+	VMOVUPD Y2, 320(AX)
+	VZEROUPPER
+	RET
+
 // func mseFAVX2(a *byte)
 // Requires: AVX, FMA3
 TEXT ·mseFAVX2(SB), NOSPLIT, $32-8
@@ -379,7 +651,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Y1, Y0
+	VMULPS  vconst<>+320(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -445,7 +717,7 @@ grads_13:
 	VMASKMOVPS Y0, Y7, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+0(SB), Y1, Y0
+	VMULPS     vconst<>+320(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y7, Y1
 	VADDPS     Y1, Y6, Y6
@@ -634,10 +906,10 @@ tailload_2:
 body_3:
 	VSUBPS    Y1, Y0, Y0
 	VANDPS    vconst<>+64(SB), Y0, Y1
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y7
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y8
-	VBLENDVPS Y8, vconst<>+192(SB), Y0, Y0
-	VBLENDVPS Y7, vconst<>+256(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y7
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y8
+	VBLENDVPS Y8, vconst<>+256(SB), Y0, Y0
+	VBLENDVPS Y7, vconst<>+192(SB), Y0, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -794,10 +1066,10 @@ tailload_2:
 body_3:
 	VSUBPS    Y1, Y0, Y0
 	VANDPS    vconst<>+64(SB), Y0, Y1
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y7
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y8
-	VBLENDVPS Y8, vconst<>+192(SB), Y0, Y0
-	VBLENDVPS Y7, vconst<>+256(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y7
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y8
+	VBLENDVPS Y8, vconst<>+256(SB), Y0, Y0
+	VBLENDVPS Y7, vconst<>+192(SB), Y0, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -847,7 +1119,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Y1, Y0
+	VMULPS  vconst<>+0(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -913,7 +1185,7 @@ grads_13:
 	VMASKMOVPS Y0, Y7, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+128(SB), Y1, Y0
+	VMULPS     vconst<>+0(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y7, Y1
 	VADDPS     Y1, Y6, Y6
@@ -980,7 +1252,7 @@ body_3:
 	VANDPS    vconst<>+64(SB), Y0, Y1
 	VCMPPS    $0x12, (SP), Y1, Y6
 	VMULPS    Y0, Y0, Y0
-	VMULPS    vconst<>+320(SB), Y0, Y0
+	VMULPS    vconst<>+384(SB), Y0, Y0
 	VSUBPS    64(SP), Y1, Y1
 	VMULPS    (SP), Y1, Y1
 	VBLENDVPS Y6, Y0, Y1, Y0
@@ -1122,7 +1394,7 @@ body_3:
 	VANDPS    vconst<>+64(SB), Y0, Y1
 	VCMPPS    $0x12, (SP), Y1, Y7
 	VMULPS    Y0, Y0, Y8
-	VMULPS    vconst<>+320(SB), Y8, Y8
+	VMULPS    vconst<>+384(SB), Y8, Y8
 	VSUBPS    64(SP), Y1, Y1
 	VMULPS    (SP), Y1, Y1
 	VBLENDVPS Y7, Y8, Y1, Y1
@@ -1294,7 +1566,7 @@ body_3:
 	VANDPS    vconst<>+64(SB), Y7, Y8
 	VCMPPS    $0x12, (SP), Y8, Y9
 	VMULPS    Y7, Y7, Y10
-	VMULPS    vconst<>+320(SB), Y10, Y10
+	VMULPS    vconst<>+384(SB), Y10, Y10
 	VSUBPS    64(SP), Y8, Y8
 	VMULPS    (SP), Y8, Y8
 	VBLENDVPS Y9, Y10, Y8, Y8
@@ -1310,18 +1582,18 @@ body_3:
 	VSUBPS    Y1, Y0, Y0
 	VANDPS    vconst<>+64(SB), Y9, Y1
 	VCMPPS    $0x00, (SP), Y1, Y10
-	VANDPS    vconst<>+384(SB), Y1, Y11
+	VANDPS    vconst<>+128(SB), Y1, Y11
 	VMULPS    vconst<>+448(SB), Y11, Y11
 	VANDPS    vconst<>+64(SB), Y0, Y12
 	VCMPPS    $0x12, Y11, Y12, Y11
 	VMULPS    Y0, Y9, Y0
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y0
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y0
 	VORPS     Y0, Y11, Y0
 	VCMPPS    $0x11, (SP), Y1, Y1
 	VANDPS    Y0, Y10, Y0
 	VORPS     Y0, Y1, Y0
-	VMOVUPS   vconst<>+128(SB), Y1
-	VBLENDVPS Y0, vconst<>+256(SB), Y1, Y0
+	VMOVUPS   vconst<>+0(SB), Y1
+	VBLENDVPS Y0, vconst<>+192(SB), Y1, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -1653,10 +1925,10 @@ body_3:
 	VSUBPS    96(SP), Y1, Y1
 	VBLENDVPS Y7, Y8, Y1, Y1
 	VMULPS    64(SP), Y0, Y8
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y9
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y10
-	VBLENDVPS Y10, vconst<>+192(SB), Y0, Y0
-	VBLENDVPS Y9, vconst<>+256(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y9
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y10
+	VBLENDVPS Y10, vconst<>+256(SB), Y0, Y0
+	VBLENDVPS Y9, vconst<>+192(SB), Y0, Y0
 	VBLENDVPS Y7, Y8, Y0, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
@@ -1828,10 +2100,10 @@ body_3:
 	VSUBPS    96(SP), Y8, Y8
 	VBLENDVPS Y9, Y10, Y8, Y8
 	VMULPS    64(SP), Y7, Y10
-	VCMPPS    $0x1e, vconst<>+128(SB), Y7, Y11
-	VCMPPS    $0x11, vconst<>+128(SB), Y7, Y12
-	VBLENDVPS Y12, vconst<>+192(SB), Y7, Y7
-	VBLENDVPS Y11, vconst<>+256(SB), Y7, Y7
+	VCMPPS    $0x1e, vconst<>+0(SB), Y7, Y11
+	VCMPPS    $0x11, vconst<>+0(SB), Y7, Y12
+	VBLENDVPS Y12, vconst<>+256(SB), Y7, Y7
+	VBLENDVPS Y11, vconst<>+192(SB), Y7, Y7
 	VBLENDVPS Y9, Y10, Y7, Y7
 	VSUBPS    Y1, Y0, Y9
 	VSUBPS    Y0, Y9, Y10
@@ -1841,12 +2113,12 @@ body_3:
 	VSUBPS    Y1, Y0, Y0
 	VANDPS    vconst<>+64(SB), Y9, Y1
 	VCMPPS    $0x00, (SP), Y1, Y10
-	VANDPS    vconst<>+384(SB), Y1, Y11
+	VANDPS    vconst<>+128(SB), Y1, Y11
 	VMULPS    vconst<>+448(SB), Y11, Y11
 	VANDPS    vconst<>+64(SB), Y0, Y12
 	VCMPPS    $0x12, Y11, Y12, Y11
 	VMULPS    Y0, Y9, Y0
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y0
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y0
 	VANDNPS   Y0, Y11, Y0
 	VCMPPS    $0x11, (SP), Y1, Y1
 	VANDPS    Y0, Y10, Y0
@@ -2033,10 +2305,10 @@ body_3:
 	VANDPS      vconst<>+64(SB), Y1, Y6
 	VCMPPS      $0x1e, vconst<>+512(SB), Y6, Y7
 	VMOVAPS     Y1, Y8
-	VFMADD213PS vconst<>+256(SB), Y1, Y8
+	VFMADD213PS vconst<>+192(SB), Y1, Y8
 	VSQRTPS     Y8, Y8
 	VBLENDVPS   Y7, Y6, Y8, Y6
-	VADDPS      vconst<>+256(SB), Y6, Y6
+	VADDPS      vconst<>+192(SB), Y6, Y6
 	VDIVPS      Y6, Y1, Y1
 	VMULPS      (SP), Y1, Y1
 	VMULPS      Y1, Y0, Y0
@@ -2177,10 +2449,10 @@ body_3:
 	VANDPS      vconst<>+64(SB), Y1, Y7
 	VCMPPS      $0x1e, vconst<>+512(SB), Y7, Y8
 	VMOVAPS     Y1, Y9
-	VFMADD213PS vconst<>+256(SB), Y1, Y9
+	VFMADD213PS vconst<>+192(SB), Y1, Y9
 	VSQRTPS     Y9, Y9
 	VBLENDVPS   Y8, Y7, Y9, Y7
-	VADDPS      vconst<>+256(SB), Y7, Y8
+	VADDPS      vconst<>+192(SB), Y7, Y8
 	VDIVPS      Y8, Y1, Y1
 	VMULPS      (SP), Y1, Y1
 	VMULPS      Y1, Y0, Y1
@@ -2348,17 +2620,17 @@ body_3:
 	VANDPS      vconst<>+64(SB), Y1, Y7
 	VCMPPS      $0x1e, vconst<>+512(SB), Y7, Y8
 	VMOVAPS     Y1, Y9
-	VFMADD213PS vconst<>+256(SB), Y1, Y9
+	VFMADD213PS vconst<>+192(SB), Y1, Y9
 	VSQRTPS     Y9, Y9
 	VBLENDVPS   Y8, Y7, Y9, Y7
-	VADDPS      vconst<>+256(SB), Y7, Y8
+	VADDPS      vconst<>+192(SB), Y7, Y8
 	VDIVPS      Y8, Y1, Y1
 	VMULPS      (SP), Y1, Y1
 	VMULPS      Y1, Y0, Y1
 	VDIVPS      Y7, Y0, Y0
 	VMULPS      Y7, Y7, Y8
 	VMULPS      Y7, Y8, Y7
-	VMOVUPS     vconst<>+256(SB), Y8
+	VMOVUPS     vconst<>+192(SB), Y8
 	VDIVPS      Y7, Y8, Y7
 	CMPQ        R8, $0x08
 	JL          tailstore_4
@@ -2553,10 +2825,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y6, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y6
+	VADDPS       vconst<>+192(SB), Y8, Y6
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -2566,7 +2838,7 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y7, Y6, Y6
-	VMULPS       vconst<>+320(SB), Y0, Y0
+	VMULPS       vconst<>+384(SB), Y0, Y0
 	VMULPS       Y0, Y0, Y7
 	VMULPS       Y0, Y7, Y8
 	VMOVUPS      vconst<>+1280(SB), Y9
@@ -2578,26 +2850,26 @@ body_3:
 	VMOVAPS      Y8, Y7
 	VFMADD213PS  Y0, Y9, Y7
 	VMULPS       Y7, Y7, Y0
-	VMULPS       vconst<>+0(SB), Y0, Y0
-	VADDPS       vconst<>+256(SB), Y0, Y7
-	VSUBPS       vconst<>+256(SB), Y7, Y8
+	VMULPS       vconst<>+320(SB), Y0, Y0
+	VADDPS       vconst<>+192(SB), Y0, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y8
 	VSUBPS       Y8, Y0, Y8
 	VPSUBD       vconst<>+1536(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y9
 	VANDPS       vconst<>+1600(SB), Y7, Y7
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y7, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y7
 	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y7, Y11, Y11
 	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+256(SB), Y11, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
 	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+256(SB), Y12, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
@@ -2626,33 +2898,33 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y0, Y8
+	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y8
 	VBLENDVPS    Y8, Y0, Y7, Y7
 	VCMPPS       $0x03, Y0, Y0, Y8
 	VBLENDVPS    Y8, Y0, Y7, Y0
-	VADDPS       vconst<>+256(SB), Y6, Y7
-	VSUBPS       vconst<>+256(SB), Y7, Y8
+	VADDPS       vconst<>+192(SB), Y6, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y8
 	VSUBPS       Y8, Y6, Y8
 	VPSUBD       vconst<>+1536(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y9
 	VANDPS       vconst<>+1600(SB), Y7, Y7
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y7, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y7
 	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y7, Y11, Y11
 	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+256(SB), Y11, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
 	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+256(SB), Y12, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
@@ -2681,17 +2953,17 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y8
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y7
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
 	VADDPS       Y6, Y1, Y6
 	VSUBPS       vconst<>+2624(SB), Y6, Y6
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y1
+	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y1
 	VBLENDVPS    Y1, Y0, Y6, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -2842,10 +3114,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -2855,7 +3127,7 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VMULPS       vconst<>+320(SB), Y0, Y8
+	VMULPS       vconst<>+384(SB), Y0, Y8
 	VMULPS       Y8, Y8, Y9
 	VMULPS       Y8, Y9, Y10
 	VMOVUPS      vconst<>+1280(SB), Y11
@@ -2867,26 +3139,26 @@ body_3:
 	VMOVAPS      Y10, Y9
 	VFMADD213PS  Y8, Y11, Y9
 	VMULPS       Y9, Y9, Y8
-	VMULPS       vconst<>+0(SB), Y8, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VMULPS       vconst<>+320(SB), Y8, Y8
+	VADDPS       vconst<>+192(SB), Y8, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y8, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -2915,33 +3187,33 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y8, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y8, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y8, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y9
 	VCMPPS       $0x03, Y8, Y8, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y7, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -2970,17 +3242,17 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y7
 	VADDPS       Y7, Y1, Y7
 	VSUBPS       vconst<>+2624(SB), Y7, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y1
+	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y1
 	VBLENDVPS    Y1, Y8, Y7, Y1
 	VANDPS       vconst<>+64(SB), Y0, Y7
 	VMULPS       Y0, Y0, Y8
@@ -3014,10 +3286,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1152(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+320(SB), Y9, Y12
+	VFMADD213PS  vconst<>+384(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+256(SB), Y11, Y9
+	VADDPS       vconst<>+192(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -3027,10 +3299,10 @@ body_3:
 	VPSLLD       $0x17, Y10, Y10
 	VMULPS       Y11, Y9, Y9
 	VMULPS       Y10, Y9, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y9
-	VMOVUPS      vconst<>+0(SB), Y10
+	VADDPS       vconst<>+192(SB), Y9, Y9
+	VMOVUPS      vconst<>+320(SB), Y10
 	VDIVPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y9, Y10, Y9
 	VANDPS       vconst<>+3008(SB), Y0, Y0
 	VORPS        Y0, Y9, Y0
@@ -3211,10 +3483,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -3224,7 +3496,7 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VMULPS       vconst<>+320(SB), Y0, Y8
+	VMULPS       vconst<>+384(SB), Y0, Y8
 	VMULPS       Y8, Y8, Y9
 	VMULPS       Y8, Y9, Y10
 	VMOVUPS      vconst<>+1280(SB), Y11
@@ -3236,26 +3508,26 @@ body_3:
 	VMOVAPS      Y10, Y9
 	VFMADD213PS  Y8, Y11, Y9
 	VMULPS       Y9, Y9, Y8
-	VMULPS       vconst<>+0(SB), Y8, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VMULPS       vconst<>+320(SB), Y8, Y8
+	VADDPS       vconst<>+192(SB), Y8, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y8, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -3284,33 +3556,33 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y8, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y8, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y8, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y9
 	VCMPPS       $0x03, Y8, Y8, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y7, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -3339,19 +3611,19 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VADDPS       Y9, Y1, Y9
 	VSUBPS       vconst<>+2624(SB), Y9, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y1
+	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y1
 	VBLENDVPS    Y1, Y8, Y9, Y1
-	VADDPS       vconst<>+256(SB), Y7, Y8
+	VADDPS       vconst<>+192(SB), Y7, Y8
 	VMULPS       vconst<>+3136(SB), Y7, Y7
 	VMULPS       Y8, Y8, Y8
 	VDIVPS       Y8, Y7, Y7
@@ -3387,10 +3659,10 @@ body_3:
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1152(SB), Y10, Y13
 	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+320(SB), Y10, Y13
+	VFMADD213PS  vconst<>+384(SB), Y10, Y13
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  Y10, Y13, Y12
-	VADDPS       vconst<>+256(SB), Y12, Y10
+	VADDPS       vconst<>+192(SB), Y12, Y10
 	VCVTTPS2DQ   Y11, Y11
 	VPSRAD       $0x01, Y11, Y12
 	VPSUBD       Y12, Y11, Y11
@@ -3400,10 +3672,10 @@ body_3:
 	VPSLLD       $0x17, Y11, Y11
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y11, Y10, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y10
-	VMOVUPS      vconst<>+0(SB), Y11
+	VADDPS       vconst<>+192(SB), Y10, Y10
+	VMOVUPS      vconst<>+320(SB), Y11
 	VDIVPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y10, Y11, Y10
 	VANDPS       vconst<>+3008(SB), Y0, Y0
 	VORPS        Y0, Y10, Y0
@@ -3733,9 +4005,9 @@ body_3:
 	VMULPS    (SP), Y0, Y1
 	VMULPS    32(SP), Y0, Y7
 	VMAXPS    Y7, Y1, Y1
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y7
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y8
-	VMULPS    vconst<>+128(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y7
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y8
+	VMULPS    vconst<>+0(SB), Y0, Y0
 	VBLENDVPS Y8, 64(SP), Y0, Y0
 	VBLENDVPS Y7, 96(SP), Y0, Y0
 	CMPQ      R8, $0x08
@@ -3904,9 +4176,9 @@ body_3:
 	VMULPS    (SP), Y0, Y1
 	VMULPS    32(SP), Y0, Y7
 	VMAXPS    Y7, Y1, Y1
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y7
-	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y8
-	VMULPS    vconst<>+128(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y7
+	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y8
+	VMULPS    vconst<>+0(SB), Y0, Y0
 	VBLENDVPS Y8, 64(SP), Y0, Y0
 	VBLENDVPS Y7, 96(SP), Y0, Y0
 	CMPQ      R8, $0x08
@@ -3958,7 +4230,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Y1, Y0
+	VMULPS  vconst<>+0(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -4024,7 +4296,7 @@ grads_13:
 	VMASKMOVPS Y0, Y7, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+128(SB), Y1, Y0
+	VMULPS     vconst<>+0(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y7, Y1
 	VADDPS     Y1, Y6, Y6
@@ -4101,10 +4373,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y6, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y6
+	VADDPS       vconst<>+192(SB), Y8, Y6
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -4124,7 +4396,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y8
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VSUBPS       vconst<>+3328(SB), Y8, Y9
 	VBLENDVPS    Y0, Y9, Y8, Y0
 	VMULPS       Y6, Y6, Y8
@@ -4152,23 +4424,23 @@ body_3:
 	VADDPS       Y6, Y9, Y6
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y6, Y0, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y0
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
 	VBLENDVPS    Y0, vconst<>+2496(SB), Y8, Y0
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y6
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y0, Y0
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y6
 	VBLENDVPS    Y6, Y1, Y0, Y0
 	VXORPS       vconst<>+3008(SB), Y1, Y6
 	VMOVAPS      Y1, Y8
 	VFMADD213PS  Y6, Y0, Y8
-	VMOVUPS      vconst<>+320(SB), Y6
+	VMOVUPS      vconst<>+384(SB), Y6
 	VFMADD213PS  vconst<>+3392(SB), Y0, Y6
 	VADDPS       Y6, Y8, Y0
-	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y1
+	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y1
 	VMOVUPS      (SP), Y6
-	VCMPPS       $0x04, vconst<>+128(SB), Y6, Y6
+	VCMPPS       $0x04, vconst<>+0(SB), Y6, Y6
 	VANDPS       Y6, Y1, Y1
 	VANDPS       Y0, Y1, Y0
 	VADDPS       Y0, Y7, Y0
@@ -4320,10 +4592,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -4343,7 +4615,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VSUBPS       vconst<>+3328(SB), Y10, Y11
 	VBLENDVPS    Y0, Y11, Y10, Y0
 	VMULPS       Y9, Y9, Y10
@@ -4371,23 +4643,23 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y0, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y0
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
 	VBLENDVPS    Y0, vconst<>+2496(SB), Y10, Y0
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y0, Y0
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
 	VXORPS       vconst<>+3008(SB), Y1, Y9
 	VMOVAPS      Y1, Y10
 	VFMADD213PS  Y9, Y0, Y10
-	VMOVUPS      vconst<>+320(SB), Y9
+	VMOVUPS      vconst<>+384(SB), Y9
 	VFMADD213PS  vconst<>+3392(SB), Y0, Y9
 	VADDPS       Y9, Y10, Y0
-	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y9
+	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y9
 	VMOVUPS      (SP), Y10
-	VCMPPS       $0x04, vconst<>+128(SB), Y10, Y10
+	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
 	VANDPS       Y10, Y9, Y9
 	VANDPS       Y0, Y9, Y0
 	VADDPS       Y0, Y8, Y0
@@ -4566,10 +4838,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -4589,7 +4861,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VSUBPS       vconst<>+3328(SB), Y10, Y11
 	VBLENDVPS    Y0, Y11, Y10, Y0
 	VMULPS       Y9, Y9, Y10
@@ -4617,23 +4889,23 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y0, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y0
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
 	VBLENDVPS    Y0, vconst<>+2496(SB), Y10, Y0
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y0, Y0
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
 	VXORPS       vconst<>+3008(SB), Y1, Y9
 	VMOVAPS      Y1, Y10
 	VFMADD213PS  Y9, Y0, Y10
-	VMOVUPS      vconst<>+320(SB), Y9
+	VMOVUPS      vconst<>+384(SB), Y9
 	VFMADD213PS  vconst<>+3392(SB), Y0, Y9
 	VADDPS       Y9, Y10, Y0
-	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y9
+	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y9
 	VMOVUPS      (SP), Y10
-	VCMPPS       $0x04, vconst<>+128(SB), Y10, Y10
+	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
 	VANDPS       Y10, Y9, Y9
 	VANDPS       Y0, Y9, Y0
 	VADDPS       Y0, Y8, Y0
@@ -4822,7 +5094,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VSUBPS       vconst<>+3328(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -4850,34 +5122,34 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+128(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VDIVPS       Y2, Y3, Y2
-	VADDPS       vconst<>+256(SB), Y2, Y3
-	VSUBPS       vconst<>+256(SB), Y3, Y5
+	VADDPS       vconst<>+192(SB), Y2, Y3
+	VSUBPS       vconst<>+192(SB), Y3, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1536(SB), Y3, Y3
 	VPSRAD       $0x17, Y3, Y6
 	VANDPS       vconst<>+1600(SB), Y3, Y3
 	VPADDD       vconst<>+1536(SB), Y3, Y3
 	VCVTDQ2PS    Y6, Y7
-	VSUBPS       vconst<>+256(SB), Y3, Y3
+	VSUBPS       vconst<>+192(SB), Y3, Y3
 	VPMINSD      vconst<>+1664(SB), Y6, Y6
 	VMOVUPS      vconst<>+1216(SB), Y8
 	VPSUBD       Y6, Y8, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMOVUPS      vconst<>+256(SB), Y8
+	VMOVUPS      vconst<>+192(SB), Y8
 	VSUBPS       Y3, Y8, Y8
 	VMOVAPS      Y3, Y9
-	VFNMADD213PS vconst<>+256(SB), Y8, Y9
+	VFNMADD213PS vconst<>+192(SB), Y8, Y9
 	VMOVAPS      Y3, Y8
-	VFNMADD213PS vconst<>+256(SB), Y9, Y8
+	VFNMADD213PS vconst<>+192(SB), Y9, Y8
 	VMULPS       Y6, Y5, Y5
 	VMULPS       Y8, Y5, Y5
 	VMULPS       Y3, Y3, Y6
@@ -4906,11 +5178,11 @@ body_3:
 	VADDPS       Y3, Y6, Y3
 	VMOVUPS      vconst<>+2432(SB), Y5
 	VFMADD213PS  Y3, Y7, Y5
-	VCMPPS       $0x00, vconst<>+192(SB), Y2, Y3
+	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y3
 	VBLENDVPS    Y3, vconst<>+2496(SB), Y5, Y3
-	VCMPPS       $0x11, vconst<>+192(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y3, Y3
-	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y3, Y3
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y3, Y2
@@ -4923,7 +5195,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y5, Y5
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VSUBPS       vconst<>+3328(SB), Y5, Y6
 	VBLENDVPS    Y3, Y6, Y5, Y3
 	VMULPS       Y4, Y4, Y5
@@ -4951,11 +5223,11 @@ body_3:
 	VADDPS       Y4, Y6, Y4
 	VMOVUPS      vconst<>+2432(SB), Y5
 	VFMADD213PS  Y4, Y3, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y3
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y3
 	VBLENDVPS    Y3, vconst<>+2496(SB), Y5, Y3
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y4
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y4
 	VBLENDVPS    Y4, vconst<>+2560(SB), Y3, Y3
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y4
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
 	VCMPPS       $0x03, Y1, Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
@@ -4964,28 +5236,28 @@ body_3:
 	VSUBPS       Y1, Y0, Y0
 	VADDPS       32(SP), Y0, Y5
 	VANDPS       vconst<>+64(SB), Y5, Y6
-	VMULPS       vconst<>+320(SB), Y1, Y7
+	VMULPS       vconst<>+384(SB), Y1, Y7
 	VCMPPS       $0x11, Y7, Y6, Y6
 	VDIVPS       Y1, Y5, Y5
-	VADDPS       vconst<>+256(SB), Y5, Y7
-	VSUBPS       vconst<>+256(SB), Y7, Y8
+	VADDPS       vconst<>+192(SB), Y5, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y8
 	VSUBPS       Y8, Y5, Y8
 	VPSUBD       vconst<>+1536(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y9
 	VANDPS       vconst<>+1600(SB), Y7, Y7
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y7, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y7
 	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y7, Y11, Y11
 	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+256(SB), Y11, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
 	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+256(SB), Y12, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
@@ -5014,11 +5286,11 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+192(SB), Y5, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y5, Y8
+	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y5, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y8
 	VBLENDVPS    Y8, Y5, Y7, Y7
 	VCMPPS       $0x03, Y5, Y5, Y8
 	VBLENDVPS    Y8, Y5, Y7, Y5
@@ -5026,12 +5298,12 @@ body_3:
 	VBLENDVPS    Y6, Y5, Y2, Y2
 	VMOVAPS      Y1, Y5
 	VFNMADD213PS Y0, Y2, Y5
-	VMOVUPS      vconst<>+320(SB), Y0
+	VMOVUPS      vconst<>+384(SB), Y0
 	VFMADD213PS  vconst<>+3392(SB), Y3, Y0
 	VADDPS       Y0, Y5, Y0
-	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y1
+	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y1
 	VMOVUPS      (SP), Y2
-	VCMPPS       $0x04, vconst<>+128(SB), Y2, Y2
+	VCMPPS       $0x04, vconst<>+0(SB), Y2, Y2
 	VANDPS       Y2, Y1, Y1
 	VBLENDVPS    Y1, Y0, Y4, Y0
 	CMPQ         R8, $0x08
@@ -5196,7 +5468,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VSUBPS       vconst<>+3328(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -5224,34 +5496,34 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2432(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+2496(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VDIVPS       Y3, Y4, Y3
-	VADDPS       vconst<>+256(SB), Y3, Y4
-	VSUBPS       vconst<>+256(SB), Y4, Y6
+	VADDPS       vconst<>+192(SB), Y3, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VPMINSD      vconst<>+1664(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+256(SB), Y9
+	VMOVUPS      vconst<>+192(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+256(SB), Y9, Y10
+	VFNMADD213PS vconst<>+192(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+256(SB), Y10, Y9
+	VFNMADD213PS vconst<>+192(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
@@ -5280,11 +5552,11 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
-	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
@@ -5297,7 +5569,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VSUBPS       vconst<>+3328(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -5325,11 +5597,11 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y5
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
 	VCMPPS       $0x03, Y1, Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
@@ -5338,28 +5610,28 @@ body_3:
 	VSUBPS       Y1, Y0, Y0
 	VADDPS       32(SP), Y0, Y6
 	VANDPS       vconst<>+64(SB), Y6, Y7
-	VMULPS       vconst<>+320(SB), Y1, Y8
+	VMULPS       vconst<>+384(SB), Y1, Y8
 	VCMPPS       $0x11, Y8, Y7, Y7
 	VDIVPS       Y1, Y6, Y6
-	VADDPS       vconst<>+256(SB), Y6, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y6, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y6, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+256(SB), Y12
+	VMOVUPS      vconst<>+192(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y12, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+256(SB), Y13, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -5388,11 +5660,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y6
@@ -5400,16 +5672,16 @@ body_3:
 	VBLENDVPS    Y7, Y6, Y3, Y3
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS Y0, Y3, Y6
-	VMOVUPS      vconst<>+320(SB), Y0
+	VMOVUPS      vconst<>+384(SB), Y0
 	VFMADD213PS  vconst<>+3392(SB), Y4, Y0
 	VADDPS       Y0, Y6, Y0
-	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y3
+	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y3
 	VMOVUPS      (SP), Y4
-	VCMPPS       $0x04, vconst<>+128(SB), Y4, Y4
+	VCMPPS       $0x04, vconst<>+0(SB), Y4, Y4
 	VANDPS       Y4, Y3, Y3
 	VBLENDVPS    Y3, Y0, Y5, Y0
 	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VSUBPS       Y1, Y2, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -5598,7 +5870,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VSUBPS       vconst<>+3328(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -5626,34 +5898,34 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2432(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+2496(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VDIVPS       Y3, Y4, Y3
-	VADDPS       vconst<>+256(SB), Y3, Y4
-	VSUBPS       vconst<>+256(SB), Y4, Y6
+	VADDPS       vconst<>+192(SB), Y3, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VPMINSD      vconst<>+1664(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+256(SB), Y9
+	VMOVUPS      vconst<>+192(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+256(SB), Y9, Y10
+	VFNMADD213PS vconst<>+192(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+256(SB), Y10, Y9
+	VFNMADD213PS vconst<>+192(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
@@ -5682,11 +5954,11 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
-	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
@@ -5699,7 +5971,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VSUBPS       vconst<>+3328(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -5727,11 +5999,11 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y5
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
 	VCMPPS       $0x03, Y1, Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
@@ -5740,28 +6012,28 @@ body_3:
 	VSUBPS       Y1, Y0, Y0
 	VADDPS       32(SP), Y0, Y6
 	VANDPS       vconst<>+64(SB), Y6, Y7
-	VMULPS       vconst<>+320(SB), Y1, Y8
+	VMULPS       vconst<>+384(SB), Y1, Y8
 	VCMPPS       $0x11, Y8, Y7, Y7
 	VDIVPS       Y1, Y6, Y6
-	VADDPS       vconst<>+256(SB), Y6, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y6, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y6, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+256(SB), Y12
+	VMOVUPS      vconst<>+192(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y12, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+256(SB), Y13, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -5790,11 +6062,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y6
@@ -5802,16 +6074,16 @@ body_3:
 	VBLENDVPS    Y7, Y6, Y3, Y3
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS Y0, Y3, Y6
-	VMOVUPS      vconst<>+320(SB), Y0
+	VMOVUPS      vconst<>+384(SB), Y0
 	VFMADD213PS  vconst<>+3392(SB), Y4, Y0
 	VADDPS       Y0, Y6, Y0
-	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y3
+	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y3
 	VMOVUPS      (SP), Y4
-	VCMPPS       $0x04, vconst<>+128(SB), Y4, Y4
+	VCMPPS       $0x04, vconst<>+0(SB), Y4, Y4
 	VANDPS       Y4, Y3, Y3
 	VBLENDVPS    Y3, Y0, Y5, Y0
 	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      vconst<>+256(SB), Y3
+	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VDIVPS       Y2, Y1, Y1
 	CMPQ         R8, $0x08
@@ -6036,10 +6308,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y6, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y6
+	VADDPS       vconst<>+192(SB), Y8, Y6
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -6049,7 +6321,7 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y7, Y6, Y6
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y7
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
 	VMULPS       (SP), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y0, Y8, Y0
@@ -6069,10 +6341,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y0, Y10
+	VFMADD213PS  vconst<>+384(SB), Y0, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y0, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y0
+	VADDPS       vconst<>+192(SB), Y9, Y0
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -6083,7 +6355,7 @@ body_3:
 	VMULPS       Y9, Y0, Y0
 	VMULPS       Y8, Y0, Y0
 	VMULPS       Y0, Y1, Y0
-	VMOVUPS      vconst<>+128(SB), Y1
+	VMOVUPS      vconst<>+0(SB), Y1
 	VBLENDVPS    Y7, Y0, Y1, Y0
 	VMULPS       96(SP), Y6, Y1
 	VMOVUPS      64(SP), Y6
@@ -6245,10 +6517,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -6258,7 +6530,7 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
 	VMULPS       (SP), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y9
 	VMAXPS       Y0, Y9, Y0
@@ -6278,10 +6550,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+320(SB), Y0, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y0
+	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -6292,7 +6564,7 @@ body_3:
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y9, Y0, Y0
 	VMULPS       Y0, Y1, Y0
-	VMOVUPS      vconst<>+128(SB), Y1
+	VMOVUPS      vconst<>+0(SB), Y1
 	VBLENDVPS    Y8, Y0, Y1, Y0
 	VMULPS       96(SP), Y7, Y1
 	VMOVUPS      64(SP), Y8
@@ -6481,10 +6753,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -6494,7 +6766,7 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
 	VMULPS       (SP), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y9
 	VMAXPS       Y0, Y9, Y0
@@ -6514,10 +6786,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+320(SB), Y0, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y0
+	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -6528,7 +6800,7 @@ body_3:
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y9, Y0, Y0
 	VMULPS       Y0, Y1, Y0
-	VMOVUPS      vconst<>+128(SB), Y1
+	VMOVUPS      vconst<>+0(SB), Y1
 	VBLENDVPS    Y8, Y0, Y1, Y0
 	VMULPS       96(SP), Y7, Y1
 	VMOVUPS      64(SP), Y8
@@ -6728,7 +7000,7 @@ body_3:
 	VANDPS      vconst<>+1600(SB), Y8, Y8
 	VPADDD      vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS   Y9, Y9
-	VSUBPS      vconst<>+256(SB), Y8, Y8
+	VSUBPS      vconst<>+192(SB), Y8, Y8
 	VSUBPS      vconst<>+3328(SB), Y9, Y10
 	VBLENDVPS   Y7, Y10, Y9, Y7
 	VMULPS      Y8, Y8, Y9
@@ -6756,17 +7028,17 @@ body_3:
 	VADDPS      Y8, Y10, Y8
 	VMOVUPS     vconst<>+2432(SB), Y9
 	VFMADD213PS Y8, Y7, Y9
-	VCMPPS      $0x00, vconst<>+128(SB), Y2, Y7
+	VCMPPS      $0x00, vconst<>+0(SB), Y2, Y7
 	VBLENDVPS   Y7, vconst<>+2496(SB), Y9, Y7
-	VCMPPS      $0x11, vconst<>+128(SB), Y2, Y8
+	VCMPPS      $0x11, vconst<>+0(SB), Y2, Y8
 	VBLENDVPS   Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS      $0x00, vconst<>+384(SB), Y2, Y8
+	VCMPPS      $0x00, vconst<>+128(SB), Y2, Y8
 	VBLENDVPS   Y8, Y2, Y7, Y7
 	VCMPPS      $0x03, Y2, Y2, Y8
 	VBLENDVPS   Y8, Y2, Y7, Y2
 	VMULPS      Y1, Y0, Y0
 	VADDPS      Y0, Y2, Y0
-	VMOVUPS     vconst<>+320(SB), Y1
+	VMOVUPS     vconst<>+384(SB), Y1
 	VFMADD213PS 32(SP), Y0, Y1
 	CMPQ        R9, $0x08
 	JL          tailstore_4
@@ -6915,7 +7187,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y11, Y11
 	VPADDD       vconst<>+1536(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+256(SB), Y11, Y11
+	VSUBPS       vconst<>+192(SB), Y11, Y11
 	VSUBPS       vconst<>+3328(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
@@ -6943,23 +7215,23 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2432(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y10
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y10
 	VBLENDVPS    Y10, vconst<>+2496(SB), Y12, Y10
-	VCMPPS       $0x11, vconst<>+128(SB), Y2, Y11
+	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y11
 	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y11
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y11
 	VBLENDVPS    Y11, Y2, Y10, Y10
 	VCMPPS       $0x03, Y2, Y2, Y11
 	VBLENDVPS    Y11, Y2, Y10, Y10
 	VMULPS       Y9, Y8, Y11
 	VADDPS       Y11, Y10, Y10
-	VMOVUPS      vconst<>+320(SB), Y11
+	VMOVUPS      vconst<>+384(SB), Y11
 	VFMADD213PS  32(SP), Y10, Y11
 	VSUBPS       Y1, Y0, Y0
 	VDIVPS       Y2, Y0, Y0
 	VMOVAPS      Y8, Y1
-	VFNMADD213PS vconst<>+256(SB), Y9, Y1
-	VMULPS       vconst<>+320(SB), Y1, Y1
+	VFNMADD213PS vconst<>+192(SB), Y9, Y1
+	VMULPS       vconst<>+384(SB), Y1, Y1
 	VDIVPS       Y2, Y1, Y1
 	CMPQ         R9, $0x08
 	JL           tailstore_4
@@ -7153,7 +7425,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y11, Y11
 	VPADDD       vconst<>+1536(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+256(SB), Y11, Y11
+	VSUBPS       vconst<>+192(SB), Y11, Y11
 	VSUBPS       vconst<>+3328(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
@@ -7181,25 +7453,25 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2432(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y10
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y10
 	VBLENDVPS    Y10, vconst<>+2496(SB), Y12, Y10
-	VCMPPS       $0x11, vconst<>+128(SB), Y2, Y11
+	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y11
 	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y11
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y11
 	VBLENDVPS    Y11, Y2, Y10, Y10
 	VCMPPS       $0x03, Y2, Y2, Y11
 	VBLENDVPS    Y11, Y2, Y10, Y10
 	VMULPS       Y9, Y8, Y11
 	VADDPS       Y11, Y10, Y10
-	VMOVUPS      vconst<>+320(SB), Y11
+	VMOVUPS      vconst<>+384(SB), Y11
 	VFMADD213PS  32(SP), Y10, Y11
 	VSUBPS       Y1, Y0, Y0
 	VDIVPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y1
+	VMOVUPS      vconst<>+192(SB), Y1
 	VDIVPS       Y2, Y1, Y1
 	VMOVAPS      Y8, Y8
-	VFNMADD213PS vconst<>+256(SB), Y9, Y8
-	VMULPS       vconst<>+320(SB), Y8, Y8
+	VFNMADD213PS vconst<>+192(SB), Y9, Y8
+	VMULPS       vconst<>+384(SB), Y8, Y8
 	VDIVPS       Y2, Y8, Y2
 	CMPQ         R9, $0x08
 	JL           tailstore_4
@@ -7392,7 +7664,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VMOVUPS      vconst<>+256(SB), Y6
+	VMOVUPS      vconst<>+192(SB), Y6
 	VSUBPS       Y1, Y6, Y6
 	VCMPPS       $0x11, vconst<>+3200(SB), Y0, Y7
 	VMULPS       vconst<>+3264(SB), Y0, Y8
@@ -7402,7 +7674,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y9, Y9
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VSUBPS       vconst<>+3328(SB), Y9, Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
 	VMULPS       Y8, Y8, Y9
@@ -7430,36 +7702,36 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y7, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y7
+	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y9, Y7
-	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y8
+	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y8
 	VBLENDVPS    Y8, Y0, Y7, Y7
 	VCMPPS       $0x03, Y0, Y0, Y8
 	VBLENDVPS    Y8, Y0, Y7, Y7
 	VMOVUPS      vconst<>+3456(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VADDPS       vconst<>+256(SB), Y0, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y0, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y0, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+256(SB), Y12
+	VMOVUPS      vconst<>+192(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y12, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+256(SB), Y13, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -7488,11 +7760,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y0, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y9
 	VBLENDVPS    Y9, Y0, Y8, Y8
 	VCMPPS       $0x03, Y0, Y0, Y9
 	VBLENDVPS    Y9, Y0, Y8, Y0
@@ -7627,9 +7899,9 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VSUBPS       Y0, Y2, Y2
-	VMOVUPS      vconst<>+256(SB), Y3
+	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VCMPPS       $0x11, vconst<>+3200(SB), Y0, Y4
 	VMULPS       vconst<>+3264(SB), Y0, Y5
@@ -7639,7 +7911,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VSUBPS       vconst<>+3328(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -7667,36 +7939,36 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y5
+	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VMOVUPS      vconst<>+3456(SB), Y5
 	VMAXPS       Y4, Y5, Y4
 	VXORPS       vconst<>+3008(SB), Y0, Y5
-	VADDPS       vconst<>+256(SB), Y5, Y6
-	VSUBPS       vconst<>+256(SB), Y6, Y7
+	VADDPS       vconst<>+192(SB), Y5, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y6, Y10, Y10
 	VMOVAPS      Y6, Y11
-	VFNMADD213PS vconst<>+256(SB), Y10, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
 	VMOVAPS      Y6, Y10
-	VFNMADD213PS vconst<>+256(SB), Y11, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
@@ -7725,11 +7997,11 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2432(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+192(SB), Y5, Y6
+	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y6
 	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+192(SB), Y5, Y7
+	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y7
 	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+384(SB), Y5, Y7
+	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y6
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y5
@@ -7914,9 +8186,9 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VSUBPS       Y0, Y2, Y2
-	VMOVUPS      vconst<>+256(SB), Y3
+	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VCMPPS       $0x11, vconst<>+3200(SB), Y0, Y4
 	VMULPS       vconst<>+3264(SB), Y0, Y5
@@ -7926,7 +8198,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VSUBPS       vconst<>+3328(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -7954,36 +8226,36 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y5
+	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VMOVUPS      vconst<>+3456(SB), Y5
 	VMAXPS       Y4, Y5, Y4
 	VXORPS       vconst<>+3008(SB), Y0, Y5
-	VADDPS       vconst<>+256(SB), Y5, Y6
-	VSUBPS       vconst<>+256(SB), Y6, Y7
+	VADDPS       vconst<>+192(SB), Y5, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y6, Y10, Y10
 	VMOVAPS      Y6, Y11
-	VFNMADD213PS vconst<>+256(SB), Y10, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
 	VMOVAPS      Y6, Y10
-	VFNMADD213PS vconst<>+256(SB), Y11, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
@@ -8012,11 +8284,11 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2432(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+192(SB), Y5, Y6
+	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y6
 	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+192(SB), Y5, Y7
+	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y7
 	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+384(SB), Y5, Y7
+	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y6
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y5
@@ -8255,10 +8527,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y6, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y6
+	VADDPS       vconst<>+192(SB), Y8, Y6
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -8268,25 +8540,25 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y7, Y6, Y6
-	VADDPS       vconst<>+256(SB), Y6, Y7
-	VSUBPS       vconst<>+256(SB), Y7, Y8
+	VADDPS       vconst<>+192(SB), Y6, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y8
 	VSUBPS       Y8, Y6, Y8
 	VPSUBD       vconst<>+1536(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y9
 	VANDPS       vconst<>+1600(SB), Y7, Y7
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y7, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y7
 	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y7, Y11, Y11
 	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+256(SB), Y11, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
 	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+256(SB), Y12, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
@@ -8315,22 +8587,22 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y8
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y7
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
-	VMOVUPS      vconst<>+128(SB), Y7
+	VMOVUPS      vconst<>+0(SB), Y7
 	VMAXPS       Y0, Y7, Y7
 	VADDPS       Y6, Y7, Y7
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y8
+	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y6, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y6
+	VMOVUPS      vconst<>+192(SB), Y6
 	VSUBPS       Y1, Y6, Y6
 	VMULPS       (SP), Y1, Y1
 	VMULPS       Y0, Y1, Y0
@@ -8486,10 +8758,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -8499,32 +8771,32 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y8
-	VMOVUPS      vconst<>+256(SB), Y9
+	VADDPS       vconst<>+192(SB), Y7, Y8
+	VMOVUPS      vconst<>+192(SB), Y9
 	VDIVPS       Y8, Y9, Y8
 	VMULPS       Y8, Y7, Y9
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y10
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y11
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VADDPS       vconst<>+256(SB), Y7, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y12
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+256(SB), Y14
+	VMOVUPS      vconst<>+192(SB), Y14
 	VSUBPS       Y9, Y14, Y14
 	VMOVAPS      Y9, Y15
-	VFNMADD213PS vconst<>+256(SB), Y14, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y15, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y14, Y10, Y10
 	VMULPS       Y9, Y9, Y12
@@ -8553,22 +8825,22 @@ body_3:
 	VADDPS       Y9, Y12, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y13, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y7
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y7, Y9, Y9
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y10
+	VMOVUPS      vconst<>+0(SB), Y10
 	VMAXPS       Y0, Y10, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y7
+	VMOVUPS      vconst<>+192(SB), Y7
 	VSUBPS       Y1, Y7, Y7
 	VMULPS       (SP), Y1, Y1
 	VMULPS       Y0, Y1, Y0
@@ -8753,10 +9025,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -8766,32 +9038,32 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y8
-	VMOVUPS      vconst<>+256(SB), Y9
+	VADDPS       vconst<>+192(SB), Y7, Y8
+	VMOVUPS      vconst<>+192(SB), Y9
 	VDIVPS       Y8, Y9, Y8
 	VMULPS       Y8, Y7, Y9
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y10
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y11
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VADDPS       vconst<>+256(SB), Y7, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y12
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+256(SB), Y14
+	VMOVUPS      vconst<>+192(SB), Y14
 	VSUBPS       Y9, Y14, Y14
 	VMOVAPS      Y9, Y15
-	VFNMADD213PS vconst<>+256(SB), Y14, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y15, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y14, Y10, Y10
 	VMULPS       Y9, Y9, Y12
@@ -8820,22 +9092,22 @@ body_3:
 	VADDPS       Y9, Y12, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y13, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y7
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y7, Y9, Y9
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y10
+	VMOVUPS      vconst<>+0(SB), Y10
 	VMAXPS       Y0, Y10, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y7
+	VMOVUPS      vconst<>+192(SB), Y7
 	VSUBPS       Y1, Y7, Y7
 	VMULPS       (SP), Y1, Y1
 	VMULPS       Y0, Y1, Y0
@@ -9045,10 +9317,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -9058,25 +9330,25 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y7, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y7, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+256(SB), Y12
+	VMOVUPS      vconst<>+192(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y12, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+256(SB), Y13, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -9105,22 +9377,22 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y9
 	VBLENDVPS    Y9, Y7, Y8, Y8
 	VCMPPS       $0x03, Y7, Y7, Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
-	VMOVUPS      vconst<>+128(SB), Y8
+	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y8
 	VADDPS       Y7, Y8, Y8
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y7
+	VMOVUPS      vconst<>+192(SB), Y7
 	VSUBPS       Y1, Y7, Y7
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y0
@@ -9277,10 +9549,10 @@ body_3:
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1152(SB), Y3, Y6
 	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+320(SB), Y3, Y6
+	VFMADD213PS  vconst<>+384(SB), Y3, Y6
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  Y3, Y6, Y5
-	VADDPS       vconst<>+256(SB), Y5, Y3
+	VADDPS       vconst<>+192(SB), Y5, Y3
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -9290,32 +9562,32 @@ body_3:
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y5, Y3, Y3
 	VMULPS       Y4, Y3, Y3
-	VADDPS       vconst<>+256(SB), Y3, Y4
-	VMOVUPS      vconst<>+256(SB), Y5
+	VADDPS       vconst<>+192(SB), Y3, Y4
+	VMOVUPS      vconst<>+192(SB), Y5
 	VDIVPS       Y4, Y5, Y4
 	VMULPS       Y4, Y3, Y5
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y6
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
 	VBLENDVPS    Y6, Y4, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y4, Y4
-	VADDPS       vconst<>+256(SB), Y3, Y5
-	VSUBPS       vconst<>+256(SB), Y5, Y6
+	VADDPS       vconst<>+192(SB), Y3, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y8
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y5, Y10, Y10
 	VMOVAPS      Y5, Y11
-	VFNMADD213PS vconst<>+256(SB), Y10, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+256(SB), Y11, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y10, Y6, Y6
 	VMULPS       Y5, Y5, Y8
@@ -9344,22 +9616,22 @@ body_3:
 	VADDPS       Y5, Y8, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y9, Y6
-	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+2496(SB), Y6, Y5
-	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y3
-	VMOVUPS      vconst<>+128(SB), Y5
+	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y3, Y5, Y5
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y6
+	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y3, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y3
+	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y0
@@ -9564,10 +9836,10 @@ body_3:
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1152(SB), Y3, Y6
 	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+320(SB), Y3, Y6
+	VFMADD213PS  vconst<>+384(SB), Y3, Y6
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  Y3, Y6, Y5
-	VADDPS       vconst<>+256(SB), Y5, Y3
+	VADDPS       vconst<>+192(SB), Y5, Y3
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -9577,32 +9849,32 @@ body_3:
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y5, Y3, Y3
 	VMULPS       Y4, Y3, Y3
-	VADDPS       vconst<>+256(SB), Y3, Y4
-	VMOVUPS      vconst<>+256(SB), Y5
+	VADDPS       vconst<>+192(SB), Y3, Y4
+	VMOVUPS      vconst<>+192(SB), Y5
 	VDIVPS       Y4, Y5, Y4
 	VMULPS       Y4, Y3, Y5
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y6
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
 	VBLENDVPS    Y6, Y4, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y4, Y4
-	VADDPS       vconst<>+256(SB), Y3, Y5
-	VSUBPS       vconst<>+256(SB), Y5, Y6
+	VADDPS       vconst<>+192(SB), Y3, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y8
 	VANDPS       vconst<>+1600(SB), Y5, Y5
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y5, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y5
 	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y5, Y10, Y10
 	VMOVAPS      Y5, Y11
-	VFNMADD213PS vconst<>+256(SB), Y10, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+256(SB), Y11, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y10, Y6, Y6
 	VMULPS       Y5, Y5, Y8
@@ -9631,22 +9903,22 @@ body_3:
 	VADDPS       Y5, Y8, Y5
 	VMOVUPS      vconst<>+2432(SB), Y6
 	VFMADD213PS  Y5, Y9, Y6
-	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+2496(SB), Y6, Y5
-	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y3
-	VMOVUPS      vconst<>+128(SB), Y5
+	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y3, Y5, Y5
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y6
+	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y3, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y3
+	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y0
@@ -9881,10 +10153,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y6, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y6
+	VADDPS       vconst<>+192(SB), Y8, Y6
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -9894,25 +10166,25 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y7, Y6, Y6
-	VADDPS       vconst<>+256(SB), Y6, Y7
-	VSUBPS       vconst<>+256(SB), Y7, Y8
+	VADDPS       vconst<>+192(SB), Y6, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y8
 	VSUBPS       Y8, Y6, Y8
 	VPSUBD       vconst<>+1536(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y9
 	VANDPS       vconst<>+1600(SB), Y7, Y7
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y7, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y7
 	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y7, Y11, Y11
 	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+256(SB), Y11, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
 	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+256(SB), Y12, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
@@ -9941,46 +10213,46 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y8
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y7
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y6
-	VMOVUPS      vconst<>+128(SB), Y7
+	VMOVUPS      vconst<>+0(SB), Y7
 	VMAXPS       Y0, Y7, Y7
 	VADDPS       Y6, Y7, Y7
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y8
+	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y6, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y6
+	VMOVUPS      vconst<>+192(SB), Y6
 	VSUBPS       Y1, Y6, Y6
 	VMULPS       Y0, Y1, Y8
 	VMOVAPS      Y6, Y9
 	VFMADD213PS  Y8, Y7, Y9
 	VXORPS       vconst<>+3008(SB), Y1, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y10
-	VSUBPS       vconst<>+256(SB), Y10, Y11
+	VADDPS       vconst<>+192(SB), Y8, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y11
 	VSUBPS       Y11, Y8, Y11
 	VPSUBD       vconst<>+1536(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y12
 	VANDPS       vconst<>+1600(SB), Y10, Y10
 	VPADDD       vconst<>+1536(SB), Y10, Y10
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+256(SB), Y10, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y10
 	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+256(SB), Y14
+	VMOVUPS      vconst<>+192(SB), Y14
 	VSUBPS       Y10, Y14, Y14
 	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+256(SB), Y14, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
 	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+256(SB), Y15, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
 	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
 	VMULPS       Y10, Y10, Y12
@@ -10009,11 +10281,11 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2432(SB), Y11
 	VFMADD213PS  Y10, Y13, Y11
-	VCMPPS       $0x00, vconst<>+192(SB), Y8, Y10
+	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y10
 	VBLENDVPS    Y10, vconst<>+2496(SB), Y11, Y10
-	VCMPPS       $0x11, vconst<>+192(SB), Y8, Y11
+	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y11
 	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+384(SB), Y8, Y11
+	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y11
 	VBLENDVPS    Y11, Y8, Y10, Y10
 	VCMPPS       $0x03, Y8, Y8, Y11
 	VBLENDVPS    Y11, Y8, Y10, Y8
@@ -10026,7 +10298,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y10, Y10
 	VPADDD       vconst<>+1536(SB), Y10, Y10
 	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+256(SB), Y10, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y10
 	VSUBPS       vconst<>+3328(SB), Y11, Y12
 	VBLENDVPS    Y8, Y12, Y11, Y8
 	VMULPS       Y10, Y10, Y11
@@ -10054,11 +10326,11 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2432(SB), Y11
 	VFMADD213PS  Y10, Y8, Y11
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y11, Y8
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y10
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
 	VBLENDVPS    Y10, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y10
 	VBLENDVPS    Y10, Y1, Y8, Y8
@@ -10084,10 +10356,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+320(SB), Y0, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y0
+	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y10
 	VPSUBD       Y10, Y7, Y7
@@ -10097,25 +10369,25 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y7, Y0, Y0
-	VADDPS       vconst<>+256(SB), Y0, Y7
-	VSUBPS       vconst<>+256(SB), Y7, Y10
+	VADDPS       vconst<>+192(SB), Y0, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y10
 	VSUBPS       Y10, Y0, Y10
 	VPSUBD       vconst<>+1536(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y11
 	VANDPS       vconst<>+1600(SB), Y7, Y7
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y7, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y7
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y7, Y13, Y13
 	VMOVAPS      Y7, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y7, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y7, Y7, Y11
@@ -10144,11 +10416,11 @@ body_3:
 	VADDPS       Y7, Y11, Y7
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y7, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y10, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y0, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y10
 	VBLENDVPS    Y10, Y0, Y7, Y7
 	VCMPPS       $0x03, Y0, Y0, Y10
 	VBLENDVPS    Y10, Y0, Y7, Y0
@@ -10156,7 +10428,7 @@ body_3:
 	VCMPPS       $0x00, vconst<>+2496(SB), Y8, Y7
 	VBLENDVPS    Y7, Y8, Y0, Y0
 	VMOVUPS      (SP), Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y7
+	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y7
 	VMULPS       (SP), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y0, Y8, Y0
@@ -10176,10 +10448,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+320(SB), Y0, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y0
+	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y10
 	VPSUBD       Y10, Y8, Y8
@@ -10189,13 +10461,13 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y8, Y0, Y0
-	VBLENDVPS    Y7, vconst<>+256(SB), Y0, Y0
+	VBLENDVPS    Y7, vconst<>+192(SB), Y0, Y0
 	VMOVUPS      96(SP), Y7
-	VCMPPS       $0x04, vconst<>+128(SB), Y7, Y7
+	VCMPPS       $0x04, vconst<>+0(SB), Y7, Y7
 	VMULPS       64(SP), Y6, Y6
 	VMOVUPS      32(SP), Y8
 	VFMADD213PS  Y6, Y1, Y8
-	VMOVUPS      vconst<>+256(SB), Y1
+	VMOVUPS      vconst<>+192(SB), Y1
 	VBLENDVPS    Y7, Y8, Y1, Y1
 	VMULPS       Y0, Y1, Y0
 	VMULPS       Y9, Y0, Y0
@@ -10354,10 +10626,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1152(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+320(SB), Y2, Y5
+	VFMADD213PS  vconst<>+384(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+256(SB), Y4, Y2
+	VADDPS       vconst<>+192(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -10367,32 +10639,32 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+256(SB), Y2, Y3
-	VMOVUPS      vconst<>+256(SB), Y4
+	VADDPS       vconst<>+192(SB), Y2, Y3
+	VMOVUPS      vconst<>+192(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+256(SB), Y2, Y4
-	VSUBPS       vconst<>+256(SB), Y4, Y5
+	VADDPS       vconst<>+192(SB), Y2, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VPMINSD      vconst<>+1664(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+256(SB), Y9
+	VMOVUPS      vconst<>+192(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+256(SB), Y9, Y10
+	VFNMADD213PS vconst<>+192(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+256(SB), Y10, Y9
+	VFNMADD213PS vconst<>+192(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -10421,22 +10693,22 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2432(SB), Y5
 	VFMADD213PS  Y4, Y8, Y5
-	VCMPPS       $0x00, vconst<>+192(SB), Y2, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y5, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y2
-	VMOVUPS      vconst<>+128(SB), Y4
+	VMOVUPS      vconst<>+0(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VADDPS       Y2, Y4, Y4
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y5
+	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y0
 	VADDPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       Y0, Y1, Y5
 	VMOVAPS      Y2, Y7
@@ -10447,25 +10719,25 @@ body_3:
 	VADDPS       Y0, Y4, Y3
 	VXORPS       vconst<>+3008(SB), Y3, Y3
 	VXORPS       vconst<>+3008(SB), Y1, Y6
-	VADDPS       vconst<>+256(SB), Y6, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y6, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y6, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+256(SB), Y12
+	VMOVUPS      vconst<>+192(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y12, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+256(SB), Y13, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -10494,11 +10766,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y6
@@ -10511,7 +10783,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y9, Y9
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VSUBPS       vconst<>+3328(SB), Y9, Y10
 	VBLENDVPS    Y6, Y10, Y9, Y6
 	VMULPS       Y8, Y8, Y9
@@ -10539,11 +10811,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y6, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y6
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y6
 	VBLENDVPS    Y6, vconst<>+2496(SB), Y9, Y6
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
 	VBLENDVPS    Y8, Y1, Y6, Y6
 	VCMPPS       $0x03, Y1, Y1, Y8
 	VBLENDVPS    Y8, Y1, Y6, Y6
@@ -10569,10 +10841,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y0, Y9
+	VFMADD213PS  vconst<>+384(SB), Y0, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y0, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y0
+	VADDPS       vconst<>+192(SB), Y8, Y0
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y8
 	VPSUBD       Y8, Y4, Y4
@@ -10582,25 +10854,25 @@ body_3:
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y8, Y0, Y0
 	VMULPS       Y4, Y0, Y0
-	VADDPS       vconst<>+256(SB), Y0, Y4
-	VSUBPS       vconst<>+256(SB), Y4, Y8
+	VADDPS       vconst<>+192(SB), Y0, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y8
 	VSUBPS       Y8, Y0, Y8
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y9
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+256(SB), Y11
+	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y4, Y11, Y11
 	VMOVAPS      Y4, Y12
-	VFNMADD213PS vconst<>+256(SB), Y11, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
 	VMOVAPS      Y4, Y11
-	VFNMADD213PS vconst<>+256(SB), Y12, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y4, Y4, Y9
@@ -10629,11 +10901,11 @@ body_3:
 	VADDPS       Y4, Y9, Y4
 	VMOVUPS      vconst<>+2432(SB), Y8
 	VFMADD213PS  Y4, Y10, Y8
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y8, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y0, Y8
+	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y8
 	VBLENDVPS    Y8, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y8
 	VBLENDVPS    Y8, Y0, Y4, Y0
@@ -10641,7 +10913,7 @@ body_3:
 	VCMPPS       $0x00, vconst<>+2496(SB), Y6, Y4
 	VBLENDVPS    Y4, Y6, Y0, Y0
 	VMOVUPS      (SP), Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y4, Y4
 	VMULPS       (SP), Y0, Y6
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y6, Y8, Y6
@@ -10661,10 +10933,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y6, Y10
+	VFMADD213PS  vconst<>+384(SB), Y6, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y6, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y6
+	VADDPS       vconst<>+192(SB), Y9, Y6
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -10674,20 +10946,20 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y8, Y6, Y6
-	VBLENDVPS    Y4, vconst<>+256(SB), Y6, Y6
+	VBLENDVPS    Y4, vconst<>+192(SB), Y6, Y6
 	VMOVUPS      96(SP), Y8
-	VCMPPS       $0x04, vconst<>+128(SB), Y8, Y8
+	VCMPPS       $0x04, vconst<>+0(SB), Y8, Y8
 	VMULPS       64(SP), Y2, Y2
 	VMOVUPS      32(SP), Y9
 	VFMADD213PS  Y2, Y1, Y9
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VBLENDVPS    Y8, Y9, Y2, Y2
 	VMULPS       Y6, Y2, Y2
 	VMULPS       Y7, Y2, Y6
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      vconst<>+256(SB), Y8
+	VMOVUPS      vconst<>+192(SB), Y8
 	VSUBPS       Y1, Y8, Y1
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
 	VANDNPS      Y8, Y4, Y4
 	VMULPS       (SP), Y1, Y1
 	VSUBPS       Y0, Y3, Y0
@@ -10709,10 +10981,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y0, Y9
+	VFMADD213PS  vconst<>+384(SB), Y0, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y0, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y0
+	VADDPS       vconst<>+192(SB), Y8, Y0
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y8
 	VPSUBD       Y8, Y3, Y3
@@ -10927,10 +11199,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1152(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+320(SB), Y2, Y5
+	VFMADD213PS  vconst<>+384(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+256(SB), Y4, Y2
+	VADDPS       vconst<>+192(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -10940,32 +11212,32 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+256(SB), Y2, Y3
-	VMOVUPS      vconst<>+256(SB), Y4
+	VADDPS       vconst<>+192(SB), Y2, Y3
+	VMOVUPS      vconst<>+192(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+256(SB), Y2, Y4
-	VSUBPS       vconst<>+256(SB), Y4, Y5
+	VADDPS       vconst<>+192(SB), Y2, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VPMINSD      vconst<>+1664(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+256(SB), Y9
+	VMOVUPS      vconst<>+192(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+256(SB), Y9, Y10
+	VFNMADD213PS vconst<>+192(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+256(SB), Y10, Y9
+	VFNMADD213PS vconst<>+192(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -10994,22 +11266,22 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2432(SB), Y5
 	VFMADD213PS  Y4, Y8, Y5
-	VCMPPS       $0x00, vconst<>+192(SB), Y2, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y5, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y2
-	VMOVUPS      vconst<>+128(SB), Y4
+	VMOVUPS      vconst<>+0(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VADDPS       Y2, Y4, Y4
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+128(SB), Y5
+	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y0
 	VADDPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       Y0, Y1, Y5
 	VMOVAPS      Y2, Y7
@@ -11022,25 +11294,25 @@ body_3:
 	VADDPS       Y0, Y4, Y6
 	VXORPS       vconst<>+3008(SB), Y6, Y6
 	VXORPS       vconst<>+3008(SB), Y1, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y10
-	VSUBPS       vconst<>+256(SB), Y10, Y11
+	VADDPS       vconst<>+192(SB), Y9, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y11
 	VSUBPS       Y11, Y9, Y11
 	VPSUBD       vconst<>+1536(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y12
 	VANDPS       vconst<>+1600(SB), Y10, Y10
 	VPADDD       vconst<>+1536(SB), Y10, Y10
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+256(SB), Y10, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y10
 	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+256(SB), Y14
+	VMOVUPS      vconst<>+192(SB), Y14
 	VSUBPS       Y10, Y14, Y14
 	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+256(SB), Y14, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
 	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+256(SB), Y15, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
 	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
 	VMULPS       Y10, Y10, Y12
@@ -11069,11 +11341,11 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2432(SB), Y11
 	VFMADD213PS  Y10, Y13, Y11
-	VCMPPS       $0x00, vconst<>+192(SB), Y9, Y10
+	VCMPPS       $0x00, vconst<>+256(SB), Y9, Y10
 	VBLENDVPS    Y10, vconst<>+2496(SB), Y11, Y10
-	VCMPPS       $0x11, vconst<>+192(SB), Y9, Y11
+	VCMPPS       $0x11, vconst<>+256(SB), Y9, Y11
 	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+384(SB), Y9, Y11
+	VCMPPS       $0x00, vconst<>+128(SB), Y9, Y11
 	VBLENDVPS    Y11, Y9, Y10, Y10
 	VCMPPS       $0x03, Y9, Y9, Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
@@ -11086,7 +11358,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y10, Y10
 	VPADDD       vconst<>+1536(SB), Y10, Y10
 	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+256(SB), Y10, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y10
 	VSUBPS       vconst<>+3328(SB), Y11, Y12
 	VBLENDVPS    Y9, Y12, Y11, Y9
 	VMULPS       Y10, Y10, Y11
@@ -11114,11 +11386,11 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2432(SB), Y11
 	VFMADD213PS  Y10, Y9, Y11
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y10
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
 	VBLENDVPS    Y10, Y1, Y9, Y9
 	VCMPPS       $0x03, Y1, Y1, Y10
 	VBLENDVPS    Y10, Y1, Y9, Y9
@@ -11144,10 +11416,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+320(SB), Y0, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y0
+	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y10
 	VPSUBD       Y10, Y4, Y4
@@ -11157,25 +11429,25 @@ body_3:
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y4, Y0, Y0
-	VADDPS       vconst<>+256(SB), Y0, Y4
-	VSUBPS       vconst<>+256(SB), Y4, Y10
+	VADDPS       vconst<>+192(SB), Y0, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y10
 	VSUBPS       Y10, Y0, Y10
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y11
 	VANDPS       vconst<>+1600(SB), Y4, Y4
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y4, Y4
+	VSUBPS       vconst<>+192(SB), Y4, Y4
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y4, Y13, Y13
 	VMOVAPS      Y4, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y4, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y4, Y4, Y11
@@ -11204,11 +11476,11 @@ body_3:
 	VADDPS       Y4, Y11, Y4
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y4, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y4
 	VBLENDVPS    Y4, vconst<>+2496(SB), Y10, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y0, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y10
 	VBLENDVPS    Y10, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y10
 	VBLENDVPS    Y10, Y0, Y4, Y0
@@ -11216,7 +11488,7 @@ body_3:
 	VCMPPS       $0x00, vconst<>+2496(SB), Y9, Y4
 	VBLENDVPS    Y4, Y9, Y0, Y0
 	VMOVUPS      (SP), Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y4
+	VCMPPS       $0x00, vconst<>+0(SB), Y4, Y4
 	VMULPS       (SP), Y0, Y9
 	VMOVUPS      vconst<>+640(SB), Y10
 	VMAXPS       Y9, Y10, Y9
@@ -11236,10 +11508,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1152(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+320(SB), Y9, Y12
+	VFMADD213PS  vconst<>+384(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+256(SB), Y11, Y9
+	VADDPS       vconst<>+192(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -11249,20 +11521,20 @@ body_3:
 	VPSLLD       $0x17, Y10, Y10
 	VMULPS       Y11, Y9, Y9
 	VMULPS       Y10, Y9, Y9
-	VBLENDVPS    Y4, vconst<>+256(SB), Y9, Y9
+	VBLENDVPS    Y4, vconst<>+192(SB), Y9, Y9
 	VMOVUPS      96(SP), Y10
-	VCMPPS       $0x04, vconst<>+128(SB), Y10, Y10
+	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
 	VMULPS       64(SP), Y2, Y2
 	VMOVUPS      32(SP), Y11
 	VFMADD213PS  Y2, Y1, Y11
-	VMOVUPS      vconst<>+256(SB), Y2
+	VMOVUPS      vconst<>+192(SB), Y2
 	VBLENDVPS    Y10, Y11, Y2, Y2
 	VMULPS       Y9, Y2, Y2
 	VMULPS       Y7, Y2, Y9
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y1, Y10, Y1
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y10
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y10
 	VANDNPS      Y10, Y4, Y4
 	VMULPS       (SP), Y1, Y1
 	VSUBPS       Y0, Y6, Y0
@@ -11284,10 +11556,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+320(SB), Y0, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+256(SB), Y10, Y0
+	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y6, Y6
 	VPSRAD       $0x01, Y6, Y10
 	VPSUBD       Y10, Y6, Y6
@@ -11311,7 +11583,7 @@ body_3:
 	VADDPS       Y0, Y0, Y4
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y3, Y8, Y4
-	VCMPPS       $0x04, vconst<>+128(SB), Y0, Y0
+	VCMPPS       $0x04, vconst<>+0(SB), Y0, Y0
 	VANDPS       Y4, Y0, Y0
 	VADDPS       Y0, Y5, Y0
 	VMULPS       Y0, Y2, Y0
@@ -11512,7 +11784,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS (SP), Y0, Y1
-	VMOVUPS      vconst<>+128(SB), Y0
+	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y1, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -11646,9 +11918,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y7
 	VFNMADD213PS (SP), Y0, Y7
-	VMOVUPS      vconst<>+128(SB), Y0
+	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y7, Y0, Y0
-	VCMPPS       $0x1e, vconst<>+128(SB), Y7, Y7
+	VCMPPS       $0x1e, vconst<>+0(SB), Y7, Y7
 	VXORPS       vconst<>+3008(SB), Y1, Y1
 	VANDPS       Y1, Y7, Y1
 	CMPQ         R8, $0x08
@@ -11809,9 +12081,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y7
 	VFNMADD213PS (SP), Y0, Y7
-	VMOVUPS      vconst<>+128(SB), Y0
+	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y7, Y0, Y0
-	VCMPPS       $0x1e, vconst<>+128(SB), Y7, Y7
+	VCMPPS       $0x1e, vconst<>+0(SB), Y7, Y7
 	VXORPS       vconst<>+3008(SB), Y1, Y1
 	VANDPS       Y1, Y7, Y1
 	CMPQ         R8, $0x08
@@ -11863,7 +12135,7 @@ grads_7:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Y0, Y0
+	VMULPS  vconst<>+0(SB), Y0, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -11929,7 +12201,7 @@ grads_13:
 	VMASKMOVPS Y1, Y7, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+128(SB), Y0, Y0
+	VMULPS     vconst<>+0(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y7, Y1
 	VADDPS     Y1, Y6, Y6
@@ -11990,7 +12262,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS (SP), Y0, Y1
-	VMOVUPS      vconst<>+128(SB), Y0
+	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y1, Y0, Y0
 	VMULPS       Y0, Y0, Y0
 	CMPQ         R8, $0x08
@@ -12125,7 +12397,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y7
 	VFNMADD213PS (SP), Y0, Y7
-	VMOVUPS      vconst<>+128(SB), Y0
+	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y7, Y0, Y0
 	VMULPS       Y0, Y0, Y7
 	VADDPS       Y1, Y1, Y1
@@ -12289,14 +12561,14 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y7
 	VFNMADD213PS (SP), Y0, Y7
-	VMOVUPS      vconst<>+128(SB), Y0
+	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y7, Y0, Y0
 	VMULPS       Y0, Y0, Y8
 	VADDPS       Y1, Y1, Y1
 	VXORPS       vconst<>+3008(SB), Y1, Y1
 	VMULPS       Y0, Y1, Y0
-	VCMPPS       $0x1e, vconst<>+128(SB), Y7, Y1
-	VANDPS       vconst<>+0(SB), Y1, Y1
+	VCMPPS       $0x1e, vconst<>+0(SB), Y7, Y1
+	VANDPS       vconst<>+320(SB), Y1, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -12491,10 +12763,10 @@ body_3:
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1152(SB), Y1, Y8
 	VMOVAPS      Y8, Y8
-	VFMADD213PS  vconst<>+320(SB), Y1, Y8
+	VFMADD213PS  vconst<>+384(SB), Y1, Y8
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  Y1, Y8, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y1
+	VADDPS       vconst<>+192(SB), Y7, Y1
 	VCVTTPS2DQ   Y6, Y6
 	VPSRAD       $0x01, Y6, Y7
 	VPSUBD       Y7, Y6, Y6
@@ -12504,25 +12776,25 @@ body_3:
 	VPSLLD       $0x17, Y6, Y6
 	VMULPS       Y7, Y1, Y1
 	VMULPS       Y6, Y1, Y1
-	VADDPS       vconst<>+256(SB), Y1, Y6
-	VSUBPS       vconst<>+256(SB), Y6, Y7
+	VADDPS       vconst<>+192(SB), Y1, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       Y7, Y1, Y7
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y6, Y10, Y10
 	VMOVAPS      Y6, Y11
-	VFNMADD213PS vconst<>+256(SB), Y10, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
 	VMOVAPS      Y6, Y10
-	VFNMADD213PS vconst<>+256(SB), Y11, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
@@ -12551,15 +12823,15 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2432(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y6
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y6
 	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y7
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y7
 	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y7
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y7
 	VBLENDVPS    Y7, Y1, Y6, Y6
 	VCMPPS       $0x03, Y1, Y1, Y7
 	VBLENDVPS    Y7, Y1, Y6, Y1
-	VMOVUPS      vconst<>+128(SB), Y6
+	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y1, Y0, Y0
 	CMPQ         R8, $0x08
@@ -12712,10 +12984,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -12725,31 +12997,31 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y8
-	VMOVUPS      vconst<>+256(SB), Y9
+	VADDPS       vconst<>+192(SB), Y7, Y8
+	VMOVUPS      vconst<>+192(SB), Y9
 	VDIVPS       Y8, Y9, Y8
 	VMULPS       Y8, Y7, Y9
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y10
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y7, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -12778,15 +13050,15 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y7
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y0
 	VADDPS       Y7, Y0, Y0
 	VMULPS       Y8, Y1, Y1
@@ -12967,10 +13239,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -12980,32 +13252,32 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y8
-	VMOVUPS      vconst<>+256(SB), Y9
+	VADDPS       vconst<>+192(SB), Y7, Y8
+	VMOVUPS      vconst<>+192(SB), Y9
 	VDIVPS       Y8, Y9, Y8
 	VMULPS       Y8, Y7, Y9
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y10
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y10
 	VBLENDVPS    Y10, Y8, Y9, Y11
 	VBLENDVPS    Y10, Y9, Y8, Y8
-	VADDPS       vconst<>+256(SB), Y7, Y9
-	VSUBPS       vconst<>+256(SB), Y9, Y10
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y12
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+256(SB), Y14
+	VMOVUPS      vconst<>+192(SB), Y14
 	VSUBPS       Y9, Y14, Y14
 	VMOVAPS      Y9, Y15
-	VFNMADD213PS vconst<>+256(SB), Y14, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+256(SB), Y15, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y14, Y10, Y10
 	VMULPS       Y9, Y9, Y12
@@ -13034,15 +13306,15 @@ body_3:
 	VADDPS       Y9, Y12, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y13, Y10
-	VCMPPS       $0x00, vconst<>+192(SB), Y7, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
 	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
 	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+384(SB), Y7, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y7
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y0
 	VADDPS       Y7, Y0, Y0
 	VMULPS       Y11, Y1, Y1
@@ -13220,7 +13492,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y6
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y6
 	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y7
 	VMULPS       vconst<>+3264(SB), Y1, Y8
 	VBLENDVPS    Y7, Y8, Y1, Y8
@@ -13229,7 +13501,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y9, Y9
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VSUBPS       vconst<>+3328(SB), Y9, Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
 	VMULPS       Y8, Y8, Y9
@@ -13257,16 +13529,16 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y7, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y7
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y7
 	VBLENDVPS    Y7, vconst<>+2496(SB), Y9, Y7
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
 	VBLENDVPS    Y8, Y1, Y7, Y7
 	VCMPPS       $0x03, Y1, Y1, Y8
 	VBLENDVPS    Y8, Y1, Y7, Y7
 	VMULPS       Y7, Y1, Y7
-	VMOVUPS      vconst<>+128(SB), Y8
+	VMOVUPS      vconst<>+0(SB), Y8
 	VBLENDVPS    Y6, Y7, Y8, Y6
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS Y6, Y0, Y1
@@ -13398,7 +13670,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y7
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
 	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y8
 	VMULPS       vconst<>+3264(SB), Y1, Y9
 	VBLENDVPS    Y8, Y9, Y1, Y9
@@ -13407,7 +13679,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VSUBPS       vconst<>+3328(SB), Y10, Y11
 	VBLENDVPS    Y8, Y11, Y10, Y8
 	VMULPS       Y9, Y9, Y10
@@ -13435,16 +13707,16 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y8, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y10, Y8
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VMULPS       Y8, Y1, Y8
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VBLENDVPS    Y7, Y8, Y9, Y7
 	VMOVAPS      Y1, Y8
 	VFNMADD213PS Y7, Y0, Y8
@@ -13603,7 +13875,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y7
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
 	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y8
 	VMULPS       vconst<>+3264(SB), Y1, Y9
 	VBLENDVPS    Y8, Y9, Y1, Y9
@@ -13612,7 +13884,7 @@ body_3:
 	VANDPS       vconst<>+1600(SB), Y9, Y9
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
-	VSUBPS       vconst<>+256(SB), Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y9
 	VSUBPS       vconst<>+3328(SB), Y10, Y11
 	VBLENDVPS    Y8, Y11, Y10, Y8
 	VMULPS       Y9, Y9, Y10
@@ -13640,16 +13912,16 @@ body_3:
 	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
 	VFMADD213PS  Y9, Y8, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y10, Y8
-	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VMULPS       Y8, Y1, Y8
-	VMOVUPS      vconst<>+128(SB), Y9
+	VMOVUPS      vconst<>+0(SB), Y9
 	VBLENDVPS    Y7, Y8, Y9, Y7
 	VMOVAPS      Y1, Y8
 	VFNMADD213PS Y7, Y0, Y8
@@ -13703,7 +13975,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Y1, Y0
+	VMULPS  vconst<>+0(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -13769,7 +14041,7 @@ grads_13:
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+128(SB), Y7, Y0
+	VMULPS     vconst<>+0(SB), Y7, Y0
 	VSUBPS     Y0, Y0, Y7
 	VANDPS     Y7, Y1, Y7
 	VADDPS     Y7, Y6, Y6
@@ -13844,10 +14116,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y6, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y6
+	VADDPS       vconst<>+192(SB), Y8, Y6
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -14005,10 +14277,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -14193,10 +14465,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+320(SB), Y7, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+256(SB), Y9, Y7
+	VADDPS       vconst<>+192(SB), Y9, Y7
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -14258,7 +14530,7 @@ grads_7:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Y0, Y0
+	VMULPS  vconst<>+0(SB), Y0, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -14324,7 +14596,7 @@ grads_13:
 	VMASKMOVPS Y1, Y7, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+128(SB), Y0, Y0
+	VMULPS     vconst<>+0(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y7, Y1
 	VADDPS     Y1, Y6, Y6
@@ -14402,10 +14674,10 @@ body_3:
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1152(SB), Y1, Y8
 	VMOVAPS      Y8, Y8
-	VFMADD213PS  vconst<>+320(SB), Y1, Y8
+	VFMADD213PS  vconst<>+384(SB), Y1, Y8
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  Y1, Y8, Y7
-	VADDPS       vconst<>+256(SB), Y7, Y1
+	VADDPS       vconst<>+192(SB), Y7, Y1
 	VCVTTPS2DQ   Y6, Y6
 	VPSRAD       $0x01, Y6, Y7
 	VPSUBD       Y7, Y6, Y6
@@ -14415,25 +14687,25 @@ body_3:
 	VPSLLD       $0x17, Y6, Y6
 	VMULPS       Y7, Y1, Y1
 	VMULPS       Y6, Y1, Y1
-	VADDPS       vconst<>+256(SB), Y1, Y6
-	VSUBPS       vconst<>+256(SB), Y6, Y7
+	VADDPS       vconst<>+192(SB), Y1, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       Y7, Y1, Y7
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
 	VANDPS       vconst<>+1600(SB), Y6, Y6
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+256(SB), Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y6, Y6
 	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+256(SB), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y6, Y10, Y10
 	VMOVAPS      Y6, Y11
-	VFNMADD213PS vconst<>+256(SB), Y10, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
 	VMOVAPS      Y6, Y10
-	VFNMADD213PS vconst<>+256(SB), Y11, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
@@ -14462,15 +14734,15 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2432(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y6
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y6
 	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y7
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y7
 	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y7
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y7
 	VBLENDVPS    Y7, Y1, Y6, Y6
 	VCMPPS       $0x03, Y1, Y1, Y7
 	VBLENDVPS    Y7, Y1, Y6, Y1
-	VMOVUPS      vconst<>+128(SB), Y6
+	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y1, Y0, Y0
 	CMPQ         R8, $0x08
@@ -14622,10 +14894,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y1, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y1, Y9
+	VFMADD213PS  vconst<>+384(SB), Y1, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y1, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y1
+	VADDPS       vconst<>+192(SB), Y8, Y1
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -14635,31 +14907,31 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y8, Y1, Y1
 	VMULPS       Y7, Y1, Y1
-	VADDPS       vconst<>+256(SB), Y1, Y7
-	VMOVUPS      vconst<>+256(SB), Y8
+	VADDPS       vconst<>+192(SB), Y1, Y7
+	VMOVUPS      vconst<>+192(SB), Y8
 	VDIVPS       Y7, Y8, Y7
 	VMULPS       Y7, Y1, Y8
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y9
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y9
 	VBLENDVPS    Y9, Y7, Y8, Y7
-	VADDPS       vconst<>+256(SB), Y1, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y1, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y1, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+256(SB), Y12
+	VMOVUPS      vconst<>+192(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y12, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+256(SB), Y13, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -14688,15 +14960,15 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y1
-	VMOVUPS      vconst<>+128(SB), Y8
+	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y1, Y0, Y0
 	VXORPS       vconst<>+3008(SB), Y7, Y1
@@ -14894,10 +15166,10 @@ body_3:
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1152(SB), Y1, Y9
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+320(SB), Y1, Y9
+	VFMADD213PS  vconst<>+384(SB), Y1, Y9
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  Y1, Y9, Y8
-	VADDPS       vconst<>+256(SB), Y8, Y1
+	VADDPS       vconst<>+192(SB), Y8, Y1
 	VCVTTPS2DQ   Y7, Y7
 	VPSRAD       $0x01, Y7, Y8
 	VPSUBD       Y8, Y7, Y7
@@ -14907,32 +15179,32 @@ body_3:
 	VPSLLD       $0x17, Y7, Y7
 	VMULPS       Y8, Y1, Y1
 	VMULPS       Y7, Y1, Y1
-	VADDPS       vconst<>+256(SB), Y1, Y7
-	VMOVUPS      vconst<>+256(SB), Y8
+	VADDPS       vconst<>+192(SB), Y1, Y7
+	VMOVUPS      vconst<>+192(SB), Y8
 	VDIVPS       Y7, Y8, Y7
 	VMULPS       Y7, Y1, Y8
-	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y9
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y9
 	VBLENDVPS    Y9, Y7, Y8, Y10
 	VBLENDVPS    Y9, Y8, Y7, Y7
-	VADDPS       vconst<>+256(SB), Y1, Y8
-	VSUBPS       vconst<>+256(SB), Y8, Y9
+	VADDPS       vconst<>+192(SB), Y1, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y1, Y9
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y11
 	VANDPS       vconst<>+1600(SB), Y8, Y8
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+256(SB), Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y8, Y8
 	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+256(SB), Y13
+	VMOVUPS      vconst<>+192(SB), Y13
 	VSUBPS       Y8, Y13, Y13
 	VMOVAPS      Y8, Y14
-	VFNMADD213PS vconst<>+256(SB), Y13, Y14
+	VFNMADD213PS vconst<>+192(SB), Y13, Y14
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+256(SB), Y14, Y13
+	VFNMADD213PS vconst<>+192(SB), Y14, Y13
 	VMULPS       Y11, Y9, Y9
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y8, Y8, Y11
@@ -14961,15 +15233,15 @@ body_3:
 	VADDPS       Y8, Y11, Y8
 	VMOVUPS      vconst<>+2432(SB), Y9
 	VFMADD213PS  Y8, Y12, Y9
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y1
-	VMOVUPS      vconst<>+128(SB), Y8
+	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y1, Y0, Y0
 	VXORPS       vconst<>+3008(SB), Y10, Y1
@@ -15176,13 +15448,13 @@ body_3:
 	VMOVUPS   (SP), Y1
 	VSUBPS    Y6, Y1, Y1
 	VANDPS    vconst<>+64(SB), Y6, Y6
-	VANDPS    vconst<>+384(SB), Y6, Y6
+	VANDPS    vconst<>+128(SB), Y6, Y6
 	VMULPS    vconst<>+448(SB), Y6, Y6
 	VANDPS    vconst<>+64(SB), Y0, Y7
 	VCMPPS    $0x12, Y6, Y7, Y6
-	VBLENDVPS Y6, vconst<>+128(SB), Y0, Y0
+	VBLENDVPS Y6, vconst<>+0(SB), Y0, Y0
 	VSUBPS    Y0, Y1, Y0
-	VMOVUPS   vconst<>+128(SB), Y1
+	VMOVUPS   vconst<>+0(SB), Y1
 	VMAXPS    Y0, Y1, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
@@ -15323,17 +15595,17 @@ body_3:
 	VMOVUPS   (SP), Y1
 	VSUBPS    Y7, Y1, Y1
 	VANDPS    vconst<>+64(SB), Y7, Y7
-	VANDPS    vconst<>+384(SB), Y7, Y7
+	VANDPS    vconst<>+128(SB), Y7, Y7
 	VMULPS    vconst<>+448(SB), Y7, Y7
 	VANDPS    vconst<>+64(SB), Y0, Y8
 	VCMPPS    $0x12, Y7, Y8, Y7
-	VBLENDVPS Y7, vconst<>+128(SB), Y0, Y0
+	VBLENDVPS Y7, vconst<>+0(SB), Y0, Y0
 	VSUBPS    Y0, Y1, Y0
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y1
-	VMOVUPS   vconst<>+128(SB), Y7
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y1
+	VMOVUPS   vconst<>+0(SB), Y7
 	VMAXPS    Y0, Y7, Y0
-	VANDPS    vconst<>+192(SB), Y1, Y7
-	VANDPS    vconst<>+256(SB), Y1, Y1
+	VANDPS    vconst<>+256(SB), Y1, Y7
+	VANDPS    vconst<>+192(SB), Y1, Y1
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -15518,17 +15790,17 @@ body_3:
 	VMOVUPS   (SP), Y1
 	VSUBPS    Y7, Y1, Y1
 	VANDPS    vconst<>+64(SB), Y7, Y7
-	VANDPS    vconst<>+384(SB), Y7, Y7
+	VANDPS    vconst<>+128(SB), Y7, Y7
 	VMULPS    vconst<>+448(SB), Y7, Y7
 	VANDPS    vconst<>+64(SB), Y0, Y8
 	VCMPPS    $0x12, Y7, Y8, Y7
-	VBLENDVPS Y7, vconst<>+128(SB), Y0, Y0
+	VBLENDVPS Y7, vconst<>+0(SB), Y0, Y0
 	VSUBPS    Y0, Y1, Y0
-	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y1
-	VMOVUPS   vconst<>+128(SB), Y7
+	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y1
+	VMOVUPS   vconst<>+0(SB), Y7
 	VMAXPS    Y0, Y7, Y0
-	VANDPS    vconst<>+192(SB), Y1, Y7
-	VANDPS    vconst<>+256(SB), Y1, Y1
+	VANDPS    vconst<>+256(SB), Y1, Y7
+	VANDPS    vconst<>+192(SB), Y1, Y1
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -15587,7 +15859,7 @@ skip_10:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_11:
-	VMULPS  vconst<>+128(SB), Y0, Y0
+	VMULPS  vconst<>+0(SB), Y0, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -15663,7 +15935,7 @@ skip_17:
 	VMASKMOVPS Y1, Y8, (CX)(DI*4)
 
 skip_18:
-	VMULPS     vconst<>+128(SB), Y0, Y0
+	VMULPS     vconst<>+0(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y8, Y1
 	VADDPS     Y1, Y6, Y6
@@ -15724,9 +15996,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Y6
 	VSUBPS      Y0, Y6, Y6
-	VMOVUPS     vconst<>+128(SB), Y7
+	VMOVUPS     vconst<>+0(SB), Y7
 	VMAXPS      Y6, Y7, Y6
-	VMOVUPS     vconst<>+256(SB), Y7
+	VMOVUPS     vconst<>+192(SB), Y7
 	VSUBPS      Y1, Y7, Y7
 	VMULPS      Y0, Y0, Y0
 	VMULPS      Y6, Y6, Y6
@@ -15865,9 +16137,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Y7
 	VSUBPS      Y0, Y7, Y7
-	VMOVUPS     vconst<>+128(SB), Y8
+	VMOVUPS     vconst<>+0(SB), Y8
 	VMAXPS      Y7, Y8, Y7
-	VMOVUPS     vconst<>+256(SB), Y8
+	VMOVUPS     vconst<>+192(SB), Y8
 	VSUBPS      Y1, Y8, Y8
 	VMULPS      Y0, Y0, Y9
 	VMULPS      Y7, Y7, Y10
@@ -16057,9 +16329,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Y7
 	VSUBPS      Y0, Y7, Y7
-	VMOVUPS     vconst<>+128(SB), Y8
+	VMOVUPS     vconst<>+0(SB), Y8
 	VMAXPS      Y7, Y8, Y7
-	VMOVUPS     vconst<>+256(SB), Y8
+	VMOVUPS     vconst<>+192(SB), Y8
 	VSUBPS      Y1, Y8, Y8
 	VMULPS      Y0, Y0, Y9
 	VMULPS      Y7, Y7, Y10
@@ -16073,7 +16345,7 @@ body_3:
 	VFMSUB213PS Y7, Y0, Y11
 	VADDPS      Y8, Y8, Y7
 	VCMPPS      $0x11, (SP), Y0, Y0
-	VANDPS      vconst<>+256(SB), Y0, Y0
+	VANDPS      vconst<>+192(SB), Y0, Y0
 	VADDPS      Y1, Y1, Y1
 	VMOVAPS     Y7, Y7
 	VFMADD213PS Y1, Y0, Y7
@@ -16413,10 +16685,10 @@ body_3:
 	VMULPS      (SP), Y7, Y7
 	VMOVUPS     32(SP), Y8
 	VFMADD213PS Y7, Y6, Y8
-	VCMPPS      $0x1e, vconst<>+128(SB), Y0, Y6
-	VCMPPS      $0x11, vconst<>+128(SB), Y0, Y7
-	VBLENDVPS   Y7, vconst<>+192(SB), Y0, Y7
-	VBLENDVPS   Y6, vconst<>+256(SB), Y7, Y6
+	VCMPPS      $0x1e, vconst<>+0(SB), Y0, Y6
+	VCMPPS      $0x11, vconst<>+0(SB), Y0, Y7
+	VBLENDVPS   Y7, vconst<>+256(SB), Y0, Y7
+	VBLENDVPS   Y6, vconst<>+192(SB), Y7, Y6
 	VMULPS      (SP), Y6, Y6
 	VMOVUPS     64(SP), Y7
 	VFMADD213PS Y6, Y0, Y7
@@ -16582,10 +16854,10 @@ body_3:
 	VMULPS      (SP), Y7, Y7
 	VMOVUPS     32(SP), Y8
 	VFMADD213PS Y7, Y6, Y8
-	VCMPPS      $0x1e, vconst<>+128(SB), Y0, Y6
-	VCMPPS      $0x11, vconst<>+128(SB), Y0, Y7
-	VBLENDVPS   Y7, vconst<>+192(SB), Y0, Y7
-	VBLENDVPS   Y6, vconst<>+256(SB), Y7, Y6
+	VCMPPS      $0x1e, vconst<>+0(SB), Y0, Y6
+	VCMPPS      $0x11, vconst<>+0(SB), Y0, Y7
+	VBLENDVPS   Y7, vconst<>+256(SB), Y0, Y7
+	VBLENDVPS   Y6, vconst<>+192(SB), Y7, Y6
 	VMULPS      (SP), Y6, Y6
 	VMOVUPS     64(SP), Y7
 	VFMADD213PS Y6, Y0, Y7
@@ -16722,6 +16994,286 @@ done_5:
 	VMOVUPD Y2, 320(AX)
 	VMOVUPD Y3, 352(AX)
 	VMOVUPD Y4, 384(AX)
+	VZEROUPPER
+	RET
+
+// func checkRangeAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·checkRangeAVX512(SB), NOSPLIT, $320-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Z0
+	VMOVUPS      Z0, (SP)
+	VBROADCASTSS 256(AX), Z0
+	VMOVUPS      Z0, 64(SP)
+	VBROADCASTSS 260(AX), Z0
+	VMOVUPS      Z0, 128(SP)
+	VBROADCASTSS 264(AX), Z0
+	VMOVUPS      Z0, 192(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 256(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Z0
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+
+body_3:
+	VCMPPS        $0x1d, (SP), Z1, K1
+	VCMPPS        $0x12, 64(SP), Z1, K2
+	KANDW         K2, K1, K1
+	VMOVUPS       128(SP), Z3
+	VCMPPS        $0x04, vconst<>+0(SB), Z3, K2
+	VCMPPS        $0x11, vconst<>+0(SB), Z1, K3
+	KANDW         K3, K2, K2
+	VMOVUPS       192(SP), Z3
+	VCMPPS        $0x04, vconst<>+0(SB), Z3, K3
+	VCMPPS        $0x1e, vconst<>+0(SB), Z1, K4
+	KANDW         K4, K3, K3
+	KORW          K3, K2, K2
+	VPANDD        vconst<>+64(SB), Z1, Z3
+	VCMPPS        $0x11, vconst<>+128(SB), Z3, K3
+	KORW          K2, K3, K2
+	KANDW         K2, K1, K1
+	VMOVUPS       vconst<>+192(SB), Z3
+	VMOVAPS       Z3, Z3
+	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
+	CMPQ          SI, $0x10
+	JL            tailstore_4
+	VCVTPS2PD     Y3, Z4
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z3, Z0, Z0
+	ADDQ          $0x10, BX
+	JMP           loop_1
+
+tailstore_4:
+	LEAQ          vktail<>+0(SB), CX
+	MOVWLZX       (CX)(SI*2), CX
+	KMOVW         CX, K1
+	VPXORD        Z2, Z2, Z2
+	VMOVAPS.Z     Z3, K1, Z2
+	VCVTPS2PD     Y2, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          SI, $0x08
+	JLE           hi_6
+	VADDPD        Z2, Z0, Z0
+
+hi_6:
+done_5:
+	VMOVUPD Z0, 288(AX)
+	VZEROUPPER
+	RET
+
+// func checkFiniteAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·checkFiniteAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Z0
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+
+body_3:
+	VPANDD        vconst<>+64(SB), Z1, Z3
+	VCMPPS        $0x11, vconst<>+128(SB), Z3, K1
+	VMOVUPS       vconst<>+192(SB), Z3
+	VMOVAPS       Z3, Z3
+	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
+	CMPQ          SI, $0x10
+	JL            tailstore_4
+	VCVTPS2PD     Y3, Z4
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z3, Z0, Z0
+	ADDQ          $0x10, BX
+	JMP           loop_1
+
+tailstore_4:
+	LEAQ          vktail<>+0(SB), CX
+	MOVWLZX       (CX)(SI*2), CX
+	KMOVW         CX, K1
+	VPXORD        Z2, Z2, Z2
+	VMOVAPS.Z     Z3, K1, Z2
+	VCVTPS2PD     Y2, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          SI, $0x08
+	JLE           hi_6
+	VADDPD        Z2, Z0, Z0
+
+hi_6:
+done_5:
+	VMOVUPD Z0, 288(AX)
+	VZEROUPPER
+	RET
+
+// func checkSignAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·checkSignAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Z0
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+
+body_3:
+	VCMPPS        $0x00, vconst<>+192(SB), Z1, K1
+	VCMPPS        $0x00, vconst<>+256(SB), Z1, K2
+	KORW          K2, K1, K1
+	VMOVUPS       vconst<>+192(SB), Z3
+	VMOVAPS       Z3, Z3
+	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
+	CMPQ          SI, $0x10
+	JL            tailstore_4
+	VCVTPS2PD     Y3, Z4
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z3, Z0, Z0
+	ADDQ          $0x10, BX
+	JMP           loop_1
+
+tailstore_4:
+	LEAQ          vktail<>+0(SB), CX
+	MOVWLZX       (CX)(SI*2), CX
+	KMOVW         CX, K1
+	VPXORD        Z2, Z2, Z2
+	VMOVAPS.Z     Z3, K1, Z2
+	VCVTPS2PD     Y2, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          SI, $0x08
+	JLE           hi_6
+	VADDPD        Z2, Z0, Z0
+
+hi_6:
+done_5:
+	VMOVUPD Z0, 288(AX)
+	VZEROUPPER
+	RET
+
+// func checkBinaryAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·checkBinaryAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPD      288(AX), Z0
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+
+body_3:
+	VCMPPS        $0x00, vconst<>+0(SB), Z1, K1
+	VCMPPS        $0x00, vconst<>+192(SB), Z1, K2
+	KORW          K2, K1, K1
+	VMOVUPS       vconst<>+192(SB), Z3
+	VMOVAPS       Z3, Z3
+	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
+	CMPQ          SI, $0x10
+	JL            tailstore_4
+	VCVTPS2PD     Y3, Z4
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z3, Z0, Z0
+	ADDQ          $0x10, BX
+	JMP           loop_1
+
+tailstore_4:
+	LEAQ          vktail<>+0(SB), CX
+	MOVWLZX       (CX)(SI*2), CX
+	KMOVW         CX, K1
+	VPXORD        Z2, Z2, Z2
+	VMOVAPS.Z     Z3, K1, Z2
+	VCVTPS2PD     Y2, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          SI, $0x08
+	JLE           hi_6
+	VADDPD        Z2, Z0, Z0
+
+hi_6:
+done_5:
+	VMOVUPD Z0, 288(AX)
 	VZEROUPPER
 	RET
 
@@ -17117,7 +17669,7 @@ grads_7:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Z10, Z9
+	VMULPS  vconst<>+320(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -17197,7 +17749,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+320(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z2, K1, Z6
@@ -17391,12 +17943,12 @@ tailload_2:
 body_3:
 	VSUBPS    Z2, Z1, Z8
 	VPANDD    vconst<>+64(SB), Z8, Z9
-	VCMPPS    $0x1e, vconst<>+128(SB), Z8, K1
-	VCMPPS    $0x11, vconst<>+128(SB), Z8, K2
+	VCMPPS    $0x1e, vconst<>+0(SB), Z8, K1
+	VCMPPS    $0x11, vconst<>+0(SB), Z8, K2
 	VMOVAPS   Z8, Z8
-	VBLENDMPS vconst<>+192(SB), Z8, K2, Z8
+	VBLENDMPS vconst<>+256(SB), Z8, K2, Z8
 	VMOVAPS   Z8, Z8
-	VBLENDMPS vconst<>+256(SB), Z8, K1, Z8
+	VBLENDMPS vconst<>+192(SB), Z8, K1, Z8
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -17562,12 +18114,12 @@ tailload_2:
 body_3:
 	VSUBPS    Z2, Z1, Z9
 	VPANDD    vconst<>+64(SB), Z9, Z10
-	VCMPPS    $0x1e, vconst<>+128(SB), Z9, K1
-	VCMPPS    $0x11, vconst<>+128(SB), Z9, K2
+	VCMPPS    $0x1e, vconst<>+0(SB), Z9, K1
+	VCMPPS    $0x11, vconst<>+0(SB), Z9, K2
 	VMOVAPS   Z9, Z9
-	VBLENDMPS vconst<>+192(SB), Z9, K2, Z9
+	VBLENDMPS vconst<>+256(SB), Z9, K2, Z9
 	VMOVAPS   Z9, Z9
-	VBLENDMPS vconst<>+256(SB), Z9, K1, Z9
+	VBLENDMPS vconst<>+192(SB), Z9, K1, Z9
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -17617,7 +18169,7 @@ grads_7:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Z10, Z9
+	VMULPS  vconst<>+0(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -17697,7 +18249,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    vconst<>+128(SB), Z1, Z1
+	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z2, K1, Z6
@@ -17760,7 +18312,7 @@ body_3:
 	VPANDD    vconst<>+64(SB), Z6, Z7
 	VCMPPS    $0x12, (SP), Z7, K1
 	VMULPS    Z6, Z6, Z6
-	VMULPS    vconst<>+320(SB), Z6, Z6
+	VMULPS    vconst<>+384(SB), Z6, Z6
 	VSUBPS    128(SP), Z7, Z7
 	VMULPS    (SP), Z7, Z7
 	VMOVAPS   Z7, Z7
@@ -17912,7 +18464,7 @@ body_3:
 	VPANDD    vconst<>+64(SB), Z8, Z9
 	VCMPPS    $0x12, (SP), Z9, K1
 	VMULPS    Z8, Z8, Z10
-	VMULPS    vconst<>+320(SB), Z10, Z10
+	VMULPS    vconst<>+384(SB), Z10, Z10
 	VSUBPS    128(SP), Z9, Z9
 	VMULPS    (SP), Z9, Z9
 	VMOVAPS   Z9, Z9
@@ -18094,7 +18646,7 @@ body_3:
 	VPANDD    vconst<>+64(SB), Z9, Z10
 	VCMPPS    $0x12, (SP), Z10, K1
 	VMULPS    Z9, Z9, Z11
-	VMULPS    vconst<>+320(SB), Z11, Z11
+	VMULPS    vconst<>+384(SB), Z11, Z11
 	VSUBPS    128(SP), Z10, Z10
 	VMULPS    (SP), Z10, Z10
 	VMOVAPS   Z10, Z10
@@ -18111,19 +18663,19 @@ body_3:
 	VSUBPS    Z12, Z13, Z12
 	VPANDD    vconst<>+64(SB), Z11, Z13
 	VCMPPS    $0x00, (SP), Z13, K1
-	VPANDD    vconst<>+384(SB), Z13, Z14
+	VPANDD    vconst<>+128(SB), Z13, Z14
 	VMULPS    vconst<>+448(SB), Z14, Z14
 	VPANDD    vconst<>+64(SB), Z12, Z15
 	VCMPPS    $0x12, Z14, Z15, K2
 	VMULPS    Z12, Z11, Z11
-	VCMPPS    $0x11, vconst<>+128(SB), Z11, K3
+	VCMPPS    $0x11, vconst<>+0(SB), Z11, K3
 	KORW      K3, K2, K2
 	VCMPPS    $0x11, (SP), Z13, K3
 	KANDW     K2, K1, K1
 	KORW      K1, K3, K1
-	VMOVUPS   vconst<>+128(SB), Z11
+	VMOVUPS   vconst<>+0(SB), Z11
 	VMOVAPS   Z11, Z11
-	VBLENDMPS vconst<>+256(SB), Z11, K1, Z11
+	VBLENDMPS vconst<>+192(SB), Z11, K1, Z11
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -18476,12 +19028,12 @@ body_3:
 	VMOVAPS   Z9, Z9
 	VBLENDMPS Z10, Z9, K1, Z9
 	VMULPS    128(SP), Z8, Z10
-	VCMPPS    $0x1e, vconst<>+128(SB), Z8, K2
-	VCMPPS    $0x11, vconst<>+128(SB), Z8, K3
+	VCMPPS    $0x1e, vconst<>+0(SB), Z8, K2
+	VCMPPS    $0x11, vconst<>+0(SB), Z8, K3
 	VMOVAPS   Z8, Z8
-	VBLENDMPS vconst<>+192(SB), Z8, K3, Z8
+	VBLENDMPS vconst<>+256(SB), Z8, K3, Z8
 	VMOVAPS   Z8, Z8
-	VBLENDMPS vconst<>+256(SB), Z8, K2, Z8
+	VBLENDMPS vconst<>+192(SB), Z8, K2, Z8
 	VMOVAPS   Z8, Z8
 	VBLENDMPS Z10, Z8, K1, Z8
 	CMPQ      R8, $0x10
@@ -18664,12 +19216,12 @@ body_3:
 	VMOVAPS   Z11, Z11
 	VBLENDMPS Z12, Z11, K1, Z11
 	VMULPS    128(SP), Z10, Z12
-	VCMPPS    $0x1e, vconst<>+128(SB), Z10, K2
-	VCMPPS    $0x11, vconst<>+128(SB), Z10, K3
+	VCMPPS    $0x1e, vconst<>+0(SB), Z10, K2
+	VCMPPS    $0x11, vconst<>+0(SB), Z10, K3
 	VMOVAPS   Z10, Z10
-	VBLENDMPS vconst<>+192(SB), Z10, K3, Z10
+	VBLENDMPS vconst<>+256(SB), Z10, K3, Z10
 	VMOVAPS   Z10, Z10
-	VBLENDMPS vconst<>+256(SB), Z10, K2, Z10
+	VBLENDMPS vconst<>+192(SB), Z10, K2, Z10
 	VMOVAPS   Z10, Z10
 	VBLENDMPS Z12, Z10, K1, Z10
 	VSUBPS    Z2, Z1, Z12
@@ -18680,12 +19232,12 @@ body_3:
 	VSUBPS    Z13, Z14, Z13
 	VPANDD    vconst<>+64(SB), Z12, Z14
 	VCMPPS    $0x00, (SP), Z14, K1
-	VPANDD    vconst<>+384(SB), Z14, Z15
+	VPANDD    vconst<>+128(SB), Z14, Z15
 	VMULPS    vconst<>+448(SB), Z15, Z15
 	VPANDD    vconst<>+64(SB), Z13, Z16
 	VCMPPS    $0x12, Z15, Z16, K2
 	VMULPS    Z13, Z12, Z12
-	VCMPPS    $0x11, vconst<>+128(SB), Z12, K3
+	VCMPPS    $0x11, vconst<>+0(SB), Z12, K3
 	KANDNW    K3, K2, K2
 	VCMPPS    $0x11, (SP), Z14, K3
 	KANDW     K2, K1, K1
@@ -18883,11 +19435,11 @@ body_3:
 	VPANDD      vconst<>+64(SB), Z7, Z8
 	VCMPPS      $0x1e, vconst<>+512(SB), Z8, K1
 	VMOVAPS     Z7, Z9
-	VFMADD213PS vconst<>+256(SB), Z7, Z9
+	VFMADD213PS vconst<>+192(SB), Z7, Z9
 	VSQRTPS     Z9, Z9
 	VMOVAPS     Z9, Z9
 	VBLENDMPS   Z8, Z9, K1, Z9
-	VADDPS      vconst<>+256(SB), Z9, Z8
+	VADDPS      vconst<>+192(SB), Z9, Z8
 	VDIVPS      Z8, Z7, Z7
 	VMULPS      (SP), Z7, Z7
 	VMULPS      Z7, Z6, Z6
@@ -19037,11 +19589,11 @@ body_3:
 	VPANDD      vconst<>+64(SB), Z9, Z10
 	VCMPPS      $0x1e, vconst<>+512(SB), Z10, K1
 	VMOVAPS     Z9, Z11
-	VFMADD213PS vconst<>+256(SB), Z9, Z11
+	VFMADD213PS vconst<>+192(SB), Z9, Z11
 	VSQRTPS     Z11, Z11
 	VMOVAPS     Z11, Z11
 	VBLENDMPS   Z10, Z11, K1, Z11
-	VADDPS      vconst<>+256(SB), Z11, Z10
+	VADDPS      vconst<>+192(SB), Z11, Z10
 	VDIVPS      Z10, Z9, Z9
 	VMULPS      (SP), Z9, Z9
 	VMULPS      Z9, Z8, Z9
@@ -19218,18 +19770,18 @@ body_3:
 	VPANDD      vconst<>+64(SB), Z10, Z11
 	VCMPPS      $0x1e, vconst<>+512(SB), Z11, K1
 	VMOVAPS     Z10, Z12
-	VFMADD213PS vconst<>+256(SB), Z10, Z12
+	VFMADD213PS vconst<>+192(SB), Z10, Z12
 	VSQRTPS     Z12, Z12
 	VMOVAPS     Z12, Z12
 	VBLENDMPS   Z11, Z12, K1, Z12
-	VADDPS      vconst<>+256(SB), Z12, Z11
+	VADDPS      vconst<>+192(SB), Z12, Z11
 	VDIVPS      Z11, Z10, Z10
 	VMULPS      (SP), Z10, Z10
 	VMULPS      Z10, Z9, Z10
 	VDIVPS      Z12, Z9, Z9
 	VMULPS      Z12, Z12, Z11
 	VMULPS      Z12, Z11, Z11
-	VMOVUPS     vconst<>+256(SB), Z12
+	VMOVUPS     vconst<>+192(SB), Z12
 	VDIVPS      Z11, Z12, Z11
 	CMPQ        R8, $0x10
 	JL          tailstore_4
@@ -19434,10 +19986,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+320(SB), Z8, Z11
+	VFMADD213PS  vconst<>+384(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z8
+	VADDPS       vconst<>+192(SB), Z10, Z8
 	VCVTTPS2DQ   Z9, Z9
 	VPSRAD       $0x01, Z9, Z10
 	VPSUBD       Z10, Z9, Z9
@@ -19447,7 +19999,7 @@ body_3:
 	VPSLLD       $0x17, Z9, Z9
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VMULPS       vconst<>+320(SB), Z6, Z6
+	VMULPS       vconst<>+384(SB), Z6, Z6
 	VMULPS       Z6, Z6, Z9
 	VMULPS       Z6, Z9, Z10
 	VMOVUPS      vconst<>+1280(SB), Z11
@@ -19459,26 +20011,26 @@ body_3:
 	VMOVAPS      Z10, Z9
 	VFMADD213PS  Z6, Z11, Z9
 	VMULPS       Z9, Z9, Z6
-	VMULPS       vconst<>+0(SB), Z6, Z6
-	VADDPS       vconst<>+256(SB), Z6, Z9
-	VSUBPS       vconst<>+256(SB), Z9, Z10
+	VMULPS       vconst<>+320(SB), Z6, Z6
+	VADDPS       vconst<>+192(SB), Z6, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z10
 	VSUBPS       Z10, Z6, Z10
 	VPSUBD       vconst<>+1536(SB), Z9, Z9
 	VPSRAD       $0x17, Z9, Z11
 	VPANDD       vconst<>+1600(SB), Z9, Z9
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z9, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z9
 	VPMINSD      vconst<>+1664(SB), Z11, Z11
 	VMOVUPS      vconst<>+1216(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMOVAPS      Z9, Z14
-	VFNMADD213PS vconst<>+256(SB), Z13, Z14
+	VFNMADD213PS vconst<>+192(SB), Z13, Z14
 	VMOVAPS      Z9, Z13
-	VFNMADD213PS vconst<>+256(SB), Z14, Z13
+	VFNMADD213PS vconst<>+192(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
@@ -19507,37 +20059,37 @@ body_3:
 	VADDPS       Z9, Z11, Z9
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z9, Z12, Z10
-	VCMPPS       $0x00, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z10, Z9
 	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+384(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z6, Z9, K1, Z9
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z6, Z9, K1, Z9
-	VADDPS       vconst<>+256(SB), Z8, Z6
-	VSUBPS       vconst<>+256(SB), Z6, Z10
+	VADDPS       vconst<>+192(SB), Z8, Z6
+	VSUBPS       vconst<>+192(SB), Z6, Z10
 	VSUBPS       Z10, Z8, Z10
 	VPSUBD       vconst<>+1536(SB), Z6, Z6
 	VPSRAD       $0x17, Z6, Z11
 	VPANDD       vconst<>+1600(SB), Z6, Z6
 	VPADDD       vconst<>+1536(SB), Z6, Z6
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z6, Z6
+	VSUBPS       vconst<>+192(SB), Z6, Z6
 	VPMINSD      vconst<>+1664(SB), Z11, Z11
 	VMOVUPS      vconst<>+1216(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z6, Z13, Z13
 	VMOVAPS      Z6, Z14
-	VFNMADD213PS vconst<>+256(SB), Z13, Z14
+	VFNMADD213PS vconst<>+192(SB), Z13, Z14
 	VMOVAPS      Z6, Z13
-	VFNMADD213PS vconst<>+256(SB), Z14, Z13
+	VFNMADD213PS vconst<>+192(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z6, Z6, Z11
@@ -19566,13 +20118,13 @@ body_3:
 	VADDPS       Z6, Z11, Z6
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z6, Z12, Z10
-	VCMPPS       $0x00, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z10, Z6
 	VBLENDMPS    vconst<>+2496(SB), Z6, K1, Z6
-	VCMPPS       $0x11, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    vconst<>+2560(SB), Z6, K1, Z6
-	VCMPPS       $0x00, vconst<>+384(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    Z8, Z6, K1, Z6
 	VCMPPS       $0x03, Z8, Z8, K1
@@ -19580,7 +20132,7 @@ body_3:
 	VBLENDMPS    Z8, Z6, K1, Z6
 	VADDPS       Z6, Z7, Z6
 	VSUBPS       vconst<>+2624(SB), Z6, Z6
-	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    Z9, Z6, K1, Z6
 	CMPQ         R8, $0x10
@@ -19741,10 +20293,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+320(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z10
+	VADDPS       vconst<>+192(SB), Z12, Z10
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z12
 	VPSUBD       Z12, Z11, Z11
@@ -19754,7 +20306,7 @@ body_3:
 	VPSLLD       $0x17, Z11, Z11
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z11, Z10, Z10
-	VMULPS       vconst<>+320(SB), Z8, Z11
+	VMULPS       vconst<>+384(SB), Z8, Z11
 	VMULPS       Z11, Z11, Z12
 	VMULPS       Z11, Z12, Z13
 	VMOVUPS      vconst<>+1280(SB), Z14
@@ -19766,26 +20318,26 @@ body_3:
 	VMOVAPS      Z13, Z12
 	VFMADD213PS  Z11, Z14, Z12
 	VMULPS       Z12, Z12, Z11
-	VMULPS       vconst<>+0(SB), Z11, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z12, Z13
+	VMULPS       vconst<>+320(SB), Z11, Z11
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z13
 	VSUBPS       Z13, Z11, Z13
 	VPSUBD       vconst<>+1536(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z14
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z12, Z16, Z16
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z12, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z12, Z12, Z14
@@ -19814,37 +20366,37 @@ body_3:
 	VADDPS       Z12, Z14, Z12
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z12, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z13
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z13
 	VSUBPS       Z13, Z10, Z13
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -19873,13 +20425,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VCMPPS       $0x03, Z10, Z10, K1
@@ -19887,7 +20439,7 @@ body_3:
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VADDPS       Z11, Z9, Z10
 	VSUBPS       vconst<>+2624(SB), Z10, Z10
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
 	VMOVAPS      Z10, Z9
 	VBLENDMPS    Z12, Z9, K1, Z9
 	VPANDD       vconst<>+64(SB), Z8, Z10
@@ -19922,10 +20474,10 @@ body_3:
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1152(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+320(SB), Z12, Z15
+	VFMADD213PS  vconst<>+384(SB), Z12, Z15
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z15, Z14
-	VADDPS       vconst<>+256(SB), Z14, Z12
+	VADDPS       vconst<>+192(SB), Z14, Z12
 	VCVTTPS2DQ   Z13, Z13
 	VPSRAD       $0x01, Z13, Z14
 	VPSUBD       Z14, Z13, Z13
@@ -19935,10 +20487,10 @@ body_3:
 	VPSLLD       $0x17, Z13, Z13
 	VMULPS       Z14, Z12, Z12
 	VMULPS       Z13, Z12, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z12
-	VMOVUPS      vconst<>+0(SB), Z13
+	VADDPS       vconst<>+192(SB), Z12, Z12
+	VMOVUPS      vconst<>+320(SB), Z13
 	VDIVPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z12, Z13, Z12
 	VPANDD       vconst<>+3008(SB), Z8, Z8
 	VPORD        Z8, Z12, Z8
@@ -20129,10 +20681,10 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+320(SB), Z11, Z14
+	VFMADD213PS  vconst<>+384(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+256(SB), Z13, Z11
+	VADDPS       vconst<>+192(SB), Z13, Z11
 	VCVTTPS2DQ   Z12, Z12
 	VPSRAD       $0x01, Z12, Z13
 	VPSUBD       Z13, Z12, Z12
@@ -20142,7 +20694,7 @@ body_3:
 	VPSLLD       $0x17, Z12, Z12
 	VMULPS       Z13, Z11, Z11
 	VMULPS       Z12, Z11, Z11
-	VMULPS       vconst<>+320(SB), Z9, Z12
+	VMULPS       vconst<>+384(SB), Z9, Z12
 	VMULPS       Z12, Z12, Z13
 	VMULPS       Z12, Z13, Z14
 	VMOVUPS      vconst<>+1280(SB), Z15
@@ -20154,26 +20706,26 @@ body_3:
 	VMOVAPS      Z14, Z13
 	VFMADD213PS  Z12, Z15, Z13
 	VMULPS       Z13, Z13, Z12
-	VMULPS       vconst<>+0(SB), Z12, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z13
-	VSUBPS       vconst<>+256(SB), Z13, Z14
+	VMULPS       vconst<>+320(SB), Z12, Z12
+	VADDPS       vconst<>+192(SB), Z12, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z14
 	VSUBPS       Z14, Z12, Z14
 	VPSUBD       vconst<>+1536(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z15
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+256(SB), Z17
+	VMOVUPS      vconst<>+192(SB), Z17
 	VSUBPS       Z13, Z17, Z17
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+256(SB), Z17, Z18
+	VFNMADD213PS vconst<>+192(SB), Z17, Z18
 	VMOVAPS      Z13, Z17
-	VFNMADD213PS vconst<>+256(SB), Z18, Z17
+	VFNMADD213PS vconst<>+192(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z13, Z13, Z15
@@ -20202,37 +20754,37 @@ body_3:
 	VADDPS       Z13, Z15, Z13
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z13, Z16, Z14
-	VCMPPS       $0x00, vconst<>+192(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z14, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
 	VCMPPS       $0x03, Z12, Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
-	VADDPS       vconst<>+256(SB), Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z12, Z14
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z14
 	VSUBPS       Z14, Z11, Z14
 	VPSUBD       vconst<>+1536(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+256(SB), Z17
+	VMOVUPS      vconst<>+192(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+256(SB), Z17, Z18
+	VFNMADD213PS vconst<>+192(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+256(SB), Z18, Z17
+	VFNMADD213PS vconst<>+192(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -20261,13 +20813,13 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VCMPPS       $0x03, Z11, Z11, K1
@@ -20275,10 +20827,10 @@ body_3:
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VADDPS       Z12, Z10, Z12
 	VSUBPS       vconst<>+2624(SB), Z12, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    Z13, Z10, K1, Z10
-	VADDPS       vconst<>+256(SB), Z11, Z12
+	VADDPS       vconst<>+192(SB), Z11, Z12
 	VMULPS       vconst<>+3136(SB), Z11, Z11
 	VMULPS       Z12, Z12, Z12
 	VDIVPS       Z12, Z11, Z11
@@ -20314,10 +20866,10 @@ body_3:
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1152(SB), Z14, Z17
 	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+320(SB), Z14, Z17
+	VFMADD213PS  vconst<>+384(SB), Z14, Z17
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z14, Z17, Z16
-	VADDPS       vconst<>+256(SB), Z16, Z14
+	VADDPS       vconst<>+192(SB), Z16, Z14
 	VCVTTPS2DQ   Z15, Z15
 	VPSRAD       $0x01, Z15, Z16
 	VPSUBD       Z16, Z15, Z15
@@ -20327,10 +20879,10 @@ body_3:
 	VPSLLD       $0x17, Z15, Z15
 	VMULPS       Z16, Z14, Z14
 	VMULPS       Z15, Z14, Z14
-	VADDPS       vconst<>+256(SB), Z14, Z14
-	VMOVUPS      vconst<>+0(SB), Z15
+	VADDPS       vconst<>+192(SB), Z14, Z14
+	VMOVUPS      vconst<>+320(SB), Z15
 	VDIVPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z14, Z15, Z14
 	VPANDD       vconst<>+3008(SB), Z9, Z9
 	VPORD        Z9, Z14, Z9
@@ -20680,9 +21232,9 @@ body_3:
 	VMULPS    (SP), Z8, Z9
 	VMULPS    64(SP), Z8, Z10
 	VMAXPS    Z10, Z9, Z9
-	VCMPPS    $0x1e, vconst<>+128(SB), Z8, K1
-	VCMPPS    $0x11, vconst<>+128(SB), Z8, K2
-	VMULPS    vconst<>+128(SB), Z8, Z8
+	VCMPPS    $0x1e, vconst<>+0(SB), Z8, K1
+	VCMPPS    $0x11, vconst<>+0(SB), Z8, K2
+	VMULPS    vconst<>+0(SB), Z8, Z8
 	VMOVAPS   Z8, Z8
 	VBLENDMPS 128(SP), Z8, K2, Z8
 	VMOVAPS   Z8, Z8
@@ -20862,9 +21414,9 @@ body_3:
 	VMULPS    (SP), Z9, Z10
 	VMULPS    64(SP), Z9, Z11
 	VMAXPS    Z11, Z10, Z10
-	VCMPPS    $0x1e, vconst<>+128(SB), Z9, K1
-	VCMPPS    $0x11, vconst<>+128(SB), Z9, K2
-	VMULPS    vconst<>+128(SB), Z9, Z9
+	VCMPPS    $0x1e, vconst<>+0(SB), Z9, K1
+	VCMPPS    $0x11, vconst<>+0(SB), Z9, K2
+	VMULPS    vconst<>+0(SB), Z9, Z9
 	VMOVAPS   Z9, Z9
 	VBLENDMPS 128(SP), Z9, K2, Z9
 	VMOVAPS   Z9, Z9
@@ -20918,7 +21470,7 @@ grads_7:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Z10, Z9
+	VMULPS  vconst<>+0(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -20998,7 +21550,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    vconst<>+128(SB), Z1, Z1
+	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z2, K1, Z6
@@ -21071,10 +21623,10 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1152(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+320(SB), Z7, Z10
+	VFMADD213PS  vconst<>+384(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z7
+	VADDPS       vconst<>+192(SB), Z9, Z7
 	VCVTTPS2DQ   Z8, Z8
 	VPSRAD       $0x01, Z8, Z9
 	VPSUBD       Z9, Z8, Z8
@@ -21095,7 +21647,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z9, Z9
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VSUBPS       vconst<>+3328(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
@@ -21124,13 +21676,13 @@ body_3:
 	VADDPS       Z7, Z11, Z7
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z7, Z9, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z10, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K1, Z7
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -21139,12 +21691,12 @@ body_3:
 	VPXORD       vconst<>+3008(SB), Z2, Z9
 	VMOVAPS      Z2, Z10
 	VFMADD213PS  Z9, Z7, Z10
-	VMOVUPS      vconst<>+320(SB), Z9
+	VMOVUPS      vconst<>+384(SB), Z9
 	VFMADD213PS  vconst<>+3392(SB), Z7, Z9
 	VADDPS       Z9, Z10, Z7
-	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z9
-	VCMPPS       $0x04, vconst<>+128(SB), Z9, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z9, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z7, K1, Z3
@@ -21306,10 +21858,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -21330,7 +21882,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VSUBPS       vconst<>+3328(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
@@ -21359,13 +21911,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z2, Z11, K1, Z11
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -21374,12 +21926,12 @@ body_3:
 	VPXORD       vconst<>+3008(SB), Z2, Z12
 	VMOVAPS      Z2, Z13
 	VFMADD213PS  Z12, Z11, Z13
-	VMOVUPS      vconst<>+320(SB), Z12
+	VMOVUPS      vconst<>+384(SB), Z12
 	VFMADD213PS  vconst<>+3392(SB), Z11, Z12
 	VADDPS       Z12, Z13, Z11
-	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z12
-	VCMPPS       $0x04, vconst<>+128(SB), Z12, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z11, K1, Z3
@@ -21568,10 +22120,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+320(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z10
+	VADDPS       vconst<>+192(SB), Z12, Z10
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z12
 	VPSUBD       Z12, Z11, Z11
@@ -21592,7 +22144,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VSUBPS       vconst<>+3328(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -21621,13 +22173,13 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z2, Z12, K1, Z12
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -21636,12 +22188,12 @@ body_3:
 	VPXORD       vconst<>+3008(SB), Z2, Z13
 	VMOVAPS      Z2, Z14
 	VFMADD213PS  Z13, Z12, Z14
-	VMOVUPS      vconst<>+320(SB), Z13
+	VMOVUPS      vconst<>+384(SB), Z13
 	VFMADD213PS  vconst<>+3392(SB), Z12, Z13
 	VADDPS       Z13, Z14, Z12
-	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z13
-	VCMPPS       $0x04, vconst<>+128(SB), Z13, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z12, K1, Z3
@@ -21846,7 +22398,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z8, Z8
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z9, Z9
-	VSUBPS       vconst<>+256(SB), Z8, Z8
+	VSUBPS       vconst<>+192(SB), Z8, Z8
 	VSUBPS       vconst<>+3328(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
@@ -21875,38 +22427,38 @@ body_3:
 	VADDPS       Z8, Z11, Z8
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z8, Z9, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z6, K1
 	VMOVAPS      Z10, Z8
 	VBLENDMPS    vconst<>+2496(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+128(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z6, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+2560(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+384(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z6, Z8, K1, Z8
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z6, Z8, K1, Z8
 	VDIVPS       Z6, Z7, Z6
-	VADDPS       vconst<>+256(SB), Z6, Z7
-	VSUBPS       vconst<>+256(SB), Z7, Z9
+	VADDPS       vconst<>+192(SB), Z6, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z9
 	VSUBPS       Z9, Z6, Z9
 	VPSUBD       vconst<>+1536(SB), Z7, Z7
 	VPSRAD       $0x17, Z7, Z10
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VPMINSD      vconst<>+1664(SB), Z10, Z10
 	VMOVUPS      vconst<>+1216(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
-	VMOVUPS      vconst<>+256(SB), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VSUBPS       Z7, Z12, Z12
 	VMOVAPS      Z7, Z13
-	VFNMADD213PS vconst<>+256(SB), Z12, Z13
+	VFNMADD213PS vconst<>+192(SB), Z12, Z13
 	VMOVAPS      Z7, Z12
-	VFNMADD213PS vconst<>+256(SB), Z13, Z12
+	VFNMADD213PS vconst<>+192(SB), Z13, Z12
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z7, Z7, Z10
@@ -21935,13 +22487,13 @@ body_3:
 	VADDPS       Z7, Z10, Z7
 	VMOVUPS      vconst<>+2432(SB), Z9
 	VFMADD213PS  Z7, Z11, Z9
-	VCMPPS       $0x00, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z9, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VCMPPS       $0x03, Z6, Z6, K1
@@ -21957,7 +22509,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z8, Z8
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VSUBPS       vconst<>+3328(SB), Z8, Z9
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K1, Z8
@@ -21986,13 +22538,13 @@ body_3:
 	VADDPS       Z7, Z10, Z7
 	VMOVUPS      vconst<>+2432(SB), Z9
 	VFMADD213PS  Z7, Z8, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z9, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K1, Z7
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -22003,28 +22555,28 @@ body_3:
 	VSUBPS       Z2, Z1, Z9
 	VADDPS       64(SP), Z9, Z10
 	VPANDD       vconst<>+64(SB), Z10, Z11
-	VMULPS       vconst<>+320(SB), Z2, Z12
+	VMULPS       vconst<>+384(SB), Z2, Z12
 	VCMPPS       $0x11, Z12, Z11, K1
 	VDIVPS       Z2, Z10, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z12
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z12
 	VSUBPS       Z12, Z10, Z12
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z13
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z13, Z14
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z11, Z15, Z15
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z15, Z16
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
 	VMOVAPS      Z11, Z15
-	VFNMADD213PS vconst<>+256(SB), Z16, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z11, Z11, Z13
@@ -22053,13 +22605,13 @@ body_3:
 	VADDPS       Z11, Z13, Z11
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z11, Z14, Z12
-	VCMPPS       $0x00, vconst<>+192(SB), Z10, K2
+	VCMPPS       $0x00, vconst<>+256(SB), Z10, K2
 	VMOVAPS      Z12, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K2, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K2
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K2
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K2, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K2
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K2, Z11
 	VCMPPS       $0x03, Z10, Z10, K2
@@ -22070,12 +22622,12 @@ body_3:
 	VBLENDMPS    Z11, Z6, K1, Z6
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS Z9, Z6, Z10
-	VMOVUPS      vconst<>+320(SB), Z6
+	VMOVUPS      vconst<>+384(SB), Z6
 	VFMADD213PS  vconst<>+3392(SB), Z7, Z6
 	VADDPS       Z6, Z10, Z6
-	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z7
-	VCMPPS       $0x04, vconst<>+128(SB), Z7, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z7, K2
 	KANDW        K2, K1, K1
 	VMOVAPS      Z8, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
@@ -22234,7 +22786,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VSUBPS       vconst<>+3328(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
@@ -22263,38 +22815,38 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+128(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VDIVPS       Z9, Z10, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z10
-	VSUBPS       vconst<>+256(SB), Z10, Z12
+	VADDPS       vconst<>+192(SB), Z9, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z12
 	VSUBPS       Z12, Z9, Z12
 	VPSUBD       vconst<>+1536(SB), Z10, Z10
 	VPSRAD       $0x17, Z10, Z13
 	VPANDD       vconst<>+1600(SB), Z10, Z10
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z14
-	VSUBPS       vconst<>+256(SB), Z10, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z10
 	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z10, Z15, Z15
 	VMOVAPS      Z10, Z16
-	VFNMADD213PS vconst<>+256(SB), Z15, Z16
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
 	VMOVAPS      Z10, Z15
-	VFNMADD213PS vconst<>+256(SB), Z16, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z10, Z10, Z13
@@ -22323,13 +22875,13 @@ body_3:
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z10, Z14, Z12
-	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VCMPPS       $0x03, Z9, Z9, K1
@@ -22345,7 +22897,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z10, Z10
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z11, Z11
-	VSUBPS       vconst<>+256(SB), Z10, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z10
 	VSUBPS       vconst<>+3328(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
@@ -22374,13 +22926,13 @@ body_3:
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z10, Z11, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z2, Z10, K1, Z10
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -22391,28 +22943,28 @@ body_3:
 	VSUBPS       Z2, Z1, Z12
 	VADDPS       64(SP), Z12, Z13
 	VPANDD       vconst<>+64(SB), Z13, Z14
-	VMULPS       vconst<>+320(SB), Z2, Z15
+	VMULPS       vconst<>+384(SB), Z2, Z15
 	VCMPPS       $0x11, Z15, Z14, K1
 	VDIVPS       Z2, Z13, Z13
-	VADDPS       vconst<>+256(SB), Z13, Z14
-	VSUBPS       vconst<>+256(SB), Z14, Z15
+	VADDPS       vconst<>+192(SB), Z13, Z14
+	VSUBPS       vconst<>+192(SB), Z14, Z15
 	VSUBPS       Z15, Z13, Z15
 	VPSUBD       vconst<>+1536(SB), Z14, Z14
 	VPSRAD       $0x17, Z14, Z16
 	VPANDD       vconst<>+1600(SB), Z14, Z14
 	VPADDD       vconst<>+1536(SB), Z14, Z14
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+256(SB), Z14, Z14
+	VSUBPS       vconst<>+192(SB), Z14, Z14
 	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+256(SB), Z18
+	VMOVUPS      vconst<>+192(SB), Z18
 	VSUBPS       Z14, Z18, Z18
 	VMOVAPS      Z14, Z19
-	VFNMADD213PS vconst<>+256(SB), Z18, Z19
+	VFNMADD213PS vconst<>+192(SB), Z18, Z19
 	VMOVAPS      Z14, Z18
-	VFNMADD213PS vconst<>+256(SB), Z19, Z18
+	VFNMADD213PS vconst<>+192(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z14, Z14, Z16
@@ -22441,13 +22993,13 @@ body_3:
 	VADDPS       Z14, Z16, Z14
 	VMOVUPS      vconst<>+2432(SB), Z15
 	VFMADD213PS  Z14, Z17, Z15
-	VCMPPS       $0x00, vconst<>+192(SB), Z13, K2
+	VCMPPS       $0x00, vconst<>+256(SB), Z13, K2
 	VMOVAPS      Z15, Z14
 	VBLENDMPS    vconst<>+2496(SB), Z14, K2, Z14
-	VCMPPS       $0x11, vconst<>+192(SB), Z13, K2
+	VCMPPS       $0x11, vconst<>+256(SB), Z13, K2
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    vconst<>+2560(SB), Z14, K2, Z14
-	VCMPPS       $0x00, vconst<>+384(SB), Z13, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z13, K2
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z13, Z14, K2, Z14
 	VCMPPS       $0x03, Z13, Z13, K2
@@ -22458,17 +23010,17 @@ body_3:
 	VBLENDMPS    Z14, Z9, K1, Z9
 	VMOVAPS      Z2, Z13
 	VFNMADD213PS Z12, Z9, Z13
-	VMOVUPS      vconst<>+320(SB), Z9
+	VMOVUPS      vconst<>+384(SB), Z9
 	VFMADD213PS  vconst<>+3392(SB), Z10, Z9
 	VADDPS       Z9, Z13, Z9
-	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z10
-	VCMPPS       $0x04, vconst<>+128(SB), Z10, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z10, K2
 	KANDW        K2, K1, K1
 	VMOVAPS      Z11, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VDIVPS       Z8, Z2, Z8
-	VMOVUPS      vconst<>+256(SB), Z9
+	VMOVUPS      vconst<>+192(SB), Z9
 	VSUBPS       Z8, Z9, Z8
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -22651,7 +23203,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VSUBPS       vconst<>+3328(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -22680,38 +23232,38 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VDIVPS       Z10, Z11, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z13
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z13
 	VSUBPS       Z13, Z10, Z13
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -22740,13 +23292,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VCMPPS       $0x03, Z10, Z10, K1
@@ -22762,7 +23314,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VSUBPS       vconst<>+3328(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
@@ -22791,13 +23343,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z2, Z11, K1, Z11
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -22808,28 +23360,28 @@ body_3:
 	VSUBPS       Z2, Z1, Z13
 	VADDPS       64(SP), Z13, Z14
 	VPANDD       vconst<>+64(SB), Z14, Z15
-	VMULPS       vconst<>+320(SB), Z2, Z16
+	VMULPS       vconst<>+384(SB), Z2, Z16
 	VCMPPS       $0x11, Z16, Z15, K1
 	VDIVPS       Z2, Z14, Z14
-	VADDPS       vconst<>+256(SB), Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z15, Z16
+	VADDPS       vconst<>+192(SB), Z14, Z15
+	VSUBPS       vconst<>+192(SB), Z15, Z16
 	VSUBPS       Z16, Z14, Z16
 	VPSUBD       vconst<>+1536(SB), Z15, Z15
 	VPSRAD       $0x17, Z15, Z17
 	VPANDD       vconst<>+1600(SB), Z15, Z15
 	VPADDD       vconst<>+1536(SB), Z15, Z15
 	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+256(SB), Z15, Z15
+	VSUBPS       vconst<>+192(SB), Z15, Z15
 	VPMINSD      vconst<>+1664(SB), Z17, Z17
 	VMOVUPS      vconst<>+1216(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+256(SB), Z19
+	VMOVUPS      vconst<>+192(SB), Z19
 	VSUBPS       Z15, Z19, Z19
 	VMOVAPS      Z15, Z20
-	VFNMADD213PS vconst<>+256(SB), Z19, Z20
+	VFNMADD213PS vconst<>+192(SB), Z19, Z20
 	VMOVAPS      Z15, Z19
-	VFNMADD213PS vconst<>+256(SB), Z20, Z19
+	VFNMADD213PS vconst<>+192(SB), Z20, Z19
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z15, Z15, Z17
@@ -22858,13 +23410,13 @@ body_3:
 	VADDPS       Z15, Z17, Z15
 	VMOVUPS      vconst<>+2432(SB), Z16
 	VFMADD213PS  Z15, Z18, Z16
-	VCMPPS       $0x00, vconst<>+192(SB), Z14, K2
+	VCMPPS       $0x00, vconst<>+256(SB), Z14, K2
 	VMOVAPS      Z16, Z15
 	VBLENDMPS    vconst<>+2496(SB), Z15, K2, Z15
-	VCMPPS       $0x11, vconst<>+192(SB), Z14, K2
+	VCMPPS       $0x11, vconst<>+256(SB), Z14, K2
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    vconst<>+2560(SB), Z15, K2, Z15
-	VCMPPS       $0x00, vconst<>+384(SB), Z14, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z14, K2
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z14, Z15, K2, Z15
 	VCMPPS       $0x03, Z14, Z14, K2
@@ -22875,17 +23427,17 @@ body_3:
 	VBLENDMPS    Z15, Z10, K1, Z10
 	VMOVAPS      Z2, Z14
 	VFNMADD213PS Z13, Z10, Z14
-	VMOVUPS      vconst<>+320(SB), Z10
+	VMOVUPS      vconst<>+384(SB), Z10
 	VFMADD213PS  vconst<>+3392(SB), Z11, Z10
 	VADDPS       Z10, Z14, Z10
-	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z11
-	VCMPPS       $0x04, vconst<>+128(SB), Z11, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z11, K2
 	KANDW        K2, K1, K1
 	VMOVAPS      Z12, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VDIVPS       Z9, Z2, Z10
-	VMOVUPS      vconst<>+256(SB), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VSUBPS       Z10, Z12, Z12
 	VDIVPS       Z9, Z10, Z9
 	CMPQ         R8, $0x10
@@ -23099,10 +23651,10 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+1152(SB), Z6, Z9
 	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+320(SB), Z6, Z9
+	VFMADD213PS  vconst<>+384(SB), Z6, Z9
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z6
+	VADDPS       vconst<>+192(SB), Z8, Z6
 	VCVTTPS2DQ   Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
 	VPSUBD       Z8, Z7, Z7
@@ -23112,7 +23664,7 @@ body_3:
 	VPSLLD       $0x17, Z7, Z7
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z7, Z6, Z6
-	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VMULPS       (SP), Z1, Z7
 	VMOVUPS      vconst<>+640(SB), Z8
 	VMAXPS       Z7, Z8, Z7
@@ -23132,10 +23684,10 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1152(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+320(SB), Z7, Z10
+	VFMADD213PS  vconst<>+384(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z7
+	VADDPS       vconst<>+192(SB), Z9, Z7
 	VCVTTPS2DQ   Z8, Z8
 	VPSRAD       $0x01, Z8, Z9
 	VPSUBD       Z9, Z8, Z8
@@ -23146,7 +23698,7 @@ body_3:
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z8, Z7, Z7
 	VMULPS       Z7, Z2, Z7
-	VMOVUPS      vconst<>+128(SB), Z8
+	VMOVUPS      vconst<>+0(SB), Z8
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VMULPS       192(SP), Z6, Z6
@@ -23318,10 +23870,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+320(SB), Z8, Z11
+	VFMADD213PS  vconst<>+384(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z8
+	VADDPS       vconst<>+192(SB), Z10, Z8
 	VCVTTPS2DQ   Z9, Z9
 	VPSRAD       $0x01, Z9, Z10
 	VPSUBD       Z10, Z9, Z9
@@ -23331,7 +23883,7 @@ body_3:
 	VPSLLD       $0x17, Z9, Z9
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VMULPS       (SP), Z1, Z9
 	VMOVUPS      vconst<>+640(SB), Z10
 	VMAXPS       Z9, Z10, Z9
@@ -23351,10 +23903,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -23365,7 +23917,7 @@ body_3:
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z9, Z2, Z9
-	VMOVUPS      vconst<>+128(SB), Z10
+	VMOVUPS      vconst<>+0(SB), Z10
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VMULPS       192(SP), Z8, Z9
@@ -23564,10 +24116,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -23577,7 +24129,7 @@ body_3:
 	VPSLLD       $0x17, Z10, Z10
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z10, Z9, Z9
-	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VMULPS       (SP), Z1, Z10
 	VMOVUPS      vconst<>+640(SB), Z11
 	VMAXPS       Z10, Z11, Z10
@@ -23597,10 +24149,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+320(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z10
+	VADDPS       vconst<>+192(SB), Z12, Z10
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z12
 	VPSUBD       Z12, Z11, Z11
@@ -23611,7 +24163,7 @@ body_3:
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z10, Z2, Z10
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VMULPS       192(SP), Z9, Z10
@@ -23824,7 +24376,7 @@ body_3:
 	VPANDD      vconst<>+1600(SB), Z10, Z10
 	VPADDD      vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS   Z11, Z11
-	VSUBPS      vconst<>+256(SB), Z10, Z10
+	VSUBPS      vconst<>+192(SB), Z10, Z10
 	VSUBPS      vconst<>+3328(SB), Z11, Z12
 	VMOVAPS     Z11, Z11
 	VBLENDMPS   Z12, Z11, K1, Z11
@@ -23853,13 +24405,13 @@ body_3:
 	VADDPS      Z10, Z13, Z10
 	VMOVUPS     vconst<>+2432(SB), Z12
 	VFMADD213PS Z10, Z11, Z12
-	VCMPPS      $0x00, vconst<>+128(SB), Z7, K1
+	VCMPPS      $0x00, vconst<>+0(SB), Z7, K1
 	VMOVAPS     Z12, Z10
 	VBLENDMPS   vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS      $0x11, vconst<>+128(SB), Z7, K1
+	VCMPPS      $0x11, vconst<>+0(SB), Z7, K1
 	VMOVAPS     Z10, Z10
 	VBLENDMPS   vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS      $0x00, vconst<>+384(SB), Z7, K1
+	VCMPPS      $0x00, vconst<>+128(SB), Z7, K1
 	VMOVAPS     Z10, Z10
 	VBLENDMPS   Z7, Z10, K1, Z10
 	VCMPPS      $0x03, Z7, Z7, K1
@@ -23867,7 +24419,7 @@ body_3:
 	VBLENDMPS   Z7, Z10, K1, Z10
 	VMULPS      Z9, Z8, Z7
 	VADDPS      Z7, Z10, Z7
-	VMOVUPS     vconst<>+320(SB), Z8
+	VMOVUPS     vconst<>+384(SB), Z8
 	VFMADD213PS 64(SP), Z7, Z8
 	CMPQ        R9, $0x10
 	JL          tailstore_4
@@ -24027,7 +24579,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z14, Z14
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VSUBPS       vconst<>+3328(SB), Z14, Z15
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z15, Z14, K1, Z14
@@ -24056,13 +24608,13 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2432(SB), Z15
 	VFMADD213PS  Z13, Z14, Z15
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z10, Z13, K1, Z13
 	VCMPPS       $0x03, Z10, Z10, K1
@@ -24070,13 +24622,13 @@ body_3:
 	VBLENDMPS    Z10, Z13, K1, Z13
 	VMULPS       Z12, Z11, Z14
 	VADDPS       Z14, Z13, Z13
-	VMOVUPS      vconst<>+320(SB), Z14
+	VMOVUPS      vconst<>+384(SB), Z14
 	VFMADD213PS  64(SP), Z13, Z14
 	VSUBPS       Z2, Z1, Z13
 	VDIVPS       Z10, Z13, Z13
 	VMOVAPS      Z11, Z11
-	VFNMADD213PS vconst<>+256(SB), Z12, Z11
-	VMULPS       vconst<>+320(SB), Z11, Z11
+	VFNMADD213PS vconst<>+192(SB), Z12, Z11
+	VMULPS       vconst<>+384(SB), Z11, Z11
 	VDIVPS       Z10, Z11, Z10
 	CMPQ         R9, $0x10
 	JL           tailstore_4
@@ -24282,7 +24834,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z14, Z14
 	VPADDD       vconst<>+1536(SB), Z14, Z14
 	VCVTDQ2PS    Z15, Z15
-	VSUBPS       vconst<>+256(SB), Z14, Z14
+	VSUBPS       vconst<>+192(SB), Z14, Z14
 	VSUBPS       vconst<>+3328(SB), Z15, Z16
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z16, Z15, K1, Z15
@@ -24311,13 +24863,13 @@ body_3:
 	VADDPS       Z14, Z17, Z14
 	VMOVUPS      vconst<>+2432(SB), Z16
 	VFMADD213PS  Z14, Z15, Z16
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
 	VMOVAPS      Z16, Z14
 	VBLENDMPS    vconst<>+2496(SB), Z14, K1, Z14
-	VCMPPS       $0x11, vconst<>+128(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z11, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    vconst<>+2560(SB), Z14, K1, Z14
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z11, Z14, K1, Z14
 	VCMPPS       $0x03, Z11, Z11, K1
@@ -24325,15 +24877,15 @@ body_3:
 	VBLENDMPS    Z11, Z14, K1, Z14
 	VMULPS       Z13, Z12, Z15
 	VADDPS       Z15, Z14, Z14
-	VMOVUPS      vconst<>+320(SB), Z15
+	VMOVUPS      vconst<>+384(SB), Z15
 	VFMADD213PS  64(SP), Z14, Z15
 	VSUBPS       Z2, Z1, Z14
 	VDIVPS       Z11, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VDIVPS       Z11, Z16, Z16
 	VMOVAPS      Z12, Z12
-	VFNMADD213PS vconst<>+256(SB), Z13, Z12
-	VMULPS       vconst<>+320(SB), Z12, Z12
+	VFNMADD213PS vconst<>+192(SB), Z13, Z12
+	VMULPS       vconst<>+384(SB), Z12, Z12
 	VDIVPS       Z11, Z12, Z11
 	CMPQ         R9, $0x10
 	JL           tailstore_4
@@ -24537,7 +25089,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VMOVUPS      vconst<>+256(SB), Z6
+	VMOVUPS      vconst<>+192(SB), Z6
 	VSUBPS       Z2, Z6, Z6
 	VCMPPS       $0x11, vconst<>+3200(SB), Z1, K1
 	VMULPS       vconst<>+3264(SB), Z1, Z7
@@ -24548,7 +25100,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z8, Z8
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VSUBPS       vconst<>+3328(SB), Z8, Z9
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K1, Z8
@@ -24577,13 +25129,13 @@ body_3:
 	VADDPS       Z7, Z10, Z7
 	VMOVUPS      vconst<>+2432(SB), Z9
 	VFMADD213PS  Z7, Z8, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z9, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z1, Z7, K1, Z7
 	VCMPPS       $0x03, Z1, Z1, K1
@@ -24592,25 +25144,25 @@ body_3:
 	VMOVUPS      vconst<>+3456(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	VPXORD       vconst<>+3008(SB), Z1, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z9
-	VSUBPS       vconst<>+256(SB), Z9, Z10
+	VADDPS       vconst<>+192(SB), Z8, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z10
 	VSUBPS       Z10, Z8, Z10
 	VPSUBD       vconst<>+1536(SB), Z9, Z9
 	VPSRAD       $0x17, Z9, Z11
 	VPANDD       vconst<>+1600(SB), Z9, Z9
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z9, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z9
 	VPMINSD      vconst<>+1664(SB), Z11, Z11
 	VMOVUPS      vconst<>+1216(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMOVAPS      Z9, Z14
-	VFNMADD213PS vconst<>+256(SB), Z13, Z14
+	VFNMADD213PS vconst<>+192(SB), Z13, Z14
 	VMOVAPS      Z9, Z13
-	VFNMADD213PS vconst<>+256(SB), Z14, Z13
+	VFNMADD213PS vconst<>+192(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
@@ -24639,13 +25191,13 @@ body_3:
 	VADDPS       Z9, Z11, Z9
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z9, Z12, Z10
-	VCMPPS       $0x00, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z10, Z9
 	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+384(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
 	VCMPPS       $0x03, Z8, Z8, K1
@@ -24794,9 +25346,9 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VMOVUPS      vconst<>+256(SB), Z8
+	VMOVUPS      vconst<>+192(SB), Z8
 	VSUBPS       Z1, Z8, Z8
-	VMOVUPS      vconst<>+256(SB), Z9
+	VMOVUPS      vconst<>+192(SB), Z9
 	VSUBPS       Z2, Z9, Z9
 	VCMPPS       $0x11, vconst<>+3200(SB), Z1, K1
 	VMULPS       vconst<>+3264(SB), Z1, Z10
@@ -24807,7 +25359,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z10, Z10
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z11, Z11
-	VSUBPS       vconst<>+256(SB), Z10, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z10
 	VSUBPS       vconst<>+3328(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
@@ -24836,13 +25388,13 @@ body_3:
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z10, Z11, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+384(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z1, Z10, K1, Z10
 	VCMPPS       $0x03, Z1, Z1, K1
@@ -24851,25 +25403,25 @@ body_3:
 	VMOVUPS      vconst<>+3456(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VPXORD       vconst<>+3008(SB), Z1, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z12, Z13
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z13
 	VSUBPS       Z13, Z11, Z13
 	VPSUBD       vconst<>+1536(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z14
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z12, Z16, Z16
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z12, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z12, Z12, Z14
@@ -24898,13 +25450,13 @@ body_3:
 	VADDPS       Z12, Z14, Z12
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z12, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VCMPPS       $0x03, Z11, Z11, K1
@@ -25084,9 +25636,9 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VMOVUPS      vconst<>+256(SB), Z9
+	VMOVUPS      vconst<>+192(SB), Z9
 	VSUBPS       Z1, Z9, Z9
-	VMOVUPS      vconst<>+256(SB), Z10
+	VMOVUPS      vconst<>+192(SB), Z10
 	VSUBPS       Z2, Z10, Z10
 	VCMPPS       $0x11, vconst<>+3200(SB), Z1, K1
 	VMULPS       vconst<>+3264(SB), Z1, Z11
@@ -25097,7 +25649,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VSUBPS       vconst<>+3328(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
@@ -25126,13 +25678,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z1, Z11, K1, Z11
 	VCMPPS       $0x03, Z1, Z1, K1
@@ -25141,25 +25693,25 @@ body_3:
 	VMOVUPS      vconst<>+3456(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VPXORD       vconst<>+3008(SB), Z1, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z13
-	VSUBPS       vconst<>+256(SB), Z13, Z14
+	VADDPS       vconst<>+192(SB), Z12, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z14
 	VSUBPS       Z14, Z12, Z14
 	VPSUBD       vconst<>+1536(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z15
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+256(SB), Z17
+	VMOVUPS      vconst<>+192(SB), Z17
 	VSUBPS       Z13, Z17, Z17
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+256(SB), Z17, Z18
+	VFNMADD213PS vconst<>+192(SB), Z17, Z18
 	VMOVAPS      Z13, Z17
-	VFNMADD213PS vconst<>+256(SB), Z18, Z17
+	VFNMADD213PS vconst<>+192(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z13, Z13, Z15
@@ -25188,13 +25740,13 @@ body_3:
 	VADDPS       Z13, Z15, Z13
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z13, Z16, Z14
-	VCMPPS       $0x00, vconst<>+192(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z14, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
 	VCMPPS       $0x03, Z12, Z12, K1
@@ -25424,10 +25976,10 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+1152(SB), Z6, Z9
 	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+320(SB), Z6, Z9
+	VFMADD213PS  vconst<>+384(SB), Z6, Z9
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z6
+	VADDPS       vconst<>+192(SB), Z8, Z6
 	VCVTTPS2DQ   Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
 	VPSUBD       Z8, Z7, Z7
@@ -25437,25 +25989,25 @@ body_3:
 	VPSLLD       $0x17, Z7, Z7
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z7, Z6, Z6
-	VADDPS       vconst<>+256(SB), Z6, Z7
-	VSUBPS       vconst<>+256(SB), Z7, Z8
+	VADDPS       vconst<>+192(SB), Z6, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z8
 	VSUBPS       Z8, Z6, Z8
 	VPSUBD       vconst<>+1536(SB), Z7, Z7
 	VPSRAD       $0x17, Z7, Z9
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z9, Z10
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VPMINSD      vconst<>+1664(SB), Z9, Z9
 	VMOVUPS      vconst<>+1216(SB), Z11
 	VPSUBD       Z9, Z11, Z9
 	VPSLLD       $0x17, Z9, Z9
-	VMOVUPS      vconst<>+256(SB), Z11
+	VMOVUPS      vconst<>+192(SB), Z11
 	VSUBPS       Z7, Z11, Z11
 	VMOVAPS      Z7, Z12
-	VFNMADD213PS vconst<>+256(SB), Z11, Z12
+	VFNMADD213PS vconst<>+192(SB), Z11, Z12
 	VMOVAPS      Z7, Z11
-	VFNMADD213PS vconst<>+256(SB), Z12, Z11
+	VFNMADD213PS vconst<>+192(SB), Z12, Z11
 	VMULPS       Z9, Z8, Z8
 	VMULPS       Z11, Z8, Z8
 	VMULPS       Z7, Z7, Z9
@@ -25484,26 +26036,26 @@ body_3:
 	VADDPS       Z7, Z9, Z7
 	VMOVUPS      vconst<>+2432(SB), Z8
 	VFMADD213PS  Z7, Z10, Z8
-	VCMPPS       $0x00, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z8, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
-	VMOVUPS      vconst<>+128(SB), Z6
+	VMOVUPS      vconst<>+0(SB), Z6
 	VMAXPS       Z1, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VPXORD       vconst<>+3008(SB), Z1, Z8
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VADDPS       Z7, Z8, Z7
-	VMOVUPS      vconst<>+256(SB), Z8
+	VMOVUPS      vconst<>+192(SB), Z8
 	VSUBPS       Z2, Z8, Z8
 	VMULPS       (SP), Z2, Z9
 	VMULPS       Z7, Z9, Z7
@@ -25668,10 +26220,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+320(SB), Z8, Z11
+	VFMADD213PS  vconst<>+384(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z8
+	VADDPS       vconst<>+192(SB), Z10, Z8
 	VCVTTPS2DQ   Z9, Z9
 	VPSRAD       $0x01, Z9, Z10
 	VPSUBD       Z10, Z9, Z9
@@ -25681,34 +26233,34 @@ body_3:
 	VPSLLD       $0x17, Z9, Z9
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z9
-	VMOVUPS      vconst<>+256(SB), Z10
+	VADDPS       vconst<>+192(SB), Z8, Z9
+	VMOVUPS      vconst<>+192(SB), Z10
 	VDIVPS       Z9, Z10, Z9
 	VMULPS       Z9, Z8, Z10
-	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z10, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
-	VADDPS       vconst<>+256(SB), Z8, Z10
-	VSUBPS       vconst<>+256(SB), Z10, Z12
+	VADDPS       vconst<>+192(SB), Z8, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z12
 	VSUBPS       Z12, Z8, Z12
 	VPSUBD       vconst<>+1536(SB), Z10, Z10
 	VPSRAD       $0x17, Z10, Z13
 	VPANDD       vconst<>+1600(SB), Z10, Z10
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z14
-	VSUBPS       vconst<>+256(SB), Z10, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z10
 	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z10, Z15, Z15
 	VMOVAPS      Z10, Z16
-	VFNMADD213PS vconst<>+256(SB), Z15, Z16
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
 	VMOVAPS      Z10, Z15
-	VFNMADD213PS vconst<>+256(SB), Z16, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z10, Z10, Z13
@@ -25737,26 +26289,26 @@ body_3:
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z10, Z14, Z12
-	VCMPPS       $0x00, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+384(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z8, Z10, K1, Z10
 	VCMPPS       $0x03, Z8, Z8, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z8, Z10, K1, Z10
-	VMOVUPS      vconst<>+128(SB), Z8
+	VMOVUPS      vconst<>+0(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VADDPS       Z10, Z8, Z8
 	VPXORD       vconst<>+3008(SB), Z1, Z12
-	VMOVUPS      vconst<>+128(SB), Z13
+	VMOVUPS      vconst<>+0(SB), Z13
 	VMAXPS       Z12, Z13, Z12
 	VADDPS       Z10, Z12, Z10
-	VMOVUPS      vconst<>+256(SB), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VSUBPS       Z2, Z12, Z12
 	VMULPS       (SP), Z2, Z13
 	VMULPS       Z10, Z13, Z10
@@ -25950,10 +26502,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -25963,34 +26515,34 @@ body_3:
 	VPSLLD       $0x17, Z10, Z10
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z10, Z9, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z10
-	VMOVUPS      vconst<>+256(SB), Z11
+	VADDPS       vconst<>+192(SB), Z9, Z10
+	VMOVUPS      vconst<>+192(SB), Z11
 	VDIVPS       Z10, Z11, Z10
 	VMULPS       Z10, Z9, Z11
-	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z11, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
-	VADDPS       vconst<>+256(SB), Z9, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z13
+	VADDPS       vconst<>+192(SB), Z9, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z13
 	VSUBPS       Z13, Z9, Z13
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -26019,26 +26571,26 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z1, Z9, Z9
 	VADDPS       Z11, Z9, Z9
 	VPXORD       vconst<>+3008(SB), Z1, Z13
-	VMOVUPS      vconst<>+128(SB), Z14
+	VMOVUPS      vconst<>+0(SB), Z14
 	VMAXPS       Z13, Z14, Z13
 	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z2, Z13, Z13
 	VMULPS       (SP), Z2, Z14
 	VMULPS       Z11, Z14, Z11
@@ -26259,10 +26811,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+320(SB), Z8, Z11
+	VFMADD213PS  vconst<>+384(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z8
+	VADDPS       vconst<>+192(SB), Z10, Z8
 	VCVTTPS2DQ   Z9, Z9
 	VPSRAD       $0x01, Z9, Z10
 	VPSUBD       Z10, Z9, Z9
@@ -26272,25 +26824,25 @@ body_3:
 	VPSLLD       $0x17, Z9, Z9
 	VMULPS       Z10, Z8, Z8
 	VMULPS       Z9, Z8, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z9
-	VSUBPS       vconst<>+256(SB), Z9, Z10
+	VADDPS       vconst<>+192(SB), Z8, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z10
 	VSUBPS       Z10, Z8, Z10
 	VPSUBD       vconst<>+1536(SB), Z9, Z9
 	VPSRAD       $0x17, Z9, Z11
 	VPANDD       vconst<>+1600(SB), Z9, Z9
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+256(SB), Z9, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z9
 	VPMINSD      vconst<>+1664(SB), Z11, Z11
 	VMOVUPS      vconst<>+1216(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMOVAPS      Z9, Z14
-	VFNMADD213PS vconst<>+256(SB), Z13, Z14
+	VFNMADD213PS vconst<>+192(SB), Z13, Z14
 	VMOVAPS      Z9, Z13
-	VFNMADD213PS vconst<>+256(SB), Z14, Z13
+	VFNMADD213PS vconst<>+192(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
@@ -26319,26 +26871,26 @@ body_3:
 	VADDPS       Z9, Z11, Z9
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z9, Z12, Z10
-	VCMPPS       $0x00, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z10, Z9
 	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+384(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
 	VCMPPS       $0x03, Z8, Z8, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
-	VMOVUPS      vconst<>+128(SB), Z8
+	VMOVUPS      vconst<>+0(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VADDPS       Z9, Z8, Z8
 	VPXORD       vconst<>+3008(SB), Z1, Z10
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+256(SB), Z10
+	VMOVUPS      vconst<>+192(SB), Z10
 	VSUBPS       Z2, Z10, Z10
 	VMULPS       Z2, Z7, Z7
 	VMULPS       Z9, Z7, Z7
@@ -26508,10 +27060,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+320(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z10
+	VADDPS       vconst<>+192(SB), Z12, Z10
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z12
 	VPSUBD       Z12, Z11, Z11
@@ -26521,34 +27073,34 @@ body_3:
 	VPSLLD       $0x17, Z11, Z11
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z11, Z10, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VMOVUPS      vconst<>+256(SB), Z12
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VMOVUPS      vconst<>+192(SB), Z12
 	VDIVPS       Z11, Z12, Z11
 	VMULPS       Z11, Z10, Z12
-	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z12, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
-	VADDPS       vconst<>+256(SB), Z10, Z12
-	VSUBPS       vconst<>+256(SB), Z12, Z14
+	VADDPS       vconst<>+192(SB), Z10, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z14
 	VSUBPS       Z14, Z10, Z14
 	VPSUBD       vconst<>+1536(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+256(SB), Z17
+	VMOVUPS      vconst<>+192(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+256(SB), Z17, Z18
+	VFNMADD213PS vconst<>+192(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+256(SB), Z18, Z17
+	VFNMADD213PS vconst<>+192(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -26577,26 +27129,26 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
-	VMOVUPS      vconst<>+128(SB), Z10
+	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z1, Z10, Z10
 	VADDPS       Z12, Z10, Z10
 	VPXORD       vconst<>+3008(SB), Z1, Z14
-	VMOVUPS      vconst<>+128(SB), Z15
+	VMOVUPS      vconst<>+0(SB), Z15
 	VMAXPS       Z14, Z15, Z14
 	VADDPS       Z12, Z14, Z12
-	VMOVUPS      vconst<>+256(SB), Z14
+	VMOVUPS      vconst<>+192(SB), Z14
 	VSUBPS       Z2, Z14, Z14
 	VMULPS       Z2, Z9, Z9
 	VMULPS       Z12, Z9, Z12
@@ -26795,10 +27347,10 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+320(SB), Z11, Z14
+	VFMADD213PS  vconst<>+384(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+256(SB), Z13, Z11
+	VADDPS       vconst<>+192(SB), Z13, Z11
 	VCVTTPS2DQ   Z12, Z12
 	VPSRAD       $0x01, Z12, Z13
 	VPSUBD       Z13, Z12, Z12
@@ -26808,34 +27360,34 @@ body_3:
 	VPSLLD       $0x17, Z12, Z12
 	VMULPS       Z13, Z11, Z11
 	VMULPS       Z12, Z11, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z12
-	VMOVUPS      vconst<>+256(SB), Z13
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VMOVUPS      vconst<>+192(SB), Z13
 	VDIVPS       Z12, Z13, Z12
 	VMULPS       Z12, Z11, Z13
-	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z13, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
-	VADDPS       vconst<>+256(SB), Z11, Z13
-	VSUBPS       vconst<>+256(SB), Z13, Z15
+	VADDPS       vconst<>+192(SB), Z11, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z15
 	VSUBPS       Z15, Z11, Z15
 	VPSUBD       vconst<>+1536(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+256(SB), Z18
+	VMOVUPS      vconst<>+192(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+256(SB), Z18, Z19
+	VFNMADD213PS vconst<>+192(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+256(SB), Z19, Z18
+	VFNMADD213PS vconst<>+192(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -26864,26 +27416,26 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2432(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z1, Z11, Z11
 	VADDPS       Z13, Z11, Z11
 	VPXORD       vconst<>+3008(SB), Z1, Z15
-	VMOVUPS      vconst<>+128(SB), Z16
+	VMOVUPS      vconst<>+0(SB), Z16
 	VMAXPS       Z15, Z16, Z15
 	VADDPS       Z13, Z15, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z2, Z15, Z15
 	VMULPS       Z2, Z10, Z10
 	VMULPS       Z13, Z10, Z13
@@ -27107,10 +27659,10 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+1152(SB), Z6, Z9
 	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+320(SB), Z6, Z9
+	VFMADD213PS  vconst<>+384(SB), Z6, Z9
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z6
+	VADDPS       vconst<>+192(SB), Z8, Z6
 	VCVTTPS2DQ   Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
 	VPSUBD       Z8, Z7, Z7
@@ -27120,25 +27672,25 @@ body_3:
 	VPSLLD       $0x17, Z7, Z7
 	VMULPS       Z8, Z6, Z6
 	VMULPS       Z7, Z6, Z6
-	VADDPS       vconst<>+256(SB), Z6, Z7
-	VSUBPS       vconst<>+256(SB), Z7, Z8
+	VADDPS       vconst<>+192(SB), Z6, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z8
 	VSUBPS       Z8, Z6, Z8
 	VPSUBD       vconst<>+1536(SB), Z7, Z7
 	VPSRAD       $0x17, Z7, Z9
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z9, Z10
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VPMINSD      vconst<>+1664(SB), Z9, Z9
 	VMOVUPS      vconst<>+1216(SB), Z11
 	VPSUBD       Z9, Z11, Z9
 	VPSLLD       $0x17, Z9, Z9
-	VMOVUPS      vconst<>+256(SB), Z11
+	VMOVUPS      vconst<>+192(SB), Z11
 	VSUBPS       Z7, Z11, Z11
 	VMOVAPS      Z7, Z12
-	VFNMADD213PS vconst<>+256(SB), Z11, Z12
+	VFNMADD213PS vconst<>+192(SB), Z11, Z12
 	VMOVAPS      Z7, Z11
-	VFNMADD213PS vconst<>+256(SB), Z12, Z11
+	VFNMADD213PS vconst<>+192(SB), Z12, Z11
 	VMULPS       Z9, Z8, Z8
 	VMULPS       Z11, Z8, Z8
 	VMULPS       Z7, Z7, Z9
@@ -27167,50 +27719,50 @@ body_3:
 	VADDPS       Z7, Z9, Z7
 	VMOVUPS      vconst<>+2432(SB), Z8
 	VFMADD213PS  Z7, Z10, Z8
-	VCMPPS       $0x00, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z8, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
-	VMOVUPS      vconst<>+128(SB), Z6
+	VMOVUPS      vconst<>+0(SB), Z6
 	VMAXPS       Z1, Z6, Z6
 	VADDPS       Z7, Z6, Z6
 	VPXORD       vconst<>+3008(SB), Z1, Z8
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VADDPS       Z7, Z8, Z7
-	VMOVUPS      vconst<>+256(SB), Z8
+	VMOVUPS      vconst<>+192(SB), Z8
 	VSUBPS       Z2, Z8, Z8
 	VMULPS       Z7, Z2, Z9
 	VMOVAPS      Z8, Z10
 	VFMADD213PS  Z9, Z6, Z10
 	VPXORD       vconst<>+3008(SB), Z2, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z12
+	VADDPS       vconst<>+192(SB), Z9, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z12
 	VSUBPS       Z12, Z9, Z12
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z13
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z13, Z14
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z11, Z15, Z15
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z15, Z16
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
 	VMOVAPS      Z11, Z15
-	VFNMADD213PS vconst<>+256(SB), Z16, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z11, Z11, Z13
@@ -27239,13 +27791,13 @@ body_3:
 	VADDPS       Z11, Z13, Z11
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z11, Z14, Z12
-	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z12, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
@@ -27261,7 +27813,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z9, Z9
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z11
-	VSUBPS       vconst<>+256(SB), Z9, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z9
 	VSUBPS       vconst<>+3328(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
@@ -27290,13 +27842,13 @@ body_3:
 	VADDPS       Z9, Z13, Z9
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z9, Z11, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z12, Z9
 	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z2, Z9, K1, Z9
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -27324,10 +27876,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z6, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z6, Z12
+	VFMADD213PS  vconst<>+384(SB), Z6, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z6, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z6
+	VADDPS       vconst<>+192(SB), Z11, Z6
 	VCVTTPS2DQ   Z7, Z7
 	VPSRAD       $0x01, Z7, Z11
 	VPSUBD       Z11, Z7, Z7
@@ -27337,25 +27889,25 @@ body_3:
 	VPSLLD       $0x17, Z7, Z7
 	VMULPS       Z11, Z6, Z6
 	VMULPS       Z7, Z6, Z6
-	VADDPS       vconst<>+256(SB), Z6, Z7
-	VSUBPS       vconst<>+256(SB), Z7, Z11
+	VADDPS       vconst<>+192(SB), Z6, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z11
 	VSUBPS       Z11, Z6, Z11
 	VPSUBD       vconst<>+1536(SB), Z7, Z7
 	VPSRAD       $0x17, Z7, Z12
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z12, Z13
-	VSUBPS       vconst<>+256(SB), Z7, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z7
 	VPMINSD      vconst<>+1664(SB), Z12, Z12
 	VMOVUPS      vconst<>+1216(SB), Z14
 	VPSUBD       Z12, Z14, Z12
 	VPSLLD       $0x17, Z12, Z12
-	VMOVUPS      vconst<>+256(SB), Z14
+	VMOVUPS      vconst<>+192(SB), Z14
 	VSUBPS       Z7, Z14, Z14
 	VMOVAPS      Z7, Z15
-	VFNMADD213PS vconst<>+256(SB), Z14, Z15
+	VFNMADD213PS vconst<>+192(SB), Z14, Z15
 	VMOVAPS      Z7, Z14
-	VFNMADD213PS vconst<>+256(SB), Z15, Z14
+	VFNMADD213PS vconst<>+192(SB), Z15, Z14
 	VMULPS       Z12, Z11, Z11
 	VMULPS       Z14, Z11, Z11
 	VMULPS       Z7, Z7, Z12
@@ -27384,13 +27936,13 @@ body_3:
 	VADDPS       Z7, Z12, Z7
 	VMOVUPS      vconst<>+2432(SB), Z11
 	VFMADD213PS  Z7, Z13, Z11
-	VCMPPS       $0x00, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z11, Z7
 	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+192(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+384(SB), Z6, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VCMPPS       $0x03, Z6, Z6, K1
@@ -27401,7 +27953,7 @@ body_3:
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    Z9, Z6, K1, Z6
 	VMOVUPS      (SP), Z7
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z7, K1
 	VMULPS       (SP), Z6, Z6
 	VMOVUPS      vconst<>+640(SB), Z7
 	VMAXPS       Z6, Z7, Z6
@@ -27421,10 +27973,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1152(SB), Z6, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+320(SB), Z6, Z11
+	VFMADD213PS  vconst<>+384(SB), Z6, Z11
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z6, Z11, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z6
+	VADDPS       vconst<>+192(SB), Z9, Z6
 	VCVTTPS2DQ   Z7, Z7
 	VPSRAD       $0x01, Z7, Z9
 	VPSUBD       Z9, Z7, Z7
@@ -27435,13 +27987,13 @@ body_3:
 	VMULPS       Z9, Z6, Z6
 	VMULPS       Z7, Z6, Z6
 	VMOVAPS      Z6, Z6
-	VBLENDMPS    vconst<>+256(SB), Z6, K1, Z6
+	VBLENDMPS    vconst<>+192(SB), Z6, K1, Z6
 	VMOVUPS      192(SP), Z7
-	VCMPPS       $0x04, vconst<>+128(SB), Z7, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z7, K1
 	VMULPS       128(SP), Z8, Z7
 	VMOVUPS      64(SP), Z8
 	VFMADD213PS  Z7, Z2, Z8
-	VMOVUPS      vconst<>+256(SB), Z7
+	VMOVUPS      vconst<>+192(SB), Z7
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z8, Z7, K1, Z7
 	VMULPS       Z6, Z7, Z6
@@ -27613,10 +28165,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -27626,34 +28178,34 @@ body_3:
 	VPSLLD       $0x17, Z10, Z10
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z10, Z9, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z10
-	VMOVUPS      vconst<>+256(SB), Z11
+	VADDPS       vconst<>+192(SB), Z9, Z10
+	VMOVUPS      vconst<>+192(SB), Z11
 	VDIVPS       Z10, Z11, Z10
 	VMULPS       Z10, Z9, Z11
-	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z11, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
-	VADDPS       vconst<>+256(SB), Z9, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z13
+	VADDPS       vconst<>+192(SB), Z9, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z13
 	VSUBPS       Z13, Z9, Z13
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -27682,26 +28234,26 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z1, Z9, Z9
 	VADDPS       Z11, Z9, Z9
 	VPXORD       vconst<>+3008(SB), Z1, Z13
-	VMOVUPS      vconst<>+128(SB), Z14
+	VMOVUPS      vconst<>+0(SB), Z14
 	VMAXPS       Z13, Z14, Z13
 	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+256(SB), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z2, Z13, Z13
 	VMULPS       Z11, Z2, Z14
 	VMOVAPS      Z13, Z15
@@ -27712,25 +28264,25 @@ body_3:
 	VADDPS       Z11, Z9, Z10
 	VPXORD       vconst<>+3008(SB), Z10, Z10
 	VPXORD       vconst<>+3008(SB), Z2, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z16
-	VSUBPS       vconst<>+256(SB), Z16, Z17
+	VADDPS       vconst<>+192(SB), Z12, Z16
+	VSUBPS       vconst<>+192(SB), Z16, Z17
 	VSUBPS       Z17, Z12, Z17
 	VPSUBD       vconst<>+1536(SB), Z16, Z16
 	VPSRAD       $0x17, Z16, Z18
 	VPANDD       vconst<>+1600(SB), Z16, Z16
 	VPADDD       vconst<>+1536(SB), Z16, Z16
 	VCVTDQ2PS    Z18, Z19
-	VSUBPS       vconst<>+256(SB), Z16, Z16
+	VSUBPS       vconst<>+192(SB), Z16, Z16
 	VPMINSD      vconst<>+1664(SB), Z18, Z18
 	VMOVUPS      vconst<>+1216(SB), Z20
 	VPSUBD       Z18, Z20, Z18
 	VPSLLD       $0x17, Z18, Z18
-	VMOVUPS      vconst<>+256(SB), Z20
+	VMOVUPS      vconst<>+192(SB), Z20
 	VSUBPS       Z16, Z20, Z20
 	VMOVAPS      Z16, Z21
-	VFNMADD213PS vconst<>+256(SB), Z20, Z21
+	VFNMADD213PS vconst<>+192(SB), Z20, Z21
 	VMOVAPS      Z16, Z20
-	VFNMADD213PS vconst<>+256(SB), Z21, Z20
+	VFNMADD213PS vconst<>+192(SB), Z21, Z20
 	VMULPS       Z18, Z17, Z17
 	VMULPS       Z20, Z17, Z17
 	VMULPS       Z16, Z16, Z18
@@ -27759,13 +28311,13 @@ body_3:
 	VADDPS       Z16, Z18, Z16
 	VMOVUPS      vconst<>+2432(SB), Z17
 	VFMADD213PS  Z16, Z19, Z17
-	VCMPPS       $0x00, vconst<>+192(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z17, Z16
 	VBLENDMPS    vconst<>+2496(SB), Z16, K1, Z16
-	VCMPPS       $0x11, vconst<>+192(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z16, Z16
 	VBLENDMPS    vconst<>+2560(SB), Z16, K1, Z16
-	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z16, Z16
 	VBLENDMPS    Z12, Z16, K1, Z16
 	VCMPPS       $0x03, Z12, Z12, K1
@@ -27781,7 +28333,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z16, Z16
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VSUBPS       vconst<>+3328(SB), Z16, Z17
 	VMOVAPS      Z16, Z16
 	VBLENDMPS    Z17, Z16, K1, Z16
@@ -27810,13 +28362,13 @@ body_3:
 	VADDPS       Z12, Z18, Z12
 	VMOVUPS      vconst<>+2432(SB), Z17
 	VFMADD213PS  Z12, Z16, Z17
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z17, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z2, Z12, K1, Z12
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -27844,10 +28396,10 @@ body_3:
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z17
 	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+320(SB), Z9, Z17
+	VFMADD213PS  vconst<>+384(SB), Z9, Z17
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z9, Z17, Z16
-	VADDPS       vconst<>+256(SB), Z16, Z9
+	VADDPS       vconst<>+192(SB), Z16, Z9
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z16
 	VPSUBD       Z16, Z11, Z11
@@ -27857,25 +28409,25 @@ body_3:
 	VPSLLD       $0x17, Z11, Z11
 	VMULPS       Z16, Z9, Z9
 	VMULPS       Z11, Z9, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z16
+	VADDPS       vconst<>+192(SB), Z9, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z16
 	VSUBPS       Z16, Z9, Z16
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z17
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z17, Z17
 	VMOVUPS      vconst<>+1216(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+256(SB), Z19
+	VMOVUPS      vconst<>+192(SB), Z19
 	VSUBPS       Z11, Z19, Z19
 	VMOVAPS      Z11, Z20
-	VFNMADD213PS vconst<>+256(SB), Z19, Z20
+	VFNMADD213PS vconst<>+192(SB), Z19, Z20
 	VMOVAPS      Z11, Z19
-	VFNMADD213PS vconst<>+256(SB), Z20, Z19
+	VFNMADD213PS vconst<>+192(SB), Z20, Z19
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z11, Z11, Z17
@@ -27904,13 +28456,13 @@ body_3:
 	VADDPS       Z11, Z17, Z11
 	VMOVUPS      vconst<>+2432(SB), Z16
 	VFMADD213PS  Z11, Z18, Z16
-	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z16, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
@@ -27921,7 +28473,7 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z12, Z9, K1, Z9
 	VMOVUPS      (SP), Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
 	VMULPS       (SP), Z9, Z11
 	VMOVUPS      vconst<>+640(SB), Z12
 	VMAXPS       Z11, Z12, Z11
@@ -27941,10 +28493,10 @@ body_3:
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z17
 	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+320(SB), Z11, Z17
+	VFMADD213PS  vconst<>+384(SB), Z11, Z17
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z11, Z17, Z16
-	VADDPS       vconst<>+256(SB), Z16, Z11
+	VADDPS       vconst<>+192(SB), Z16, Z11
 	VCVTTPS2DQ   Z12, Z12
 	VPSRAD       $0x01, Z12, Z16
 	VPSUBD       Z16, Z12, Z12
@@ -27955,21 +28507,21 @@ body_3:
 	VMULPS       Z16, Z11, Z11
 	VMULPS       Z12, Z11, Z11
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+256(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+192(SB), Z11, K1, Z11
 	VMOVUPS      192(SP), Z12
-	VCMPPS       $0x04, vconst<>+128(SB), Z12, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
 	VMULPS       128(SP), Z13, Z12
 	VMOVUPS      64(SP), Z13
 	VFMADD213PS  Z12, Z2, Z13
-	VMOVUPS      vconst<>+256(SB), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K2, Z12
 	VMULPS       Z11, Z12, Z11
 	VMULPS       Z15, Z11, Z12
 	VADDPS       Z2, Z2, Z13
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z13, Z16, Z13
-	VCMPPS       $0x04, vconst<>+128(SB), Z13, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
 	KANDNW       K2, K1, K1
 	VMULPS       (SP), Z13, Z13
 	VSUBPS       Z9, Z10, Z9
@@ -27991,10 +28543,10 @@ body_3:
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z17
 	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+320(SB), Z9, Z17
+	VFMADD213PS  vconst<>+384(SB), Z9, Z17
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z9, Z17, Z16
-	VADDPS       vconst<>+256(SB), Z16, Z9
+	VADDPS       vconst<>+192(SB), Z16, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z16
 	VPSUBD       Z16, Z10, Z10
@@ -28203,10 +28755,10 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+320(SB), Z11, Z14
+	VFMADD213PS  vconst<>+384(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+256(SB), Z13, Z11
+	VADDPS       vconst<>+192(SB), Z13, Z11
 	VCVTTPS2DQ   Z12, Z12
 	VPSRAD       $0x01, Z12, Z13
 	VPSUBD       Z13, Z12, Z12
@@ -28216,34 +28768,34 @@ body_3:
 	VPSLLD       $0x17, Z12, Z12
 	VMULPS       Z13, Z11, Z11
 	VMULPS       Z12, Z11, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z12
-	VMOVUPS      vconst<>+256(SB), Z13
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VMOVUPS      vconst<>+192(SB), Z13
 	VDIVPS       Z12, Z13, Z12
 	VMULPS       Z12, Z11, Z13
-	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z13, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
-	VADDPS       vconst<>+256(SB), Z11, Z13
-	VSUBPS       vconst<>+256(SB), Z13, Z15
+	VADDPS       vconst<>+192(SB), Z11, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z15
 	VSUBPS       Z15, Z11, Z15
 	VPSUBD       vconst<>+1536(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+256(SB), Z18
+	VMOVUPS      vconst<>+192(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+256(SB), Z18, Z19
+	VFNMADD213PS vconst<>+192(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+256(SB), Z19, Z18
+	VFNMADD213PS vconst<>+192(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -28272,26 +28824,26 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2432(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z1, Z11, Z11
 	VADDPS       Z13, Z11, Z11
 	VPXORD       vconst<>+3008(SB), Z1, Z15
-	VMOVUPS      vconst<>+128(SB), Z16
+	VMOVUPS      vconst<>+0(SB), Z16
 	VMAXPS       Z15, Z16, Z15
 	VADDPS       Z13, Z15, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z2, Z15, Z15
 	VMULPS       Z13, Z2, Z16
 	VMOVAPS      Z15, Z17
@@ -28304,25 +28856,25 @@ body_3:
 	VADDPS       Z13, Z11, Z14
 	VPXORD       vconst<>+3008(SB), Z14, Z14
 	VPXORD       vconst<>+3008(SB), Z2, Z19
-	VADDPS       vconst<>+256(SB), Z19, Z20
-	VSUBPS       vconst<>+256(SB), Z20, Z21
+	VADDPS       vconst<>+192(SB), Z19, Z20
+	VSUBPS       vconst<>+192(SB), Z20, Z21
 	VSUBPS       Z21, Z19, Z21
 	VPSUBD       vconst<>+1536(SB), Z20, Z20
 	VPSRAD       $0x17, Z20, Z22
 	VPANDD       vconst<>+1600(SB), Z20, Z20
 	VPADDD       vconst<>+1536(SB), Z20, Z20
 	VCVTDQ2PS    Z22, Z23
-	VSUBPS       vconst<>+256(SB), Z20, Z20
+	VSUBPS       vconst<>+192(SB), Z20, Z20
 	VPMINSD      vconst<>+1664(SB), Z22, Z22
 	VMOVUPS      vconst<>+1216(SB), Z24
 	VPSUBD       Z22, Z24, Z22
 	VPSLLD       $0x17, Z22, Z22
-	VMOVUPS      vconst<>+256(SB), Z24
+	VMOVUPS      vconst<>+192(SB), Z24
 	VSUBPS       Z20, Z24, Z24
 	VMOVAPS      Z20, Z25
-	VFNMADD213PS vconst<>+256(SB), Z24, Z25
+	VFNMADD213PS vconst<>+192(SB), Z24, Z25
 	VMOVAPS      Z20, Z24
-	VFNMADD213PS vconst<>+256(SB), Z25, Z24
+	VFNMADD213PS vconst<>+192(SB), Z25, Z24
 	VMULPS       Z22, Z21, Z21
 	VMULPS       Z24, Z21, Z21
 	VMULPS       Z20, Z20, Z22
@@ -28351,13 +28903,13 @@ body_3:
 	VADDPS       Z20, Z22, Z20
 	VMOVUPS      vconst<>+2432(SB), Z21
 	VFMADD213PS  Z20, Z23, Z21
-	VCMPPS       $0x00, vconst<>+192(SB), Z19, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z19, K1
 	VMOVAPS      Z21, Z20
 	VBLENDMPS    vconst<>+2496(SB), Z20, K1, Z20
-	VCMPPS       $0x11, vconst<>+192(SB), Z19, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z19, K1
 	VMOVAPS      Z20, Z20
 	VBLENDMPS    vconst<>+2560(SB), Z20, K1, Z20
-	VCMPPS       $0x00, vconst<>+384(SB), Z19, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z19, K1
 	VMOVAPS      Z20, Z20
 	VBLENDMPS    Z19, Z20, K1, Z20
 	VCMPPS       $0x03, Z19, Z19, K1
@@ -28373,7 +28925,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z19, Z19
 	VPADDD       vconst<>+1536(SB), Z19, Z19
 	VCVTDQ2PS    Z20, Z20
-	VSUBPS       vconst<>+256(SB), Z19, Z19
+	VSUBPS       vconst<>+192(SB), Z19, Z19
 	VSUBPS       vconst<>+3328(SB), Z20, Z21
 	VMOVAPS      Z20, Z20
 	VBLENDMPS    Z21, Z20, K1, Z20
@@ -28402,13 +28954,13 @@ body_3:
 	VADDPS       Z19, Z22, Z19
 	VMOVUPS      vconst<>+2432(SB), Z21
 	VFMADD213PS  Z19, Z20, Z21
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z21, Z19
 	VBLENDMPS    vconst<>+2496(SB), Z19, K1, Z19
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z19, Z19
 	VBLENDMPS    vconst<>+2560(SB), Z19, K1, Z19
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z19, Z19
 	VBLENDMPS    Z2, Z19, K1, Z19
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -28436,10 +28988,10 @@ body_3:
 	VMOVAPS      Z21, Z21
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z21
 	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+320(SB), Z11, Z21
+	VFMADD213PS  vconst<>+384(SB), Z11, Z21
 	VMOVAPS      Z20, Z20
 	VFMADD213PS  Z11, Z21, Z20
-	VADDPS       vconst<>+256(SB), Z20, Z11
+	VADDPS       vconst<>+192(SB), Z20, Z11
 	VCVTTPS2DQ   Z13, Z13
 	VPSRAD       $0x01, Z13, Z20
 	VPSUBD       Z20, Z13, Z13
@@ -28449,25 +29001,25 @@ body_3:
 	VPSLLD       $0x17, Z13, Z13
 	VMULPS       Z20, Z11, Z11
 	VMULPS       Z13, Z11, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z13
-	VSUBPS       vconst<>+256(SB), Z13, Z20
+	VADDPS       vconst<>+192(SB), Z11, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z20
 	VSUBPS       Z20, Z11, Z20
 	VPSUBD       vconst<>+1536(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z21
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z21, Z22
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VPMINSD      vconst<>+1664(SB), Z21, Z21
 	VMOVUPS      vconst<>+1216(SB), Z23
 	VPSUBD       Z21, Z23, Z21
 	VPSLLD       $0x17, Z21, Z21
-	VMOVUPS      vconst<>+256(SB), Z23
+	VMOVUPS      vconst<>+192(SB), Z23
 	VSUBPS       Z13, Z23, Z23
 	VMOVAPS      Z13, Z24
-	VFNMADD213PS vconst<>+256(SB), Z23, Z24
+	VFNMADD213PS vconst<>+192(SB), Z23, Z24
 	VMOVAPS      Z13, Z23
-	VFNMADD213PS vconst<>+256(SB), Z24, Z23
+	VFNMADD213PS vconst<>+192(SB), Z24, Z23
 	VMULPS       Z21, Z20, Z20
 	VMULPS       Z23, Z20, Z20
 	VMULPS       Z13, Z13, Z21
@@ -28496,13 +29048,13 @@ body_3:
 	VADDPS       Z13, Z21, Z13
 	VMOVUPS      vconst<>+2432(SB), Z20
 	VFMADD213PS  Z13, Z22, Z20
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z20, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
@@ -28513,7 +29065,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z19, Z11, K1, Z11
 	VMOVUPS      (SP), Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z13, K1
+	VCMPPS       $0x00, vconst<>+0(SB), Z13, K1
 	VMULPS       (SP), Z11, Z13
 	VMOVUPS      vconst<>+640(SB), Z19
 	VMAXPS       Z13, Z19, Z13
@@ -28533,10 +29085,10 @@ body_3:
 	VMOVAPS      Z21, Z21
 	VFMADD213PS  vconst<>+1152(SB), Z13, Z21
 	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+320(SB), Z13, Z21
+	VFMADD213PS  vconst<>+384(SB), Z13, Z21
 	VMOVAPS      Z20, Z20
 	VFMADD213PS  Z13, Z21, Z20
-	VADDPS       vconst<>+256(SB), Z20, Z13
+	VADDPS       vconst<>+192(SB), Z20, Z13
 	VCVTTPS2DQ   Z19, Z19
 	VPSRAD       $0x01, Z19, Z20
 	VPSUBD       Z20, Z19, Z19
@@ -28547,21 +29099,21 @@ body_3:
 	VMULPS       Z20, Z13, Z13
 	VMULPS       Z19, Z13, Z13
 	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+256(SB), Z13, K1, Z13
+	VBLENDMPS    vconst<>+192(SB), Z13, K1, Z13
 	VMOVUPS      192(SP), Z19
-	VCMPPS       $0x04, vconst<>+128(SB), Z19, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z19, K2
 	VMULPS       128(SP), Z15, Z15
 	VMOVUPS      64(SP), Z19
 	VFMADD213PS  Z15, Z2, Z19
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z19, Z15, K2, Z15
 	VMULPS       Z13, Z15, Z13
 	VMULPS       Z17, Z13, Z15
 	VADDPS       Z2, Z2, Z19
-	VMOVUPS      vconst<>+256(SB), Z20
+	VMOVUPS      vconst<>+192(SB), Z20
 	VSUBPS       Z19, Z20, Z19
-	VCMPPS       $0x04, vconst<>+128(SB), Z19, K2
+	VCMPPS       $0x04, vconst<>+0(SB), Z19, K2
 	KANDNW       K2, K1, K1
 	VMULPS       (SP), Z19, Z19
 	VSUBPS       Z11, Z14, Z11
@@ -28583,10 +29135,10 @@ body_3:
 	VMOVAPS      Z21, Z21
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z21
 	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+320(SB), Z11, Z21
+	VFMADD213PS  vconst<>+384(SB), Z11, Z21
 	VMOVAPS      Z20, Z20
 	VFMADD213PS  Z11, Z21, Z20
-	VADDPS       vconst<>+256(SB), Z20, Z11
+	VADDPS       vconst<>+192(SB), Z20, Z11
 	VCVTTPS2DQ   Z14, Z14
 	VPSRAD       $0x01, Z14, Z20
 	VPSUBD       Z20, Z14, Z14
@@ -28611,7 +29163,7 @@ body_3:
 	VADDPS       Z3, Z3, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z18, Z14
-	VCMPPS       $0x04, vconst<>+128(SB), Z3, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z3, K1
 	VPXORD       Z4, Z4, Z4
 	VMOVUPS.Z    Z14, K1, Z4
 	VADDPS       Z4, Z16, Z12
@@ -28802,7 +29354,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z6
 	VFNMADD213PS (SP), Z1, Z6
-	VMOVUPS      vconst<>+128(SB), Z7
+	VMOVUPS      vconst<>+0(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -28945,9 +29497,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z9
 	VFNMADD213PS (SP), Z1, Z9
-	VMOVUPS      vconst<>+128(SB), Z10
+	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z10
-	VCMPPS       $0x1e, vconst<>+128(SB), Z9, K1
+	VCMPPS       $0x1e, vconst<>+0(SB), Z9, K1
 	VPXORD       vconst<>+3008(SB), Z2, Z9
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z9, K1, Z3
@@ -29118,9 +29670,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS (SP), Z1, Z10
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z11
-	VCMPPS       $0x1e, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
 	VPXORD       vconst<>+3008(SB), Z2, Z10
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z10, K1, Z3
@@ -29173,7 +29725,7 @@ grads_7:
 	VMOVUPS Z11, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Z10, Z10
+	VMULPS  vconst<>+0(SB), Z10, Z10
 	VSUBPS  Z10, Z10, Z11
 	VADDPS  Z11, Z9, Z9
 	MOVQ    216(AX), R8
@@ -29253,7 +29805,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    vconst<>+128(SB), Z1, Z1
+	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
 	VMOVAPS.Z Z2, K1, Z7
@@ -29310,7 +29862,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z6
 	VFNMADD213PS (SP), Z1, Z6
-	VMOVUPS      vconst<>+128(SB), Z7
+	VMOVUPS      vconst<>+0(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	VMULPS       Z6, Z6, Z6
 	CMPQ         R8, $0x10
@@ -29454,7 +30006,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z8
 	VFNMADD213PS (SP), Z1, Z8
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VMULPS       Z8, Z8, Z9
 	VADDPS       Z2, Z2, Z10
@@ -29627,15 +30179,15 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS (SP), Z1, Z10
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z11
 	VMULPS       Z11, Z11, Z12
 	VADDPS       Z2, Z2, Z13
 	VPXORD       vconst<>+3008(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z11
-	VCMPPS       $0x1e, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
 	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    vconst<>+0(SB), K1, Z3
+	VMOVUPS.Z    vconst<>+320(SB), K1, Z3
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -29840,10 +30392,10 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1152(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+320(SB), Z7, Z10
+	VFMADD213PS  vconst<>+384(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z7
+	VADDPS       vconst<>+192(SB), Z9, Z7
 	VCVTTPS2DQ   Z8, Z8
 	VPSRAD       $0x01, Z8, Z9
 	VPSUBD       Z9, Z8, Z8
@@ -29853,25 +30405,25 @@ body_3:
 	VPSLLD       $0x17, Z8, Z8
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z8, Z7, Z7
-	VADDPS       vconst<>+256(SB), Z7, Z8
-	VSUBPS       vconst<>+256(SB), Z8, Z9
+	VADDPS       vconst<>+192(SB), Z7, Z8
+	VSUBPS       vconst<>+192(SB), Z8, Z9
 	VSUBPS       Z9, Z7, Z9
 	VPSUBD       vconst<>+1536(SB), Z8, Z8
 	VPSRAD       $0x17, Z8, Z10
 	VPANDD       vconst<>+1600(SB), Z8, Z8
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z8, Z8
+	VSUBPS       vconst<>+192(SB), Z8, Z8
 	VPMINSD      vconst<>+1664(SB), Z10, Z10
 	VMOVUPS      vconst<>+1216(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
-	VMOVUPS      vconst<>+256(SB), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VSUBPS       Z8, Z12, Z12
 	VMOVAPS      Z8, Z13
-	VFNMADD213PS vconst<>+256(SB), Z12, Z13
+	VFNMADD213PS vconst<>+192(SB), Z12, Z13
 	VMOVAPS      Z8, Z12
-	VFNMADD213PS vconst<>+256(SB), Z13, Z12
+	VFNMADD213PS vconst<>+192(SB), Z13, Z12
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z8, Z8, Z10
@@ -29900,19 +30452,19 @@ body_3:
 	VADDPS       Z8, Z10, Z8
 	VMOVUPS      vconst<>+2432(SB), Z9
 	VFMADD213PS  Z8, Z11, Z9
-	VCMPPS       $0x00, vconst<>+192(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z7, K1
 	VMOVAPS      Z9, Z8
 	VBLENDMPS    vconst<>+2496(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+2560(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+384(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VCMPPS       $0x03, Z7, Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
-	VMOVUPS      vconst<>+128(SB), Z7
+	VMOVUPS      vconst<>+0(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	VADDPS       Z8, Z6, Z6
 	CMPQ         R8, $0x10
@@ -30074,10 +30626,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -30087,32 +30639,32 @@ body_3:
 	VPSLLD       $0x17, Z10, Z10
 	VMULPS       Z11, Z9, Z9
 	VMULPS       Z10, Z9, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z10
-	VMOVUPS      vconst<>+256(SB), Z11
+	VADDPS       vconst<>+192(SB), Z9, Z10
+	VMOVUPS      vconst<>+192(SB), Z11
 	VDIVPS       Z10, Z11, Z10
 	VMULPS       Z10, Z9, Z11
-	VCMPPS       $0x1d, vconst<>+128(SB), Z8, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z8, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
-	VADDPS       vconst<>+256(SB), Z9, Z10
-	VSUBPS       vconst<>+256(SB), Z10, Z12
+	VADDPS       vconst<>+192(SB), Z9, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z12
 	VSUBPS       Z12, Z9, Z12
 	VPSUBD       vconst<>+1536(SB), Z10, Z10
 	VPSRAD       $0x17, Z10, Z13
 	VPANDD       vconst<>+1600(SB), Z10, Z10
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z14
-	VSUBPS       vconst<>+256(SB), Z10, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z10
 	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+256(SB), Z15
+	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z10, Z15, Z15
 	VMOVAPS      Z10, Z16
-	VFNMADD213PS vconst<>+256(SB), Z15, Z16
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
 	VMOVAPS      Z10, Z15
-	VFNMADD213PS vconst<>+256(SB), Z16, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z10, Z10, Z13
@@ -30141,19 +30693,19 @@ body_3:
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2432(SB), Z12
 	VFMADD213PS  Z10, Z14, Z12
-	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VADDPS       Z10, Z8, Z8
 	VMULPS       Z11, Z2, Z9
@@ -30343,10 +30895,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+320(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z10
+	VADDPS       vconst<>+192(SB), Z12, Z10
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z12
 	VPSUBD       Z12, Z11, Z11
@@ -30356,34 +30908,34 @@ body_3:
 	VPSLLD       $0x17, Z11, Z11
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z11, Z10, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VMOVUPS      vconst<>+256(SB), Z12
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VMOVUPS      vconst<>+192(SB), Z12
 	VDIVPS       Z11, Z12, Z11
 	VMULPS       Z11, Z10, Z12
-	VCMPPS       $0x1d, vconst<>+128(SB), Z9, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z12, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
-	VADDPS       vconst<>+256(SB), Z10, Z12
-	VSUBPS       vconst<>+256(SB), Z12, Z14
+	VADDPS       vconst<>+192(SB), Z10, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z14
 	VSUBPS       Z14, Z10, Z14
 	VPSUBD       vconst<>+1536(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+256(SB), Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z12
 	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+256(SB), Z17
+	VMOVUPS      vconst<>+192(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+256(SB), Z17, Z18
+	VFNMADD213PS vconst<>+192(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+256(SB), Z18, Z17
+	VFNMADD213PS vconst<>+192(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -30412,19 +30964,19 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2432(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
-	VMOVUPS      vconst<>+128(SB), Z10
+	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z12, Z9, Z9
 	VMULPS       Z13, Z2, Z10
@@ -30612,7 +31164,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K2
 	VMULPS       vconst<>+3264(SB), Z2, Z6
 	VMOVAPS      Z2, Z7
@@ -30622,7 +31174,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z6, Z6
 	VPADDD       vconst<>+1536(SB), Z6, Z6
 	VCVTDQ2PS    Z7, Z7
-	VSUBPS       vconst<>+256(SB), Z6, Z6
+	VSUBPS       vconst<>+192(SB), Z6, Z6
 	VSUBPS       vconst<>+3328(SB), Z7, Z8
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z8, Z7, K2, Z7
@@ -30651,20 +31203,20 @@ body_3:
 	VADDPS       Z6, Z9, Z6
 	VMOVUPS      vconst<>+2432(SB), Z8
 	VFMADD213PS  Z6, Z7, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z8, Z6
 	VBLENDMPS    vconst<>+2496(SB), Z6, K2, Z6
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    vconst<>+2560(SB), Z6, K2, Z6
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    Z2, Z6, K2, Z6
 	VCMPPS       $0x03, Z2, Z2, K2
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    Z2, Z6, K2, Z6
 	VMULPS       Z6, Z2, Z6
-	VMOVUPS      vconst<>+128(SB), Z7
+	VMOVUPS      vconst<>+0(SB), Z7
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VMOVAPS      Z2, Z6
@@ -30806,7 +31358,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K2
 	VMULPS       vconst<>+3264(SB), Z2, Z8
 	VMOVAPS      Z2, Z9
@@ -30816,7 +31368,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z8, Z8
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z9, Z9
-	VSUBPS       vconst<>+256(SB), Z8, Z8
+	VSUBPS       vconst<>+192(SB), Z8, Z8
 	VSUBPS       vconst<>+3328(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K2, Z9
@@ -30845,20 +31397,20 @@ body_3:
 	VADDPS       Z8, Z11, Z8
 	VMOVUPS      vconst<>+2432(SB), Z10
 	VFMADD213PS  Z8, Z9, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z10, Z8
 	VBLENDMPS    vconst<>+2496(SB), Z8, K2, Z8
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+2560(SB), Z8, K2, Z8
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z2, Z8, K2, Z8
 	VCMPPS       $0x03, Z2, Z2, K2
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z2, Z8, K2, Z8
 	VMULPS       Z8, Z2, Z8
-	VMOVUPS      vconst<>+128(SB), Z9
+	VMOVUPS      vconst<>+0(SB), Z9
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
 	VMOVAPS      Z2, Z8
@@ -31027,7 +31579,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K2
 	VMULPS       vconst<>+3264(SB), Z2, Z9
 	VMOVAPS      Z2, Z10
@@ -31037,7 +31589,7 @@ body_3:
 	VPANDD       vconst<>+1600(SB), Z9, Z9
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z10, Z10
-	VSUBPS       vconst<>+256(SB), Z9, Z9
+	VSUBPS       vconst<>+192(SB), Z9, Z9
 	VSUBPS       vconst<>+3328(SB), Z10, Z11
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K2, Z10
@@ -31066,20 +31618,20 @@ body_3:
 	VADDPS       Z9, Z12, Z9
 	VMOVUPS      vconst<>+2432(SB), Z11
 	VFMADD213PS  Z9, Z10, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z11, Z9
 	VBLENDMPS    vconst<>+2496(SB), Z9, K2, Z9
-	VCMPPS       $0x11, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+2560(SB), Z9, K2, Z9
-	VCMPPS       $0x00, vconst<>+384(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z2, Z9, K2, Z9
 	VCMPPS       $0x03, Z2, Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z2, Z9, K2, Z9
 	VMULPS       Z9, Z2, Z9
-	VMOVUPS      vconst<>+128(SB), Z10
+	VMOVUPS      vconst<>+0(SB), Z10
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VMOVAPS      Z2, Z9
@@ -31134,7 +31686,7 @@ grads_7:
 	VMOVUPS Z10, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Z9, Z9
+	VMULPS  vconst<>+0(SB), Z9, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -31214,7 +31766,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    vconst<>+128(SB), Z1, Z1
+	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z2, K1, Z6
@@ -31285,10 +31837,10 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+1152(SB), Z6, Z9
 	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+320(SB), Z6, Z9
+	VFMADD213PS  vconst<>+384(SB), Z6, Z9
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
-	VADDPS       vconst<>+256(SB), Z8, Z6
+	VADDPS       vconst<>+192(SB), Z8, Z6
 	VCVTTPS2DQ   Z7, Z7
 	VPSRAD       $0x01, Z7, Z8
 	VPSUBD       Z8, Z7, Z7
@@ -31455,10 +32007,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+320(SB), Z8, Z11
+	VFMADD213PS  vconst<>+384(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z8
+	VADDPS       vconst<>+192(SB), Z10, Z8
 	VCVTTPS2DQ   Z9, Z9
 	VPSRAD       $0x01, Z9, Z10
 	VPSUBD       Z10, Z9, Z9
@@ -31652,10 +32204,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+320(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z9
+	VADDPS       vconst<>+192(SB), Z11, Z9
 	VCVTTPS2DQ   Z10, Z10
 	VPSRAD       $0x01, Z10, Z11
 	VPSUBD       Z11, Z10, Z10
@@ -31717,7 +32269,7 @@ grads_7:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+128(SB), Z10, Z9
+	VMULPS  vconst<>+0(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -31797,7 +32349,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    vconst<>+128(SB), Z1, Z1
+	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z2, K1, Z6
@@ -31871,10 +32423,10 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1152(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+320(SB), Z7, Z10
+	VFMADD213PS  vconst<>+384(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+256(SB), Z9, Z7
+	VADDPS       vconst<>+192(SB), Z9, Z7
 	VCVTTPS2DQ   Z8, Z8
 	VPSRAD       $0x01, Z8, Z9
 	VPSUBD       Z9, Z8, Z8
@@ -31884,25 +32436,25 @@ body_3:
 	VPSLLD       $0x17, Z8, Z8
 	VMULPS       Z9, Z7, Z7
 	VMULPS       Z8, Z7, Z7
-	VADDPS       vconst<>+256(SB), Z7, Z8
-	VSUBPS       vconst<>+256(SB), Z8, Z9
+	VADDPS       vconst<>+192(SB), Z7, Z8
+	VSUBPS       vconst<>+192(SB), Z8, Z9
 	VSUBPS       Z9, Z7, Z9
 	VPSUBD       vconst<>+1536(SB), Z8, Z8
 	VPSRAD       $0x17, Z8, Z10
 	VPANDD       vconst<>+1600(SB), Z8, Z8
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z8, Z8
+	VSUBPS       vconst<>+192(SB), Z8, Z8
 	VPMINSD      vconst<>+1664(SB), Z10, Z10
 	VMOVUPS      vconst<>+1216(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
-	VMOVUPS      vconst<>+256(SB), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VSUBPS       Z8, Z12, Z12
 	VMOVAPS      Z8, Z13
-	VFNMADD213PS vconst<>+256(SB), Z12, Z13
+	VFNMADD213PS vconst<>+192(SB), Z12, Z13
 	VMOVAPS      Z8, Z12
-	VFNMADD213PS vconst<>+256(SB), Z13, Z12
+	VFNMADD213PS vconst<>+192(SB), Z13, Z12
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z8, Z8, Z10
@@ -31931,19 +32483,19 @@ body_3:
 	VADDPS       Z8, Z10, Z8
 	VMOVUPS      vconst<>+2432(SB), Z9
 	VFMADD213PS  Z8, Z11, Z9
-	VCMPPS       $0x00, vconst<>+192(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z7, K1
 	VMOVAPS      Z9, Z8
 	VBLENDMPS    vconst<>+2496(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+2560(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+384(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VCMPPS       $0x03, Z7, Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
-	VMOVUPS      vconst<>+128(SB), Z7
+	VMOVUPS      vconst<>+0(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	VADDPS       Z8, Z6, Z6
 	CMPQ         R8, $0x10
@@ -32104,10 +32656,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+320(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+256(SB), Z12, Z10
+	VADDPS       vconst<>+192(SB), Z12, Z10
 	VCVTTPS2DQ   Z11, Z11
 	VPSRAD       $0x01, Z11, Z12
 	VPSUBD       Z12, Z11, Z11
@@ -32117,32 +32669,32 @@ body_3:
 	VPSLLD       $0x17, Z11, Z11
 	VMULPS       Z12, Z10, Z10
 	VMULPS       Z11, Z10, Z10
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VMOVUPS      vconst<>+256(SB), Z12
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VMOVUPS      vconst<>+192(SB), Z12
 	VDIVPS       Z11, Z12, Z11
 	VMULPS       Z11, Z10, Z12
-	VCMPPS       $0x1d, vconst<>+128(SB), Z9, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
-	VADDPS       vconst<>+256(SB), Z10, Z11
-	VSUBPS       vconst<>+256(SB), Z11, Z13
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z13
 	VSUBPS       Z13, Z10, Z13
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+256(SB), Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z11
 	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+256(SB), Z16
+	VMOVUPS      vconst<>+192(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+256(SB), Z16, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+256(SB), Z17, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -32171,19 +32723,19 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2432(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
-	VMOVUPS      vconst<>+128(SB), Z10
+	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z11, Z9, Z9
 	VPXORD       vconst<>+3008(SB), Z12, Z10
@@ -32391,10 +32943,10 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+320(SB), Z11, Z14
+	VFMADD213PS  vconst<>+384(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+256(SB), Z13, Z11
+	VADDPS       vconst<>+192(SB), Z13, Z11
 	VCVTTPS2DQ   Z12, Z12
 	VPSRAD       $0x01, Z12, Z13
 	VPSUBD       Z13, Z12, Z12
@@ -32404,34 +32956,34 @@ body_3:
 	VPSLLD       $0x17, Z12, Z12
 	VMULPS       Z13, Z11, Z11
 	VMULPS       Z12, Z11, Z11
-	VADDPS       vconst<>+256(SB), Z11, Z12
-	VMOVUPS      vconst<>+256(SB), Z13
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VMOVUPS      vconst<>+192(SB), Z13
 	VDIVPS       Z12, Z13, Z12
 	VMULPS       Z12, Z11, Z13
-	VCMPPS       $0x1d, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x1d, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z13, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
-	VADDPS       vconst<>+256(SB), Z11, Z13
-	VSUBPS       vconst<>+256(SB), Z13, Z15
+	VADDPS       vconst<>+192(SB), Z11, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z15
 	VSUBPS       Z15, Z11, Z15
 	VPSUBD       vconst<>+1536(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+1600(SB), Z13, Z13
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+256(SB), Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z13, Z13
 	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+256(SB), Z18
+	VMOVUPS      vconst<>+192(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+256(SB), Z18, Z19
+	VFNMADD213PS vconst<>+192(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+256(SB), Z19, Z18
+	VFNMADD213PS vconst<>+192(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -32460,19 +33012,19 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2432(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
-	VMOVUPS      vconst<>+128(SB), Z11
+	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z13, Z10, Z10
 	VPXORD       vconst<>+3008(SB), Z14, Z11
@@ -32690,14 +33242,14 @@ body_3:
 	VMOVUPS   (SP), Z8
 	VSUBPS    Z6, Z8, Z8
 	VPANDD    vconst<>+64(SB), Z6, Z6
-	VPANDD    vconst<>+384(SB), Z6, Z6
+	VPANDD    vconst<>+128(SB), Z6, Z6
 	VMULPS    vconst<>+448(SB), Z6, Z6
 	VPANDD    vconst<>+64(SB), Z7, Z9
 	VCMPPS    $0x12, Z6, Z9, K1
 	VMOVAPS   Z7, Z6
-	VBLENDMPS vconst<>+128(SB), Z6, K1, Z6
+	VBLENDMPS vconst<>+0(SB), Z6, K1, Z6
 	VSUBPS    Z6, Z8, Z6
-	VMOVUPS   vconst<>+128(SB), Z7
+	VMOVUPS   vconst<>+0(SB), Z7
 	VMAXPS    Z6, Z7, Z6
 	CMPQ      R8, $0x10
 	JL        tailstore_4
@@ -32847,20 +33399,20 @@ body_3:
 	VMOVUPS   (SP), Z13
 	VSUBPS    Z11, Z13, Z13
 	VPANDD    vconst<>+64(SB), Z11, Z11
-	VPANDD    vconst<>+384(SB), Z11, Z11
+	VPANDD    vconst<>+128(SB), Z11, Z11
 	VMULPS    vconst<>+448(SB), Z11, Z11
 	VPANDD    vconst<>+64(SB), Z12, Z14
 	VCMPPS    $0x12, Z11, Z14, K1
 	VMOVAPS   Z12, Z11
-	VBLENDMPS vconst<>+128(SB), Z11, K1, Z11
+	VBLENDMPS vconst<>+0(SB), Z11, K1, Z11
 	VSUBPS    Z11, Z13, Z11
-	VCMPPS    $0x1e, vconst<>+128(SB), Z11, K1
-	VMOVUPS   vconst<>+128(SB), Z12
+	VCMPPS    $0x1e, vconst<>+0(SB), Z11, K1
+	VMOVUPS   vconst<>+0(SB), Z12
 	VMAXPS    Z11, Z12, Z11
 	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z vconst<>+192(SB), K1, Z3
+	VMOVUPS.Z vconst<>+256(SB), K1, Z3
 	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z vconst<>+256(SB), K1, Z4
+	VMOVUPS.Z vconst<>+192(SB), K1, Z4
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -33055,20 +33607,20 @@ body_3:
 	VMOVUPS   (SP), Z14
 	VSUBPS    Z12, Z14, Z14
 	VPANDD    vconst<>+64(SB), Z12, Z12
-	VPANDD    vconst<>+384(SB), Z12, Z12
+	VPANDD    vconst<>+128(SB), Z12, Z12
 	VMULPS    vconst<>+448(SB), Z12, Z12
 	VPANDD    vconst<>+64(SB), Z13, Z15
 	VCMPPS    $0x12, Z12, Z15, K1
 	VMOVAPS   Z13, Z12
-	VBLENDMPS vconst<>+128(SB), Z12, K1, Z12
+	VBLENDMPS vconst<>+0(SB), Z12, K1, Z12
 	VSUBPS    Z12, Z14, Z12
-	VCMPPS    $0x1e, vconst<>+128(SB), Z12, K1
-	VMOVUPS   vconst<>+128(SB), Z13
+	VCMPPS    $0x1e, vconst<>+0(SB), Z12, K1
+	VMOVUPS   vconst<>+0(SB), Z13
 	VMAXPS    Z12, Z13, Z12
 	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z vconst<>+192(SB), K1, Z3
+	VMOVUPS.Z vconst<>+256(SB), K1, Z3
 	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z vconst<>+256(SB), K1, Z4
+	VMOVUPS.Z vconst<>+192(SB), K1, Z4
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -33127,7 +33679,7 @@ skip_10:
 	VMOVUPS Z13, (R8)(DI*4)
 
 skip_11:
-	VMULPS  vconst<>+128(SB), Z12, Z12
+	VMULPS  vconst<>+0(SB), Z12, Z12
 	VSUBPS  Z12, Z12, Z13
 	VADDPS  Z13, Z11, Z11
 	MOVQ    216(AX), R8
@@ -33218,7 +33770,7 @@ skip_20:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+128(SB), Z1, Z1
+	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z9, Z9, Z9
 	VMOVAPS.Z Z2, K1, Z9
@@ -33275,9 +33827,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Z6
 	VSUBPS      Z1, Z6, Z6
-	VMOVUPS     vconst<>+128(SB), Z7
+	VMOVUPS     vconst<>+0(SB), Z7
 	VMAXPS      Z6, Z7, Z6
-	VMOVUPS     vconst<>+256(SB), Z7
+	VMOVUPS     vconst<>+192(SB), Z7
 	VSUBPS      Z2, Z7, Z7
 	VMULPS      Z1, Z1, Z8
 	VMULPS      Z6, Z6, Z6
@@ -33425,9 +33977,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Z9
 	VSUBPS      Z1, Z9, Z9
-	VMOVUPS     vconst<>+128(SB), Z10
+	VMOVUPS     vconst<>+0(SB), Z10
 	VMAXPS      Z9, Z10, Z9
-	VMOVUPS     vconst<>+256(SB), Z10
+	VMOVUPS     vconst<>+192(SB), Z10
 	VSUBPS      Z2, Z10, Z10
 	VMULPS      Z1, Z1, Z11
 	VMULPS      Z9, Z9, Z12
@@ -33627,9 +34179,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Z11
 	VSUBPS      Z1, Z11, Z11
-	VMOVUPS     vconst<>+128(SB), Z12
+	VMOVUPS     vconst<>+0(SB), Z12
 	VMAXPS      Z11, Z12, Z11
-	VMOVUPS     vconst<>+256(SB), Z12
+	VMOVUPS     vconst<>+192(SB), Z12
 	VSUBPS      Z2, Z12, Z12
 	VMULPS      Z1, Z1, Z13
 	VMULPS      Z11, Z11, Z14
@@ -33644,7 +34196,7 @@ body_3:
 	VADDPS      Z12, Z12, Z11
 	VCMPPS      $0x11, (SP), Z1, K1
 	VPXORD      Z3, Z3, Z3
-	VMOVUPS.Z   vconst<>+256(SB), K1, Z3
+	VMOVUPS.Z   vconst<>+192(SB), K1, Z3
 	VADDPS      Z2, Z2, Z12
 	VMOVAPS     Z11, Z11
 	VFMADD213PS Z12, Z3, Z11
@@ -34002,12 +34554,12 @@ body_3:
 	VMULPS      (SP), Z8, Z8
 	VMOVUPS     64(SP), Z9
 	VFMADD213PS Z8, Z7, Z9
-	VCMPPS      $0x1e, vconst<>+128(SB), Z1, K1
-	VCMPPS      $0x11, vconst<>+128(SB), Z1, K2
+	VCMPPS      $0x1e, vconst<>+0(SB), Z1, K1
+	VCMPPS      $0x11, vconst<>+0(SB), Z1, K2
 	VMOVAPS     Z1, Z7
-	VBLENDMPS   vconst<>+192(SB), Z7, K2, Z7
+	VBLENDMPS   vconst<>+256(SB), Z7, K2, Z7
 	VMOVAPS     Z7, Z7
-	VBLENDMPS   vconst<>+256(SB), Z7, K1, Z7
+	VBLENDMPS   vconst<>+192(SB), Z7, K1, Z7
 	VMULPS      (SP), Z7, Z7
 	VMOVUPS     128(SP), Z8
 	VFMADD213PS Z7, Z1, Z8
@@ -34181,12 +34733,12 @@ body_3:
 	VMULPS      (SP), Z9, Z9
 	VMOVUPS     64(SP), Z10
 	VFMADD213PS Z9, Z8, Z10
-	VCMPPS      $0x1e, vconst<>+128(SB), Z1, K1
-	VCMPPS      $0x11, vconst<>+128(SB), Z1, K2
+	VCMPPS      $0x1e, vconst<>+0(SB), Z1, K1
+	VCMPPS      $0x11, vconst<>+0(SB), Z1, K2
 	VMOVAPS     Z1, Z8
-	VBLENDMPS   vconst<>+192(SB), Z8, K2, Z8
+	VBLENDMPS   vconst<>+256(SB), Z8, K2, Z8
 	VMOVAPS     Z8, Z8
-	VBLENDMPS   vconst<>+256(SB), Z8, K1, Z8
+	VBLENDMPS   vconst<>+192(SB), Z8, K1, Z8
 	VMULPS      (SP), Z8, Z8
 	VMOVUPS     128(SP), Z9
 	VFMADD213PS Z8, Z1, Z9
@@ -34337,22 +34889,22 @@ done_5:
 	VZEROUPPER
 	RET
 
-DATA vconst<>+0(SB)/4, $0x40000000
-DATA vconst<>+4(SB)/4, $0x40000000
-DATA vconst<>+8(SB)/4, $0x40000000
-DATA vconst<>+12(SB)/4, $0x40000000
-DATA vconst<>+16(SB)/4, $0x40000000
-DATA vconst<>+20(SB)/4, $0x40000000
-DATA vconst<>+24(SB)/4, $0x40000000
-DATA vconst<>+28(SB)/4, $0x40000000
-DATA vconst<>+32(SB)/4, $0x40000000
-DATA vconst<>+36(SB)/4, $0x40000000
-DATA vconst<>+40(SB)/4, $0x40000000
-DATA vconst<>+44(SB)/4, $0x40000000
-DATA vconst<>+48(SB)/4, $0x40000000
-DATA vconst<>+52(SB)/4, $0x40000000
-DATA vconst<>+56(SB)/4, $0x40000000
-DATA vconst<>+60(SB)/4, $0x40000000
+DATA vconst<>+0(SB)/4, $0x00000000
+DATA vconst<>+4(SB)/4, $0x00000000
+DATA vconst<>+8(SB)/4, $0x00000000
+DATA vconst<>+12(SB)/4, $0x00000000
+DATA vconst<>+16(SB)/4, $0x00000000
+DATA vconst<>+20(SB)/4, $0x00000000
+DATA vconst<>+24(SB)/4, $0x00000000
+DATA vconst<>+28(SB)/4, $0x00000000
+DATA vconst<>+32(SB)/4, $0x00000000
+DATA vconst<>+36(SB)/4, $0x00000000
+DATA vconst<>+40(SB)/4, $0x00000000
+DATA vconst<>+44(SB)/4, $0x00000000
+DATA vconst<>+48(SB)/4, $0x00000000
+DATA vconst<>+52(SB)/4, $0x00000000
+DATA vconst<>+56(SB)/4, $0x00000000
+DATA vconst<>+60(SB)/4, $0x00000000
 DATA vconst<>+64(SB)/4, $0x7fffffff
 DATA vconst<>+68(SB)/4, $0x7fffffff
 DATA vconst<>+72(SB)/4, $0x7fffffff
@@ -34369,86 +34921,86 @@ DATA vconst<>+112(SB)/4, $0x7fffffff
 DATA vconst<>+116(SB)/4, $0x7fffffff
 DATA vconst<>+120(SB)/4, $0x7fffffff
 DATA vconst<>+124(SB)/4, $0x7fffffff
-DATA vconst<>+128(SB)/4, $0x00000000
-DATA vconst<>+132(SB)/4, $0x00000000
-DATA vconst<>+136(SB)/4, $0x00000000
-DATA vconst<>+140(SB)/4, $0x00000000
-DATA vconst<>+144(SB)/4, $0x00000000
-DATA vconst<>+148(SB)/4, $0x00000000
-DATA vconst<>+152(SB)/4, $0x00000000
-DATA vconst<>+156(SB)/4, $0x00000000
-DATA vconst<>+160(SB)/4, $0x00000000
-DATA vconst<>+164(SB)/4, $0x00000000
-DATA vconst<>+168(SB)/4, $0x00000000
-DATA vconst<>+172(SB)/4, $0x00000000
-DATA vconst<>+176(SB)/4, $0x00000000
-DATA vconst<>+180(SB)/4, $0x00000000
-DATA vconst<>+184(SB)/4, $0x00000000
-DATA vconst<>+188(SB)/4, $0x00000000
-DATA vconst<>+192(SB)/4, $0xbf800000
-DATA vconst<>+196(SB)/4, $0xbf800000
-DATA vconst<>+200(SB)/4, $0xbf800000
-DATA vconst<>+204(SB)/4, $0xbf800000
-DATA vconst<>+208(SB)/4, $0xbf800000
-DATA vconst<>+212(SB)/4, $0xbf800000
-DATA vconst<>+216(SB)/4, $0xbf800000
-DATA vconst<>+220(SB)/4, $0xbf800000
-DATA vconst<>+224(SB)/4, $0xbf800000
-DATA vconst<>+228(SB)/4, $0xbf800000
-DATA vconst<>+232(SB)/4, $0xbf800000
-DATA vconst<>+236(SB)/4, $0xbf800000
-DATA vconst<>+240(SB)/4, $0xbf800000
-DATA vconst<>+244(SB)/4, $0xbf800000
-DATA vconst<>+248(SB)/4, $0xbf800000
-DATA vconst<>+252(SB)/4, $0xbf800000
-DATA vconst<>+256(SB)/4, $0x3f800000
-DATA vconst<>+260(SB)/4, $0x3f800000
-DATA vconst<>+264(SB)/4, $0x3f800000
-DATA vconst<>+268(SB)/4, $0x3f800000
-DATA vconst<>+272(SB)/4, $0x3f800000
-DATA vconst<>+276(SB)/4, $0x3f800000
-DATA vconst<>+280(SB)/4, $0x3f800000
-DATA vconst<>+284(SB)/4, $0x3f800000
-DATA vconst<>+288(SB)/4, $0x3f800000
-DATA vconst<>+292(SB)/4, $0x3f800000
-DATA vconst<>+296(SB)/4, $0x3f800000
-DATA vconst<>+300(SB)/4, $0x3f800000
-DATA vconst<>+304(SB)/4, $0x3f800000
-DATA vconst<>+308(SB)/4, $0x3f800000
-DATA vconst<>+312(SB)/4, $0x3f800000
-DATA vconst<>+316(SB)/4, $0x3f800000
-DATA vconst<>+320(SB)/4, $0x3f000000
-DATA vconst<>+324(SB)/4, $0x3f000000
-DATA vconst<>+328(SB)/4, $0x3f000000
-DATA vconst<>+332(SB)/4, $0x3f000000
-DATA vconst<>+336(SB)/4, $0x3f000000
-DATA vconst<>+340(SB)/4, $0x3f000000
-DATA vconst<>+344(SB)/4, $0x3f000000
-DATA vconst<>+348(SB)/4, $0x3f000000
-DATA vconst<>+352(SB)/4, $0x3f000000
-DATA vconst<>+356(SB)/4, $0x3f000000
-DATA vconst<>+360(SB)/4, $0x3f000000
-DATA vconst<>+364(SB)/4, $0x3f000000
-DATA vconst<>+368(SB)/4, $0x3f000000
-DATA vconst<>+372(SB)/4, $0x3f000000
-DATA vconst<>+376(SB)/4, $0x3f000000
-DATA vconst<>+380(SB)/4, $0x3f000000
-DATA vconst<>+384(SB)/4, $0x7f800000
-DATA vconst<>+388(SB)/4, $0x7f800000
-DATA vconst<>+392(SB)/4, $0x7f800000
-DATA vconst<>+396(SB)/4, $0x7f800000
-DATA vconst<>+400(SB)/4, $0x7f800000
-DATA vconst<>+404(SB)/4, $0x7f800000
-DATA vconst<>+408(SB)/4, $0x7f800000
-DATA vconst<>+412(SB)/4, $0x7f800000
-DATA vconst<>+416(SB)/4, $0x7f800000
-DATA vconst<>+420(SB)/4, $0x7f800000
-DATA vconst<>+424(SB)/4, $0x7f800000
-DATA vconst<>+428(SB)/4, $0x7f800000
-DATA vconst<>+432(SB)/4, $0x7f800000
-DATA vconst<>+436(SB)/4, $0x7f800000
-DATA vconst<>+440(SB)/4, $0x7f800000
-DATA vconst<>+444(SB)/4, $0x7f800000
+DATA vconst<>+128(SB)/4, $0x7f800000
+DATA vconst<>+132(SB)/4, $0x7f800000
+DATA vconst<>+136(SB)/4, $0x7f800000
+DATA vconst<>+140(SB)/4, $0x7f800000
+DATA vconst<>+144(SB)/4, $0x7f800000
+DATA vconst<>+148(SB)/4, $0x7f800000
+DATA vconst<>+152(SB)/4, $0x7f800000
+DATA vconst<>+156(SB)/4, $0x7f800000
+DATA vconst<>+160(SB)/4, $0x7f800000
+DATA vconst<>+164(SB)/4, $0x7f800000
+DATA vconst<>+168(SB)/4, $0x7f800000
+DATA vconst<>+172(SB)/4, $0x7f800000
+DATA vconst<>+176(SB)/4, $0x7f800000
+DATA vconst<>+180(SB)/4, $0x7f800000
+DATA vconst<>+184(SB)/4, $0x7f800000
+DATA vconst<>+188(SB)/4, $0x7f800000
+DATA vconst<>+192(SB)/4, $0x3f800000
+DATA vconst<>+196(SB)/4, $0x3f800000
+DATA vconst<>+200(SB)/4, $0x3f800000
+DATA vconst<>+204(SB)/4, $0x3f800000
+DATA vconst<>+208(SB)/4, $0x3f800000
+DATA vconst<>+212(SB)/4, $0x3f800000
+DATA vconst<>+216(SB)/4, $0x3f800000
+DATA vconst<>+220(SB)/4, $0x3f800000
+DATA vconst<>+224(SB)/4, $0x3f800000
+DATA vconst<>+228(SB)/4, $0x3f800000
+DATA vconst<>+232(SB)/4, $0x3f800000
+DATA vconst<>+236(SB)/4, $0x3f800000
+DATA vconst<>+240(SB)/4, $0x3f800000
+DATA vconst<>+244(SB)/4, $0x3f800000
+DATA vconst<>+248(SB)/4, $0x3f800000
+DATA vconst<>+252(SB)/4, $0x3f800000
+DATA vconst<>+256(SB)/4, $0xbf800000
+DATA vconst<>+260(SB)/4, $0xbf800000
+DATA vconst<>+264(SB)/4, $0xbf800000
+DATA vconst<>+268(SB)/4, $0xbf800000
+DATA vconst<>+272(SB)/4, $0xbf800000
+DATA vconst<>+276(SB)/4, $0xbf800000
+DATA vconst<>+280(SB)/4, $0xbf800000
+DATA vconst<>+284(SB)/4, $0xbf800000
+DATA vconst<>+288(SB)/4, $0xbf800000
+DATA vconst<>+292(SB)/4, $0xbf800000
+DATA vconst<>+296(SB)/4, $0xbf800000
+DATA vconst<>+300(SB)/4, $0xbf800000
+DATA vconst<>+304(SB)/4, $0xbf800000
+DATA vconst<>+308(SB)/4, $0xbf800000
+DATA vconst<>+312(SB)/4, $0xbf800000
+DATA vconst<>+316(SB)/4, $0xbf800000
+DATA vconst<>+320(SB)/4, $0x40000000
+DATA vconst<>+324(SB)/4, $0x40000000
+DATA vconst<>+328(SB)/4, $0x40000000
+DATA vconst<>+332(SB)/4, $0x40000000
+DATA vconst<>+336(SB)/4, $0x40000000
+DATA vconst<>+340(SB)/4, $0x40000000
+DATA vconst<>+344(SB)/4, $0x40000000
+DATA vconst<>+348(SB)/4, $0x40000000
+DATA vconst<>+352(SB)/4, $0x40000000
+DATA vconst<>+356(SB)/4, $0x40000000
+DATA vconst<>+360(SB)/4, $0x40000000
+DATA vconst<>+364(SB)/4, $0x40000000
+DATA vconst<>+368(SB)/4, $0x40000000
+DATA vconst<>+372(SB)/4, $0x40000000
+DATA vconst<>+376(SB)/4, $0x40000000
+DATA vconst<>+380(SB)/4, $0x40000000
+DATA vconst<>+384(SB)/4, $0x3f000000
+DATA vconst<>+388(SB)/4, $0x3f000000
+DATA vconst<>+392(SB)/4, $0x3f000000
+DATA vconst<>+396(SB)/4, $0x3f000000
+DATA vconst<>+400(SB)/4, $0x3f000000
+DATA vconst<>+404(SB)/4, $0x3f000000
+DATA vconst<>+408(SB)/4, $0x3f000000
+DATA vconst<>+412(SB)/4, $0x3f000000
+DATA vconst<>+416(SB)/4, $0x3f000000
+DATA vconst<>+420(SB)/4, $0x3f000000
+DATA vconst<>+424(SB)/4, $0x3f000000
+DATA vconst<>+428(SB)/4, $0x3f000000
+DATA vconst<>+432(SB)/4, $0x3f000000
+DATA vconst<>+436(SB)/4, $0x3f000000
+DATA vconst<>+440(SB)/4, $0x3f000000
+DATA vconst<>+444(SB)/4, $0x3f000000
 DATA vconst<>+448(SB)/4, $0x25000000
 DATA vconst<>+452(SB)/4, $0x25000000
 DATA vconst<>+456(SB)/4, $0x25000000

@@ -4,6 +4,14 @@
 
 package host
 
+func checkRangeRun(a *kargs) { checkRangeGo(a) }
+
+func checkFiniteRun(a *kargs) { checkFiniteGo(a) }
+
+func checkSignRun(a *kargs) { checkSignGo(a) }
+
+func checkBinaryRun(a *kargs) { checkBinaryGo(a) }
+
 func mseFRun(a *kargs) { mseFGo(a) }
 
 func mseGRun(a *kargs) { mseGGo(a) }
