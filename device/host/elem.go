@@ -63,7 +63,9 @@ var (
 	kLogCosh      = elemKernels{log_coshFRun, log_coshGRun, log_coshHRun}
 	kQuantile     = elemKernels{quantileFRun, quantileGRun, quantileHRun}
 	kPoissonLog   = elemKernels{poisson_logFRun, poisson_logGRun, poisson_logHRun}
+	kPoissonLogF  = elemKernels{poisson_log_fullFRun, poisson_log_fullGRun, poisson_log_fullHRun}
 	kPoissonRate  = elemKernels{poisson_rateFRun, poisson_rateGRun, poisson_rateHRun}
+	kPoissonRateF = elemKernels{poisson_rate_fullFRun, poisson_rate_fullGRun, poisson_rate_fullHRun}
 	kTweedie      = elemKernels{tweedieFRun, tweedieGRun, tweedieHRun}
 	kGaussianNLL  = elemKernels{gaussian_nllFRun, gaussian_nllGRun, gaussian_nllHRun}
 	kBCE          = elemKernels{bceFRun, bceGRun, bceHRun}
@@ -101,10 +103,15 @@ var elemLosses = map[string]elemLoss{
 		return f32s(t, t-1, 1-t, -t)
 	})},
 	"poisson": {pick: func(p *[8]float64) (*elemKernels, [8]float32) {
-		if p[0] != 0 {
-			return &kPoissonLog, f32s(p[1])
+		switch {
+		case p[0] != 0 && p[1] != 0:
+			return &kPoissonLogF, [8]float32{}
+		case p[0] != 0:
+			return &kPoissonLog, [8]float32{}
+		case p[1] != 0:
+			return &kPoissonRateF, f32s(1, p[2])
 		}
-		return &kPoissonRate, f32s(p[1], p[2])
+		return &kPoissonRate, f32s(0, p[2])
 	}},
 	"tweedie": {pick: fixed(&kTweedie, func(p *[8]float64) [8]float32 {
 		r := p[0]

@@ -1183,128 +1183,118 @@ func log_coshFGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(v2 * float32(0.5))
-		v44 := float32(v43 * v43)
-		v45 := float32(v44 * v43)
-		v48 := fma32(float32(2.7557319e-06), v44, float32(0.0001984127))
-		v50 := fma32(v48, v44, float32(0.008333334))
-		v52 := fma32(v50, v44, float32(0.16666667))
-		v53 := fma32(v45, v52, v43)
-		v54 := float32(v53 * v53)
-		v56 := float32(v54 * float32(2))
-		v57 := v56 + float32(1)
-		v58 := v57 - float32(1)
-		v59 := v56 - v58
-		v60 := int32(math.Float32bits(v57))
-		v62 := v60 - int32(1060439283)
-		v63 := v62 >> 23
-		v65 := v62 & int32(8388607)
-		v66 := v65 + int32(1060439283)
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(v63)
-		v69 := v67 - float32(1)
-		v71 := min(v63, int32(126))
-		v72 := int32(127) - v71
-		v73 := v72 << 23
-		v74 := math.Float32frombits(uint32(v73))
-		v75 := float32(1) - v69
-		v76 := fma32(-v69, v75, float32(1))
-		v77 := fma32(-v69, v76, float32(1))
-		v78 := float32(v59 * v74)
-		v79 := float32(v78 * v77)
-		v80 := float32(v69 * v69)
-		v83 := fma32(float32(0.06971612), v69, float32(-0.11479734))
-		v85 := fma32(v83, v69, float32(0.1168542))
-		v87 := fma32(v85, v69, float32(-0.12425687))
-		v89 := fma32(v87, v69, float32(0.14249058))
-		v91 := fma32(v89, v69, float32(-0.16667803))
-		v93 := fma32(v91, v69, float32(0.20000716))
-		v95 := fma32(v93, v69, float32(-0.24999997))
-		v97 := fma32(v95, v69, float32(0.3333333))
-		v99 := fma32(v69, v97, float32(-0.5))
-		v100 := float32(v80 * v99)
-		v101 := v100 + v79
-		v103 := fma32(v68, float32(1.4286068e-06), v101)
-		v104 := v103 + v69
-		v106 := fma32(v68, float32(0.69314575), v104)
-		v108 := v56 == float32(-1)
-		v110 := sel(v108, float32(math.Inf(-1)), v106)
-		v111 := v56 < float32(-1)
-		v113 := sel(v111, math.Float32frombits(0x7fc00000), v110)
-		v115 := v56 == float32(math.Inf(1))
-		v116 := sel(v115, v56, v113)
-		v117 := v56 != v56
-		v118 := sel(v117, v56, v116)
-		v119 := v42 + float32(1)
-		v120 := v119 - float32(1)
-		v121 := v42 - v120
-		v122 := int32(math.Float32bits(v119))
-		v123 := v122 - int32(1060439283)
-		v124 := v123 >> 23
-		v125 := v123 & int32(8388607)
-		v126 := v125 + int32(1060439283)
-		v127 := math.Float32frombits(uint32(v126))
-		v128 := float32(v124)
-		v129 := v127 - float32(1)
-		v130 := min(v124, int32(126))
-		v131 := int32(127) - v130
-		v132 := v131 << 23
-		v133 := math.Float32frombits(uint32(v132))
-		v134 := float32(1) - v129
-		v135 := fma32(-v129, v134, float32(1))
-		v136 := fma32(-v129, v135, float32(1))
-		v137 := float32(v121 * v133)
-		v138 := float32(v137 * v136)
-		v139 := float32(v129 * v129)
-		v140 := fma32(float32(0.06971612), v129, float32(-0.11479734))
-		v141 := fma32(v140, v129, float32(0.1168542))
-		v142 := fma32(v141, v129, float32(-0.12425687))
-		v143 := fma32(v142, v129, float32(0.14249058))
-		v144 := fma32(v143, v129, float32(-0.16667803))
-		v145 := fma32(v144, v129, float32(0.20000716))
-		v146 := fma32(v145, v129, float32(-0.24999997))
-		v147 := fma32(v146, v129, float32(0.3333333))
-		v148 := fma32(v129, v147, float32(-0.5))
-		v149 := float32(v139 * v148)
-		v150 := v149 + v138
-		v151 := fma32(v128, float32(1.4286068e-06), v150)
-		v152 := v151 + v129
-		v153 := fma32(v128, float32(0.69314575), v152)
-		v154 := v42 == float32(-1)
-		v155 := sel(v154, float32(math.Inf(-1)), v153)
-		v156 := v42 < float32(-1)
-		v157 := sel(v156, math.Float32frombits(0x7fc00000), v155)
-		v158 := v42 == float32(math.Inf(1))
-		v159 := sel(v158, v42, v157)
-		v160 := v42 != v42
-		v161 := sel(v160, v42, v159)
-		v162 := v4 + v161
-		v164 := v162 - float32(0.6931472)
-		v165 := v4 < float32(1)
-		v166 := sel(v165, v118, v164)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(v2 * float32(0.5))
+		v33 := float32(v32 * v32)
+		v34 := float32(v33 * v32)
+		v37 := fma32(float32(2.7557319e-06), v33, float32(0.0001984127))
+		v39 := fma32(v37, v33, float32(0.008333334))
+		v41 := fma32(v39, v33, float32(0.16666667))
+		v42 := fma32(v34, v41, v32)
+		v43 := float32(v42 * v42)
+		v45 := float32(v43 * float32(2))
+		v46 := v45 + float32(1)
+		v47 := v46 - float32(1)
+		v48 := v45 - v47
+		v49 := int32(math.Float32bits(v46))
+		v51 := v49 - int32(1060439283)
+		v52 := v51 >> 23
+		v54 := v51 & int32(8388607)
+		v55 := v54 + int32(1060439283)
+		v56 := math.Float32frombits(uint32(v55))
+		v57 := float32(v52)
+		v58 := v56 - float32(1)
+		v61 := min(v52, int32(126))
+		v62 := int32(127) - v61
+		v63 := v62 << 23
+		v64 := math.Float32frombits(uint32(v63))
+		v65 := float32(1) - v58
+		v66 := fma32(-v58, v65, float32(1))
+		v67 := fma32(-v58, v66, float32(1))
+		v68 := float32(v48 * v64)
+		v69 := float32(v68 * v67)
+		v70 := float32(v58 * v58)
+		v73 := fma32(float32(0.06971612), v58, float32(-0.11479734))
+		v75 := fma32(v73, v58, float32(0.1168542))
+		v77 := fma32(v75, v58, float32(-0.12425687))
+		v79 := fma32(v77, v58, float32(0.14249058))
+		v81 := fma32(v79, v58, float32(-0.16667803))
+		v83 := fma32(v81, v58, float32(0.20000716))
+		v85 := fma32(v83, v58, float32(-0.24999997))
+		v87 := fma32(v85, v58, float32(0.3333333))
+		v89 := fma32(v58, v87, float32(-0.5))
+		v90 := float32(v70 * v89)
+		v91 := v90 + v69
+		v93 := fma32(v57, float32(1.4286068e-06), v91)
+		v94 := v93 + v58
+		v96 := fma32(v57, float32(0.69314575), v94)
+		v98 := v45 == float32(-1)
+		v100 := sel(v98, float32(math.Inf(-1)), v96)
+		v101 := v45 < float32(-1)
+		v103 := sel(v101, math.Float32frombits(0x7fc00000), v100)
+		v105 := v45 == float32(math.Inf(1))
+		v106 := sel(v105, v45, v103)
+		v107 := v45 != v45
+		v108 := sel(v107, v45, v106)
+		v109 := v31 + float32(1)
+		v110 := v109 - float32(1)
+		v111 := v31 - v110
+		v112 := int32(math.Float32bits(v109))
+		v113 := v112 - int32(1060439283)
+		v114 := v113 >> 23
+		v115 := v113 & int32(8388607)
+		v116 := v115 + int32(1060439283)
+		v117 := math.Float32frombits(uint32(v116))
+		v118 := float32(v114)
+		v119 := v117 - float32(1)
+		v120 := min(v114, int32(126))
+		v121 := int32(127) - v120
+		v122 := v121 << 23
+		v123 := math.Float32frombits(uint32(v122))
+		v124 := float32(1) - v119
+		v125 := fma32(-v119, v124, float32(1))
+		v126 := fma32(-v119, v125, float32(1))
+		v127 := float32(v111 * v123)
+		v128 := float32(v127 * v126)
+		v129 := float32(v119 * v119)
+		v130 := fma32(float32(0.06971612), v119, float32(-0.11479734))
+		v131 := fma32(v130, v119, float32(0.1168542))
+		v132 := fma32(v131, v119, float32(-0.12425687))
+		v133 := fma32(v132, v119, float32(0.14249058))
+		v134 := fma32(v133, v119, float32(-0.16667803))
+		v135 := fma32(v134, v119, float32(0.20000716))
+		v136 := fma32(v135, v119, float32(-0.24999997))
+		v137 := fma32(v136, v119, float32(0.3333333))
+		v138 := fma32(v119, v137, float32(-0.5))
+		v139 := float32(v129 * v138)
+		v140 := v139 + v128
+		v141 := fma32(v118, float32(1.4286068e-06), v140)
+		v142 := v141 + v119
+		v143 := fma32(v118, float32(0.69314575), v142)
+		v144 := v31 == float32(-1)
+		v145 := sel(v144, float32(math.Inf(-1)), v143)
+		v146 := v31 < float32(-1)
+		v147 := sel(v146, math.Float32frombits(0x7fc00000), v145)
+		v148 := v31 == float32(math.Inf(1))
+		v149 := sel(v148, v31, v147)
+		v150 := v31 != v31
+		v151 := sel(v150, v31, v149)
+		v152 := v4 + v151
+		v154 := v152 - float32(0.6931472)
+		v155 := v4 < float32(1)
+		v156 := sel(v155, v108, v154)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v166 * wi)
+				ps[i] = float32(v156 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v166), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v156), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v166
+				ps[i] = v156
 			}
-			acc[i&7] += float64(v166)
+			acc[i&7] += float64(v156)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -1353,176 +1343,156 @@ func log_coshGGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(v2 * float32(0.5))
-		v44 := float32(v43 * v43)
-		v45 := float32(v44 * v43)
-		v48 := fma32(float32(2.7557319e-06), v44, float32(0.0001984127))
-		v50 := fma32(v48, v44, float32(0.008333334))
-		v52 := fma32(v50, v44, float32(0.16666667))
-		v53 := fma32(v45, v52, v43)
-		v54 := float32(v53 * v53)
-		v56 := float32(v54 * float32(2))
-		v57 := v56 + float32(1)
-		v58 := v57 - float32(1)
-		v59 := v56 - v58
-		v60 := int32(math.Float32bits(v57))
-		v62 := v60 - int32(1060439283)
-		v63 := v62 >> 23
-		v65 := v62 & int32(8388607)
-		v66 := v65 + int32(1060439283)
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(v63)
-		v69 := v67 - float32(1)
-		v71 := min(v63, int32(126))
-		v72 := int32(127) - v71
-		v73 := v72 << 23
-		v74 := math.Float32frombits(uint32(v73))
-		v75 := float32(1) - v69
-		v76 := fma32(-v69, v75, float32(1))
-		v77 := fma32(-v69, v76, float32(1))
-		v78 := float32(v59 * v74)
-		v79 := float32(v78 * v77)
-		v80 := float32(v69 * v69)
-		v83 := fma32(float32(0.06971612), v69, float32(-0.11479734))
-		v85 := fma32(v83, v69, float32(0.1168542))
-		v87 := fma32(v85, v69, float32(-0.12425687))
-		v89 := fma32(v87, v69, float32(0.14249058))
-		v91 := fma32(v89, v69, float32(-0.16667803))
-		v93 := fma32(v91, v69, float32(0.20000716))
-		v95 := fma32(v93, v69, float32(-0.24999997))
-		v97 := fma32(v95, v69, float32(0.3333333))
-		v99 := fma32(v69, v97, float32(-0.5))
-		v100 := float32(v80 * v99)
-		v101 := v100 + v79
-		v103 := fma32(v68, float32(1.4286068e-06), v101)
-		v104 := v103 + v69
-		v106 := fma32(v68, float32(0.69314575), v104)
-		v108 := v56 == float32(-1)
-		v110 := sel(v108, float32(math.Inf(-1)), v106)
-		v111 := v56 < float32(-1)
-		v113 := sel(v111, math.Float32frombits(0x7fc00000), v110)
-		v115 := v56 == float32(math.Inf(1))
-		v116 := sel(v115, v56, v113)
-		v117 := v56 != v56
-		v118 := sel(v117, v56, v116)
-		v119 := v42 + float32(1)
-		v120 := v119 - float32(1)
-		v121 := v42 - v120
-		v122 := int32(math.Float32bits(v119))
-		v123 := v122 - int32(1060439283)
-		v124 := v123 >> 23
-		v125 := v123 & int32(8388607)
-		v126 := v125 + int32(1060439283)
-		v127 := math.Float32frombits(uint32(v126))
-		v128 := float32(v124)
-		v129 := v127 - float32(1)
-		v130 := min(v124, int32(126))
-		v131 := int32(127) - v130
-		v132 := v131 << 23
-		v133 := math.Float32frombits(uint32(v132))
-		v134 := float32(1) - v129
-		v135 := fma32(-v129, v134, float32(1))
-		v136 := fma32(-v129, v135, float32(1))
-		v137 := float32(v121 * v133)
-		v138 := float32(v137 * v136)
-		v139 := float32(v129 * v129)
-		v140 := fma32(float32(0.06971612), v129, float32(-0.11479734))
-		v141 := fma32(v140, v129, float32(0.1168542))
-		v142 := fma32(v141, v129, float32(-0.12425687))
-		v143 := fma32(v142, v129, float32(0.14249058))
-		v144 := fma32(v143, v129, float32(-0.16667803))
-		v145 := fma32(v144, v129, float32(0.20000716))
-		v146 := fma32(v145, v129, float32(-0.24999997))
-		v147 := fma32(v146, v129, float32(0.3333333))
-		v148 := fma32(v129, v147, float32(-0.5))
-		v149 := float32(v139 * v148)
-		v150 := v149 + v138
-		v151 := fma32(v128, float32(1.4286068e-06), v150)
-		v152 := v151 + v129
-		v153 := fma32(v128, float32(0.69314575), v152)
-		v154 := v42 == float32(-1)
-		v155 := sel(v154, float32(math.Inf(-1)), v153)
-		v156 := v42 < float32(-1)
-		v157 := sel(v156, math.Float32frombits(0x7fc00000), v155)
-		v158 := v42 == float32(math.Inf(1))
-		v159 := sel(v158, v42, v157)
-		v160 := v42 != v42
-		v161 := sel(v160, v42, v159)
-		v162 := v4 + v161
-		v164 := v162 - float32(0.6931472)
-		v165 := v4 < float32(1)
-		v166 := sel(v165, v118, v164)
-		v172 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v173 := float32(v2 * v2)
-		v174 := float32(v173 * v2)
-		v177 := fma32(float32(-0.0066149537), v173, float32(0.021311898))
-		v179 := fma32(v177, v173, float32(-0.05390984))
-		v181 := fma32(v179, v173, float32(0.13333116))
-		v183 := fma32(v181, v173, float32(-0.3333333))
-		v184 := fma32(v174, v183, v2)
-		v185 := v172 + v172
-		v186 := maxx(float32(-104), v185)
-		v187 := minx(float32(88.8), v186)
-		v188 := float32(v187 * float32(1.442695))
-		v189 := float32(math.RoundToEven(float64(v188)))
-		v190 := fma32(-v189, float32(0.6933594), v187)
-		v191 := fma32(-v189, float32(-0.00021219444), v190)
-		v192 := float32(v191 * v191)
-		v193 := fma32(float32(0.0013926176), v191, float32(0.008363173))
-		v194 := fma32(v193, v191, float32(0.041666556))
-		v195 := fma32(v194, v191, float32(0.16666578))
-		v196 := fma32(v195, v191, float32(0.5))
-		v197 := fma32(v192, v196, v191)
-		v198 := v197 + float32(1)
-		v199 := int32(v189)
-		v200 := v199 >> 1
-		v201 := v199 - v200
-		v202 := v200 + int32(127)
-		v203 := v202 << 23
-		v204 := math.Float32frombits(uint32(v203))
-		v205 := v201 + int32(127)
-		v206 := v205 << 23
-		v207 := math.Float32frombits(uint32(v206))
-		v208 := float32(v198 * v204)
-		v209 := float32(v208 * v207)
-		v210 := v209 + float32(1)
-		v211 := float32(2) / v210
-		v212 := float32(1) - v211
-		v214 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
-		v215 := math.Float32frombits(math.Float32bits(v212) | math.Float32bits(v214))
-		v217 := v172 < float32(0.5493)
-		v218 := sel(v217, v184, v215)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(v2 * float32(0.5))
+		v33 := float32(v32 * v32)
+		v34 := float32(v33 * v32)
+		v37 := fma32(float32(2.7557319e-06), v33, float32(0.0001984127))
+		v39 := fma32(v37, v33, float32(0.008333334))
+		v41 := fma32(v39, v33, float32(0.16666667))
+		v42 := fma32(v34, v41, v32)
+		v43 := float32(v42 * v42)
+		v45 := float32(v43 * float32(2))
+		v46 := v45 + float32(1)
+		v47 := v46 - float32(1)
+		v48 := v45 - v47
+		v49 := int32(math.Float32bits(v46))
+		v51 := v49 - int32(1060439283)
+		v52 := v51 >> 23
+		v54 := v51 & int32(8388607)
+		v55 := v54 + int32(1060439283)
+		v56 := math.Float32frombits(uint32(v55))
+		v57 := float32(v52)
+		v58 := v56 - float32(1)
+		v61 := min(v52, int32(126))
+		v62 := int32(127) - v61
+		v63 := v62 << 23
+		v64 := math.Float32frombits(uint32(v63))
+		v65 := float32(1) - v58
+		v66 := fma32(-v58, v65, float32(1))
+		v67 := fma32(-v58, v66, float32(1))
+		v68 := float32(v48 * v64)
+		v69 := float32(v68 * v67)
+		v70 := float32(v58 * v58)
+		v73 := fma32(float32(0.06971612), v58, float32(-0.11479734))
+		v75 := fma32(v73, v58, float32(0.1168542))
+		v77 := fma32(v75, v58, float32(-0.12425687))
+		v79 := fma32(v77, v58, float32(0.14249058))
+		v81 := fma32(v79, v58, float32(-0.16667803))
+		v83 := fma32(v81, v58, float32(0.20000716))
+		v85 := fma32(v83, v58, float32(-0.24999997))
+		v87 := fma32(v85, v58, float32(0.3333333))
+		v89 := fma32(v58, v87, float32(-0.5))
+		v90 := float32(v70 * v89)
+		v91 := v90 + v69
+		v93 := fma32(v57, float32(1.4286068e-06), v91)
+		v94 := v93 + v58
+		v96 := fma32(v57, float32(0.69314575), v94)
+		v98 := v45 == float32(-1)
+		v100 := sel(v98, float32(math.Inf(-1)), v96)
+		v101 := v45 < float32(-1)
+		v103 := sel(v101, math.Float32frombits(0x7fc00000), v100)
+		v105 := v45 == float32(math.Inf(1))
+		v106 := sel(v105, v45, v103)
+		v107 := v45 != v45
+		v108 := sel(v107, v45, v106)
+		v109 := v31 + float32(1)
+		v110 := v109 - float32(1)
+		v111 := v31 - v110
+		v112 := int32(math.Float32bits(v109))
+		v113 := v112 - int32(1060439283)
+		v114 := v113 >> 23
+		v115 := v113 & int32(8388607)
+		v116 := v115 + int32(1060439283)
+		v117 := math.Float32frombits(uint32(v116))
+		v118 := float32(v114)
+		v119 := v117 - float32(1)
+		v120 := min(v114, int32(126))
+		v121 := int32(127) - v120
+		v122 := v121 << 23
+		v123 := math.Float32frombits(uint32(v122))
+		v124 := float32(1) - v119
+		v125 := fma32(-v119, v124, float32(1))
+		v126 := fma32(-v119, v125, float32(1))
+		v127 := float32(v111 * v123)
+		v128 := float32(v127 * v126)
+		v129 := float32(v119 * v119)
+		v130 := fma32(float32(0.06971612), v119, float32(-0.11479734))
+		v131 := fma32(v130, v119, float32(0.1168542))
+		v132 := fma32(v131, v119, float32(-0.12425687))
+		v133 := fma32(v132, v119, float32(0.14249058))
+		v134 := fma32(v133, v119, float32(-0.16667803))
+		v135 := fma32(v134, v119, float32(0.20000716))
+		v136 := fma32(v135, v119, float32(-0.24999997))
+		v137 := fma32(v136, v119, float32(0.3333333))
+		v138 := fma32(v119, v137, float32(-0.5))
+		v139 := float32(v129 * v138)
+		v140 := v139 + v128
+		v141 := fma32(v118, float32(1.4286068e-06), v140)
+		v142 := v141 + v119
+		v143 := fma32(v118, float32(0.69314575), v142)
+		v144 := v31 == float32(-1)
+		v145 := sel(v144, float32(math.Inf(-1)), v143)
+		v146 := v31 < float32(-1)
+		v147 := sel(v146, math.Float32frombits(0x7fc00000), v145)
+		v148 := v31 == float32(math.Inf(1))
+		v149 := sel(v148, v31, v147)
+		v150 := v31 != v31
+		v151 := sel(v150, v31, v149)
+		v152 := v4 + v151
+		v154 := v152 - float32(0.6931472)
+		v155 := v4 < float32(1)
+		v156 := sel(v155, v108, v154)
+		v162 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v163 := float32(v2 * v2)
+		v164 := float32(v163 * v2)
+		v167 := fma32(float32(-0.0066149537), v163, float32(0.021311898))
+		v169 := fma32(v167, v163, float32(-0.05390984))
+		v171 := fma32(v169, v163, float32(0.13333116))
+		v173 := fma32(v171, v163, float32(-0.3333333))
+		v174 := fma32(v164, v173, v2)
+		v175 := v162 + v162
+		v176 := maxx(float32(-104), v175)
+		v177 := minx(float32(88.8), v176)
+		v178 := float32(v177 * float32(1.442695))
+		v179 := float32(math.RoundToEven(float64(v178)))
+		v180 := fma32(-v179, float32(0.6933594), v177)
+		v181 := fma32(-v179, float32(-0.00021219444), v180)
+		v182 := float32(v181 * v181)
+		v183 := fma32(float32(0.0013926176), v181, float32(0.008363173))
+		v184 := fma32(v183, v181, float32(0.041666556))
+		v185 := fma32(v184, v181, float32(0.16666578))
+		v186 := fma32(v185, v181, float32(0.5))
+		v187 := fma32(v182, v186, v181)
+		v188 := v187 + float32(1)
+		v189 := float32(float64(v188) * math.Float64frombits(uint64(int64(v179)+1023)<<52))
+		v190 := v189 + float32(1)
+		v191 := float32(2) / v190
+		v192 := float32(1) - v191
+		v194 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
+		v195 := math.Float32frombits(math.Float32bits(v192) | math.Float32bits(v194))
+		v197 := v162 < float32(0.5493)
+		v198 := sel(v197, v174, v195)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v166 * wi)
+				ps[i] = float32(v156 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v166), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v156), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v218 * sw)
+			gv = float32(v198 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v166
+				ps[i] = v156
 			}
-			acc[i&7] += float64(v166)
-			gv = float32(v218 * scale)
+			acc[i&7] += float64(v156)
+			gv = float32(v198 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -1583,190 +1553,170 @@ func log_coshHGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(v2 * float32(0.5))
-		v44 := float32(v43 * v43)
-		v45 := float32(v44 * v43)
-		v48 := fma32(float32(2.7557319e-06), v44, float32(0.0001984127))
-		v50 := fma32(v48, v44, float32(0.008333334))
-		v52 := fma32(v50, v44, float32(0.16666667))
-		v53 := fma32(v45, v52, v43)
-		v54 := float32(v53 * v53)
-		v56 := float32(v54 * float32(2))
-		v57 := v56 + float32(1)
-		v58 := v57 - float32(1)
-		v59 := v56 - v58
-		v60 := int32(math.Float32bits(v57))
-		v62 := v60 - int32(1060439283)
-		v63 := v62 >> 23
-		v65 := v62 & int32(8388607)
-		v66 := v65 + int32(1060439283)
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(v63)
-		v69 := v67 - float32(1)
-		v71 := min(v63, int32(126))
-		v72 := int32(127) - v71
-		v73 := v72 << 23
-		v74 := math.Float32frombits(uint32(v73))
-		v75 := float32(1) - v69
-		v76 := fma32(-v69, v75, float32(1))
-		v77 := fma32(-v69, v76, float32(1))
-		v78 := float32(v59 * v74)
-		v79 := float32(v78 * v77)
-		v80 := float32(v69 * v69)
-		v83 := fma32(float32(0.06971612), v69, float32(-0.11479734))
-		v85 := fma32(v83, v69, float32(0.1168542))
-		v87 := fma32(v85, v69, float32(-0.12425687))
-		v89 := fma32(v87, v69, float32(0.14249058))
-		v91 := fma32(v89, v69, float32(-0.16667803))
-		v93 := fma32(v91, v69, float32(0.20000716))
-		v95 := fma32(v93, v69, float32(-0.24999997))
-		v97 := fma32(v95, v69, float32(0.3333333))
-		v99 := fma32(v69, v97, float32(-0.5))
-		v100 := float32(v80 * v99)
-		v101 := v100 + v79
-		v103 := fma32(v68, float32(1.4286068e-06), v101)
-		v104 := v103 + v69
-		v106 := fma32(v68, float32(0.69314575), v104)
-		v108 := v56 == float32(-1)
-		v110 := sel(v108, float32(math.Inf(-1)), v106)
-		v111 := v56 < float32(-1)
-		v113 := sel(v111, math.Float32frombits(0x7fc00000), v110)
-		v115 := v56 == float32(math.Inf(1))
-		v116 := sel(v115, v56, v113)
-		v117 := v56 != v56
-		v118 := sel(v117, v56, v116)
-		v119 := v42 + float32(1)
-		v120 := v119 - float32(1)
-		v121 := v42 - v120
-		v122 := int32(math.Float32bits(v119))
-		v123 := v122 - int32(1060439283)
-		v124 := v123 >> 23
-		v125 := v123 & int32(8388607)
-		v126 := v125 + int32(1060439283)
-		v127 := math.Float32frombits(uint32(v126))
-		v128 := float32(v124)
-		v129 := v127 - float32(1)
-		v130 := min(v124, int32(126))
-		v131 := int32(127) - v130
-		v132 := v131 << 23
-		v133 := math.Float32frombits(uint32(v132))
-		v134 := float32(1) - v129
-		v135 := fma32(-v129, v134, float32(1))
-		v136 := fma32(-v129, v135, float32(1))
-		v137 := float32(v121 * v133)
-		v138 := float32(v137 * v136)
-		v139 := float32(v129 * v129)
-		v140 := fma32(float32(0.06971612), v129, float32(-0.11479734))
-		v141 := fma32(v140, v129, float32(0.1168542))
-		v142 := fma32(v141, v129, float32(-0.12425687))
-		v143 := fma32(v142, v129, float32(0.14249058))
-		v144 := fma32(v143, v129, float32(-0.16667803))
-		v145 := fma32(v144, v129, float32(0.20000716))
-		v146 := fma32(v145, v129, float32(-0.24999997))
-		v147 := fma32(v146, v129, float32(0.3333333))
-		v148 := fma32(v129, v147, float32(-0.5))
-		v149 := float32(v139 * v148)
-		v150 := v149 + v138
-		v151 := fma32(v128, float32(1.4286068e-06), v150)
-		v152 := v151 + v129
-		v153 := fma32(v128, float32(0.69314575), v152)
-		v154 := v42 == float32(-1)
-		v155 := sel(v154, float32(math.Inf(-1)), v153)
-		v156 := v42 < float32(-1)
-		v157 := sel(v156, math.Float32frombits(0x7fc00000), v155)
-		v158 := v42 == float32(math.Inf(1))
-		v159 := sel(v158, v42, v157)
-		v160 := v42 != v42
-		v161 := sel(v160, v42, v159)
-		v162 := v4 + v161
-		v164 := v162 - float32(0.6931472)
-		v165 := v4 < float32(1)
-		v166 := sel(v165, v118, v164)
-		v167 := v42 + float32(1)
-		v169 := float32(v42 * float32(4))
-		v170 := float32(v167 * v167)
-		v171 := v169 / v170
-		v172 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v173 := float32(v2 * v2)
-		v174 := float32(v173 * v2)
-		v177 := fma32(float32(-0.0066149537), v173, float32(0.021311898))
-		v179 := fma32(v177, v173, float32(-0.05390984))
-		v181 := fma32(v179, v173, float32(0.13333116))
-		v183 := fma32(v181, v173, float32(-0.3333333))
-		v184 := fma32(v174, v183, v2)
-		v185 := v172 + v172
-		v186 := maxx(float32(-104), v185)
-		v187 := minx(float32(88.8), v186)
-		v188 := float32(v187 * float32(1.442695))
-		v189 := float32(math.RoundToEven(float64(v188)))
-		v190 := fma32(-v189, float32(0.6933594), v187)
-		v191 := fma32(-v189, float32(-0.00021219444), v190)
-		v192 := float32(v191 * v191)
-		v193 := fma32(float32(0.0013926176), v191, float32(0.008363173))
-		v194 := fma32(v193, v191, float32(0.041666556))
-		v195 := fma32(v194, v191, float32(0.16666578))
-		v196 := fma32(v195, v191, float32(0.5))
-		v197 := fma32(v192, v196, v191)
-		v198 := v197 + float32(1)
-		v199 := int32(v189)
-		v200 := v199 >> 1
-		v201 := v199 - v200
-		v202 := v200 + int32(127)
-		v203 := v202 << 23
-		v204 := math.Float32frombits(uint32(v203))
-		v205 := v201 + int32(127)
-		v206 := v205 << 23
-		v207 := math.Float32frombits(uint32(v206))
-		v208 := float32(v198 * v204)
-		v209 := float32(v208 * v207)
-		v210 := v209 + float32(1)
-		v211 := float32(2) / v210
-		v212 := float32(1) - v211
-		v214 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
-		v215 := math.Float32frombits(math.Float32bits(v212) | math.Float32bits(v214))
-		v217 := v172 < float32(0.5493)
-		v218 := sel(v217, v184, v215)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(v2 * float32(0.5))
+		v33 := float32(v32 * v32)
+		v34 := float32(v33 * v32)
+		v37 := fma32(float32(2.7557319e-06), v33, float32(0.0001984127))
+		v39 := fma32(v37, v33, float32(0.008333334))
+		v41 := fma32(v39, v33, float32(0.16666667))
+		v42 := fma32(v34, v41, v32)
+		v43 := float32(v42 * v42)
+		v45 := float32(v43 * float32(2))
+		v46 := v45 + float32(1)
+		v47 := v46 - float32(1)
+		v48 := v45 - v47
+		v49 := int32(math.Float32bits(v46))
+		v51 := v49 - int32(1060439283)
+		v52 := v51 >> 23
+		v54 := v51 & int32(8388607)
+		v55 := v54 + int32(1060439283)
+		v56 := math.Float32frombits(uint32(v55))
+		v57 := float32(v52)
+		v58 := v56 - float32(1)
+		v61 := min(v52, int32(126))
+		v62 := int32(127) - v61
+		v63 := v62 << 23
+		v64 := math.Float32frombits(uint32(v63))
+		v65 := float32(1) - v58
+		v66 := fma32(-v58, v65, float32(1))
+		v67 := fma32(-v58, v66, float32(1))
+		v68 := float32(v48 * v64)
+		v69 := float32(v68 * v67)
+		v70 := float32(v58 * v58)
+		v73 := fma32(float32(0.06971612), v58, float32(-0.11479734))
+		v75 := fma32(v73, v58, float32(0.1168542))
+		v77 := fma32(v75, v58, float32(-0.12425687))
+		v79 := fma32(v77, v58, float32(0.14249058))
+		v81 := fma32(v79, v58, float32(-0.16667803))
+		v83 := fma32(v81, v58, float32(0.20000716))
+		v85 := fma32(v83, v58, float32(-0.24999997))
+		v87 := fma32(v85, v58, float32(0.3333333))
+		v89 := fma32(v58, v87, float32(-0.5))
+		v90 := float32(v70 * v89)
+		v91 := v90 + v69
+		v93 := fma32(v57, float32(1.4286068e-06), v91)
+		v94 := v93 + v58
+		v96 := fma32(v57, float32(0.69314575), v94)
+		v98 := v45 == float32(-1)
+		v100 := sel(v98, float32(math.Inf(-1)), v96)
+		v101 := v45 < float32(-1)
+		v103 := sel(v101, math.Float32frombits(0x7fc00000), v100)
+		v105 := v45 == float32(math.Inf(1))
+		v106 := sel(v105, v45, v103)
+		v107 := v45 != v45
+		v108 := sel(v107, v45, v106)
+		v109 := v31 + float32(1)
+		v110 := v109 - float32(1)
+		v111 := v31 - v110
+		v112 := int32(math.Float32bits(v109))
+		v113 := v112 - int32(1060439283)
+		v114 := v113 >> 23
+		v115 := v113 & int32(8388607)
+		v116 := v115 + int32(1060439283)
+		v117 := math.Float32frombits(uint32(v116))
+		v118 := float32(v114)
+		v119 := v117 - float32(1)
+		v120 := min(v114, int32(126))
+		v121 := int32(127) - v120
+		v122 := v121 << 23
+		v123 := math.Float32frombits(uint32(v122))
+		v124 := float32(1) - v119
+		v125 := fma32(-v119, v124, float32(1))
+		v126 := fma32(-v119, v125, float32(1))
+		v127 := float32(v111 * v123)
+		v128 := float32(v127 * v126)
+		v129 := float32(v119 * v119)
+		v130 := fma32(float32(0.06971612), v119, float32(-0.11479734))
+		v131 := fma32(v130, v119, float32(0.1168542))
+		v132 := fma32(v131, v119, float32(-0.12425687))
+		v133 := fma32(v132, v119, float32(0.14249058))
+		v134 := fma32(v133, v119, float32(-0.16667803))
+		v135 := fma32(v134, v119, float32(0.20000716))
+		v136 := fma32(v135, v119, float32(-0.24999997))
+		v137 := fma32(v136, v119, float32(0.3333333))
+		v138 := fma32(v119, v137, float32(-0.5))
+		v139 := float32(v129 * v138)
+		v140 := v139 + v128
+		v141 := fma32(v118, float32(1.4286068e-06), v140)
+		v142 := v141 + v119
+		v143 := fma32(v118, float32(0.69314575), v142)
+		v144 := v31 == float32(-1)
+		v145 := sel(v144, float32(math.Inf(-1)), v143)
+		v146 := v31 < float32(-1)
+		v147 := sel(v146, math.Float32frombits(0x7fc00000), v145)
+		v148 := v31 == float32(math.Inf(1))
+		v149 := sel(v148, v31, v147)
+		v150 := v31 != v31
+		v151 := sel(v150, v31, v149)
+		v152 := v4 + v151
+		v154 := v152 - float32(0.6931472)
+		v155 := v4 < float32(1)
+		v156 := sel(v155, v108, v154)
+		v157 := v31 + float32(1)
+		v159 := float32(v31 * float32(4))
+		v160 := float32(v157 * v157)
+		v161 := v159 / v160
+		v162 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v163 := float32(v2 * v2)
+		v164 := float32(v163 * v2)
+		v167 := fma32(float32(-0.0066149537), v163, float32(0.021311898))
+		v169 := fma32(v167, v163, float32(-0.05390984))
+		v171 := fma32(v169, v163, float32(0.13333116))
+		v173 := fma32(v171, v163, float32(-0.3333333))
+		v174 := fma32(v164, v173, v2)
+		v175 := v162 + v162
+		v176 := maxx(float32(-104), v175)
+		v177 := minx(float32(88.8), v176)
+		v178 := float32(v177 * float32(1.442695))
+		v179 := float32(math.RoundToEven(float64(v178)))
+		v180 := fma32(-v179, float32(0.6933594), v177)
+		v181 := fma32(-v179, float32(-0.00021219444), v180)
+		v182 := float32(v181 * v181)
+		v183 := fma32(float32(0.0013926176), v181, float32(0.008363173))
+		v184 := fma32(v183, v181, float32(0.041666556))
+		v185 := fma32(v184, v181, float32(0.16666578))
+		v186 := fma32(v185, v181, float32(0.5))
+		v187 := fma32(v182, v186, v181)
+		v188 := v187 + float32(1)
+		v189 := float32(float64(v188) * math.Float64frombits(uint64(int64(v179)+1023)<<52))
+		v190 := v189 + float32(1)
+		v191 := float32(2) / v190
+		v192 := float32(1) - v191
+		v194 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
+		v195 := math.Float32frombits(math.Float32bits(v192) | math.Float32bits(v194))
+		v197 := v162 < float32(0.5493)
+		v198 := sel(v197, v174, v195)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v166 * wi)
+				ps[i] = float32(v156 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v166), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v156), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v218 * sw)
+			gv = float32(v198 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v171 * sw)
+			gv = float32(v161 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v166
+				ps[i] = v156
 			}
-			acc[i&7] += float64(v166)
-			gv = float32(v218 * scale)
+			acc[i&7] += float64(v156)
+			gv = float32(v198 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v171 * scale)
+			gv = float32(v161 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -2001,7 +1951,6 @@ func poisson_logFGo(a *kargs) {
 	if ps != nil {
 		ps = ps[:n]
 	}
-	p0 := a.p[0]
 	acc := &a.sums
 	for i := 0; i < n; i++ {
 		v0 := x[i]
@@ -2019,74 +1968,20 @@ func poisson_logFGo(a *kargs) {
 		v22 := fma32(v20, v12, float32(0.5))
 		v23 := fma32(v13, v22, v12)
 		v25 := v23 + float32(1)
-		v26 := int32(v8)
-		v27 := v26 >> 1
-		v28 := v26 - v27
-		v30 := v27 + int32(127)
-		v31 := v30 << 23
-		v32 := math.Float32frombits(uint32(v31))
-		v33 := v28 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := float32(v25 * v32)
-		v37 := float32(v36 * v35)
-		v38 := fma32(-v1, v0, v37)
-		v41 := v1 < float32(1.1754944e-38)
-		v43 := float32(v1 * float32(8.388608e+06))
-		v44 := sel(v41, v43, v1)
-		v45 := int32(math.Float32bits(v44))
-		v47 := v45 - int32(1060439283)
-		v48 := v47 >> 23
-		v50 := v47 & int32(8388607)
-		v51 := v50 + int32(1060439283)
-		v52 := math.Float32frombits(uint32(v51))
-		v53 := float32(v48)
-		v54 := v52 - float32(1)
-		v56 := v53 - float32(23)
-		v57 := sel(v41, v56, v53)
-		v58 := float32(v54 * v54)
-		v61 := fma32(float32(0.06971612), v54, float32(-0.11479734))
-		v63 := fma32(v61, v54, float32(0.1168542))
-		v65 := fma32(v63, v54, float32(-0.12425687))
-		v67 := fma32(v65, v54, float32(0.14249058))
-		v69 := fma32(v67, v54, float32(-0.16667803))
-		v71 := fma32(v69, v54, float32(0.20000716))
-		v73 := fma32(v71, v54, float32(-0.24999997))
-		v75 := fma32(v73, v54, float32(0.3333333))
-		v77 := fma32(v54, v75, float32(-0.5))
-		v78 := float32(v58 * v77)
-		v80 := fma32(v57, float32(1.4286068e-06), v78)
-		v81 := v80 + v54
-		v83 := fma32(v57, float32(0.69314575), v81)
-		v85 := v1 == float32(0)
-		v87 := sel(v85, float32(math.Inf(-1)), v83)
-		v88 := v1 < float32(0)
-		v90 := sel(v88, math.Float32frombits(0x7fc00000), v87)
-		v92 := v1 == float32(math.Inf(1))
-		v93 := sel(v92, v1, v90)
-		v94 := v1 != v1
-		v95 := sel(v94, v1, v93)
-		v97 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v98 := fma32(v1, v95, v97)
-		v100 := fma32(float32(0.5), v95, float32(0.9189385))
-		v101 := v98 + v100
-		v102 := v1 > float32(1)
-		v103 := p0 != float32(0)
-		v104 := v102 && v103
-		v105 := sel(v104, v101, 0)
-		v106 := v38 + v105
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := fma32(-v1, v0, v26)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v106 * wi)
+				ps[i] = float32(v27 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v106), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v27), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v106
+				ps[i] = v27
 			}
-			acc[i&7] += float64(v106)
+			acc[i&7] += float64(v27)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -2113,7 +2008,6 @@ func poisson_logGGo(a *kargs) {
 	if gx != nil {
 		gx = gx[:n]
 	}
-	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
 	bad := false
@@ -2133,83 +2027,29 @@ func poisson_logGGo(a *kargs) {
 		v22 := fma32(v20, v12, float32(0.5))
 		v23 := fma32(v13, v22, v12)
 		v25 := v23 + float32(1)
-		v26 := int32(v8)
-		v27 := v26 >> 1
-		v28 := v26 - v27
-		v30 := v27 + int32(127)
-		v31 := v30 << 23
-		v32 := math.Float32frombits(uint32(v31))
-		v33 := v28 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := float32(v25 * v32)
-		v37 := float32(v36 * v35)
-		v38 := fma32(-v1, v0, v37)
-		v41 := v1 < float32(1.1754944e-38)
-		v43 := float32(v1 * float32(8.388608e+06))
-		v44 := sel(v41, v43, v1)
-		v45 := int32(math.Float32bits(v44))
-		v47 := v45 - int32(1060439283)
-		v48 := v47 >> 23
-		v50 := v47 & int32(8388607)
-		v51 := v50 + int32(1060439283)
-		v52 := math.Float32frombits(uint32(v51))
-		v53 := float32(v48)
-		v54 := v52 - float32(1)
-		v56 := v53 - float32(23)
-		v57 := sel(v41, v56, v53)
-		v58 := float32(v54 * v54)
-		v61 := fma32(float32(0.06971612), v54, float32(-0.11479734))
-		v63 := fma32(v61, v54, float32(0.1168542))
-		v65 := fma32(v63, v54, float32(-0.12425687))
-		v67 := fma32(v65, v54, float32(0.14249058))
-		v69 := fma32(v67, v54, float32(-0.16667803))
-		v71 := fma32(v69, v54, float32(0.20000716))
-		v73 := fma32(v71, v54, float32(-0.24999997))
-		v75 := fma32(v73, v54, float32(0.3333333))
-		v77 := fma32(v54, v75, float32(-0.5))
-		v78 := float32(v58 * v77)
-		v80 := fma32(v57, float32(1.4286068e-06), v78)
-		v81 := v80 + v54
-		v83 := fma32(v57, float32(0.69314575), v81)
-		v85 := v1 == float32(0)
-		v87 := sel(v85, float32(math.Inf(-1)), v83)
-		v88 := v1 < float32(0)
-		v90 := sel(v88, math.Float32frombits(0x7fc00000), v87)
-		v92 := v1 == float32(math.Inf(1))
-		v93 := sel(v92, v1, v90)
-		v94 := v1 != v1
-		v95 := sel(v94, v1, v93)
-		v97 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v98 := fma32(v1, v95, v97)
-		v100 := fma32(float32(0.5), v95, float32(0.9189385))
-		v101 := v98 + v100
-		v102 := v1 > float32(1)
-		v103 := p0 != float32(0)
-		v104 := v102 && v103
-		v105 := sel(v104, v101, 0)
-		v106 := v38 + v105
-		v107 := v37 - v1
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := fma32(-v1, v0, v26)
+		v28 := v26 - v1
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v106 * wi)
+				ps[i] = float32(v27 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v106), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v27), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v107 * sw)
+			gv = float32(v28 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v106
+				ps[i] = v27
 			}
-			acc[i&7] += float64(v106)
-			gv = float32(v107 * scale)
+			acc[i&7] += float64(v27)
+			gv = float32(v28 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -2248,7 +2088,6 @@ func poisson_logHGo(a *kargs) {
 	if h != nil {
 		h = h[:n]
 	}
-	p0 := a.p[0]
 	scale := a.scale
 	acc := &a.sums
 	bad := false
@@ -2268,93 +2107,390 @@ func poisson_logHGo(a *kargs) {
 		v22 := fma32(v20, v12, float32(0.5))
 		v23 := fma32(v13, v22, v12)
 		v25 := v23 + float32(1)
-		v26 := int32(v8)
-		v27 := v26 >> 1
-		v28 := v26 - v27
-		v30 := v27 + int32(127)
-		v31 := v30 << 23
-		v32 := math.Float32frombits(uint32(v31))
-		v33 := v28 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := float32(v25 * v32)
-		v37 := float32(v36 * v35)
-		v38 := fma32(-v1, v0, v37)
-		v41 := v1 < float32(1.1754944e-38)
-		v43 := float32(v1 * float32(8.388608e+06))
-		v44 := sel(v41, v43, v1)
-		v45 := int32(math.Float32bits(v44))
-		v47 := v45 - int32(1060439283)
-		v48 := v47 >> 23
-		v50 := v47 & int32(8388607)
-		v51 := v50 + int32(1060439283)
-		v52 := math.Float32frombits(uint32(v51))
-		v53 := float32(v48)
-		v54 := v52 - float32(1)
-		v56 := v53 - float32(23)
-		v57 := sel(v41, v56, v53)
-		v58 := float32(v54 * v54)
-		v61 := fma32(float32(0.06971612), v54, float32(-0.11479734))
-		v63 := fma32(v61, v54, float32(0.1168542))
-		v65 := fma32(v63, v54, float32(-0.12425687))
-		v67 := fma32(v65, v54, float32(0.14249058))
-		v69 := fma32(v67, v54, float32(-0.16667803))
-		v71 := fma32(v69, v54, float32(0.20000716))
-		v73 := fma32(v71, v54, float32(-0.24999997))
-		v75 := fma32(v73, v54, float32(0.3333333))
-		v77 := fma32(v54, v75, float32(-0.5))
-		v78 := float32(v58 * v77)
-		v80 := fma32(v57, float32(1.4286068e-06), v78)
-		v81 := v80 + v54
-		v83 := fma32(v57, float32(0.69314575), v81)
-		v85 := v1 == float32(0)
-		v87 := sel(v85, float32(math.Inf(-1)), v83)
-		v88 := v1 < float32(0)
-		v90 := sel(v88, math.Float32frombits(0x7fc00000), v87)
-		v92 := v1 == float32(math.Inf(1))
-		v93 := sel(v92, v1, v90)
-		v94 := v1 != v1
-		v95 := sel(v94, v1, v93)
-		v97 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v98 := fma32(v1, v95, v97)
-		v100 := fma32(float32(0.5), v95, float32(0.9189385))
-		v101 := v98 + v100
-		v102 := v1 > float32(1)
-		v103 := p0 != float32(0)
-		v104 := v102 && v103
-		v105 := sel(v104, v101, 0)
-		v106 := v38 + v105
-		v107 := v37 - v1
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := fma32(-v1, v0, v26)
+		v28 := v26 - v1
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v106 * wi)
+				ps[i] = float32(v27 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v106), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v27), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v107 * sw)
+			gv = float32(v28 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v37 * sw)
+			gv = float32(v26 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v106
+				ps[i] = v27
 			}
-			acc[i&7] += float64(v106)
-			gv = float32(v107 * scale)
+			acc[i&7] += float64(v27)
+			gv = float32(v28 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v37 * scale)
+			gv = float32(v26 * scale)
+			bad = bad || gv-gv != 0
+			if h != nil {
+				h[i] = gv
+			}
+		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+		if w != nil {
+			acc[8+j] += 0
+		}
+	}
+}
+
+func poisson_log_fullFGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	y := a.y[:n]
+	w := a.w
+	if w != nil {
+		w = w[:n]
+	}
+	ps := a.ps
+	if ps != nil {
+		ps = ps[:n]
+	}
+	acc := &a.sums
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v1 := y[i]
+		v3 := maxx(float32(-104), v0)
+		v5 := minx(float32(88.8), v3)
+		v7 := float32(v5 * float32(1.442695))
+		v8 := float32(math.RoundToEven(float64(v7)))
+		v10 := fma32(-v8, float32(0.6933594), v5)
+		v12 := fma32(-v8, float32(-0.00021219444), v10)
+		v13 := float32(v12 * v12)
+		v16 := fma32(float32(0.0013926176), v12, float32(0.008363173))
+		v18 := fma32(v16, v12, float32(0.041666556))
+		v20 := fma32(v18, v12, float32(0.16666578))
+		v22 := fma32(v20, v12, float32(0.5))
+		v23 := fma32(v13, v22, v12)
+		v25 := v23 + float32(1)
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := fma32(-v1, v0, v26)
+		v29 := v1 < float32(1.1754944e-38)
+		v31 := float32(v1 * float32(8.388608e+06))
+		v32 := sel(v29, v31, v1)
+		v33 := int32(math.Float32bits(v32))
+		v35 := v33 - int32(1060439283)
+		v36 := v35 >> 23
+		v38 := v35 & int32(8388607)
+		v39 := v38 + int32(1060439283)
+		v40 := math.Float32frombits(uint32(v39))
+		v41 := float32(v36)
+		v42 := v40 - float32(1)
+		v44 := v41 - float32(23)
+		v45 := sel(v29, v44, v41)
+		v46 := float32(v42 * v42)
+		v49 := fma32(float32(0.06971612), v42, float32(-0.11479734))
+		v51 := fma32(v49, v42, float32(0.1168542))
+		v53 := fma32(v51, v42, float32(-0.12425687))
+		v55 := fma32(v53, v42, float32(0.14249058))
+		v57 := fma32(v55, v42, float32(-0.16667803))
+		v59 := fma32(v57, v42, float32(0.20000716))
+		v61 := fma32(v59, v42, float32(-0.24999997))
+		v63 := fma32(v61, v42, float32(0.3333333))
+		v65 := fma32(v42, v63, float32(-0.5))
+		v66 := float32(v46 * v65)
+		v68 := fma32(v45, float32(1.4286068e-06), v66)
+		v69 := v68 + v42
+		v71 := fma32(v45, float32(0.69314575), v69)
+		v73 := v1 == float32(0)
+		v75 := sel(v73, float32(math.Inf(-1)), v71)
+		v76 := v1 < float32(0)
+		v78 := sel(v76, math.Float32frombits(0x7fc00000), v75)
+		v80 := v1 == float32(math.Inf(1))
+		v81 := sel(v80, v1, v78)
+		v82 := v1 != v1
+		v83 := sel(v82, v1, v81)
+		v85 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v86 := fma32(v1, v83, v85)
+		v88 := fma32(float32(0.5), v83, float32(0.9189385))
+		v89 := v86 + v88
+		v90 := v1 > float32(1)
+		v91 := float32(1) != float32(0)
+		v92 := v90 && v91
+		v93 := sel(v92, v89, 0)
+		v94 := v27 + v93
+		if w != nil {
+			wi := w[i]
+			if ps != nil {
+				ps[i] = float32(v94 * wi)
+			}
+			acc[i&7] = math.FMA(float64(wi), float64(v94), acc[i&7])
+			acc[8+(i&7)] += float64(wi)
+		} else {
+			if ps != nil {
+				ps[i] = v94
+			}
+			acc[i&7] += float64(v94)
+		}
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+		if w != nil {
+			acc[8+j] += 0
+		}
+	}
+}
+
+func poisson_log_fullGGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	y := a.y[:n]
+	w := a.w
+	if w != nil {
+		w = w[:n]
+	}
+	ps := a.ps
+	if ps != nil {
+		ps = ps[:n]
+	}
+	gx := a.gx
+	if gx != nil {
+		gx = gx[:n]
+	}
+	scale := a.scale
+	acc := &a.sums
+	bad := false
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v1 := y[i]
+		v3 := maxx(float32(-104), v0)
+		v5 := minx(float32(88.8), v3)
+		v7 := float32(v5 * float32(1.442695))
+		v8 := float32(math.RoundToEven(float64(v7)))
+		v10 := fma32(-v8, float32(0.6933594), v5)
+		v12 := fma32(-v8, float32(-0.00021219444), v10)
+		v13 := float32(v12 * v12)
+		v16 := fma32(float32(0.0013926176), v12, float32(0.008363173))
+		v18 := fma32(v16, v12, float32(0.041666556))
+		v20 := fma32(v18, v12, float32(0.16666578))
+		v22 := fma32(v20, v12, float32(0.5))
+		v23 := fma32(v13, v22, v12)
+		v25 := v23 + float32(1)
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := fma32(-v1, v0, v26)
+		v29 := v1 < float32(1.1754944e-38)
+		v31 := float32(v1 * float32(8.388608e+06))
+		v32 := sel(v29, v31, v1)
+		v33 := int32(math.Float32bits(v32))
+		v35 := v33 - int32(1060439283)
+		v36 := v35 >> 23
+		v38 := v35 & int32(8388607)
+		v39 := v38 + int32(1060439283)
+		v40 := math.Float32frombits(uint32(v39))
+		v41 := float32(v36)
+		v42 := v40 - float32(1)
+		v44 := v41 - float32(23)
+		v45 := sel(v29, v44, v41)
+		v46 := float32(v42 * v42)
+		v49 := fma32(float32(0.06971612), v42, float32(-0.11479734))
+		v51 := fma32(v49, v42, float32(0.1168542))
+		v53 := fma32(v51, v42, float32(-0.12425687))
+		v55 := fma32(v53, v42, float32(0.14249058))
+		v57 := fma32(v55, v42, float32(-0.16667803))
+		v59 := fma32(v57, v42, float32(0.20000716))
+		v61 := fma32(v59, v42, float32(-0.24999997))
+		v63 := fma32(v61, v42, float32(0.3333333))
+		v65 := fma32(v42, v63, float32(-0.5))
+		v66 := float32(v46 * v65)
+		v68 := fma32(v45, float32(1.4286068e-06), v66)
+		v69 := v68 + v42
+		v71 := fma32(v45, float32(0.69314575), v69)
+		v73 := v1 == float32(0)
+		v75 := sel(v73, float32(math.Inf(-1)), v71)
+		v76 := v1 < float32(0)
+		v78 := sel(v76, math.Float32frombits(0x7fc00000), v75)
+		v80 := v1 == float32(math.Inf(1))
+		v81 := sel(v80, v1, v78)
+		v82 := v1 != v1
+		v83 := sel(v82, v1, v81)
+		v85 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v86 := fma32(v1, v83, v85)
+		v88 := fma32(float32(0.5), v83, float32(0.9189385))
+		v89 := v86 + v88
+		v90 := v1 > float32(1)
+		v91 := float32(1) != float32(0)
+		v92 := v90 && v91
+		v93 := sel(v92, v89, 0)
+		v94 := v27 + v93
+		v95 := v26 - v1
+		var gv float32
+		if w != nil {
+			wi := w[i]
+			if ps != nil {
+				ps[i] = float32(v94 * wi)
+			}
+			acc[i&7] = math.FMA(float64(wi), float64(v94), acc[i&7])
+			acc[8+(i&7)] += float64(wi)
+			sw := float32(scale * wi)
+			gv = float32(v95 * sw)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+		} else {
+			if ps != nil {
+				ps[i] = v94
+			}
+			acc[i&7] += float64(v94)
+			gv = float32(v95 * scale)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+		if w != nil {
+			acc[8+j] += 0
+		}
+	}
+}
+
+func poisson_log_fullHGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	y := a.y[:n]
+	w := a.w
+	if w != nil {
+		w = w[:n]
+	}
+	ps := a.ps
+	if ps != nil {
+		ps = ps[:n]
+	}
+	gx := a.gx
+	if gx != nil {
+		gx = gx[:n]
+	}
+	h := a.h
+	if h != nil {
+		h = h[:n]
+	}
+	scale := a.scale
+	acc := &a.sums
+	bad := false
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v1 := y[i]
+		v3 := maxx(float32(-104), v0)
+		v5 := minx(float32(88.8), v3)
+		v7 := float32(v5 * float32(1.442695))
+		v8 := float32(math.RoundToEven(float64(v7)))
+		v10 := fma32(-v8, float32(0.6933594), v5)
+		v12 := fma32(-v8, float32(-0.00021219444), v10)
+		v13 := float32(v12 * v12)
+		v16 := fma32(float32(0.0013926176), v12, float32(0.008363173))
+		v18 := fma32(v16, v12, float32(0.041666556))
+		v20 := fma32(v18, v12, float32(0.16666578))
+		v22 := fma32(v20, v12, float32(0.5))
+		v23 := fma32(v13, v22, v12)
+		v25 := v23 + float32(1)
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := fma32(-v1, v0, v26)
+		v29 := v1 < float32(1.1754944e-38)
+		v31 := float32(v1 * float32(8.388608e+06))
+		v32 := sel(v29, v31, v1)
+		v33 := int32(math.Float32bits(v32))
+		v35 := v33 - int32(1060439283)
+		v36 := v35 >> 23
+		v38 := v35 & int32(8388607)
+		v39 := v38 + int32(1060439283)
+		v40 := math.Float32frombits(uint32(v39))
+		v41 := float32(v36)
+		v42 := v40 - float32(1)
+		v44 := v41 - float32(23)
+		v45 := sel(v29, v44, v41)
+		v46 := float32(v42 * v42)
+		v49 := fma32(float32(0.06971612), v42, float32(-0.11479734))
+		v51 := fma32(v49, v42, float32(0.1168542))
+		v53 := fma32(v51, v42, float32(-0.12425687))
+		v55 := fma32(v53, v42, float32(0.14249058))
+		v57 := fma32(v55, v42, float32(-0.16667803))
+		v59 := fma32(v57, v42, float32(0.20000716))
+		v61 := fma32(v59, v42, float32(-0.24999997))
+		v63 := fma32(v61, v42, float32(0.3333333))
+		v65 := fma32(v42, v63, float32(-0.5))
+		v66 := float32(v46 * v65)
+		v68 := fma32(v45, float32(1.4286068e-06), v66)
+		v69 := v68 + v42
+		v71 := fma32(v45, float32(0.69314575), v69)
+		v73 := v1 == float32(0)
+		v75 := sel(v73, float32(math.Inf(-1)), v71)
+		v76 := v1 < float32(0)
+		v78 := sel(v76, math.Float32frombits(0x7fc00000), v75)
+		v80 := v1 == float32(math.Inf(1))
+		v81 := sel(v80, v1, v78)
+		v82 := v1 != v1
+		v83 := sel(v82, v1, v81)
+		v85 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v86 := fma32(v1, v83, v85)
+		v88 := fma32(float32(0.5), v83, float32(0.9189385))
+		v89 := v86 + v88
+		v90 := v1 > float32(1)
+		v91 := float32(1) != float32(0)
+		v92 := v90 && v91
+		v93 := sel(v92, v89, 0)
+		v94 := v27 + v93
+		v95 := v26 - v1
+		var gv float32
+		if w != nil {
+			wi := w[i]
+			if ps != nil {
+				ps[i] = float32(v94 * wi)
+			}
+			acc[i&7] = math.FMA(float64(wi), float64(v94), acc[i&7])
+			acc[8+(i&7)] += float64(wi)
+			sw := float32(scale * wi)
+			gv = float32(v95 * sw)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+			gv = float32(v26 * sw)
+			bad = bad || gv-gv != 0
+			if h != nil {
+				h[i] = gv
+			}
+		} else {
+			if ps != nil {
+				ps[i] = v94
+			}
+			acc[i&7] += float64(v94)
+			gv = float32(v95 * scale)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+			gv = float32(v26 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -2374,6 +2510,297 @@ func poisson_logHGo(a *kargs) {
 }
 
 func poisson_rateFGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	y := a.y[:n]
+	w := a.w
+	if w != nil {
+		w = w[:n]
+	}
+	ps := a.ps
+	if ps != nil {
+		ps = ps[:n]
+	}
+	p1 := a.p[1]
+	acc := &a.sums
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v1 := y[i]
+		v3 := v0 + p1
+		v6 := v3 < float32(1.1754944e-38)
+		v8 := float32(v3 * float32(8.388608e+06))
+		v9 := sel(v6, v8, v3)
+		v10 := int32(math.Float32bits(v9))
+		v12 := v10 - int32(1060439283)
+		v13 := v12 >> 23
+		v15 := v12 & int32(8388607)
+		v16 := v15 + int32(1060439283)
+		v17 := math.Float32frombits(uint32(v16))
+		v18 := float32(v13)
+		v20 := v17 - float32(1)
+		v22 := v18 - float32(23)
+		v23 := sel(v6, v22, v18)
+		v24 := float32(v20 * v20)
+		v27 := fma32(float32(0.06971612), v20, float32(-0.11479734))
+		v29 := fma32(v27, v20, float32(0.1168542))
+		v31 := fma32(v29, v20, float32(-0.12425687))
+		v33 := fma32(v31, v20, float32(0.14249058))
+		v35 := fma32(v33, v20, float32(-0.16667803))
+		v37 := fma32(v35, v20, float32(0.20000716))
+		v39 := fma32(v37, v20, float32(-0.24999997))
+		v41 := fma32(v39, v20, float32(0.3333333))
+		v43 := fma32(v20, v41, float32(-0.5))
+		v44 := float32(v24 * v43)
+		v46 := fma32(v23, float32(1.4286068e-06), v44)
+		v47 := v46 + v20
+		v49 := fma32(v23, float32(0.69314575), v47)
+		v51 := v3 == float32(0)
+		v53 := sel(v51, float32(math.Inf(-1)), v49)
+		v54 := v3 < float32(0)
+		v56 := sel(v54, math.Float32frombits(0x7fc00000), v53)
+		v58 := v3 == float32(math.Inf(1))
+		v59 := sel(v58, v3, v56)
+		v60 := v3 != v3
+		v61 := sel(v60, v3, v59)
+		v62 := fma32(-v1, v61, v0)
+		if w != nil {
+			wi := w[i]
+			if ps != nil {
+				ps[i] = float32(v62 * wi)
+			}
+			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
+			acc[8+(i&7)] += float64(wi)
+		} else {
+			if ps != nil {
+				ps[i] = v62
+			}
+			acc[i&7] += float64(v62)
+		}
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+		if w != nil {
+			acc[8+j] += 0
+		}
+	}
+}
+
+func poisson_rateGGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	y := a.y[:n]
+	w := a.w
+	if w != nil {
+		w = w[:n]
+	}
+	ps := a.ps
+	if ps != nil {
+		ps = ps[:n]
+	}
+	gx := a.gx
+	if gx != nil {
+		gx = gx[:n]
+	}
+	p1 := a.p[1]
+	scale := a.scale
+	acc := &a.sums
+	bad := false
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v1 := y[i]
+		v3 := v0 + p1
+		v4 := v1 / v3
+		v6 := v3 < float32(1.1754944e-38)
+		v8 := float32(v3 * float32(8.388608e+06))
+		v9 := sel(v6, v8, v3)
+		v10 := int32(math.Float32bits(v9))
+		v12 := v10 - int32(1060439283)
+		v13 := v12 >> 23
+		v15 := v12 & int32(8388607)
+		v16 := v15 + int32(1060439283)
+		v17 := math.Float32frombits(uint32(v16))
+		v18 := float32(v13)
+		v20 := v17 - float32(1)
+		v22 := v18 - float32(23)
+		v23 := sel(v6, v22, v18)
+		v24 := float32(v20 * v20)
+		v27 := fma32(float32(0.06971612), v20, float32(-0.11479734))
+		v29 := fma32(v27, v20, float32(0.1168542))
+		v31 := fma32(v29, v20, float32(-0.12425687))
+		v33 := fma32(v31, v20, float32(0.14249058))
+		v35 := fma32(v33, v20, float32(-0.16667803))
+		v37 := fma32(v35, v20, float32(0.20000716))
+		v39 := fma32(v37, v20, float32(-0.24999997))
+		v41 := fma32(v39, v20, float32(0.3333333))
+		v43 := fma32(v20, v41, float32(-0.5))
+		v44 := float32(v24 * v43)
+		v46 := fma32(v23, float32(1.4286068e-06), v44)
+		v47 := v46 + v20
+		v49 := fma32(v23, float32(0.69314575), v47)
+		v51 := v3 == float32(0)
+		v53 := sel(v51, float32(math.Inf(-1)), v49)
+		v54 := v3 < float32(0)
+		v56 := sel(v54, math.Float32frombits(0x7fc00000), v53)
+		v58 := v3 == float32(math.Inf(1))
+		v59 := sel(v58, v3, v56)
+		v60 := v3 != v3
+		v61 := sel(v60, v3, v59)
+		v62 := fma32(-v1, v61, v0)
+		v63 := float32(1) - v4
+		var gv float32
+		if w != nil {
+			wi := w[i]
+			if ps != nil {
+				ps[i] = float32(v62 * wi)
+			}
+			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
+			acc[8+(i&7)] += float64(wi)
+			sw := float32(scale * wi)
+			gv = float32(v63 * sw)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+		} else {
+			if ps != nil {
+				ps[i] = v62
+			}
+			acc[i&7] += float64(v62)
+			gv = float32(v63 * scale)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+		if w != nil {
+			acc[8+j] += 0
+		}
+	}
+}
+
+func poisson_rateHGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	y := a.y[:n]
+	w := a.w
+	if w != nil {
+		w = w[:n]
+	}
+	ps := a.ps
+	if ps != nil {
+		ps = ps[:n]
+	}
+	gx := a.gx
+	if gx != nil {
+		gx = gx[:n]
+	}
+	h := a.h
+	if h != nil {
+		h = h[:n]
+	}
+	p1 := a.p[1]
+	scale := a.scale
+	acc := &a.sums
+	bad := false
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		v1 := y[i]
+		v3 := v0 + p1
+		v4 := v1 / v3
+		v6 := v3 < float32(1.1754944e-38)
+		v8 := float32(v3 * float32(8.388608e+06))
+		v9 := sel(v6, v8, v3)
+		v10 := int32(math.Float32bits(v9))
+		v12 := v10 - int32(1060439283)
+		v13 := v12 >> 23
+		v15 := v12 & int32(8388607)
+		v16 := v15 + int32(1060439283)
+		v17 := math.Float32frombits(uint32(v16))
+		v18 := float32(v13)
+		v20 := v17 - float32(1)
+		v22 := v18 - float32(23)
+		v23 := sel(v6, v22, v18)
+		v24 := float32(v20 * v20)
+		v27 := fma32(float32(0.06971612), v20, float32(-0.11479734))
+		v29 := fma32(v27, v20, float32(0.1168542))
+		v31 := fma32(v29, v20, float32(-0.12425687))
+		v33 := fma32(v31, v20, float32(0.14249058))
+		v35 := fma32(v33, v20, float32(-0.16667803))
+		v37 := fma32(v35, v20, float32(0.20000716))
+		v39 := fma32(v37, v20, float32(-0.24999997))
+		v41 := fma32(v39, v20, float32(0.3333333))
+		v43 := fma32(v20, v41, float32(-0.5))
+		v44 := float32(v24 * v43)
+		v46 := fma32(v23, float32(1.4286068e-06), v44)
+		v47 := v46 + v20
+		v49 := fma32(v23, float32(0.69314575), v47)
+		v51 := v3 == float32(0)
+		v53 := sel(v51, float32(math.Inf(-1)), v49)
+		v54 := v3 < float32(0)
+		v56 := sel(v54, math.Float32frombits(0x7fc00000), v53)
+		v58 := v3 == float32(math.Inf(1))
+		v59 := sel(v58, v3, v56)
+		v60 := v3 != v3
+		v61 := sel(v60, v3, v59)
+		v62 := fma32(-v1, v61, v0)
+		v63 := float32(1) - v4
+		v64 := v4 / v3
+		var gv float32
+		if w != nil {
+			wi := w[i]
+			if ps != nil {
+				ps[i] = float32(v62 * wi)
+			}
+			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
+			acc[8+(i&7)] += float64(wi)
+			sw := float32(scale * wi)
+			gv = float32(v63 * sw)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+			gv = float32(v64 * sw)
+			bad = bad || gv-gv != 0
+			if h != nil {
+				h[i] = gv
+			}
+		} else {
+			if ps != nil {
+				ps[i] = v62
+			}
+			acc[i&7] += float64(v62)
+			gv = float32(v63 * scale)
+			bad = bad || gv-gv != 0
+			if gx != nil {
+				gx[i] = gv
+			}
+			gv = float32(v64 * scale)
+			bad = bad || gv-gv != 0
+			if h != nil {
+				h[i] = gv
+			}
+		}
+	}
+	a.flags = [16]float32{}
+	if bad {
+		a.flags[0] = 1
+	}
+	for j := n % 8; j > 0 && j < 8; j++ {
+		acc[j] += 0
+		if w != nil {
+			acc[8+j] += 0
+		}
+	}
+}
+
+func poisson_rate_fullFGo(a *kargs) {
 	n := a.n
 	x := a.x[:n]
 	y := a.y[:n]
@@ -2589,7 +3016,7 @@ func poisson_rateFGo(a *kargs) {
 	}
 }
 
-func poisson_rateGGo(a *kargs) {
+func poisson_rate_fullGGo(a *kargs) {
 	n := a.n
 	x := a.x[:n]
 	y := a.y[:n]
@@ -2830,7 +3257,7 @@ func poisson_rateGGo(a *kargs) {
 	}
 }
 
-func poisson_rateHGo(a *kargs) {
+func poisson_rate_fullHGo(a *kargs) {
 	n := a.n
 	x := a.x[:n]
 	y := a.y[:n]
@@ -3120,59 +3547,39 @@ func tweedieFGo(a *kargs) {
 		v24 := fma32(v22, v14, float32(0.5))
 		v25 := fma32(v15, v24, v14)
 		v27 := v25 + float32(1)
-		v28 := int32(v10)
-		v29 := v28 >> 1
-		v30 := v28 - v29
-		v32 := v29 + int32(127)
-		v33 := v32 << 23
-		v34 := math.Float32frombits(uint32(v33))
-		v35 := v30 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := float32(v27 * v34)
-		v39 := float32(v38 * v37)
-		v41 := v1 != float32(0)
-		v43 := float32(p0 * v0)
-		v44 := maxx(float32(-104), v43)
-		v45 := minx(float32(88.8), v44)
-		v46 := float32(v45 * float32(1.442695))
-		v47 := float32(math.RoundToEven(float64(v46)))
-		v48 := fma32(-v47, float32(0.6933594), v45)
-		v49 := fma32(-v47, float32(-0.00021219444), v48)
-		v50 := float32(v49 * v49)
-		v51 := fma32(float32(0.0013926176), v49, float32(0.008363173))
-		v52 := fma32(v51, v49, float32(0.041666556))
-		v53 := fma32(v52, v49, float32(0.16666578))
-		v54 := fma32(v53, v49, float32(0.5))
-		v55 := fma32(v50, v54, v49)
-		v56 := v55 + float32(1)
-		v57 := int32(v47)
-		v58 := v57 >> 1
-		v59 := v57 - v58
-		v60 := v58 + int32(127)
-		v61 := v60 << 23
-		v62 := math.Float32frombits(uint32(v61))
-		v63 := v59 + int32(127)
-		v64 := v63 << 23
-		v65 := math.Float32frombits(uint32(v64))
-		v66 := float32(v56 * v62)
-		v67 := float32(v66 * v65)
-		v68 := float32(v1 * v67)
-		v69 := sel(v41, v68, float32(0))
-		v72 := float32(v39 * p3)
-		v73 := fma32(v69, p2, v72)
+		v28 := float32(float64(v27) * math.Float64frombits(uint64(int64(v10)+1023)<<52))
+		v30 := v1 != float32(0)
+		v32 := float32(p0 * v0)
+		v33 := maxx(float32(-104), v32)
+		v34 := minx(float32(88.8), v33)
+		v35 := float32(v34 * float32(1.442695))
+		v36 := float32(math.RoundToEven(float64(v35)))
+		v37 := fma32(-v36, float32(0.6933594), v34)
+		v38 := fma32(-v36, float32(-0.00021219444), v37)
+		v39 := float32(v38 * v38)
+		v40 := fma32(float32(0.0013926176), v38, float32(0.008363173))
+		v41 := fma32(v40, v38, float32(0.041666556))
+		v42 := fma32(v41, v38, float32(0.16666578))
+		v43 := fma32(v42, v38, float32(0.5))
+		v44 := fma32(v39, v43, v38)
+		v45 := v44 + float32(1)
+		v46 := float32(float64(v45) * math.Float64frombits(uint64(int64(v36)+1023)<<52))
+		v47 := float32(v1 * v46)
+		v48 := sel(v30, v47, float32(0))
+		v51 := float32(v28 * p3)
+		v52 := fma32(v48, p2, v51)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v73 * wi)
+				ps[i] = float32(v52 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v73), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v52), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v73
+				ps[i] = v52
 			}
-			acc[i&7] += float64(v73)
+			acc[i&7] += float64(v52)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -3223,68 +3630,48 @@ func tweedieGGo(a *kargs) {
 		v24 := fma32(v22, v14, float32(0.5))
 		v25 := fma32(v15, v24, v14)
 		v27 := v25 + float32(1)
-		v28 := int32(v10)
-		v29 := v28 >> 1
-		v30 := v28 - v29
-		v32 := v29 + int32(127)
-		v33 := v32 << 23
-		v34 := math.Float32frombits(uint32(v33))
-		v35 := v30 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := float32(v27 * v34)
-		v39 := float32(v38 * v37)
-		v41 := v1 != float32(0)
-		v43 := float32(p0 * v0)
-		v44 := maxx(float32(-104), v43)
-		v45 := minx(float32(88.8), v44)
-		v46 := float32(v45 * float32(1.442695))
-		v47 := float32(math.RoundToEven(float64(v46)))
-		v48 := fma32(-v47, float32(0.6933594), v45)
-		v49 := fma32(-v47, float32(-0.00021219444), v48)
-		v50 := float32(v49 * v49)
-		v51 := fma32(float32(0.0013926176), v49, float32(0.008363173))
-		v52 := fma32(v51, v49, float32(0.041666556))
-		v53 := fma32(v52, v49, float32(0.16666578))
-		v54 := fma32(v53, v49, float32(0.5))
-		v55 := fma32(v50, v54, v49)
-		v56 := v55 + float32(1)
-		v57 := int32(v47)
-		v58 := v57 >> 1
-		v59 := v57 - v58
-		v60 := v58 + int32(127)
-		v61 := v60 << 23
-		v62 := math.Float32frombits(uint32(v61))
-		v63 := v59 + int32(127)
-		v64 := v63 << 23
-		v65 := math.Float32frombits(uint32(v64))
-		v66 := float32(v56 * v62)
-		v67 := float32(v66 * v65)
-		v68 := float32(v1 * v67)
-		v69 := sel(v41, v68, float32(0))
-		v72 := float32(v39 * p3)
-		v73 := fma32(v69, p2, v72)
-		v74 := v39 - v69
+		v28 := float32(float64(v27) * math.Float64frombits(uint64(int64(v10)+1023)<<52))
+		v30 := v1 != float32(0)
+		v32 := float32(p0 * v0)
+		v33 := maxx(float32(-104), v32)
+		v34 := minx(float32(88.8), v33)
+		v35 := float32(v34 * float32(1.442695))
+		v36 := float32(math.RoundToEven(float64(v35)))
+		v37 := fma32(-v36, float32(0.6933594), v34)
+		v38 := fma32(-v36, float32(-0.00021219444), v37)
+		v39 := float32(v38 * v38)
+		v40 := fma32(float32(0.0013926176), v38, float32(0.008363173))
+		v41 := fma32(v40, v38, float32(0.041666556))
+		v42 := fma32(v41, v38, float32(0.16666578))
+		v43 := fma32(v42, v38, float32(0.5))
+		v44 := fma32(v39, v43, v38)
+		v45 := v44 + float32(1)
+		v46 := float32(float64(v45) * math.Float64frombits(uint64(int64(v36)+1023)<<52))
+		v47 := float32(v1 * v46)
+		v48 := sel(v30, v47, float32(0))
+		v51 := float32(v28 * p3)
+		v52 := fma32(v48, p2, v51)
+		v53 := v28 - v48
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v73 * wi)
+				ps[i] = float32(v52 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v73), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v52), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v74 * sw)
+			gv = float32(v53 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v73
+				ps[i] = v52
 			}
-			acc[i&7] += float64(v73)
-			gv = float32(v74 * scale)
+			acc[i&7] += float64(v52)
+			gv = float32(v53 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -3348,80 +3735,60 @@ func tweedieHGo(a *kargs) {
 		v24 := fma32(v22, v14, float32(0.5))
 		v25 := fma32(v15, v24, v14)
 		v27 := v25 + float32(1)
-		v28 := int32(v10)
-		v29 := v28 >> 1
-		v30 := v28 - v29
-		v32 := v29 + int32(127)
-		v33 := v32 << 23
-		v34 := math.Float32frombits(uint32(v33))
-		v35 := v30 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := float32(v27 * v34)
-		v39 := float32(v38 * v37)
-		v41 := v1 != float32(0)
-		v43 := float32(p0 * v0)
-		v44 := maxx(float32(-104), v43)
-		v45 := minx(float32(88.8), v44)
-		v46 := float32(v45 * float32(1.442695))
-		v47 := float32(math.RoundToEven(float64(v46)))
-		v48 := fma32(-v47, float32(0.6933594), v45)
-		v49 := fma32(-v47, float32(-0.00021219444), v48)
-		v50 := float32(v49 * v49)
-		v51 := fma32(float32(0.0013926176), v49, float32(0.008363173))
-		v52 := fma32(v51, v49, float32(0.041666556))
-		v53 := fma32(v52, v49, float32(0.16666578))
-		v54 := fma32(v53, v49, float32(0.5))
-		v55 := fma32(v50, v54, v49)
-		v56 := v55 + float32(1)
-		v57 := int32(v47)
-		v58 := v57 >> 1
-		v59 := v57 - v58
-		v60 := v58 + int32(127)
-		v61 := v60 << 23
-		v62 := math.Float32frombits(uint32(v61))
-		v63 := v59 + int32(127)
-		v64 := v63 << 23
-		v65 := math.Float32frombits(uint32(v64))
-		v66 := float32(v56 * v62)
-		v67 := float32(v66 * v65)
-		v68 := float32(v1 * v67)
-		v69 := sel(v41, v68, float32(0))
-		v72 := float32(v39 * p3)
-		v73 := fma32(v69, p2, v72)
-		v74 := v39 - v69
-		v77 := float32(p1 * v39)
-		v78 := fma32(p4, v69, v77)
+		v28 := float32(float64(v27) * math.Float64frombits(uint64(int64(v10)+1023)<<52))
+		v30 := v1 != float32(0)
+		v32 := float32(p0 * v0)
+		v33 := maxx(float32(-104), v32)
+		v34 := minx(float32(88.8), v33)
+		v35 := float32(v34 * float32(1.442695))
+		v36 := float32(math.RoundToEven(float64(v35)))
+		v37 := fma32(-v36, float32(0.6933594), v34)
+		v38 := fma32(-v36, float32(-0.00021219444), v37)
+		v39 := float32(v38 * v38)
+		v40 := fma32(float32(0.0013926176), v38, float32(0.008363173))
+		v41 := fma32(v40, v38, float32(0.041666556))
+		v42 := fma32(v41, v38, float32(0.16666578))
+		v43 := fma32(v42, v38, float32(0.5))
+		v44 := fma32(v39, v43, v38)
+		v45 := v44 + float32(1)
+		v46 := float32(float64(v45) * math.Float64frombits(uint64(int64(v36)+1023)<<52))
+		v47 := float32(v1 * v46)
+		v48 := sel(v30, v47, float32(0))
+		v51 := float32(v28 * p3)
+		v52 := fma32(v48, p2, v51)
+		v53 := v28 - v48
+		v56 := float32(p1 * v28)
+		v57 := fma32(p4, v48, v56)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v73 * wi)
+				ps[i] = float32(v52 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v73), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v52), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v74 * sw)
+			gv = float32(v53 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v78 * sw)
+			gv = float32(v57 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v73
+				ps[i] = v52
 			}
-			acc[i&7] += float64(v73)
-			gv = float32(v74 * scale)
+			acc[i&7] += float64(v52)
+			gv = float32(v53 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v78 * scale)
+			gv = float32(v57 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -4262,81 +4629,71 @@ func bce_logitsFGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v50 := v42 + float32(1)
-		v51 := v50 - float32(1)
-		v52 := v42 - v51
-		v53 := int32(math.Float32bits(v50))
-		v55 := v53 - int32(1060439283)
-		v56 := v55 >> 23
-		v58 := v55 & int32(8388607)
-		v59 := v58 + int32(1060439283)
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(v56)
-		v62 := v60 - float32(1)
-		v64 := min(v56, int32(126))
-		v65 := int32(127) - v64
-		v66 := v65 << 23
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(1) - v62
-		v69 := fma32(-v62, v68, float32(1))
-		v70 := fma32(-v62, v69, float32(1))
-		v71 := float32(v52 * v67)
-		v72 := float32(v71 * v70)
-		v73 := float32(v62 * v62)
-		v76 := fma32(float32(0.06971612), v62, float32(-0.11479734))
-		v78 := fma32(v76, v62, float32(0.1168542))
-		v80 := fma32(v78, v62, float32(-0.12425687))
-		v82 := fma32(v80, v62, float32(0.14249058))
-		v84 := fma32(v82, v62, float32(-0.16667803))
-		v86 := fma32(v84, v62, float32(0.20000716))
-		v88 := fma32(v86, v62, float32(-0.24999997))
-		v90 := fma32(v88, v62, float32(0.3333333))
-		v92 := fma32(v62, v90, float32(-0.5))
-		v93 := float32(v73 * v92)
-		v94 := v93 + v72
-		v96 := fma32(v61, float32(1.4286068e-06), v94)
-		v97 := v96 + v62
-		v99 := fma32(v61, float32(0.69314575), v97)
-		v101 := v42 == float32(-1)
-		v103 := sel(v101, float32(math.Inf(-1)), v99)
-		v104 := v42 < float32(-1)
-		v106 := sel(v104, math.Float32frombits(0x7fc00000), v103)
-		v108 := v42 == float32(math.Inf(1))
-		v109 := sel(v108, v42, v106)
-		v110 := v42 != v42
-		v111 := sel(v110, v42, v109)
-		v112 := maxx(float32(0), v0)
-		v113 := v112 + v111
-		v114 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v115 := maxx(float32(0), v114)
-		v116 := v115 + v111
-		v117 := float32(1) - v1
-		v118 := float32(p0 * v1)
-		v119 := float32(v118 * v116)
-		v120 := fma32(v117, v113, v119)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v39 := v31 + float32(1)
+		v40 := v39 - float32(1)
+		v41 := v31 - v40
+		v42 := int32(math.Float32bits(v39))
+		v44 := v42 - int32(1060439283)
+		v45 := v44 >> 23
+		v47 := v44 & int32(8388607)
+		v48 := v47 + int32(1060439283)
+		v49 := math.Float32frombits(uint32(v48))
+		v50 := float32(v45)
+		v51 := v49 - float32(1)
+		v54 := min(v45, int32(126))
+		v55 := int32(127) - v54
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v51
+		v59 := fma32(-v51, v58, float32(1))
+		v60 := fma32(-v51, v59, float32(1))
+		v61 := float32(v41 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v51 * v51)
+		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v68 := fma32(v66, v51, float32(0.1168542))
+		v70 := fma32(v68, v51, float32(-0.12425687))
+		v72 := fma32(v70, v51, float32(0.14249058))
+		v74 := fma32(v72, v51, float32(-0.16667803))
+		v76 := fma32(v74, v51, float32(0.20000716))
+		v78 := fma32(v76, v51, float32(-0.24999997))
+		v80 := fma32(v78, v51, float32(0.3333333))
+		v82 := fma32(v51, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v50, float32(1.4286068e-06), v84)
+		v87 := v86 + v51
+		v89 := fma32(v50, float32(0.69314575), v87)
+		v91 := v31 == float32(-1)
+		v93 := sel(v91, float32(math.Inf(-1)), v89)
+		v94 := v31 < float32(-1)
+		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
+		v98 := v31 == float32(math.Inf(1))
+		v99 := sel(v98, v31, v96)
+		v100 := v31 != v31
+		v101 := sel(v100, v31, v99)
+		v102 := maxx(float32(0), v0)
+		v103 := v102 + v101
+		v104 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v105 := maxx(float32(0), v104)
+		v106 := v105 + v101
+		v107 := float32(1) - v1
+		v108 := float32(p0 * v1)
+		v109 := float32(v108 * v106)
+		v110 := fma32(v107, v103, v109)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v120 * wi)
+				ps[i] = float32(v110 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v120), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v110), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v120
+				ps[i] = v110
 			}
-			acc[i&7] += float64(v120)
+			acc[i&7] += float64(v110)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -4385,97 +4742,87 @@ func bce_logitsGGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(1) + v42
-		v44 := float32(1) / v43
-		v45 := float32(v42 * v44)
-		v47 := v0 >= float32(0)
-		v48 := sel(v47, v44, v45)
-		v49 := sel(v47, v45, v44)
-		v50 := v42 + float32(1)
-		v51 := v50 - float32(1)
-		v52 := v42 - v51
-		v53 := int32(math.Float32bits(v50))
-		v55 := v53 - int32(1060439283)
-		v56 := v55 >> 23
-		v58 := v55 & int32(8388607)
-		v59 := v58 + int32(1060439283)
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(v56)
-		v62 := v60 - float32(1)
-		v64 := min(v56, int32(126))
-		v65 := int32(127) - v64
-		v66 := v65 << 23
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(1) - v62
-		v69 := fma32(-v62, v68, float32(1))
-		v70 := fma32(-v62, v69, float32(1))
-		v71 := float32(v52 * v67)
-		v72 := float32(v71 * v70)
-		v73 := float32(v62 * v62)
-		v76 := fma32(float32(0.06971612), v62, float32(-0.11479734))
-		v78 := fma32(v76, v62, float32(0.1168542))
-		v80 := fma32(v78, v62, float32(-0.12425687))
-		v82 := fma32(v80, v62, float32(0.14249058))
-		v84 := fma32(v82, v62, float32(-0.16667803))
-		v86 := fma32(v84, v62, float32(0.20000716))
-		v88 := fma32(v86, v62, float32(-0.24999997))
-		v90 := fma32(v88, v62, float32(0.3333333))
-		v92 := fma32(v62, v90, float32(-0.5))
-		v93 := float32(v73 * v92)
-		v94 := v93 + v72
-		v96 := fma32(v61, float32(1.4286068e-06), v94)
-		v97 := v96 + v62
-		v99 := fma32(v61, float32(0.69314575), v97)
-		v101 := v42 == float32(-1)
-		v103 := sel(v101, float32(math.Inf(-1)), v99)
-		v104 := v42 < float32(-1)
-		v106 := sel(v104, math.Float32frombits(0x7fc00000), v103)
-		v108 := v42 == float32(math.Inf(1))
-		v109 := sel(v108, v42, v106)
-		v110 := v42 != v42
-		v111 := sel(v110, v42, v109)
-		v112 := maxx(float32(0), v0)
-		v113 := v112 + v111
-		v114 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v115 := maxx(float32(0), v114)
-		v116 := v115 + v111
-		v117 := float32(1) - v1
-		v118 := float32(p0 * v1)
-		v119 := float32(v118 * v116)
-		v120 := fma32(v117, v113, v119)
-		v121 := float32(v118 * v49)
-		v122 := fma32(v117, v48, -v121)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(1) + v31
+		v33 := float32(1) / v32
+		v34 := float32(v31 * v33)
+		v36 := v0 >= float32(0)
+		v37 := sel(v36, v33, v34)
+		v38 := sel(v36, v34, v33)
+		v39 := v31 + float32(1)
+		v40 := v39 - float32(1)
+		v41 := v31 - v40
+		v42 := int32(math.Float32bits(v39))
+		v44 := v42 - int32(1060439283)
+		v45 := v44 >> 23
+		v47 := v44 & int32(8388607)
+		v48 := v47 + int32(1060439283)
+		v49 := math.Float32frombits(uint32(v48))
+		v50 := float32(v45)
+		v51 := v49 - float32(1)
+		v54 := min(v45, int32(126))
+		v55 := int32(127) - v54
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v51
+		v59 := fma32(-v51, v58, float32(1))
+		v60 := fma32(-v51, v59, float32(1))
+		v61 := float32(v41 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v51 * v51)
+		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v68 := fma32(v66, v51, float32(0.1168542))
+		v70 := fma32(v68, v51, float32(-0.12425687))
+		v72 := fma32(v70, v51, float32(0.14249058))
+		v74 := fma32(v72, v51, float32(-0.16667803))
+		v76 := fma32(v74, v51, float32(0.20000716))
+		v78 := fma32(v76, v51, float32(-0.24999997))
+		v80 := fma32(v78, v51, float32(0.3333333))
+		v82 := fma32(v51, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v50, float32(1.4286068e-06), v84)
+		v87 := v86 + v51
+		v89 := fma32(v50, float32(0.69314575), v87)
+		v91 := v31 == float32(-1)
+		v93 := sel(v91, float32(math.Inf(-1)), v89)
+		v94 := v31 < float32(-1)
+		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
+		v98 := v31 == float32(math.Inf(1))
+		v99 := sel(v98, v31, v96)
+		v100 := v31 != v31
+		v101 := sel(v100, v31, v99)
+		v102 := maxx(float32(0), v0)
+		v103 := v102 + v101
+		v104 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v105 := maxx(float32(0), v104)
+		v106 := v105 + v101
+		v107 := float32(1) - v1
+		v108 := float32(p0 * v1)
+		v109 := float32(v108 * v106)
+		v110 := fma32(v107, v103, v109)
+		v111 := float32(v108 * v38)
+		v112 := fma32(v107, v37, -v111)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v120 * wi)
+				ps[i] = float32(v110 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v120), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v110), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v122 * sw)
+			gv = float32(v112 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v120
+				ps[i] = v110
 			}
-			acc[i&7] += float64(v120)
-			gv = float32(v122 * scale)
+			acc[i&7] += float64(v110)
+			gv = float32(v112 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -4536,110 +4883,100 @@ func bce_logitsHGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(1) + v42
-		v44 := float32(1) / v43
-		v45 := float32(v42 * v44)
-		v47 := v0 >= float32(0)
-		v48 := sel(v47, v44, v45)
-		v49 := sel(v47, v45, v44)
-		v50 := v42 + float32(1)
-		v51 := v50 - float32(1)
-		v52 := v42 - v51
-		v53 := int32(math.Float32bits(v50))
-		v55 := v53 - int32(1060439283)
-		v56 := v55 >> 23
-		v58 := v55 & int32(8388607)
-		v59 := v58 + int32(1060439283)
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(v56)
-		v62 := v60 - float32(1)
-		v64 := min(v56, int32(126))
-		v65 := int32(127) - v64
-		v66 := v65 << 23
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(1) - v62
-		v69 := fma32(-v62, v68, float32(1))
-		v70 := fma32(-v62, v69, float32(1))
-		v71 := float32(v52 * v67)
-		v72 := float32(v71 * v70)
-		v73 := float32(v62 * v62)
-		v76 := fma32(float32(0.06971612), v62, float32(-0.11479734))
-		v78 := fma32(v76, v62, float32(0.1168542))
-		v80 := fma32(v78, v62, float32(-0.12425687))
-		v82 := fma32(v80, v62, float32(0.14249058))
-		v84 := fma32(v82, v62, float32(-0.16667803))
-		v86 := fma32(v84, v62, float32(0.20000716))
-		v88 := fma32(v86, v62, float32(-0.24999997))
-		v90 := fma32(v88, v62, float32(0.3333333))
-		v92 := fma32(v62, v90, float32(-0.5))
-		v93 := float32(v73 * v92)
-		v94 := v93 + v72
-		v96 := fma32(v61, float32(1.4286068e-06), v94)
-		v97 := v96 + v62
-		v99 := fma32(v61, float32(0.69314575), v97)
-		v101 := v42 == float32(-1)
-		v103 := sel(v101, float32(math.Inf(-1)), v99)
-		v104 := v42 < float32(-1)
-		v106 := sel(v104, math.Float32frombits(0x7fc00000), v103)
-		v108 := v42 == float32(math.Inf(1))
-		v109 := sel(v108, v42, v106)
-		v110 := v42 != v42
-		v111 := sel(v110, v42, v109)
-		v112 := maxx(float32(0), v0)
-		v113 := v112 + v111
-		v114 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v115 := maxx(float32(0), v114)
-		v116 := v115 + v111
-		v117 := float32(1) - v1
-		v118 := float32(p0 * v1)
-		v119 := float32(v118 * v116)
-		v120 := fma32(v117, v113, v119)
-		v121 := float32(v118 * v49)
-		v122 := fma32(v117, v48, -v121)
-		v123 := v117 + v118
-		v124 := float32(v48 * v49)
-		v125 := float32(v123 * v124)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(1) + v31
+		v33 := float32(1) / v32
+		v34 := float32(v31 * v33)
+		v36 := v0 >= float32(0)
+		v37 := sel(v36, v33, v34)
+		v38 := sel(v36, v34, v33)
+		v39 := v31 + float32(1)
+		v40 := v39 - float32(1)
+		v41 := v31 - v40
+		v42 := int32(math.Float32bits(v39))
+		v44 := v42 - int32(1060439283)
+		v45 := v44 >> 23
+		v47 := v44 & int32(8388607)
+		v48 := v47 + int32(1060439283)
+		v49 := math.Float32frombits(uint32(v48))
+		v50 := float32(v45)
+		v51 := v49 - float32(1)
+		v54 := min(v45, int32(126))
+		v55 := int32(127) - v54
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v51
+		v59 := fma32(-v51, v58, float32(1))
+		v60 := fma32(-v51, v59, float32(1))
+		v61 := float32(v41 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v51 * v51)
+		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v68 := fma32(v66, v51, float32(0.1168542))
+		v70 := fma32(v68, v51, float32(-0.12425687))
+		v72 := fma32(v70, v51, float32(0.14249058))
+		v74 := fma32(v72, v51, float32(-0.16667803))
+		v76 := fma32(v74, v51, float32(0.20000716))
+		v78 := fma32(v76, v51, float32(-0.24999997))
+		v80 := fma32(v78, v51, float32(0.3333333))
+		v82 := fma32(v51, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v50, float32(1.4286068e-06), v84)
+		v87 := v86 + v51
+		v89 := fma32(v50, float32(0.69314575), v87)
+		v91 := v31 == float32(-1)
+		v93 := sel(v91, float32(math.Inf(-1)), v89)
+		v94 := v31 < float32(-1)
+		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
+		v98 := v31 == float32(math.Inf(1))
+		v99 := sel(v98, v31, v96)
+		v100 := v31 != v31
+		v101 := sel(v100, v31, v99)
+		v102 := maxx(float32(0), v0)
+		v103 := v102 + v101
+		v104 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v105 := maxx(float32(0), v104)
+		v106 := v105 + v101
+		v107 := float32(1) - v1
+		v108 := float32(p0 * v1)
+		v109 := float32(v108 * v106)
+		v110 := fma32(v107, v103, v109)
+		v111 := float32(v108 * v38)
+		v112 := fma32(v107, v37, -v111)
+		v113 := v107 + v108
+		v114 := float32(v37 * v38)
+		v115 := float32(v113 * v114)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v120 * wi)
+				ps[i] = float32(v110 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v120), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v110), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v122 * sw)
+			gv = float32(v112 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v125 * sw)
+			gv = float32(v115 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v120
+				ps[i] = v110
 			}
-			acc[i&7] += float64(v120)
-			gv = float32(v122 * scale)
+			acc[i&7] += float64(v110)
+			gv = float32(v112 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v125 * scale)
+			gv = float32(v115 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -4693,81 +5030,71 @@ func bce_logits_cwFGo(a *kargs) {
 		v29 := fma32(v27, v19, float32(0.5))
 		v30 := fma32(v20, v29, v19)
 		v32 := v30 + float32(1)
-		v33 := int32(v15)
-		v34 := v33 >> 1
-		v35 := v33 - v34
-		v37 := v34 + int32(127)
-		v38 := v37 << 23
-		v39 := math.Float32frombits(uint32(v38))
-		v40 := v35 + int32(127)
-		v41 := v40 << 23
-		v42 := math.Float32frombits(uint32(v41))
-		v43 := float32(v32 * v39)
-		v44 := float32(v43 * v42)
-		v52 := v44 + float32(1)
-		v53 := v52 - float32(1)
-		v54 := v44 - v53
-		v55 := int32(math.Float32bits(v52))
-		v57 := v55 - int32(1060439283)
-		v58 := v57 >> 23
-		v60 := v57 & int32(8388607)
-		v61 := v60 + int32(1060439283)
-		v62 := math.Float32frombits(uint32(v61))
-		v63 := float32(v58)
-		v64 := v62 - float32(1)
-		v66 := min(v58, int32(126))
-		v67 := int32(127) - v66
-		v68 := v67 << 23
-		v69 := math.Float32frombits(uint32(v68))
-		v70 := float32(1) - v64
-		v71 := fma32(-v64, v70, float32(1))
-		v72 := fma32(-v64, v71, float32(1))
-		v73 := float32(v54 * v69)
-		v74 := float32(v73 * v72)
-		v75 := float32(v64 * v64)
-		v78 := fma32(float32(0.06971612), v64, float32(-0.11479734))
-		v80 := fma32(v78, v64, float32(0.1168542))
-		v82 := fma32(v80, v64, float32(-0.12425687))
-		v84 := fma32(v82, v64, float32(0.14249058))
-		v86 := fma32(v84, v64, float32(-0.16667803))
-		v88 := fma32(v86, v64, float32(0.20000716))
-		v90 := fma32(v88, v64, float32(-0.24999997))
-		v92 := fma32(v90, v64, float32(0.3333333))
-		v94 := fma32(v64, v92, float32(-0.5))
-		v95 := float32(v75 * v94)
-		v96 := v95 + v74
-		v98 := fma32(v63, float32(1.4286068e-06), v96)
-		v99 := v98 + v64
-		v101 := fma32(v63, float32(0.69314575), v99)
-		v103 := v44 == float32(-1)
-		v105 := sel(v103, float32(math.Inf(-1)), v101)
-		v106 := v44 < float32(-1)
-		v108 := sel(v106, math.Float32frombits(0x7fc00000), v105)
-		v110 := v44 == float32(math.Inf(1))
-		v111 := sel(v110, v44, v108)
-		v112 := v44 != v44
-		v113 := sel(v112, v44, v111)
-		v114 := maxx(float32(0), v0)
-		v115 := v114 + v113
-		v116 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v117 := maxx(float32(0), v116)
-		v118 := v117 + v113
-		v119 := float32(1) - v1
-		v120 := float32(v4 * v1)
-		v121 := float32(v120 * v118)
-		v122 := fma32(v119, v115, v121)
+		v33 := float32(float64(v32) * math.Float64frombits(uint64(int64(v15)+1023)<<52))
+		v41 := v33 + float32(1)
+		v42 := v41 - float32(1)
+		v43 := v33 - v42
+		v44 := int32(math.Float32bits(v41))
+		v46 := v44 - int32(1060439283)
+		v47 := v46 >> 23
+		v49 := v46 & int32(8388607)
+		v50 := v49 + int32(1060439283)
+		v51 := math.Float32frombits(uint32(v50))
+		v52 := float32(v47)
+		v53 := v51 - float32(1)
+		v56 := min(v47, int32(126))
+		v57 := int32(127) - v56
+		v58 := v57 << 23
+		v59 := math.Float32frombits(uint32(v58))
+		v60 := float32(1) - v53
+		v61 := fma32(-v53, v60, float32(1))
+		v62 := fma32(-v53, v61, float32(1))
+		v63 := float32(v43 * v59)
+		v64 := float32(v63 * v62)
+		v65 := float32(v53 * v53)
+		v68 := fma32(float32(0.06971612), v53, float32(-0.11479734))
+		v70 := fma32(v68, v53, float32(0.1168542))
+		v72 := fma32(v70, v53, float32(-0.12425687))
+		v74 := fma32(v72, v53, float32(0.14249058))
+		v76 := fma32(v74, v53, float32(-0.16667803))
+		v78 := fma32(v76, v53, float32(0.20000716))
+		v80 := fma32(v78, v53, float32(-0.24999997))
+		v82 := fma32(v80, v53, float32(0.3333333))
+		v84 := fma32(v53, v82, float32(-0.5))
+		v85 := float32(v65 * v84)
+		v86 := v85 + v64
+		v88 := fma32(v52, float32(1.4286068e-06), v86)
+		v89 := v88 + v53
+		v91 := fma32(v52, float32(0.69314575), v89)
+		v93 := v33 == float32(-1)
+		v95 := sel(v93, float32(math.Inf(-1)), v91)
+		v96 := v33 < float32(-1)
+		v98 := sel(v96, math.Float32frombits(0x7fc00000), v95)
+		v100 := v33 == float32(math.Inf(1))
+		v101 := sel(v100, v33, v98)
+		v102 := v33 != v33
+		v103 := sel(v102, v33, v101)
+		v104 := maxx(float32(0), v0)
+		v105 := v104 + v103
+		v106 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v107 := maxx(float32(0), v106)
+		v108 := v107 + v103
+		v109 := float32(1) - v1
+		v110 := float32(v4 * v1)
+		v111 := float32(v110 * v108)
+		v112 := fma32(v109, v105, v111)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v122 * wi)
+				ps[i] = float32(v112 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v122), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v112), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v122
+				ps[i] = v112
 			}
-			acc[i&7] += float64(v122)
+			acc[i&7] += float64(v112)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -4819,97 +5146,87 @@ func bce_logits_cwGGo(a *kargs) {
 		v29 := fma32(v27, v19, float32(0.5))
 		v30 := fma32(v20, v29, v19)
 		v32 := v30 + float32(1)
-		v33 := int32(v15)
-		v34 := v33 >> 1
-		v35 := v33 - v34
-		v37 := v34 + int32(127)
-		v38 := v37 << 23
-		v39 := math.Float32frombits(uint32(v38))
-		v40 := v35 + int32(127)
-		v41 := v40 << 23
-		v42 := math.Float32frombits(uint32(v41))
-		v43 := float32(v32 * v39)
-		v44 := float32(v43 * v42)
-		v45 := float32(1) + v44
-		v46 := float32(1) / v45
-		v47 := float32(v44 * v46)
-		v49 := v0 >= float32(0)
-		v50 := sel(v49, v46, v47)
-		v51 := sel(v49, v47, v46)
-		v52 := v44 + float32(1)
-		v53 := v52 - float32(1)
-		v54 := v44 - v53
-		v55 := int32(math.Float32bits(v52))
-		v57 := v55 - int32(1060439283)
-		v58 := v57 >> 23
-		v60 := v57 & int32(8388607)
-		v61 := v60 + int32(1060439283)
-		v62 := math.Float32frombits(uint32(v61))
-		v63 := float32(v58)
-		v64 := v62 - float32(1)
-		v66 := min(v58, int32(126))
-		v67 := int32(127) - v66
-		v68 := v67 << 23
-		v69 := math.Float32frombits(uint32(v68))
-		v70 := float32(1) - v64
-		v71 := fma32(-v64, v70, float32(1))
-		v72 := fma32(-v64, v71, float32(1))
-		v73 := float32(v54 * v69)
-		v74 := float32(v73 * v72)
-		v75 := float32(v64 * v64)
-		v78 := fma32(float32(0.06971612), v64, float32(-0.11479734))
-		v80 := fma32(v78, v64, float32(0.1168542))
-		v82 := fma32(v80, v64, float32(-0.12425687))
-		v84 := fma32(v82, v64, float32(0.14249058))
-		v86 := fma32(v84, v64, float32(-0.16667803))
-		v88 := fma32(v86, v64, float32(0.20000716))
-		v90 := fma32(v88, v64, float32(-0.24999997))
-		v92 := fma32(v90, v64, float32(0.3333333))
-		v94 := fma32(v64, v92, float32(-0.5))
-		v95 := float32(v75 * v94)
-		v96 := v95 + v74
-		v98 := fma32(v63, float32(1.4286068e-06), v96)
-		v99 := v98 + v64
-		v101 := fma32(v63, float32(0.69314575), v99)
-		v103 := v44 == float32(-1)
-		v105 := sel(v103, float32(math.Inf(-1)), v101)
-		v106 := v44 < float32(-1)
-		v108 := sel(v106, math.Float32frombits(0x7fc00000), v105)
-		v110 := v44 == float32(math.Inf(1))
-		v111 := sel(v110, v44, v108)
-		v112 := v44 != v44
-		v113 := sel(v112, v44, v111)
-		v114 := maxx(float32(0), v0)
-		v115 := v114 + v113
-		v116 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v117 := maxx(float32(0), v116)
-		v118 := v117 + v113
-		v119 := float32(1) - v1
-		v120 := float32(v4 * v1)
-		v121 := float32(v120 * v118)
-		v122 := fma32(v119, v115, v121)
-		v123 := float32(v120 * v51)
-		v124 := fma32(v119, v50, -v123)
+		v33 := float32(float64(v32) * math.Float64frombits(uint64(int64(v15)+1023)<<52))
+		v34 := float32(1) + v33
+		v35 := float32(1) / v34
+		v36 := float32(v33 * v35)
+		v38 := v0 >= float32(0)
+		v39 := sel(v38, v35, v36)
+		v40 := sel(v38, v36, v35)
+		v41 := v33 + float32(1)
+		v42 := v41 - float32(1)
+		v43 := v33 - v42
+		v44 := int32(math.Float32bits(v41))
+		v46 := v44 - int32(1060439283)
+		v47 := v46 >> 23
+		v49 := v46 & int32(8388607)
+		v50 := v49 + int32(1060439283)
+		v51 := math.Float32frombits(uint32(v50))
+		v52 := float32(v47)
+		v53 := v51 - float32(1)
+		v56 := min(v47, int32(126))
+		v57 := int32(127) - v56
+		v58 := v57 << 23
+		v59 := math.Float32frombits(uint32(v58))
+		v60 := float32(1) - v53
+		v61 := fma32(-v53, v60, float32(1))
+		v62 := fma32(-v53, v61, float32(1))
+		v63 := float32(v43 * v59)
+		v64 := float32(v63 * v62)
+		v65 := float32(v53 * v53)
+		v68 := fma32(float32(0.06971612), v53, float32(-0.11479734))
+		v70 := fma32(v68, v53, float32(0.1168542))
+		v72 := fma32(v70, v53, float32(-0.12425687))
+		v74 := fma32(v72, v53, float32(0.14249058))
+		v76 := fma32(v74, v53, float32(-0.16667803))
+		v78 := fma32(v76, v53, float32(0.20000716))
+		v80 := fma32(v78, v53, float32(-0.24999997))
+		v82 := fma32(v80, v53, float32(0.3333333))
+		v84 := fma32(v53, v82, float32(-0.5))
+		v85 := float32(v65 * v84)
+		v86 := v85 + v64
+		v88 := fma32(v52, float32(1.4286068e-06), v86)
+		v89 := v88 + v53
+		v91 := fma32(v52, float32(0.69314575), v89)
+		v93 := v33 == float32(-1)
+		v95 := sel(v93, float32(math.Inf(-1)), v91)
+		v96 := v33 < float32(-1)
+		v98 := sel(v96, math.Float32frombits(0x7fc00000), v95)
+		v100 := v33 == float32(math.Inf(1))
+		v101 := sel(v100, v33, v98)
+		v102 := v33 != v33
+		v103 := sel(v102, v33, v101)
+		v104 := maxx(float32(0), v0)
+		v105 := v104 + v103
+		v106 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v107 := maxx(float32(0), v106)
+		v108 := v107 + v103
+		v109 := float32(1) - v1
+		v110 := float32(v4 * v1)
+		v111 := float32(v110 * v108)
+		v112 := fma32(v109, v105, v111)
+		v113 := float32(v110 * v40)
+		v114 := fma32(v109, v39, -v113)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v122 * wi)
+				ps[i] = float32(v112 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v122), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v112), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v124 * sw)
+			gv = float32(v114 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v122
+				ps[i] = v112
 			}
-			acc[i&7] += float64(v122)
-			gv = float32(v124 * scale)
+			acc[i&7] += float64(v112)
+			gv = float32(v114 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -4973,110 +5290,100 @@ func bce_logits_cwHGo(a *kargs) {
 		v29 := fma32(v27, v19, float32(0.5))
 		v30 := fma32(v20, v29, v19)
 		v32 := v30 + float32(1)
-		v33 := int32(v15)
-		v34 := v33 >> 1
-		v35 := v33 - v34
-		v37 := v34 + int32(127)
-		v38 := v37 << 23
-		v39 := math.Float32frombits(uint32(v38))
-		v40 := v35 + int32(127)
-		v41 := v40 << 23
-		v42 := math.Float32frombits(uint32(v41))
-		v43 := float32(v32 * v39)
-		v44 := float32(v43 * v42)
-		v45 := float32(1) + v44
-		v46 := float32(1) / v45
-		v47 := float32(v44 * v46)
-		v49 := v0 >= float32(0)
-		v50 := sel(v49, v46, v47)
-		v51 := sel(v49, v47, v46)
-		v52 := v44 + float32(1)
-		v53 := v52 - float32(1)
-		v54 := v44 - v53
-		v55 := int32(math.Float32bits(v52))
-		v57 := v55 - int32(1060439283)
-		v58 := v57 >> 23
-		v60 := v57 & int32(8388607)
-		v61 := v60 + int32(1060439283)
-		v62 := math.Float32frombits(uint32(v61))
-		v63 := float32(v58)
-		v64 := v62 - float32(1)
-		v66 := min(v58, int32(126))
-		v67 := int32(127) - v66
-		v68 := v67 << 23
-		v69 := math.Float32frombits(uint32(v68))
-		v70 := float32(1) - v64
-		v71 := fma32(-v64, v70, float32(1))
-		v72 := fma32(-v64, v71, float32(1))
-		v73 := float32(v54 * v69)
-		v74 := float32(v73 * v72)
-		v75 := float32(v64 * v64)
-		v78 := fma32(float32(0.06971612), v64, float32(-0.11479734))
-		v80 := fma32(v78, v64, float32(0.1168542))
-		v82 := fma32(v80, v64, float32(-0.12425687))
-		v84 := fma32(v82, v64, float32(0.14249058))
-		v86 := fma32(v84, v64, float32(-0.16667803))
-		v88 := fma32(v86, v64, float32(0.20000716))
-		v90 := fma32(v88, v64, float32(-0.24999997))
-		v92 := fma32(v90, v64, float32(0.3333333))
-		v94 := fma32(v64, v92, float32(-0.5))
-		v95 := float32(v75 * v94)
-		v96 := v95 + v74
-		v98 := fma32(v63, float32(1.4286068e-06), v96)
-		v99 := v98 + v64
-		v101 := fma32(v63, float32(0.69314575), v99)
-		v103 := v44 == float32(-1)
-		v105 := sel(v103, float32(math.Inf(-1)), v101)
-		v106 := v44 < float32(-1)
-		v108 := sel(v106, math.Float32frombits(0x7fc00000), v105)
-		v110 := v44 == float32(math.Inf(1))
-		v111 := sel(v110, v44, v108)
-		v112 := v44 != v44
-		v113 := sel(v112, v44, v111)
-		v114 := maxx(float32(0), v0)
-		v115 := v114 + v113
-		v116 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v117 := maxx(float32(0), v116)
-		v118 := v117 + v113
-		v119 := float32(1) - v1
-		v120 := float32(v4 * v1)
-		v121 := float32(v120 * v118)
-		v122 := fma32(v119, v115, v121)
-		v123 := float32(v120 * v51)
-		v124 := fma32(v119, v50, -v123)
-		v125 := v119 + v120
-		v126 := float32(v50 * v51)
-		v127 := float32(v125 * v126)
+		v33 := float32(float64(v32) * math.Float64frombits(uint64(int64(v15)+1023)<<52))
+		v34 := float32(1) + v33
+		v35 := float32(1) / v34
+		v36 := float32(v33 * v35)
+		v38 := v0 >= float32(0)
+		v39 := sel(v38, v35, v36)
+		v40 := sel(v38, v36, v35)
+		v41 := v33 + float32(1)
+		v42 := v41 - float32(1)
+		v43 := v33 - v42
+		v44 := int32(math.Float32bits(v41))
+		v46 := v44 - int32(1060439283)
+		v47 := v46 >> 23
+		v49 := v46 & int32(8388607)
+		v50 := v49 + int32(1060439283)
+		v51 := math.Float32frombits(uint32(v50))
+		v52 := float32(v47)
+		v53 := v51 - float32(1)
+		v56 := min(v47, int32(126))
+		v57 := int32(127) - v56
+		v58 := v57 << 23
+		v59 := math.Float32frombits(uint32(v58))
+		v60 := float32(1) - v53
+		v61 := fma32(-v53, v60, float32(1))
+		v62 := fma32(-v53, v61, float32(1))
+		v63 := float32(v43 * v59)
+		v64 := float32(v63 * v62)
+		v65 := float32(v53 * v53)
+		v68 := fma32(float32(0.06971612), v53, float32(-0.11479734))
+		v70 := fma32(v68, v53, float32(0.1168542))
+		v72 := fma32(v70, v53, float32(-0.12425687))
+		v74 := fma32(v72, v53, float32(0.14249058))
+		v76 := fma32(v74, v53, float32(-0.16667803))
+		v78 := fma32(v76, v53, float32(0.20000716))
+		v80 := fma32(v78, v53, float32(-0.24999997))
+		v82 := fma32(v80, v53, float32(0.3333333))
+		v84 := fma32(v53, v82, float32(-0.5))
+		v85 := float32(v65 * v84)
+		v86 := v85 + v64
+		v88 := fma32(v52, float32(1.4286068e-06), v86)
+		v89 := v88 + v53
+		v91 := fma32(v52, float32(0.69314575), v89)
+		v93 := v33 == float32(-1)
+		v95 := sel(v93, float32(math.Inf(-1)), v91)
+		v96 := v33 < float32(-1)
+		v98 := sel(v96, math.Float32frombits(0x7fc00000), v95)
+		v100 := v33 == float32(math.Inf(1))
+		v101 := sel(v100, v33, v98)
+		v102 := v33 != v33
+		v103 := sel(v102, v33, v101)
+		v104 := maxx(float32(0), v0)
+		v105 := v104 + v103
+		v106 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v107 := maxx(float32(0), v106)
+		v108 := v107 + v103
+		v109 := float32(1) - v1
+		v110 := float32(v4 * v1)
+		v111 := float32(v110 * v108)
+		v112 := fma32(v109, v105, v111)
+		v113 := float32(v110 * v40)
+		v114 := fma32(v109, v39, -v113)
+		v115 := v109 + v110
+		v116 := float32(v39 * v40)
+		v117 := float32(v115 * v116)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v122 * wi)
+				ps[i] = float32(v112 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v122), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v112), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v124 * sw)
+			gv = float32(v114 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v127 * sw)
+			gv = float32(v117 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v122
+				ps[i] = v112
 			}
-			acc[i&7] += float64(v122)
-			gv = float32(v124 * scale)
+			acc[i&7] += float64(v112)
+			gv = float32(v114 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v127 * scale)
+			gv = float32(v117 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -5130,267 +5437,237 @@ func focalFGo(a *kargs) {
 		v31 := fma32(v29, v21, float32(0.5))
 		v32 := fma32(v22, v31, v21)
 		v34 := v32 + float32(1)
-		v35 := int32(v17)
-		v36 := v35 >> 1
-		v37 := v35 - v36
-		v39 := v36 + int32(127)
-		v40 := v39 << 23
-		v41 := math.Float32frombits(uint32(v40))
-		v42 := v37 + int32(127)
-		v43 := v42 << 23
-		v44 := math.Float32frombits(uint32(v43))
-		v45 := float32(v34 * v41)
-		v46 := float32(v45 * v44)
-		v54 := v46 + float32(1)
-		v55 := v54 - float32(1)
-		v56 := v46 - v55
-		v57 := int32(math.Float32bits(v54))
-		v59 := v57 - int32(1060439283)
-		v60 := v59 >> 23
-		v62 := v59 & int32(8388607)
-		v63 := v62 + int32(1060439283)
-		v64 := math.Float32frombits(uint32(v63))
-		v65 := float32(v60)
-		v66 := v64 - float32(1)
-		v68 := min(v60, int32(126))
-		v69 := int32(127) - v68
-		v70 := v69 << 23
-		v71 := math.Float32frombits(uint32(v70))
-		v72 := float32(1) - v66
-		v73 := fma32(-v66, v72, float32(1))
-		v74 := fma32(-v66, v73, float32(1))
-		v75 := float32(v56 * v71)
-		v76 := float32(v75 * v74)
-		v77 := float32(v66 * v66)
-		v80 := fma32(float32(0.06971612), v66, float32(-0.11479734))
-		v82 := fma32(v80, v66, float32(0.1168542))
-		v84 := fma32(v82, v66, float32(-0.12425687))
-		v86 := fma32(v84, v66, float32(0.14249058))
-		v88 := fma32(v86, v66, float32(-0.16667803))
-		v90 := fma32(v88, v66, float32(0.20000716))
-		v92 := fma32(v90, v66, float32(-0.24999997))
-		v94 := fma32(v92, v66, float32(0.3333333))
-		v96 := fma32(v66, v94, float32(-0.5))
-		v97 := float32(v77 * v96)
-		v98 := v97 + v76
-		v100 := fma32(v65, float32(1.4286068e-06), v98)
-		v101 := v100 + v66
-		v103 := fma32(v65, float32(0.69314575), v101)
-		v105 := v46 == float32(-1)
-		v107 := sel(v105, float32(math.Inf(-1)), v103)
-		v108 := v46 < float32(-1)
-		v110 := sel(v108, math.Float32frombits(0x7fc00000), v107)
-		v112 := v46 == float32(math.Inf(1))
-		v113 := sel(v112, v46, v110)
-		v114 := v46 != v46
-		v115 := sel(v114, v46, v113)
-		v116 := maxx(float32(0), v0)
-		v117 := v116 + v115
-		v118 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v119 := maxx(float32(0), v118)
-		v120 := v119 + v115
-		v121 := float32(1) - v1
-		v122 := float32(v1 * v120)
-		v123 := fma32(v121, v117, v122)
-		v126 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v127 := v126 + float32(1)
-		v128 := v127 - float32(1)
-		v129 := v126 - v128
-		v130 := int32(math.Float32bits(v127))
-		v131 := v130 - int32(1060439283)
-		v132 := v131 >> 23
-		v133 := v131 & int32(8388607)
-		v134 := v133 + int32(1060439283)
-		v135 := math.Float32frombits(uint32(v134))
-		v136 := float32(v132)
-		v137 := v135 - float32(1)
-		v138 := min(v132, int32(126))
-		v139 := int32(127) - v138
-		v140 := v139 << 23
-		v141 := math.Float32frombits(uint32(v140))
-		v142 := float32(1) - v137
-		v143 := fma32(-v137, v142, float32(1))
-		v144 := fma32(-v137, v143, float32(1))
-		v145 := float32(v129 * v141)
-		v146 := float32(v145 * v144)
-		v147 := float32(v137 * v137)
-		v148 := fma32(float32(0.06971612), v137, float32(-0.11479734))
-		v149 := fma32(v148, v137, float32(0.1168542))
-		v150 := fma32(v149, v137, float32(-0.12425687))
-		v151 := fma32(v150, v137, float32(0.14249058))
-		v152 := fma32(v151, v137, float32(-0.16667803))
-		v153 := fma32(v152, v137, float32(0.20000716))
-		v154 := fma32(v153, v137, float32(-0.24999997))
-		v155 := fma32(v154, v137, float32(0.3333333))
-		v156 := fma32(v137, v155, float32(-0.5))
-		v157 := float32(v147 * v156)
-		v158 := v157 + v146
-		v159 := fma32(v136, float32(1.4286068e-06), v158)
-		v160 := v159 + v137
-		v161 := fma32(v136, float32(0.69314575), v160)
-		v162 := v126 == float32(-1)
-		v163 := sel(v162, float32(math.Inf(-1)), v161)
-		v164 := v126 < float32(-1)
-		v165 := sel(v164, math.Float32frombits(0x7fc00000), v163)
-		v166 := v126 == float32(math.Inf(1))
-		v167 := sel(v166, v126, v165)
-		v168 := v126 != v126
-		v169 := sel(v168, v126, v167)
-		v170 := v169 - v120
-		v172 := v1 < float32(1.1754944e-38)
-		v174 := float32(v1 * float32(8.388608e+06))
-		v175 := sel(v172, v174, v1)
-		v176 := int32(math.Float32bits(v175))
-		v177 := v176 - int32(1060439283)
-		v178 := v177 >> 23
-		v179 := v177 & int32(8388607)
-		v180 := v179 + int32(1060439283)
-		v181 := math.Float32frombits(uint32(v180))
-		v182 := float32(v178)
-		v183 := v181 - float32(1)
-		v185 := v182 - float32(23)
-		v186 := sel(v172, v185, v182)
-		v187 := float32(v183 * v183)
-		v188 := fma32(float32(0.06971612), v183, float32(-0.11479734))
-		v189 := fma32(v188, v183, float32(0.1168542))
-		v190 := fma32(v189, v183, float32(-0.12425687))
-		v191 := fma32(v190, v183, float32(0.14249058))
-		v192 := fma32(v191, v183, float32(-0.16667803))
-		v193 := fma32(v192, v183, float32(0.20000716))
-		v194 := fma32(v193, v183, float32(-0.24999997))
-		v195 := fma32(v194, v183, float32(0.3333333))
-		v196 := fma32(v183, v195, float32(-0.5))
-		v197 := float32(v187 * v196)
-		v198 := fma32(v186, float32(1.4286068e-06), v197)
-		v199 := v198 + v183
-		v200 := fma32(v186, float32(0.69314575), v199)
-		v201 := v1 == float32(0)
-		v202 := sel(v201, float32(math.Inf(-1)), v200)
-		v203 := v1 < float32(0)
-		v204 := sel(v203, math.Float32frombits(0x7fc00000), v202)
-		v205 := v1 == float32(math.Inf(1))
-		v206 := sel(v205, v1, v204)
-		v207 := v1 != v1
-		v208 := sel(v207, v1, v206)
-		v209 := v208 - v117
-		v210 := maxx(v170, v209)
-		v211 := minx(v170, v209)
-		v212 := v211 - v210
-		v213 := maxx(float32(-104), v212)
-		v214 := minx(float32(88.8), v213)
-		v215 := float32(v214 * float32(1.442695))
-		v216 := float32(math.RoundToEven(float64(v215)))
-		v217 := fma32(-v216, float32(0.6933594), v214)
-		v218 := fma32(-v216, float32(-0.00021219444), v217)
-		v219 := float32(v218 * v218)
-		v220 := fma32(float32(0.0013926176), v218, float32(0.008363173))
-		v221 := fma32(v220, v218, float32(0.041666556))
-		v222 := fma32(v221, v218, float32(0.16666578))
-		v223 := fma32(v222, v218, float32(0.5))
-		v224 := fma32(v219, v223, v218)
-		v225 := v224 + float32(1)
-		v226 := int32(v216)
-		v227 := v226 >> 1
-		v228 := v226 - v227
-		v229 := v227 + int32(127)
+		v35 := float32(float64(v34) * math.Float64frombits(uint64(int64(v17)+1023)<<52))
+		v43 := v35 + float32(1)
+		v44 := v43 - float32(1)
+		v45 := v35 - v44
+		v46 := int32(math.Float32bits(v43))
+		v48 := v46 - int32(1060439283)
+		v49 := v48 >> 23
+		v51 := v48 & int32(8388607)
+		v52 := v51 + int32(1060439283)
+		v53 := math.Float32frombits(uint32(v52))
+		v54 := float32(v49)
+		v55 := v53 - float32(1)
+		v58 := min(v49, int32(126))
+		v59 := int32(127) - v58
+		v60 := v59 << 23
+		v61 := math.Float32frombits(uint32(v60))
+		v62 := float32(1) - v55
+		v63 := fma32(-v55, v62, float32(1))
+		v64 := fma32(-v55, v63, float32(1))
+		v65 := float32(v45 * v61)
+		v66 := float32(v65 * v64)
+		v67 := float32(v55 * v55)
+		v70 := fma32(float32(0.06971612), v55, float32(-0.11479734))
+		v72 := fma32(v70, v55, float32(0.1168542))
+		v74 := fma32(v72, v55, float32(-0.12425687))
+		v76 := fma32(v74, v55, float32(0.14249058))
+		v78 := fma32(v76, v55, float32(-0.16667803))
+		v80 := fma32(v78, v55, float32(0.20000716))
+		v82 := fma32(v80, v55, float32(-0.24999997))
+		v84 := fma32(v82, v55, float32(0.3333333))
+		v86 := fma32(v55, v84, float32(-0.5))
+		v87 := float32(v67 * v86)
+		v88 := v87 + v66
+		v90 := fma32(v54, float32(1.4286068e-06), v88)
+		v91 := v90 + v55
+		v93 := fma32(v54, float32(0.69314575), v91)
+		v95 := v35 == float32(-1)
+		v97 := sel(v95, float32(math.Inf(-1)), v93)
+		v98 := v35 < float32(-1)
+		v100 := sel(v98, math.Float32frombits(0x7fc00000), v97)
+		v102 := v35 == float32(math.Inf(1))
+		v103 := sel(v102, v35, v100)
+		v104 := v35 != v35
+		v105 := sel(v104, v35, v103)
+		v106 := maxx(float32(0), v0)
+		v107 := v106 + v105
+		v108 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v109 := maxx(float32(0), v108)
+		v110 := v109 + v105
+		v111 := float32(1) - v1
+		v112 := float32(v1 * v110)
+		v113 := fma32(v111, v107, v112)
+		v116 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v117 := v116 + float32(1)
+		v118 := v117 - float32(1)
+		v119 := v116 - v118
+		v120 := int32(math.Float32bits(v117))
+		v121 := v120 - int32(1060439283)
+		v122 := v121 >> 23
+		v123 := v121 & int32(8388607)
+		v124 := v123 + int32(1060439283)
+		v125 := math.Float32frombits(uint32(v124))
+		v126 := float32(v122)
+		v127 := v125 - float32(1)
+		v128 := min(v122, int32(126))
+		v129 := int32(127) - v128
+		v130 := v129 << 23
+		v131 := math.Float32frombits(uint32(v130))
+		v132 := float32(1) - v127
+		v133 := fma32(-v127, v132, float32(1))
+		v134 := fma32(-v127, v133, float32(1))
+		v135 := float32(v119 * v131)
+		v136 := float32(v135 * v134)
+		v137 := float32(v127 * v127)
+		v138 := fma32(float32(0.06971612), v127, float32(-0.11479734))
+		v139 := fma32(v138, v127, float32(0.1168542))
+		v140 := fma32(v139, v127, float32(-0.12425687))
+		v141 := fma32(v140, v127, float32(0.14249058))
+		v142 := fma32(v141, v127, float32(-0.16667803))
+		v143 := fma32(v142, v127, float32(0.20000716))
+		v144 := fma32(v143, v127, float32(-0.24999997))
+		v145 := fma32(v144, v127, float32(0.3333333))
+		v146 := fma32(v127, v145, float32(-0.5))
+		v147 := float32(v137 * v146)
+		v148 := v147 + v136
+		v149 := fma32(v126, float32(1.4286068e-06), v148)
+		v150 := v149 + v127
+		v151 := fma32(v126, float32(0.69314575), v150)
+		v152 := v116 == float32(-1)
+		v153 := sel(v152, float32(math.Inf(-1)), v151)
+		v154 := v116 < float32(-1)
+		v155 := sel(v154, math.Float32frombits(0x7fc00000), v153)
+		v156 := v116 == float32(math.Inf(1))
+		v157 := sel(v156, v116, v155)
+		v158 := v116 != v116
+		v159 := sel(v158, v116, v157)
+		v160 := v159 - v110
+		v162 := v1 < float32(1.1754944e-38)
+		v164 := float32(v1 * float32(8.388608e+06))
+		v165 := sel(v162, v164, v1)
+		v166 := int32(math.Float32bits(v165))
+		v167 := v166 - int32(1060439283)
+		v168 := v167 >> 23
+		v169 := v167 & int32(8388607)
+		v170 := v169 + int32(1060439283)
+		v171 := math.Float32frombits(uint32(v170))
+		v172 := float32(v168)
+		v173 := v171 - float32(1)
+		v175 := v172 - float32(23)
+		v176 := sel(v162, v175, v172)
+		v177 := float32(v173 * v173)
+		v178 := fma32(float32(0.06971612), v173, float32(-0.11479734))
+		v179 := fma32(v178, v173, float32(0.1168542))
+		v180 := fma32(v179, v173, float32(-0.12425687))
+		v181 := fma32(v180, v173, float32(0.14249058))
+		v182 := fma32(v181, v173, float32(-0.16667803))
+		v183 := fma32(v182, v173, float32(0.20000716))
+		v184 := fma32(v183, v173, float32(-0.24999997))
+		v185 := fma32(v184, v173, float32(0.3333333))
+		v186 := fma32(v173, v185, float32(-0.5))
+		v187 := float32(v177 * v186)
+		v188 := fma32(v176, float32(1.4286068e-06), v187)
+		v189 := v188 + v173
+		v190 := fma32(v176, float32(0.69314575), v189)
+		v191 := v1 == float32(0)
+		v192 := sel(v191, float32(math.Inf(-1)), v190)
+		v193 := v1 < float32(0)
+		v194 := sel(v193, math.Float32frombits(0x7fc00000), v192)
+		v195 := v1 == float32(math.Inf(1))
+		v196 := sel(v195, v1, v194)
+		v197 := v1 != v1
+		v198 := sel(v197, v1, v196)
+		v199 := v198 - v107
+		v200 := maxx(v160, v199)
+		v201 := minx(v160, v199)
+		v202 := v201 - v200
+		v203 := maxx(float32(-104), v202)
+		v204 := minx(float32(88.8), v203)
+		v205 := float32(v204 * float32(1.442695))
+		v206 := float32(math.RoundToEven(float64(v205)))
+		v207 := fma32(-v206, float32(0.6933594), v204)
+		v208 := fma32(-v206, float32(-0.00021219444), v207)
+		v209 := float32(v208 * v208)
+		v210 := fma32(float32(0.0013926176), v208, float32(0.008363173))
+		v211 := fma32(v210, v208, float32(0.041666556))
+		v212 := fma32(v211, v208, float32(0.16666578))
+		v213 := fma32(v212, v208, float32(0.5))
+		v214 := fma32(v209, v213, v208)
+		v215 := v214 + float32(1)
+		v216 := float32(float64(v215) * math.Float64frombits(uint64(int64(v206)+1023)<<52))
+		v217 := v216 + float32(1)
+		v218 := v217 - float32(1)
+		v219 := v216 - v218
+		v220 := int32(math.Float32bits(v217))
+		v221 := v220 - int32(1060439283)
+		v222 := v221 >> 23
+		v223 := v221 & int32(8388607)
+		v224 := v223 + int32(1060439283)
+		v225 := math.Float32frombits(uint32(v224))
+		v226 := float32(v222)
+		v227 := v225 - float32(1)
+		v228 := min(v222, int32(126))
+		v229 := int32(127) - v228
 		v230 := v229 << 23
 		v231 := math.Float32frombits(uint32(v230))
-		v232 := v228 + int32(127)
-		v233 := v232 << 23
-		v234 := math.Float32frombits(uint32(v233))
-		v235 := float32(v225 * v231)
+		v232 := float32(1) - v227
+		v233 := fma32(-v227, v232, float32(1))
+		v234 := fma32(-v227, v233, float32(1))
+		v235 := float32(v219 * v231)
 		v236 := float32(v235 * v234)
-		v237 := v236 + float32(1)
-		v238 := v237 - float32(1)
-		v239 := v236 - v238
-		v240 := int32(math.Float32bits(v237))
-		v241 := v240 - int32(1060439283)
-		v242 := v241 >> 23
-		v243 := v241 & int32(8388607)
-		v244 := v243 + int32(1060439283)
-		v245 := math.Float32frombits(uint32(v244))
-		v246 := float32(v242)
-		v247 := v245 - float32(1)
-		v248 := min(v242, int32(126))
-		v249 := int32(127) - v248
-		v250 := v249 << 23
-		v251 := math.Float32frombits(uint32(v250))
-		v252 := float32(1) - v247
-		v253 := fma32(-v247, v252, float32(1))
-		v254 := fma32(-v247, v253, float32(1))
-		v255 := float32(v239 * v251)
-		v256 := float32(v255 * v254)
-		v257 := float32(v247 * v247)
-		v258 := fma32(float32(0.06971612), v247, float32(-0.11479734))
-		v259 := fma32(v258, v247, float32(0.1168542))
-		v260 := fma32(v259, v247, float32(-0.12425687))
-		v261 := fma32(v260, v247, float32(0.14249058))
-		v262 := fma32(v261, v247, float32(-0.16667803))
-		v263 := fma32(v262, v247, float32(0.20000716))
-		v264 := fma32(v263, v247, float32(-0.24999997))
-		v265 := fma32(v264, v247, float32(0.3333333))
-		v266 := fma32(v247, v265, float32(-0.5))
-		v267 := float32(v257 * v266)
-		v268 := v267 + v256
-		v269 := fma32(v246, float32(1.4286068e-06), v268)
-		v270 := v269 + v247
-		v271 := fma32(v246, float32(0.69314575), v270)
-		v272 := v236 == float32(-1)
-		v273 := sel(v272, float32(math.Inf(-1)), v271)
-		v274 := v236 < float32(-1)
-		v275 := sel(v274, math.Float32frombits(0x7fc00000), v273)
-		v276 := v236 == float32(math.Inf(1))
-		v277 := sel(v276, v236, v275)
-		v278 := v236 != v236
-		v279 := sel(v278, v236, v277)
-		v280 := v210 + v279
-		v281 := v210 == float32(math.Inf(-1))
-		v282 := sel(v281, v210, v280)
-		v283 := p0 == float32(0)
-		v284 := float32(p0 * v282)
-		v285 := maxx(float32(-104), v284)
-		v286 := minx(float32(88.8), v285)
-		v287 := float32(v286 * float32(1.442695))
-		v288 := float32(math.RoundToEven(float64(v287)))
-		v289 := fma32(-v288, float32(0.6933594), v286)
-		v290 := fma32(-v288, float32(-0.00021219444), v289)
-		v291 := float32(v290 * v290)
-		v292 := fma32(float32(0.0013926176), v290, float32(0.008363173))
-		v293 := fma32(v292, v290, float32(0.041666556))
-		v294 := fma32(v293, v290, float32(0.16666578))
-		v295 := fma32(v294, v290, float32(0.5))
-		v296 := fma32(v291, v295, v290)
-		v297 := v296 + float32(1)
-		v298 := int32(v288)
-		v299 := v298 >> 1
-		v300 := v298 - v299
-		v301 := v299 + int32(127)
-		v302 := v301 << 23
-		v303 := math.Float32frombits(uint32(v302))
-		v304 := v300 + int32(127)
-		v305 := v304 << 23
-		v306 := math.Float32frombits(uint32(v305))
-		v307 := float32(v297 * v303)
-		v308 := float32(v307 * v306)
-		v309 := sel(v283, float32(1), v308)
-		v310 := p3 != float32(0)
-		v311 := float32(p2 * v121)
-		v312 := fma32(p1, v1, v311)
-		v313 := sel(v310, v312, float32(1))
-		v314 := float32(v313 * v309)
-		v315 := float32(v314 * v123)
+		v237 := float32(v227 * v227)
+		v238 := fma32(float32(0.06971612), v227, float32(-0.11479734))
+		v239 := fma32(v238, v227, float32(0.1168542))
+		v240 := fma32(v239, v227, float32(-0.12425687))
+		v241 := fma32(v240, v227, float32(0.14249058))
+		v242 := fma32(v241, v227, float32(-0.16667803))
+		v243 := fma32(v242, v227, float32(0.20000716))
+		v244 := fma32(v243, v227, float32(-0.24999997))
+		v245 := fma32(v244, v227, float32(0.3333333))
+		v246 := fma32(v227, v245, float32(-0.5))
+		v247 := float32(v237 * v246)
+		v248 := v247 + v236
+		v249 := fma32(v226, float32(1.4286068e-06), v248)
+		v250 := v249 + v227
+		v251 := fma32(v226, float32(0.69314575), v250)
+		v252 := v216 == float32(-1)
+		v253 := sel(v252, float32(math.Inf(-1)), v251)
+		v254 := v216 < float32(-1)
+		v255 := sel(v254, math.Float32frombits(0x7fc00000), v253)
+		v256 := v216 == float32(math.Inf(1))
+		v257 := sel(v256, v216, v255)
+		v258 := v216 != v216
+		v259 := sel(v258, v216, v257)
+		v260 := v200 + v259
+		v261 := v200 == float32(math.Inf(-1))
+		v262 := sel(v261, v200, v260)
+		v263 := p0 == float32(0)
+		v264 := float32(p0 * v262)
+		v265 := maxx(float32(-104), v264)
+		v266 := minx(float32(88.8), v265)
+		v267 := float32(v266 * float32(1.442695))
+		v268 := float32(math.RoundToEven(float64(v267)))
+		v269 := fma32(-v268, float32(0.6933594), v266)
+		v270 := fma32(-v268, float32(-0.00021219444), v269)
+		v271 := float32(v270 * v270)
+		v272 := fma32(float32(0.0013926176), v270, float32(0.008363173))
+		v273 := fma32(v272, v270, float32(0.041666556))
+		v274 := fma32(v273, v270, float32(0.16666578))
+		v275 := fma32(v274, v270, float32(0.5))
+		v276 := fma32(v271, v275, v270)
+		v277 := v276 + float32(1)
+		v278 := float32(float64(v277) * math.Float64frombits(uint64(int64(v268)+1023)<<52))
+		v279 := sel(v263, float32(1), v278)
+		v280 := p3 != float32(0)
+		v281 := float32(p2 * v111)
+		v282 := fma32(p1, v1, v281)
+		v283 := sel(v280, v282, float32(1))
+		v284 := float32(v283 * v279)
+		v285 := float32(v284 * v113)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v315 * wi)
+				ps[i] = float32(v285 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v315), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v285), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v315
+				ps[i] = v285
 			}
-			acc[i&7] += float64(v315)
+			acc[i&7] += float64(v285)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -5442,319 +5719,279 @@ func focalGGo(a *kargs) {
 		v31 := fma32(v29, v21, float32(0.5))
 		v32 := fma32(v22, v31, v21)
 		v34 := v32 + float32(1)
-		v35 := int32(v17)
-		v36 := v35 >> 1
-		v37 := v35 - v36
-		v39 := v36 + int32(127)
-		v40 := v39 << 23
-		v41 := math.Float32frombits(uint32(v40))
-		v42 := v37 + int32(127)
-		v43 := v42 << 23
-		v44 := math.Float32frombits(uint32(v43))
-		v45 := float32(v34 * v41)
-		v46 := float32(v45 * v44)
-		v47 := float32(1) + v46
-		v48 := float32(1) / v47
-		v49 := float32(v46 * v48)
-		v51 := v0 >= float32(0)
-		v52 := sel(v51, v48, v49)
-		v53 := sel(v51, v49, v48)
-		v54 := v46 + float32(1)
-		v55 := v54 - float32(1)
-		v56 := v46 - v55
-		v57 := int32(math.Float32bits(v54))
-		v59 := v57 - int32(1060439283)
-		v60 := v59 >> 23
-		v62 := v59 & int32(8388607)
-		v63 := v62 + int32(1060439283)
-		v64 := math.Float32frombits(uint32(v63))
-		v65 := float32(v60)
-		v66 := v64 - float32(1)
-		v68 := min(v60, int32(126))
-		v69 := int32(127) - v68
-		v70 := v69 << 23
-		v71 := math.Float32frombits(uint32(v70))
-		v72 := float32(1) - v66
-		v73 := fma32(-v66, v72, float32(1))
-		v74 := fma32(-v66, v73, float32(1))
-		v75 := float32(v56 * v71)
-		v76 := float32(v75 * v74)
-		v77 := float32(v66 * v66)
-		v80 := fma32(float32(0.06971612), v66, float32(-0.11479734))
-		v82 := fma32(v80, v66, float32(0.1168542))
-		v84 := fma32(v82, v66, float32(-0.12425687))
-		v86 := fma32(v84, v66, float32(0.14249058))
-		v88 := fma32(v86, v66, float32(-0.16667803))
-		v90 := fma32(v88, v66, float32(0.20000716))
-		v92 := fma32(v90, v66, float32(-0.24999997))
-		v94 := fma32(v92, v66, float32(0.3333333))
-		v96 := fma32(v66, v94, float32(-0.5))
-		v97 := float32(v77 * v96)
-		v98 := v97 + v76
-		v100 := fma32(v65, float32(1.4286068e-06), v98)
-		v101 := v100 + v66
-		v103 := fma32(v65, float32(0.69314575), v101)
-		v105 := v46 == float32(-1)
-		v107 := sel(v105, float32(math.Inf(-1)), v103)
-		v108 := v46 < float32(-1)
-		v110 := sel(v108, math.Float32frombits(0x7fc00000), v107)
-		v112 := v46 == float32(math.Inf(1))
-		v113 := sel(v112, v46, v110)
-		v114 := v46 != v46
-		v115 := sel(v114, v46, v113)
-		v116 := maxx(float32(0), v0)
-		v117 := v116 + v115
-		v118 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v119 := maxx(float32(0), v118)
-		v120 := v119 + v115
-		v121 := float32(1) - v1
-		v122 := float32(v1 * v120)
-		v123 := fma32(v121, v117, v122)
-		v124 := float32(v1 * v53)
-		v125 := fma32(v121, v52, -v124)
-		v126 := v117 + v120
-		v127 := math.Float32frombits(math.Float32bits(v126) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v128 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v129 := v128 + float32(1)
-		v130 := v129 - float32(1)
-		v131 := v128 - v130
-		v132 := int32(math.Float32bits(v129))
-		v133 := v132 - int32(1060439283)
-		v134 := v133 >> 23
-		v135 := v133 & int32(8388607)
-		v136 := v135 + int32(1060439283)
-		v137 := math.Float32frombits(uint32(v136))
-		v138 := float32(v134)
-		v139 := v137 - float32(1)
-		v140 := min(v134, int32(126))
-		v141 := int32(127) - v140
-		v142 := v141 << 23
-		v143 := math.Float32frombits(uint32(v142))
-		v144 := float32(1) - v139
-		v145 := fma32(-v139, v144, float32(1))
-		v146 := fma32(-v139, v145, float32(1))
-		v147 := float32(v131 * v143)
-		v148 := float32(v147 * v146)
-		v149 := float32(v139 * v139)
-		v150 := fma32(float32(0.06971612), v139, float32(-0.11479734))
-		v151 := fma32(v150, v139, float32(0.1168542))
-		v152 := fma32(v151, v139, float32(-0.12425687))
-		v153 := fma32(v152, v139, float32(0.14249058))
-		v154 := fma32(v153, v139, float32(-0.16667803))
-		v155 := fma32(v154, v139, float32(0.20000716))
-		v156 := fma32(v155, v139, float32(-0.24999997))
-		v157 := fma32(v156, v139, float32(0.3333333))
-		v158 := fma32(v139, v157, float32(-0.5))
-		v159 := float32(v149 * v158)
-		v160 := v159 + v148
-		v161 := fma32(v138, float32(1.4286068e-06), v160)
-		v162 := v161 + v139
-		v163 := fma32(v138, float32(0.69314575), v162)
-		v164 := v128 == float32(-1)
-		v165 := sel(v164, float32(math.Inf(-1)), v163)
-		v166 := v128 < float32(-1)
-		v167 := sel(v166, math.Float32frombits(0x7fc00000), v165)
-		v168 := v128 == float32(math.Inf(1))
-		v169 := sel(v168, v128, v167)
-		v170 := v128 != v128
-		v171 := sel(v170, v128, v169)
-		v172 := v171 - v120
-		v174 := v1 < float32(1.1754944e-38)
-		v176 := float32(v1 * float32(8.388608e+06))
-		v177 := sel(v174, v176, v1)
-		v178 := int32(math.Float32bits(v177))
-		v179 := v178 - int32(1060439283)
-		v180 := v179 >> 23
-		v181 := v179 & int32(8388607)
-		v182 := v181 + int32(1060439283)
-		v183 := math.Float32frombits(uint32(v182))
-		v184 := float32(v180)
-		v185 := v183 - float32(1)
-		v187 := v184 - float32(23)
-		v188 := sel(v174, v187, v184)
-		v189 := float32(v185 * v185)
-		v190 := fma32(float32(0.06971612), v185, float32(-0.11479734))
-		v191 := fma32(v190, v185, float32(0.1168542))
-		v192 := fma32(v191, v185, float32(-0.12425687))
-		v193 := fma32(v192, v185, float32(0.14249058))
-		v194 := fma32(v193, v185, float32(-0.16667803))
-		v195 := fma32(v194, v185, float32(0.20000716))
-		v196 := fma32(v195, v185, float32(-0.24999997))
-		v197 := fma32(v196, v185, float32(0.3333333))
-		v198 := fma32(v185, v197, float32(-0.5))
-		v199 := float32(v189 * v198)
-		v200 := fma32(v188, float32(1.4286068e-06), v199)
-		v201 := v200 + v185
-		v202 := fma32(v188, float32(0.69314575), v201)
-		v203 := v1 == float32(0)
-		v204 := sel(v203, float32(math.Inf(-1)), v202)
-		v205 := v1 < float32(0)
-		v206 := sel(v205, math.Float32frombits(0x7fc00000), v204)
-		v207 := v1 == float32(math.Inf(1))
-		v208 := sel(v207, v1, v206)
-		v209 := v1 != v1
-		v210 := sel(v209, v1, v208)
-		v211 := v210 - v117
-		v212 := maxx(v172, v211)
-		v213 := minx(v172, v211)
-		v214 := v213 - v212
-		v215 := maxx(float32(-104), v214)
-		v216 := minx(float32(88.8), v215)
-		v217 := float32(v216 * float32(1.442695))
-		v218 := float32(math.RoundToEven(float64(v217)))
-		v219 := fma32(-v218, float32(0.6933594), v216)
-		v220 := fma32(-v218, float32(-0.00021219444), v219)
-		v221 := float32(v220 * v220)
-		v222 := fma32(float32(0.0013926176), v220, float32(0.008363173))
-		v223 := fma32(v222, v220, float32(0.041666556))
-		v224 := fma32(v223, v220, float32(0.16666578))
-		v225 := fma32(v224, v220, float32(0.5))
-		v226 := fma32(v221, v225, v220)
-		v227 := v226 + float32(1)
-		v228 := int32(v218)
-		v229 := v228 >> 1
-		v230 := v228 - v229
-		v231 := v229 + int32(127)
+		v35 := float32(float64(v34) * math.Float64frombits(uint64(int64(v17)+1023)<<52))
+		v36 := float32(1) + v35
+		v37 := float32(1) / v36
+		v38 := float32(v35 * v37)
+		v40 := v0 >= float32(0)
+		v41 := sel(v40, v37, v38)
+		v42 := sel(v40, v38, v37)
+		v43 := v35 + float32(1)
+		v44 := v43 - float32(1)
+		v45 := v35 - v44
+		v46 := int32(math.Float32bits(v43))
+		v48 := v46 - int32(1060439283)
+		v49 := v48 >> 23
+		v51 := v48 & int32(8388607)
+		v52 := v51 + int32(1060439283)
+		v53 := math.Float32frombits(uint32(v52))
+		v54 := float32(v49)
+		v55 := v53 - float32(1)
+		v58 := min(v49, int32(126))
+		v59 := int32(127) - v58
+		v60 := v59 << 23
+		v61 := math.Float32frombits(uint32(v60))
+		v62 := float32(1) - v55
+		v63 := fma32(-v55, v62, float32(1))
+		v64 := fma32(-v55, v63, float32(1))
+		v65 := float32(v45 * v61)
+		v66 := float32(v65 * v64)
+		v67 := float32(v55 * v55)
+		v70 := fma32(float32(0.06971612), v55, float32(-0.11479734))
+		v72 := fma32(v70, v55, float32(0.1168542))
+		v74 := fma32(v72, v55, float32(-0.12425687))
+		v76 := fma32(v74, v55, float32(0.14249058))
+		v78 := fma32(v76, v55, float32(-0.16667803))
+		v80 := fma32(v78, v55, float32(0.20000716))
+		v82 := fma32(v80, v55, float32(-0.24999997))
+		v84 := fma32(v82, v55, float32(0.3333333))
+		v86 := fma32(v55, v84, float32(-0.5))
+		v87 := float32(v67 * v86)
+		v88 := v87 + v66
+		v90 := fma32(v54, float32(1.4286068e-06), v88)
+		v91 := v90 + v55
+		v93 := fma32(v54, float32(0.69314575), v91)
+		v95 := v35 == float32(-1)
+		v97 := sel(v95, float32(math.Inf(-1)), v93)
+		v98 := v35 < float32(-1)
+		v100 := sel(v98, math.Float32frombits(0x7fc00000), v97)
+		v102 := v35 == float32(math.Inf(1))
+		v103 := sel(v102, v35, v100)
+		v104 := v35 != v35
+		v105 := sel(v104, v35, v103)
+		v106 := maxx(float32(0), v0)
+		v107 := v106 + v105
+		v108 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v109 := maxx(float32(0), v108)
+		v110 := v109 + v105
+		v111 := float32(1) - v1
+		v112 := float32(v1 * v110)
+		v113 := fma32(v111, v107, v112)
+		v114 := float32(v1 * v42)
+		v115 := fma32(v111, v41, -v114)
+		v116 := v107 + v110
+		v117 := math.Float32frombits(math.Float32bits(v116) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v118 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v119 := v118 + float32(1)
+		v120 := v119 - float32(1)
+		v121 := v118 - v120
+		v122 := int32(math.Float32bits(v119))
+		v123 := v122 - int32(1060439283)
+		v124 := v123 >> 23
+		v125 := v123 & int32(8388607)
+		v126 := v125 + int32(1060439283)
+		v127 := math.Float32frombits(uint32(v126))
+		v128 := float32(v124)
+		v129 := v127 - float32(1)
+		v130 := min(v124, int32(126))
+		v131 := int32(127) - v130
+		v132 := v131 << 23
+		v133 := math.Float32frombits(uint32(v132))
+		v134 := float32(1) - v129
+		v135 := fma32(-v129, v134, float32(1))
+		v136 := fma32(-v129, v135, float32(1))
+		v137 := float32(v121 * v133)
+		v138 := float32(v137 * v136)
+		v139 := float32(v129 * v129)
+		v140 := fma32(float32(0.06971612), v129, float32(-0.11479734))
+		v141 := fma32(v140, v129, float32(0.1168542))
+		v142 := fma32(v141, v129, float32(-0.12425687))
+		v143 := fma32(v142, v129, float32(0.14249058))
+		v144 := fma32(v143, v129, float32(-0.16667803))
+		v145 := fma32(v144, v129, float32(0.20000716))
+		v146 := fma32(v145, v129, float32(-0.24999997))
+		v147 := fma32(v146, v129, float32(0.3333333))
+		v148 := fma32(v129, v147, float32(-0.5))
+		v149 := float32(v139 * v148)
+		v150 := v149 + v138
+		v151 := fma32(v128, float32(1.4286068e-06), v150)
+		v152 := v151 + v129
+		v153 := fma32(v128, float32(0.69314575), v152)
+		v154 := v118 == float32(-1)
+		v155 := sel(v154, float32(math.Inf(-1)), v153)
+		v156 := v118 < float32(-1)
+		v157 := sel(v156, math.Float32frombits(0x7fc00000), v155)
+		v158 := v118 == float32(math.Inf(1))
+		v159 := sel(v158, v118, v157)
+		v160 := v118 != v118
+		v161 := sel(v160, v118, v159)
+		v162 := v161 - v110
+		v164 := v1 < float32(1.1754944e-38)
+		v166 := float32(v1 * float32(8.388608e+06))
+		v167 := sel(v164, v166, v1)
+		v168 := int32(math.Float32bits(v167))
+		v169 := v168 - int32(1060439283)
+		v170 := v169 >> 23
+		v171 := v169 & int32(8388607)
+		v172 := v171 + int32(1060439283)
+		v173 := math.Float32frombits(uint32(v172))
+		v174 := float32(v170)
+		v175 := v173 - float32(1)
+		v177 := v174 - float32(23)
+		v178 := sel(v164, v177, v174)
+		v179 := float32(v175 * v175)
+		v180 := fma32(float32(0.06971612), v175, float32(-0.11479734))
+		v181 := fma32(v180, v175, float32(0.1168542))
+		v182 := fma32(v181, v175, float32(-0.12425687))
+		v183 := fma32(v182, v175, float32(0.14249058))
+		v184 := fma32(v183, v175, float32(-0.16667803))
+		v185 := fma32(v184, v175, float32(0.20000716))
+		v186 := fma32(v185, v175, float32(-0.24999997))
+		v187 := fma32(v186, v175, float32(0.3333333))
+		v188 := fma32(v175, v187, float32(-0.5))
+		v189 := float32(v179 * v188)
+		v190 := fma32(v178, float32(1.4286068e-06), v189)
+		v191 := v190 + v175
+		v192 := fma32(v178, float32(0.69314575), v191)
+		v193 := v1 == float32(0)
+		v194 := sel(v193, float32(math.Inf(-1)), v192)
+		v195 := v1 < float32(0)
+		v196 := sel(v195, math.Float32frombits(0x7fc00000), v194)
+		v197 := v1 == float32(math.Inf(1))
+		v198 := sel(v197, v1, v196)
+		v199 := v1 != v1
+		v200 := sel(v199, v1, v198)
+		v201 := v200 - v107
+		v202 := maxx(v162, v201)
+		v203 := minx(v162, v201)
+		v204 := v203 - v202
+		v205 := maxx(float32(-104), v204)
+		v206 := minx(float32(88.8), v205)
+		v207 := float32(v206 * float32(1.442695))
+		v208 := float32(math.RoundToEven(float64(v207)))
+		v209 := fma32(-v208, float32(0.6933594), v206)
+		v210 := fma32(-v208, float32(-0.00021219444), v209)
+		v211 := float32(v210 * v210)
+		v212 := fma32(float32(0.0013926176), v210, float32(0.008363173))
+		v213 := fma32(v212, v210, float32(0.041666556))
+		v214 := fma32(v213, v210, float32(0.16666578))
+		v215 := fma32(v214, v210, float32(0.5))
+		v216 := fma32(v211, v215, v210)
+		v217 := v216 + float32(1)
+		v218 := float32(float64(v217) * math.Float64frombits(uint64(int64(v208)+1023)<<52))
+		v219 := v218 + float32(1)
+		v220 := v219 - float32(1)
+		v221 := v218 - v220
+		v222 := int32(math.Float32bits(v219))
+		v223 := v222 - int32(1060439283)
+		v224 := v223 >> 23
+		v225 := v223 & int32(8388607)
+		v226 := v225 + int32(1060439283)
+		v227 := math.Float32frombits(uint32(v226))
+		v228 := float32(v224)
+		v229 := v227 - float32(1)
+		v230 := min(v224, int32(126))
+		v231 := int32(127) - v230
 		v232 := v231 << 23
 		v233 := math.Float32frombits(uint32(v232))
-		v234 := v230 + int32(127)
-		v235 := v234 << 23
-		v236 := math.Float32frombits(uint32(v235))
-		v237 := float32(v227 * v233)
+		v234 := float32(1) - v229
+		v235 := fma32(-v229, v234, float32(1))
+		v236 := fma32(-v229, v235, float32(1))
+		v237 := float32(v221 * v233)
 		v238 := float32(v237 * v236)
-		v239 := v238 + float32(1)
-		v240 := v239 - float32(1)
-		v241 := v238 - v240
-		v242 := int32(math.Float32bits(v239))
-		v243 := v242 - int32(1060439283)
-		v244 := v243 >> 23
-		v245 := v243 & int32(8388607)
-		v246 := v245 + int32(1060439283)
-		v247 := math.Float32frombits(uint32(v246))
-		v248 := float32(v244)
-		v249 := v247 - float32(1)
-		v250 := min(v244, int32(126))
-		v251 := int32(127) - v250
-		v252 := v251 << 23
-		v253 := math.Float32frombits(uint32(v252))
-		v254 := float32(1) - v249
-		v255 := fma32(-v249, v254, float32(1))
-		v256 := fma32(-v249, v255, float32(1))
-		v257 := float32(v241 * v253)
-		v258 := float32(v257 * v256)
-		v259 := float32(v249 * v249)
-		v260 := fma32(float32(0.06971612), v249, float32(-0.11479734))
-		v261 := fma32(v260, v249, float32(0.1168542))
-		v262 := fma32(v261, v249, float32(-0.12425687))
-		v263 := fma32(v262, v249, float32(0.14249058))
-		v264 := fma32(v263, v249, float32(-0.16667803))
-		v265 := fma32(v264, v249, float32(0.20000716))
-		v266 := fma32(v265, v249, float32(-0.24999997))
-		v267 := fma32(v266, v249, float32(0.3333333))
-		v268 := fma32(v249, v267, float32(-0.5))
-		v269 := float32(v259 * v268)
-		v270 := v269 + v258
-		v271 := fma32(v248, float32(1.4286068e-06), v270)
-		v272 := v271 + v249
-		v273 := fma32(v248, float32(0.69314575), v272)
-		v274 := v238 == float32(-1)
-		v275 := sel(v274, float32(math.Inf(-1)), v273)
-		v276 := v238 < float32(-1)
-		v277 := sel(v276, math.Float32frombits(0x7fc00000), v275)
-		v278 := v238 == float32(math.Inf(1))
-		v279 := sel(v278, v238, v277)
-		v280 := v238 != v238
-		v281 := sel(v280, v238, v279)
-		v282 := v212 + v281
-		v283 := v212 == float32(math.Inf(-1))
-		v284 := sel(v283, v212, v282)
-		v285 := p0 == float32(0)
-		v286 := float32(p0 * v284)
-		v287 := maxx(float32(-104), v286)
-		v288 := minx(float32(88.8), v287)
-		v289 := float32(v288 * float32(1.442695))
-		v290 := float32(math.RoundToEven(float64(v289)))
-		v291 := fma32(-v290, float32(0.6933594), v288)
-		v292 := fma32(-v290, float32(-0.00021219444), v291)
-		v293 := float32(v292 * v292)
-		v294 := fma32(float32(0.0013926176), v292, float32(0.008363173))
-		v295 := fma32(v294, v292, float32(0.041666556))
-		v296 := fma32(v295, v292, float32(0.16666578))
-		v297 := fma32(v296, v292, float32(0.5))
-		v298 := fma32(v293, v297, v292)
-		v299 := v298 + float32(1)
-		v300 := int32(v290)
-		v301 := v300 >> 1
-		v302 := v300 - v301
-		v303 := v301 + int32(127)
-		v304 := v303 << 23
-		v305 := math.Float32frombits(uint32(v304))
-		v306 := v302 + int32(127)
-		v307 := v306 << 23
-		v308 := math.Float32frombits(uint32(v307))
-		v309 := float32(v299 * v305)
-		v310 := float32(v309 * v308)
-		v311 := sel(v285, float32(1), v310)
-		v312 := p3 != float32(0)
-		v313 := float32(p2 * v121)
-		v314 := fma32(p1, v1, v313)
-		v315 := sel(v312, v314, float32(1))
-		v316 := float32(v315 * v311)
-		v317 := float32(v316 * v123)
-		v318 := v1 + v1
-		v319 := float32(1) - v318
-		v320 := v319 != float32(0)
-		v321 := v320 && !(v285)
-		v322 := float32(p0 * v319)
-		v323 := v127 - v284
-		v324 := maxx(float32(-104), v323)
-		v325 := minx(float32(88.8), v324)
-		v326 := float32(v325 * float32(1.442695))
-		v327 := float32(math.RoundToEven(float64(v326)))
-		v328 := fma32(-v327, float32(0.6933594), v325)
-		v329 := fma32(-v327, float32(-0.00021219444), v328)
-		v330 := float32(v329 * v329)
-		v331 := fma32(float32(0.0013926176), v329, float32(0.008363173))
-		v332 := fma32(v331, v329, float32(0.041666556))
-		v333 := fma32(v332, v329, float32(0.16666578))
-		v334 := fma32(v333, v329, float32(0.5))
-		v335 := fma32(v330, v334, v329)
-		v336 := v335 + float32(1)
-		v337 := int32(v327)
-		v338 := v337 >> 1
-		v339 := v337 - v338
-		v340 := v338 + int32(127)
-		v341 := v340 << 23
-		v342 := math.Float32frombits(uint32(v341))
-		v343 := v339 + int32(127)
-		v344 := v343 << 23
-		v345 := math.Float32frombits(uint32(v344))
-		v346 := float32(v336 * v342)
-		v347 := float32(v346 * v345)
-		v348 := float32(v322 * v347)
-		v349 := sel(v321, v348, 0)
-		v350 := fma32(v349, v123, v125)
-		v351 := float32(v316 * v350)
+		v239 := float32(v229 * v229)
+		v240 := fma32(float32(0.06971612), v229, float32(-0.11479734))
+		v241 := fma32(v240, v229, float32(0.1168542))
+		v242 := fma32(v241, v229, float32(-0.12425687))
+		v243 := fma32(v242, v229, float32(0.14249058))
+		v244 := fma32(v243, v229, float32(-0.16667803))
+		v245 := fma32(v244, v229, float32(0.20000716))
+		v246 := fma32(v245, v229, float32(-0.24999997))
+		v247 := fma32(v246, v229, float32(0.3333333))
+		v248 := fma32(v229, v247, float32(-0.5))
+		v249 := float32(v239 * v248)
+		v250 := v249 + v238
+		v251 := fma32(v228, float32(1.4286068e-06), v250)
+		v252 := v251 + v229
+		v253 := fma32(v228, float32(0.69314575), v252)
+		v254 := v218 == float32(-1)
+		v255 := sel(v254, float32(math.Inf(-1)), v253)
+		v256 := v218 < float32(-1)
+		v257 := sel(v256, math.Float32frombits(0x7fc00000), v255)
+		v258 := v218 == float32(math.Inf(1))
+		v259 := sel(v258, v218, v257)
+		v260 := v218 != v218
+		v261 := sel(v260, v218, v259)
+		v262 := v202 + v261
+		v263 := v202 == float32(math.Inf(-1))
+		v264 := sel(v263, v202, v262)
+		v265 := p0 == float32(0)
+		v266 := float32(p0 * v264)
+		v267 := maxx(float32(-104), v266)
+		v268 := minx(float32(88.8), v267)
+		v269 := float32(v268 * float32(1.442695))
+		v270 := float32(math.RoundToEven(float64(v269)))
+		v271 := fma32(-v270, float32(0.6933594), v268)
+		v272 := fma32(-v270, float32(-0.00021219444), v271)
+		v273 := float32(v272 * v272)
+		v274 := fma32(float32(0.0013926176), v272, float32(0.008363173))
+		v275 := fma32(v274, v272, float32(0.041666556))
+		v276 := fma32(v275, v272, float32(0.16666578))
+		v277 := fma32(v276, v272, float32(0.5))
+		v278 := fma32(v273, v277, v272)
+		v279 := v278 + float32(1)
+		v280 := float32(float64(v279) * math.Float64frombits(uint64(int64(v270)+1023)<<52))
+		v281 := sel(v265, float32(1), v280)
+		v282 := p3 != float32(0)
+		v283 := float32(p2 * v111)
+		v284 := fma32(p1, v1, v283)
+		v285 := sel(v282, v284, float32(1))
+		v286 := float32(v285 * v281)
+		v287 := float32(v286 * v113)
+		v288 := v1 + v1
+		v289 := float32(1) - v288
+		v290 := v289 != float32(0)
+		v291 := v290 && !(v265)
+		v292 := float32(p0 * v289)
+		v293 := v117 - v264
+		v294 := maxx(float32(-104), v293)
+		v295 := minx(float32(88.8), v294)
+		v296 := float32(v295 * float32(1.442695))
+		v297 := float32(math.RoundToEven(float64(v296)))
+		v298 := fma32(-v297, float32(0.6933594), v295)
+		v299 := fma32(-v297, float32(-0.00021219444), v298)
+		v300 := float32(v299 * v299)
+		v301 := fma32(float32(0.0013926176), v299, float32(0.008363173))
+		v302 := fma32(v301, v299, float32(0.041666556))
+		v303 := fma32(v302, v299, float32(0.16666578))
+		v304 := fma32(v303, v299, float32(0.5))
+		v305 := fma32(v300, v304, v299)
+		v306 := v305 + float32(1)
+		v307 := float32(float64(v306) * math.Float64frombits(uint64(int64(v297)+1023)<<52))
+		v308 := float32(v292 * v307)
+		v309 := sel(v291, v308, 0)
+		v310 := fma32(v309, v113, v115)
+		v311 := float32(v286 * v310)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v317 * wi)
+				ps[i] = float32(v287 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v317), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v287), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v351 * sw)
+			gv = float32(v311 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v317
+				ps[i] = v287
 			}
-			acc[i&7] += float64(v317)
-			gv = float32(v351 * scale)
+			acc[i&7] += float64(v287)
+			gv = float32(v311 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -5819,342 +6056,302 @@ func focalHGo(a *kargs) {
 		v31 := fma32(v29, v21, float32(0.5))
 		v32 := fma32(v22, v31, v21)
 		v34 := v32 + float32(1)
-		v35 := int32(v17)
-		v36 := v35 >> 1
-		v37 := v35 - v36
-		v39 := v36 + int32(127)
-		v40 := v39 << 23
-		v41 := math.Float32frombits(uint32(v40))
-		v42 := v37 + int32(127)
-		v43 := v42 << 23
-		v44 := math.Float32frombits(uint32(v43))
-		v45 := float32(v34 * v41)
-		v46 := float32(v45 * v44)
-		v47 := float32(1) + v46
-		v48 := float32(1) / v47
-		v49 := float32(v46 * v48)
-		v51 := v0 >= float32(0)
-		v52 := sel(v51, v48, v49)
-		v53 := sel(v51, v49, v48)
-		v54 := v46 + float32(1)
-		v55 := v54 - float32(1)
-		v56 := v46 - v55
-		v57 := int32(math.Float32bits(v54))
-		v59 := v57 - int32(1060439283)
-		v60 := v59 >> 23
-		v62 := v59 & int32(8388607)
-		v63 := v62 + int32(1060439283)
-		v64 := math.Float32frombits(uint32(v63))
-		v65 := float32(v60)
-		v66 := v64 - float32(1)
-		v68 := min(v60, int32(126))
-		v69 := int32(127) - v68
-		v70 := v69 << 23
-		v71 := math.Float32frombits(uint32(v70))
-		v72 := float32(1) - v66
-		v73 := fma32(-v66, v72, float32(1))
-		v74 := fma32(-v66, v73, float32(1))
-		v75 := float32(v56 * v71)
-		v76 := float32(v75 * v74)
-		v77 := float32(v66 * v66)
-		v80 := fma32(float32(0.06971612), v66, float32(-0.11479734))
-		v82 := fma32(v80, v66, float32(0.1168542))
-		v84 := fma32(v82, v66, float32(-0.12425687))
-		v86 := fma32(v84, v66, float32(0.14249058))
-		v88 := fma32(v86, v66, float32(-0.16667803))
-		v90 := fma32(v88, v66, float32(0.20000716))
-		v92 := fma32(v90, v66, float32(-0.24999997))
-		v94 := fma32(v92, v66, float32(0.3333333))
-		v96 := fma32(v66, v94, float32(-0.5))
-		v97 := float32(v77 * v96)
-		v98 := v97 + v76
-		v100 := fma32(v65, float32(1.4286068e-06), v98)
-		v101 := v100 + v66
-		v103 := fma32(v65, float32(0.69314575), v101)
-		v105 := v46 == float32(-1)
-		v107 := sel(v105, float32(math.Inf(-1)), v103)
-		v108 := v46 < float32(-1)
-		v110 := sel(v108, math.Float32frombits(0x7fc00000), v107)
-		v112 := v46 == float32(math.Inf(1))
-		v113 := sel(v112, v46, v110)
-		v114 := v46 != v46
-		v115 := sel(v114, v46, v113)
-		v116 := maxx(float32(0), v0)
-		v117 := v116 + v115
-		v118 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v119 := maxx(float32(0), v118)
-		v120 := v119 + v115
-		v121 := float32(1) - v1
-		v122 := float32(v1 * v120)
-		v123 := fma32(v121, v117, v122)
-		v124 := float32(v1 * v53)
-		v125 := fma32(v121, v52, -v124)
-		v126 := float32(v52 * v53)
-		v127 := v53 - v52
-		v128 := v117 + v120
-		v129 := math.Float32frombits(math.Float32bits(v128) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v130 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v131 := v130 + float32(1)
-		v132 := v131 - float32(1)
-		v133 := v130 - v132
-		v134 := int32(math.Float32bits(v131))
-		v135 := v134 - int32(1060439283)
-		v136 := v135 >> 23
-		v137 := v135 & int32(8388607)
-		v138 := v137 + int32(1060439283)
-		v139 := math.Float32frombits(uint32(v138))
-		v140 := float32(v136)
-		v141 := v139 - float32(1)
-		v142 := min(v136, int32(126))
-		v143 := int32(127) - v142
-		v144 := v143 << 23
-		v145 := math.Float32frombits(uint32(v144))
-		v146 := float32(1) - v141
-		v147 := fma32(-v141, v146, float32(1))
-		v148 := fma32(-v141, v147, float32(1))
-		v149 := float32(v133 * v145)
-		v150 := float32(v149 * v148)
-		v151 := float32(v141 * v141)
-		v152 := fma32(float32(0.06971612), v141, float32(-0.11479734))
-		v153 := fma32(v152, v141, float32(0.1168542))
-		v154 := fma32(v153, v141, float32(-0.12425687))
-		v155 := fma32(v154, v141, float32(0.14249058))
-		v156 := fma32(v155, v141, float32(-0.16667803))
-		v157 := fma32(v156, v141, float32(0.20000716))
-		v158 := fma32(v157, v141, float32(-0.24999997))
-		v159 := fma32(v158, v141, float32(0.3333333))
-		v160 := fma32(v141, v159, float32(-0.5))
-		v161 := float32(v151 * v160)
-		v162 := v161 + v150
-		v163 := fma32(v140, float32(1.4286068e-06), v162)
-		v164 := v163 + v141
-		v165 := fma32(v140, float32(0.69314575), v164)
-		v166 := v130 == float32(-1)
-		v167 := sel(v166, float32(math.Inf(-1)), v165)
-		v168 := v130 < float32(-1)
-		v169 := sel(v168, math.Float32frombits(0x7fc00000), v167)
-		v170 := v130 == float32(math.Inf(1))
-		v171 := sel(v170, v130, v169)
-		v172 := v130 != v130
-		v173 := sel(v172, v130, v171)
-		v174 := v173 - v120
-		v176 := v1 < float32(1.1754944e-38)
-		v178 := float32(v1 * float32(8.388608e+06))
-		v179 := sel(v176, v178, v1)
-		v180 := int32(math.Float32bits(v179))
-		v181 := v180 - int32(1060439283)
-		v182 := v181 >> 23
-		v183 := v181 & int32(8388607)
-		v184 := v183 + int32(1060439283)
-		v185 := math.Float32frombits(uint32(v184))
-		v186 := float32(v182)
-		v187 := v185 - float32(1)
-		v189 := v186 - float32(23)
-		v190 := sel(v176, v189, v186)
-		v191 := float32(v187 * v187)
-		v192 := fma32(float32(0.06971612), v187, float32(-0.11479734))
-		v193 := fma32(v192, v187, float32(0.1168542))
-		v194 := fma32(v193, v187, float32(-0.12425687))
-		v195 := fma32(v194, v187, float32(0.14249058))
-		v196 := fma32(v195, v187, float32(-0.16667803))
-		v197 := fma32(v196, v187, float32(0.20000716))
-		v198 := fma32(v197, v187, float32(-0.24999997))
-		v199 := fma32(v198, v187, float32(0.3333333))
-		v200 := fma32(v187, v199, float32(-0.5))
-		v201 := float32(v191 * v200)
-		v202 := fma32(v190, float32(1.4286068e-06), v201)
-		v203 := v202 + v187
-		v204 := fma32(v190, float32(0.69314575), v203)
-		v205 := v1 == float32(0)
-		v206 := sel(v205, float32(math.Inf(-1)), v204)
-		v207 := v1 < float32(0)
-		v208 := sel(v207, math.Float32frombits(0x7fc00000), v206)
-		v209 := v1 == float32(math.Inf(1))
-		v210 := sel(v209, v1, v208)
-		v211 := v1 != v1
-		v212 := sel(v211, v1, v210)
-		v213 := v212 - v117
-		v214 := maxx(v174, v213)
-		v215 := minx(v174, v213)
-		v216 := v215 - v214
-		v217 := maxx(float32(-104), v216)
-		v218 := minx(float32(88.8), v217)
-		v219 := float32(v218 * float32(1.442695))
-		v220 := float32(math.RoundToEven(float64(v219)))
-		v221 := fma32(-v220, float32(0.6933594), v218)
-		v222 := fma32(-v220, float32(-0.00021219444), v221)
-		v223 := float32(v222 * v222)
-		v224 := fma32(float32(0.0013926176), v222, float32(0.008363173))
-		v225 := fma32(v224, v222, float32(0.041666556))
-		v226 := fma32(v225, v222, float32(0.16666578))
-		v227 := fma32(v226, v222, float32(0.5))
-		v228 := fma32(v223, v227, v222)
-		v229 := v228 + float32(1)
-		v230 := int32(v220)
-		v231 := v230 >> 1
-		v232 := v230 - v231
-		v233 := v231 + int32(127)
+		v35 := float32(float64(v34) * math.Float64frombits(uint64(int64(v17)+1023)<<52))
+		v36 := float32(1) + v35
+		v37 := float32(1) / v36
+		v38 := float32(v35 * v37)
+		v40 := v0 >= float32(0)
+		v41 := sel(v40, v37, v38)
+		v42 := sel(v40, v38, v37)
+		v43 := v35 + float32(1)
+		v44 := v43 - float32(1)
+		v45 := v35 - v44
+		v46 := int32(math.Float32bits(v43))
+		v48 := v46 - int32(1060439283)
+		v49 := v48 >> 23
+		v51 := v48 & int32(8388607)
+		v52 := v51 + int32(1060439283)
+		v53 := math.Float32frombits(uint32(v52))
+		v54 := float32(v49)
+		v55 := v53 - float32(1)
+		v58 := min(v49, int32(126))
+		v59 := int32(127) - v58
+		v60 := v59 << 23
+		v61 := math.Float32frombits(uint32(v60))
+		v62 := float32(1) - v55
+		v63 := fma32(-v55, v62, float32(1))
+		v64 := fma32(-v55, v63, float32(1))
+		v65 := float32(v45 * v61)
+		v66 := float32(v65 * v64)
+		v67 := float32(v55 * v55)
+		v70 := fma32(float32(0.06971612), v55, float32(-0.11479734))
+		v72 := fma32(v70, v55, float32(0.1168542))
+		v74 := fma32(v72, v55, float32(-0.12425687))
+		v76 := fma32(v74, v55, float32(0.14249058))
+		v78 := fma32(v76, v55, float32(-0.16667803))
+		v80 := fma32(v78, v55, float32(0.20000716))
+		v82 := fma32(v80, v55, float32(-0.24999997))
+		v84 := fma32(v82, v55, float32(0.3333333))
+		v86 := fma32(v55, v84, float32(-0.5))
+		v87 := float32(v67 * v86)
+		v88 := v87 + v66
+		v90 := fma32(v54, float32(1.4286068e-06), v88)
+		v91 := v90 + v55
+		v93 := fma32(v54, float32(0.69314575), v91)
+		v95 := v35 == float32(-1)
+		v97 := sel(v95, float32(math.Inf(-1)), v93)
+		v98 := v35 < float32(-1)
+		v100 := sel(v98, math.Float32frombits(0x7fc00000), v97)
+		v102 := v35 == float32(math.Inf(1))
+		v103 := sel(v102, v35, v100)
+		v104 := v35 != v35
+		v105 := sel(v104, v35, v103)
+		v106 := maxx(float32(0), v0)
+		v107 := v106 + v105
+		v108 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v109 := maxx(float32(0), v108)
+		v110 := v109 + v105
+		v111 := float32(1) - v1
+		v112 := float32(v1 * v110)
+		v113 := fma32(v111, v107, v112)
+		v114 := float32(v1 * v42)
+		v115 := fma32(v111, v41, -v114)
+		v116 := float32(v41 * v42)
+		v117 := v42 - v41
+		v118 := v107 + v110
+		v119 := math.Float32frombits(math.Float32bits(v118) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v120 := math.Float32frombits(math.Float32bits(v1) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v121 := v120 + float32(1)
+		v122 := v121 - float32(1)
+		v123 := v120 - v122
+		v124 := int32(math.Float32bits(v121))
+		v125 := v124 - int32(1060439283)
+		v126 := v125 >> 23
+		v127 := v125 & int32(8388607)
+		v128 := v127 + int32(1060439283)
+		v129 := math.Float32frombits(uint32(v128))
+		v130 := float32(v126)
+		v131 := v129 - float32(1)
+		v132 := min(v126, int32(126))
+		v133 := int32(127) - v132
+		v134 := v133 << 23
+		v135 := math.Float32frombits(uint32(v134))
+		v136 := float32(1) - v131
+		v137 := fma32(-v131, v136, float32(1))
+		v138 := fma32(-v131, v137, float32(1))
+		v139 := float32(v123 * v135)
+		v140 := float32(v139 * v138)
+		v141 := float32(v131 * v131)
+		v142 := fma32(float32(0.06971612), v131, float32(-0.11479734))
+		v143 := fma32(v142, v131, float32(0.1168542))
+		v144 := fma32(v143, v131, float32(-0.12425687))
+		v145 := fma32(v144, v131, float32(0.14249058))
+		v146 := fma32(v145, v131, float32(-0.16667803))
+		v147 := fma32(v146, v131, float32(0.20000716))
+		v148 := fma32(v147, v131, float32(-0.24999997))
+		v149 := fma32(v148, v131, float32(0.3333333))
+		v150 := fma32(v131, v149, float32(-0.5))
+		v151 := float32(v141 * v150)
+		v152 := v151 + v140
+		v153 := fma32(v130, float32(1.4286068e-06), v152)
+		v154 := v153 + v131
+		v155 := fma32(v130, float32(0.69314575), v154)
+		v156 := v120 == float32(-1)
+		v157 := sel(v156, float32(math.Inf(-1)), v155)
+		v158 := v120 < float32(-1)
+		v159 := sel(v158, math.Float32frombits(0x7fc00000), v157)
+		v160 := v120 == float32(math.Inf(1))
+		v161 := sel(v160, v120, v159)
+		v162 := v120 != v120
+		v163 := sel(v162, v120, v161)
+		v164 := v163 - v110
+		v166 := v1 < float32(1.1754944e-38)
+		v168 := float32(v1 * float32(8.388608e+06))
+		v169 := sel(v166, v168, v1)
+		v170 := int32(math.Float32bits(v169))
+		v171 := v170 - int32(1060439283)
+		v172 := v171 >> 23
+		v173 := v171 & int32(8388607)
+		v174 := v173 + int32(1060439283)
+		v175 := math.Float32frombits(uint32(v174))
+		v176 := float32(v172)
+		v177 := v175 - float32(1)
+		v179 := v176 - float32(23)
+		v180 := sel(v166, v179, v176)
+		v181 := float32(v177 * v177)
+		v182 := fma32(float32(0.06971612), v177, float32(-0.11479734))
+		v183 := fma32(v182, v177, float32(0.1168542))
+		v184 := fma32(v183, v177, float32(-0.12425687))
+		v185 := fma32(v184, v177, float32(0.14249058))
+		v186 := fma32(v185, v177, float32(-0.16667803))
+		v187 := fma32(v186, v177, float32(0.20000716))
+		v188 := fma32(v187, v177, float32(-0.24999997))
+		v189 := fma32(v188, v177, float32(0.3333333))
+		v190 := fma32(v177, v189, float32(-0.5))
+		v191 := float32(v181 * v190)
+		v192 := fma32(v180, float32(1.4286068e-06), v191)
+		v193 := v192 + v177
+		v194 := fma32(v180, float32(0.69314575), v193)
+		v195 := v1 == float32(0)
+		v196 := sel(v195, float32(math.Inf(-1)), v194)
+		v197 := v1 < float32(0)
+		v198 := sel(v197, math.Float32frombits(0x7fc00000), v196)
+		v199 := v1 == float32(math.Inf(1))
+		v200 := sel(v199, v1, v198)
+		v201 := v1 != v1
+		v202 := sel(v201, v1, v200)
+		v203 := v202 - v107
+		v204 := maxx(v164, v203)
+		v205 := minx(v164, v203)
+		v206 := v205 - v204
+		v207 := maxx(float32(-104), v206)
+		v208 := minx(float32(88.8), v207)
+		v209 := float32(v208 * float32(1.442695))
+		v210 := float32(math.RoundToEven(float64(v209)))
+		v211 := fma32(-v210, float32(0.6933594), v208)
+		v212 := fma32(-v210, float32(-0.00021219444), v211)
+		v213 := float32(v212 * v212)
+		v214 := fma32(float32(0.0013926176), v212, float32(0.008363173))
+		v215 := fma32(v214, v212, float32(0.041666556))
+		v216 := fma32(v215, v212, float32(0.16666578))
+		v217 := fma32(v216, v212, float32(0.5))
+		v218 := fma32(v213, v217, v212)
+		v219 := v218 + float32(1)
+		v220 := float32(float64(v219) * math.Float64frombits(uint64(int64(v210)+1023)<<52))
+		v221 := v220 + float32(1)
+		v222 := v221 - float32(1)
+		v223 := v220 - v222
+		v224 := int32(math.Float32bits(v221))
+		v225 := v224 - int32(1060439283)
+		v226 := v225 >> 23
+		v227 := v225 & int32(8388607)
+		v228 := v227 + int32(1060439283)
+		v229 := math.Float32frombits(uint32(v228))
+		v230 := float32(v226)
+		v231 := v229 - float32(1)
+		v232 := min(v226, int32(126))
+		v233 := int32(127) - v232
 		v234 := v233 << 23
 		v235 := math.Float32frombits(uint32(v234))
-		v236 := v232 + int32(127)
-		v237 := v236 << 23
-		v238 := math.Float32frombits(uint32(v237))
-		v239 := float32(v229 * v235)
+		v236 := float32(1) - v231
+		v237 := fma32(-v231, v236, float32(1))
+		v238 := fma32(-v231, v237, float32(1))
+		v239 := float32(v223 * v235)
 		v240 := float32(v239 * v238)
-		v241 := v240 + float32(1)
-		v242 := v241 - float32(1)
-		v243 := v240 - v242
-		v244 := int32(math.Float32bits(v241))
-		v245 := v244 - int32(1060439283)
-		v246 := v245 >> 23
-		v247 := v245 & int32(8388607)
-		v248 := v247 + int32(1060439283)
-		v249 := math.Float32frombits(uint32(v248))
-		v250 := float32(v246)
-		v251 := v249 - float32(1)
-		v252 := min(v246, int32(126))
-		v253 := int32(127) - v252
-		v254 := v253 << 23
-		v255 := math.Float32frombits(uint32(v254))
-		v256 := float32(1) - v251
-		v257 := fma32(-v251, v256, float32(1))
-		v258 := fma32(-v251, v257, float32(1))
-		v259 := float32(v243 * v255)
-		v260 := float32(v259 * v258)
-		v261 := float32(v251 * v251)
-		v262 := fma32(float32(0.06971612), v251, float32(-0.11479734))
-		v263 := fma32(v262, v251, float32(0.1168542))
-		v264 := fma32(v263, v251, float32(-0.12425687))
-		v265 := fma32(v264, v251, float32(0.14249058))
-		v266 := fma32(v265, v251, float32(-0.16667803))
-		v267 := fma32(v266, v251, float32(0.20000716))
-		v268 := fma32(v267, v251, float32(-0.24999997))
-		v269 := fma32(v268, v251, float32(0.3333333))
-		v270 := fma32(v251, v269, float32(-0.5))
-		v271 := float32(v261 * v270)
-		v272 := v271 + v260
-		v273 := fma32(v250, float32(1.4286068e-06), v272)
-		v274 := v273 + v251
-		v275 := fma32(v250, float32(0.69314575), v274)
-		v276 := v240 == float32(-1)
-		v277 := sel(v276, float32(math.Inf(-1)), v275)
-		v278 := v240 < float32(-1)
-		v279 := sel(v278, math.Float32frombits(0x7fc00000), v277)
-		v280 := v240 == float32(math.Inf(1))
-		v281 := sel(v280, v240, v279)
-		v282 := v240 != v240
-		v283 := sel(v282, v240, v281)
-		v284 := v214 + v283
-		v285 := v214 == float32(math.Inf(-1))
-		v286 := sel(v285, v214, v284)
-		v287 := p0 == float32(0)
-		v288 := float32(p0 * v286)
-		v289 := maxx(float32(-104), v288)
-		v290 := minx(float32(88.8), v289)
-		v291 := float32(v290 * float32(1.442695))
-		v292 := float32(math.RoundToEven(float64(v291)))
-		v293 := fma32(-v292, float32(0.6933594), v290)
-		v294 := fma32(-v292, float32(-0.00021219444), v293)
-		v295 := float32(v294 * v294)
-		v296 := fma32(float32(0.0013926176), v294, float32(0.008363173))
-		v297 := fma32(v296, v294, float32(0.041666556))
-		v298 := fma32(v297, v294, float32(0.16666578))
-		v299 := fma32(v298, v294, float32(0.5))
-		v300 := fma32(v295, v299, v294)
-		v301 := v300 + float32(1)
-		v302 := int32(v292)
-		v303 := v302 >> 1
-		v304 := v302 - v303
-		v305 := v303 + int32(127)
-		v306 := v305 << 23
-		v307 := math.Float32frombits(uint32(v306))
-		v308 := v304 + int32(127)
-		v309 := v308 << 23
-		v310 := math.Float32frombits(uint32(v309))
-		v311 := float32(v301 * v307)
-		v312 := float32(v311 * v310)
-		v313 := sel(v287, float32(1), v312)
-		v314 := p3 != float32(0)
-		v315 := float32(p2 * v121)
-		v316 := fma32(p1, v1, v315)
-		v317 := sel(v314, v316, float32(1))
-		v318 := float32(v317 * v313)
-		v319 := float32(v318 * v123)
-		v320 := v1 + v1
-		v321 := float32(1) - v320
-		v322 := v321 != float32(0)
-		v323 := v322 && !(v287)
-		v324 := float32(p0 * v321)
-		v325 := v129 - v286
-		v326 := maxx(float32(-104), v325)
-		v327 := minx(float32(88.8), v326)
-		v328 := float32(v327 * float32(1.442695))
-		v329 := float32(math.RoundToEven(float64(v328)))
-		v330 := fma32(-v329, float32(0.6933594), v327)
-		v331 := fma32(-v329, float32(-0.00021219444), v330)
-		v332 := float32(v331 * v331)
-		v333 := fma32(float32(0.0013926176), v331, float32(0.008363173))
-		v334 := fma32(v333, v331, float32(0.041666556))
-		v335 := fma32(v334, v331, float32(0.16666578))
-		v336 := fma32(v335, v331, float32(0.5))
-		v337 := fma32(v332, v336, v331)
-		v338 := v337 + float32(1)
-		v339 := int32(v329)
-		v340 := v339 >> 1
-		v341 := v339 - v340
-		v342 := v340 + int32(127)
-		v343 := v342 << 23
-		v344 := math.Float32frombits(uint32(v343))
-		v345 := v341 + int32(127)
-		v346 := v345 << 23
-		v347 := math.Float32frombits(uint32(v346))
-		v348 := float32(v338 * v344)
-		v349 := float32(v348 * v347)
-		v350 := float32(v324 * v349)
-		v351 := sel(v323, v350, 0)
-		v352 := fma32(v351, v123, v125)
-		v353 := float32(v318 * v352)
-		v354 := float32(v351 * v351)
-		v355 := float32(p4 * v354)
-		v356 := float32(v355 * v123)
-		v357 := float32(v351 * v127)
-		v358 := fma32(v357, v123, v356)
-		v359 := v351 + v351
-		v360 := fma32(v359, v125, v358)
-		v361 := v351 != float32(0)
-		v362 := sel(v361, v360, 0)
-		v363 := v126 + v362
-		v364 := float32(v318 * v363)
+		v241 := float32(v231 * v231)
+		v242 := fma32(float32(0.06971612), v231, float32(-0.11479734))
+		v243 := fma32(v242, v231, float32(0.1168542))
+		v244 := fma32(v243, v231, float32(-0.12425687))
+		v245 := fma32(v244, v231, float32(0.14249058))
+		v246 := fma32(v245, v231, float32(-0.16667803))
+		v247 := fma32(v246, v231, float32(0.20000716))
+		v248 := fma32(v247, v231, float32(-0.24999997))
+		v249 := fma32(v248, v231, float32(0.3333333))
+		v250 := fma32(v231, v249, float32(-0.5))
+		v251 := float32(v241 * v250)
+		v252 := v251 + v240
+		v253 := fma32(v230, float32(1.4286068e-06), v252)
+		v254 := v253 + v231
+		v255 := fma32(v230, float32(0.69314575), v254)
+		v256 := v220 == float32(-1)
+		v257 := sel(v256, float32(math.Inf(-1)), v255)
+		v258 := v220 < float32(-1)
+		v259 := sel(v258, math.Float32frombits(0x7fc00000), v257)
+		v260 := v220 == float32(math.Inf(1))
+		v261 := sel(v260, v220, v259)
+		v262 := v220 != v220
+		v263 := sel(v262, v220, v261)
+		v264 := v204 + v263
+		v265 := v204 == float32(math.Inf(-1))
+		v266 := sel(v265, v204, v264)
+		v267 := p0 == float32(0)
+		v268 := float32(p0 * v266)
+		v269 := maxx(float32(-104), v268)
+		v270 := minx(float32(88.8), v269)
+		v271 := float32(v270 * float32(1.442695))
+		v272 := float32(math.RoundToEven(float64(v271)))
+		v273 := fma32(-v272, float32(0.6933594), v270)
+		v274 := fma32(-v272, float32(-0.00021219444), v273)
+		v275 := float32(v274 * v274)
+		v276 := fma32(float32(0.0013926176), v274, float32(0.008363173))
+		v277 := fma32(v276, v274, float32(0.041666556))
+		v278 := fma32(v277, v274, float32(0.16666578))
+		v279 := fma32(v278, v274, float32(0.5))
+		v280 := fma32(v275, v279, v274)
+		v281 := v280 + float32(1)
+		v282 := float32(float64(v281) * math.Float64frombits(uint64(int64(v272)+1023)<<52))
+		v283 := sel(v267, float32(1), v282)
+		v284 := p3 != float32(0)
+		v285 := float32(p2 * v111)
+		v286 := fma32(p1, v1, v285)
+		v287 := sel(v284, v286, float32(1))
+		v288 := float32(v287 * v283)
+		v289 := float32(v288 * v113)
+		v290 := v1 + v1
+		v291 := float32(1) - v290
+		v292 := v291 != float32(0)
+		v293 := v292 && !(v267)
+		v294 := float32(p0 * v291)
+		v295 := v119 - v266
+		v296 := maxx(float32(-104), v295)
+		v297 := minx(float32(88.8), v296)
+		v298 := float32(v297 * float32(1.442695))
+		v299 := float32(math.RoundToEven(float64(v298)))
+		v300 := fma32(-v299, float32(0.6933594), v297)
+		v301 := fma32(-v299, float32(-0.00021219444), v300)
+		v302 := float32(v301 * v301)
+		v303 := fma32(float32(0.0013926176), v301, float32(0.008363173))
+		v304 := fma32(v303, v301, float32(0.041666556))
+		v305 := fma32(v304, v301, float32(0.16666578))
+		v306 := fma32(v305, v301, float32(0.5))
+		v307 := fma32(v302, v306, v301)
+		v308 := v307 + float32(1)
+		v309 := float32(float64(v308) * math.Float64frombits(uint64(int64(v299)+1023)<<52))
+		v310 := float32(v294 * v309)
+		v311 := sel(v293, v310, 0)
+		v312 := fma32(v311, v113, v115)
+		v313 := float32(v288 * v312)
+		v314 := float32(v311 * v311)
+		v315 := float32(p4 * v314)
+		v316 := float32(v315 * v113)
+		v317 := float32(v311 * v117)
+		v318 := fma32(v317, v113, v316)
+		v319 := v311 + v311
+		v320 := fma32(v319, v115, v318)
+		v321 := v311 != float32(0)
+		v322 := sel(v321, v320, 0)
+		v323 := v116 + v322
+		v324 := float32(v288 * v323)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v319 * wi)
+				ps[i] = float32(v289 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v319), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v289), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v353 * sw)
+			gv = float32(v313 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v364 * sw)
+			gv = float32(v324 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v319
+				ps[i] = v289
 			}
-			acc[i&7] += float64(v319)
-			gv = float32(v353 * scale)
+			acc[i&7] += float64(v289)
+			gv = float32(v313 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v364 * scale)
+			gv = float32(v324 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -6585,74 +6782,64 @@ func soft_marginFGo(a *kargs) {
 		v28 := fma32(v26, v18, float32(0.5))
 		v29 := fma32(v19, v28, v18)
 		v31 := v29 + float32(1)
-		v32 := int32(v14)
-		v33 := v32 >> 1
-		v34 := v32 - v33
-		v36 := v33 + int32(127)
-		v37 := v36 << 23
-		v38 := math.Float32frombits(uint32(v37))
-		v39 := v34 + int32(127)
-		v40 := v39 << 23
-		v41 := math.Float32frombits(uint32(v40))
-		v42 := float32(v31 * v38)
-		v43 := float32(v42 * v41)
-		v51 := v43 + float32(1)
-		v52 := v51 - float32(1)
-		v53 := v43 - v52
-		v54 := int32(math.Float32bits(v51))
-		v56 := v54 - int32(1060439283)
-		v57 := v56 >> 23
-		v59 := v56 & int32(8388607)
-		v60 := v59 + int32(1060439283)
-		v61 := math.Float32frombits(uint32(v60))
-		v62 := float32(v57)
-		v63 := v61 - float32(1)
-		v65 := min(v57, int32(126))
-		v66 := int32(127) - v65
-		v67 := v66 << 23
-		v68 := math.Float32frombits(uint32(v67))
-		v69 := float32(1) - v63
-		v70 := fma32(-v63, v69, float32(1))
-		v71 := fma32(-v63, v70, float32(1))
-		v72 := float32(v53 * v68)
-		v73 := float32(v72 * v71)
-		v74 := float32(v63 * v63)
-		v77 := fma32(float32(0.06971612), v63, float32(-0.11479734))
-		v79 := fma32(v77, v63, float32(0.1168542))
-		v81 := fma32(v79, v63, float32(-0.12425687))
-		v83 := fma32(v81, v63, float32(0.14249058))
-		v85 := fma32(v83, v63, float32(-0.16667803))
-		v87 := fma32(v85, v63, float32(0.20000716))
-		v89 := fma32(v87, v63, float32(-0.24999997))
-		v91 := fma32(v89, v63, float32(0.3333333))
-		v93 := fma32(v63, v91, float32(-0.5))
-		v94 := float32(v74 * v93)
-		v95 := v94 + v73
-		v97 := fma32(v62, float32(1.4286068e-06), v95)
-		v98 := v97 + v63
-		v100 := fma32(v62, float32(0.69314575), v98)
-		v102 := v43 == float32(-1)
-		v104 := sel(v102, float32(math.Inf(-1)), v100)
-		v105 := v43 < float32(-1)
-		v107 := sel(v105, math.Float32frombits(0x7fc00000), v104)
-		v109 := v43 == float32(math.Inf(1))
-		v110 := sel(v109, v43, v107)
-		v111 := v43 != v43
-		v112 := sel(v111, v43, v110)
-		v113 := maxx(float32(0), v4)
-		v114 := v113 + v112
+		v32 := float32(float64(v31) * math.Float64frombits(uint64(int64(v14)+1023)<<52))
+		v40 := v32 + float32(1)
+		v41 := v40 - float32(1)
+		v42 := v32 - v41
+		v43 := int32(math.Float32bits(v40))
+		v45 := v43 - int32(1060439283)
+		v46 := v45 >> 23
+		v48 := v45 & int32(8388607)
+		v49 := v48 + int32(1060439283)
+		v50 := math.Float32frombits(uint32(v49))
+		v51 := float32(v46)
+		v52 := v50 - float32(1)
+		v55 := min(v46, int32(126))
+		v56 := int32(127) - v55
+		v57 := v56 << 23
+		v58 := math.Float32frombits(uint32(v57))
+		v59 := float32(1) - v52
+		v60 := fma32(-v52, v59, float32(1))
+		v61 := fma32(-v52, v60, float32(1))
+		v62 := float32(v42 * v58)
+		v63 := float32(v62 * v61)
+		v64 := float32(v52 * v52)
+		v67 := fma32(float32(0.06971612), v52, float32(-0.11479734))
+		v69 := fma32(v67, v52, float32(0.1168542))
+		v71 := fma32(v69, v52, float32(-0.12425687))
+		v73 := fma32(v71, v52, float32(0.14249058))
+		v75 := fma32(v73, v52, float32(-0.16667803))
+		v77 := fma32(v75, v52, float32(0.20000716))
+		v79 := fma32(v77, v52, float32(-0.24999997))
+		v81 := fma32(v79, v52, float32(0.3333333))
+		v83 := fma32(v52, v81, float32(-0.5))
+		v84 := float32(v64 * v83)
+		v85 := v84 + v63
+		v87 := fma32(v51, float32(1.4286068e-06), v85)
+		v88 := v87 + v52
+		v90 := fma32(v51, float32(0.69314575), v88)
+		v92 := v32 == float32(-1)
+		v94 := sel(v92, float32(math.Inf(-1)), v90)
+		v95 := v32 < float32(-1)
+		v97 := sel(v95, math.Float32frombits(0x7fc00000), v94)
+		v99 := v32 == float32(math.Inf(1))
+		v100 := sel(v99, v32, v97)
+		v101 := v32 != v32
+		v102 := sel(v101, v32, v100)
+		v103 := maxx(float32(0), v4)
+		v104 := v103 + v102
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v114 * wi)
+				ps[i] = float32(v104 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v104), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v114
+				ps[i] = v104
 			}
-			acc[i&7] += float64(v114)
+			acc[i&7] += float64(v104)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -6702,89 +6889,79 @@ func soft_marginGGo(a *kargs) {
 		v28 := fma32(v26, v18, float32(0.5))
 		v29 := fma32(v19, v28, v18)
 		v31 := v29 + float32(1)
-		v32 := int32(v14)
-		v33 := v32 >> 1
-		v34 := v32 - v33
-		v36 := v33 + int32(127)
-		v37 := v36 << 23
-		v38 := math.Float32frombits(uint32(v37))
-		v39 := v34 + int32(127)
-		v40 := v39 << 23
-		v41 := math.Float32frombits(uint32(v40))
-		v42 := float32(v31 * v38)
-		v43 := float32(v42 * v41)
-		v44 := float32(1) + v43
-		v45 := float32(1) / v44
-		v46 := float32(v43 * v45)
-		v48 := v4 >= float32(0)
-		v49 := sel(v48, v45, v46)
-		v51 := v43 + float32(1)
-		v52 := v51 - float32(1)
-		v53 := v43 - v52
-		v54 := int32(math.Float32bits(v51))
-		v56 := v54 - int32(1060439283)
-		v57 := v56 >> 23
-		v59 := v56 & int32(8388607)
-		v60 := v59 + int32(1060439283)
-		v61 := math.Float32frombits(uint32(v60))
-		v62 := float32(v57)
-		v63 := v61 - float32(1)
-		v65 := min(v57, int32(126))
-		v66 := int32(127) - v65
-		v67 := v66 << 23
-		v68 := math.Float32frombits(uint32(v67))
-		v69 := float32(1) - v63
-		v70 := fma32(-v63, v69, float32(1))
-		v71 := fma32(-v63, v70, float32(1))
-		v72 := float32(v53 * v68)
-		v73 := float32(v72 * v71)
-		v74 := float32(v63 * v63)
-		v77 := fma32(float32(0.06971612), v63, float32(-0.11479734))
-		v79 := fma32(v77, v63, float32(0.1168542))
-		v81 := fma32(v79, v63, float32(-0.12425687))
-		v83 := fma32(v81, v63, float32(0.14249058))
-		v85 := fma32(v83, v63, float32(-0.16667803))
-		v87 := fma32(v85, v63, float32(0.20000716))
-		v89 := fma32(v87, v63, float32(-0.24999997))
-		v91 := fma32(v89, v63, float32(0.3333333))
-		v93 := fma32(v63, v91, float32(-0.5))
-		v94 := float32(v74 * v93)
-		v95 := v94 + v73
-		v97 := fma32(v62, float32(1.4286068e-06), v95)
-		v98 := v97 + v63
-		v100 := fma32(v62, float32(0.69314575), v98)
-		v102 := v43 == float32(-1)
-		v104 := sel(v102, float32(math.Inf(-1)), v100)
-		v105 := v43 < float32(-1)
-		v107 := sel(v105, math.Float32frombits(0x7fc00000), v104)
-		v109 := v43 == float32(math.Inf(1))
-		v110 := sel(v109, v43, v107)
-		v111 := v43 != v43
-		v112 := sel(v111, v43, v110)
-		v113 := maxx(float32(0), v4)
-		v114 := v113 + v112
-		v118 := float32(v1 * v49)
-		v119 := math.Float32frombits(math.Float32bits(v118) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v32 := float32(float64(v31) * math.Float64frombits(uint64(int64(v14)+1023)<<52))
+		v33 := float32(1) + v32
+		v34 := float32(1) / v33
+		v35 := float32(v32 * v34)
+		v37 := v4 >= float32(0)
+		v38 := sel(v37, v34, v35)
+		v40 := v32 + float32(1)
+		v41 := v40 - float32(1)
+		v42 := v32 - v41
+		v43 := int32(math.Float32bits(v40))
+		v45 := v43 - int32(1060439283)
+		v46 := v45 >> 23
+		v48 := v45 & int32(8388607)
+		v49 := v48 + int32(1060439283)
+		v50 := math.Float32frombits(uint32(v49))
+		v51 := float32(v46)
+		v52 := v50 - float32(1)
+		v55 := min(v46, int32(126))
+		v56 := int32(127) - v55
+		v57 := v56 << 23
+		v58 := math.Float32frombits(uint32(v57))
+		v59 := float32(1) - v52
+		v60 := fma32(-v52, v59, float32(1))
+		v61 := fma32(-v52, v60, float32(1))
+		v62 := float32(v42 * v58)
+		v63 := float32(v62 * v61)
+		v64 := float32(v52 * v52)
+		v67 := fma32(float32(0.06971612), v52, float32(-0.11479734))
+		v69 := fma32(v67, v52, float32(0.1168542))
+		v71 := fma32(v69, v52, float32(-0.12425687))
+		v73 := fma32(v71, v52, float32(0.14249058))
+		v75 := fma32(v73, v52, float32(-0.16667803))
+		v77 := fma32(v75, v52, float32(0.20000716))
+		v79 := fma32(v77, v52, float32(-0.24999997))
+		v81 := fma32(v79, v52, float32(0.3333333))
+		v83 := fma32(v52, v81, float32(-0.5))
+		v84 := float32(v64 * v83)
+		v85 := v84 + v63
+		v87 := fma32(v51, float32(1.4286068e-06), v85)
+		v88 := v87 + v52
+		v90 := fma32(v51, float32(0.69314575), v88)
+		v92 := v32 == float32(-1)
+		v94 := sel(v92, float32(math.Inf(-1)), v90)
+		v95 := v32 < float32(-1)
+		v97 := sel(v95, math.Float32frombits(0x7fc00000), v94)
+		v99 := v32 == float32(math.Inf(1))
+		v100 := sel(v99, v32, v97)
+		v101 := v32 != v32
+		v102 := sel(v101, v32, v100)
+		v103 := maxx(float32(0), v4)
+		v104 := v103 + v102
+		v108 := float32(v1 * v38)
+		v109 := math.Float32frombits(math.Float32bits(v108) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v114 * wi)
+				ps[i] = float32(v104 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v104), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v119 * sw)
+			gv = float32(v109 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v114
+				ps[i] = v104
 			}
-			acc[i&7] += float64(v114)
-			gv = float32(v119 * scale)
+			acc[i&7] += float64(v104)
+			gv = float32(v109 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -6846,101 +7023,91 @@ func soft_marginHGo(a *kargs) {
 		v28 := fma32(v26, v18, float32(0.5))
 		v29 := fma32(v19, v28, v18)
 		v31 := v29 + float32(1)
-		v32 := int32(v14)
-		v33 := v32 >> 1
-		v34 := v32 - v33
-		v36 := v33 + int32(127)
-		v37 := v36 << 23
-		v38 := math.Float32frombits(uint32(v37))
-		v39 := v34 + int32(127)
-		v40 := v39 << 23
-		v41 := math.Float32frombits(uint32(v40))
-		v42 := float32(v31 * v38)
-		v43 := float32(v42 * v41)
-		v44 := float32(1) + v43
-		v45 := float32(1) / v44
-		v46 := float32(v43 * v45)
-		v48 := v4 >= float32(0)
-		v49 := sel(v48, v45, v46)
-		v50 := sel(v48, v46, v45)
-		v51 := v43 + float32(1)
-		v52 := v51 - float32(1)
-		v53 := v43 - v52
-		v54 := int32(math.Float32bits(v51))
-		v56 := v54 - int32(1060439283)
-		v57 := v56 >> 23
-		v59 := v56 & int32(8388607)
-		v60 := v59 + int32(1060439283)
-		v61 := math.Float32frombits(uint32(v60))
-		v62 := float32(v57)
-		v63 := v61 - float32(1)
-		v65 := min(v57, int32(126))
-		v66 := int32(127) - v65
-		v67 := v66 << 23
-		v68 := math.Float32frombits(uint32(v67))
-		v69 := float32(1) - v63
-		v70 := fma32(-v63, v69, float32(1))
-		v71 := fma32(-v63, v70, float32(1))
-		v72 := float32(v53 * v68)
-		v73 := float32(v72 * v71)
-		v74 := float32(v63 * v63)
-		v77 := fma32(float32(0.06971612), v63, float32(-0.11479734))
-		v79 := fma32(v77, v63, float32(0.1168542))
-		v81 := fma32(v79, v63, float32(-0.12425687))
-		v83 := fma32(v81, v63, float32(0.14249058))
-		v85 := fma32(v83, v63, float32(-0.16667803))
-		v87 := fma32(v85, v63, float32(0.20000716))
-		v89 := fma32(v87, v63, float32(-0.24999997))
-		v91 := fma32(v89, v63, float32(0.3333333))
-		v93 := fma32(v63, v91, float32(-0.5))
-		v94 := float32(v74 * v93)
-		v95 := v94 + v73
-		v97 := fma32(v62, float32(1.4286068e-06), v95)
-		v98 := v97 + v63
-		v100 := fma32(v62, float32(0.69314575), v98)
-		v102 := v43 == float32(-1)
-		v104 := sel(v102, float32(math.Inf(-1)), v100)
-		v105 := v43 < float32(-1)
-		v107 := sel(v105, math.Float32frombits(0x7fc00000), v104)
-		v109 := v43 == float32(math.Inf(1))
-		v110 := sel(v109, v43, v107)
-		v111 := v43 != v43
-		v112 := sel(v111, v43, v110)
-		v113 := maxx(float32(0), v4)
-		v114 := v113 + v112
-		v118 := float32(v1 * v49)
-		v119 := math.Float32frombits(math.Float32bits(v118) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v120 := float32(v49 * v50)
+		v32 := float32(float64(v31) * math.Float64frombits(uint64(int64(v14)+1023)<<52))
+		v33 := float32(1) + v32
+		v34 := float32(1) / v33
+		v35 := float32(v32 * v34)
+		v37 := v4 >= float32(0)
+		v38 := sel(v37, v34, v35)
+		v39 := sel(v37, v35, v34)
+		v40 := v32 + float32(1)
+		v41 := v40 - float32(1)
+		v42 := v32 - v41
+		v43 := int32(math.Float32bits(v40))
+		v45 := v43 - int32(1060439283)
+		v46 := v45 >> 23
+		v48 := v45 & int32(8388607)
+		v49 := v48 + int32(1060439283)
+		v50 := math.Float32frombits(uint32(v49))
+		v51 := float32(v46)
+		v52 := v50 - float32(1)
+		v55 := min(v46, int32(126))
+		v56 := int32(127) - v55
+		v57 := v56 << 23
+		v58 := math.Float32frombits(uint32(v57))
+		v59 := float32(1) - v52
+		v60 := fma32(-v52, v59, float32(1))
+		v61 := fma32(-v52, v60, float32(1))
+		v62 := float32(v42 * v58)
+		v63 := float32(v62 * v61)
+		v64 := float32(v52 * v52)
+		v67 := fma32(float32(0.06971612), v52, float32(-0.11479734))
+		v69 := fma32(v67, v52, float32(0.1168542))
+		v71 := fma32(v69, v52, float32(-0.12425687))
+		v73 := fma32(v71, v52, float32(0.14249058))
+		v75 := fma32(v73, v52, float32(-0.16667803))
+		v77 := fma32(v75, v52, float32(0.20000716))
+		v79 := fma32(v77, v52, float32(-0.24999997))
+		v81 := fma32(v79, v52, float32(0.3333333))
+		v83 := fma32(v52, v81, float32(-0.5))
+		v84 := float32(v64 * v83)
+		v85 := v84 + v63
+		v87 := fma32(v51, float32(1.4286068e-06), v85)
+		v88 := v87 + v52
+		v90 := fma32(v51, float32(0.69314575), v88)
+		v92 := v32 == float32(-1)
+		v94 := sel(v92, float32(math.Inf(-1)), v90)
+		v95 := v32 < float32(-1)
+		v97 := sel(v95, math.Float32frombits(0x7fc00000), v94)
+		v99 := v32 == float32(math.Inf(1))
+		v100 := sel(v99, v32, v97)
+		v101 := v32 != v32
+		v102 := sel(v101, v32, v100)
+		v103 := maxx(float32(0), v4)
+		v104 := v103 + v102
+		v108 := float32(v1 * v38)
+		v109 := math.Float32frombits(math.Float32bits(v108) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v110 := float32(v38 * v39)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v114 * wi)
+				ps[i] = float32(v104 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v104), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v119 * sw)
+			gv = float32(v109 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v120 * sw)
+			gv = float32(v110 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v114
+				ps[i] = v104
 			}
-			acc[i&7] += float64(v114)
-			gv = float32(v119 * scale)
+			acc[i&7] += float64(v104)
+			gv = float32(v109 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v120 * scale)
+			gv = float32(v110 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -7279,31 +7446,21 @@ func kl_div_logFGo(a *kargs) {
 		v22 := fma32(v20, v12, float32(0.5))
 		v23 := fma32(v13, v22, v12)
 		v25 := v23 + float32(1)
-		v26 := int32(v8)
-		v27 := v26 >> 1
-		v28 := v26 - v27
-		v30 := v27 + int32(127)
-		v31 := v30 << 23
-		v32 := math.Float32frombits(uint32(v31))
-		v33 := v28 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := float32(v25 * v32)
-		v37 := float32(v36 * v35)
-		v38 := v1 - v0
-		v39 := float32(v37 * v38)
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := v1 - v0
+		v28 := float32(v26 * v27)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v39 * wi)
+				ps[i] = float32(v28 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v39), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v28), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v39
+				ps[i] = v28
 			}
-			acc[i&7] += float64(v39)
+			acc[i&7] += float64(v28)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7349,40 +7506,30 @@ func kl_div_logGGo(a *kargs) {
 		v22 := fma32(v20, v12, float32(0.5))
 		v23 := fma32(v13, v22, v12)
 		v25 := v23 + float32(1)
-		v26 := int32(v8)
-		v27 := v26 >> 1
-		v28 := v26 - v27
-		v30 := v27 + int32(127)
-		v31 := v30 << 23
-		v32 := math.Float32frombits(uint32(v31))
-		v33 := v28 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := float32(v25 * v32)
-		v37 := float32(v36 * v35)
-		v38 := v1 - v0
-		v39 := float32(v37 * v38)
-		v41 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := v1 - v0
+		v28 := float32(v26 * v27)
+		v30 := math.Float32frombits(math.Float32bits(v26) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v39 * wi)
+				ps[i] = float32(v28 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v39), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v28), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v41 * sw)
+			gv = float32(v30 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v39
+				ps[i] = v28
 			}
-			acc[i&7] += float64(v39)
-			gv = float32(v41 * scale)
+			acc[i&7] += float64(v28)
+			gv = float32(v30 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7440,30 +7587,20 @@ func kl_div_logHGo(a *kargs) {
 		v22 := fma32(v20, v12, float32(0.5))
 		v23 := fma32(v13, v22, v12)
 		v25 := v23 + float32(1)
-		v26 := int32(v8)
-		v27 := v26 >> 1
-		v28 := v26 - v27
-		v30 := v27 + int32(127)
-		v31 := v30 << 23
-		v32 := math.Float32frombits(uint32(v31))
-		v33 := v28 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := float32(v25 * v32)
-		v37 := float32(v36 * v35)
-		v38 := v1 - v0
-		v39 := float32(v37 * v38)
-		v41 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v26 := float32(float64(v25) * math.Float64frombits(uint64(int64(v8)+1023)<<52))
+		v27 := v1 - v0
+		v28 := float32(v26 * v27)
+		v30 := math.Float32frombits(math.Float32bits(v26) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v39 * wi)
+				ps[i] = float32(v28 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v39), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v28), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v41 * sw)
+			gv = float32(v30 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7475,10 +7612,10 @@ func kl_div_logHGo(a *kargs) {
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v39
+				ps[i] = v28
 			}
-			acc[i&7] += float64(v39)
-			gv = float32(v41 * scale)
+			acc[i&7] += float64(v28)
+			gv = float32(v30 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7534,74 +7671,64 @@ func bprFGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v50 := v42 + float32(1)
-		v51 := v50 - float32(1)
-		v52 := v42 - v51
-		v53 := int32(math.Float32bits(v50))
-		v55 := v53 - int32(1060439283)
-		v56 := v55 >> 23
-		v58 := v55 & int32(8388607)
-		v59 := v58 + int32(1060439283)
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(v56)
-		v62 := v60 - float32(1)
-		v64 := min(v56, int32(126))
-		v65 := int32(127) - v64
-		v66 := v65 << 23
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(1) - v62
-		v69 := fma32(-v62, v68, float32(1))
-		v70 := fma32(-v62, v69, float32(1))
-		v71 := float32(v52 * v67)
-		v72 := float32(v71 * v70)
-		v73 := float32(v62 * v62)
-		v76 := fma32(float32(0.06971612), v62, float32(-0.11479734))
-		v78 := fma32(v76, v62, float32(0.1168542))
-		v80 := fma32(v78, v62, float32(-0.12425687))
-		v82 := fma32(v80, v62, float32(0.14249058))
-		v84 := fma32(v82, v62, float32(-0.16667803))
-		v86 := fma32(v84, v62, float32(0.20000716))
-		v88 := fma32(v86, v62, float32(-0.24999997))
-		v90 := fma32(v88, v62, float32(0.3333333))
-		v92 := fma32(v62, v90, float32(-0.5))
-		v93 := float32(v73 * v92)
-		v94 := v93 + v72
-		v96 := fma32(v61, float32(1.4286068e-06), v94)
-		v97 := v96 + v62
-		v99 := fma32(v61, float32(0.69314575), v97)
-		v101 := v42 == float32(-1)
-		v103 := sel(v101, float32(math.Inf(-1)), v99)
-		v104 := v42 < float32(-1)
-		v106 := sel(v104, math.Float32frombits(0x7fc00000), v103)
-		v108 := v42 == float32(math.Inf(1))
-		v109 := sel(v108, v42, v106)
-		v110 := v42 != v42
-		v111 := sel(v110, v42, v109)
-		v112 := maxx(float32(0), v2)
-		v113 := v112 + v111
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v39 := v31 + float32(1)
+		v40 := v39 - float32(1)
+		v41 := v31 - v40
+		v42 := int32(math.Float32bits(v39))
+		v44 := v42 - int32(1060439283)
+		v45 := v44 >> 23
+		v47 := v44 & int32(8388607)
+		v48 := v47 + int32(1060439283)
+		v49 := math.Float32frombits(uint32(v48))
+		v50 := float32(v45)
+		v51 := v49 - float32(1)
+		v54 := min(v45, int32(126))
+		v55 := int32(127) - v54
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v51
+		v59 := fma32(-v51, v58, float32(1))
+		v60 := fma32(-v51, v59, float32(1))
+		v61 := float32(v41 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v51 * v51)
+		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v68 := fma32(v66, v51, float32(0.1168542))
+		v70 := fma32(v68, v51, float32(-0.12425687))
+		v72 := fma32(v70, v51, float32(0.14249058))
+		v74 := fma32(v72, v51, float32(-0.16667803))
+		v76 := fma32(v74, v51, float32(0.20000716))
+		v78 := fma32(v76, v51, float32(-0.24999997))
+		v80 := fma32(v78, v51, float32(0.3333333))
+		v82 := fma32(v51, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v50, float32(1.4286068e-06), v84)
+		v87 := v86 + v51
+		v89 := fma32(v50, float32(0.69314575), v87)
+		v91 := v31 == float32(-1)
+		v93 := sel(v91, float32(math.Inf(-1)), v89)
+		v94 := v31 < float32(-1)
+		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
+		v98 := v31 == float32(math.Inf(1))
+		v99 := sel(v98, v31, v96)
+		v100 := v31 != v31
+		v101 := sel(v100, v31, v99)
+		v102 := maxx(float32(0), v2)
+		v103 := v102 + v101
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v113 * wi)
+				ps[i] = float32(v103 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v103), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v113
+				ps[i] = v103
 			}
-			acc[i&7] += float64(v113)
+			acc[i&7] += float64(v103)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7654,98 +7781,88 @@ func bprGGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(1) + v42
-		v44 := float32(1) / v43
-		v45 := float32(v42 * v44)
-		v47 := v2 >= float32(0)
-		v48 := sel(v47, v44, v45)
-		v50 := v42 + float32(1)
-		v51 := v50 - float32(1)
-		v52 := v42 - v51
-		v53 := int32(math.Float32bits(v50))
-		v55 := v53 - int32(1060439283)
-		v56 := v55 >> 23
-		v58 := v55 & int32(8388607)
-		v59 := v58 + int32(1060439283)
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(v56)
-		v62 := v60 - float32(1)
-		v64 := min(v56, int32(126))
-		v65 := int32(127) - v64
-		v66 := v65 << 23
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(1) - v62
-		v69 := fma32(-v62, v68, float32(1))
-		v70 := fma32(-v62, v69, float32(1))
-		v71 := float32(v52 * v67)
-		v72 := float32(v71 * v70)
-		v73 := float32(v62 * v62)
-		v76 := fma32(float32(0.06971612), v62, float32(-0.11479734))
-		v78 := fma32(v76, v62, float32(0.1168542))
-		v80 := fma32(v78, v62, float32(-0.12425687))
-		v82 := fma32(v80, v62, float32(0.14249058))
-		v84 := fma32(v82, v62, float32(-0.16667803))
-		v86 := fma32(v84, v62, float32(0.20000716))
-		v88 := fma32(v86, v62, float32(-0.24999997))
-		v90 := fma32(v88, v62, float32(0.3333333))
-		v92 := fma32(v62, v90, float32(-0.5))
-		v93 := float32(v73 * v92)
-		v94 := v93 + v72
-		v96 := fma32(v61, float32(1.4286068e-06), v94)
-		v97 := v96 + v62
-		v99 := fma32(v61, float32(0.69314575), v97)
-		v101 := v42 == float32(-1)
-		v103 := sel(v101, float32(math.Inf(-1)), v99)
-		v104 := v42 < float32(-1)
-		v106 := sel(v104, math.Float32frombits(0x7fc00000), v103)
-		v108 := v42 == float32(math.Inf(1))
-		v109 := sel(v108, v42, v106)
-		v110 := v42 != v42
-		v111 := sel(v110, v42, v109)
-		v112 := maxx(float32(0), v2)
-		v113 := v112 + v111
-		v117 := math.Float32frombits(math.Float32bits(v48) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(1) + v31
+		v33 := float32(1) / v32
+		v34 := float32(v31 * v33)
+		v36 := v2 >= float32(0)
+		v37 := sel(v36, v33, v34)
+		v39 := v31 + float32(1)
+		v40 := v39 - float32(1)
+		v41 := v31 - v40
+		v42 := int32(math.Float32bits(v39))
+		v44 := v42 - int32(1060439283)
+		v45 := v44 >> 23
+		v47 := v44 & int32(8388607)
+		v48 := v47 + int32(1060439283)
+		v49 := math.Float32frombits(uint32(v48))
+		v50 := float32(v45)
+		v51 := v49 - float32(1)
+		v54 := min(v45, int32(126))
+		v55 := int32(127) - v54
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v51
+		v59 := fma32(-v51, v58, float32(1))
+		v60 := fma32(-v51, v59, float32(1))
+		v61 := float32(v41 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v51 * v51)
+		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v68 := fma32(v66, v51, float32(0.1168542))
+		v70 := fma32(v68, v51, float32(-0.12425687))
+		v72 := fma32(v70, v51, float32(0.14249058))
+		v74 := fma32(v72, v51, float32(-0.16667803))
+		v76 := fma32(v74, v51, float32(0.20000716))
+		v78 := fma32(v76, v51, float32(-0.24999997))
+		v80 := fma32(v78, v51, float32(0.3333333))
+		v82 := fma32(v51, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v50, float32(1.4286068e-06), v84)
+		v87 := v86 + v51
+		v89 := fma32(v50, float32(0.69314575), v87)
+		v91 := v31 == float32(-1)
+		v93 := sel(v91, float32(math.Inf(-1)), v89)
+		v94 := v31 < float32(-1)
+		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
+		v98 := v31 == float32(math.Inf(1))
+		v99 := sel(v98, v31, v96)
+		v100 := v31 != v31
+		v101 := sel(v100, v31, v99)
+		v102 := maxx(float32(0), v2)
+		v103 := v102 + v101
+		v107 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v113 * wi)
+				ps[i] = float32(v103 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v103), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v117 * sw)
+			gv = float32(v107 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v48 * sw)
+			gv = float32(v37 * sw)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v113
+				ps[i] = v103
 			}
-			acc[i&7] += float64(v113)
-			gv = float32(v117 * scale)
+			acc[i&7] += float64(v103)
+			gv = float32(v107 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v48 * scale)
+			gv = float32(v37 * scale)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
@@ -7810,110 +7927,100 @@ func bprHGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := float32(1) + v42
-		v44 := float32(1) / v43
-		v45 := float32(v42 * v44)
-		v47 := v2 >= float32(0)
-		v48 := sel(v47, v44, v45)
-		v49 := sel(v47, v45, v44)
-		v50 := v42 + float32(1)
-		v51 := v50 - float32(1)
-		v52 := v42 - v51
-		v53 := int32(math.Float32bits(v50))
-		v55 := v53 - int32(1060439283)
-		v56 := v55 >> 23
-		v58 := v55 & int32(8388607)
-		v59 := v58 + int32(1060439283)
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(v56)
-		v62 := v60 - float32(1)
-		v64 := min(v56, int32(126))
-		v65 := int32(127) - v64
-		v66 := v65 << 23
-		v67 := math.Float32frombits(uint32(v66))
-		v68 := float32(1) - v62
-		v69 := fma32(-v62, v68, float32(1))
-		v70 := fma32(-v62, v69, float32(1))
-		v71 := float32(v52 * v67)
-		v72 := float32(v71 * v70)
-		v73 := float32(v62 * v62)
-		v76 := fma32(float32(0.06971612), v62, float32(-0.11479734))
-		v78 := fma32(v76, v62, float32(0.1168542))
-		v80 := fma32(v78, v62, float32(-0.12425687))
-		v82 := fma32(v80, v62, float32(0.14249058))
-		v84 := fma32(v82, v62, float32(-0.16667803))
-		v86 := fma32(v84, v62, float32(0.20000716))
-		v88 := fma32(v86, v62, float32(-0.24999997))
-		v90 := fma32(v88, v62, float32(0.3333333))
-		v92 := fma32(v62, v90, float32(-0.5))
-		v93 := float32(v73 * v92)
-		v94 := v93 + v72
-		v96 := fma32(v61, float32(1.4286068e-06), v94)
-		v97 := v96 + v62
-		v99 := fma32(v61, float32(0.69314575), v97)
-		v101 := v42 == float32(-1)
-		v103 := sel(v101, float32(math.Inf(-1)), v99)
-		v104 := v42 < float32(-1)
-		v106 := sel(v104, math.Float32frombits(0x7fc00000), v103)
-		v108 := v42 == float32(math.Inf(1))
-		v109 := sel(v108, v42, v106)
-		v110 := v42 != v42
-		v111 := sel(v110, v42, v109)
-		v112 := maxx(float32(0), v2)
-		v113 := v112 + v111
-		v117 := math.Float32frombits(math.Float32bits(v48) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v118 := float32(v48 * v49)
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := float32(1) + v31
+		v33 := float32(1) / v32
+		v34 := float32(v31 * v33)
+		v36 := v2 >= float32(0)
+		v37 := sel(v36, v33, v34)
+		v38 := sel(v36, v34, v33)
+		v39 := v31 + float32(1)
+		v40 := v39 - float32(1)
+		v41 := v31 - v40
+		v42 := int32(math.Float32bits(v39))
+		v44 := v42 - int32(1060439283)
+		v45 := v44 >> 23
+		v47 := v44 & int32(8388607)
+		v48 := v47 + int32(1060439283)
+		v49 := math.Float32frombits(uint32(v48))
+		v50 := float32(v45)
+		v51 := v49 - float32(1)
+		v54 := min(v45, int32(126))
+		v55 := int32(127) - v54
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v51
+		v59 := fma32(-v51, v58, float32(1))
+		v60 := fma32(-v51, v59, float32(1))
+		v61 := float32(v41 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v51 * v51)
+		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v68 := fma32(v66, v51, float32(0.1168542))
+		v70 := fma32(v68, v51, float32(-0.12425687))
+		v72 := fma32(v70, v51, float32(0.14249058))
+		v74 := fma32(v72, v51, float32(-0.16667803))
+		v76 := fma32(v74, v51, float32(0.20000716))
+		v78 := fma32(v76, v51, float32(-0.24999997))
+		v80 := fma32(v78, v51, float32(0.3333333))
+		v82 := fma32(v51, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v50, float32(1.4286068e-06), v84)
+		v87 := v86 + v51
+		v89 := fma32(v50, float32(0.69314575), v87)
+		v91 := v31 == float32(-1)
+		v93 := sel(v91, float32(math.Inf(-1)), v89)
+		v94 := v31 < float32(-1)
+		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
+		v98 := v31 == float32(math.Inf(1))
+		v99 := sel(v98, v31, v96)
+		v100 := v31 != v31
+		v101 := sel(v100, v31, v99)
+		v102 := maxx(float32(0), v2)
+		v103 := v102 + v101
+		v107 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v108 := float32(v37 * v38)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v113 * wi)
+				ps[i] = float32(v103 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v103), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v117 * sw)
+			gv = float32(v107 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v48 * sw)
+			gv = float32(v37 * sw)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
 			}
-			gv = float32(v118 * sw)
+			gv = float32(v108 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v113
+				ps[i] = v103
 			}
-			acc[i&7] += float64(v113)
-			gv = float32(v117 * scale)
+			acc[i&7] += float64(v103)
+			gv = float32(v107 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v48 * scale)
+			gv = float32(v37 * scale)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
 			}
-			gv = float32(v118 * scale)
+			gv = float32(v108 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv

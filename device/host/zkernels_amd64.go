@@ -173,6 +173,24 @@ func poisson_logHAVX2(a *kargs)
 func poisson_logHAVX512(a *kargs)
 
 //go:noescape
+func poisson_log_fullFAVX2(a *kargs)
+
+//go:noescape
+func poisson_log_fullFAVX512(a *kargs)
+
+//go:noescape
+func poisson_log_fullGAVX2(a *kargs)
+
+//go:noescape
+func poisson_log_fullGAVX512(a *kargs)
+
+//go:noescape
+func poisson_log_fullHAVX2(a *kargs)
+
+//go:noescape
+func poisson_log_fullHAVX512(a *kargs)
+
+//go:noescape
 func poisson_rateFAVX2(a *kargs)
 
 //go:noescape
@@ -189,6 +207,24 @@ func poisson_rateHAVX2(a *kargs)
 
 //go:noescape
 func poisson_rateHAVX512(a *kargs)
+
+//go:noescape
+func poisson_rate_fullFAVX2(a *kargs)
+
+//go:noescape
+func poisson_rate_fullFAVX512(a *kargs)
+
+//go:noescape
+func poisson_rate_fullGAVX2(a *kargs)
+
+//go:noescape
+func poisson_rate_fullGAVX512(a *kargs)
+
+//go:noescape
+func poisson_rate_fullHAVX2(a *kargs)
+
+//go:noescape
+func poisson_rate_fullHAVX512(a *kargs)
 
 //go:noescape
 func tweedieFAVX2(a *kargs)
@@ -768,6 +804,39 @@ func poisson_logHRun(a *kargs) {
 	}
 }
 
+func poisson_log_fullFRun(a *kargs) {
+	switch simd() {
+	case 2:
+		poisson_log_fullFAVX512(a)
+	case 1:
+		poisson_log_fullFAVX2(a)
+	default:
+		poisson_log_fullFGo(a)
+	}
+}
+
+func poisson_log_fullGRun(a *kargs) {
+	switch simd() {
+	case 2:
+		poisson_log_fullGAVX512(a)
+	case 1:
+		poisson_log_fullGAVX2(a)
+	default:
+		poisson_log_fullGGo(a)
+	}
+}
+
+func poisson_log_fullHRun(a *kargs) {
+	switch simd() {
+	case 2:
+		poisson_log_fullHAVX512(a)
+	case 1:
+		poisson_log_fullHAVX2(a)
+	default:
+		poisson_log_fullHGo(a)
+	}
+}
+
 func poisson_rateFRun(a *kargs) {
 	switch simd() {
 	case 2:
@@ -798,6 +867,39 @@ func poisson_rateHRun(a *kargs) {
 		poisson_rateHAVX2(a)
 	default:
 		poisson_rateHGo(a)
+	}
+}
+
+func poisson_rate_fullFRun(a *kargs) {
+	switch simd() {
+	case 2:
+		poisson_rate_fullFAVX512(a)
+	case 1:
+		poisson_rate_fullFAVX2(a)
+	default:
+		poisson_rate_fullFGo(a)
+	}
+}
+
+func poisson_rate_fullGRun(a *kargs) {
+	switch simd() {
+	case 2:
+		poisson_rate_fullGAVX512(a)
+	case 1:
+		poisson_rate_fullGAVX2(a)
+	default:
+		poisson_rate_fullGGo(a)
+	}
+}
+
+func poisson_rate_fullHRun(a *kargs) {
+	switch simd() {
+	case 2:
+		poisson_rate_fullHAVX512(a)
+	case 1:
+		poisson_rate_fullHAVX2(a)
+	default:
+		poisson_rate_fullHGo(a)
 	}
 }
 

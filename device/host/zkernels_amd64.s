@@ -4319,12 +4319,565 @@ done_5:
 
 // func poisson_logFAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·poisson_logFAVX2(SB), NOSPLIT, $64-8
+TEXT ·poisson_logFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Y0
-	VMOVUPS      Y0, (SP)
 	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, 32(SP)
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Y0
+	VMOVUPS (BX)(DI*4), Y1
+	JMP     body_3
+
+tailload_2:
+	TESTQ      R8, R8
+	JLE        done_5
+	MOVQ       $0x00000008, R9
+	SUBQ       R8, R9
+	LEAQ       vtail<>+0(SB), R10
+	VMOVUPS    (R10)(R9*4), Y1
+	VMASKMOVPS (DX)(DI*4), Y1, Y0
+	VMASKMOVPS (BX)(DI*4), Y1, Y1
+
+body_3:
+	VMOVUPS      vconst<>+640(SB), Y6
+	VMAXPS       Y0, Y6, Y6
+	VMOVUPS      vconst<>+704(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMULPS       vconst<>+768(SB), Y6, Y7
+	VROUNDPS     $0x08, Y7, Y7
+	VMOVUPS      vconst<>+832(SB), Y8
+	VFNMADD213PS Y6, Y7, Y8
+	VMOVUPS      vconst<>+896(SB), Y6
+	VFNMADD213PS Y8, Y7, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      vconst<>+960(SB), Y9
+	VFMADD213PS  vconst<>+1024(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1088(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
+	VMOVAPS      Y8, Y8
+	VFMADD213PS  Y6, Y9, Y8
+	VADDPS       vconst<>+192(SB), Y8, Y6
+	VCVTTPS2DQ   Y7, Y7
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       vconst<>+1216(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VMOVAPS      Y1, Y1
+	VFNMADD213PS Y6, Y0, Y1
+	CMPQ         R8, $0x08
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Y0
+	VMULPS       Y0, Y1, Y6
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Y6, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD    X1, Y6
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X0, Y7
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VFMADD231PD  Y7, Y6, Y2
+	VFMADD231PD  Y0, Y1, Y3
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y0, Y5, Y5
+	JMP          grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Y1, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+
+grads_7:
+	ADDQ $0x08, DI
+	JMP  loop_1
+
+tailstore_4:
+	MOVQ       $0x00000008, CX
+	SUBQ       R8, CX
+	LEAQ       vtail<>+0(SB), DX
+	VMOVUPS    (DX)(CX*4), Y0
+	VANDPS     Y1, Y0, Y1
+	TESTQ      SI, SI
+	JZ         unweighted_10
+	VMASKMOVPS (SI)(DI*4), Y0, Y6
+	VMULPS     Y6, Y1, Y7
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_12
+	VMASKMOVPS Y7, Y0, (CX)(DI*4)
+
+skip_12:
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VFMADD231PD  Y7, Y0, Y2
+	VFMADD231PD  Y6, Y1, Y3
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
+	JMP          grads_11
+
+unweighted_10:
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_13
+	VMASKMOVPS Y1, Y0, (CX)(DI*4)
+
+skip_13:
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+
+grads_11:
+done_5:
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_logGAVX2(a *byte)
+// Requires: AVX, AVX2, FMA3
+TEXT ·poisson_logGAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
+	VXORPS       Y6, Y6, Y6
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Y0
+	VMOVUPS (BX)(DI*4), Y1
+	JMP     body_3
+
+tailload_2:
+	TESTQ      R8, R8
+	JLE        done_5
+	MOVQ       $0x00000008, R9
+	SUBQ       R8, R9
+	LEAQ       vtail<>+0(SB), R10
+	VMOVUPS    (R10)(R9*4), Y1
+	VMASKMOVPS (DX)(DI*4), Y1, Y0
+	VMASKMOVPS (BX)(DI*4), Y1, Y1
+
+body_3:
+	VMOVUPS      vconst<>+640(SB), Y7
+	VMAXPS       Y0, Y7, Y7
+	VMOVUPS      vconst<>+704(SB), Y8
+	VMINPS       Y7, Y8, Y7
+	VMULPS       vconst<>+768(SB), Y7, Y8
+	VROUNDPS     $0x08, Y8, Y8
+	VMOVUPS      vconst<>+832(SB), Y9
+	VFNMADD213PS Y7, Y8, Y9
+	VMOVUPS      vconst<>+896(SB), Y7
+	VFNMADD213PS Y9, Y8, Y7
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      vconst<>+960(SB), Y10
+	VFMADD213PS  vconst<>+1024(SB), Y7, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1088(SB), Y7, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  Y7, Y10, Y9
+	VADDPS       vconst<>+192(SB), Y9, Y7
+	VCVTTPS2DQ   Y8, Y8
+	VPSRAD       $0x01, Y8, Y9
+	VPSUBD       Y9, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       vconst<>+1216(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y9, Y7, Y7
+	VMULPS       Y8, Y7, Y7
+	VMOVAPS      Y1, Y8
+	VFNMADD213PS Y7, Y0, Y8
+	VSUBPS       Y1, Y7, Y0
+	CMPQ         R8, $0x08
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Y1
+	VMULPS       Y1, Y8, Y7
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Y7, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD    X8, Y7
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X1, Y9
+	VEXTRACTF128 $0x01, Y1, X10
+	VCVTPS2PD    X10, Y10
+	VFMADD231PD  Y9, Y7, Y2
+	VFMADD231PD  Y10, Y8, Y3
+	VADDPD       Y9, Y4, Y4
+	VADDPD       Y10, Y5, Y5
+	VMULPS       (SP), Y1, Y1
+	JMP          grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Y8, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD    X8, Y1
+	VEXTRACTF128 $0x01, Y8, X7
+	VCVTPS2PD    X7, Y7
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	VMOVUPS      (SP), Y1
+
+grads_7:
+	VMULPS  Y0, Y1, Y0
+	VSUBPS  Y0, Y0, Y1
+	VADDPS  Y1, Y6, Y6
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_10:
+	ADDQ $0x08, DI
+	JMP  loop_1
+
+tailstore_4:
+	MOVQ       $0x00000008, CX
+	SUBQ       R8, CX
+	LEAQ       vtail<>+0(SB), DX
+	VMOVUPS    (DX)(CX*4), Y1
+	VANDPS     Y8, Y1, Y7
+	TESTQ      SI, SI
+	JZ         unweighted_11
+	VMASKMOVPS (SI)(DI*4), Y1, Y8
+	VMULPS     Y8, Y7, Y9
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_13
+	VMASKMOVPS Y9, Y1, (CX)(DI*4)
+
+skip_13:
+	VCVTPS2PD    X7, Y9
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X11
+	VCVTPS2PD    X11, Y11
+	VFMADD231PD  Y10, Y9, Y2
+	VFMADD231PD  Y11, Y7, Y3
+	VADDPD       Y10, Y4, Y4
+	VADDPD       Y11, Y5, Y5
+	VMULPS       (SP), Y8, Y7
+	JMP          grads_12
+
+unweighted_11:
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_14
+	VMASKMOVPS Y7, Y1, (CX)(DI*4)
+
+skip_14:
+	VCVTPS2PD    X7, Y8
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
+	VADDPD       Y8, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	VMOVUPS      (SP), Y7
+
+grads_12:
+	VMULPS     Y0, Y7, Y0
+	VSUBPS     Y0, Y0, Y7
+	VANDPS     Y7, Y1, Y7
+	VADDPS     Y7, Y6, Y6
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_15
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
+
+skip_15:
+done_5:
+	VMOVUPS Y6, 416(AX)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 448(AX)
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_logHAVX2(a *byte)
+// Requires: AVX, AVX2, FMA3
+TEXT ·poisson_logHAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
+	VXORPS       Y6, Y6, Y6
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Y0
+	VMOVUPS (BX)(DI*4), Y1
+	JMP     body_3
+
+tailload_2:
+	TESTQ      R8, R8
+	JLE        done_5
+	MOVQ       $0x00000008, R9
+	SUBQ       R8, R9
+	LEAQ       vtail<>+0(SB), R10
+	VMOVUPS    (R10)(R9*4), Y1
+	VMASKMOVPS (DX)(DI*4), Y1, Y0
+	VMASKMOVPS (BX)(DI*4), Y1, Y1
+
+body_3:
+	VMOVUPS      vconst<>+640(SB), Y7
+	VMAXPS       Y0, Y7, Y7
+	VMOVUPS      vconst<>+704(SB), Y8
+	VMINPS       Y7, Y8, Y7
+	VMULPS       vconst<>+768(SB), Y7, Y8
+	VROUNDPS     $0x08, Y8, Y8
+	VMOVUPS      vconst<>+832(SB), Y9
+	VFNMADD213PS Y7, Y8, Y9
+	VMOVUPS      vconst<>+896(SB), Y7
+	VFNMADD213PS Y9, Y8, Y7
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      vconst<>+960(SB), Y10
+	VFMADD213PS  vconst<>+1024(SB), Y7, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1088(SB), Y7, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+384(SB), Y7, Y10
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  Y7, Y10, Y9
+	VADDPS       vconst<>+192(SB), Y9, Y7
+	VCVTTPS2DQ   Y8, Y8
+	VPSRAD       $0x01, Y8, Y9
+	VPSUBD       Y9, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       vconst<>+1216(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y9, Y7, Y7
+	VMULPS       Y8, Y7, Y7
+	VMOVAPS      Y1, Y8
+	VFNMADD213PS Y7, Y0, Y8
+	VSUBPS       Y1, Y7, Y0
+	CMPQ         R8, $0x08
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Y1
+	VMULPS       Y1, Y8, Y9
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Y9, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X1, Y10
+	VEXTRACTF128 $0x01, Y1, X11
+	VCVTPS2PD    X11, Y11
+	VFMADD231PD  Y10, Y9, Y2
+	VFMADD231PD  Y11, Y8, Y3
+	VADDPD       Y10, Y4, Y4
+	VADDPD       Y11, Y5, Y5
+	VMULPS       (SP), Y1, Y1
+	JMP          grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Y8, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD    X8, Y1
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y8, Y3, Y3
+	VMOVUPS      (SP), Y1
+
+grads_7:
+	VMULPS  Y0, Y1, Y0
+	VSUBPS  Y0, Y0, Y8
+	VADDPS  Y8, Y6, Y6
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_10:
+	VMULPS  Y7, Y1, Y0
+	VSUBPS  Y0, Y0, Y1
+	VADDPS  Y1, Y6, Y6
+	MOVQ    216(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_11
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_11:
+	ADDQ $0x08, DI
+	JMP  loop_1
+
+tailstore_4:
+	MOVQ       $0x00000008, CX
+	SUBQ       R8, CX
+	LEAQ       vtail<>+0(SB), DX
+	VMOVUPS    (DX)(CX*4), Y1
+	VANDPS     Y8, Y1, Y8
+	TESTQ      SI, SI
+	JZ         unweighted_12
+	VMASKMOVPS (SI)(DI*4), Y1, Y9
+	VMULPS     Y9, Y8, Y10
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_14
+	VMASKMOVPS Y10, Y1, (CX)(DI*4)
+
+skip_14:
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X9, Y11
+	VEXTRACTF128 $0x01, Y9, X12
+	VCVTPS2PD    X12, Y12
+	VFMADD231PD  Y11, Y10, Y2
+	VFMADD231PD  Y12, Y8, Y3
+	VADDPD       Y11, Y4, Y4
+	VADDPD       Y12, Y5, Y5
+	VMULPS       (SP), Y9, Y8
+	JMP          grads_13
+
+unweighted_12:
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_15
+	VMASKMOVPS Y8, Y1, (CX)(DI*4)
+
+skip_15:
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VADDPD       Y9, Y2, Y2
+	VADDPD       Y8, Y3, Y3
+	VMOVUPS      (SP), Y8
+
+grads_13:
+	VMULPS     Y0, Y8, Y0
+	VSUBPS     Y0, Y0, Y9
+	VANDPS     Y9, Y1, Y9
+	VADDPS     Y9, Y6, Y6
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_16
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
+
+skip_16:
+	VMULPS     Y7, Y8, Y0
+	VSUBPS     Y0, Y0, Y7
+	VANDPS     Y7, Y1, Y7
+	VADDPS     Y7, Y6, Y6
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_17
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
+
+skip_17:
+done_5:
+	VMOVUPS Y6, 416(AX)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 448(AX)
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_log_fullFAVX2(a *byte)
+// Requires: AVX, AVX2, FMA3
+TEXT ·poisson_log_fullFAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -4439,7 +4992,7 @@ body_3:
 	VFMADD213PS  vconst<>+3392(SB), Y0, Y6
 	VADDPS       Y6, Y8, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y1
-	VMOVUPS      (SP), Y6
+	VMOVUPS      vconst<>+192(SB), Y6
 	VCMPPS       $0x04, vconst<>+0(SB), Y6, Y6
 	VANDPS       Y6, Y1, Y1
 	VANDPS       Y0, Y1, Y0
@@ -4535,14 +5088,12 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_logGAVX2(a *byte)
+// func poisson_log_fullGAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·poisson_logGAVX2(SB), NOSPLIT, $64-8
+TEXT ·poisson_log_fullGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Y0
-	VMOVUPS      Y0, (SP)
 	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, 32(SP)
+	VMOVUPS      Y0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -4658,7 +5209,7 @@ body_3:
 	VFMADD213PS  vconst<>+3392(SB), Y0, Y9
 	VADDPS       Y9, Y10, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y9
-	VMOVUPS      (SP), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
 	VANDPS       Y10, Y9, Y9
 	VANDPS       Y0, Y9, Y0
@@ -4686,7 +5237,7 @@ skip_8:
 	VFMADD231PD  Y10, Y0, Y3
 	VADDPD       Y9, Y4, Y4
 	VADDPD       Y10, Y5, Y5
-	VMULPS       32(SP), Y7, Y0
+	VMULPS       (SP), Y7, Y0
 	JMP          grads_7
 
 unweighted_6:
@@ -4701,7 +5252,7 @@ skip_9:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y7, Y2, Y2
 	VADDPD       Y0, Y3, Y3
-	VMOVUPS      32(SP), Y0
+	VMOVUPS      (SP), Y0
 
 grads_7:
 	VMULPS  Y1, Y0, Y0
@@ -4742,7 +5293,7 @@ skip_13:
 	VFMADD231PD  Y11, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y11, Y5, Y5
-	VMULPS       32(SP), Y8, Y0
+	VMULPS       (SP), Y8, Y0
 	JMP          grads_12
 
 unweighted_11:
@@ -4757,7 +5308,7 @@ skip_14:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y8, Y2, Y2
 	VADDPD       Y0, Y3, Y3
-	VMOVUPS      32(SP), Y0
+	VMOVUPS      (SP), Y0
 
 grads_12:
 	VMULPS     Y1, Y0, Y0
@@ -4781,14 +5332,12 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_logHAVX2(a *byte)
+// func poisson_log_fullHAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·poisson_logHAVX2(SB), NOSPLIT, $64-8
+TEXT ·poisson_log_fullHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Y0
-	VMOVUPS      Y0, (SP)
 	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, 32(SP)
+	VMOVUPS      Y0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -4904,7 +5453,7 @@ body_3:
 	VFMADD213PS  vconst<>+3392(SB), Y0, Y9
 	VADDPS       Y9, Y10, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y9
-	VMOVUPS      (SP), Y10
+	VMOVUPS      vconst<>+192(SB), Y10
 	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
 	VANDPS       Y10, Y9, Y9
 	VANDPS       Y0, Y9, Y0
@@ -4932,7 +5481,7 @@ skip_8:
 	VFMADD231PD  Y11, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y11, Y5, Y5
-	VMULPS       32(SP), Y8, Y0
+	VMULPS       (SP), Y8, Y0
 	JMP          grads_7
 
 unweighted_6:
@@ -4947,7 +5496,7 @@ skip_9:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y8, Y2, Y2
 	VADDPD       Y0, Y3, Y3
-	VMOVUPS      32(SP), Y0
+	VMOVUPS      (SP), Y0
 
 grads_7:
 	VMULPS  Y1, Y0, Y1
@@ -4997,7 +5546,7 @@ skip_14:
 	VFMADD231PD  Y12, Y0, Y3
 	VADDPD       Y11, Y4, Y4
 	VADDPD       Y12, Y5, Y5
-	VMULPS       32(SP), Y9, Y0
+	VMULPS       (SP), Y9, Y0
 	JMP          grads_13
 
 unweighted_12:
@@ -5012,7 +5561,7 @@ skip_15:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y0, Y3, Y3
-	VMOVUPS      32(SP), Y0
+	VMOVUPS      (SP), Y0
 
 grads_13:
 	VMULPS     Y1, Y0, Y1
@@ -5049,6 +5598,620 @@ done_5:
 // func poisson_rateFAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
 TEXT ·poisson_rateFAVX2(SB), NOSPLIT, $96-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Y0
+	VMOVUPS      Y0, (SP)
+	VBROADCASTSS 256(AX), Y0
+	VMOVUPS      Y0, 32(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 64(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Y0
+	VMOVUPS (BX)(DI*4), Y1
+	JMP     body_3
+
+tailload_2:
+	TESTQ      R8, R8
+	JLE        done_5
+	MOVQ       $0x00000008, R9
+	SUBQ       R8, R9
+	LEAQ       vtail<>+0(SB), R10
+	VMOVUPS    (R10)(R9*4), Y1
+	VMASKMOVPS (DX)(DI*4), Y1, Y0
+	VMASKMOVPS (BX)(DI*4), Y1, Y1
+
+body_3:
+	VADDPS       32(SP), Y0, Y6
+	VCMPPS       $0x11, vconst<>+3200(SB), Y6, Y7
+	VMULPS       vconst<>+3264(SB), Y6, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y8
+	VPSUBD       vconst<>+1536(SB), Y8, Y8
+	VPSRAD       $0x17, Y8, Y9
+	VANDPS       vconst<>+1600(SB), Y8, Y8
+	VPADDD       vconst<>+1536(SB), Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VSUBPS       vconst<>+192(SB), Y8, Y8
+	VSUBPS       vconst<>+3328(SB), Y9, Y10
+	VBLENDVPS    Y7, Y10, Y9, Y7
+	VMULPS       Y8, Y8, Y9
+	VMOVUPS      vconst<>+1728(SB), Y10
+	VFMADD213PS  vconst<>+1792(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1856(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1920(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1984(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2048(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2112(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2176(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y8, Y10
+	VMOVAPS      Y8, Y11
+	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      vconst<>+2368(SB), Y10
+	VFMADD213PS  Y9, Y7, Y10
+	VADDPS       Y8, Y10, Y8
+	VMOVUPS      vconst<>+2432(SB), Y9
+	VFMADD213PS  Y8, Y7, Y9
+	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y7
+	VBLENDVPS    Y7, vconst<>+2496(SB), Y9, Y7
+	VCMPPS       $0x11, vconst<>+0(SB), Y6, Y8
+	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
+	VBLENDVPS    Y8, Y6, Y7, Y7
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, Y6, Y7, Y6
+	VMOVAPS      Y1, Y1
+	VFNMADD213PS Y0, Y6, Y1
+	CMPQ         R8, $0x08
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Y0
+	VMULPS       Y0, Y1, Y6
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Y6, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD    X1, Y6
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X0, Y7
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VFMADD231PD  Y7, Y6, Y2
+	VFMADD231PD  Y0, Y1, Y3
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y0, Y5, Y5
+	JMP          grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Y1, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+
+grads_7:
+	ADDQ $0x08, DI
+	JMP  loop_1
+
+tailstore_4:
+	MOVQ       $0x00000008, CX
+	SUBQ       R8, CX
+	LEAQ       vtail<>+0(SB), DX
+	VMOVUPS    (DX)(CX*4), Y0
+	VANDPS     Y1, Y0, Y1
+	TESTQ      SI, SI
+	JZ         unweighted_10
+	VMASKMOVPS (SI)(DI*4), Y0, Y6
+	VMULPS     Y6, Y1, Y7
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_12
+	VMASKMOVPS Y7, Y0, (CX)(DI*4)
+
+skip_12:
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VFMADD231PD  Y7, Y0, Y2
+	VFMADD231PD  Y6, Y1, Y3
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
+	JMP          grads_11
+
+unweighted_10:
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_13
+	VMASKMOVPS Y1, Y0, (CX)(DI*4)
+
+skip_13:
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+
+grads_11:
+done_5:
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_rateGAVX2(a *byte)
+// Requires: AVX, AVX2, FMA3
+TEXT ·poisson_rateGAVX2(SB), NOSPLIT, $96-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Y0
+	VMOVUPS      Y0, (SP)
+	VBROADCASTSS 256(AX), Y0
+	VMOVUPS      Y0, 32(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 64(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
+	VXORPS       Y6, Y6, Y6
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Y0
+	VMOVUPS (BX)(DI*4), Y1
+	JMP     body_3
+
+tailload_2:
+	TESTQ      R8, R8
+	JLE        done_5
+	MOVQ       $0x00000008, R9
+	SUBQ       R8, R9
+	LEAQ       vtail<>+0(SB), R10
+	VMOVUPS    (R10)(R9*4), Y1
+	VMASKMOVPS (DX)(DI*4), Y1, Y0
+	VMASKMOVPS (BX)(DI*4), Y1, Y1
+
+body_3:
+	VADDPS       32(SP), Y0, Y7
+	VDIVPS       Y7, Y1, Y8
+	VCMPPS       $0x11, vconst<>+3200(SB), Y7, Y9
+	VMULPS       vconst<>+3264(SB), Y7, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y10
+	VPSUBD       vconst<>+1536(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y11
+	VANDPS       vconst<>+1600(SB), Y10, Y10
+	VPADDD       vconst<>+1536(SB), Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+3328(SB), Y11, Y12
+	VBLENDVPS    Y9, Y12, Y11, Y9
+	VMULPS       Y10, Y10, Y11
+	VMOVUPS      vconst<>+1728(SB), Y12
+	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
+	VMOVAPS      Y10, Y13
+	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      vconst<>+2368(SB), Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VADDPS       Y10, Y12, Y10
+	VMOVUPS      vconst<>+2432(SB), Y11
+	VFMADD213PS  Y10, Y9, Y11
+	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y9
+	VBLENDVPS    Y9, vconst<>+2496(SB), Y11, Y9
+	VCMPPS       $0x11, vconst<>+0(SB), Y7, Y10
+	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
+	VBLENDVPS    Y10, Y7, Y9, Y9
+	VCMPPS       $0x03, Y7, Y7, Y10
+	VBLENDVPS    Y10, Y7, Y9, Y7
+	VMOVAPS      Y1, Y1
+	VFNMADD213PS Y0, Y7, Y1
+	VMOVUPS      vconst<>+192(SB), Y0
+	VSUBPS       Y8, Y0, Y0
+	CMPQ         R8, $0x08
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Y7
+	VMULPS       Y7, Y1, Y8
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Y8, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD    X1, Y8
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X7, Y9
+	VEXTRACTF128 $0x01, Y7, X10
+	VCVTPS2PD    X10, Y10
+	VFMADD231PD  Y9, Y8, Y2
+	VFMADD231PD  Y10, Y1, Y3
+	VADDPD       Y9, Y4, Y4
+	VADDPD       Y10, Y5, Y5
+	VMULPS       64(SP), Y7, Y1
+	JMP          grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Y1, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD    X1, Y7
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y7, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+	VMOVUPS      64(SP), Y1
+
+grads_7:
+	VMULPS  Y0, Y1, Y0
+	VSUBPS  Y0, Y0, Y1
+	VADDPS  Y1, Y6, Y6
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_10:
+	ADDQ $0x08, DI
+	JMP  loop_1
+
+tailstore_4:
+	MOVQ       $0x00000008, CX
+	SUBQ       R8, CX
+	LEAQ       vtail<>+0(SB), DX
+	VMOVUPS    (DX)(CX*4), Y7
+	VANDPS     Y1, Y7, Y1
+	TESTQ      SI, SI
+	JZ         unweighted_11
+	VMASKMOVPS (SI)(DI*4), Y7, Y8
+	VMULPS     Y8, Y1, Y9
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_13
+	VMASKMOVPS Y9, Y7, (CX)(DI*4)
+
+skip_13:
+	VCVTPS2PD    X1, Y9
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X11
+	VCVTPS2PD    X11, Y11
+	VFMADD231PD  Y10, Y9, Y2
+	VFMADD231PD  Y11, Y1, Y3
+	VADDPD       Y10, Y4, Y4
+	VADDPD       Y11, Y5, Y5
+	VMULPS       64(SP), Y8, Y1
+	JMP          grads_12
+
+unweighted_11:
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_14
+	VMASKMOVPS Y1, Y7, (CX)(DI*4)
+
+skip_14:
+	VCVTPS2PD    X1, Y8
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y8, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+	VMOVUPS      64(SP), Y1
+
+grads_12:
+	VMULPS     Y0, Y1, Y0
+	VSUBPS     Y0, Y0, Y1
+	VANDPS     Y1, Y7, Y1
+	VADDPS     Y1, Y6, Y6
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_15
+	VMASKMOVPS Y0, Y7, (CX)(DI*4)
+
+skip_15:
+done_5:
+	VMOVUPS Y6, 416(AX)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 448(AX)
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_rateHAVX2(a *byte)
+// Requires: AVX, AVX2, FMA3
+TEXT ·poisson_rateHAVX2(SB), NOSPLIT, $96-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Y0
+	VMOVUPS      Y0, (SP)
+	VBROADCASTSS 256(AX), Y0
+	VMOVUPS      Y0, 32(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 64(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
+	VXORPS       Y6, Y6, Y6
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Y0
+	VMOVUPS (BX)(DI*4), Y1
+	JMP     body_3
+
+tailload_2:
+	TESTQ      R8, R8
+	JLE        done_5
+	MOVQ       $0x00000008, R9
+	SUBQ       R8, R9
+	LEAQ       vtail<>+0(SB), R10
+	VMOVUPS    (R10)(R9*4), Y1
+	VMASKMOVPS (DX)(DI*4), Y1, Y0
+	VMASKMOVPS (BX)(DI*4), Y1, Y1
+
+body_3:
+	VADDPS       32(SP), Y0, Y7
+	VDIVPS       Y7, Y1, Y8
+	VCMPPS       $0x11, vconst<>+3200(SB), Y7, Y9
+	VMULPS       vconst<>+3264(SB), Y7, Y10
+	VBLENDVPS    Y9, Y10, Y7, Y10
+	VPSUBD       vconst<>+1536(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y11
+	VANDPS       vconst<>+1600(SB), Y10, Y10
+	VPADDD       vconst<>+1536(SB), Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+3328(SB), Y11, Y12
+	VBLENDVPS    Y9, Y12, Y11, Y9
+	VMULPS       Y10, Y10, Y11
+	VMOVUPS      vconst<>+1728(SB), Y12
+	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
+	VMOVAPS      Y10, Y13
+	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      vconst<>+2368(SB), Y12
+	VFMADD213PS  Y11, Y9, Y12
+	VADDPS       Y10, Y12, Y10
+	VMOVUPS      vconst<>+2432(SB), Y11
+	VFMADD213PS  Y10, Y9, Y11
+	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y9
+	VBLENDVPS    Y9, vconst<>+2496(SB), Y11, Y9
+	VCMPPS       $0x11, vconst<>+0(SB), Y7, Y10
+	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
+	VBLENDVPS    Y10, Y7, Y9, Y9
+	VCMPPS       $0x03, Y7, Y7, Y10
+	VBLENDVPS    Y10, Y7, Y9, Y9
+	VMOVAPS      Y1, Y1
+	VFNMADD213PS Y0, Y9, Y1
+	VMOVUPS      vconst<>+192(SB), Y0
+	VSUBPS       Y8, Y0, Y0
+	VDIVPS       Y7, Y8, Y7
+	CMPQ         R8, $0x08
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Y8
+	VMULPS       Y8, Y1, Y9
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Y9, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD    X1, Y9
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X11
+	VCVTPS2PD    X11, Y11
+	VFMADD231PD  Y10, Y9, Y2
+	VFMADD231PD  Y11, Y1, Y3
+	VADDPD       Y10, Y4, Y4
+	VADDPD       Y11, Y5, Y5
+	VMULPS       64(SP), Y8, Y1
+	JMP          grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Y1, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD    X1, Y8
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y8, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+	VMOVUPS      64(SP), Y1
+
+grads_7:
+	VMULPS  Y0, Y1, Y0
+	VSUBPS  Y0, Y0, Y8
+	VADDPS  Y8, Y6, Y6
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_10:
+	VMULPS  Y7, Y1, Y0
+	VSUBPS  Y0, Y0, Y1
+	VADDPS  Y1, Y6, Y6
+	MOVQ    216(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_11
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_11:
+	ADDQ $0x08, DI
+	JMP  loop_1
+
+tailstore_4:
+	MOVQ       $0x00000008, CX
+	SUBQ       R8, CX
+	LEAQ       vtail<>+0(SB), DX
+	VMOVUPS    (DX)(CX*4), Y8
+	VANDPS     Y1, Y8, Y1
+	TESTQ      SI, SI
+	JZ         unweighted_12
+	VMASKMOVPS (SI)(DI*4), Y8, Y9
+	VMULPS     Y9, Y1, Y10
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_14
+	VMASKMOVPS Y10, Y8, (CX)(DI*4)
+
+skip_14:
+	VCVTPS2PD    X1, Y10
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X9, Y11
+	VEXTRACTF128 $0x01, Y9, X12
+	VCVTPS2PD    X12, Y12
+	VFMADD231PD  Y11, Y10, Y2
+	VFMADD231PD  Y12, Y1, Y3
+	VADDPD       Y11, Y4, Y4
+	VADDPD       Y12, Y5, Y5
+	VMULPS       64(SP), Y9, Y1
+	JMP          grads_13
+
+unweighted_12:
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_15
+	VMASKMOVPS Y1, Y8, (CX)(DI*4)
+
+skip_15:
+	VCVTPS2PD    X1, Y9
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y9, Y2, Y2
+	VADDPD       Y1, Y3, Y3
+	VMOVUPS      64(SP), Y1
+
+grads_13:
+	VMULPS     Y0, Y1, Y0
+	VSUBPS     Y0, Y0, Y9
+	VANDPS     Y9, Y8, Y9
+	VADDPS     Y9, Y6, Y6
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_16
+	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+
+skip_16:
+	VMULPS     Y7, Y1, Y0
+	VSUBPS     Y0, Y0, Y1
+	VANDPS     Y1, Y8, Y1
+	VADDPS     Y1, Y6, Y6
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_17
+	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+
+skip_17:
+done_5:
+	VMOVUPS Y6, 416(AX)
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, 448(AX)
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_rate_fullFAVX2(a *byte)
+// Requires: AVX, AVX2, FMA3
+TEXT ·poisson_rate_fullFAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
 	VMOVUPS      Y0, (SP)
@@ -5417,9 +6580,9 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_rateGAVX2(a *byte)
+// func poisson_rate_fullGAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·poisson_rateGAVX2(SB), NOSPLIT, $96-8
+TEXT ·poisson_rate_fullGAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
 	VMOVUPS      Y0, (SP)
@@ -5819,9 +6982,9 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_rateHAVX2(a *byte)
+// func poisson_rate_fullHAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·poisson_rateHAVX2(SB), NOSPLIT, $96-8
+TEXT ·poisson_rate_fullHAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
 	VMOVUPS      Y0, (SP)
@@ -19990,15 +21153,7 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z8
-	VCVTTPS2DQ   Z9, Z9
-	VPSRAD       $0x01, Z9, Z10
-	VPSUBD       Z10, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VMULPS       Z10, Z8, Z8
-	VMULPS       Z9, Z8, Z8
+	VSCALEFPS    Z9, Z8, Z8
 	VMULPS       vconst<>+384(SB), Z6, Z6
 	VMULPS       Z6, Z6, Z9
 	VMULPS       Z6, Z9, Z10
@@ -20297,15 +21452,7 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z10
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z12
-	VPSUBD       Z12, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z12, Z10, Z10
-	VMULPS       Z11, Z10, Z10
+	VSCALEFPS    Z11, Z10, Z10
 	VMULPS       vconst<>+384(SB), Z8, Z11
 	VMULPS       Z11, Z11, Z12
 	VMULPS       Z11, Z12, Z13
@@ -20478,15 +21625,7 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z15, Z14
 	VADDPS       vconst<>+192(SB), Z14, Z12
-	VCVTTPS2DQ   Z13, Z13
-	VPSRAD       $0x01, Z13, Z14
-	VPSUBD       Z14, Z13, Z13
-	VPADDD       vconst<>+1216(SB), Z14, Z14
-	VPSLLD       $0x17, Z14, Z14
-	VPADDD       vconst<>+1216(SB), Z13, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VMULPS       Z14, Z12, Z12
-	VMULPS       Z13, Z12, Z12
+	VSCALEFPS    Z13, Z12, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z12
 	VMOVUPS      vconst<>+320(SB), Z13
 	VDIVPS       Z12, Z13, Z12
@@ -20685,15 +21824,7 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
 	VADDPS       vconst<>+192(SB), Z13, Z11
-	VCVTTPS2DQ   Z12, Z12
-	VPSRAD       $0x01, Z12, Z13
-	VPSUBD       Z13, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z13, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VMULPS       Z13, Z11, Z11
-	VMULPS       Z12, Z11, Z11
+	VSCALEFPS    Z12, Z11, Z11
 	VMULPS       vconst<>+384(SB), Z9, Z12
 	VMULPS       Z12, Z12, Z13
 	VMULPS       Z12, Z13, Z14
@@ -20870,15 +22001,7 @@ body_3:
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z14, Z17, Z16
 	VADDPS       vconst<>+192(SB), Z16, Z14
-	VCVTTPS2DQ   Z15, Z15
-	VPSRAD       $0x01, Z15, Z16
-	VPSUBD       Z16, Z15, Z15
-	VPADDD       vconst<>+1216(SB), Z16, Z16
-	VPSLLD       $0x17, Z16, Z16
-	VPADDD       vconst<>+1216(SB), Z15, Z15
-	VPSLLD       $0x17, Z15, Z15
-	VMULPS       Z16, Z14, Z14
-	VMULPS       Z15, Z14, Z14
+	VSCALEFPS    Z15, Z14, Z14
 	VADDPS       vconst<>+192(SB), Z14, Z14
 	VMOVUPS      vconst<>+320(SB), Z15
 	VDIVPS       Z14, Z15, Z14
@@ -21570,12 +22693,569 @@ done_5:
 
 // func poisson_logFAVX512(a *byte)
 // Requires: AVX, AVX512F
-TEXT ·poisson_logFAVX512(SB), NOSPLIT, $128-8
+TEXT ·poisson_logFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Z0
-	VMOVUPS      Z0, (SP)
 	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, 64(SP)
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Z0
+	VMOVUPD      352(AX), Z5
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Z1
+	VMOVUPS (BX)(DI*4), Z2
+	JMP     body_3
+
+tailload_2:
+	TESTQ     R8, R8
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), R9
+	MOVWLZX   (R9)(R8*2), R9
+	KMOVW     R9, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(DI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(DI*4), K1, Z2
+
+body_3:
+	VMOVUPS      vconst<>+640(SB), Z6
+	VMAXPS       Z1, Z6, Z6
+	VMOVUPS      vconst<>+704(SB), Z7
+	VMINPS       Z6, Z7, Z6
+	VMULPS       vconst<>+768(SB), Z6, Z7
+	VRNDSCALEPS  $0x08, Z7, Z7
+	VMOVUPS      vconst<>+832(SB), Z8
+	VFNMADD213PS Z6, Z7, Z8
+	VMOVUPS      vconst<>+896(SB), Z6
+	VFNMADD213PS Z8, Z7, Z6
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      vconst<>+960(SB), Z9
+	VFMADD213PS  vconst<>+1024(SB), Z6, Z9
+	VMOVAPS      Z9, Z9
+	VFMADD213PS  vconst<>+1088(SB), Z6, Z9
+	VMOVAPS      Z9, Z9
+	VFMADD213PS  vconst<>+1152(SB), Z6, Z9
+	VMOVAPS      Z9, Z9
+	VFMADD213PS  vconst<>+384(SB), Z6, Z9
+	VMOVAPS      Z8, Z8
+	VFMADD213PS  Z6, Z9, Z8
+	VADDPS       vconst<>+192(SB), Z8, Z6
+	VSCALEFPS    Z7, Z6, Z6
+	VMOVAPS      Z2, Z7
+	VFNMADD213PS Z6, Z1, Z7
+	CMPQ         R8, $0x10
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Z6
+	VMULPS       Z6, Z7, Z8
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Z8, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD     Y7, Z8
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VCVTPS2PD     Y6, Z9
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
+	VFMADD231PD   Z9, Z8, Z0
+	VFMADD231PD   Z6, Z7, Z0
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z6, Z5, Z5
+	JMP           grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Z7, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD     Y7, Z6
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z6, Z0, Z0
+	VADDPD        Z7, Z0, Z0
+
+grads_7:
+	ADDQ $0x10, DI
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(R8*2), CX
+	KMOVW     CX, K1
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z7, K1, Z3
+	TESTQ     SI, SI
+	JZ        unweighted_10
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (SI)(DI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
+	MOVQ      120(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_12
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_12:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y4, Z3
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VFMADD231PD   Z3, Z1, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_13
+	VFMADD231PD   Z4, Z2, Z0
+
+hi_13:
+	VADDPD Z3, Z5, Z5
+	CMPQ   R8, $0x08
+	JLE    hi_14
+	VADDPD Z4, Z5, Z5
+
+hi_14:
+	JMP grads_11
+
+unweighted_10:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_15
+	VMOVUPS Z3, K1, (CX)(DI*4)
+
+skip_15:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_16
+	VADDPD        Z2, Z0, Z0
+
+hi_16:
+grads_11:
+done_5:
+	VMOVUPD Z0, 288(AX)
+	VMOVUPD Z5, 352(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_logGAVX512(a *byte)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·poisson_logGAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Z0
+	VMOVUPD      352(AX), Z6
+	VXORPS       Z7, Z7, Z7
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Z1
+	VMOVUPS (BX)(DI*4), Z2
+	JMP     body_3
+
+tailload_2:
+	TESTQ     R8, R8
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), R9
+	MOVWLZX   (R9)(R8*2), R9
+	KMOVW     R9, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(DI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(DI*4), K1, Z2
+
+body_3:
+	VMOVUPS      vconst<>+640(SB), Z8
+	VMAXPS       Z1, Z8, Z8
+	VMOVUPS      vconst<>+704(SB), Z9
+	VMINPS       Z8, Z9, Z8
+	VMULPS       vconst<>+768(SB), Z8, Z9
+	VRNDSCALEPS  $0x08, Z9, Z9
+	VMOVUPS      vconst<>+832(SB), Z10
+	VFNMADD213PS Z8, Z9, Z10
+	VMOVUPS      vconst<>+896(SB), Z8
+	VFNMADD213PS Z10, Z9, Z8
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      vconst<>+960(SB), Z11
+	VFMADD213PS  vconst<>+1024(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1088(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+384(SB), Z8, Z11
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  Z8, Z11, Z10
+	VADDPS       vconst<>+192(SB), Z10, Z8
+	VSCALEFPS    Z9, Z8, Z8
+	VMOVAPS      Z2, Z9
+	VFNMADD213PS Z8, Z1, Z9
+	VSUBPS       Z2, Z8, Z8
+	CMPQ         R8, $0x10
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Z10
+	VMULPS       Z10, Z9, Z11
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Z11, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD     Y9, Z11
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VCVTPS2PD     Y10, Z12
+	VEXTRACTF64X4 $0x01, Z10, Y13
+	VCVTPS2PD     Y13, Z13
+	VFMADD231PD   Z12, Z11, Z0
+	VFMADD231PD   Z13, Z9, Z0
+	VADDPD        Z12, Z6, Z6
+	VADDPD        Z13, Z6, Z6
+	VMULPS        (SP), Z10, Z9
+	JMP           grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Z9, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD     Y9, Z10
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z10, Z0, Z0
+	VADDPD        Z9, Z0, Z0
+	VMOVUPS       (SP), Z9
+
+grads_7:
+	VMULPS  Z8, Z9, Z8
+	VSUBPS  Z8, Z8, Z9
+	VADDPS  Z9, Z7, Z7
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Z8, (R8)(DI*4)
+
+skip_10:
+	ADDQ $0x10, DI
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(R8*2), CX
+	KMOVW     CX, K1
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z9, K1, Z3
+	TESTQ     SI, SI
+	JZ        unweighted_11
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (SI)(DI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
+	MOVQ      120(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_13
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_13:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y4, Z3
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y9, Z9
+	VFMADD231PD   Z3, Z1, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_14
+	VFMADD231PD   Z9, Z2, Z0
+
+hi_14:
+	VADDPD Z3, Z6, Z6
+	CMPQ   R8, $0x08
+	JLE    hi_15
+	VADDPD Z9, Z6, Z6
+
+hi_15:
+	VMULPS (SP), Z4, Z1
+	JMP    grads_12
+
+unweighted_11:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_16
+	VMOVUPS Z3, K1, (CX)(DI*4)
+
+skip_16:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_17
+	VADDPD        Z2, Z0, Z0
+
+hi_17:
+	VMOVUPS (SP), Z1
+
+grads_12:
+	VMULPS    Z8, Z1, Z1
+	VSUBPS    Z1, Z1, Z2
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z2, K1, Z5
+	VADDPS    Z5, Z7, Z7
+	MOVQ      144(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_18
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_18:
+done_5:
+	VMOVUPS Z7, 416(AX)
+	VMOVUPD Z0, 288(AX)
+	VMOVUPD Z6, 352(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_logHAVX512(a *byte)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·poisson_logHAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Z0
+	VMOVUPD      352(AX), Z7
+	VXORPS       Z8, Z8, Z8
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Z1
+	VMOVUPS (BX)(DI*4), Z2
+	JMP     body_3
+
+tailload_2:
+	TESTQ     R8, R8
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), R9
+	MOVWLZX   (R9)(R8*2), R9
+	KMOVW     R9, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(DI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(DI*4), K1, Z2
+
+body_3:
+	VMOVUPS      vconst<>+640(SB), Z9
+	VMAXPS       Z1, Z9, Z9
+	VMOVUPS      vconst<>+704(SB), Z10
+	VMINPS       Z9, Z10, Z9
+	VMULPS       vconst<>+768(SB), Z9, Z10
+	VRNDSCALEPS  $0x08, Z10, Z10
+	VMOVUPS      vconst<>+832(SB), Z11
+	VFNMADD213PS Z9, Z10, Z11
+	VMOVUPS      vconst<>+896(SB), Z9
+	VFNMADD213PS Z11, Z10, Z9
+	VMULPS       Z9, Z9, Z11
+	VMOVUPS      vconst<>+960(SB), Z12
+	VFMADD213PS  vconst<>+1024(SB), Z9, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1088(SB), Z9, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  Z9, Z12, Z11
+	VADDPS       vconst<>+192(SB), Z11, Z9
+	VSCALEFPS    Z10, Z9, Z9
+	VMOVAPS      Z2, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z2, Z9, Z11
+	CMPQ         R8, $0x10
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Z12
+	VMULPS       Z12, Z10, Z13
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Z13, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD     Y10, Z13
+	VEXTRACTF64X4 $0x01, Z10, Y10
+	VCVTPS2PD     Y10, Z10
+	VCVTPS2PD     Y12, Z14
+	VEXTRACTF64X4 $0x01, Z12, Y15
+	VCVTPS2PD     Y15, Z15
+	VFMADD231PD   Z14, Z13, Z0
+	VFMADD231PD   Z15, Z10, Z0
+	VADDPD        Z14, Z7, Z7
+	VADDPD        Z15, Z7, Z7
+	VMULPS        (SP), Z12, Z10
+	JMP           grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Z10, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD     Y10, Z12
+	VEXTRACTF64X4 $0x01, Z10, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z12, Z0, Z0
+	VADDPD        Z10, Z0, Z0
+	VMOVUPS       (SP), Z10
+
+grads_7:
+	VMULPS  Z11, Z10, Z11
+	VSUBPS  Z11, Z11, Z12
+	VADDPS  Z12, Z8, Z8
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Z11, (R8)(DI*4)
+
+skip_10:
+	VMULPS  Z9, Z10, Z9
+	VSUBPS  Z9, Z9, Z10
+	VADDPS  Z10, Z8, Z8
+	MOVQ    216(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_11
+	VMOVUPS Z9, (R8)(DI*4)
+
+skip_11:
+	ADDQ $0x10, DI
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(R8*2), CX
+	KMOVW     CX, K1
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z10, K1, Z3
+	TESTQ     SI, SI
+	JZ        unweighted_12
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (SI)(DI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
+	MOVQ      120(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_14
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_14:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y4, Z3
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y10, Z10
+	VFMADD231PD   Z3, Z1, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_15
+	VFMADD231PD   Z10, Z2, Z0
+
+hi_15:
+	VADDPD Z3, Z7, Z7
+	CMPQ   R8, $0x08
+	JLE    hi_16
+	VADDPD Z10, Z7, Z7
+
+hi_16:
+	VMULPS (SP), Z4, Z1
+	JMP    grads_13
+
+unweighted_12:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_17
+	VMOVUPS Z3, K1, (CX)(DI*4)
+
+skip_17:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_18
+	VADDPD        Z2, Z0, Z0
+
+hi_18:
+	VMOVUPS (SP), Z1
+
+grads_13:
+	VMULPS    Z11, Z1, Z2
+	VSUBPS    Z2, Z2, Z3
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z3, K1, Z5
+	VADDPS    Z5, Z8, Z8
+	MOVQ      144(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_19
+	VMOVUPS   Z2, K1, (CX)(DI*4)
+
+skip_19:
+	VMULPS    Z9, Z1, Z1
+	VSUBPS    Z1, Z1, Z2
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z8, Z8
+	MOVQ      216(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_20
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_20:
+done_5:
+	VMOVUPS Z8, 416(AX)
+	VMOVUPD Z0, 288(AX)
+	VMOVUPD Z7, 352(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_log_fullFAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·poisson_log_fullFAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -21627,15 +23307,7 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z7
-	VCVTTPS2DQ   Z8, Z8
-	VPSRAD       $0x01, Z8, Z9
-	VPSUBD       Z9, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VMULPS       Z9, Z7, Z7
-	VMULPS       Z8, Z7, Z7
+	VSCALEFPS    Z8, Z7, Z7
 	VMOVAPS      Z2, Z8
 	VFNMADD213PS Z7, Z1, Z8
 	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
@@ -21695,7 +23367,7 @@ body_3:
 	VFMADD213PS  vconst<>+3392(SB), Z7, Z9
 	VADDPS       Z9, Z10, Z7
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
-	VMOVUPS      (SP), Z9
+	VMOVUPS      vconst<>+192(SB), Z9
 	VCMPPS       $0x04, vconst<>+0(SB), Z9, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
@@ -21802,14 +23474,12 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_logGAVX512(a *byte)
+// func poisson_log_fullGAVX512(a *byte)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·poisson_logGAVX512(SB), NOSPLIT, $128-8
+TEXT ·poisson_log_fullGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Z0
-	VMOVUPS      Z0, (SP)
 	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, 64(SP)
+	VMOVUPS      Z0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -21862,15 +23532,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS Z9, Z1, Z10
 	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
@@ -21930,7 +23592,7 @@ body_3:
 	VFMADD213PS  vconst<>+3392(SB), Z11, Z12
 	VADDPS       Z12, Z13, Z11
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
-	VMOVUPS      (SP), Z12
+	VMOVUPS      vconst<>+192(SB), Z12
 	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
@@ -21959,7 +23621,7 @@ skip_8:
 	VFMADD231PD   Z14, Z10, Z0
 	VADDPD        Z13, Z7, Z7
 	VADDPD        Z14, Z7, Z7
-	VMULPS        64(SP), Z11, Z10
+	VMULPS        (SP), Z11, Z10
 	JMP           grads_7
 
 unweighted_6:
@@ -21974,7 +23636,7 @@ skip_9:
 	VCVTPS2PD     Y10, Z10
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z10, Z0, Z0
-	VMOVUPS       64(SP), Z10
+	VMOVUPS       (SP), Z10
 
 grads_7:
 	VMULPS  Z9, Z10, Z9
@@ -22024,7 +23686,7 @@ hi_14:
 	VADDPD Z4, Z7, Z7
 
 hi_15:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
@@ -22043,7 +23705,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VMOVUPS 64(SP), Z1
+	VMOVUPS (SP), Z1
 
 grads_12:
 	VMULPS    Z9, Z1, Z1
@@ -22064,14 +23726,12 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_logHAVX512(a *byte)
+// func poisson_log_fullHAVX512(a *byte)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·poisson_logHAVX512(SB), NOSPLIT, $128-8
+TEXT ·poisson_log_fullHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Z0
-	VMOVUPS      Z0, (SP)
 	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, 64(SP)
+	VMOVUPS      Z0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -22124,15 +23784,7 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z10
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z12
-	VPSUBD       Z12, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z12, Z10, Z10
-	VMULPS       Z11, Z10, Z10
+	VSCALEFPS    Z11, Z10, Z10
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS Z10, Z1, Z11
 	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
@@ -22192,7 +23844,7 @@ body_3:
 	VFMADD213PS  vconst<>+3392(SB), Z12, Z13
 	VADDPS       Z13, Z14, Z12
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
-	VMOVUPS      (SP), Z13
+	VMOVUPS      vconst<>+192(SB), Z13
 	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
@@ -22221,7 +23873,7 @@ skip_8:
 	VFMADD231PD   Z16, Z11, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VMULPS        64(SP), Z13, Z11
+	VMULPS        (SP), Z13, Z11
 	JMP           grads_7
 
 unweighted_6:
@@ -22236,7 +23888,7 @@ skip_9:
 	VCVTPS2PD     Y11, Z11
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z11, Z0, Z0
-	VMOVUPS       64(SP), Z11
+	VMOVUPS       (SP), Z11
 
 grads_7:
 	VMULPS  Z12, Z11, Z12
@@ -22295,7 +23947,7 @@ hi_15:
 	VADDPD Z4, Z8, Z8
 
 hi_16:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
@@ -22314,7 +23966,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VMOVUPS 64(SP), Z1
+	VMOVUPS (SP), Z1
 
 grads_13:
 	VMULPS    Z12, Z1, Z2
@@ -22349,6 +24001,666 @@ done_5:
 // func poisson_rateFAVX512(a *byte)
 // Requires: AVX, AVX512F
 TEXT ·poisson_rateFAVX512(SB), NOSPLIT, $192-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Z0
+	VMOVUPS      Z0, (SP)
+	VBROADCASTSS 256(AX), Z0
+	VMOVUPS      Z0, 64(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 128(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Z0
+	VMOVUPD      352(AX), Z5
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Z1
+	VMOVUPS (BX)(DI*4), Z2
+	JMP     body_3
+
+tailload_2:
+	TESTQ     R8, R8
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), R9
+	MOVWLZX   (R9)(R8*2), R9
+	KMOVW     R9, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(DI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(DI*4), K1, Z2
+
+body_3:
+	VADDPS       64(SP), Z1, Z6
+	VCMPPS       $0x11, vconst<>+3200(SB), Z6, K1
+	VMULPS       vconst<>+3264(SB), Z6, Z7
+	VMOVAPS      Z6, Z8
+	VBLENDMPS    Z7, Z8, K1, Z8
+	VPSUBD       vconst<>+1536(SB), Z8, Z7
+	VPSRAD       $0x17, Z7, Z8
+	VPANDD       vconst<>+1600(SB), Z7, Z7
+	VPADDD       vconst<>+1536(SB), Z7, Z7
+	VCVTDQ2PS    Z8, Z8
+	VSUBPS       vconst<>+192(SB), Z7, Z7
+	VSUBPS       vconst<>+3328(SB), Z8, Z9
+	VMOVAPS      Z8, Z8
+	VBLENDMPS    Z9, Z8, K1, Z8
+	VMULPS       Z7, Z7, Z9
+	VMOVUPS      vconst<>+1728(SB), Z10
+	VFMADD213PS  vconst<>+1792(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+1856(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+1920(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+1984(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+2048(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+2112(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+2176(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+2240(SB), Z7, Z10
+	VMOVAPS      Z7, Z11
+	VFMADD213PS  vconst<>+2304(SB), Z10, Z11
+	VMULPS       Z11, Z9, Z9
+	VMOVUPS      vconst<>+2368(SB), Z10
+	VFMADD213PS  Z9, Z8, Z10
+	VADDPS       Z7, Z10, Z7
+	VMOVUPS      vconst<>+2432(SB), Z9
+	VFMADD213PS  Z7, Z8, Z9
+	VCMPPS       $0x00, vconst<>+0(SB), Z6, K1
+	VMOVAPS      Z9, Z7
+	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
+	VCMPPS       $0x11, vconst<>+0(SB), Z6, K1
+	VMOVAPS      Z7, Z7
+	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
+	VMOVAPS      Z7, Z7
+	VBLENDMPS    Z6, Z7, K1, Z7
+	VCMPPS       $0x03, Z6, Z6, K1
+	VMOVAPS      Z7, Z7
+	VBLENDMPS    Z6, Z7, K1, Z7
+	VMOVAPS      Z2, Z6
+	VFNMADD213PS Z1, Z7, Z6
+	CMPQ         R8, $0x10
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Z7
+	VMULPS       Z7, Z6, Z8
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Z8, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD     Y6, Z8
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
+	VCVTPS2PD     Y7, Z9
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VFMADD231PD   Z9, Z8, Z0
+	VFMADD231PD   Z7, Z6, Z0
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z7, Z5, Z5
+	JMP           grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Z6, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD     Y6, Z7
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
+	VADDPD        Z7, Z0, Z0
+	VADDPD        Z6, Z0, Z0
+
+grads_7:
+	ADDQ $0x10, DI
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(R8*2), CX
+	KMOVW     CX, K1
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z6, K1, Z3
+	TESTQ     SI, SI
+	JZ        unweighted_10
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (SI)(DI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
+	MOVQ      120(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_12
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_12:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y4, Z3
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VFMADD231PD   Z3, Z1, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_13
+	VFMADD231PD   Z4, Z2, Z0
+
+hi_13:
+	VADDPD Z3, Z5, Z5
+	CMPQ   R8, $0x08
+	JLE    hi_14
+	VADDPD Z4, Z5, Z5
+
+hi_14:
+	JMP grads_11
+
+unweighted_10:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_15
+	VMOVUPS Z3, K1, (CX)(DI*4)
+
+skip_15:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_16
+	VADDPD        Z2, Z0, Z0
+
+hi_16:
+grads_11:
+done_5:
+	VMOVUPD Z0, 288(AX)
+	VMOVUPD Z5, 352(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_rateGAVX512(a *byte)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·poisson_rateGAVX512(SB), NOSPLIT, $192-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Z0
+	VMOVUPS      Z0, (SP)
+	VBROADCASTSS 256(AX), Z0
+	VMOVUPS      Z0, 64(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 128(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Z0
+	VMOVUPD      352(AX), Z6
+	VXORPS       Z7, Z7, Z7
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Z1
+	VMOVUPS (BX)(DI*4), Z2
+	JMP     body_3
+
+tailload_2:
+	TESTQ     R8, R8
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), R9
+	MOVWLZX   (R9)(R8*2), R9
+	KMOVW     R9, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(DI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(DI*4), K1, Z2
+
+body_3:
+	VADDPS       64(SP), Z1, Z8
+	VDIVPS       Z8, Z2, Z9
+	VCMPPS       $0x11, vconst<>+3200(SB), Z8, K1
+	VMULPS       vconst<>+3264(SB), Z8, Z10
+	VMOVAPS      Z8, Z11
+	VBLENDMPS    Z10, Z11, K1, Z11
+	VPSUBD       vconst<>+1536(SB), Z11, Z10
+	VPSRAD       $0x17, Z10, Z11
+	VPANDD       vconst<>+1600(SB), Z10, Z10
+	VPADDD       vconst<>+1536(SB), Z10, Z10
+	VCVTDQ2PS    Z11, Z11
+	VSUBPS       vconst<>+192(SB), Z10, Z10
+	VSUBPS       vconst<>+3328(SB), Z11, Z12
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    Z12, Z11, K1, Z11
+	VMULPS       Z10, Z10, Z12
+	VMOVUPS      vconst<>+1728(SB), Z13
+	VFMADD213PS  vconst<>+1792(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+1856(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+1920(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+1984(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+2048(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+2112(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+2176(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z10, Z13
+	VMOVAPS      Z10, Z14
+	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
+	VMULPS       Z14, Z12, Z12
+	VMOVUPS      vconst<>+2368(SB), Z13
+	VFMADD213PS  Z12, Z11, Z13
+	VADDPS       Z10, Z13, Z10
+	VMOVUPS      vconst<>+2432(SB), Z12
+	VFMADD213PS  Z10, Z11, Z12
+	VCMPPS       $0x00, vconst<>+0(SB), Z8, K1
+	VMOVAPS      Z12, Z10
+	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
+	VCMPPS       $0x11, vconst<>+0(SB), Z8, K1
+	VMOVAPS      Z10, Z10
+	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
+	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
+	VMOVAPS      Z10, Z10
+	VBLENDMPS    Z8, Z10, K1, Z10
+	VCMPPS       $0x03, Z8, Z8, K1
+	VMOVAPS      Z10, Z10
+	VBLENDMPS    Z8, Z10, K1, Z10
+	VMOVAPS      Z2, Z8
+	VFNMADD213PS Z1, Z10, Z8
+	VMOVUPS      vconst<>+192(SB), Z10
+	VSUBPS       Z9, Z10, Z9
+	CMPQ         R8, $0x10
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Z10
+	VMULPS       Z10, Z8, Z11
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Z11, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD     Y8, Z11
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VCVTPS2PD     Y10, Z12
+	VEXTRACTF64X4 $0x01, Z10, Y13
+	VCVTPS2PD     Y13, Z13
+	VFMADD231PD   Z12, Z11, Z0
+	VFMADD231PD   Z13, Z8, Z0
+	VADDPD        Z12, Z6, Z6
+	VADDPD        Z13, Z6, Z6
+	VMULPS        128(SP), Z10, Z8
+	JMP           grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Z8, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD     Y8, Z10
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z10, Z0, Z0
+	VADDPD        Z8, Z0, Z0
+	VMOVUPS       128(SP), Z8
+
+grads_7:
+	VMULPS  Z9, Z8, Z8
+	VSUBPS  Z8, Z8, Z9
+	VADDPS  Z9, Z7, Z7
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Z8, (R8)(DI*4)
+
+skip_10:
+	ADDQ $0x10, DI
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(R8*2), CX
+	KMOVW     CX, K1
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z8, K1, Z3
+	TESTQ     SI, SI
+	JZ        unweighted_11
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (SI)(DI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
+	MOVQ      120(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_13
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_13:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y4, Z3
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VCVTPS2PD     Y8, Z8
+	VFMADD231PD   Z3, Z1, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_14
+	VFMADD231PD   Z8, Z2, Z0
+
+hi_14:
+	VADDPD Z3, Z6, Z6
+	CMPQ   R8, $0x08
+	JLE    hi_15
+	VADDPD Z8, Z6, Z6
+
+hi_15:
+	VMULPS 128(SP), Z4, Z1
+	JMP    grads_12
+
+unweighted_11:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_16
+	VMOVUPS Z3, K1, (CX)(DI*4)
+
+skip_16:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_17
+	VADDPD        Z2, Z0, Z0
+
+hi_17:
+	VMOVUPS 128(SP), Z1
+
+grads_12:
+	VMULPS    Z9, Z1, Z1
+	VSUBPS    Z1, Z1, Z2
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z2, K1, Z5
+	VADDPS    Z5, Z7, Z7
+	MOVQ      144(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_18
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_18:
+done_5:
+	VMOVUPS Z7, 416(AX)
+	VMOVUPD Z0, 288(AX)
+	VMOVUPD Z6, 352(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_rateHAVX512(a *byte)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·poisson_rateHAVX512(SB), NOSPLIT, $192-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 252(AX), Z0
+	VMOVUPS      Z0, (SP)
+	VBROADCASTSS 256(AX), Z0
+	VMOVUPS      Z0, 64(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 128(SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	MOVQ         24(AX), BX
+	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Z0
+	VMOVUPD      352(AX), Z7
+	VXORPS       Z8, Z8, Z8
+	XORQ         DI, DI
+
+loop_1:
+	MOVQ    CX, R8
+	SUBQ    DI, R8
+	CMPQ    R8, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(DI*4), Z1
+	VMOVUPS (BX)(DI*4), Z2
+	JMP     body_3
+
+tailload_2:
+	TESTQ     R8, R8
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), R9
+	MOVWLZX   (R9)(R8*2), R9
+	KMOVW     R9, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(DI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(DI*4), K1, Z2
+
+body_3:
+	VADDPS       64(SP), Z1, Z9
+	VDIVPS       Z9, Z2, Z10
+	VCMPPS       $0x11, vconst<>+3200(SB), Z9, K1
+	VMULPS       vconst<>+3264(SB), Z9, Z11
+	VMOVAPS      Z9, Z12
+	VBLENDMPS    Z11, Z12, K1, Z12
+	VPSUBD       vconst<>+1536(SB), Z12, Z11
+	VPSRAD       $0x17, Z11, Z12
+	VPANDD       vconst<>+1600(SB), Z11, Z11
+	VPADDD       vconst<>+1536(SB), Z11, Z11
+	VCVTDQ2PS    Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+3328(SB), Z12, Z13
+	VMOVAPS      Z12, Z12
+	VBLENDMPS    Z13, Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      vconst<>+1728(SB), Z14
+	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1920(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1984(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2048(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z14
+	VMOVAPS      Z11, Z15
+	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
+	VMULPS       Z15, Z13, Z13
+	VMOVUPS      vconst<>+2368(SB), Z14
+	VFMADD213PS  Z13, Z12, Z14
+	VADDPS       Z11, Z14, Z11
+	VMOVUPS      vconst<>+2432(SB), Z13
+	VFMADD213PS  Z11, Z12, Z13
+	VCMPPS       $0x00, vconst<>+0(SB), Z9, K1
+	VMOVAPS      Z13, Z11
+	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VCMPPS       $0x11, vconst<>+0(SB), Z9, K1
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    Z9, Z11, K1, Z11
+	VCMPPS       $0x03, Z9, Z9, K1
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    Z9, Z11, K1, Z11
+	VMOVAPS      Z2, Z12
+	VFNMADD213PS Z1, Z11, Z12
+	VMOVUPS      vconst<>+192(SB), Z11
+	VSUBPS       Z10, Z11, Z11
+	VDIVPS       Z9, Z10, Z9
+	CMPQ         R8, $0x10
+	JL           tailstore_4
+	TESTQ        SI, SI
+	JZ           unweighted_6
+	VMOVUPS      (SI)(DI*4), Z10
+	VMULPS       Z10, Z12, Z13
+	MOVQ         120(AX), R8
+	TESTQ        R8, R8
+	JZ           skip_8
+	VMOVUPS      Z13, (R8)(DI*4)
+
+skip_8:
+	VCVTPS2PD     Y12, Z13
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z12
+	VCVTPS2PD     Y10, Z14
+	VEXTRACTF64X4 $0x01, Z10, Y15
+	VCVTPS2PD     Y15, Z15
+	VFMADD231PD   Z14, Z13, Z0
+	VFMADD231PD   Z15, Z12, Z0
+	VADDPD        Z14, Z7, Z7
+	VADDPD        Z15, Z7, Z7
+	VMULPS        128(SP), Z10, Z10
+	JMP           grads_7
+
+unweighted_6:
+	MOVQ    120(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_9
+	VMOVUPS Z12, (R8)(DI*4)
+
+skip_9:
+	VCVTPS2PD     Y12, Z10
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z10, Z0, Z0
+	VADDPD        Z12, Z0, Z0
+	VMOVUPS       128(SP), Z10
+
+grads_7:
+	VMULPS  Z11, Z10, Z11
+	VSUBPS  Z11, Z11, Z12
+	VADDPS  Z12, Z8, Z8
+	MOVQ    144(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_10
+	VMOVUPS Z11, (R8)(DI*4)
+
+skip_10:
+	VMULPS  Z9, Z10, Z9
+	VSUBPS  Z9, Z9, Z10
+	VADDPS  Z10, Z8, Z8
+	MOVQ    216(AX), R8
+	TESTQ   R8, R8
+	JZ      skip_11
+	VMOVUPS Z9, (R8)(DI*4)
+
+skip_11:
+	ADDQ $0x10, DI
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(R8*2), CX
+	KMOVW     CX, K1
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z12, K1, Z3
+	TESTQ     SI, SI
+	JZ        unweighted_12
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (SI)(DI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
+	MOVQ      120(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_14
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_14:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y4, Z3
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y10, Z10
+	VFMADD231PD   Z3, Z1, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_15
+	VFMADD231PD   Z10, Z2, Z0
+
+hi_15:
+	VADDPD Z3, Z7, Z7
+	CMPQ   R8, $0x08
+	JLE    hi_16
+	VADDPD Z10, Z7, Z7
+
+hi_16:
+	VMULPS 128(SP), Z4, Z1
+	JMP    grads_13
+
+unweighted_12:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_17
+	VMOVUPS Z3, K1, (CX)(DI*4)
+
+skip_17:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_18
+	VADDPD        Z2, Z0, Z0
+
+hi_18:
+	VMOVUPS 128(SP), Z1
+
+grads_13:
+	VMULPS    Z11, Z1, Z2
+	VSUBPS    Z2, Z2, Z3
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z3, K1, Z5
+	VADDPS    Z5, Z8, Z8
+	MOVQ      144(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_19
+	VMOVUPS   Z2, K1, (CX)(DI*4)
+
+skip_19:
+	VMULPS    Z9, Z1, Z1
+	VSUBPS    Z1, Z1, Z2
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z8, Z8
+	MOVQ      216(AX), CX
+	TESTQ     CX, CX
+	JZ        skip_20
+	VMOVUPS   Z1, K1, (CX)(DI*4)
+
+skip_20:
+done_5:
+	VMOVUPS Z8, 416(AX)
+	VMOVUPD Z0, 288(AX)
+	VMOVUPD Z7, 352(AX)
+	VZEROUPPER
+	RET
+
+// func poisson_rate_fullFAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·poisson_rate_fullFAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
 	VMOVUPS      Z0, (SP)
@@ -22732,9 +25044,9 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_rateGAVX512(a *byte)
+// func poisson_rate_fullGAVX512(a *byte)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·poisson_rateGAVX512(SB), NOSPLIT, $192-8
+TEXT ·poisson_rate_fullGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
 	VMOVUPS      Z0, (SP)
@@ -23149,9 +25461,9 @@ done_5:
 	VZEROUPPER
 	RET
 
-// func poisson_rateHAVX512(a *byte)
+// func poisson_rate_fullHAVX512(a *byte)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·poisson_rateHAVX512(SB), NOSPLIT, $192-8
+TEXT ·poisson_rate_fullHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
 	VMOVUPS      Z0, (SP)
@@ -23655,15 +25967,7 @@ body_3:
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z6
-	VCVTTPS2DQ   Z7, Z7
-	VPSRAD       $0x01, Z7, Z8
-	VPSUBD       Z8, Z7, Z7
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z7, Z6, Z6
+	VSCALEFPS    Z7, Z6, Z6
 	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VMULPS       (SP), Z1, Z7
 	VMOVUPS      vconst<>+640(SB), Z8
@@ -23688,15 +25992,7 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z7
-	VCVTTPS2DQ   Z8, Z8
-	VPSRAD       $0x01, Z8, Z9
-	VPSUBD       Z9, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VMULPS       Z9, Z7, Z7
-	VMULPS       Z8, Z7, Z7
+	VSCALEFPS    Z8, Z7, Z7
 	VMULPS       Z7, Z2, Z7
 	VMOVUPS      vconst<>+0(SB), Z8
 	VMOVAPS      Z8, Z8
@@ -23874,15 +26170,7 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z8
-	VCVTTPS2DQ   Z9, Z9
-	VPSRAD       $0x01, Z9, Z10
-	VPSUBD       Z10, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VMULPS       Z10, Z8, Z8
-	VMULPS       Z9, Z8, Z8
+	VSCALEFPS    Z9, Z8, Z8
 	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VMULPS       (SP), Z1, Z9
 	VMOVUPS      vconst<>+640(SB), Z10
@@ -23907,15 +26195,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VMULPS       Z9, Z2, Z9
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMOVAPS      Z10, Z10
@@ -24120,15 +26400,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
 	VMULPS       (SP), Z1, Z10
 	VMOVUPS      vconst<>+640(SB), Z11
@@ -24153,15 +26425,7 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z10
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z12
-	VPSUBD       Z12, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z12, Z10, Z10
-	VMULPS       Z11, Z10, Z10
+	VSCALEFPS    Z11, Z10, Z10
 	VMULPS       Z10, Z2, Z10
 	VMOVUPS      vconst<>+0(SB), Z11
 	VMOVAPS      Z11, Z11
@@ -25980,15 +28244,7 @@ body_3:
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z6
-	VCVTTPS2DQ   Z7, Z7
-	VPSRAD       $0x01, Z7, Z8
-	VPSUBD       Z8, Z7, Z7
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z7, Z6, Z6
+	VSCALEFPS    Z7, Z6, Z6
 	VADDPS       vconst<>+192(SB), Z6, Z7
 	VSUBPS       vconst<>+192(SB), Z7, Z8
 	VSUBPS       Z8, Z6, Z8
@@ -26224,15 +28480,7 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z8
-	VCVTTPS2DQ   Z9, Z9
-	VPSRAD       $0x01, Z9, Z10
-	VPSUBD       Z10, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VMULPS       Z10, Z8, Z8
-	VMULPS       Z9, Z8, Z8
+	VSCALEFPS    Z9, Z8, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z9
 	VMOVUPS      vconst<>+192(SB), Z10
 	VDIVPS       Z9, Z10, Z9
@@ -26506,15 +28754,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z10
 	VMOVUPS      vconst<>+192(SB), Z11
 	VDIVPS       Z10, Z11, Z10
@@ -26815,15 +29055,7 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z8
-	VCVTTPS2DQ   Z9, Z9
-	VPSRAD       $0x01, Z9, Z10
-	VPSUBD       Z10, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VMULPS       Z10, Z8, Z8
-	VMULPS       Z9, Z8, Z8
+	VSCALEFPS    Z9, Z8, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z9
 	VSUBPS       vconst<>+192(SB), Z9, Z10
 	VSUBPS       Z10, Z8, Z10
@@ -27064,15 +29296,7 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z10
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z12
-	VPSUBD       Z12, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z12, Z10, Z10
-	VMULPS       Z11, Z10, Z10
+	VSCALEFPS    Z11, Z10, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z11
 	VMOVUPS      vconst<>+192(SB), Z12
 	VDIVPS       Z11, Z12, Z11
@@ -27351,15 +29575,7 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
 	VADDPS       vconst<>+192(SB), Z13, Z11
-	VCVTTPS2DQ   Z12, Z12
-	VPSRAD       $0x01, Z12, Z13
-	VPSUBD       Z13, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z13, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VMULPS       Z13, Z11, Z11
-	VMULPS       Z12, Z11, Z11
+	VSCALEFPS    Z12, Z11, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z12
 	VMOVUPS      vconst<>+192(SB), Z13
 	VDIVPS       Z12, Z13, Z12
@@ -27663,15 +29879,7 @@ body_3:
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z6
-	VCVTTPS2DQ   Z7, Z7
-	VPSRAD       $0x01, Z7, Z8
-	VPSUBD       Z8, Z7, Z7
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z7, Z6, Z6
+	VSCALEFPS    Z7, Z6, Z6
 	VADDPS       vconst<>+192(SB), Z6, Z7
 	VSUBPS       vconst<>+192(SB), Z7, Z8
 	VSUBPS       Z8, Z6, Z8
@@ -27880,15 +30088,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z6, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z6
-	VCVTTPS2DQ   Z7, Z7
-	VPSRAD       $0x01, Z7, Z11
-	VPSUBD       Z11, Z7, Z7
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z11, Z6, Z6
-	VMULPS       Z7, Z6, Z6
+	VSCALEFPS    Z7, Z6, Z6
 	VADDPS       vconst<>+192(SB), Z6, Z7
 	VSUBPS       vconst<>+192(SB), Z7, Z11
 	VSUBPS       Z11, Z6, Z11
@@ -27977,15 +30177,7 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z6, Z11, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z6
-	VCVTTPS2DQ   Z7, Z7
-	VPSRAD       $0x01, Z7, Z9
-	VPSUBD       Z9, Z7, Z7
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z9, Z6, Z6
-	VMULPS       Z7, Z6, Z6
+	VSCALEFPS    Z7, Z6, Z6
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    vconst<>+192(SB), Z6, K1, Z6
 	VMOVUPS      192(SP), Z7
@@ -28169,15 +30361,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z10
 	VMOVUPS      vconst<>+192(SB), Z11
 	VDIVPS       Z10, Z11, Z10
@@ -28400,15 +30584,7 @@ body_3:
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z9, Z17, Z16
 	VADDPS       vconst<>+192(SB), Z16, Z9
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z16
-	VPSUBD       Z16, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z16, Z16
-	VPSLLD       $0x17, Z16, Z16
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z16, Z9, Z9
-	VMULPS       Z11, Z9, Z9
+	VSCALEFPS    Z11, Z9, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z11
 	VSUBPS       vconst<>+192(SB), Z11, Z16
 	VSUBPS       Z16, Z9, Z16
@@ -28497,15 +30673,7 @@ body_3:
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z11, Z17, Z16
 	VADDPS       vconst<>+192(SB), Z16, Z11
-	VCVTTPS2DQ   Z12, Z12
-	VPSRAD       $0x01, Z12, Z16
-	VPSUBD       Z16, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z16, Z16
-	VPSLLD       $0x17, Z16, Z16
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VMULPS       Z16, Z11, Z11
-	VMULPS       Z12, Z11, Z11
+	VSCALEFPS    Z12, Z11, Z11
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+192(SB), Z11, K1, Z11
 	VMOVUPS      192(SP), Z12
@@ -28547,15 +30715,7 @@ body_3:
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z9, Z17, Z16
 	VADDPS       vconst<>+192(SB), Z16, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z16
-	VPSUBD       Z16, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z16, Z16
-	VPSLLD       $0x17, Z16, Z16
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z16, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VMULPS       Z9, Z13, Z9
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z9, K1, Z3
@@ -28759,15 +30919,7 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
 	VADDPS       vconst<>+192(SB), Z13, Z11
-	VCVTTPS2DQ   Z12, Z12
-	VPSRAD       $0x01, Z12, Z13
-	VPSUBD       Z13, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z13, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VMULPS       Z13, Z11, Z11
-	VMULPS       Z12, Z11, Z11
+	VSCALEFPS    Z12, Z11, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z12
 	VMOVUPS      vconst<>+192(SB), Z13
 	VDIVPS       Z12, Z13, Z12
@@ -28992,15 +31144,7 @@ body_3:
 	VMOVAPS      Z20, Z20
 	VFMADD213PS  Z11, Z21, Z20
 	VADDPS       vconst<>+192(SB), Z20, Z11
-	VCVTTPS2DQ   Z13, Z13
-	VPSRAD       $0x01, Z13, Z20
-	VPSUBD       Z20, Z13, Z13
-	VPADDD       vconst<>+1216(SB), Z20, Z20
-	VPSLLD       $0x17, Z20, Z20
-	VPADDD       vconst<>+1216(SB), Z13, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VMULPS       Z20, Z11, Z11
-	VMULPS       Z13, Z11, Z11
+	VSCALEFPS    Z13, Z11, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z13
 	VSUBPS       vconst<>+192(SB), Z13, Z20
 	VSUBPS       Z20, Z11, Z20
@@ -29089,15 +31233,7 @@ body_3:
 	VMOVAPS      Z20, Z20
 	VFMADD213PS  Z13, Z21, Z20
 	VADDPS       vconst<>+192(SB), Z20, Z13
-	VCVTTPS2DQ   Z19, Z19
-	VPSRAD       $0x01, Z19, Z20
-	VPSUBD       Z20, Z19, Z19
-	VPADDD       vconst<>+1216(SB), Z20, Z20
-	VPSLLD       $0x17, Z20, Z20
-	VPADDD       vconst<>+1216(SB), Z19, Z19
-	VPSLLD       $0x17, Z19, Z19
-	VMULPS       Z20, Z13, Z13
-	VMULPS       Z19, Z13, Z13
+	VSCALEFPS    Z19, Z13, Z13
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+192(SB), Z13, K1, Z13
 	VMOVUPS      192(SP), Z19
@@ -29139,15 +31275,7 @@ body_3:
 	VMOVAPS      Z20, Z20
 	VFMADD213PS  Z11, Z21, Z20
 	VADDPS       vconst<>+192(SB), Z20, Z11
-	VCVTTPS2DQ   Z14, Z14
-	VPSRAD       $0x01, Z14, Z20
-	VPSUBD       Z20, Z14, Z14
-	VPADDD       vconst<>+1216(SB), Z20, Z20
-	VPSLLD       $0x17, Z20, Z20
-	VPADDD       vconst<>+1216(SB), Z14, Z14
-	VPSLLD       $0x17, Z14, Z14
-	VMULPS       Z20, Z11, Z11
-	VMULPS       Z14, Z11, Z11
+	VSCALEFPS    Z14, Z11, Z11
 	VMULPS       Z11, Z19, Z11
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z11, K1, Z3
@@ -30396,15 +32524,7 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z7
-	VCVTTPS2DQ   Z8, Z8
-	VPSRAD       $0x01, Z8, Z9
-	VPSUBD       Z9, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VMULPS       Z9, Z7, Z7
-	VMULPS       Z8, Z7, Z7
+	VSCALEFPS    Z8, Z7, Z7
 	VADDPS       vconst<>+192(SB), Z7, Z8
 	VSUBPS       vconst<>+192(SB), Z8, Z9
 	VSUBPS       Z9, Z7, Z9
@@ -30630,15 +32750,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z10
 	VMOVUPS      vconst<>+192(SB), Z11
 	VDIVPS       Z10, Z11, Z10
@@ -30899,15 +33011,7 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z10
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z12
-	VPSUBD       Z12, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z12, Z10, Z10
-	VMULPS       Z11, Z10, Z10
+	VSCALEFPS    Z11, Z10, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z11
 	VMOVUPS      vconst<>+192(SB), Z12
 	VDIVPS       Z11, Z12, Z11
@@ -31841,15 +33945,7 @@ body_3:
 	VMOVAPS      Z8, Z8
 	VFMADD213PS  Z6, Z9, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z6
-	VCVTTPS2DQ   Z7, Z7
-	VPSRAD       $0x01, Z7, Z8
-	VPSUBD       Z8, Z7, Z7
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z8, Z6, Z6
-	VMULPS       Z7, Z6, Z6
+	VSCALEFPS    Z7, Z6, Z6
 	VSUBPS       Z1, Z2, Z7
 	VMULPS       Z7, Z6, Z6
 	CMPQ         R8, $0x10
@@ -32011,15 +34107,7 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z8
-	VCVTTPS2DQ   Z9, Z9
-	VPSRAD       $0x01, Z9, Z10
-	VPSUBD       Z10, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VMULPS       Z10, Z8, Z8
-	VMULPS       Z9, Z8, Z8
+	VSCALEFPS    Z9, Z8, Z8
 	VSUBPS       Z1, Z2, Z9
 	VMULPS       Z9, Z8, Z9
 	VPXORD       vconst<>+3008(SB), Z8, Z8
@@ -32208,15 +34296,7 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z9
-	VCVTTPS2DQ   Z10, Z10
-	VPSRAD       $0x01, Z10, Z11
-	VPSUBD       Z11, Z10, Z10
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z10, Z10
-	VPSLLD       $0x17, Z10, Z10
-	VMULPS       Z11, Z9, Z9
-	VMULPS       Z10, Z9, Z9
+	VSCALEFPS    Z10, Z9, Z9
 	VSUBPS       Z1, Z2, Z10
 	VMULPS       Z10, Z9, Z10
 	VPXORD       vconst<>+3008(SB), Z9, Z9
@@ -32427,15 +34507,7 @@ body_3:
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
 	VADDPS       vconst<>+192(SB), Z9, Z7
-	VCVTTPS2DQ   Z8, Z8
-	VPSRAD       $0x01, Z8, Z9
-	VPSUBD       Z9, Z8, Z8
-	VPADDD       vconst<>+1216(SB), Z9, Z9
-	VPSLLD       $0x17, Z9, Z9
-	VPADDD       vconst<>+1216(SB), Z8, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VMULPS       Z9, Z7, Z7
-	VMULPS       Z8, Z7, Z7
+	VSCALEFPS    Z8, Z7, Z7
 	VADDPS       vconst<>+192(SB), Z7, Z8
 	VSUBPS       vconst<>+192(SB), Z8, Z9
 	VSUBPS       Z9, Z7, Z9
@@ -32660,15 +34732,7 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z10
-	VCVTTPS2DQ   Z11, Z11
-	VPSRAD       $0x01, Z11, Z12
-	VPSUBD       Z12, Z11, Z11
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z11, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMULPS       Z12, Z10, Z10
-	VMULPS       Z11, Z10, Z10
+	VSCALEFPS    Z11, Z10, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z11
 	VMOVUPS      vconst<>+192(SB), Z12
 	VDIVPS       Z11, Z12, Z11
@@ -32947,15 +35011,7 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
 	VADDPS       vconst<>+192(SB), Z13, Z11
-	VCVTTPS2DQ   Z12, Z12
-	VPSRAD       $0x01, Z12, Z13
-	VPSUBD       Z13, Z12, Z12
-	VPADDD       vconst<>+1216(SB), Z13, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VPADDD       vconst<>+1216(SB), Z12, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VMULPS       Z13, Z11, Z11
-	VMULPS       Z12, Z11, Z11
+	VSCALEFPS    Z12, Z11, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z12
 	VMOVUPS      vconst<>+192(SB), Z13
 	VDIVPS       Z12, Z13, Z12

@@ -60,11 +60,23 @@ func poisson_logGRun(a *kargs) { poisson_logGGo(a) }
 
 func poisson_logHRun(a *kargs) { poisson_logHGo(a) }
 
+func poisson_log_fullFRun(a *kargs) { poisson_log_fullFGo(a) }
+
+func poisson_log_fullGRun(a *kargs) { poisson_log_fullGGo(a) }
+
+func poisson_log_fullHRun(a *kargs) { poisson_log_fullHGo(a) }
+
 func poisson_rateFRun(a *kargs) { poisson_rateFGo(a) }
 
 func poisson_rateGRun(a *kargs) { poisson_rateGGo(a) }
 
 func poisson_rateHRun(a *kargs) { poisson_rateHGo(a) }
+
+func poisson_rate_fullFRun(a *kargs) { poisson_rate_fullFGo(a) }
+
+func poisson_rate_fullGRun(a *kargs) { poisson_rate_fullGGo(a) }
+
+func poisson_rate_fullHRun(a *kargs) { poisson_rate_fullHGo(a) }
 
 func tweedieFRun(a *kargs) { tweedieFGo(a) }
 

@@ -1063,15 +1063,7 @@ body_3:
 	VMOVAPS      Z3, Z3
 	VFMADD213PS  Z0, Z4, Z3
 	VADDPS       vconst<>+640(SB), Z3, Z0
-	VCVTTPS2DQ   Z2, Z2
-	VPSRAD       $0x01, Z2, Z3
-	VPSUBD       Z3, Z2, Z2
-	VPADDD       vconst<>+704(SB), Z3, Z3
-	VPSLLD       $0x17, Z3, Z3
-	VPADDD       vconst<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMULPS       Z3, Z0, Z0
-	VMULPS       Z2, Z0, Z0
+	VSCALEFPS    Z2, Z0, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
 	MOVQ         120(AX), SI
@@ -1376,15 +1368,7 @@ body_3:
 	VMOVAPS      Z5, Z5
 	VFMADD213PS  Z3, Z6, Z5
 	VADDPS       vconst<>+640(SB), Z5, Z3
-	VCVTTPS2DQ   Z4, Z4
-	VPSRAD       $0x01, Z4, Z5
-	VPSUBD       Z5, Z4, Z4
-	VPADDD       vconst<>+704(SB), Z5, Z5
-	VPSLLD       $0x17, Z5, Z5
-	VPADDD       vconst<>+704(SB), Z4, Z4
-	VPSLLD       $0x17, Z4, Z4
-	VMULPS       Z5, Z3, Z3
-	VMULPS       Z4, Z3, Z3
+	VSCALEFPS    Z4, Z3, Z3
 	VADDPS       vconst<>+640(SB), Z3, Z3
 	VMOVUPS      vconst<>+2624(SB), Z4
 	VDIVPS       Z3, Z4, Z3
@@ -1472,15 +1456,7 @@ body_3:
 	VMOVAPS      Z3, Z3
 	VFMADD213PS  Z0, Z4, Z3
 	VADDPS       vconst<>+640(SB), Z3, Z0
-	VCVTTPS2DQ   Z2, Z2
-	VPSRAD       $0x01, Z2, Z3
-	VPSUBD       Z3, Z2, Z2
-	VPADDD       vconst<>+704(SB), Z3, Z3
-	VPSLLD       $0x17, Z3, Z3
-	VPADDD       vconst<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMULPS       Z3, Z0, Z0
-	VMULPS       Z2, Z0, Z0
+	VSCALEFPS    Z2, Z0, Z0
 	VADDPS       vconst<>+640(SB), Z0, Z2
 	VMOVUPS      vconst<>+640(SB), Z3
 	VDIVPS       Z2, Z3, Z2
@@ -1570,15 +1546,7 @@ body_3:
 	VMOVAPS      Z4, Z4
 	VFMADD213PS  Z2, Z5, Z4
 	VADDPS       vconst<>+640(SB), Z4, Z2
-	VCVTTPS2DQ   Z3, Z3
-	VPSRAD       $0x01, Z3, Z4
-	VPSUBD       Z4, Z3, Z3
-	VPADDD       vconst<>+704(SB), Z4, Z4
-	VPSLLD       $0x17, Z4, Z4
-	VPADDD       vconst<>+704(SB), Z3, Z3
-	VPSLLD       $0x17, Z3, Z3
-	VMULPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
+	VSCALEFPS    Z3, Z2, Z2
 	VADDPS       vconst<>+640(SB), Z2, Z3
 	VSUBPS       vconst<>+640(SB), Z3, Z4
 	VSUBPS       Z4, Z2, Z4
@@ -1719,15 +1687,7 @@ body_3:
 	VMOVAPS      Z3, Z3
 	VFMADD213PS  Z0, Z4, Z3
 	VADDPS       vconst<>+640(SB), Z3, Z0
-	VCVTTPS2DQ   Z2, Z2
-	VPSRAD       $0x01, Z2, Z3
-	VPSUBD       Z3, Z2, Z2
-	VPADDD       vconst<>+704(SB), Z3, Z3
-	VPSLLD       $0x17, Z3, Z3
-	VPADDD       vconst<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VMULPS       Z3, Z0, Z0
-	VMULPS       Z2, Z0, Z0
+	VSCALEFPS    Z2, Z0, Z0
 	VMULPS       64(SP), Z0, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
@@ -1997,15 +1957,7 @@ body_3:
 	VMOVAPS       Z5, Z5
 	VFMADD213PS   Z3, Z6, Z5
 	VADDPS        vconst<>+640(SB), Z5, Z3
-	VCVTTPS2DQ    Z4, Z4
-	VPSRAD        $0x01, Z4, Z5
-	VPSUBD        Z5, Z4, Z4
-	VPADDD        vconst<>+704(SB), Z5, Z5
-	VPSLLD        $0x17, Z5, Z5
-	VPADDD        vconst<>+704(SB), Z4, Z4
-	VPSLLD        $0x17, Z4, Z4
-	VMULPS        Z5, Z3, Z3
-	VMULPS        Z4, Z3, Z3
+	VSCALEFPS     Z4, Z3, Z3
 	CMPQ          SI, $0x10
 	JL            tailstore_4
 	VCVTPS2PD     Y3, Z4

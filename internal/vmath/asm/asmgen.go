@@ -287,6 +287,26 @@ func (g *asmgen) node(n *node) {
 		} else {
 			c.VANDPS(a, m, newv())
 		}
+	case opScale:
+		if z {
+			c.VSCALEFPS(g.opnd(n.a[1]), g.reg(n.a[0]), newv())
+			break
+		}
+		// p·2^n1·2^n2 with n1 = n>>1, n2 = n − n1: both factors normal, the first product
+		// exact, so the second rounds once, as VSCALEFPS does.
+		ni := g.vec()
+		c.VCVTTPS2DQ(g.opnd(n.a[1]), ni)
+		n1 := g.vec()
+		c.VPSRAD(operand.U8(1), ni, n1)
+		c.VPSUBD(n1, ni, ni)
+		bias := g.tab.mem(127)
+		c.VPADDD(bias, n1, n1)
+		c.VPSLLD(operand.U8(23), n1, n1)
+		c.VPADDD(bias, ni, ni)
+		c.VPSLLD(operand.U8(23), ni, ni)
+		v := newv()
+		c.VMULPS(n1, g.reg(n.a[0]), v)
+		c.VMULPS(ni, v, v)
 	default:
 		panic(fmt.Sprintf("asm: op %d", n.op))
 	}

@@ -134,6 +134,8 @@ func (g *gogen) expr(n *node) string {
 		return fmt.Sprintf("sel(%s, %s, %s)", a(0), a(1), a(2))
 	case opZero:
 		return fmt.Sprintf("sel(%s, %s, 0)", a(0), a(1))
+	case opScale:
+		return fmt.Sprintf("float32(float64(%s) * math.Float64frombits(uint64(int64(%s)+1023)<<52))", a(0), a(1))
 	}
 	panic(fmt.Sprintf("go: op %d", n.op))
 }

@@ -125,20 +125,23 @@ var losses = []loss{
 		g := f.Sel(f.Gt(e, f.C(0)), f.P(3), f.Sel(f.Lt(e, f.C(0)), f.P(2), f.Mul(e, f.C(0))))
 		return sel3(m, l, g, f.C(0))
 	}},
-	// poisson with log input, p0 = full (0 or 1): L = e^x − y·x [+ stirling(y)], ∂ = e^x − y,
-	// H = e^x.
-	{"poisson_log", func(f *fn, m mode) outs {
-		x, y := f.In(inX), f.In(inY)
-		ex := f.Exp(x)
-		l := f.Add(f.FNMA(y, x, ex), f.stirling(y, f.P(0)))
-		return sel3(m, l, f.Sub(ex, y), ex)
-	}},
-	// poisson on rates, p0 = full, p1 = eps: xe = x + eps, L = x − y·log xe [+ stirling(y)],
+	// poisson with log input (_full: with Stirling's term): L = e^x − y·x [+ stirling(y)],
+	// ∂ = e^x − y, H = e^x.
+	{"poisson_log", func(f *fn, m mode) outs { return f.poissonLog(m, false) }},
+	{"poisson_log_full", func(f *fn, m mode) outs { return f.poissonLog(m, true) }},
+	// poisson on rates (_full: with Stirling's term), p1 = eps: xe = x + eps,
+	// L = x − y·log xe [+ stirling(y)],
 	// q = y/xe, ∂ = 1 − q, H = q/xe. With the Stirling term (y > 1) L is formed as
 	// (x − y) − y·log(xe/y) + ½log(2πy), log(xe/y) as log1p((x − y + eps)/y) where xe is
 	// near y: the same value without the cancellation of y·log xe against y·log y (both
 	// 9.2e4 at x = y = 1e4, where a float32 ulp is 0.008).
 	{"poisson_rate", func(f *fn, m mode) outs {
+		x, y := f.In(inX), f.In(inY)
+		xe := f.Add(x, f.P(1))
+		q := f.Div(y, xe)
+		return sel3(m, f.FNMA(y, f.Log(xe), x), f.Sub(f.C(1), q), f.Div(q, xe))
+	}},
+	{"poisson_rate_full", func(f *fn, m mode) outs {
 		x, y := f.In(inX), f.In(inY)
 		xe := f.Add(x, f.P(1))
 		// log(x + eps) as log max + log1p(min/max): x + eps itself loses eps's digits
@@ -322,6 +325,17 @@ func (f *fn) absBelow(d, err, t *node, orEqual bool) *node {
 	return f.MOr(f.Lt(a, t), f.MAnd(at, edge))
 }
 
+// poissonLog is poisson with log input; full adds stirling(y).
+func (f *fn) poissonLog(m mode, full bool) outs {
+	x, y := f.In(inX), f.In(inY)
+	ex := f.Exp(x)
+	l := f.FNMA(y, x, ex)
+	if full {
+		l = f.Add(l, f.stirling(y, f.C(1)))
+	}
+	return sel3(m, l, f.Sub(ex, y), ex)
+}
+
 // stirling is PyTorch's full term y·log y − y + ½log(2πy) where y > 1 and full (≠ 0), else 0.
 func (f *fn) stirling(y, full *node) *node {
 	ly := f.Log(y)
@@ -394,8 +408,32 @@ func (f *fn) focal(m mode) outs {
 	return o
 }
 
+// The input checks of package device (device.Check.Valid) as counts of failing elements:
+// sums lanes += 1 where x fails. p0 = lo, p1 = hi, p2 = 1 if lo is −Inf, p3 = 1 if hi is +Inf.
+func checkKernels() []*kernel {
+	bad := func(f *fn, ok *node) outs { return outs{L: f.Sel(ok, f.C(0), f.C(1))} }
+	finite := func(f *fn, x *node) *node { return f.Lt(f.Abs(x), f.CB(posInfBits)) }
+	return []*kernel{
+		{name: "checkRange", kind: kSum, body: func(f *fn) outs {
+			x := f.In(inX)
+			in := f.MAnd(f.Ge(x, f.P(0)), f.Le(x, f.P(1)))
+			inf := f.MOr(f.MAnd(f.Ne(f.P(2), f.C(0)), f.Lt(x, f.C(0))), f.MAnd(f.Ne(f.P(3), f.C(0)), f.Gt(x, f.C(0))))
+			return bad(f, f.MAnd(in, f.MOr(finite(f, x), inf)))
+		}},
+		{name: "checkFinite", kind: kSum, body: func(f *fn) outs { return bad(f, finite(f, f.In(inX))) }},
+		{name: "checkSign", kind: kSum, body: func(f *fn) outs {
+			x := f.In(inX)
+			return bad(f, f.MOr(f.Eq(x, f.C(1)), f.Eq(x, f.C(-1))))
+		}},
+		{name: "checkBinary", kind: kSum, body: func(f *fn) outs {
+			x := f.In(inX)
+			return bad(f, f.MOr(f.Eq(x, f.C(0)), f.Eq(x, f.C(1))))
+		}},
+	}
+}
+
 func hostKernels() []*kernel {
-	var ks []*kernel
+	ks := checkKernels()
 	for _, l := range losses {
 		for m := mF; m <= mH; m++ {
 			body := l.body

@@ -46,12 +46,7 @@ func (f *fn) Exp(x *node) *node {
 	r = f.FNMA(n, f.C(-2.12194440e-4), r)             // ln 2 − 355/512
 	p := f.FMA(f.Mul(r, r), f.hornerBits(r, expR), r) // e^r − 1
 	p = f.Add(p, f.C(1))
-	ni := f.ToI(n)
-	n1 := f.Sra(ni, 1)
-	n2 := f.ISub(ni, n1)
-	s1 := f.AsF(f.Shl(f.IAdd(n1, f.CI(127)), 23))
-	s2 := f.AsF(f.Shl(f.IAdd(n2, f.CI(127)), 23))
-	return f.Mul(f.Mul(p, s1), s2)
+	return f.Scale(p, n)
 }
 
 // logCore returns log(m·2^k) + corr from f = m − 1 (m ∈ [√½, √2)) and k as a float; corr
