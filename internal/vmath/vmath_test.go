@@ -256,6 +256,9 @@ func TestLevelsAgree(t *testing.T) {
 		}
 		for i := range want.sums {
 			a, b := got.sums[i], want.sums[i]
+			if i%4 == 3 && a == b { // Max: the sign of a zero maximum is unspecified
+				continue
+			}
 			if math.Float64bits(a) != math.Float64bits(b) && !(a != a && b != b) {
 				t.Errorf("%v: sum %d: %v, portable gives %v", l, i, a, b)
 			}

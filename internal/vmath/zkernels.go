@@ -371,6 +371,24 @@ func dotGo(a *kargs) {
 	}
 }
 
+// maxGo: flags = lane maxima, sums[0] ≠ 0 if any NaN
+func maxGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	m := float32(math.Inf(-1))
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		if v := v0; v != v {
+			a.sums[0] = 1
+		} else if v > m {
+			m = v
+		}
+	}
+	for j := range a.flags {
+		a.flags[j] = m
+	}
+}
+
 // sumExpGo: Σ e^(x − p0)
 func sumExpGo(a *kargs) {
 	n := a.n

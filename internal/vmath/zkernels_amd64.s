@@ -921,6 +921,62 @@ done_5:
 	VZEROUPPER
 	RET
 
+// func maxAVX2(a *byte)
+// Requires: AVX
+TEXT ·maxAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPS      vconst<>+1920(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Y0
+	JMP     body_3
+
+tailload_2:
+	TESTQ      SI, SI
+	JLE        done_5
+	MOVQ       $0x00000008, DI
+	SUBQ       SI, DI
+	LEAQ       vtail<>+0(SB), R8
+	VMOVUPS    (R8)(DI*4), Y0
+	VMASKMOVPS (DX)(BX*4), Y0, Y0
+
+body_3:
+	CMPQ   SI, $0x08
+	JL     tailstore_4
+	VMAXPS Y0, Y1, Y1
+	VCMPPS $0x03, Y0, Y0, Y0
+	VORPS  Y0, Y2, Y2
+	ADDQ   $0x08, BX
+	JMP    loop_1
+
+tailstore_4:
+	MOVQ      $0x00000008, CX
+	SUBQ      SI, CX
+	LEAQ      vtail<>+0(SB), DX
+	VMOVUPS   (DX)(CX*4), Y3
+	VMOVUPS   vconst<>+1920(SB), Y4
+	VBLENDVPS Y3, Y0, Y4, Y4
+	VMAXPS    Y4, Y1, Y1
+	VCMPPS    $0x03, Y4, Y4, Y0
+	VORPS     Y0, Y2, Y2
+
+done_5:
+	VMOVUPS Y1, 416(AX)
+	VMOVUPS Y1, 448(AX)
+	VMOVUPS Y2, 288(AX)
+	VZEROUPPER
+	RET
+
 // func sumExpAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sumExpAVX2(SB), NOSPLIT, $64-8
@@ -1900,6 +1956,61 @@ tailstore_4:
 hi_6:
 done_5:
 	VMOVUPD Z0, 288(AX)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·maxAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPS      vconst<>+1920(SB), Z0
+	KXORW        K1, K1, K1
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K2
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K2, Z1
+
+body_3:
+	CMPQ   SI, $0x10
+	JL     tailstore_4
+	VMAXPS Z1, Z0, Z0
+	VCMPPS $0x03, Z1, Z1, K2
+	KORW   K2, K1, K1
+	ADDQ   $0x10, BX
+	JMP    loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(SI*2), CX
+	KMOVW     CX, K2
+	VMOVUPS   vconst<>+1920(SB), Z2
+	VBLENDMPS Z1, Z2, K2, Z2
+	VMAXPS    Z2, Z0, Z0
+	VCMPPS    $0x03, Z2, Z2, K2
+	KORW      K2, K1, K1
+
+done_5:
+	VMOVUPS Z0, 416(AX)
+	KMOVW   K1, CX
+	MOVL    CX, 288(AX)
 	VZEROUPPER
 	RET
 

@@ -84,6 +84,9 @@ type asmgen struct {
 	inReg   [5]reg.VecVirtual
 	flag    reg.VecVirtual
 	flagMem bool
+	maxAcc  reg.VecVirtual
+	nanV    reg.VecVirtual
+	nanK    reg.OpmaskVirtual
 	acc     []operand.Op // float64 lanes of Σ w·L (or Σ L)
 	accW    []operand.Op // float64 lanes of Σ w
 	labelN  int
@@ -487,7 +490,7 @@ func (g *asmgen) function(b *built) {
 	if g.lv.z {
 		nacc, bytes = 1, 64
 	}
-	hasSums := k.kind != kMap
+	hasSums := k.kind == kSum || k.kind == kLoss
 	g.acc, g.accW = nil, nil
 	if hasSums {
 		for j := range nacc {
@@ -523,6 +526,17 @@ func (g *asmgen) function(b *built) {
 			g.flag = t
 		}
 	}
+	if k.kind == kMax {
+		g.maxAcc = g.vec()
+		c.VMOVUPS(g.tab.mem(negInfBits), g.maxAcc)
+		if g.lv.z {
+			g.nanK = c.K()
+			c.KXORW(g.nanK, g.nanK, g.nanK)
+		} else {
+			g.nanV = g.vec()
+			c.VXORPS(g.nanV, g.nanV, g.nanV)
+		}
+	}
 	g.i = c.GP64()
 	g.r = c.GP64()
 	c.XORQ(g.i, g.i)
@@ -552,6 +566,17 @@ func (g *asmgen) function(b *built) {
 	c.Label(tailStore)
 	g.epilogue(scale, true)
 	c.Label(done)
+	if k.kind == kMax {
+		c.VMOVUPS(g.maxAcc, operand.Mem{Base: g.a, Disp: offFlags})
+		if g.lv.z {
+			t := c.GP32()
+			c.KMOVW(g.nanK, t)
+			c.MOVL(t, operand.Mem{Base: g.a, Disp: offSums})
+		} else {
+			c.VMOVUPS(g.maxAcc, operand.Mem{Base: g.a, Disp: offFlags + 32})
+			c.VMOVUPS(g.nanV, operand.Mem{Base: g.a, Disp: offSums})
+		}
+	}
 	if g.flag != nil {
 		c.VMOVUPS(g.flag, operand.Mem{Base: g.a, Disp: offFlags})
 		if !g.lv.z {
@@ -581,6 +606,30 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 		mask = g.tailMask()
 	}
 	switch b.k.kind {
+	case kMax:
+		l := g.reg(b.o.L)
+		if tail { // lanes beyond the end count as −Inf
+			d := g.vec()
+			if g.lv.z {
+				c.VMOVUPS(g.tab.mem(negInfBits), d)
+				c.VBLENDMPS(l, d, mask, d)
+			} else {
+				c.VMOVUPS(g.tab.mem(negInfBits), d)
+				c.VBLENDVPS(mask, l, d, d)
+			}
+			l = d
+		}
+		c.VMAXPS(l, g.maxAcc, g.maxAcc)
+		if g.lv.z {
+			k := c.K()
+			c.VCMPPS(operand.U8(cmpPred[opUnord]), l, l, k)
+			c.KORW(k, g.nanK, g.nanK)
+		} else {
+			u := g.vec()
+			c.VCMPPS(operand.U8(cmpPred[opUnord]), l, l, u)
+			c.VORPS(u, g.nanV, g.nanV)
+		}
+		return
 	case kMap:
 		g.storeOut(outPS, g.reg(b.o.Dst), mask)
 		return

@@ -187,11 +187,14 @@ func (g *gogen) function(b *built) string {
 	if len(gs) > 0 {
 		g.p("scale := a.scale")
 	}
-	if k.kind != kMap {
+	if k.kind == kSum || k.kind == kLoss {
 		g.p("acc := &a.sums")
 	}
 	if len(gs) > 0 && k.kind == kLoss {
 		g.p("bad := false")
+	}
+	if k.kind == kMax {
+		g.p("m := float32(math.Inf(-1))")
 	}
 	g.p("for i := 0; i < n; i++ {")
 	for _, nd := range b.f.nodes {
@@ -201,6 +204,8 @@ func (g *gogen) function(b *built) string {
 		g.p("v%d := %s", nd.id, g.expr(nd))
 	}
 	switch k.kind {
+	case kMax:
+		g.p("if v := %s; v != v { a.sums[0] = 1 } else if v > m { m = v }", g.ref(b.o.L))
 	case kMap:
 		g.p("ps[i] = %s", g.ref(b.o.Dst))
 	case kSum:
@@ -242,7 +247,10 @@ func (g *gogen) function(b *built) string {
 		g.p("a.flags = [16]float32{}")
 		g.p("if bad { a.flags[0] = 1 }")
 	}
-	if k.kind != kMap {
+	if k.kind == kMax {
+		g.p("for j := range a.flags { a.flags[j] = m }")
+	}
+	if k.kind == kSum || k.kind == kLoss {
 		// The assembly adds +0 to the lanes of a last partial vector of 8.
 		g.p("for j := n %% 8; j > 0 && j < 8; j++ {")
 		g.p("acc[j] += 0")

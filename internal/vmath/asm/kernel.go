@@ -62,6 +62,7 @@ const (
 	kMap  kind = iota // Dst → PS
 	kSum              // sums[0:8] += LW·L (or L)
 	kLoss             // the loss frame: weights, PS, gradients, sums[0:8] and sums[8:16]
+	kMax              // flags[0:16] = lane maxima of L, sums[0:4] = nonzero where L was NaN
 )
 
 type kernel struct {
