@@ -11270,10 +11270,6 @@ TEXT ·focalFAVX2(SB), NOSPLIT, $192-8
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
-	VMOVUPD      288(AX), Y2
-	VMOVUPD      320(AX), Y3
-	VMOVUPD      352(AX), Y4
-	VMOVUPD      384(AX), Y5
 	XORQ         DI, DI
 
 loop_1:
@@ -11296,366 +11292,240 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y6
-	VXORPS       vconst<>+3008(SB), Y6, Y6
-	VMOVUPS      vconst<>+640(SB), Y7
-	VMAXPS       Y6, Y7, Y6
-	VMOVUPS      vconst<>+704(SB), Y7
-	VMINPS       Y6, Y7, Y6
-	VMULPS       vconst<>+768(SB), Y6, Y7
-	VROUNDPS     $0x08, Y7, Y7
-	VMOVUPS      vconst<>+832(SB), Y8
-	VFNMADD213PS Y6, Y7, Y8
-	VMOVUPS      vconst<>+896(SB), Y6
-	VFNMADD213PS Y8, Y7, Y6
-	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+960(SB), Y9
-	VFMADD213PS  vconst<>+1024(SB), Y6, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1088(SB), Y6, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+384(SB), Y6, Y9
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y6
-	VCVTTPS2DQ   Y7, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       vconst<>+1216(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
-	VPADDD       vconst<>+1216(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y6, Y6
-	VMULPS       Y7, Y6, Y6
-	VADDPS       vconst<>+192(SB), Y6, Y7
-	VSUBPS       vconst<>+192(SB), Y7, Y8
-	VSUBPS       Y8, Y6, Y8
-	VPSUBD       vconst<>+1536(SB), Y7, Y7
-	VPSRAD       $0x17, Y7, Y9
-	VANDPS       vconst<>+1600(SB), Y7, Y7
-	VPADDD       vconst<>+1536(SB), Y7, Y7
-	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+192(SB), Y7, Y7
-	VPMINSD      vconst<>+1664(SB), Y9, Y9
-	VMOVUPS      vconst<>+1216(SB), Y11
-	VPSUBD       Y9, Y11, Y9
-	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+192(SB), Y11
-	VSUBPS       Y7, Y11, Y11
-	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+192(SB), Y11, Y12
-	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+192(SB), Y12, Y11
-	VMULPS       Y9, Y8, Y8
-	VMULPS       Y11, Y8, Y8
-	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+1728(SB), Y11
-	VFMADD213PS  vconst<>+1792(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1856(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1920(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1984(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2048(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2112(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2176(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y7, Y11
-	VMOVAPS      Y7, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
-	VMULPS       Y12, Y9, Y9
-	VADDPS       Y8, Y9, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
-	VFMADD213PS  Y8, Y10, Y9
-	VADDPS       Y7, Y9, Y7
-	VMOVUPS      vconst<>+2432(SB), Y8
-	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y7
-	VCMPPS       $0x03, Y6, Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y6
-	VMOVUPS      vconst<>+0(SB), Y7
-	VMAXPS       Y0, Y7, Y7
-	VADDPS       Y6, Y7, Y7
+	VANDPS       vconst<>+64(SB), Y0, Y2
+	VXORPS       vconst<>+3008(SB), Y2, Y2
+	VMOVUPS      vconst<>+640(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMOVUPS      vconst<>+704(SB), Y3
+	VMINPS       Y2, Y3, Y2
+	VMULPS       vconst<>+768(SB), Y2, Y3
+	VROUNDPS     $0x08, Y3, Y3
+	VMOVUPS      vconst<>+832(SB), Y4
+	VFNMADD213PS Y2, Y3, Y4
+	VMOVUPS      vconst<>+896(SB), Y2
+	VFNMADD213PS Y4, Y3, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      vconst<>+960(SB), Y5
+	VFMADD213PS  vconst<>+1024(SB), Y2, Y5
+	VMOVAPS      Y5, Y5
+	VFMADD213PS  vconst<>+1088(SB), Y2, Y5
+	VMOVAPS      Y5, Y5
+	VFMADD213PS  vconst<>+1152(SB), Y2, Y5
+	VMOVAPS      Y5, Y5
+	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VMOVAPS      Y4, Y4
+	VFMADD213PS  Y2, Y5, Y4
+	VADDPS       vconst<>+192(SB), Y4, Y2
+	VCVTTPS2DQ   Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       vconst<>+1216(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       vconst<>+1216(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       vconst<>+192(SB), Y2, Y3
+	VSUBPS       vconst<>+192(SB), Y3, Y4
+	VSUBPS       Y4, Y2, Y4
+	VPSUBD       vconst<>+1536(SB), Y3, Y3
+	VPSRAD       $0x17, Y3, Y5
+	VANDPS       vconst<>+1600(SB), Y3, Y3
+	VPADDD       vconst<>+1536(SB), Y3, Y3
+	VCVTDQ2PS    Y5, Y6
+	VSUBPS       vconst<>+192(SB), Y3, Y3
+	VPMINSD      vconst<>+1664(SB), Y5, Y5
+	VMOVUPS      vconst<>+1216(SB), Y7
+	VPSUBD       Y5, Y7, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VMOVUPS      vconst<>+192(SB), Y7
+	VSUBPS       Y3, Y7, Y7
+	VMOVAPS      Y3, Y8
+	VFNMADD213PS vconst<>+192(SB), Y7, Y8
+	VMOVAPS      Y3, Y7
+	VFNMADD213PS vconst<>+192(SB), Y8, Y7
+	VMULPS       Y5, Y4, Y4
+	VMULPS       Y7, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMOVUPS      vconst<>+1728(SB), Y7
+	VFMADD213PS  vconst<>+1792(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+1856(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+1920(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+1984(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+2048(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+2112(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+2176(SB), Y3, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+2240(SB), Y3, Y7
+	VMOVAPS      Y3, Y8
+	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
+	VMULPS       Y8, Y5, Y5
+	VADDPS       Y4, Y5, Y4
+	VMOVUPS      vconst<>+2368(SB), Y5
+	VFMADD213PS  Y4, Y6, Y5
+	VADDPS       Y3, Y5, Y3
+	VMOVUPS      vconst<>+2432(SB), Y4
+	VFMADD213PS  Y3, Y6, Y4
+	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y3
+	VBLENDVPS    Y3, vconst<>+2496(SB), Y4, Y3
+	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y4
+	VBLENDVPS    Y4, vconst<>+2560(SB), Y3, Y3
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y4
+	VBLENDVPS    Y4, Y2, Y3, Y3
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, Y2, Y3, Y3
+	VMOVUPS      vconst<>+0(SB), Y4
+	VMAXPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VXORPS       vconst<>+3008(SB), Y0, Y5
+	VMOVUPS      vconst<>+0(SB), Y6
+	VMAXPS       Y5, Y6, Y5
+	VADDPS       Y3, Y5, Y3
+	VMOVUPS      vconst<>+192(SB), Y5
+	VSUBPS       Y1, Y5, Y5
+	VMULPS       Y3, Y1, Y6
+	VMOVAPS      Y5, Y7
+	VFMADD213PS  Y6, Y4, Y7
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
+	VMOVAPS      Y1, Y8
+	VFMADD213PS  Y5, Y2, Y8
+	VMOVAPS      Y5, Y9
+	VFMADD213PS  Y1, Y2, Y9
+	VBLENDVPS    Y6, Y8, Y9, Y2
+	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y9
+	VANDPS       Y8, Y6, Y8
+	VANDNPS      Y9, Y6, Y6
+	VORPS        Y6, Y8, Y6
+	VANDPS       vconst<>+64(SB), Y0, Y0
 	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y8
-	VMAXPS       Y0, Y8, Y0
-	VADDPS       Y6, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y6
-	VSUBPS       Y1, Y6, Y6
-	VMULPS       Y0, Y1, Y8
-	VMOVAPS      Y6, Y9
-	VFMADD213PS  Y8, Y7, Y9
-	VXORPS       vconst<>+3008(SB), Y1, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y10
-	VSUBPS       vconst<>+192(SB), Y10, Y11
-	VSUBPS       Y11, Y8, Y11
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y12
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VPMINSD      vconst<>+1664(SB), Y12, Y12
-	VMOVUPS      vconst<>+1216(SB), Y14
-	VPSUBD       Y12, Y14, Y12
-	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+192(SB), Y14
-	VSUBPS       Y10, Y14, Y14
-	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+192(SB), Y14, Y15
-	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+192(SB), Y15, Y14
-	VMULPS       Y12, Y11, Y11
-	VMULPS       Y14, Y11, Y11
-	VMULPS       Y10, Y10, Y12
-	VMOVUPS      vconst<>+1728(SB), Y14
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y14
-	VMOVAPS      Y10, Y15
-	VFMADD213PS  vconst<>+2304(SB), Y14, Y15
-	VMULPS       Y15, Y12, Y12
-	VADDPS       Y11, Y12, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
-	VFMADD213PS  Y11, Y13, Y12
-	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
-	VFMADD213PS  Y10, Y13, Y11
-	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y10
-	VBLENDVPS    Y10, vconst<>+2496(SB), Y11, Y10
-	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y11
-	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y11
-	VBLENDVPS    Y11, Y8, Y10, Y10
-	VCMPPS       $0x03, Y8, Y8, Y11
-	VBLENDVPS    Y11, Y8, Y10, Y8
-	VSUBPS       Y0, Y8, Y0
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y8
-	VMULPS       vconst<>+3264(SB), Y1, Y10
-	VBLENDVPS    Y8, Y10, Y1, Y10
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y11
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3328(SB), Y11, Y12
-	VBLENDVPS    Y8, Y12, Y11, Y8
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1728(SB), Y12
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
-	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
-	VFMADD213PS  Y11, Y8, Y12
-	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
-	VFMADD213PS  Y10, Y8, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y11, Y8
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
-	VBLENDVPS    Y10, Y1, Y8, Y8
-	VCMPPS       $0x03, Y1, Y1, Y10
-	VBLENDVPS    Y10, Y1, Y8, Y8
-	VSUBPS       Y7, Y8, Y7
-	VMAXPS       Y7, Y0, Y8
-	VMINPS       Y7, Y0, Y0
-	VSUBPS       Y8, Y0, Y0
-	VMOVUPS      vconst<>+640(SB), Y7
-	VMAXPS       Y0, Y7, Y0
-	VMOVUPS      vconst<>+704(SB), Y7
-	VMINPS       Y0, Y7, Y0
-	VMULPS       vconst<>+768(SB), Y0, Y7
-	VROUNDPS     $0x08, Y7, Y7
-	VMOVUPS      vconst<>+832(SB), Y10
-	VFNMADD213PS Y0, Y7, Y10
-	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y10, Y7, Y0
-	VMULPS       Y0, Y0, Y10
-	VMOVUPS      vconst<>+960(SB), Y11
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
+	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y8
+	VMULPS       vconst<>+3264(SB), Y2, Y9
+	VBLENDVPS    Y8, Y9, Y2, Y9
+	VPSUBD       vconst<>+1536(SB), Y9, Y9
+	VPSRAD       $0x17, Y9, Y10
+	VANDPS       vconst<>+1600(SB), Y9, Y9
+	VPADDD       vconst<>+1536(SB), Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VSUBPS       vconst<>+192(SB), Y9, Y9
+	VSUBPS       vconst<>+3328(SB), Y10, Y11
+	VBLENDVPS    Y8, Y11, Y10, Y8
+	VMULPS       Y9, Y9, Y10
+	VMOVUPS      vconst<>+1728(SB), Y11
+	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y11
+	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
+	VFMADD213PS  vconst<>+1920(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y0, Y11
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y0
-	VCVTTPS2DQ   Y7, Y7
-	VPSRAD       $0x01, Y7, Y10
-	VPSUBD       Y10, Y7, Y7
-	VPADDD       vconst<>+1216(SB), Y10, Y10
-	VPSLLD       $0x17, Y10, Y10
-	VPADDD       vconst<>+1216(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y10, Y0, Y0
-	VMULPS       Y7, Y0, Y0
-	VADDPS       vconst<>+192(SB), Y0, Y7
-	VSUBPS       vconst<>+192(SB), Y7, Y10
-	VSUBPS       Y10, Y0, Y10
-	VPSUBD       vconst<>+1536(SB), Y7, Y7
-	VPSRAD       $0x17, Y7, Y11
-	VANDPS       vconst<>+1600(SB), Y7, Y7
-	VPADDD       vconst<>+1536(SB), Y7, Y7
-	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y7, Y7
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
-	VMOVUPS      vconst<>+1216(SB), Y13
-	VPSUBD       Y11, Y13, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
-	VSUBPS       Y7, Y13, Y13
-	VMOVAPS      Y7, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
-	VMOVAPS      Y7, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
-	VMULPS       Y11, Y10, Y10
-	VMULPS       Y13, Y10, Y10
-	VMULPS       Y7, Y7, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
-	VFMADD213PS  vconst<>+1792(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1856(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1920(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1984(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2048(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2112(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2176(SB), Y7, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y7, Y13
-	VMOVAPS      Y7, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
-	VMULPS       Y14, Y11, Y11
-	VADDPS       Y10, Y11, Y10
+	VFMADD213PS  vconst<>+1984(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2048(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y11
+	VMOVAPS      Y9, Y12
+	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VMULPS       Y12, Y10, Y10
 	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y12, Y11
-	VADDPS       Y7, Y11, Y7
+	VFMADD213PS  Y10, Y8, Y11
+	VADDPS       Y9, Y11, Y9
 	VMOVUPS      vconst<>+2432(SB), Y10
-	VFMADD213PS  Y7, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y10, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y10
-	VBLENDVPS    Y10, Y0, Y7, Y7
-	VCMPPS       $0x03, Y0, Y0, Y10
-	VBLENDVPS    Y10, Y0, Y7, Y0
-	VADDPS       Y0, Y8, Y0
-	VCMPPS       $0x00, vconst<>+2496(SB), Y8, Y7
-	VBLENDVPS    Y7, Y8, Y0, Y0
-	VMOVUPS      (SP), Y7
-	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y7
+	VFMADD213PS  Y9, Y8, Y10
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y8
+	VBLENDVPS    Y8, vconst<>+2496(SB), Y10, Y8
+	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y9
+	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y9
+	VBLENDVPS    Y9, Y2, Y8, Y8
+	VCMPPS       $0x03, Y2, Y2, Y9
+	VBLENDVPS    Y9, Y2, Y8, Y2
+	VBLENDVPS    Y6, Y0, Y2, Y0
+	VMINPS       Y3, Y4, Y2
+	VSUBPS       Y2, Y0, Y0
+	VMOVUPS      (SP), Y2
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y2
 	VMULPS       (SP), Y0, Y0
-	VMOVUPS      vconst<>+640(SB), Y8
-	VMAXPS       Y0, Y8, Y0
-	VMOVUPS      vconst<>+704(SB), Y8
-	VMINPS       Y0, Y8, Y0
-	VMULPS       vconst<>+768(SB), Y0, Y8
-	VROUNDPS     $0x08, Y8, Y8
-	VMOVUPS      vconst<>+832(SB), Y10
-	VFNMADD213PS Y0, Y8, Y10
+	VMOVUPS      vconst<>+640(SB), Y3
+	VMAXPS       Y0, Y3, Y0
+	VMOVUPS      vconst<>+704(SB), Y3
+	VMINPS       Y0, Y3, Y0
+	VMULPS       vconst<>+768(SB), Y0, Y3
+	VROUNDPS     $0x08, Y3, Y3
+	VMOVUPS      vconst<>+832(SB), Y4
+	VFNMADD213PS Y0, Y3, Y4
 	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y10, Y8, Y0
-	VMULPS       Y0, Y0, Y10
-	VMOVUPS      vconst<>+960(SB), Y11
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y0, Y11
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y0
-	VCVTTPS2DQ   Y8, Y8
-	VPSRAD       $0x01, Y8, Y10
-	VPSUBD       Y10, Y8, Y8
-	VPADDD       vconst<>+1216(SB), Y10, Y10
-	VPSLLD       $0x17, Y10, Y10
-	VPADDD       vconst<>+1216(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y10, Y0, Y0
-	VMULPS       Y8, Y0, Y0
-	VBLENDVPS    Y7, vconst<>+192(SB), Y0, Y0
-	VMOVUPS      96(SP), Y7
-	VCMPPS       $0x04, vconst<>+0(SB), Y7, Y7
-	VMULPS       64(SP), Y6, Y6
-	VMOVUPS      32(SP), Y8
-	VFMADD213PS  Y6, Y1, Y8
+	VFNMADD213PS Y4, Y3, Y0
+	VMULPS       Y0, Y0, Y4
+	VMOVUPS      vconst<>+960(SB), Y6
+	VFMADD213PS  vconst<>+1024(SB), Y0, Y6
+	VMOVAPS      Y6, Y6
+	VFMADD213PS  vconst<>+1088(SB), Y0, Y6
+	VMOVAPS      Y6, Y6
+	VFMADD213PS  vconst<>+1152(SB), Y0, Y6
+	VMOVAPS      Y6, Y6
+	VFMADD213PS  vconst<>+384(SB), Y0, Y6
+	VMOVAPS      Y4, Y4
+	VFMADD213PS  Y0, Y6, Y4
+	VADDPS       vconst<>+192(SB), Y4, Y0
+	VCVTTPS2DQ   Y3, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       vconst<>+1216(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       vconst<>+1216(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y0, Y0
+	VMULPS       Y3, Y0, Y0
+	VBLENDVPS    Y2, vconst<>+192(SB), Y0, Y0
+	VMOVUPS      96(SP), Y2
+	VCMPPS       $0x04, vconst<>+0(SB), Y2, Y2
+	VMULPS       64(SP), Y5, Y3
+	VMOVUPS      32(SP), Y4
+	VFMADD213PS  Y3, Y1, Y4
 	VMOVUPS      vconst<>+192(SB), Y1
-	VBLENDVPS    Y7, Y8, Y1, Y1
+	VBLENDVPS    Y2, Y4, Y1, Y1
 	VMULPS       Y0, Y1, Y0
-	VMULPS       Y9, Y0, Y0
+	VMULPS       Y7, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
 	VMOVUPS      (SI)(DI*4), Y1
-	VMULPS       Y1, Y0, Y6
+	VMULPS       Y1, Y0, Y2
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y6, (R8)(DI*4)
+	VMOVUPS      Y2, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X0, Y6
+	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VCVTPS2PD    X1, Y7
+	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VFMADD231PD  Y7, Y6, Y2
-	VFMADD231PD  Y1, Y0, Y3
-	VADDPD       Y7, Y4, Y4
-	VADDPD       Y1, Y5, Y5
+	VMOVUPD      288(AX), Y4
+	VFMADD231PD  Y3, Y2, Y4
+	VMOVUPD      Y4, 288(AX)
+	VMOVUPD      320(AX), Y2
+	VFMADD231PD  Y1, Y0, Y2
+	VMOVUPD      Y2, 320(AX)
+	VMOVUPD      352(AX), Y0
+	VADDPD       Y3, Y0, Y0
+	VMOVUPD      Y0, 352(AX)
+	VMOVUPD      384(AX), Y0
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, 384(AX)
 	JMP          grads_7
 
 unweighted_6:
@@ -11668,8 +11538,12 @@ skip_9:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
+	VMOVUPD      288(AX), Y2
 	VADDPD       Y1, Y2, Y2
-	VADDPD       Y0, Y3, Y3
+	VMOVUPD      Y2, 288(AX)
+	VMOVUPD      320(AX), Y1
+	VADDPD       Y0, Y1, Y1
+	VMOVUPD      Y1, 320(AX)
 
 grads_7:
 	ADDQ $0x08, DI
@@ -11683,24 +11557,32 @@ tailstore_4:
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
 	JZ         unweighted_10
-	VMASKMOVPS (SI)(DI*4), Y1, Y6
-	VMULPS     Y6, Y0, Y7
+	VMASKMOVPS (SI)(DI*4), Y1, Y2
+	VMULPS     Y2, Y0, Y3
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_12
-	VMASKMOVPS Y7, Y1, (CX)(DI*4)
+	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
 skip_12:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VCVTPS2PD    X6, Y7
-	VEXTRACTF128 $0x01, Y6, X6
-	VCVTPS2PD    X6, Y6
-	VFMADD231PD  Y7, Y1, Y2
-	VFMADD231PD  Y6, Y0, Y3
-	VADDPD       Y7, Y4, Y4
-	VADDPD       Y6, Y5, Y5
+	VCVTPS2PD    X2, Y3
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VMOVUPD      288(AX), Y4
+	VFMADD231PD  Y3, Y1, Y4
+	VMOVUPD      Y4, 288(AX)
+	VMOVUPD      320(AX), Y1
+	VFMADD231PD  Y2, Y0, Y1
+	VMOVUPD      Y1, 320(AX)
+	VMOVUPD      352(AX), Y0
+	VADDPD       Y3, Y0, Y0
+	VMOVUPD      Y0, 352(AX)
+	VMOVUPD      384(AX), Y0
+	VADDPD       Y2, Y0, Y0
+	VMOVUPD      Y0, 384(AX)
 	JMP          grads_11
 
 unweighted_10:
@@ -11713,15 +11595,15 @@ skip_13:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
+	VMOVUPD      288(AX), Y2
 	VADDPD       Y1, Y2, Y2
-	VADDPD       Y0, Y3, Y3
+	VMOVUPD      Y2, 288(AX)
+	VMOVUPD      320(AX), Y1
+	VADDPD       Y0, Y1, Y1
+	VMOVUPD      Y1, 320(AX)
 
 grads_11:
 done_5:
-	VMOVUPD Y2, 288(AX)
-	VMOVUPD Y3, 320(AX)
-	VMOVUPD Y4, 352(AX)
-	VMOVUPD Y5, 384(AX)
 	VZEROUPPER
 	RET
 
@@ -11863,304 +11745,170 @@ body_3:
 	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y2
-	VMOVUPS      vconst<>+0(SB), Y4
-	VMAXPS       Y0, Y4, Y4
-	VADDPS       Y2, Y4, Y4
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VBLENDVPS    Y5, Y2, Y4, Y4
 	VMOVUPS      vconst<>+0(SB), Y5
-	VMAXPS       Y0, Y5, Y0
-	VADDPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       Y0, Y1, Y5
-	VMOVAPS      Y2, Y7
-	VFMADD213PS  Y5, Y4, Y7
+	VMAXPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VXORPS       vconst<>+3008(SB), Y0, Y7
+	VMOVUPS      vconst<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VADDPS       Y4, Y7, Y4
+	VMOVUPS      vconst<>+192(SB), Y7
+	VSUBPS       Y1, Y7, Y7
+	VMULPS       Y4, Y1, Y8
+	VMOVAPS      Y7, Y9
+	VFMADD213PS  Y8, Y5, Y9
 	VMULPS       Y3, Y1, Y3
-	VMOVAPS      Y2, Y5
-	VFMSUB213PS  Y3, Y6, Y5
-	VADDPS       Y0, Y4, Y3
-	VXORPS       vconst<>+3008(SB), Y3, Y3
-	VXORPS       vconst<>+3008(SB), Y1, Y6
-	VADDPS       vconst<>+192(SB), Y6, Y8
-	VSUBPS       vconst<>+192(SB), Y8, Y9
-	VSUBPS       Y9, Y6, Y9
-	VPSUBD       vconst<>+1536(SB), Y8, Y8
-	VPSRAD       $0x17, Y8, Y10
-	VANDPS       vconst<>+1600(SB), Y8, Y8
-	VPADDD       vconst<>+1536(SB), Y8, Y8
-	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y10, Y10
-	VMOVUPS      vconst<>+1216(SB), Y12
-	VPSUBD       Y10, Y12, Y10
-	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+192(SB), Y12
-	VSUBPS       Y8, Y12, Y12
-	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+192(SB), Y12, Y13
-	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+192(SB), Y13, Y12
-	VMULPS       Y10, Y9, Y9
-	VMULPS       Y12, Y9, Y9
-	VMULPS       Y8, Y8, Y10
+	VMOVAPS      Y7, Y8
+	VFMSUB213PS  Y3, Y6, Y8
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y3
+	VMOVAPS      Y1, Y6
+	VFMADD213PS  Y7, Y2, Y6
+	VMOVAPS      Y7, Y10
+	VFMADD213PS  Y1, Y2, Y10
+	VBLENDVPS    Y3, Y6, Y10, Y2
+	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y6
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y10
+	VANDPS       Y6, Y3, Y6
+	VANDNPS      Y10, Y3, Y3
+	VORPS        Y3, Y6, Y3
+	VANDPS       vconst<>+64(SB), Y0, Y0
+	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y6
+	VMULPS       vconst<>+3264(SB), Y2, Y10
+	VBLENDVPS    Y6, Y10, Y2, Y10
+	VPSUBD       vconst<>+1536(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y11
+	VANDPS       vconst<>+1600(SB), Y10, Y10
+	VPADDD       vconst<>+1536(SB), Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+3328(SB), Y11, Y12
+	VBLENDVPS    Y6, Y12, Y11, Y6
+	VMULPS       Y10, Y10, Y11
 	VMOVUPS      vconst<>+1728(SB), Y12
-	VFMADD213PS  vconst<>+1792(SB), Y8, Y12
+	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1856(SB), Y8, Y12
+	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1920(SB), Y8, Y12
+	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1984(SB), Y8, Y12
+	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2048(SB), Y8, Y12
+	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2112(SB), Y8, Y12
+	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2176(SB), Y8, Y12
+	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y12
-	VMOVAPS      Y8, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
+	VMOVAPS      Y10, Y13
 	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
-	VMULPS       Y13, Y10, Y10
-	VADDPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
-	VFMADD213PS  Y9, Y11, Y10
-	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
-	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
-	VBLENDVPS    Y9, Y6, Y8, Y8
-	VCMPPS       $0x03, Y6, Y6, Y9
-	VBLENDVPS    Y9, Y6, Y8, Y6
-	VSUBPS       Y0, Y6, Y0
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y6
-	VMULPS       vconst<>+3264(SB), Y1, Y8
-	VBLENDVPS    Y6, Y8, Y1, Y8
-	VPSUBD       vconst<>+1536(SB), Y8, Y8
-	VPSRAD       $0x17, Y8, Y9
-	VANDPS       vconst<>+1600(SB), Y8, Y8
-	VPADDD       vconst<>+1536(SB), Y8, Y8
-	VCVTDQ2PS    Y9, Y9
-	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VSUBPS       vconst<>+3328(SB), Y9, Y10
-	VBLENDVPS    Y6, Y10, Y9, Y6
-	VMULPS       Y8, Y8, Y9
-	VMOVUPS      vconst<>+1728(SB), Y10
-	VFMADD213PS  vconst<>+1792(SB), Y8, Y10
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      vconst<>+2368(SB), Y12
+	VFMADD213PS  Y11, Y6, Y12
+	VADDPS       Y10, Y12, Y10
+	VMOVUPS      vconst<>+2432(SB), Y11
+	VFMADD213PS  Y10, Y6, Y11
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y6
+	VBLENDVPS    Y6, vconst<>+2496(SB), Y11, Y6
+	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y10
+	VBLENDVPS    Y10, vconst<>+2560(SB), Y6, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y10
+	VBLENDVPS    Y10, Y2, Y6, Y6
+	VCMPPS       $0x03, Y2, Y2, Y10
+	VBLENDVPS    Y10, Y2, Y6, Y2
+	VBLENDVPS    Y3, Y0, Y2, Y0
+	VMINPS       Y4, Y5, Y2
+	VSUBPS       Y2, Y0, Y2
+	VMOVUPS      (SP), Y3
+	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y3
+	VMULPS       (SP), Y2, Y2
+	VMOVUPS      vconst<>+640(SB), Y6
+	VMAXPS       Y2, Y6, Y2
+	VMOVUPS      vconst<>+704(SB), Y6
+	VMINPS       Y2, Y6, Y2
+	VMULPS       vconst<>+768(SB), Y2, Y6
+	VROUNDPS     $0x08, Y6, Y6
+	VMOVUPS      vconst<>+832(SB), Y10
+	VFNMADD213PS Y2, Y6, Y10
+	VMOVUPS      vconst<>+896(SB), Y2
+	VFNMADD213PS Y10, Y6, Y2
+	VMULPS       Y2, Y2, Y10
+	VMOVUPS      vconst<>+960(SB), Y11
+	VFMADD213PS  vconst<>+1024(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1088(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1152(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+384(SB), Y2, Y11
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1856(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1920(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1984(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2048(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2112(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2176(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y10
-	VMOVAPS      Y8, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
-	VFMADD213PS  Y9, Y6, Y10
-	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
-	VFMADD213PS  Y8, Y6, Y9
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y6
-	VBLENDVPS    Y6, vconst<>+2496(SB), Y9, Y6
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
-	VBLENDVPS    Y8, Y1, Y6, Y6
-	VCMPPS       $0x03, Y1, Y1, Y8
-	VBLENDVPS    Y8, Y1, Y6, Y6
-	VSUBPS       Y4, Y6, Y4
-	VMAXPS       Y4, Y0, Y6
-	VMINPS       Y4, Y0, Y0
-	VSUBPS       Y6, Y0, Y0
+	VFMADD213PS  Y2, Y11, Y10
+	VADDPS       vconst<>+192(SB), Y10, Y2
+	VCVTTPS2DQ   Y6, Y6
+	VPSRAD       $0x01, Y6, Y10
+	VPSUBD       Y10, Y6, Y6
+	VPADDD       vconst<>+1216(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VPADDD       vconst<>+1216(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y10, Y2, Y2
+	VMULPS       Y6, Y2, Y2
+	VBLENDVPS    Y3, vconst<>+192(SB), Y2, Y2
+	VMOVUPS      96(SP), Y6
+	VCMPPS       $0x04, vconst<>+0(SB), Y6, Y6
+	VMULPS       64(SP), Y7, Y7
+	VMOVUPS      32(SP), Y10
+	VFMADD213PS  Y7, Y1, Y10
+	VMOVUPS      vconst<>+192(SB), Y7
+	VBLENDVPS    Y6, Y10, Y7, Y6
+	VMULPS       Y2, Y6, Y2
+	VMULPS       Y9, Y2, Y6
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      vconst<>+192(SB), Y7
+	VSUBPS       Y1, Y7, Y1
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
+	VANDNPS      Y7, Y3, Y3
+	VMAXPS       Y4, Y5, Y4
+	VADDPS       Y0, Y4, Y0
+	VXORPS       vconst<>+3008(SB), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y4
 	VMAXPS       Y0, Y4, Y0
 	VMOVUPS      vconst<>+704(SB), Y4
 	VMINPS       Y0, Y4, Y0
 	VMULPS       vconst<>+768(SB), Y0, Y4
 	VROUNDPS     $0x08, Y4, Y4
-	VMOVUPS      vconst<>+832(SB), Y8
-	VFNMADD213PS Y0, Y4, Y8
+	VMOVUPS      vconst<>+832(SB), Y5
+	VFNMADD213PS Y0, Y4, Y5
 	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y8, Y4, Y0
-	VMULPS       Y0, Y0, Y8
-	VMOVUPS      vconst<>+960(SB), Y9
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+384(SB), Y0, Y9
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  Y0, Y9, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y0
+	VFNMADD213PS Y5, Y4, Y0
+	VMULPS       Y0, Y0, Y5
+	VMOVUPS      vconst<>+960(SB), Y7
+	VFMADD213PS  vconst<>+1024(SB), Y0, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+1088(SB), Y0, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+1152(SB), Y0, Y7
+	VMOVAPS      Y7, Y7
+	VFMADD213PS  vconst<>+384(SB), Y0, Y7
+	VMOVAPS      Y5, Y5
+	VFMADD213PS  Y0, Y7, Y5
+	VADDPS       vconst<>+192(SB), Y5, Y0
 	VCVTTPS2DQ   Y4, Y4
-	VPSRAD       $0x01, Y4, Y8
-	VPSUBD       Y8, Y4, Y4
-	VPADDD       vconst<>+1216(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       vconst<>+1216(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
 	VPADDD       vconst<>+1216(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y8, Y0, Y0
+	VMULPS       Y5, Y0, Y0
 	VMULPS       Y4, Y0, Y0
-	VADDPS       vconst<>+192(SB), Y0, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y8
-	VSUBPS       Y8, Y0, Y8
-	VPSUBD       vconst<>+1536(SB), Y4, Y4
-	VPSRAD       $0x17, Y4, Y9
-	VANDPS       vconst<>+1600(SB), Y4, Y4
-	VPADDD       vconst<>+1536(SB), Y4, Y4
-	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VPMINSD      vconst<>+1664(SB), Y9, Y9
-	VMOVUPS      vconst<>+1216(SB), Y11
-	VPSUBD       Y9, Y11, Y9
-	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+192(SB), Y11
-	VSUBPS       Y4, Y11, Y11
-	VMOVAPS      Y4, Y12
-	VFNMADD213PS vconst<>+192(SB), Y11, Y12
-	VMOVAPS      Y4, Y11
-	VFNMADD213PS vconst<>+192(SB), Y12, Y11
-	VMULPS       Y9, Y8, Y8
-	VMULPS       Y11, Y8, Y8
-	VMULPS       Y4, Y4, Y9
-	VMOVUPS      vconst<>+1728(SB), Y11
-	VFMADD213PS  vconst<>+1792(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1856(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1920(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1984(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2048(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2112(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2176(SB), Y4, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y11
-	VMOVAPS      Y4, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
-	VMULPS       Y12, Y9, Y9
-	VADDPS       Y8, Y9, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
-	VFMADD213PS  Y8, Y10, Y9
-	VADDPS       Y4, Y9, Y4
-	VMOVUPS      vconst<>+2432(SB), Y8
-	VFMADD213PS  Y4, Y10, Y8
-	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y8, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y8
-	VBLENDVPS    Y8, Y0, Y4, Y4
-	VCMPPS       $0x03, Y0, Y0, Y8
-	VBLENDVPS    Y8, Y0, Y4, Y0
-	VADDPS       Y0, Y6, Y0
-	VCMPPS       $0x00, vconst<>+2496(SB), Y6, Y4
-	VBLENDVPS    Y4, Y6, Y0, Y0
-	VMOVUPS      (SP), Y4
-	VCMPPS       $0x00, vconst<>+0(SB), Y4, Y4
-	VMULPS       (SP), Y0, Y6
-	VMOVUPS      vconst<>+640(SB), Y8
-	VMAXPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+704(SB), Y8
-	VMINPS       Y6, Y8, Y6
-	VMULPS       vconst<>+768(SB), Y6, Y8
-	VROUNDPS     $0x08, Y8, Y8
-	VMOVUPS      vconst<>+832(SB), Y9
-	VFNMADD213PS Y6, Y8, Y9
-	VMOVUPS      vconst<>+896(SB), Y6
-	VFNMADD213PS Y9, Y8, Y6
-	VMULPS       Y6, Y6, Y9
-	VMOVUPS      vconst<>+960(SB), Y10
-	VFMADD213PS  vconst<>+1024(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1088(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1152(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+384(SB), Y6, Y10
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  Y6, Y10, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y6
-	VCVTTPS2DQ   Y8, Y8
-	VPSRAD       $0x01, Y8, Y9
-	VPSUBD       Y9, Y8, Y8
-	VPADDD       vconst<>+1216(SB), Y9, Y9
-	VPSLLD       $0x17, Y9, Y9
-	VPADDD       vconst<>+1216(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y9, Y6, Y6
-	VMULPS       Y8, Y6, Y6
-	VBLENDVPS    Y4, vconst<>+192(SB), Y6, Y6
-	VMOVUPS      96(SP), Y8
-	VCMPPS       $0x04, vconst<>+0(SB), Y8, Y8
-	VMULPS       64(SP), Y2, Y2
-	VMOVUPS      32(SP), Y9
-	VFMADD213PS  Y2, Y1, Y9
-	VMOVUPS      vconst<>+192(SB), Y2
-	VBLENDVPS    Y8, Y9, Y2, Y2
-	VMULPS       Y6, Y2, Y2
-	VMULPS       Y7, Y2, Y6
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      vconst<>+192(SB), Y8
-	VSUBPS       Y1, Y8, Y1
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
-	VANDNPS      Y8, Y4, Y4
 	VMULPS       (SP), Y1, Y1
-	VSUBPS       Y0, Y3, Y0
-	VMOVUPS      vconst<>+640(SB), Y3
-	VMAXPS       Y0, Y3, Y0
-	VMOVUPS      vconst<>+704(SB), Y3
-	VMINPS       Y0, Y3, Y0
-	VMULPS       vconst<>+768(SB), Y0, Y3
-	VROUNDPS     $0x08, Y3, Y3
-	VMOVUPS      vconst<>+832(SB), Y8
-	VFNMADD213PS Y0, Y3, Y8
-	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y8, Y3, Y0
-	VMULPS       Y0, Y0, Y8
-	VMOVUPS      vconst<>+960(SB), Y9
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+384(SB), Y0, Y9
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  Y0, Y9, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y0
-	VCVTTPS2DQ   Y3, Y3
-	VPSRAD       $0x01, Y3, Y8
-	VPSUBD       Y8, Y3, Y3
-	VPADDD       vconst<>+1216(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
-	VPADDD       vconst<>+1216(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y8, Y0, Y0
-	VMULPS       Y3, Y0, Y0
 	VMULPS       Y0, Y1, Y0
-	VANDPS       Y0, Y4, Y0
+	VANDPS       Y0, Y3, Y0
 	VMOVAPS      Y0, Y0
-	VFMADD213PS  Y5, Y7, Y0
+	VFMADD213PS  Y8, Y9, Y0
 	VMULPS       Y0, Y2, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -12436,142 +12184,147 @@ body_3:
 	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y2
-	VMOVUPS      vconst<>+0(SB), Y4
-	VMAXPS       Y0, Y4, Y4
-	VADDPS       Y2, Y4, Y4
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VBLENDVPS    Y5, Y2, Y4, Y4
 	VMOVUPS      vconst<>+0(SB), Y5
-	VMAXPS       Y0, Y5, Y0
-	VADDPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y2
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       Y0, Y1, Y5
-	VMOVAPS      Y2, Y7
-	VFMADD213PS  Y5, Y4, Y7
-	VMULPS       Y3, Y1, Y5
-	VMOVAPS      Y2, Y8
-	VFMSUB213PS  Y5, Y6, Y8
-	VMULPS       Y3, Y6, Y5
+	VMAXPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VXORPS       vconst<>+3008(SB), Y0, Y7
+	VMOVUPS      vconst<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VADDPS       Y4, Y7, Y4
+	VMOVUPS      vconst<>+192(SB), Y7
+	VSUBPS       Y1, Y7, Y7
+	VMULPS       Y4, Y1, Y8
+	VMOVAPS      Y7, Y9
+	VFMADD213PS  Y8, Y5, Y9
+	VMULPS       Y3, Y1, Y8
+	VMOVAPS      Y7, Y10
+	VFMSUB213PS  Y8, Y6, Y10
+	VMULPS       Y3, Y6, Y8
 	VSUBPS       Y6, Y3, Y3
-	VADDPS       Y0, Y4, Y6
-	VXORPS       vconst<>+3008(SB), Y6, Y6
-	VXORPS       vconst<>+3008(SB), Y1, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y10
-	VSUBPS       vconst<>+192(SB), Y10, Y11
-	VSUBPS       Y11, Y9, Y11
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y12
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VPMINSD      vconst<>+1664(SB), Y12, Y12
-	VMOVUPS      vconst<>+1216(SB), Y14
-	VPSUBD       Y12, Y14, Y12
-	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+192(SB), Y14
-	VSUBPS       Y10, Y14, Y14
-	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+192(SB), Y14, Y15
-	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+192(SB), Y15, Y14
-	VMULPS       Y12, Y11, Y11
-	VMULPS       Y14, Y11, Y11
-	VMULPS       Y10, Y10, Y12
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
+	VMOVAPS      Y1, Y11
+	VFMADD213PS  Y7, Y2, Y11
+	VMOVAPS      Y7, Y12
+	VFMADD213PS  Y1, Y2, Y12
+	VBLENDVPS    Y6, Y11, Y12, Y2
+	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y11
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y12
+	VANDPS       Y11, Y6, Y11
+	VANDNPS      Y12, Y6, Y6
+	VORPS        Y6, Y11, Y6
+	VANDPS       vconst<>+64(SB), Y0, Y0
+	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y11
+	VMULPS       vconst<>+3264(SB), Y2, Y12
+	VBLENDVPS    Y11, Y12, Y2, Y12
+	VPSUBD       vconst<>+1536(SB), Y12, Y12
+	VPSRAD       $0x17, Y12, Y13
+	VANDPS       vconst<>+1600(SB), Y12, Y12
+	VPADDD       vconst<>+1536(SB), Y12, Y12
+	VCVTDQ2PS    Y13, Y13
+	VSUBPS       vconst<>+192(SB), Y12, Y12
+	VSUBPS       vconst<>+3328(SB), Y13, Y14
+	VBLENDVPS    Y11, Y14, Y13, Y11
+	VMULPS       Y12, Y12, Y13
 	VMOVUPS      vconst<>+1728(SB), Y14
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y14
+	VFMADD213PS  vconst<>+1792(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y14
+	VFMADD213PS  vconst<>+1856(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y14
+	VFMADD213PS  vconst<>+1920(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y14
+	VFMADD213PS  vconst<>+1984(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y14
+	VFMADD213PS  vconst<>+2048(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y14
+	VFMADD213PS  vconst<>+2112(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y14
+	VFMADD213PS  vconst<>+2176(SB), Y12, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y14
-	VMOVAPS      Y10, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y14
+	VMOVAPS      Y12, Y15
 	VFMADD213PS  vconst<>+2304(SB), Y14, Y15
-	VMULPS       Y15, Y12, Y12
-	VADDPS       Y11, Y12, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
-	VFMADD213PS  Y11, Y13, Y12
-	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
-	VFMADD213PS  Y10, Y13, Y11
-	VCMPPS       $0x00, vconst<>+256(SB), Y9, Y10
-	VBLENDVPS    Y10, vconst<>+2496(SB), Y11, Y10
-	VCMPPS       $0x11, vconst<>+256(SB), Y9, Y11
-	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y9, Y11
-	VBLENDVPS    Y11, Y9, Y10, Y10
-	VCMPPS       $0x03, Y9, Y9, Y11
-	VBLENDVPS    Y11, Y9, Y10, Y9
-	VSUBPS       Y0, Y9, Y0
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y9
-	VMULPS       vconst<>+3264(SB), Y1, Y10
-	VBLENDVPS    Y9, Y10, Y1, Y10
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y11
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3328(SB), Y11, Y12
-	VBLENDVPS    Y9, Y12, Y11, Y9
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1728(SB), Y12
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
+	VMULPS       Y15, Y13, Y13
+	VMOVUPS      vconst<>+2368(SB), Y14
+	VFMADD213PS  Y13, Y11, Y14
+	VADDPS       Y12, Y14, Y12
+	VMOVUPS      vconst<>+2432(SB), Y13
+	VFMADD213PS  Y12, Y11, Y13
+	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y11
+	VBLENDVPS    Y11, vconst<>+2496(SB), Y13, Y11
+	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y12
+	VBLENDVPS    Y12, vconst<>+2560(SB), Y11, Y11
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y12
+	VBLENDVPS    Y12, Y2, Y11, Y11
+	VCMPPS       $0x03, Y2, Y2, Y12
+	VBLENDVPS    Y12, Y2, Y11, Y2
+	VBLENDVPS    Y6, Y0, Y2, Y0
+	VMINPS       Y4, Y5, Y2
+	VSUBPS       Y2, Y0, Y2
+	VMOVUPS      (SP), Y6
+	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y6
+	VMULPS       (SP), Y2, Y2
+	VMOVUPS      vconst<>+640(SB), Y11
+	VMAXPS       Y2, Y11, Y2
+	VMOVUPS      vconst<>+704(SB), Y11
+	VMINPS       Y2, Y11, Y2
+	VMULPS       vconst<>+768(SB), Y2, Y11
+	VROUNDPS     $0x08, Y11, Y11
+	VMOVUPS      vconst<>+832(SB), Y12
+	VFNMADD213PS Y2, Y11, Y12
+	VMOVUPS      vconst<>+896(SB), Y2
+	VFNMADD213PS Y12, Y11, Y2
+	VMULPS       Y2, Y2, Y12
+	VMOVUPS      vconst<>+960(SB), Y13
+	VFMADD213PS  vconst<>+1024(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1088(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1152(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+384(SB), Y2, Y13
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
-	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
-	VFMADD213PS  Y11, Y9, Y12
-	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
-	VFMADD213PS  Y10, Y9, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
-	VBLENDVPS    Y10, Y1, Y9, Y9
-	VCMPPS       $0x03, Y1, Y1, Y10
-	VBLENDVPS    Y10, Y1, Y9, Y9
-	VSUBPS       Y4, Y9, Y4
-	VMAXPS       Y4, Y0, Y9
-	VMINPS       Y4, Y0, Y0
-	VSUBPS       Y9, Y0, Y0
+	VFMADD213PS  Y2, Y13, Y12
+	VADDPS       vconst<>+192(SB), Y12, Y2
+	VCVTTPS2DQ   Y11, Y11
+	VPSRAD       $0x01, Y11, Y12
+	VPSUBD       Y12, Y11, Y11
+	VPADDD       vconst<>+1216(SB), Y12, Y12
+	VPSLLD       $0x17, Y12, Y12
+	VPADDD       vconst<>+1216(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y11, Y2, Y2
+	VBLENDVPS    Y6, vconst<>+192(SB), Y2, Y2
+	VMOVUPS      96(SP), Y11
+	VCMPPS       $0x04, vconst<>+0(SB), Y11, Y11
+	VMULPS       64(SP), Y7, Y7
+	VMOVUPS      32(SP), Y12
+	VFMADD213PS  Y7, Y1, Y12
+	VMOVUPS      vconst<>+192(SB), Y7
+	VBLENDVPS    Y11, Y12, Y7, Y7
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y9, Y2, Y7
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      vconst<>+192(SB), Y11
+	VSUBPS       Y1, Y11, Y1
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y11
+	VANDNPS      Y11, Y6, Y6
+	VMAXPS       Y4, Y5, Y4
+	VADDPS       Y0, Y4, Y0
+	VXORPS       vconst<>+3008(SB), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y4
 	VMAXPS       Y0, Y4, Y0
 	VMOVUPS      vconst<>+704(SB), Y4
 	VMINPS       Y0, Y4, Y0
 	VMULPS       vconst<>+768(SB), Y0, Y4
 	VROUNDPS     $0x08, Y4, Y4
-	VMOVUPS      vconst<>+832(SB), Y10
-	VFNMADD213PS Y0, Y4, Y10
+	VMOVUPS      vconst<>+832(SB), Y5
+	VFNMADD213PS Y0, Y4, Y5
 	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y10, Y4, Y0
-	VMULPS       Y0, Y0, Y10
+	VFNMADD213PS Y5, Y4, Y0
+	VMULPS       Y0, Y0, Y5
 	VMOVUPS      vconst<>+960(SB), Y11
 	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
@@ -12580,190 +12333,51 @@ body_3:
 	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+384(SB), Y0, Y11
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y0
+	VMOVAPS      Y5, Y5
+	VFMADD213PS  Y0, Y11, Y5
+	VADDPS       vconst<>+192(SB), Y5, Y0
 	VCVTTPS2DQ   Y4, Y4
-	VPSRAD       $0x01, Y4, Y10
-	VPSUBD       Y10, Y4, Y4
-	VPADDD       vconst<>+1216(SB), Y10, Y10
-	VPSLLD       $0x17, Y10, Y10
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       vconst<>+1216(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
 	VPADDD       vconst<>+1216(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y10, Y0, Y0
+	VMULPS       Y5, Y0, Y0
 	VMULPS       Y4, Y0, Y0
-	VADDPS       vconst<>+192(SB), Y0, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y10
-	VSUBPS       Y10, Y0, Y10
-	VPSUBD       vconst<>+1536(SB), Y4, Y4
-	VPSRAD       $0x17, Y4, Y11
-	VANDPS       vconst<>+1600(SB), Y4, Y4
-	VPADDD       vconst<>+1536(SB), Y4, Y4
-	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
-	VMOVUPS      vconst<>+1216(SB), Y13
-	VPSUBD       Y11, Y13, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
-	VSUBPS       Y4, Y13, Y13
-	VMOVAPS      Y4, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
-	VMOVAPS      Y4, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
-	VMULPS       Y11, Y10, Y10
-	VMULPS       Y13, Y10, Y10
-	VMULPS       Y4, Y4, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
-	VFMADD213PS  vconst<>+1792(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1856(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1920(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1984(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2048(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2112(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2176(SB), Y4, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y13
-	VMOVAPS      Y4, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
-	VMULPS       Y14, Y11, Y11
-	VADDPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y12, Y11
-	VADDPS       Y4, Y11, Y4
-	VMOVUPS      vconst<>+2432(SB), Y10
-	VFMADD213PS  Y4, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y10, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y10
-	VBLENDVPS    Y10, Y0, Y4, Y4
-	VCMPPS       $0x03, Y0, Y0, Y10
-	VBLENDVPS    Y10, Y0, Y4, Y0
-	VADDPS       Y0, Y9, Y0
-	VCMPPS       $0x00, vconst<>+2496(SB), Y9, Y4
-	VBLENDVPS    Y4, Y9, Y0, Y0
-	VMOVUPS      (SP), Y4
-	VCMPPS       $0x00, vconst<>+0(SB), Y4, Y4
-	VMULPS       (SP), Y0, Y9
-	VMOVUPS      vconst<>+640(SB), Y10
-	VMAXPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+704(SB), Y10
-	VMINPS       Y9, Y10, Y9
-	VMULPS       vconst<>+768(SB), Y9, Y10
-	VROUNDPS     $0x08, Y10, Y10
-	VMOVUPS      vconst<>+832(SB), Y11
-	VFNMADD213PS Y9, Y10, Y11
-	VMOVUPS      vconst<>+896(SB), Y9
-	VFNMADD213PS Y11, Y10, Y9
-	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+960(SB), Y12
-	VFMADD213PS  vconst<>+1024(SB), Y9, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1088(SB), Y9, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1152(SB), Y9, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
-	VCVTTPS2DQ   Y10, Y10
-	VPSRAD       $0x01, Y10, Y11
-	VPSUBD       Y11, Y10, Y10
-	VPADDD       vconst<>+1216(SB), Y11, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VPADDD       vconst<>+1216(SB), Y10, Y10
-	VPSLLD       $0x17, Y10, Y10
-	VMULPS       Y11, Y9, Y9
-	VMULPS       Y10, Y9, Y9
-	VBLENDVPS    Y4, vconst<>+192(SB), Y9, Y9
-	VMOVUPS      96(SP), Y10
-	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
-	VMULPS       64(SP), Y2, Y2
-	VMOVUPS      32(SP), Y11
-	VFMADD213PS  Y2, Y1, Y11
-	VMOVUPS      vconst<>+192(SB), Y2
-	VBLENDVPS    Y10, Y11, Y2, Y2
-	VMULPS       Y9, Y2, Y2
-	VMULPS       Y7, Y2, Y9
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      vconst<>+192(SB), Y10
-	VSUBPS       Y1, Y10, Y1
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y10
-	VANDNPS      Y10, Y4, Y4
 	VMULPS       (SP), Y1, Y1
-	VSUBPS       Y0, Y6, Y0
-	VMOVUPS      vconst<>+640(SB), Y6
-	VMAXPS       Y0, Y6, Y0
-	VMOVUPS      vconst<>+704(SB), Y6
-	VMINPS       Y0, Y6, Y0
-	VMULPS       vconst<>+768(SB), Y0, Y6
-	VROUNDPS     $0x08, Y6, Y6
-	VMOVUPS      vconst<>+832(SB), Y10
-	VFNMADD213PS Y0, Y6, Y10
-	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y10, Y6, Y0
-	VMULPS       Y0, Y0, Y10
-	VMOVUPS      vconst<>+960(SB), Y11
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y0, Y11
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  Y0, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y0
-	VCVTTPS2DQ   Y6, Y6
-	VPSRAD       $0x01, Y6, Y10
-	VPSUBD       Y10, Y6, Y6
-	VPADDD       vconst<>+1216(SB), Y10, Y10
-	VPSLLD       $0x17, Y10, Y10
-	VPADDD       vconst<>+1216(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VMULPS       Y10, Y0, Y0
-	VMULPS       Y6, Y0, Y0
 	VMULPS       Y0, Y1, Y0
-	VANDPS       Y0, Y4, Y0
+	VANDPS       Y0, Y6, Y0
 	VMOVAPS      Y0, Y1
-	VFMADD213PS  Y8, Y7, Y1
+	VFMADD213PS  Y10, Y9, Y1
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y0, Y4
 	VMULPS       128(SP), Y4, Y4
-	VMULPS       Y7, Y4, Y4
+	VMULPS       Y9, Y4, Y4
 	VMULPS       Y3, Y0, Y3
 	VMOVAPS      Y3, Y3
-	VFMADD213PS  Y4, Y7, Y3
+	VFMADD213PS  Y4, Y9, Y3
 	VADDPS       Y0, Y0, Y4
 	VMOVAPS      Y4, Y4
-	VFMADD213PS  Y3, Y8, Y4
+	VFMADD213PS  Y3, Y10, Y4
 	VCMPPS       $0x04, vconst<>+0(SB), Y0, Y0
 	VANDPS       Y4, Y0, Y0
-	VADDPS       Y0, Y5, Y0
+	VADDPS       Y0, Y8, Y0
 	VMULPS       Y0, Y2, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
 	VMOVUPS      (SI)(DI*4), Y2
-	VMULPS       Y2, Y9, Y3
+	VMULPS       Y2, Y7, Y3
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
 	VMOVUPS      Y3, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X9, Y3
-	VEXTRACTF128 $0x01, Y9, X4
+	VCVTPS2PD    X7, Y3
+	VEXTRACTF128 $0x01, Y7, X4
 	VCVTPS2PD    X4, Y4
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X6
@@ -12787,11 +12401,11 @@ unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Y9, (R8)(DI*4)
+	VMOVUPS Y7, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD    X9, Y2
-	VEXTRACTF128 $0x01, Y9, X3
+	VCVTPS2PD    X7, Y2
+	VEXTRACTF128 $0x01, Y7, X3
 	VCVTPS2PD    X3, Y3
 	VMOVUPD      288(AX), Y4
 	VADDPD       Y2, Y4, Y4
@@ -12830,7 +12444,7 @@ tailstore_4:
 	SUBQ       R8, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y2
-	VANDPS     Y9, Y2, Y3
+	VANDPS     Y7, Y2, Y3
 	TESTQ      SI, SI
 	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y2, Y4
@@ -29939,219 +29553,86 @@ body_3:
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
-	VMOVUPS      vconst<>+0(SB), Z6
-	VMAXPS       Z1, Z6, Z6
-	VADDPS       Z7, Z6, Z6
-	VPXORD       vconst<>+3008(SB), Z1, Z8
-	VMOVUPS      vconst<>+0(SB), Z9
-	VMAXPS       Z8, Z9, Z8
-	VADDPS       Z7, Z8, Z7
-	VMOVUPS      vconst<>+192(SB), Z8
-	VSUBPS       Z2, Z8, Z8
-	VMULPS       Z7, Z2, Z9
-	VMOVAPS      Z8, Z10
+	VMOVUPS      vconst<>+0(SB), Z8
+	VMAXPS       Z1, Z8, Z8
+	VADDPS       Z7, Z8, Z8
+	VPXORD       vconst<>+3008(SB), Z1, Z9
+	VMOVUPS      vconst<>+0(SB), Z10
+	VMAXPS       Z9, Z10, Z9
+	VADDPS       Z7, Z9, Z7
+	VMOVUPS      vconst<>+192(SB), Z9
+	VSUBPS       Z2, Z9, Z9
+	VMULPS       Z7, Z2, Z10
+	VMOVAPS      Z9, Z11
+	VFMADD213PS  Z10, Z8, Z11
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VMOVAPS      Z2, Z10
 	VFMADD213PS  Z9, Z6, Z10
-	VPXORD       vconst<>+3008(SB), Z2, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z12
-	VSUBPS       Z12, Z9, Z12
-	VPSUBD       vconst<>+1536(SB), Z11, Z11
-	VPSRAD       $0x17, Z11, Z13
-	VPANDD       vconst<>+1600(SB), Z11, Z11
-	VPADDD       vconst<>+1536(SB), Z11, Z11
-	VCVTDQ2PS    Z13, Z14
-	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z13, Z13
-	VMOVUPS      vconst<>+1216(SB), Z15
-	VPSUBD       Z13, Z15, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+192(SB), Z15
-	VSUBPS       Z11, Z15, Z15
-	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z15, Z16
-	VMOVAPS      Z11, Z15
-	VFNMADD213PS vconst<>+192(SB), Z16, Z15
-	VMULPS       Z13, Z12, Z12
-	VMULPS       Z15, Z12, Z12
-	VMULPS       Z11, Z11, Z13
+	VMOVAPS      Z9, Z12
+	VFMADD213PS  Z2, Z6, Z12
+	VMOVAPS      Z12, Z6
+	VBLENDMPS    Z10, Z6, K1, Z6
+	VCMPPS       $0x00, vconst<>+192(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K3
+	KANDW        K2, K1, K2
+	KANDNW       K3, K1, K1
+	KORW         K1, K2, K1
+	VPANDD       vconst<>+64(SB), Z1, Z10
+	VPXORD       vconst<>+3008(SB), Z10, Z10
+	VCMPPS       $0x11, vconst<>+3200(SB), Z6, K2
+	VMULPS       vconst<>+3264(SB), Z6, Z12
+	VMOVAPS      Z6, Z13
+	VBLENDMPS    Z12, Z13, K2, Z13
+	VPSUBD       vconst<>+1536(SB), Z13, Z12
+	VPSRAD       $0x17, Z12, Z13
+	VPANDD       vconst<>+1600(SB), Z12, Z12
+	VPADDD       vconst<>+1536(SB), Z12, Z12
+	VCVTDQ2PS    Z13, Z13
+	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+3328(SB), Z13, Z14
+	VMOVAPS      Z13, Z13
+	VBLENDMPS    Z14, Z13, K2, Z13
+	VMULPS       Z12, Z12, Z14
 	VMOVUPS      vconst<>+1728(SB), Z15
-	VFMADD213PS  vconst<>+1792(SB), Z11, Z15
+	VFMADD213PS  vconst<>+1792(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1856(SB), Z11, Z15
+	VFMADD213PS  vconst<>+1856(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1920(SB), Z11, Z15
+	VFMADD213PS  vconst<>+1920(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1984(SB), Z11, Z15
+	VFMADD213PS  vconst<>+1984(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2048(SB), Z11, Z15
+	VFMADD213PS  vconst<>+2048(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2112(SB), Z11, Z15
+	VFMADD213PS  vconst<>+2112(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2176(SB), Z11, Z15
+	VFMADD213PS  vconst<>+2176(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z15
-	VMOVAPS      Z11, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z15
+	VMOVAPS      Z12, Z16
 	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
-	VMULPS       Z16, Z13, Z13
-	VADDPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
-	VFMADD213PS  Z12, Z14, Z13
-	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+2432(SB), Z12
-	VFMADD213PS  Z11, Z14, Z12
-	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z12, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
-	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
-	VSUBPS       Z7, Z11, Z7
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z9
-	VMOVAPS      Z2, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
-	VPSUBD       vconst<>+1536(SB), Z11, Z9
-	VPSRAD       $0x17, Z9, Z11
-	VPANDD       vconst<>+1600(SB), Z9, Z9
-	VPADDD       vconst<>+1536(SB), Z9, Z9
-	VCVTDQ2PS    Z11, Z11
-	VSUBPS       vconst<>+192(SB), Z9, Z9
-	VSUBPS       vconst<>+3328(SB), Z11, Z12
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z12, Z11, K1, Z11
-	VMULPS       Z9, Z9, Z12
-	VMOVUPS      vconst<>+1728(SB), Z13
-	VFMADD213PS  vconst<>+1792(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1856(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1920(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1984(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2048(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2112(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2176(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z9, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
-	VMULPS       Z14, Z12, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
-	VFMADD213PS  Z12, Z11, Z13
-	VADDPS       Z9, Z13, Z9
-	VMOVUPS      vconst<>+2432(SB), Z12
-	VFMADD213PS  Z9, Z11, Z12
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
-	VMOVAPS      Z12, Z9
-	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z2, Z9, K1, Z9
-	VCMPPS       $0x03, Z2, Z2, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z2, Z9, K1, Z9
-	VSUBPS       Z6, Z9, Z6
-	VMAXPS       Z6, Z7, Z9
-	VMINPS       Z6, Z7, Z6
-	VSUBPS       Z9, Z6, Z6
-	VMOVUPS      vconst<>+640(SB), Z7
-	VMAXPS       Z6, Z7, Z6
-	VMOVUPS      vconst<>+704(SB), Z7
-	VMINPS       Z6, Z7, Z6
-	VMULPS       vconst<>+768(SB), Z6, Z7
-	VRNDSCALEPS  $0x08, Z7, Z7
-	VMOVUPS      vconst<>+832(SB), Z11
-	VFNMADD213PS Z6, Z7, Z11
-	VMOVUPS      vconst<>+896(SB), Z6
-	VFNMADD213PS Z11, Z7, Z6
-	VMULPS       Z6, Z6, Z11
-	VMOVUPS      vconst<>+960(SB), Z12
-	VFMADD213PS  vconst<>+1024(SB), Z6, Z12
+	VMULPS       Z16, Z14, Z14
+	VMOVUPS      vconst<>+2368(SB), Z15
+	VFMADD213PS  Z14, Z13, Z15
+	VADDPS       Z12, Z15, Z12
+	VMOVUPS      vconst<>+2432(SB), Z14
+	VFMADD213PS  Z12, Z13, Z14
+	VCMPPS       $0x00, vconst<>+0(SB), Z6, K2
+	VMOVAPS      Z14, Z12
+	VBLENDMPS    vconst<>+2496(SB), Z12, K2, Z12
+	VCMPPS       $0x11, vconst<>+0(SB), Z6, K2
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+1088(SB), Z6, Z12
+	VBLENDMPS    vconst<>+2560(SB), Z12, K2, Z12
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K2
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+1152(SB), Z6, Z12
+	VBLENDMPS    Z6, Z12, K2, Z12
+	VCMPPS       $0x03, Z6, Z6, K2
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z6, Z12
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  Z6, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z6
-	VSCALEFPS    Z7, Z6, Z6
-	VADDPS       vconst<>+192(SB), Z6, Z7
-	VSUBPS       vconst<>+192(SB), Z7, Z11
-	VSUBPS       Z11, Z6, Z11
-	VPSUBD       vconst<>+1536(SB), Z7, Z7
-	VPSRAD       $0x17, Z7, Z12
-	VPANDD       vconst<>+1600(SB), Z7, Z7
-	VPADDD       vconst<>+1536(SB), Z7, Z7
-	VCVTDQ2PS    Z12, Z13
-	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VPMINSD      vconst<>+1664(SB), Z12, Z12
-	VMOVUPS      vconst<>+1216(SB), Z14
-	VPSUBD       Z12, Z14, Z12
-	VPSLLD       $0x17, Z12, Z12
-	VMOVUPS      vconst<>+192(SB), Z14
-	VSUBPS       Z7, Z14, Z14
-	VMOVAPS      Z7, Z15
-	VFNMADD213PS vconst<>+192(SB), Z14, Z15
-	VMOVAPS      Z7, Z14
-	VFNMADD213PS vconst<>+192(SB), Z15, Z14
-	VMULPS       Z12, Z11, Z11
-	VMULPS       Z14, Z11, Z11
-	VMULPS       Z7, Z7, Z12
-	VMOVUPS      vconst<>+1728(SB), Z14
-	VFMADD213PS  vconst<>+1792(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1856(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1920(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1984(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2048(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2112(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2176(SB), Z7, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z14
-	VMOVAPS      Z7, Z15
-	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
-	VMULPS       Z15, Z12, Z12
-	VADDPS       Z11, Z12, Z11
-	VMOVUPS      vconst<>+2368(SB), Z12
-	VFMADD213PS  Z11, Z13, Z12
-	VADDPS       Z7, Z12, Z7
-	VMOVUPS      vconst<>+2432(SB), Z11
-	VFMADD213PS  Z7, Z13, Z11
-	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z11, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    Z6, Z7, K1, Z7
-	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    Z6, Z7, K1, Z7
-	VADDPS       Z7, Z9, Z6
-	VCMPPS       $0x00, vconst<>+2496(SB), Z9, K1
-	VMOVAPS      Z6, Z6
-	VBLENDMPS    Z9, Z6, K1, Z6
+	VBLENDMPS    Z6, Z12, K2, Z12
+	VMOVAPS      Z12, Z6
+	VBLENDMPS    Z10, Z6, K1, Z6
+	VMINPS       Z7, Z8, Z7
+	VSUBPS       Z7, Z6, Z6
 	VMOVUPS      (SP), Z7
 	VCMPPS       $0x00, vconst<>+0(SB), Z7, K1
 	VMULPS       (SP), Z6, Z6
@@ -30161,35 +29642,35 @@ body_3:
 	VMINPS       Z6, Z7, Z6
 	VMULPS       vconst<>+768(SB), Z6, Z7
 	VRNDSCALEPS  $0x08, Z7, Z7
-	VMOVUPS      vconst<>+832(SB), Z9
-	VFNMADD213PS Z6, Z7, Z9
+	VMOVUPS      vconst<>+832(SB), Z8
+	VFNMADD213PS Z6, Z7, Z8
 	VMOVUPS      vconst<>+896(SB), Z6
-	VFNMADD213PS Z9, Z7, Z6
-	VMULPS       Z6, Z6, Z9
-	VMOVUPS      vconst<>+960(SB), Z11
-	VFMADD213PS  vconst<>+1024(SB), Z6, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+1088(SB), Z6, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+1152(SB), Z6, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z6, Z11
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  Z6, Z11, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z6
+	VFNMADD213PS Z8, Z7, Z6
+	VMULPS       Z6, Z6, Z8
+	VMOVUPS      vconst<>+960(SB), Z10
+	VFMADD213PS  vconst<>+1024(SB), Z6, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+1088(SB), Z6, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+1152(SB), Z6, Z10
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  vconst<>+384(SB), Z6, Z10
+	VMOVAPS      Z8, Z8
+	VFMADD213PS  Z6, Z10, Z8
+	VADDPS       vconst<>+192(SB), Z8, Z6
 	VSCALEFPS    Z7, Z6, Z6
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    vconst<>+192(SB), Z6, K1, Z6
 	VMOVUPS      192(SP), Z7
 	VCMPPS       $0x04, vconst<>+0(SB), Z7, K1
-	VMULPS       128(SP), Z8, Z7
+	VMULPS       128(SP), Z9, Z7
 	VMOVUPS      64(SP), Z8
 	VFMADD213PS  Z7, Z2, Z8
 	VMOVUPS      vconst<>+192(SB), Z7
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z8, Z7, K1, Z7
 	VMULPS       Z6, Z7, Z6
-	VMULPS       Z10, Z6, Z6
+	VMULPS       Z11, Z6, Z6
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -30430,149 +29911,146 @@ body_3:
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
-	VMOVUPS      vconst<>+0(SB), Z9
-	VMAXPS       Z1, Z9, Z9
-	VADDPS       Z11, Z9, Z9
-	VPXORD       vconst<>+3008(SB), Z1, Z13
-	VMOVUPS      vconst<>+0(SB), Z14
-	VMAXPS       Z13, Z14, Z13
-	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
-	VSUBPS       Z2, Z13, Z13
-	VMULPS       Z11, Z2, Z14
-	VMOVAPS      Z13, Z15
-	VFMADD213PS  Z14, Z9, Z15
+	VMOVUPS      vconst<>+0(SB), Z13
+	VMAXPS       Z1, Z13, Z13
+	VADDPS       Z11, Z13, Z13
+	VPXORD       vconst<>+3008(SB), Z1, Z14
+	VMOVUPS      vconst<>+0(SB), Z15
+	VMAXPS       Z14, Z15, Z14
+	VADDPS       Z11, Z14, Z11
+	VMOVUPS      vconst<>+192(SB), Z14
+	VSUBPS       Z2, Z14, Z14
+	VMULPS       Z11, Z2, Z15
+	VMOVAPS      Z14, Z16
+	VFMADD213PS  Z15, Z13, Z16
 	VMULPS       Z10, Z2, Z10
-	VMOVAPS      Z13, Z14
-	VFMSUB213PS  Z10, Z12, Z14
-	VADDPS       Z11, Z9, Z10
+	VMOVAPS      Z14, Z15
+	VFMSUB213PS  Z10, Z12, Z15
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VMOVAPS      Z2, Z10
+	VFMADD213PS  Z14, Z9, Z10
+	VMOVAPS      Z14, Z12
+	VFMADD213PS  Z2, Z9, Z12
+	VMOVAPS      Z12, Z9
+	VBLENDMPS    Z10, Z9, K1, Z9
+	VCMPPS       $0x00, vconst<>+192(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K3
+	KANDW        K2, K1, K2
+	KANDNW       K3, K1, K1
+	KORW         K1, K2, K1
+	VPANDD       vconst<>+64(SB), Z1, Z10
 	VPXORD       vconst<>+3008(SB), Z10, Z10
-	VPXORD       vconst<>+3008(SB), Z2, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z16
-	VSUBPS       vconst<>+192(SB), Z16, Z17
-	VSUBPS       Z17, Z12, Z17
-	VPSUBD       vconst<>+1536(SB), Z16, Z16
-	VPSRAD       $0x17, Z16, Z18
-	VPANDD       vconst<>+1600(SB), Z16, Z16
-	VPADDD       vconst<>+1536(SB), Z16, Z16
-	VCVTDQ2PS    Z18, Z19
-	VSUBPS       vconst<>+192(SB), Z16, Z16
-	VPMINSD      vconst<>+1664(SB), Z18, Z18
-	VMOVUPS      vconst<>+1216(SB), Z20
-	VPSUBD       Z18, Z20, Z18
-	VPSLLD       $0x17, Z18, Z18
-	VMOVUPS      vconst<>+192(SB), Z20
-	VSUBPS       Z16, Z20, Z20
-	VMOVAPS      Z16, Z21
-	VFNMADD213PS vconst<>+192(SB), Z20, Z21
-	VMOVAPS      Z16, Z20
-	VFNMADD213PS vconst<>+192(SB), Z21, Z20
-	VMULPS       Z18, Z17, Z17
-	VMULPS       Z20, Z17, Z17
-	VMULPS       Z16, Z16, Z18
-	VMOVUPS      vconst<>+1728(SB), Z20
-	VFMADD213PS  vconst<>+1792(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+1856(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+1920(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+1984(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+2048(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+2112(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+2176(SB), Z16, Z20
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  vconst<>+2240(SB), Z16, Z20
-	VMOVAPS      Z16, Z21
-	VFMADD213PS  vconst<>+2304(SB), Z20, Z21
-	VMULPS       Z21, Z18, Z18
-	VADDPS       Z17, Z18, Z17
-	VMOVUPS      vconst<>+2368(SB), Z18
-	VFMADD213PS  Z17, Z19, Z18
-	VADDPS       Z16, Z18, Z16
-	VMOVUPS      vconst<>+2432(SB), Z17
-	VFMADD213PS  Z16, Z19, Z17
-	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
-	VMOVAPS      Z17, Z16
-	VBLENDMPS    vconst<>+2496(SB), Z16, K1, Z16
-	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
-	VMOVAPS      Z16, Z16
-	VBLENDMPS    vconst<>+2560(SB), Z16, K1, Z16
-	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
-	VMOVAPS      Z16, Z16
-	VBLENDMPS    Z12, Z16, K1, Z16
-	VCMPPS       $0x03, Z12, Z12, K1
-	VMOVAPS      Z16, Z16
-	VBLENDMPS    Z12, Z16, K1, Z16
-	VSUBPS       Z11, Z16, Z11
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z12
-	VMOVAPS      Z2, Z16
-	VBLENDMPS    Z12, Z16, K1, Z16
-	VPSUBD       vconst<>+1536(SB), Z16, Z12
-	VPSRAD       $0x17, Z12, Z16
+	VCMPPS       $0x11, vconst<>+3200(SB), Z9, K2
+	VMULPS       vconst<>+3264(SB), Z9, Z12
+	VMOVAPS      Z9, Z17
+	VBLENDMPS    Z12, Z17, K2, Z17
+	VPSUBD       vconst<>+1536(SB), Z17, Z12
+	VPSRAD       $0x17, Z12, Z17
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
-	VCVTDQ2PS    Z16, Z16
+	VCVTDQ2PS    Z17, Z17
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VSUBPS       vconst<>+3328(SB), Z16, Z17
-	VMOVAPS      Z16, Z16
-	VBLENDMPS    Z17, Z16, K1, Z16
-	VMULPS       Z12, Z12, Z17
-	VMOVUPS      vconst<>+1728(SB), Z18
-	VFMADD213PS  vconst<>+1792(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+1856(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+1920(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+1984(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2048(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2112(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2176(SB), Z12, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z18
-	VMOVAPS      Z12, Z19
-	VFMADD213PS  vconst<>+2304(SB), Z18, Z19
-	VMULPS       Z19, Z17, Z17
-	VMOVUPS      vconst<>+2368(SB), Z18
-	VFMADD213PS  Z17, Z16, Z18
-	VADDPS       Z12, Z18, Z12
-	VMOVUPS      vconst<>+2432(SB), Z17
-	VFMADD213PS  Z12, Z16, Z17
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
-	VMOVAPS      Z17, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VSUBPS       vconst<>+3328(SB), Z17, Z18
+	VMOVAPS      Z17, Z17
+	VBLENDMPS    Z18, Z17, K2, Z17
+	VMULPS       Z12, Z12, Z18
+	VMOVUPS      vconst<>+1728(SB), Z19
+	VFMADD213PS  vconst<>+1792(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+1856(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+1920(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+1984(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+2048(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+2112(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+2176(SB), Z12, Z19
+	VMOVAPS      Z19, Z19
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z19
+	VMOVAPS      Z12, Z20
+	VFMADD213PS  vconst<>+2304(SB), Z19, Z20
+	VMULPS       Z20, Z18, Z18
+	VMOVUPS      vconst<>+2368(SB), Z19
+	VFMADD213PS  Z18, Z17, Z19
+	VADDPS       Z12, Z19, Z12
+	VMOVUPS      vconst<>+2432(SB), Z18
+	VFMADD213PS  Z12, Z17, Z18
+	VCMPPS       $0x00, vconst<>+0(SB), Z9, K2
+	VMOVAPS      Z18, Z12
+	VBLENDMPS    vconst<>+2496(SB), Z12, K2, Z12
+	VCMPPS       $0x11, vconst<>+0(SB), Z9, K2
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VBLENDMPS    vconst<>+2560(SB), Z12, K2, Z12
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K2
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z2, Z12, K1, Z12
-	VCMPPS       $0x03, Z2, Z2, K1
+	VBLENDMPS    Z9, Z12, K2, Z12
+	VCMPPS       $0x03, Z9, Z9, K2
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z2, Z12, K1, Z12
-	VSUBPS       Z9, Z12, Z9
-	VMAXPS       Z9, Z11, Z12
-	VMINPS       Z9, Z11, Z9
-	VSUBPS       Z12, Z9, Z9
+	VBLENDMPS    Z9, Z12, K2, Z12
+	VMOVAPS      Z12, Z9
+	VBLENDMPS    Z10, Z9, K1, Z9
+	VMINPS       Z11, Z13, Z10
+	VSUBPS       Z10, Z9, Z10
+	VMOVUPS      (SP), Z12
+	VCMPPS       $0x00, vconst<>+0(SB), Z12, K1
+	VMULPS       (SP), Z10, Z10
+	VMOVUPS      vconst<>+640(SB), Z12
+	VMAXPS       Z10, Z12, Z10
+	VMOVUPS      vconst<>+704(SB), Z12
+	VMINPS       Z10, Z12, Z10
+	VMULPS       vconst<>+768(SB), Z10, Z12
+	VRNDSCALEPS  $0x08, Z12, Z12
+	VMOVUPS      vconst<>+832(SB), Z17
+	VFNMADD213PS Z10, Z12, Z17
+	VMOVUPS      vconst<>+896(SB), Z10
+	VFNMADD213PS Z17, Z12, Z10
+	VMULPS       Z10, Z10, Z17
+	VMOVUPS      vconst<>+960(SB), Z18
+	VFMADD213PS  vconst<>+1024(SB), Z10, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+1088(SB), Z10, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+1152(SB), Z10, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+384(SB), Z10, Z18
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  Z10, Z18, Z17
+	VADDPS       vconst<>+192(SB), Z17, Z10
+	VSCALEFPS    Z12, Z10, Z10
+	VMOVAPS      Z10, Z10
+	VBLENDMPS    vconst<>+192(SB), Z10, K1, Z10
+	VMOVUPS      192(SP), Z12
+	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
+	VMULPS       128(SP), Z14, Z12
+	VMOVUPS      64(SP), Z14
+	VFMADD213PS  Z12, Z2, Z14
+	VMOVUPS      vconst<>+192(SB), Z12
+	VMOVAPS      Z12, Z12
+	VBLENDMPS    Z14, Z12, K2, Z12
+	VMULPS       Z10, Z12, Z10
+	VMULPS       Z16, Z10, Z12
+	VADDPS       Z2, Z2, Z14
+	VMOVUPS      vconst<>+192(SB), Z17
+	VSUBPS       Z14, Z17, Z14
+	VCMPPS       $0x04, vconst<>+0(SB), Z14, K2
+	KANDNW       K2, K1, K1
+	VMAXPS       Z11, Z13, Z11
+	VADDPS       Z9, Z11, Z9
+	VPXORD       vconst<>+3008(SB), Z9, Z9
 	VMOVUPS      vconst<>+640(SB), Z11
 	VMAXPS       Z9, Z11, Z9
 	VMOVUPS      vconst<>+704(SB), Z11
 	VMINPS       Z9, Z11, Z9
 	VMULPS       vconst<>+768(SB), Z9, Z11
 	VRNDSCALEPS  $0x08, Z11, Z11
-	VMOVUPS      vconst<>+832(SB), Z16
-	VFNMADD213PS Z9, Z11, Z16
+	VMOVUPS      vconst<>+832(SB), Z13
+	VFNMADD213PS Z9, Z11, Z13
 	VMOVUPS      vconst<>+896(SB), Z9
-	VFNMADD213PS Z16, Z11, Z9
-	VMULPS       Z9, Z9, Z16
+	VFNMADD213PS Z13, Z11, Z9
+	VMULPS       Z9, Z9, Z13
 	VMOVUPS      vconst<>+960(SB), Z17
 	VFMADD213PS  vconst<>+1024(SB), Z9, Z17
 	VMOVAPS      Z17, Z17
@@ -30581,147 +30059,17 @@ body_3:
 	VFMADD213PS  vconst<>+1152(SB), Z9, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+384(SB), Z9, Z17
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  Z9, Z17, Z16
-	VADDPS       vconst<>+192(SB), Z16, Z9
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  Z9, Z17, Z13
+	VADDPS       vconst<>+192(SB), Z13, Z9
 	VSCALEFPS    Z11, Z9, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z16
-	VSUBPS       Z16, Z9, Z16
-	VPSUBD       vconst<>+1536(SB), Z11, Z11
-	VPSRAD       $0x17, Z11, Z17
-	VPANDD       vconst<>+1600(SB), Z11, Z11
-	VPADDD       vconst<>+1536(SB), Z11, Z11
-	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z17, Z17
-	VMOVUPS      vconst<>+1216(SB), Z19
-	VPSUBD       Z17, Z19, Z17
-	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+192(SB), Z19
-	VSUBPS       Z11, Z19, Z19
-	VMOVAPS      Z11, Z20
-	VFNMADD213PS vconst<>+192(SB), Z19, Z20
-	VMOVAPS      Z11, Z19
-	VFNMADD213PS vconst<>+192(SB), Z20, Z19
-	VMULPS       Z17, Z16, Z16
-	VMULPS       Z19, Z16, Z16
-	VMULPS       Z11, Z11, Z17
-	VMOVUPS      vconst<>+1728(SB), Z19
-	VFMADD213PS  vconst<>+1792(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+1856(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+1920(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+1984(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2048(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2112(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2176(SB), Z11, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z19
-	VMOVAPS      Z11, Z20
-	VFMADD213PS  vconst<>+2304(SB), Z19, Z20
-	VMULPS       Z20, Z17, Z17
-	VADDPS       Z16, Z17, Z16
-	VMOVUPS      vconst<>+2368(SB), Z17
-	VFMADD213PS  Z16, Z18, Z17
-	VADDPS       Z11, Z17, Z11
-	VMOVUPS      vconst<>+2432(SB), Z16
-	VFMADD213PS  Z11, Z18, Z16
-	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z16, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
-	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
-	VADDPS       Z11, Z12, Z9
-	VCMPPS       $0x00, vconst<>+2496(SB), Z12, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z12, Z9, K1, Z9
-	VMOVUPS      (SP), Z11
-	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
-	VMULPS       (SP), Z9, Z11
-	VMOVUPS      vconst<>+640(SB), Z12
-	VMAXPS       Z11, Z12, Z11
-	VMOVUPS      vconst<>+704(SB), Z12
-	VMINPS       Z11, Z12, Z11
-	VMULPS       vconst<>+768(SB), Z11, Z12
-	VRNDSCALEPS  $0x08, Z12, Z12
-	VMOVUPS      vconst<>+832(SB), Z16
-	VFNMADD213PS Z11, Z12, Z16
-	VMOVUPS      vconst<>+896(SB), Z11
-	VFNMADD213PS Z16, Z12, Z11
-	VMULPS       Z11, Z11, Z16
-	VMOVUPS      vconst<>+960(SB), Z17
-	VFMADD213PS  vconst<>+1024(SB), Z11, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1088(SB), Z11, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1152(SB), Z11, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+384(SB), Z11, Z17
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  Z11, Z17, Z16
-	VADDPS       vconst<>+192(SB), Z16, Z11
-	VSCALEFPS    Z12, Z11, Z11
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+192(SB), Z11, K1, Z11
-	VMOVUPS      192(SP), Z12
-	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
-	VMULPS       128(SP), Z13, Z12
-	VMOVUPS      64(SP), Z13
-	VFMADD213PS  Z12, Z2, Z13
-	VMOVUPS      vconst<>+192(SB), Z12
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z13, Z12, K2, Z12
-	VMULPS       Z11, Z12, Z11
-	VMULPS       Z15, Z11, Z12
-	VADDPS       Z2, Z2, Z13
-	VMOVUPS      vconst<>+192(SB), Z16
-	VSUBPS       Z13, Z16, Z13
-	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
-	KANDNW       K2, K1, K1
-	VMULPS       (SP), Z13, Z13
-	VSUBPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+640(SB), Z10
-	VMAXPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+704(SB), Z10
-	VMINPS       Z9, Z10, Z9
-	VMULPS       vconst<>+768(SB), Z9, Z10
-	VRNDSCALEPS  $0x08, Z10, Z10
-	VMOVUPS      vconst<>+832(SB), Z16
-	VFNMADD213PS Z9, Z10, Z16
-	VMOVUPS      vconst<>+896(SB), Z9
-	VFNMADD213PS Z16, Z10, Z9
-	VMULPS       Z9, Z9, Z16
-	VMOVUPS      vconst<>+960(SB), Z17
-	VFMADD213PS  vconst<>+1024(SB), Z9, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1088(SB), Z9, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1152(SB), Z9, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+384(SB), Z9, Z17
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  Z9, Z17, Z16
-	VADDPS       vconst<>+192(SB), Z16, Z9
-	VSCALEFPS    Z10, Z9, Z9
-	VMULPS       Z9, Z13, Z9
+	VMULPS       (SP), Z14, Z11
+	VMULPS       Z9, Z11, Z9
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z9, K1, Z3
 	VMOVAPS      Z3, Z9
-	VFMADD213PS  Z14, Z15, Z9
-	VMULPS       Z9, Z11, Z9
+	VFMADD213PS  Z15, Z16, Z9
+	VMULPS       Z9, Z10, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -30988,151 +30336,148 @@ body_3:
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
-	VMOVUPS      vconst<>+0(SB), Z11
-	VMAXPS       Z1, Z11, Z11
-	VADDPS       Z13, Z11, Z11
-	VPXORD       vconst<>+3008(SB), Z1, Z15
-	VMOVUPS      vconst<>+0(SB), Z16
-	VMAXPS       Z15, Z16, Z15
-	VADDPS       Z13, Z15, Z13
-	VMOVUPS      vconst<>+192(SB), Z15
-	VSUBPS       Z2, Z15, Z15
-	VMULPS       Z13, Z2, Z16
-	VMOVAPS      Z15, Z17
-	VFMADD213PS  Z16, Z11, Z17
-	VMULPS       Z12, Z2, Z16
-	VMOVAPS      Z15, Z18
-	VFMSUB213PS  Z16, Z14, Z18
-	VMULPS       Z12, Z14, Z16
+	VMOVUPS      vconst<>+0(SB), Z15
+	VMAXPS       Z1, Z15, Z15
+	VADDPS       Z13, Z15, Z15
+	VPXORD       vconst<>+3008(SB), Z1, Z16
+	VMOVUPS      vconst<>+0(SB), Z17
+	VMAXPS       Z16, Z17, Z16
+	VADDPS       Z13, Z16, Z13
+	VMOVUPS      vconst<>+192(SB), Z16
+	VSUBPS       Z2, Z16, Z16
+	VMULPS       Z13, Z2, Z17
+	VMOVAPS      Z16, Z18
+	VFMADD213PS  Z17, Z15, Z18
+	VMULPS       Z12, Z2, Z17
+	VMOVAPS      Z16, Z19
+	VFMSUB213PS  Z17, Z14, Z19
+	VMULPS       Z12, Z14, Z17
 	VSUBPS       Z14, Z12, Z12
-	VADDPS       Z13, Z11, Z14
+	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VMOVAPS      Z2, Z14
+	VFMADD213PS  Z16, Z11, Z14
+	VMOVAPS      Z16, Z20
+	VFMADD213PS  Z2, Z11, Z20
+	VMOVAPS      Z20, Z11
+	VBLENDMPS    Z14, Z11, K1, Z11
+	VCMPPS       $0x00, vconst<>+192(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+0(SB), Z2, K3
+	KANDW        K2, K1, K2
+	KANDNW       K3, K1, K1
+	KORW         K1, K2, K1
+	VPANDD       vconst<>+64(SB), Z1, Z14
 	VPXORD       vconst<>+3008(SB), Z14, Z14
-	VPXORD       vconst<>+3008(SB), Z2, Z19
-	VADDPS       vconst<>+192(SB), Z19, Z20
-	VSUBPS       vconst<>+192(SB), Z20, Z21
-	VSUBPS       Z21, Z19, Z21
-	VPSUBD       vconst<>+1536(SB), Z20, Z20
-	VPSRAD       $0x17, Z20, Z22
+	VCMPPS       $0x11, vconst<>+3200(SB), Z11, K2
+	VMULPS       vconst<>+3264(SB), Z11, Z20
+	VMOVAPS      Z11, Z21
+	VBLENDMPS    Z20, Z21, K2, Z21
+	VPSUBD       vconst<>+1536(SB), Z21, Z20
+	VPSRAD       $0x17, Z20, Z21
 	VPANDD       vconst<>+1600(SB), Z20, Z20
 	VPADDD       vconst<>+1536(SB), Z20, Z20
-	VCVTDQ2PS    Z22, Z23
+	VCVTDQ2PS    Z21, Z21
 	VSUBPS       vconst<>+192(SB), Z20, Z20
-	VPMINSD      vconst<>+1664(SB), Z22, Z22
-	VMOVUPS      vconst<>+1216(SB), Z24
-	VPSUBD       Z22, Z24, Z22
-	VPSLLD       $0x17, Z22, Z22
-	VMOVUPS      vconst<>+192(SB), Z24
-	VSUBPS       Z20, Z24, Z24
-	VMOVAPS      Z20, Z25
-	VFNMADD213PS vconst<>+192(SB), Z24, Z25
-	VMOVAPS      Z20, Z24
-	VFNMADD213PS vconst<>+192(SB), Z25, Z24
-	VMULPS       Z22, Z21, Z21
-	VMULPS       Z24, Z21, Z21
+	VSUBPS       vconst<>+3328(SB), Z21, Z22
+	VMOVAPS      Z21, Z21
+	VBLENDMPS    Z22, Z21, K2, Z21
 	VMULPS       Z20, Z20, Z22
-	VMOVUPS      vconst<>+1728(SB), Z24
-	VFMADD213PS  vconst<>+1792(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+1856(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+1920(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+1984(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+2048(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+2112(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+2176(SB), Z20, Z24
-	VMOVAPS      Z24, Z24
-	VFMADD213PS  vconst<>+2240(SB), Z20, Z24
-	VMOVAPS      Z20, Z25
-	VFMADD213PS  vconst<>+2304(SB), Z24, Z25
-	VMULPS       Z25, Z22, Z22
-	VADDPS       Z21, Z22, Z21
-	VMOVUPS      vconst<>+2368(SB), Z22
-	VFMADD213PS  Z21, Z23, Z22
-	VADDPS       Z20, Z22, Z20
-	VMOVUPS      vconst<>+2432(SB), Z21
-	VFMADD213PS  Z20, Z23, Z21
-	VCMPPS       $0x00, vconst<>+256(SB), Z19, K1
-	VMOVAPS      Z21, Z20
-	VBLENDMPS    vconst<>+2496(SB), Z20, K1, Z20
-	VCMPPS       $0x11, vconst<>+256(SB), Z19, K1
+	VMOVUPS      vconst<>+1728(SB), Z23
+	VFMADD213PS  vconst<>+1792(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+1856(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+1920(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+1984(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+2048(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+2112(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+2176(SB), Z20, Z23
+	VMOVAPS      Z23, Z23
+	VFMADD213PS  vconst<>+2240(SB), Z20, Z23
+	VMOVAPS      Z20, Z24
+	VFMADD213PS  vconst<>+2304(SB), Z23, Z24
+	VMULPS       Z24, Z22, Z22
+	VMOVUPS      vconst<>+2368(SB), Z23
+	VFMADD213PS  Z22, Z21, Z23
+	VADDPS       Z20, Z23, Z20
+	VMOVUPS      vconst<>+2432(SB), Z22
+	VFMADD213PS  Z20, Z21, Z22
+	VCMPPS       $0x00, vconst<>+0(SB), Z11, K2
+	VMOVAPS      Z22, Z20
+	VBLENDMPS    vconst<>+2496(SB), Z20, K2, Z20
+	VCMPPS       $0x11, vconst<>+0(SB), Z11, K2
 	VMOVAPS      Z20, Z20
-	VBLENDMPS    vconst<>+2560(SB), Z20, K1, Z20
-	VCMPPS       $0x00, vconst<>+128(SB), Z19, K1
+	VBLENDMPS    vconst<>+2560(SB), Z20, K2, Z20
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K2
 	VMOVAPS      Z20, Z20
-	VBLENDMPS    Z19, Z20, K1, Z20
-	VCMPPS       $0x03, Z19, Z19, K1
+	VBLENDMPS    Z11, Z20, K2, Z20
+	VCMPPS       $0x03, Z11, Z11, K2
 	VMOVAPS      Z20, Z20
-	VBLENDMPS    Z19, Z20, K1, Z20
-	VSUBPS       Z13, Z20, Z13
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z19
-	VMOVAPS      Z2, Z20
-	VBLENDMPS    Z19, Z20, K1, Z20
-	VPSUBD       vconst<>+1536(SB), Z20, Z19
-	VPSRAD       $0x17, Z19, Z20
-	VPANDD       vconst<>+1600(SB), Z19, Z19
-	VPADDD       vconst<>+1536(SB), Z19, Z19
-	VCVTDQ2PS    Z20, Z20
-	VSUBPS       vconst<>+192(SB), Z19, Z19
-	VSUBPS       vconst<>+3328(SB), Z20, Z21
-	VMOVAPS      Z20, Z20
-	VBLENDMPS    Z21, Z20, K1, Z20
-	VMULPS       Z19, Z19, Z21
-	VMOVUPS      vconst<>+1728(SB), Z22
-	VFMADD213PS  vconst<>+1792(SB), Z19, Z22
+	VBLENDMPS    Z11, Z20, K2, Z20
+	VMOVAPS      Z20, Z11
+	VBLENDMPS    Z14, Z11, K1, Z11
+	VMINPS       Z13, Z15, Z14
+	VSUBPS       Z14, Z11, Z14
+	VMOVUPS      (SP), Z20
+	VCMPPS       $0x00, vconst<>+0(SB), Z20, K1
+	VMULPS       (SP), Z14, Z14
+	VMOVUPS      vconst<>+640(SB), Z20
+	VMAXPS       Z14, Z20, Z14
+	VMOVUPS      vconst<>+704(SB), Z20
+	VMINPS       Z14, Z20, Z14
+	VMULPS       vconst<>+768(SB), Z14, Z20
+	VRNDSCALEPS  $0x08, Z20, Z20
+	VMOVUPS      vconst<>+832(SB), Z21
+	VFNMADD213PS Z14, Z20, Z21
+	VMOVUPS      vconst<>+896(SB), Z14
+	VFNMADD213PS Z21, Z20, Z14
+	VMULPS       Z14, Z14, Z21
+	VMOVUPS      vconst<>+960(SB), Z22
+	VFMADD213PS  vconst<>+1024(SB), Z14, Z22
 	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+1856(SB), Z19, Z22
+	VFMADD213PS  vconst<>+1088(SB), Z14, Z22
 	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+1920(SB), Z19, Z22
+	VFMADD213PS  vconst<>+1152(SB), Z14, Z22
 	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+1984(SB), Z19, Z22
-	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+2048(SB), Z19, Z22
-	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+2112(SB), Z19, Z22
-	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+2176(SB), Z19, Z22
-	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+2240(SB), Z19, Z22
-	VMOVAPS      Z19, Z23
-	VFMADD213PS  vconst<>+2304(SB), Z22, Z23
-	VMULPS       Z23, Z21, Z21
-	VMOVUPS      vconst<>+2368(SB), Z22
-	VFMADD213PS  Z21, Z20, Z22
-	VADDPS       Z19, Z22, Z19
-	VMOVUPS      vconst<>+2432(SB), Z21
-	VFMADD213PS  Z19, Z20, Z21
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
-	VMOVAPS      Z21, Z19
-	VBLENDMPS    vconst<>+2496(SB), Z19, K1, Z19
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
-	VMOVAPS      Z19, Z19
-	VBLENDMPS    vconst<>+2560(SB), Z19, K1, Z19
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
-	VMOVAPS      Z19, Z19
-	VBLENDMPS    Z2, Z19, K1, Z19
-	VCMPPS       $0x03, Z2, Z2, K1
-	VMOVAPS      Z19, Z19
-	VBLENDMPS    Z2, Z19, K1, Z19
-	VSUBPS       Z11, Z19, Z11
-	VMAXPS       Z11, Z13, Z19
-	VMINPS       Z11, Z13, Z11
-	VSUBPS       Z19, Z11, Z11
+	VFMADD213PS  vconst<>+384(SB), Z14, Z22
+	VMOVAPS      Z21, Z21
+	VFMADD213PS  Z14, Z22, Z21
+	VADDPS       vconst<>+192(SB), Z21, Z14
+	VSCALEFPS    Z20, Z14, Z14
+	VMOVAPS      Z14, Z14
+	VBLENDMPS    vconst<>+192(SB), Z14, K1, Z14
+	VMOVUPS      192(SP), Z20
+	VCMPPS       $0x04, vconst<>+0(SB), Z20, K2
+	VMULPS       128(SP), Z16, Z16
+	VMOVUPS      64(SP), Z20
+	VFMADD213PS  Z16, Z2, Z20
+	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVAPS      Z16, Z16
+	VBLENDMPS    Z20, Z16, K2, Z16
+	VMULPS       Z14, Z16, Z14
+	VMULPS       Z18, Z14, Z16
+	VADDPS       Z2, Z2, Z20
+	VMOVUPS      vconst<>+192(SB), Z21
+	VSUBPS       Z20, Z21, Z20
+	VCMPPS       $0x04, vconst<>+0(SB), Z20, K2
+	KANDNW       K2, K1, K1
+	VMAXPS       Z13, Z15, Z13
+	VADDPS       Z11, Z13, Z11
+	VPXORD       vconst<>+3008(SB), Z11, Z11
 	VMOVUPS      vconst<>+640(SB), Z13
 	VMAXPS       Z11, Z13, Z11
 	VMOVUPS      vconst<>+704(SB), Z13
 	VMINPS       Z11, Z13, Z11
 	VMULPS       vconst<>+768(SB), Z11, Z13
 	VRNDSCALEPS  $0x08, Z13, Z13
-	VMOVUPS      vconst<>+832(SB), Z20
-	VFNMADD213PS Z11, Z13, Z20
+	VMOVUPS      vconst<>+832(SB), Z15
+	VFNMADD213PS Z11, Z13, Z15
 	VMOVUPS      vconst<>+896(SB), Z11
-	VFNMADD213PS Z20, Z13, Z11
-	VMULPS       Z11, Z11, Z20
+	VFNMADD213PS Z15, Z13, Z11
+	VMULPS       Z11, Z11, Z15
 	VMOVUPS      vconst<>+960(SB), Z21
 	VFMADD213PS  vconst<>+1024(SB), Z11, Z21
 	VMOVAPS      Z21, Z21
@@ -31141,175 +30486,45 @@ body_3:
 	VFMADD213PS  vconst<>+1152(SB), Z11, Z21
 	VMOVAPS      Z21, Z21
 	VFMADD213PS  vconst<>+384(SB), Z11, Z21
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  Z11, Z21, Z20
-	VADDPS       vconst<>+192(SB), Z20, Z11
-	VSCALEFPS    Z13, Z11, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z20
-	VSUBPS       Z20, Z11, Z20
-	VPSUBD       vconst<>+1536(SB), Z13, Z13
-	VPSRAD       $0x17, Z13, Z21
-	VPANDD       vconst<>+1600(SB), Z13, Z13
-	VPADDD       vconst<>+1536(SB), Z13, Z13
-	VCVTDQ2PS    Z21, Z22
-	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VPMINSD      vconst<>+1664(SB), Z21, Z21
-	VMOVUPS      vconst<>+1216(SB), Z23
-	VPSUBD       Z21, Z23, Z21
-	VPSLLD       $0x17, Z21, Z21
-	VMOVUPS      vconst<>+192(SB), Z23
-	VSUBPS       Z13, Z23, Z23
-	VMOVAPS      Z13, Z24
-	VFNMADD213PS vconst<>+192(SB), Z23, Z24
-	VMOVAPS      Z13, Z23
-	VFNMADD213PS vconst<>+192(SB), Z24, Z23
-	VMULPS       Z21, Z20, Z20
-	VMULPS       Z23, Z20, Z20
-	VMULPS       Z13, Z13, Z21
-	VMOVUPS      vconst<>+1728(SB), Z23
-	VFMADD213PS  vconst<>+1792(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+1856(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+1920(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+1984(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2048(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2112(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2176(SB), Z13, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z23
-	VMOVAPS      Z13, Z24
-	VFMADD213PS  vconst<>+2304(SB), Z23, Z24
-	VMULPS       Z24, Z21, Z21
-	VADDPS       Z20, Z21, Z20
-	VMOVUPS      vconst<>+2368(SB), Z21
-	VFMADD213PS  Z20, Z22, Z21
-	VADDPS       Z13, Z21, Z13
-	VMOVUPS      vconst<>+2432(SB), Z20
-	VFMADD213PS  Z13, Z22, Z20
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z20, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z11, Z13, K1, Z13
-	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z11, Z13, K1, Z13
-	VADDPS       Z13, Z19, Z11
-	VCMPPS       $0x00, vconst<>+2496(SB), Z19, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z19, Z11, K1, Z11
-	VMOVUPS      (SP), Z13
-	VCMPPS       $0x00, vconst<>+0(SB), Z13, K1
-	VMULPS       (SP), Z11, Z13
-	VMOVUPS      vconst<>+640(SB), Z19
-	VMAXPS       Z13, Z19, Z13
-	VMOVUPS      vconst<>+704(SB), Z19
-	VMINPS       Z13, Z19, Z13
-	VMULPS       vconst<>+768(SB), Z13, Z19
-	VRNDSCALEPS  $0x08, Z19, Z19
-	VMOVUPS      vconst<>+832(SB), Z20
-	VFNMADD213PS Z13, Z19, Z20
-	VMOVUPS      vconst<>+896(SB), Z13
-	VFNMADD213PS Z20, Z19, Z13
-	VMULPS       Z13, Z13, Z20
-	VMOVUPS      vconst<>+960(SB), Z21
-	VFMADD213PS  vconst<>+1024(SB), Z13, Z21
-	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+1088(SB), Z13, Z21
-	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+1152(SB), Z13, Z21
-	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+384(SB), Z13, Z21
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  Z13, Z21, Z20
-	VADDPS       vconst<>+192(SB), Z20, Z13
-	VSCALEFPS    Z19, Z13, Z13
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+192(SB), Z13, K1, Z13
-	VMOVUPS      192(SP), Z19
-	VCMPPS       $0x04, vconst<>+0(SB), Z19, K2
-	VMULPS       128(SP), Z15, Z15
-	VMOVUPS      64(SP), Z19
-	VFMADD213PS  Z15, Z2, Z19
-	VMOVUPS      vconst<>+192(SB), Z15
 	VMOVAPS      Z15, Z15
-	VBLENDMPS    Z19, Z15, K2, Z15
-	VMULPS       Z13, Z15, Z13
-	VMULPS       Z17, Z13, Z15
-	VADDPS       Z2, Z2, Z19
-	VMOVUPS      vconst<>+192(SB), Z20
-	VSUBPS       Z19, Z20, Z19
-	VCMPPS       $0x04, vconst<>+0(SB), Z19, K2
-	KANDNW       K2, K1, K1
-	VMULPS       (SP), Z19, Z19
-	VSUBPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+640(SB), Z14
-	VMAXPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+704(SB), Z14
-	VMINPS       Z11, Z14, Z11
-	VMULPS       vconst<>+768(SB), Z11, Z14
-	VRNDSCALEPS  $0x08, Z14, Z14
-	VMOVUPS      vconst<>+832(SB), Z20
-	VFNMADD213PS Z11, Z14, Z20
-	VMOVUPS      vconst<>+896(SB), Z11
-	VFNMADD213PS Z20, Z14, Z11
-	VMULPS       Z11, Z11, Z20
-	VMOVUPS      vconst<>+960(SB), Z21
-	VFMADD213PS  vconst<>+1024(SB), Z11, Z21
-	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+1088(SB), Z11, Z21
-	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+1152(SB), Z11, Z21
-	VMOVAPS      Z21, Z21
-	VFMADD213PS  vconst<>+384(SB), Z11, Z21
-	VMOVAPS      Z20, Z20
-	VFMADD213PS  Z11, Z21, Z20
-	VADDPS       vconst<>+192(SB), Z20, Z11
-	VSCALEFPS    Z14, Z11, Z11
-	VMULPS       Z11, Z19, Z11
+	VFMADD213PS  Z11, Z21, Z15
+	VADDPS       vconst<>+192(SB), Z15, Z11
+	VSCALEFPS    Z13, Z11, Z11
+	VMULPS       (SP), Z20, Z13
+	VMULPS       Z11, Z13, Z11
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z11, K1, Z3
 	VMOVAPS      Z3, Z11
-	VFMADD213PS  Z18, Z17, Z11
-	VMULPS       Z11, Z13, Z11
-	VMULPS       Z3, Z3, Z14
-	VMULPS       256(SP), Z14, Z14
-	VMULPS       Z17, Z14, Z14
+	VFMADD213PS  Z19, Z18, Z11
+	VMULPS       Z11, Z14, Z11
+	VMULPS       Z3, Z3, Z13
+	VMULPS       256(SP), Z13, Z13
+	VMULPS       Z18, Z13, Z13
 	VMULPS       Z12, Z3, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  Z14, Z17, Z12
-	VADDPS       Z3, Z3, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  Z12, Z18, Z14
+	VFMADD213PS  Z13, Z18, Z12
+	VADDPS       Z3, Z3, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  Z12, Z19, Z13
 	VCMPPS       $0x04, vconst<>+0(SB), Z3, K1
 	VPXORD       Z4, Z4, Z4
-	VMOVUPS.Z    Z14, K1, Z4
-	VADDPS       Z4, Z16, Z12
-	VMULPS       Z12, Z13, Z12
+	VMOVUPS.Z    Z13, K1, Z4
+	VADDPS       Z4, Z17, Z12
+	VMULPS       Z12, Z14, Z12
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
 	VMOVUPS      (SI)(DI*4), Z13
-	VMULPS       Z13, Z15, Z14
+	VMULPS       Z13, Z16, Z14
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
 	VMOVUPS      Z14, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD     Y15, Z14
-	VEXTRACTF64X4 $0x01, Z15, Y15
+	VCVTPS2PD     Y16, Z14
+	VEXTRACTF64X4 $0x01, Z16, Y15
 	VCVTPS2PD     Y15, Z15
 	VCVTPS2PD     Y13, Z16
 	VEXTRACTF64X4 $0x01, Z13, Y17
@@ -31325,11 +30540,11 @@ unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Z15, (R8)(DI*4)
+	VMOVUPS Z16, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y15, Z13
-	VEXTRACTF64X4 $0x01, Z15, Y14
+	VCVTPS2PD     Y16, Z13
+	VEXTRACTF64X4 $0x01, Z16, Y14
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
@@ -31362,7 +30577,7 @@ tailstore_4:
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
 	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z15, K1, Z5
+	VMOVAPS.Z Z16, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_12
 	VPXORD    Z6, Z6, Z6

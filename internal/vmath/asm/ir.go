@@ -194,6 +194,9 @@ func (f *fn) Sel(m, a, b *node) *node {
 	if m.t != tM || a.t != b.t {
 		panic("Sel: bad operand types")
 	}
+	if a.t == tM { // (m ∧ a) ∨ (b ∧ ¬m)
+		return f.MOr(f.MAnd(m, a), f.MAndNot(b, m))
+	}
 	return f.add(opSel, a.t, 0, m, a, b)
 }
 

@@ -360,13 +360,21 @@ func (f *fn) bceLogits(m mode, cw bool) outs {
 	return sel3(m, l, g, h)
 }
 
-// focal mirrors cpuref's focal: q = 1 − p_t is never formed; log q = logaddexp(log(1−y) +
-// log σ(x), log y + log σ(−x)), q^γ = e^{γ log q}, r = e^{log σ(x) + log σ(−x) − log q}.
+// focal computes cpuref's focal loss with log q formed without underflow in one log: with
+// u = e^{−|x|}, m = min(sp(x), sp(−x)) (sp = softplus) and the other one m + |x|,
+//
+//	q = (1−y)σ(x) + y·σ(−x) = e^{−m}·w,  w = (1−y) + y·u (x ≥ 0) or (1−y)·u + y (x < 0),
+//
+// so log q = −m + log w, where w ≥ 2^−24 except where w is u itself (y = 1 with x ≥ 0, y = 0
+// with x < 0), whose log is −|x| exactly. Then q^γ = e^{γ log q} and r = σ(x)σ(−x)/q =
+// e^{−max(sp(x), sp(−x)) − log w}, finite and bounded for every finite x as in cpuref.
 func (f *fn) focal(m mode) outs {
 	x, y := f.In(inX), f.In(inY)
 	g, alpha, alpha1, useAlpha, gm1 := f.P(0), f.P(1), f.P(2), f.P(3), f.P(4)
-	fp, fn_, sp, sn := f.logisticAll(x)
-	// Everything that needs σ(±x) and softplus(±x) first, so that fewer values stay live.
+	u, sp, sn := f.logistic(x)
+	t := f.Log1p(u)
+	fp := f.Add(f.Max(f.C(0), x), t)         // softplus(x)
+	fn_ := f.Add(f.Max(f.C(0), f.Neg(x)), t) // softplus(−x)
 	y1 := f.Sub(f.C(1), y)
 	ce := f.FMA(y1, fp, f.Mul(y, fn_))
 	var dce, s, snsp *node
@@ -377,33 +385,31 @@ func (f *fn) focal(m mode) outs {
 		s = f.Mul(sp, sn)
 		snsp = f.Sub(sn, sp)
 	}
-	lsum := f.Neg(f.Add(fp, fn_))       // log σ(x) + log σ(−x)
-	a1 := f.Sub(f.Log1p(f.Neg(y)), fn_) // log(1−y) + log σ(x)
-	a2 := f.Sub(f.Log(y), fp)           // log y + log σ(−x)
-	hi := f.Max(a1, a2)
-	lo := f.Min(a1, a2)
-	logq := f.Add(hi, f.Log1p(f.Exp(f.Sub(lo, hi))))
-	logq = f.Sel(f.Eq(hi, f.CB(negInfBits)), hi, logq)
+	pos := f.Ge(x, f.C(0))
+	w := f.Sel(pos, f.FMA(y, u, y1), f.FMA(y1, u, y))
+	edge := f.Sel(pos, f.Eq(y, f.C(1)), f.Eq(y, f.C(0)))
+	lw := f.Sel(edge, f.Neg(f.Abs(x)), f.Log(w))
+	logq := f.Sub(lw, f.Min(fp, fn_))
 	gz := f.Eq(g, f.C(0))
 	qg := f.Sel(gz, f.C(1), f.Exp(f.Mul(g, logq)))
 	at := f.Sel(f.Ne(useAlpha, f.C(0)), f.FMA(alpha, y, f.Mul(alpha1, y1)), f.C(1))
-	w := f.Mul(at, qg)
-	l := f.Mul(w, ce)
+	wt := f.Mul(at, qg)
+	l := f.Mul(wt, ce)
 	if m == mF {
 		return outs{L: l}
 	}
 	k := f.Sub(f.C(1), f.Add(y, y))
 	on := f.MAndNot(f.Ne(k, f.C(0)), gz)
-	gkr := f.Zero(on, f.Mul(f.Mul(g, k), f.Exp(f.Sub(lsum, logq))))
-	grad := f.Mul(w, f.FMA(gkr, ce, dce))
+	r := f.Exp(f.Neg(f.Add(f.Max(fp, fn_), lw)))
+	gkr := f.Zero(on, f.Mul(f.Mul(g, k), r))
+	grad := f.Mul(wt, f.FMA(gkr, ce, dce))
 	o := outs{L: l, GX: grad}
 	if m == mH {
 		// (γ−1)/γ·gkr²·ce + gkr·(σ(−x) − σ(x))·ce + 2·gkr·dce, 0 where gkr = 0
-		t := f.Mul(f.Mul(gm1, f.Mul(gkr, gkr)), ce)
-		t = f.FMA(f.Mul(gkr, snsp), ce, t)
-		t = f.FMA(f.Add(gkr, gkr), dce, t)
-		h := f.Add(s, f.Zero(f.Ne(gkr, f.C(0)), t))
-		o.H = f.Mul(w, h)
+		h2 := f.Mul(f.Mul(gm1, f.Mul(gkr, gkr)), ce)
+		h2 = f.FMA(f.Mul(gkr, snsp), ce, h2)
+		h2 = f.FMA(f.Add(gkr, gkr), dce, h2)
+		o.H = f.Mul(wt, f.Add(s, f.Zero(f.Ne(gkr, f.C(0)), h2)))
 	}
 	return o
 }
