@@ -1191,110 +1191,61 @@ func log_coshFGo(a *kargs) {
 		v39 := fma32(v37, v33, float32(0.008333334))
 		v41 := fma32(v39, v33, float32(0.16666667))
 		v42 := fma32(v34, v41, v32)
-		v43 := float32(v42 * v42)
-		v45 := float32(v43 * float32(2))
-		v46 := v45 + float32(1)
-		v47 := v46 - float32(1)
-		v48 := v45 - v47
-		v49 := int32(math.Float32bits(v46))
-		v51 := v49 - int32(1060439283)
-		v52 := v51 >> 23
-		v54 := v51 & int32(8388607)
-		v55 := v54 + int32(1060439283)
-		v56 := math.Float32frombits(uint32(v55))
-		v57 := float32(v52)
-		v58 := v56 - float32(1)
-		v61 := min(v52, int32(126))
-		v62 := int32(127) - v61
+		v43 := v4 < float32(1)
+		v44 := float32(v42 * v42)
+		v46 := float32(v44 * float32(2))
+		v47 := sel(v43, v46, v31)
+		v48 := v47 + float32(1)
+		v49 := v48 - float32(1)
+		v50 := v47 - v49
+		v51 := int32(math.Float32bits(v48))
+		v53 := v51 - int32(1060439283)
+		v54 := v53 >> 23
+		v56 := v53 & int32(8388607)
+		v57 := v56 + int32(1060439283)
+		v58 := math.Float32frombits(uint32(v57))
+		v59 := float32(v54)
+		v60 := v58 - float32(1)
+		v62 := int32(127) - v54
 		v63 := v62 << 23
 		v64 := math.Float32frombits(uint32(v63))
-		v65 := float32(1) - v58
-		v66 := fma32(-v58, v65, float32(1))
-		v67 := fma32(-v58, v66, float32(1))
-		v68 := float32(v48 * v64)
+		v65 := float32(1) - v60
+		v66 := fma32(-v60, v65, float32(1))
+		v67 := fma32(-v60, v66, float32(1))
+		v68 := float32(v50 * v64)
 		v69 := float32(v68 * v67)
-		v70 := float32(v58 * v58)
-		v73 := fma32(float32(0.06971612), v58, float32(-0.11479734))
-		v75 := fma32(v73, v58, float32(0.1168542))
-		v77 := fma32(v75, v58, float32(-0.12425687))
-		v79 := fma32(v77, v58, float32(0.14249058))
-		v81 := fma32(v79, v58, float32(-0.16667803))
-		v83 := fma32(v81, v58, float32(0.20000716))
-		v85 := fma32(v83, v58, float32(-0.24999997))
-		v87 := fma32(v85, v58, float32(0.3333333))
-		v89 := fma32(v58, v87, float32(-0.5))
+		v70 := float32(v60 * v60)
+		v73 := fma32(float32(0.06971612), v60, float32(-0.11479734))
+		v75 := fma32(v73, v60, float32(0.1168542))
+		v77 := fma32(v75, v60, float32(-0.12425687))
+		v79 := fma32(v77, v60, float32(0.14249058))
+		v81 := fma32(v79, v60, float32(-0.16667803))
+		v83 := fma32(v81, v60, float32(0.20000716))
+		v85 := fma32(v83, v60, float32(-0.24999997))
+		v87 := fma32(v85, v60, float32(0.3333333))
+		v89 := fma32(v60, v87, float32(-0.5))
 		v90 := float32(v70 * v89)
 		v91 := v90 + v69
-		v93 := fma32(v57, float32(1.4286068e-06), v91)
-		v94 := v93 + v58
-		v96 := fma32(v57, float32(0.69314575), v94)
-		v98 := v45 == float32(-1)
-		v100 := sel(v98, float32(math.Inf(-1)), v96)
-		v101 := v45 < float32(-1)
-		v103 := sel(v101, math.Float32frombits(0x7fc00000), v100)
-		v105 := v45 == float32(math.Inf(1))
-		v106 := sel(v105, v45, v103)
-		v107 := v45 != v45
-		v108 := sel(v107, v45, v106)
-		v109 := v31 + float32(1)
-		v110 := v109 - float32(1)
-		v111 := v31 - v110
-		v112 := int32(math.Float32bits(v109))
-		v113 := v112 - int32(1060439283)
-		v114 := v113 >> 23
-		v115 := v113 & int32(8388607)
-		v116 := v115 + int32(1060439283)
-		v117 := math.Float32frombits(uint32(v116))
-		v118 := float32(v114)
-		v119 := v117 - float32(1)
-		v120 := min(v114, int32(126))
-		v121 := int32(127) - v120
-		v122 := v121 << 23
-		v123 := math.Float32frombits(uint32(v122))
-		v124 := float32(1) - v119
-		v125 := fma32(-v119, v124, float32(1))
-		v126 := fma32(-v119, v125, float32(1))
-		v127 := float32(v111 * v123)
-		v128 := float32(v127 * v126)
-		v129 := float32(v119 * v119)
-		v130 := fma32(float32(0.06971612), v119, float32(-0.11479734))
-		v131 := fma32(v130, v119, float32(0.1168542))
-		v132 := fma32(v131, v119, float32(-0.12425687))
-		v133 := fma32(v132, v119, float32(0.14249058))
-		v134 := fma32(v133, v119, float32(-0.16667803))
-		v135 := fma32(v134, v119, float32(0.20000716))
-		v136 := fma32(v135, v119, float32(-0.24999997))
-		v137 := fma32(v136, v119, float32(0.3333333))
-		v138 := fma32(v119, v137, float32(-0.5))
-		v139 := float32(v129 * v138)
-		v140 := v139 + v128
-		v141 := fma32(v118, float32(1.4286068e-06), v140)
-		v142 := v141 + v119
-		v143 := fma32(v118, float32(0.69314575), v142)
-		v144 := v31 == float32(-1)
-		v145 := sel(v144, float32(math.Inf(-1)), v143)
-		v146 := v31 < float32(-1)
-		v147 := sel(v146, math.Float32frombits(0x7fc00000), v145)
-		v148 := v31 == float32(math.Inf(1))
-		v149 := sel(v148, v31, v147)
-		v150 := v31 != v31
-		v151 := sel(v150, v31, v149)
-		v152 := v4 + v151
-		v154 := v152 - float32(0.6931472)
-		v155 := v4 < float32(1)
-		v156 := sel(v155, v108, v154)
+		v93 := fma32(v59, float32(1.4286068e-06), v91)
+		v94 := v93 + v60
+		v96 := fma32(v59, float32(0.69314575), v94)
+		v97 := v47 != v47
+		v98 := sel(v97, v47, v96)
+		v99 := v4 + v98
+		v101 := v99 - float32(0.6931472)
+		v102 := sel(v43, v98, v101)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v156 * wi)
+				ps[i] = float32(v102 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v156), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v102), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v156
+				ps[i] = v102
 			}
-			acc[i&7] += float64(v156)
+			acc[i&7] += float64(v102)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -1351,148 +1302,99 @@ func log_coshGGo(a *kargs) {
 		v39 := fma32(v37, v33, float32(0.008333334))
 		v41 := fma32(v39, v33, float32(0.16666667))
 		v42 := fma32(v34, v41, v32)
-		v43 := float32(v42 * v42)
-		v45 := float32(v43 * float32(2))
-		v46 := v45 + float32(1)
-		v47 := v46 - float32(1)
-		v48 := v45 - v47
-		v49 := int32(math.Float32bits(v46))
-		v51 := v49 - int32(1060439283)
-		v52 := v51 >> 23
-		v54 := v51 & int32(8388607)
-		v55 := v54 + int32(1060439283)
-		v56 := math.Float32frombits(uint32(v55))
-		v57 := float32(v52)
-		v58 := v56 - float32(1)
-		v61 := min(v52, int32(126))
-		v62 := int32(127) - v61
+		v43 := v4 < float32(1)
+		v44 := float32(v42 * v42)
+		v46 := float32(v44 * float32(2))
+		v47 := sel(v43, v46, v31)
+		v48 := v47 + float32(1)
+		v49 := v48 - float32(1)
+		v50 := v47 - v49
+		v51 := int32(math.Float32bits(v48))
+		v53 := v51 - int32(1060439283)
+		v54 := v53 >> 23
+		v56 := v53 & int32(8388607)
+		v57 := v56 + int32(1060439283)
+		v58 := math.Float32frombits(uint32(v57))
+		v59 := float32(v54)
+		v60 := v58 - float32(1)
+		v62 := int32(127) - v54
 		v63 := v62 << 23
 		v64 := math.Float32frombits(uint32(v63))
-		v65 := float32(1) - v58
-		v66 := fma32(-v58, v65, float32(1))
-		v67 := fma32(-v58, v66, float32(1))
-		v68 := float32(v48 * v64)
+		v65 := float32(1) - v60
+		v66 := fma32(-v60, v65, float32(1))
+		v67 := fma32(-v60, v66, float32(1))
+		v68 := float32(v50 * v64)
 		v69 := float32(v68 * v67)
-		v70 := float32(v58 * v58)
-		v73 := fma32(float32(0.06971612), v58, float32(-0.11479734))
-		v75 := fma32(v73, v58, float32(0.1168542))
-		v77 := fma32(v75, v58, float32(-0.12425687))
-		v79 := fma32(v77, v58, float32(0.14249058))
-		v81 := fma32(v79, v58, float32(-0.16667803))
-		v83 := fma32(v81, v58, float32(0.20000716))
-		v85 := fma32(v83, v58, float32(-0.24999997))
-		v87 := fma32(v85, v58, float32(0.3333333))
-		v89 := fma32(v58, v87, float32(-0.5))
+		v70 := float32(v60 * v60)
+		v73 := fma32(float32(0.06971612), v60, float32(-0.11479734))
+		v75 := fma32(v73, v60, float32(0.1168542))
+		v77 := fma32(v75, v60, float32(-0.12425687))
+		v79 := fma32(v77, v60, float32(0.14249058))
+		v81 := fma32(v79, v60, float32(-0.16667803))
+		v83 := fma32(v81, v60, float32(0.20000716))
+		v85 := fma32(v83, v60, float32(-0.24999997))
+		v87 := fma32(v85, v60, float32(0.3333333))
+		v89 := fma32(v60, v87, float32(-0.5))
 		v90 := float32(v70 * v89)
 		v91 := v90 + v69
-		v93 := fma32(v57, float32(1.4286068e-06), v91)
-		v94 := v93 + v58
-		v96 := fma32(v57, float32(0.69314575), v94)
-		v98 := v45 == float32(-1)
-		v100 := sel(v98, float32(math.Inf(-1)), v96)
-		v101 := v45 < float32(-1)
-		v103 := sel(v101, math.Float32frombits(0x7fc00000), v100)
-		v105 := v45 == float32(math.Inf(1))
-		v106 := sel(v105, v45, v103)
-		v107 := v45 != v45
-		v108 := sel(v107, v45, v106)
-		v109 := v31 + float32(1)
-		v110 := v109 - float32(1)
-		v111 := v31 - v110
-		v112 := int32(math.Float32bits(v109))
-		v113 := v112 - int32(1060439283)
-		v114 := v113 >> 23
-		v115 := v113 & int32(8388607)
-		v116 := v115 + int32(1060439283)
-		v117 := math.Float32frombits(uint32(v116))
-		v118 := float32(v114)
-		v119 := v117 - float32(1)
-		v120 := min(v114, int32(126))
-		v121 := int32(127) - v120
-		v122 := v121 << 23
-		v123 := math.Float32frombits(uint32(v122))
-		v124 := float32(1) - v119
-		v125 := fma32(-v119, v124, float32(1))
-		v126 := fma32(-v119, v125, float32(1))
-		v127 := float32(v111 * v123)
-		v128 := float32(v127 * v126)
-		v129 := float32(v119 * v119)
-		v130 := fma32(float32(0.06971612), v119, float32(-0.11479734))
-		v131 := fma32(v130, v119, float32(0.1168542))
-		v132 := fma32(v131, v119, float32(-0.12425687))
-		v133 := fma32(v132, v119, float32(0.14249058))
-		v134 := fma32(v133, v119, float32(-0.16667803))
-		v135 := fma32(v134, v119, float32(0.20000716))
-		v136 := fma32(v135, v119, float32(-0.24999997))
-		v137 := fma32(v136, v119, float32(0.3333333))
-		v138 := fma32(v119, v137, float32(-0.5))
-		v139 := float32(v129 * v138)
-		v140 := v139 + v128
-		v141 := fma32(v118, float32(1.4286068e-06), v140)
-		v142 := v141 + v119
-		v143 := fma32(v118, float32(0.69314575), v142)
-		v144 := v31 == float32(-1)
-		v145 := sel(v144, float32(math.Inf(-1)), v143)
-		v146 := v31 < float32(-1)
-		v147 := sel(v146, math.Float32frombits(0x7fc00000), v145)
-		v148 := v31 == float32(math.Inf(1))
-		v149 := sel(v148, v31, v147)
-		v150 := v31 != v31
-		v151 := sel(v150, v31, v149)
-		v152 := v4 + v151
-		v154 := v152 - float32(0.6931472)
-		v155 := v4 < float32(1)
-		v156 := sel(v155, v108, v154)
-		v162 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v163 := float32(v2 * v2)
-		v164 := float32(v163 * v2)
-		v167 := fma32(float32(-0.0066149537), v163, float32(0.021311898))
-		v169 := fma32(v167, v163, float32(-0.05390984))
-		v171 := fma32(v169, v163, float32(0.13333116))
-		v173 := fma32(v171, v163, float32(-0.3333333))
-		v174 := fma32(v164, v173, v2)
-		v175 := v162 + v162
-		v176 := maxx(float32(-104), v175)
-		v177 := minx(float32(88.8), v176)
-		v178 := float32(v177 * float32(1.442695))
-		v179 := float32(math.RoundToEven(float64(v178)))
-		v180 := fma32(-v179, float32(0.6933594), v177)
-		v181 := fma32(-v179, float32(-0.00021219444), v180)
-		v182 := float32(v181 * v181)
-		v183 := fma32(float32(0.0013926176), v181, float32(0.008363173))
-		v184 := fma32(v183, v181, float32(0.041666556))
-		v185 := fma32(v184, v181, float32(0.16666578))
-		v186 := fma32(v185, v181, float32(0.5))
-		v187 := fma32(v182, v186, v181)
-		v188 := v187 + float32(1)
-		v189 := float32(float64(v188) * math.Float64frombits(uint64(int64(v179)+1023)<<52))
-		v190 := v189 + float32(1)
-		v191 := float32(2) / v190
-		v192 := float32(1) - v191
-		v194 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
-		v195 := math.Float32frombits(math.Float32bits(v192) | math.Float32bits(v194))
-		v197 := v162 < float32(0.5493)
-		v198 := sel(v197, v174, v195)
+		v93 := fma32(v59, float32(1.4286068e-06), v91)
+		v94 := v93 + v60
+		v96 := fma32(v59, float32(0.69314575), v94)
+		v97 := v47 != v47
+		v98 := sel(v97, v47, v96)
+		v99 := v4 + v98
+		v101 := v99 - float32(0.6931472)
+		v102 := sel(v43, v98, v101)
+		v108 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v109 := float32(v2 * v2)
+		v110 := float32(v109 * v2)
+		v113 := fma32(float32(-0.0066149537), v109, float32(0.021311898))
+		v115 := fma32(v113, v109, float32(-0.05390984))
+		v117 := fma32(v115, v109, float32(0.13333116))
+		v119 := fma32(v117, v109, float32(-0.3333333))
+		v120 := fma32(v110, v119, v2)
+		v121 := v108 + v108
+		v122 := maxx(float32(-104), v121)
+		v123 := minx(float32(88.8), v122)
+		v124 := float32(v123 * float32(1.442695))
+		v125 := float32(math.RoundToEven(float64(v124)))
+		v126 := fma32(-v125, float32(0.6933594), v123)
+		v127 := fma32(-v125, float32(-0.00021219444), v126)
+		v128 := float32(v127 * v127)
+		v129 := fma32(float32(0.0013926176), v127, float32(0.008363173))
+		v130 := fma32(v129, v127, float32(0.041666556))
+		v131 := fma32(v130, v127, float32(0.16666578))
+		v132 := fma32(v131, v127, float32(0.5))
+		v133 := fma32(v128, v132, v127)
+		v134 := v133 + float32(1)
+		v135 := float32(float64(v134) * math.Float64frombits(uint64(int64(v125)+1023)<<52))
+		v136 := v135 + float32(1)
+		v137 := float32(2) / v136
+		v138 := float32(1) - v137
+		v140 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
+		v141 := math.Float32frombits(math.Float32bits(v138) | math.Float32bits(v140))
+		v143 := v108 < float32(0.5493)
+		v144 := sel(v143, v120, v141)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v156 * wi)
+				ps[i] = float32(v102 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v156), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v102), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v198 * sw)
+			gv = float32(v144 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v156
+				ps[i] = v102
 			}
-			acc[i&7] += float64(v156)
-			gv = float32(v198 * scale)
+			acc[i&7] += float64(v102)
+			gv = float32(v144 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -1561,162 +1463,113 @@ func log_coshHGo(a *kargs) {
 		v39 := fma32(v37, v33, float32(0.008333334))
 		v41 := fma32(v39, v33, float32(0.16666667))
 		v42 := fma32(v34, v41, v32)
-		v43 := float32(v42 * v42)
-		v45 := float32(v43 * float32(2))
-		v46 := v45 + float32(1)
-		v47 := v46 - float32(1)
-		v48 := v45 - v47
-		v49 := int32(math.Float32bits(v46))
-		v51 := v49 - int32(1060439283)
-		v52 := v51 >> 23
-		v54 := v51 & int32(8388607)
-		v55 := v54 + int32(1060439283)
-		v56 := math.Float32frombits(uint32(v55))
-		v57 := float32(v52)
-		v58 := v56 - float32(1)
-		v61 := min(v52, int32(126))
-		v62 := int32(127) - v61
+		v43 := v4 < float32(1)
+		v44 := float32(v42 * v42)
+		v46 := float32(v44 * float32(2))
+		v47 := sel(v43, v46, v31)
+		v48 := v47 + float32(1)
+		v49 := v48 - float32(1)
+		v50 := v47 - v49
+		v51 := int32(math.Float32bits(v48))
+		v53 := v51 - int32(1060439283)
+		v54 := v53 >> 23
+		v56 := v53 & int32(8388607)
+		v57 := v56 + int32(1060439283)
+		v58 := math.Float32frombits(uint32(v57))
+		v59 := float32(v54)
+		v60 := v58 - float32(1)
+		v62 := int32(127) - v54
 		v63 := v62 << 23
 		v64 := math.Float32frombits(uint32(v63))
-		v65 := float32(1) - v58
-		v66 := fma32(-v58, v65, float32(1))
-		v67 := fma32(-v58, v66, float32(1))
-		v68 := float32(v48 * v64)
+		v65 := float32(1) - v60
+		v66 := fma32(-v60, v65, float32(1))
+		v67 := fma32(-v60, v66, float32(1))
+		v68 := float32(v50 * v64)
 		v69 := float32(v68 * v67)
-		v70 := float32(v58 * v58)
-		v73 := fma32(float32(0.06971612), v58, float32(-0.11479734))
-		v75 := fma32(v73, v58, float32(0.1168542))
-		v77 := fma32(v75, v58, float32(-0.12425687))
-		v79 := fma32(v77, v58, float32(0.14249058))
-		v81 := fma32(v79, v58, float32(-0.16667803))
-		v83 := fma32(v81, v58, float32(0.20000716))
-		v85 := fma32(v83, v58, float32(-0.24999997))
-		v87 := fma32(v85, v58, float32(0.3333333))
-		v89 := fma32(v58, v87, float32(-0.5))
+		v70 := float32(v60 * v60)
+		v73 := fma32(float32(0.06971612), v60, float32(-0.11479734))
+		v75 := fma32(v73, v60, float32(0.1168542))
+		v77 := fma32(v75, v60, float32(-0.12425687))
+		v79 := fma32(v77, v60, float32(0.14249058))
+		v81 := fma32(v79, v60, float32(-0.16667803))
+		v83 := fma32(v81, v60, float32(0.20000716))
+		v85 := fma32(v83, v60, float32(-0.24999997))
+		v87 := fma32(v85, v60, float32(0.3333333))
+		v89 := fma32(v60, v87, float32(-0.5))
 		v90 := float32(v70 * v89)
 		v91 := v90 + v69
-		v93 := fma32(v57, float32(1.4286068e-06), v91)
-		v94 := v93 + v58
-		v96 := fma32(v57, float32(0.69314575), v94)
-		v98 := v45 == float32(-1)
-		v100 := sel(v98, float32(math.Inf(-1)), v96)
-		v101 := v45 < float32(-1)
-		v103 := sel(v101, math.Float32frombits(0x7fc00000), v100)
-		v105 := v45 == float32(math.Inf(1))
-		v106 := sel(v105, v45, v103)
-		v107 := v45 != v45
-		v108 := sel(v107, v45, v106)
-		v109 := v31 + float32(1)
-		v110 := v109 - float32(1)
-		v111 := v31 - v110
-		v112 := int32(math.Float32bits(v109))
-		v113 := v112 - int32(1060439283)
-		v114 := v113 >> 23
-		v115 := v113 & int32(8388607)
-		v116 := v115 + int32(1060439283)
-		v117 := math.Float32frombits(uint32(v116))
-		v118 := float32(v114)
-		v119 := v117 - float32(1)
-		v120 := min(v114, int32(126))
-		v121 := int32(127) - v120
-		v122 := v121 << 23
-		v123 := math.Float32frombits(uint32(v122))
-		v124 := float32(1) - v119
-		v125 := fma32(-v119, v124, float32(1))
-		v126 := fma32(-v119, v125, float32(1))
-		v127 := float32(v111 * v123)
-		v128 := float32(v127 * v126)
-		v129 := float32(v119 * v119)
-		v130 := fma32(float32(0.06971612), v119, float32(-0.11479734))
-		v131 := fma32(v130, v119, float32(0.1168542))
-		v132 := fma32(v131, v119, float32(-0.12425687))
-		v133 := fma32(v132, v119, float32(0.14249058))
-		v134 := fma32(v133, v119, float32(-0.16667803))
-		v135 := fma32(v134, v119, float32(0.20000716))
-		v136 := fma32(v135, v119, float32(-0.24999997))
-		v137 := fma32(v136, v119, float32(0.3333333))
-		v138 := fma32(v119, v137, float32(-0.5))
-		v139 := float32(v129 * v138)
-		v140 := v139 + v128
-		v141 := fma32(v118, float32(1.4286068e-06), v140)
-		v142 := v141 + v119
-		v143 := fma32(v118, float32(0.69314575), v142)
-		v144 := v31 == float32(-1)
-		v145 := sel(v144, float32(math.Inf(-1)), v143)
-		v146 := v31 < float32(-1)
-		v147 := sel(v146, math.Float32frombits(0x7fc00000), v145)
-		v148 := v31 == float32(math.Inf(1))
-		v149 := sel(v148, v31, v147)
-		v150 := v31 != v31
-		v151 := sel(v150, v31, v149)
-		v152 := v4 + v151
-		v154 := v152 - float32(0.6931472)
-		v155 := v4 < float32(1)
-		v156 := sel(v155, v108, v154)
-		v157 := v31 + float32(1)
-		v159 := float32(v31 * float32(4))
-		v160 := float32(v157 * v157)
-		v161 := v159 / v160
-		v162 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v163 := float32(v2 * v2)
-		v164 := float32(v163 * v2)
-		v167 := fma32(float32(-0.0066149537), v163, float32(0.021311898))
-		v169 := fma32(v167, v163, float32(-0.05390984))
-		v171 := fma32(v169, v163, float32(0.13333116))
-		v173 := fma32(v171, v163, float32(-0.3333333))
-		v174 := fma32(v164, v173, v2)
-		v175 := v162 + v162
-		v176 := maxx(float32(-104), v175)
-		v177 := minx(float32(88.8), v176)
-		v178 := float32(v177 * float32(1.442695))
-		v179 := float32(math.RoundToEven(float64(v178)))
-		v180 := fma32(-v179, float32(0.6933594), v177)
-		v181 := fma32(-v179, float32(-0.00021219444), v180)
-		v182 := float32(v181 * v181)
-		v183 := fma32(float32(0.0013926176), v181, float32(0.008363173))
-		v184 := fma32(v183, v181, float32(0.041666556))
-		v185 := fma32(v184, v181, float32(0.16666578))
-		v186 := fma32(v185, v181, float32(0.5))
-		v187 := fma32(v182, v186, v181)
-		v188 := v187 + float32(1)
-		v189 := float32(float64(v188) * math.Float64frombits(uint64(int64(v179)+1023)<<52))
-		v190 := v189 + float32(1)
-		v191 := float32(2) / v190
-		v192 := float32(1) - v191
-		v194 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
-		v195 := math.Float32frombits(math.Float32bits(v192) | math.Float32bits(v194))
-		v197 := v162 < float32(0.5493)
-		v198 := sel(v197, v174, v195)
+		v93 := fma32(v59, float32(1.4286068e-06), v91)
+		v94 := v93 + v60
+		v96 := fma32(v59, float32(0.69314575), v94)
+		v97 := v47 != v47
+		v98 := sel(v97, v47, v96)
+		v99 := v4 + v98
+		v101 := v99 - float32(0.6931472)
+		v102 := sel(v43, v98, v101)
+		v103 := v31 + float32(1)
+		v105 := float32(v31 * float32(4))
+		v106 := float32(v103 * v103)
+		v107 := v105 / v106
+		v108 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v109 := float32(v2 * v2)
+		v110 := float32(v109 * v2)
+		v113 := fma32(float32(-0.0066149537), v109, float32(0.021311898))
+		v115 := fma32(v113, v109, float32(-0.05390984))
+		v117 := fma32(v115, v109, float32(0.13333116))
+		v119 := fma32(v117, v109, float32(-0.3333333))
+		v120 := fma32(v110, v119, v2)
+		v121 := v108 + v108
+		v122 := maxx(float32(-104), v121)
+		v123 := minx(float32(88.8), v122)
+		v124 := float32(v123 * float32(1.442695))
+		v125 := float32(math.RoundToEven(float64(v124)))
+		v126 := fma32(-v125, float32(0.6933594), v123)
+		v127 := fma32(-v125, float32(-0.00021219444), v126)
+		v128 := float32(v127 * v127)
+		v129 := fma32(float32(0.0013926176), v127, float32(0.008363173))
+		v130 := fma32(v129, v127, float32(0.041666556))
+		v131 := fma32(v130, v127, float32(0.16666578))
+		v132 := fma32(v131, v127, float32(0.5))
+		v133 := fma32(v128, v132, v127)
+		v134 := v133 + float32(1)
+		v135 := float32(float64(v134) * math.Float64frombits(uint64(int64(v125)+1023)<<52))
+		v136 := v135 + float32(1)
+		v137 := float32(2) / v136
+		v138 := float32(1) - v137
+		v140 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x80000000)))
+		v141 := math.Float32frombits(math.Float32bits(v138) | math.Float32bits(v140))
+		v143 := v108 < float32(0.5493)
+		v144 := sel(v143, v120, v141)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v156 * wi)
+				ps[i] = float32(v102 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v156), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v102), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v198 * sw)
+			gv = float32(v144 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v161 * sw)
+			gv = float32(v107 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v156
+				ps[i] = v102
 			}
-			acc[i&7] += float64(v156)
-			gv = float32(v198 * scale)
+			acc[i&7] += float64(v102)
+			gv = float32(v144 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v161 * scale)
+			gv = float32(v107 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -4641,59 +4494,52 @@ func bce_logitsFGo(a *kargs) {
 		v49 := math.Float32frombits(uint32(v48))
 		v50 := float32(v45)
 		v51 := v49 - float32(1)
-		v54 := min(v45, int32(126))
-		v55 := int32(127) - v54
-		v56 := v55 << 23
-		v57 := math.Float32frombits(uint32(v56))
-		v58 := float32(1) - v51
-		v59 := fma32(-v51, v58, float32(1))
-		v60 := fma32(-v51, v59, float32(1))
-		v61 := float32(v41 * v57)
-		v62 := float32(v61 * v60)
-		v63 := float32(v51 * v51)
-		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
-		v68 := fma32(v66, v51, float32(0.1168542))
-		v70 := fma32(v68, v51, float32(-0.12425687))
-		v72 := fma32(v70, v51, float32(0.14249058))
-		v74 := fma32(v72, v51, float32(-0.16667803))
-		v76 := fma32(v74, v51, float32(0.20000716))
-		v78 := fma32(v76, v51, float32(-0.24999997))
-		v80 := fma32(v78, v51, float32(0.3333333))
-		v82 := fma32(v51, v80, float32(-0.5))
-		v83 := float32(v63 * v82)
-		v84 := v83 + v62
-		v86 := fma32(v50, float32(1.4286068e-06), v84)
-		v87 := v86 + v51
-		v89 := fma32(v50, float32(0.69314575), v87)
-		v91 := v31 == float32(-1)
-		v93 := sel(v91, float32(math.Inf(-1)), v89)
-		v94 := v31 < float32(-1)
-		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
-		v98 := v31 == float32(math.Inf(1))
-		v99 := sel(v98, v31, v96)
-		v100 := v31 != v31
-		v101 := sel(v100, v31, v99)
-		v102 := maxx(float32(0), v0)
-		v103 := v102 + v101
-		v104 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v105 := maxx(float32(0), v104)
-		v106 := v105 + v101
-		v107 := float32(1) - v1
-		v108 := float32(p0 * v1)
-		v109 := float32(v108 * v106)
-		v110 := fma32(v107, v103, v109)
+		v53 := int32(127) - v45
+		v54 := v53 << 23
+		v55 := math.Float32frombits(uint32(v54))
+		v56 := float32(1) - v51
+		v57 := fma32(-v51, v56, float32(1))
+		v58 := fma32(-v51, v57, float32(1))
+		v59 := float32(v41 * v55)
+		v60 := float32(v59 * v58)
+		v61 := float32(v51 * v51)
+		v64 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v66 := fma32(v64, v51, float32(0.1168542))
+		v68 := fma32(v66, v51, float32(-0.12425687))
+		v70 := fma32(v68, v51, float32(0.14249058))
+		v72 := fma32(v70, v51, float32(-0.16667803))
+		v74 := fma32(v72, v51, float32(0.20000716))
+		v76 := fma32(v74, v51, float32(-0.24999997))
+		v78 := fma32(v76, v51, float32(0.3333333))
+		v80 := fma32(v51, v78, float32(-0.5))
+		v81 := float32(v61 * v80)
+		v82 := v81 + v60
+		v84 := fma32(v50, float32(1.4286068e-06), v82)
+		v85 := v84 + v51
+		v87 := fma32(v50, float32(0.69314575), v85)
+		v88 := v31 != v31
+		v89 := sel(v88, v31, v87)
+		v90 := maxx(float32(0), v0)
+		v91 := v90 + v89
+		v92 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v93 := maxx(float32(0), v92)
+		v94 := v93 + v89
+		v95 := float32(1) - v1
+		v96 := float32(p0 * v1)
+		v97 := float32(v96 * v94)
+		v98 := fma32(v95, v91, v97)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v110 * wi)
+				ps[i] = float32(v98 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v110), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v98), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v110
+				ps[i] = v98
 			}
-			acc[i&7] += float64(v110)
+			acc[i&7] += float64(v98)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -4760,69 +4606,62 @@ func bce_logitsGGo(a *kargs) {
 		v49 := math.Float32frombits(uint32(v48))
 		v50 := float32(v45)
 		v51 := v49 - float32(1)
-		v54 := min(v45, int32(126))
-		v55 := int32(127) - v54
-		v56 := v55 << 23
-		v57 := math.Float32frombits(uint32(v56))
-		v58 := float32(1) - v51
-		v59 := fma32(-v51, v58, float32(1))
-		v60 := fma32(-v51, v59, float32(1))
-		v61 := float32(v41 * v57)
-		v62 := float32(v61 * v60)
-		v63 := float32(v51 * v51)
-		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
-		v68 := fma32(v66, v51, float32(0.1168542))
-		v70 := fma32(v68, v51, float32(-0.12425687))
-		v72 := fma32(v70, v51, float32(0.14249058))
-		v74 := fma32(v72, v51, float32(-0.16667803))
-		v76 := fma32(v74, v51, float32(0.20000716))
-		v78 := fma32(v76, v51, float32(-0.24999997))
-		v80 := fma32(v78, v51, float32(0.3333333))
-		v82 := fma32(v51, v80, float32(-0.5))
-		v83 := float32(v63 * v82)
-		v84 := v83 + v62
-		v86 := fma32(v50, float32(1.4286068e-06), v84)
-		v87 := v86 + v51
-		v89 := fma32(v50, float32(0.69314575), v87)
-		v91 := v31 == float32(-1)
-		v93 := sel(v91, float32(math.Inf(-1)), v89)
-		v94 := v31 < float32(-1)
-		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
-		v98 := v31 == float32(math.Inf(1))
-		v99 := sel(v98, v31, v96)
-		v100 := v31 != v31
-		v101 := sel(v100, v31, v99)
-		v102 := maxx(float32(0), v0)
-		v103 := v102 + v101
-		v104 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v105 := maxx(float32(0), v104)
-		v106 := v105 + v101
-		v107 := float32(1) - v1
-		v108 := float32(p0 * v1)
-		v109 := float32(v108 * v106)
-		v110 := fma32(v107, v103, v109)
-		v111 := float32(v108 * v38)
-		v112 := fma32(v107, v37, -v111)
+		v53 := int32(127) - v45
+		v54 := v53 << 23
+		v55 := math.Float32frombits(uint32(v54))
+		v56 := float32(1) - v51
+		v57 := fma32(-v51, v56, float32(1))
+		v58 := fma32(-v51, v57, float32(1))
+		v59 := float32(v41 * v55)
+		v60 := float32(v59 * v58)
+		v61 := float32(v51 * v51)
+		v64 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v66 := fma32(v64, v51, float32(0.1168542))
+		v68 := fma32(v66, v51, float32(-0.12425687))
+		v70 := fma32(v68, v51, float32(0.14249058))
+		v72 := fma32(v70, v51, float32(-0.16667803))
+		v74 := fma32(v72, v51, float32(0.20000716))
+		v76 := fma32(v74, v51, float32(-0.24999997))
+		v78 := fma32(v76, v51, float32(0.3333333))
+		v80 := fma32(v51, v78, float32(-0.5))
+		v81 := float32(v61 * v80)
+		v82 := v81 + v60
+		v84 := fma32(v50, float32(1.4286068e-06), v82)
+		v85 := v84 + v51
+		v87 := fma32(v50, float32(0.69314575), v85)
+		v88 := v31 != v31
+		v89 := sel(v88, v31, v87)
+		v90 := maxx(float32(0), v0)
+		v91 := v90 + v89
+		v92 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v93 := maxx(float32(0), v92)
+		v94 := v93 + v89
+		v95 := float32(1) - v1
+		v96 := float32(p0 * v1)
+		v97 := float32(v96 * v94)
+		v98 := fma32(v95, v91, v97)
+		v99 := float32(v96 * v38)
+		v100 := fma32(v95, v37, -v99)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v110 * wi)
+				ps[i] = float32(v98 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v110), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v98), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v112 * sw)
+			gv = float32(v100 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v110
+				ps[i] = v98
 			}
-			acc[i&7] += float64(v110)
-			gv = float32(v112 * scale)
+			acc[i&7] += float64(v98)
+			gv = float32(v100 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -4901,82 +4740,75 @@ func bce_logitsHGo(a *kargs) {
 		v49 := math.Float32frombits(uint32(v48))
 		v50 := float32(v45)
 		v51 := v49 - float32(1)
-		v54 := min(v45, int32(126))
-		v55 := int32(127) - v54
-		v56 := v55 << 23
-		v57 := math.Float32frombits(uint32(v56))
-		v58 := float32(1) - v51
-		v59 := fma32(-v51, v58, float32(1))
-		v60 := fma32(-v51, v59, float32(1))
-		v61 := float32(v41 * v57)
-		v62 := float32(v61 * v60)
-		v63 := float32(v51 * v51)
-		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
-		v68 := fma32(v66, v51, float32(0.1168542))
-		v70 := fma32(v68, v51, float32(-0.12425687))
-		v72 := fma32(v70, v51, float32(0.14249058))
-		v74 := fma32(v72, v51, float32(-0.16667803))
-		v76 := fma32(v74, v51, float32(0.20000716))
-		v78 := fma32(v76, v51, float32(-0.24999997))
-		v80 := fma32(v78, v51, float32(0.3333333))
-		v82 := fma32(v51, v80, float32(-0.5))
-		v83 := float32(v63 * v82)
-		v84 := v83 + v62
-		v86 := fma32(v50, float32(1.4286068e-06), v84)
-		v87 := v86 + v51
-		v89 := fma32(v50, float32(0.69314575), v87)
-		v91 := v31 == float32(-1)
-		v93 := sel(v91, float32(math.Inf(-1)), v89)
-		v94 := v31 < float32(-1)
-		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
-		v98 := v31 == float32(math.Inf(1))
-		v99 := sel(v98, v31, v96)
-		v100 := v31 != v31
-		v101 := sel(v100, v31, v99)
-		v102 := maxx(float32(0), v0)
-		v103 := v102 + v101
-		v104 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v105 := maxx(float32(0), v104)
-		v106 := v105 + v101
-		v107 := float32(1) - v1
-		v108 := float32(p0 * v1)
-		v109 := float32(v108 * v106)
-		v110 := fma32(v107, v103, v109)
-		v111 := float32(v108 * v38)
-		v112 := fma32(v107, v37, -v111)
-		v113 := v107 + v108
-		v114 := float32(v37 * v38)
-		v115 := float32(v113 * v114)
+		v53 := int32(127) - v45
+		v54 := v53 << 23
+		v55 := math.Float32frombits(uint32(v54))
+		v56 := float32(1) - v51
+		v57 := fma32(-v51, v56, float32(1))
+		v58 := fma32(-v51, v57, float32(1))
+		v59 := float32(v41 * v55)
+		v60 := float32(v59 * v58)
+		v61 := float32(v51 * v51)
+		v64 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v66 := fma32(v64, v51, float32(0.1168542))
+		v68 := fma32(v66, v51, float32(-0.12425687))
+		v70 := fma32(v68, v51, float32(0.14249058))
+		v72 := fma32(v70, v51, float32(-0.16667803))
+		v74 := fma32(v72, v51, float32(0.20000716))
+		v76 := fma32(v74, v51, float32(-0.24999997))
+		v78 := fma32(v76, v51, float32(0.3333333))
+		v80 := fma32(v51, v78, float32(-0.5))
+		v81 := float32(v61 * v80)
+		v82 := v81 + v60
+		v84 := fma32(v50, float32(1.4286068e-06), v82)
+		v85 := v84 + v51
+		v87 := fma32(v50, float32(0.69314575), v85)
+		v88 := v31 != v31
+		v89 := sel(v88, v31, v87)
+		v90 := maxx(float32(0), v0)
+		v91 := v90 + v89
+		v92 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v93 := maxx(float32(0), v92)
+		v94 := v93 + v89
+		v95 := float32(1) - v1
+		v96 := float32(p0 * v1)
+		v97 := float32(v96 * v94)
+		v98 := fma32(v95, v91, v97)
+		v99 := float32(v96 * v38)
+		v100 := fma32(v95, v37, -v99)
+		v101 := v95 + v96
+		v102 := float32(v37 * v38)
+		v103 := float32(v101 * v102)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v110 * wi)
+				ps[i] = float32(v98 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v110), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v98), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v112 * sw)
+			gv = float32(v100 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v115 * sw)
+			gv = float32(v103 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v110
+				ps[i] = v98
 			}
-			acc[i&7] += float64(v110)
-			gv = float32(v112 * scale)
+			acc[i&7] += float64(v98)
+			gv = float32(v100 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v115 * scale)
+			gv = float32(v103 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -5042,59 +4874,52 @@ func bce_logits_cwFGo(a *kargs) {
 		v51 := math.Float32frombits(uint32(v50))
 		v52 := float32(v47)
 		v53 := v51 - float32(1)
-		v56 := min(v47, int32(126))
-		v57 := int32(127) - v56
-		v58 := v57 << 23
-		v59 := math.Float32frombits(uint32(v58))
-		v60 := float32(1) - v53
-		v61 := fma32(-v53, v60, float32(1))
-		v62 := fma32(-v53, v61, float32(1))
-		v63 := float32(v43 * v59)
-		v64 := float32(v63 * v62)
-		v65 := float32(v53 * v53)
-		v68 := fma32(float32(0.06971612), v53, float32(-0.11479734))
-		v70 := fma32(v68, v53, float32(0.1168542))
-		v72 := fma32(v70, v53, float32(-0.12425687))
-		v74 := fma32(v72, v53, float32(0.14249058))
-		v76 := fma32(v74, v53, float32(-0.16667803))
-		v78 := fma32(v76, v53, float32(0.20000716))
-		v80 := fma32(v78, v53, float32(-0.24999997))
-		v82 := fma32(v80, v53, float32(0.3333333))
-		v84 := fma32(v53, v82, float32(-0.5))
-		v85 := float32(v65 * v84)
-		v86 := v85 + v64
-		v88 := fma32(v52, float32(1.4286068e-06), v86)
-		v89 := v88 + v53
-		v91 := fma32(v52, float32(0.69314575), v89)
-		v93 := v33 == float32(-1)
-		v95 := sel(v93, float32(math.Inf(-1)), v91)
-		v96 := v33 < float32(-1)
-		v98 := sel(v96, math.Float32frombits(0x7fc00000), v95)
-		v100 := v33 == float32(math.Inf(1))
-		v101 := sel(v100, v33, v98)
-		v102 := v33 != v33
-		v103 := sel(v102, v33, v101)
-		v104 := maxx(float32(0), v0)
-		v105 := v104 + v103
-		v106 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v107 := maxx(float32(0), v106)
-		v108 := v107 + v103
-		v109 := float32(1) - v1
-		v110 := float32(v4 * v1)
-		v111 := float32(v110 * v108)
-		v112 := fma32(v109, v105, v111)
+		v55 := int32(127) - v47
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v53
+		v59 := fma32(-v53, v58, float32(1))
+		v60 := fma32(-v53, v59, float32(1))
+		v61 := float32(v43 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v53 * v53)
+		v66 := fma32(float32(0.06971612), v53, float32(-0.11479734))
+		v68 := fma32(v66, v53, float32(0.1168542))
+		v70 := fma32(v68, v53, float32(-0.12425687))
+		v72 := fma32(v70, v53, float32(0.14249058))
+		v74 := fma32(v72, v53, float32(-0.16667803))
+		v76 := fma32(v74, v53, float32(0.20000716))
+		v78 := fma32(v76, v53, float32(-0.24999997))
+		v80 := fma32(v78, v53, float32(0.3333333))
+		v82 := fma32(v53, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v52, float32(1.4286068e-06), v84)
+		v87 := v86 + v53
+		v89 := fma32(v52, float32(0.69314575), v87)
+		v90 := v33 != v33
+		v91 := sel(v90, v33, v89)
+		v92 := maxx(float32(0), v0)
+		v93 := v92 + v91
+		v94 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v95 := maxx(float32(0), v94)
+		v96 := v95 + v91
+		v97 := float32(1) - v1
+		v98 := float32(v4 * v1)
+		v99 := float32(v98 * v96)
+		v100 := fma32(v97, v93, v99)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v112 * wi)
+				ps[i] = float32(v100 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v112), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v100), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v112
+				ps[i] = v100
 			}
-			acc[i&7] += float64(v112)
+			acc[i&7] += float64(v100)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -5164,69 +4989,62 @@ func bce_logits_cwGGo(a *kargs) {
 		v51 := math.Float32frombits(uint32(v50))
 		v52 := float32(v47)
 		v53 := v51 - float32(1)
-		v56 := min(v47, int32(126))
-		v57 := int32(127) - v56
-		v58 := v57 << 23
-		v59 := math.Float32frombits(uint32(v58))
-		v60 := float32(1) - v53
-		v61 := fma32(-v53, v60, float32(1))
-		v62 := fma32(-v53, v61, float32(1))
-		v63 := float32(v43 * v59)
-		v64 := float32(v63 * v62)
-		v65 := float32(v53 * v53)
-		v68 := fma32(float32(0.06971612), v53, float32(-0.11479734))
-		v70 := fma32(v68, v53, float32(0.1168542))
-		v72 := fma32(v70, v53, float32(-0.12425687))
-		v74 := fma32(v72, v53, float32(0.14249058))
-		v76 := fma32(v74, v53, float32(-0.16667803))
-		v78 := fma32(v76, v53, float32(0.20000716))
-		v80 := fma32(v78, v53, float32(-0.24999997))
-		v82 := fma32(v80, v53, float32(0.3333333))
-		v84 := fma32(v53, v82, float32(-0.5))
-		v85 := float32(v65 * v84)
-		v86 := v85 + v64
-		v88 := fma32(v52, float32(1.4286068e-06), v86)
-		v89 := v88 + v53
-		v91 := fma32(v52, float32(0.69314575), v89)
-		v93 := v33 == float32(-1)
-		v95 := sel(v93, float32(math.Inf(-1)), v91)
-		v96 := v33 < float32(-1)
-		v98 := sel(v96, math.Float32frombits(0x7fc00000), v95)
-		v100 := v33 == float32(math.Inf(1))
-		v101 := sel(v100, v33, v98)
-		v102 := v33 != v33
-		v103 := sel(v102, v33, v101)
-		v104 := maxx(float32(0), v0)
-		v105 := v104 + v103
-		v106 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v107 := maxx(float32(0), v106)
-		v108 := v107 + v103
-		v109 := float32(1) - v1
-		v110 := float32(v4 * v1)
-		v111 := float32(v110 * v108)
-		v112 := fma32(v109, v105, v111)
-		v113 := float32(v110 * v40)
-		v114 := fma32(v109, v39, -v113)
+		v55 := int32(127) - v47
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v53
+		v59 := fma32(-v53, v58, float32(1))
+		v60 := fma32(-v53, v59, float32(1))
+		v61 := float32(v43 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v53 * v53)
+		v66 := fma32(float32(0.06971612), v53, float32(-0.11479734))
+		v68 := fma32(v66, v53, float32(0.1168542))
+		v70 := fma32(v68, v53, float32(-0.12425687))
+		v72 := fma32(v70, v53, float32(0.14249058))
+		v74 := fma32(v72, v53, float32(-0.16667803))
+		v76 := fma32(v74, v53, float32(0.20000716))
+		v78 := fma32(v76, v53, float32(-0.24999997))
+		v80 := fma32(v78, v53, float32(0.3333333))
+		v82 := fma32(v53, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v52, float32(1.4286068e-06), v84)
+		v87 := v86 + v53
+		v89 := fma32(v52, float32(0.69314575), v87)
+		v90 := v33 != v33
+		v91 := sel(v90, v33, v89)
+		v92 := maxx(float32(0), v0)
+		v93 := v92 + v91
+		v94 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v95 := maxx(float32(0), v94)
+		v96 := v95 + v91
+		v97 := float32(1) - v1
+		v98 := float32(v4 * v1)
+		v99 := float32(v98 * v96)
+		v100 := fma32(v97, v93, v99)
+		v101 := float32(v98 * v40)
+		v102 := fma32(v97, v39, -v101)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v112 * wi)
+				ps[i] = float32(v100 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v112), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v100), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v114 * sw)
+			gv = float32(v102 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v112
+				ps[i] = v100
 			}
-			acc[i&7] += float64(v112)
-			gv = float32(v114 * scale)
+			acc[i&7] += float64(v100)
+			gv = float32(v102 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -5308,82 +5126,75 @@ func bce_logits_cwHGo(a *kargs) {
 		v51 := math.Float32frombits(uint32(v50))
 		v52 := float32(v47)
 		v53 := v51 - float32(1)
-		v56 := min(v47, int32(126))
-		v57 := int32(127) - v56
-		v58 := v57 << 23
-		v59 := math.Float32frombits(uint32(v58))
-		v60 := float32(1) - v53
-		v61 := fma32(-v53, v60, float32(1))
-		v62 := fma32(-v53, v61, float32(1))
-		v63 := float32(v43 * v59)
-		v64 := float32(v63 * v62)
-		v65 := float32(v53 * v53)
-		v68 := fma32(float32(0.06971612), v53, float32(-0.11479734))
-		v70 := fma32(v68, v53, float32(0.1168542))
-		v72 := fma32(v70, v53, float32(-0.12425687))
-		v74 := fma32(v72, v53, float32(0.14249058))
-		v76 := fma32(v74, v53, float32(-0.16667803))
-		v78 := fma32(v76, v53, float32(0.20000716))
-		v80 := fma32(v78, v53, float32(-0.24999997))
-		v82 := fma32(v80, v53, float32(0.3333333))
-		v84 := fma32(v53, v82, float32(-0.5))
-		v85 := float32(v65 * v84)
-		v86 := v85 + v64
-		v88 := fma32(v52, float32(1.4286068e-06), v86)
-		v89 := v88 + v53
-		v91 := fma32(v52, float32(0.69314575), v89)
-		v93 := v33 == float32(-1)
-		v95 := sel(v93, float32(math.Inf(-1)), v91)
-		v96 := v33 < float32(-1)
-		v98 := sel(v96, math.Float32frombits(0x7fc00000), v95)
-		v100 := v33 == float32(math.Inf(1))
-		v101 := sel(v100, v33, v98)
-		v102 := v33 != v33
-		v103 := sel(v102, v33, v101)
-		v104 := maxx(float32(0), v0)
-		v105 := v104 + v103
-		v106 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v107 := maxx(float32(0), v106)
-		v108 := v107 + v103
-		v109 := float32(1) - v1
-		v110 := float32(v4 * v1)
-		v111 := float32(v110 * v108)
-		v112 := fma32(v109, v105, v111)
-		v113 := float32(v110 * v40)
-		v114 := fma32(v109, v39, -v113)
-		v115 := v109 + v110
-		v116 := float32(v39 * v40)
-		v117 := float32(v115 * v116)
+		v55 := int32(127) - v47
+		v56 := v55 << 23
+		v57 := math.Float32frombits(uint32(v56))
+		v58 := float32(1) - v53
+		v59 := fma32(-v53, v58, float32(1))
+		v60 := fma32(-v53, v59, float32(1))
+		v61 := float32(v43 * v57)
+		v62 := float32(v61 * v60)
+		v63 := float32(v53 * v53)
+		v66 := fma32(float32(0.06971612), v53, float32(-0.11479734))
+		v68 := fma32(v66, v53, float32(0.1168542))
+		v70 := fma32(v68, v53, float32(-0.12425687))
+		v72 := fma32(v70, v53, float32(0.14249058))
+		v74 := fma32(v72, v53, float32(-0.16667803))
+		v76 := fma32(v74, v53, float32(0.20000716))
+		v78 := fma32(v76, v53, float32(-0.24999997))
+		v80 := fma32(v78, v53, float32(0.3333333))
+		v82 := fma32(v53, v80, float32(-0.5))
+		v83 := float32(v63 * v82)
+		v84 := v83 + v62
+		v86 := fma32(v52, float32(1.4286068e-06), v84)
+		v87 := v86 + v53
+		v89 := fma32(v52, float32(0.69314575), v87)
+		v90 := v33 != v33
+		v91 := sel(v90, v33, v89)
+		v92 := maxx(float32(0), v0)
+		v93 := v92 + v91
+		v94 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v95 := maxx(float32(0), v94)
+		v96 := v95 + v91
+		v97 := float32(1) - v1
+		v98 := float32(v4 * v1)
+		v99 := float32(v98 * v96)
+		v100 := fma32(v97, v93, v99)
+		v101 := float32(v98 * v40)
+		v102 := fma32(v97, v39, -v101)
+		v103 := v97 + v98
+		v104 := float32(v39 * v40)
+		v105 := float32(v103 * v104)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v112 * wi)
+				ps[i] = float32(v100 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v112), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v100), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v114 * sw)
+			gv = float32(v102 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v117 * sw)
+			gv = float32(v105 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v112
+				ps[i] = v100
 			}
-			acc[i&7] += float64(v112)
-			gv = float32(v114 * scale)
+			acc[i&7] += float64(v100)
+			gv = float32(v102 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v117 * scale)
+			gv = float32(v105 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -5449,130 +5260,110 @@ func focalFGo(a *kargs) {
 		v53 := math.Float32frombits(uint32(v52))
 		v54 := float32(v49)
 		v55 := v53 - float32(1)
-		v58 := min(v49, int32(126))
-		v59 := int32(127) - v58
-		v60 := v59 << 23
-		v61 := math.Float32frombits(uint32(v60))
-		v62 := float32(1) - v55
-		v63 := fma32(-v55, v62, float32(1))
-		v64 := fma32(-v55, v63, float32(1))
-		v65 := float32(v45 * v61)
-		v66 := float32(v65 * v64)
-		v67 := float32(v55 * v55)
-		v70 := fma32(float32(0.06971612), v55, float32(-0.11479734))
-		v72 := fma32(v70, v55, float32(0.1168542))
-		v74 := fma32(v72, v55, float32(-0.12425687))
-		v76 := fma32(v74, v55, float32(0.14249058))
-		v78 := fma32(v76, v55, float32(-0.16667803))
-		v80 := fma32(v78, v55, float32(0.20000716))
-		v82 := fma32(v80, v55, float32(-0.24999997))
-		v84 := fma32(v82, v55, float32(0.3333333))
-		v86 := fma32(v55, v84, float32(-0.5))
-		v87 := float32(v67 * v86)
-		v88 := v87 + v66
-		v90 := fma32(v54, float32(1.4286068e-06), v88)
-		v91 := v90 + v55
-		v93 := fma32(v54, float32(0.69314575), v91)
-		v95 := v35 == float32(-1)
-		v97 := sel(v95, float32(math.Inf(-1)), v93)
-		v98 := v35 < float32(-1)
-		v100 := sel(v98, math.Float32frombits(0x7fc00000), v97)
-		v102 := v35 == float32(math.Inf(1))
-		v103 := sel(v102, v35, v100)
-		v104 := v35 != v35
-		v105 := sel(v104, v35, v103)
-		v106 := maxx(float32(0), v0)
-		v107 := v106 + v105
-		v108 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v109 := maxx(float32(0), v108)
-		v110 := v109 + v105
-		v111 := float32(1) - v1
-		v112 := float32(v1 * v110)
-		v113 := fma32(v111, v107, v112)
-		v114 := v0 >= float32(0)
-		v115 := fma32(v1, v35, v111)
-		v116 := fma32(v111, v35, v1)
-		v117 := sel(v114, v115, v116)
-		v118 := v1 == float32(1)
-		v119 := v1 == float32(0)
-		v120 := v114 && v118
-		v121 := v119 && !(v114)
-		v122 := v120 || v121
-		v123 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v124 := math.Float32frombits(math.Float32bits(v123) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v126 := v117 < float32(1.1754944e-38)
-		v128 := float32(v117 * float32(8.388608e+06))
-		v129 := sel(v126, v128, v117)
-		v130 := int32(math.Float32bits(v129))
-		v131 := v130 - int32(1060439283)
-		v132 := v131 >> 23
-		v133 := v131 & int32(8388607)
-		v134 := v133 + int32(1060439283)
-		v135 := math.Float32frombits(uint32(v134))
-		v136 := float32(v132)
-		v137 := v135 - float32(1)
-		v139 := v136 - float32(23)
-		v140 := sel(v126, v139, v136)
-		v141 := float32(v137 * v137)
-		v142 := fma32(float32(0.06971612), v137, float32(-0.11479734))
-		v143 := fma32(v142, v137, float32(0.1168542))
-		v144 := fma32(v143, v137, float32(-0.12425687))
-		v145 := fma32(v144, v137, float32(0.14249058))
-		v146 := fma32(v145, v137, float32(-0.16667803))
-		v147 := fma32(v146, v137, float32(0.20000716))
-		v148 := fma32(v147, v137, float32(-0.24999997))
-		v149 := fma32(v148, v137, float32(0.3333333))
-		v150 := fma32(v137, v149, float32(-0.5))
-		v151 := float32(v141 * v150)
-		v152 := fma32(v140, float32(1.4286068e-06), v151)
-		v153 := v152 + v137
-		v154 := fma32(v140, float32(0.69314575), v153)
-		v155 := v117 == float32(0)
-		v156 := sel(v155, float32(math.Inf(-1)), v154)
-		v157 := v117 < float32(0)
-		v158 := sel(v157, math.Float32frombits(0x7fc00000), v156)
-		v159 := v117 == float32(math.Inf(1))
-		v160 := sel(v159, v117, v158)
-		v161 := v117 != v117
-		v162 := sel(v161, v117, v160)
-		v163 := sel(v122, v124, v162)
-		v164 := minx(v107, v110)
-		v165 := v163 - v164
-		v166 := p0 == float32(0)
-		v167 := float32(p0 * v165)
-		v168 := maxx(float32(-104), v167)
-		v169 := minx(float32(88.8), v168)
-		v170 := float32(v169 * float32(1.442695))
-		v171 := float32(math.RoundToEven(float64(v170)))
-		v172 := fma32(-v171, float32(0.6933594), v169)
-		v173 := fma32(-v171, float32(-0.00021219444), v172)
-		v174 := float32(v173 * v173)
-		v175 := fma32(float32(0.0013926176), v173, float32(0.008363173))
-		v176 := fma32(v175, v173, float32(0.041666556))
-		v177 := fma32(v176, v173, float32(0.16666578))
-		v178 := fma32(v177, v173, float32(0.5))
-		v179 := fma32(v174, v178, v173)
-		v180 := v179 + float32(1)
-		v181 := float32(float64(v180) * math.Float64frombits(uint64(int64(v171)+1023)<<52))
-		v182 := sel(v166, float32(1), v181)
-		v183 := p3 != float32(0)
-		v184 := float32(p2 * v111)
-		v185 := fma32(p1, v1, v184)
-		v186 := sel(v183, v185, float32(1))
-		v187 := float32(v186 * v182)
-		v188 := float32(v187 * v113)
+		v57 := int32(127) - v49
+		v58 := v57 << 23
+		v59 := math.Float32frombits(uint32(v58))
+		v60 := float32(1) - v55
+		v61 := fma32(-v55, v60, float32(1))
+		v62 := fma32(-v55, v61, float32(1))
+		v63 := float32(v45 * v59)
+		v64 := float32(v63 * v62)
+		v65 := float32(v55 * v55)
+		v68 := fma32(float32(0.06971612), v55, float32(-0.11479734))
+		v70 := fma32(v68, v55, float32(0.1168542))
+		v72 := fma32(v70, v55, float32(-0.12425687))
+		v74 := fma32(v72, v55, float32(0.14249058))
+		v76 := fma32(v74, v55, float32(-0.16667803))
+		v78 := fma32(v76, v55, float32(0.20000716))
+		v80 := fma32(v78, v55, float32(-0.24999997))
+		v82 := fma32(v80, v55, float32(0.3333333))
+		v84 := fma32(v55, v82, float32(-0.5))
+		v85 := float32(v65 * v84)
+		v86 := v85 + v64
+		v88 := fma32(v54, float32(1.4286068e-06), v86)
+		v89 := v88 + v55
+		v91 := fma32(v54, float32(0.69314575), v89)
+		v92 := v35 != v35
+		v93 := sel(v92, v35, v91)
+		v94 := maxx(float32(0), v0)
+		v95 := v94 + v93
+		v96 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v97 := maxx(float32(0), v96)
+		v98 := v97 + v93
+		v99 := float32(1) - v1
+		v100 := float32(v1 * v98)
+		v101 := fma32(v99, v95, v100)
+		v102 := v0 >= float32(0)
+		v103 := fma32(v1, v35, v99)
+		v104 := fma32(v99, v35, v1)
+		v105 := sel(v102, v103, v104)
+		v106 := v1 == float32(1)
+		v107 := v1 == float32(0)
+		v108 := v102 && v106
+		v109 := v107 && !(v102)
+		v110 := v108 || v109
+		v111 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v112 := math.Float32frombits(math.Float32bits(v111) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v113 := int32(math.Float32bits(v105))
+		v114 := v113 - int32(1060439283)
+		v115 := v114 >> 23
+		v116 := v114 & int32(8388607)
+		v117 := v116 + int32(1060439283)
+		v118 := math.Float32frombits(uint32(v117))
+		v119 := float32(v115)
+		v120 := v118 - float32(1)
+		v121 := float32(v120 * v120)
+		v122 := fma32(float32(0.06971612), v120, float32(-0.11479734))
+		v123 := fma32(v122, v120, float32(0.1168542))
+		v124 := fma32(v123, v120, float32(-0.12425687))
+		v125 := fma32(v124, v120, float32(0.14249058))
+		v126 := fma32(v125, v120, float32(-0.16667803))
+		v127 := fma32(v126, v120, float32(0.20000716))
+		v128 := fma32(v127, v120, float32(-0.24999997))
+		v129 := fma32(v128, v120, float32(0.3333333))
+		v130 := fma32(v120, v129, float32(-0.5))
+		v131 := float32(v121 * v130)
+		v132 := fma32(v119, float32(1.4286068e-06), v131)
+		v133 := v132 + v120
+		v134 := fma32(v119, float32(0.69314575), v133)
+		v135 := sel(v110, v112, v134)
+		v136 := minx(v95, v98)
+		v137 := v135 - v136
+		v138 := p0 == float32(0)
+		v139 := float32(p0 * v137)
+		v140 := maxx(float32(-104), v139)
+		v141 := minx(float32(88.8), v140)
+		v142 := float32(v141 * float32(1.442695))
+		v143 := float32(math.RoundToEven(float64(v142)))
+		v144 := fma32(-v143, float32(0.6933594), v141)
+		v145 := fma32(-v143, float32(-0.00021219444), v144)
+		v146 := float32(v145 * v145)
+		v147 := fma32(float32(0.0013926176), v145, float32(0.008363173))
+		v148 := fma32(v147, v145, float32(0.041666556))
+		v149 := fma32(v148, v145, float32(0.16666578))
+		v150 := fma32(v149, v145, float32(0.5))
+		v151 := fma32(v146, v150, v145)
+		v152 := v151 + float32(1)
+		v153 := float32(float64(v152) * math.Float64frombits(uint64(int64(v143)+1023)<<52))
+		v154 := sel(v138, float32(1), v153)
+		v155 := p3 != float32(0)
+		v156 := float32(p2 * v99)
+		v157 := fma32(p1, v1, v156)
+		v158 := sel(v155, v157, float32(1))
+		v159 := float32(v158 * v154)
+		v160 := float32(v159 * v101)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v188 * wi)
+				ps[i] = float32(v160 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v188), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v160), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v188
+				ps[i] = v160
 			}
-			acc[i&7] += float64(v188)
+			acc[i&7] += float64(v160)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -5642,99 +5433,107 @@ func focalGGo(a *kargs) {
 		v53 := math.Float32frombits(uint32(v52))
 		v54 := float32(v49)
 		v55 := v53 - float32(1)
-		v58 := min(v49, int32(126))
-		v59 := int32(127) - v58
-		v60 := v59 << 23
-		v61 := math.Float32frombits(uint32(v60))
-		v62 := float32(1) - v55
-		v63 := fma32(-v55, v62, float32(1))
-		v64 := fma32(-v55, v63, float32(1))
-		v65 := float32(v45 * v61)
-		v66 := float32(v65 * v64)
-		v67 := float32(v55 * v55)
-		v70 := fma32(float32(0.06971612), v55, float32(-0.11479734))
-		v72 := fma32(v70, v55, float32(0.1168542))
-		v74 := fma32(v72, v55, float32(-0.12425687))
-		v76 := fma32(v74, v55, float32(0.14249058))
-		v78 := fma32(v76, v55, float32(-0.16667803))
-		v80 := fma32(v78, v55, float32(0.20000716))
-		v82 := fma32(v80, v55, float32(-0.24999997))
-		v84 := fma32(v82, v55, float32(0.3333333))
-		v86 := fma32(v55, v84, float32(-0.5))
-		v87 := float32(v67 * v86)
-		v88 := v87 + v66
-		v90 := fma32(v54, float32(1.4286068e-06), v88)
-		v91 := v90 + v55
-		v93 := fma32(v54, float32(0.69314575), v91)
-		v95 := v35 == float32(-1)
-		v97 := sel(v95, float32(math.Inf(-1)), v93)
-		v98 := v35 < float32(-1)
-		v100 := sel(v98, math.Float32frombits(0x7fc00000), v97)
-		v102 := v35 == float32(math.Inf(1))
-		v103 := sel(v102, v35, v100)
-		v104 := v35 != v35
-		v105 := sel(v104, v35, v103)
-		v106 := maxx(float32(0), v0)
-		v107 := v106 + v105
-		v108 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v109 := maxx(float32(0), v108)
-		v110 := v109 + v105
-		v111 := float32(1) - v1
-		v112 := float32(v1 * v110)
-		v113 := fma32(v111, v107, v112)
-		v114 := float32(v1 * v42)
-		v115 := fma32(v111, v41, -v114)
-		v116 := v0 >= float32(0)
-		v117 := fma32(v1, v35, v111)
-		v118 := fma32(v111, v35, v1)
-		v119 := sel(v116, v117, v118)
-		v120 := v1 == float32(1)
-		v121 := v1 == float32(0)
-		v122 := v116 && v120
-		v123 := v121 && !(v116)
-		v124 := v122 || v123
-		v125 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v126 := math.Float32frombits(math.Float32bits(v125) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v128 := v119 < float32(1.1754944e-38)
-		v130 := float32(v119 * float32(8.388608e+06))
-		v131 := sel(v128, v130, v119)
-		v132 := int32(math.Float32bits(v131))
-		v133 := v132 - int32(1060439283)
-		v134 := v133 >> 23
-		v135 := v133 & int32(8388607)
-		v136 := v135 + int32(1060439283)
-		v137 := math.Float32frombits(uint32(v136))
-		v138 := float32(v134)
-		v139 := v137 - float32(1)
-		v141 := v138 - float32(23)
-		v142 := sel(v128, v141, v138)
-		v143 := float32(v139 * v139)
-		v144 := fma32(float32(0.06971612), v139, float32(-0.11479734))
-		v145 := fma32(v144, v139, float32(0.1168542))
-		v146 := fma32(v145, v139, float32(-0.12425687))
-		v147 := fma32(v146, v139, float32(0.14249058))
-		v148 := fma32(v147, v139, float32(-0.16667803))
-		v149 := fma32(v148, v139, float32(0.20000716))
-		v150 := fma32(v149, v139, float32(-0.24999997))
-		v151 := fma32(v150, v139, float32(0.3333333))
-		v152 := fma32(v139, v151, float32(-0.5))
-		v153 := float32(v143 * v152)
-		v154 := fma32(v142, float32(1.4286068e-06), v153)
-		v155 := v154 + v139
-		v156 := fma32(v142, float32(0.69314575), v155)
-		v157 := v119 == float32(0)
-		v158 := sel(v157, float32(math.Inf(-1)), v156)
-		v159 := v119 < float32(0)
-		v160 := sel(v159, math.Float32frombits(0x7fc00000), v158)
-		v161 := v119 == float32(math.Inf(1))
-		v162 := sel(v161, v119, v160)
-		v163 := v119 != v119
-		v164 := sel(v163, v119, v162)
-		v165 := sel(v124, v126, v164)
-		v166 := minx(v107, v110)
-		v167 := v165 - v166
-		v168 := p0 == float32(0)
-		v169 := float32(p0 * v167)
+		v57 := int32(127) - v49
+		v58 := v57 << 23
+		v59 := math.Float32frombits(uint32(v58))
+		v60 := float32(1) - v55
+		v61 := fma32(-v55, v60, float32(1))
+		v62 := fma32(-v55, v61, float32(1))
+		v63 := float32(v45 * v59)
+		v64 := float32(v63 * v62)
+		v65 := float32(v55 * v55)
+		v68 := fma32(float32(0.06971612), v55, float32(-0.11479734))
+		v70 := fma32(v68, v55, float32(0.1168542))
+		v72 := fma32(v70, v55, float32(-0.12425687))
+		v74 := fma32(v72, v55, float32(0.14249058))
+		v76 := fma32(v74, v55, float32(-0.16667803))
+		v78 := fma32(v76, v55, float32(0.20000716))
+		v80 := fma32(v78, v55, float32(-0.24999997))
+		v82 := fma32(v80, v55, float32(0.3333333))
+		v84 := fma32(v55, v82, float32(-0.5))
+		v85 := float32(v65 * v84)
+		v86 := v85 + v64
+		v88 := fma32(v54, float32(1.4286068e-06), v86)
+		v89 := v88 + v55
+		v91 := fma32(v54, float32(0.69314575), v89)
+		v92 := v35 != v35
+		v93 := sel(v92, v35, v91)
+		v94 := maxx(float32(0), v0)
+		v95 := v94 + v93
+		v96 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v97 := maxx(float32(0), v96)
+		v98 := v97 + v93
+		v99 := float32(1) - v1
+		v100 := float32(v1 * v98)
+		v101 := fma32(v99, v95, v100)
+		v102 := float32(v1 * v42)
+		v103 := fma32(v99, v41, -v102)
+		v104 := v0 >= float32(0)
+		v105 := fma32(v1, v35, v99)
+		v106 := fma32(v99, v35, v1)
+		v107 := sel(v104, v105, v106)
+		v108 := v1 == float32(1)
+		v109 := v1 == float32(0)
+		v110 := v104 && v108
+		v111 := v109 && !(v104)
+		v112 := v110 || v111
+		v113 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v114 := math.Float32frombits(math.Float32bits(v113) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v115 := int32(math.Float32bits(v107))
+		v116 := v115 - int32(1060439283)
+		v117 := v116 >> 23
+		v118 := v116 & int32(8388607)
+		v119 := v118 + int32(1060439283)
+		v120 := math.Float32frombits(uint32(v119))
+		v121 := float32(v117)
+		v122 := v120 - float32(1)
+		v123 := float32(v122 * v122)
+		v124 := fma32(float32(0.06971612), v122, float32(-0.11479734))
+		v125 := fma32(v124, v122, float32(0.1168542))
+		v126 := fma32(v125, v122, float32(-0.12425687))
+		v127 := fma32(v126, v122, float32(0.14249058))
+		v128 := fma32(v127, v122, float32(-0.16667803))
+		v129 := fma32(v128, v122, float32(0.20000716))
+		v130 := fma32(v129, v122, float32(-0.24999997))
+		v131 := fma32(v130, v122, float32(0.3333333))
+		v132 := fma32(v122, v131, float32(-0.5))
+		v133 := float32(v123 * v132)
+		v134 := fma32(v121, float32(1.4286068e-06), v133)
+		v135 := v134 + v122
+		v136 := fma32(v121, float32(0.69314575), v135)
+		v137 := sel(v112, v114, v136)
+		v138 := minx(v95, v98)
+		v139 := v137 - v138
+		v140 := p0 == float32(0)
+		v141 := float32(p0 * v139)
+		v142 := maxx(float32(-104), v141)
+		v143 := minx(float32(88.8), v142)
+		v144 := float32(v143 * float32(1.442695))
+		v145 := float32(math.RoundToEven(float64(v144)))
+		v146 := fma32(-v145, float32(0.6933594), v143)
+		v147 := fma32(-v145, float32(-0.00021219444), v146)
+		v148 := float32(v147 * v147)
+		v149 := fma32(float32(0.0013926176), v147, float32(0.008363173))
+		v150 := fma32(v149, v147, float32(0.041666556))
+		v151 := fma32(v150, v147, float32(0.16666578))
+		v152 := fma32(v151, v147, float32(0.5))
+		v153 := fma32(v148, v152, v147)
+		v154 := v153 + float32(1)
+		v155 := float32(float64(v154) * math.Float64frombits(uint64(int64(v145)+1023)<<52))
+		v156 := sel(v140, float32(1), v155)
+		v157 := p3 != float32(0)
+		v158 := float32(p2 * v99)
+		v159 := fma32(p1, v1, v158)
+		v160 := sel(v157, v159, float32(1))
+		v161 := float32(v160 * v156)
+		v162 := float32(v161 * v101)
+		v163 := v1 + v1
+		v164 := float32(1) - v163
+		v165 := v164 != float32(0)
+		v166 := v165 && !(v140)
+		v167 := maxx(v95, v98)
+		v168 := v167 + v137
+		v169 := math.Float32frombits(math.Float32bits(v168) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v170 := maxx(float32(-104), v169)
 		v171 := minx(float32(88.8), v170)
 		v172 := float32(v171 * float32(1.442695))
@@ -5749,59 +5548,31 @@ func focalGGo(a *kargs) {
 		v181 := fma32(v176, v180, v175)
 		v182 := v181 + float32(1)
 		v183 := float32(float64(v182) * math.Float64frombits(uint64(int64(v173)+1023)<<52))
-		v184 := sel(v168, float32(1), v183)
-		v185 := p3 != float32(0)
-		v186 := float32(p2 * v111)
-		v187 := fma32(p1, v1, v186)
-		v188 := sel(v185, v187, float32(1))
-		v189 := float32(v188 * v184)
-		v190 := float32(v189 * v113)
-		v191 := v1 + v1
-		v192 := float32(1) - v191
-		v193 := v192 != float32(0)
-		v194 := v193 && !(v168)
-		v195 := maxx(v107, v110)
-		v196 := v195 + v165
-		v197 := math.Float32frombits(math.Float32bits(v196) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v198 := maxx(float32(-104), v197)
-		v199 := minx(float32(88.8), v198)
-		v200 := float32(v199 * float32(1.442695))
-		v201 := float32(math.RoundToEven(float64(v200)))
-		v202 := fma32(-v201, float32(0.6933594), v199)
-		v203 := fma32(-v201, float32(-0.00021219444), v202)
-		v204 := float32(v203 * v203)
-		v205 := fma32(float32(0.0013926176), v203, float32(0.008363173))
-		v206 := fma32(v205, v203, float32(0.041666556))
-		v207 := fma32(v206, v203, float32(0.16666578))
-		v208 := fma32(v207, v203, float32(0.5))
-		v209 := fma32(v204, v208, v203)
-		v210 := v209 + float32(1)
-		v211 := float32(float64(v210) * math.Float64frombits(uint64(int64(v201)+1023)<<52))
-		v212 := float32(p0 * v192)
-		v213 := float32(v212 * v211)
-		v214 := sel(v194, v213, 0)
-		v215 := fma32(v214, v113, v115)
-		v216 := float32(v189 * v215)
+		v184 := float32(p0 * v164)
+		v185 := float32(v184 * v183)
+		v186 := sel(v166, v185, 0)
+		v187 := fma32(v186, v101, v103)
+		v188 := float32(v161 * v187)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v190 * wi)
+				ps[i] = float32(v162 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v190), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v162), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v216 * sw)
+			gv = float32(v188 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v190
+				ps[i] = v162
 			}
-			acc[i&7] += float64(v190)
-			gv = float32(v216 * scale)
+			acc[i&7] += float64(v162)
+			gv = float32(v188 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -5884,101 +5655,109 @@ func focalHGo(a *kargs) {
 		v53 := math.Float32frombits(uint32(v52))
 		v54 := float32(v49)
 		v55 := v53 - float32(1)
-		v58 := min(v49, int32(126))
-		v59 := int32(127) - v58
-		v60 := v59 << 23
-		v61 := math.Float32frombits(uint32(v60))
-		v62 := float32(1) - v55
-		v63 := fma32(-v55, v62, float32(1))
-		v64 := fma32(-v55, v63, float32(1))
-		v65 := float32(v45 * v61)
-		v66 := float32(v65 * v64)
-		v67 := float32(v55 * v55)
-		v70 := fma32(float32(0.06971612), v55, float32(-0.11479734))
-		v72 := fma32(v70, v55, float32(0.1168542))
-		v74 := fma32(v72, v55, float32(-0.12425687))
-		v76 := fma32(v74, v55, float32(0.14249058))
-		v78 := fma32(v76, v55, float32(-0.16667803))
-		v80 := fma32(v78, v55, float32(0.20000716))
-		v82 := fma32(v80, v55, float32(-0.24999997))
-		v84 := fma32(v82, v55, float32(0.3333333))
-		v86 := fma32(v55, v84, float32(-0.5))
-		v87 := float32(v67 * v86)
-		v88 := v87 + v66
-		v90 := fma32(v54, float32(1.4286068e-06), v88)
-		v91 := v90 + v55
-		v93 := fma32(v54, float32(0.69314575), v91)
-		v95 := v35 == float32(-1)
-		v97 := sel(v95, float32(math.Inf(-1)), v93)
-		v98 := v35 < float32(-1)
-		v100 := sel(v98, math.Float32frombits(0x7fc00000), v97)
-		v102 := v35 == float32(math.Inf(1))
-		v103 := sel(v102, v35, v100)
-		v104 := v35 != v35
-		v105 := sel(v104, v35, v103)
-		v106 := maxx(float32(0), v0)
-		v107 := v106 + v105
-		v108 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v109 := maxx(float32(0), v108)
-		v110 := v109 + v105
-		v111 := float32(1) - v1
-		v112 := float32(v1 * v110)
-		v113 := fma32(v111, v107, v112)
-		v114 := float32(v1 * v42)
-		v115 := fma32(v111, v41, -v114)
-		v116 := float32(v41 * v42)
-		v117 := v42 - v41
-		v118 := v0 >= float32(0)
-		v119 := fma32(v1, v35, v111)
-		v120 := fma32(v111, v35, v1)
-		v121 := sel(v118, v119, v120)
-		v122 := v1 == float32(1)
-		v123 := v1 == float32(0)
-		v124 := v118 && v122
-		v125 := v123 && !(v118)
-		v126 := v124 || v125
-		v127 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v128 := math.Float32frombits(math.Float32bits(v127) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v130 := v121 < float32(1.1754944e-38)
-		v132 := float32(v121 * float32(8.388608e+06))
-		v133 := sel(v130, v132, v121)
-		v134 := int32(math.Float32bits(v133))
-		v135 := v134 - int32(1060439283)
-		v136 := v135 >> 23
-		v137 := v135 & int32(8388607)
-		v138 := v137 + int32(1060439283)
-		v139 := math.Float32frombits(uint32(v138))
-		v140 := float32(v136)
-		v141 := v139 - float32(1)
-		v143 := v140 - float32(23)
-		v144 := sel(v130, v143, v140)
-		v145 := float32(v141 * v141)
-		v146 := fma32(float32(0.06971612), v141, float32(-0.11479734))
-		v147 := fma32(v146, v141, float32(0.1168542))
-		v148 := fma32(v147, v141, float32(-0.12425687))
-		v149 := fma32(v148, v141, float32(0.14249058))
-		v150 := fma32(v149, v141, float32(-0.16667803))
-		v151 := fma32(v150, v141, float32(0.20000716))
-		v152 := fma32(v151, v141, float32(-0.24999997))
-		v153 := fma32(v152, v141, float32(0.3333333))
-		v154 := fma32(v141, v153, float32(-0.5))
-		v155 := float32(v145 * v154)
-		v156 := fma32(v144, float32(1.4286068e-06), v155)
-		v157 := v156 + v141
-		v158 := fma32(v144, float32(0.69314575), v157)
-		v159 := v121 == float32(0)
-		v160 := sel(v159, float32(math.Inf(-1)), v158)
-		v161 := v121 < float32(0)
-		v162 := sel(v161, math.Float32frombits(0x7fc00000), v160)
-		v163 := v121 == float32(math.Inf(1))
-		v164 := sel(v163, v121, v162)
-		v165 := v121 != v121
-		v166 := sel(v165, v121, v164)
-		v167 := sel(v126, v128, v166)
-		v168 := minx(v107, v110)
-		v169 := v167 - v168
-		v170 := p0 == float32(0)
-		v171 := float32(p0 * v169)
+		v57 := int32(127) - v49
+		v58 := v57 << 23
+		v59 := math.Float32frombits(uint32(v58))
+		v60 := float32(1) - v55
+		v61 := fma32(-v55, v60, float32(1))
+		v62 := fma32(-v55, v61, float32(1))
+		v63 := float32(v45 * v59)
+		v64 := float32(v63 * v62)
+		v65 := float32(v55 * v55)
+		v68 := fma32(float32(0.06971612), v55, float32(-0.11479734))
+		v70 := fma32(v68, v55, float32(0.1168542))
+		v72 := fma32(v70, v55, float32(-0.12425687))
+		v74 := fma32(v72, v55, float32(0.14249058))
+		v76 := fma32(v74, v55, float32(-0.16667803))
+		v78 := fma32(v76, v55, float32(0.20000716))
+		v80 := fma32(v78, v55, float32(-0.24999997))
+		v82 := fma32(v80, v55, float32(0.3333333))
+		v84 := fma32(v55, v82, float32(-0.5))
+		v85 := float32(v65 * v84)
+		v86 := v85 + v64
+		v88 := fma32(v54, float32(1.4286068e-06), v86)
+		v89 := v88 + v55
+		v91 := fma32(v54, float32(0.69314575), v89)
+		v92 := v35 != v35
+		v93 := sel(v92, v35, v91)
+		v94 := maxx(float32(0), v0)
+		v95 := v94 + v93
+		v96 := math.Float32frombits(math.Float32bits(v0) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v97 := maxx(float32(0), v96)
+		v98 := v97 + v93
+		v99 := float32(1) - v1
+		v100 := float32(v1 * v98)
+		v101 := fma32(v99, v95, v100)
+		v102 := float32(v1 * v42)
+		v103 := fma32(v99, v41, -v102)
+		v104 := float32(v41 * v42)
+		v105 := v42 - v41
+		v106 := v0 >= float32(0)
+		v107 := fma32(v1, v35, v99)
+		v108 := fma32(v99, v35, v1)
+		v109 := sel(v106, v107, v108)
+		v110 := v1 == float32(1)
+		v111 := v1 == float32(0)
+		v112 := v106 && v110
+		v113 := v111 && !(v106)
+		v114 := v112 || v113
+		v115 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v116 := math.Float32frombits(math.Float32bits(v115) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v117 := int32(math.Float32bits(v109))
+		v118 := v117 - int32(1060439283)
+		v119 := v118 >> 23
+		v120 := v118 & int32(8388607)
+		v121 := v120 + int32(1060439283)
+		v122 := math.Float32frombits(uint32(v121))
+		v123 := float32(v119)
+		v124 := v122 - float32(1)
+		v125 := float32(v124 * v124)
+		v126 := fma32(float32(0.06971612), v124, float32(-0.11479734))
+		v127 := fma32(v126, v124, float32(0.1168542))
+		v128 := fma32(v127, v124, float32(-0.12425687))
+		v129 := fma32(v128, v124, float32(0.14249058))
+		v130 := fma32(v129, v124, float32(-0.16667803))
+		v131 := fma32(v130, v124, float32(0.20000716))
+		v132 := fma32(v131, v124, float32(-0.24999997))
+		v133 := fma32(v132, v124, float32(0.3333333))
+		v134 := fma32(v124, v133, float32(-0.5))
+		v135 := float32(v125 * v134)
+		v136 := fma32(v123, float32(1.4286068e-06), v135)
+		v137 := v136 + v124
+		v138 := fma32(v123, float32(0.69314575), v137)
+		v139 := sel(v114, v116, v138)
+		v140 := minx(v95, v98)
+		v141 := v139 - v140
+		v142 := p0 == float32(0)
+		v143 := float32(p0 * v141)
+		v144 := maxx(float32(-104), v143)
+		v145 := minx(float32(88.8), v144)
+		v146 := float32(v145 * float32(1.442695))
+		v147 := float32(math.RoundToEven(float64(v146)))
+		v148 := fma32(-v147, float32(0.6933594), v145)
+		v149 := fma32(-v147, float32(-0.00021219444), v148)
+		v150 := float32(v149 * v149)
+		v151 := fma32(float32(0.0013926176), v149, float32(0.008363173))
+		v152 := fma32(v151, v149, float32(0.041666556))
+		v153 := fma32(v152, v149, float32(0.16666578))
+		v154 := fma32(v153, v149, float32(0.5))
+		v155 := fma32(v150, v154, v149)
+		v156 := v155 + float32(1)
+		v157 := float32(float64(v156) * math.Float64frombits(uint64(int64(v147)+1023)<<52))
+		v158 := sel(v142, float32(1), v157)
+		v159 := p3 != float32(0)
+		v160 := float32(p2 * v99)
+		v161 := fma32(p1, v1, v160)
+		v162 := sel(v159, v161, float32(1))
+		v163 := float32(v162 * v158)
+		v164 := float32(v163 * v101)
+		v165 := v1 + v1
+		v166 := float32(1) - v165
+		v167 := v166 != float32(0)
+		v168 := v167 && !(v142)
+		v169 := maxx(v95, v98)
+		v170 := v169 + v139
+		v171 := math.Float32frombits(math.Float32bits(v170) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		v172 := maxx(float32(-104), v171)
 		v173 := minx(float32(88.8), v172)
 		v174 := float32(v173 * float32(1.442695))
@@ -5993,80 +5772,52 @@ func focalHGo(a *kargs) {
 		v183 := fma32(v178, v182, v177)
 		v184 := v183 + float32(1)
 		v185 := float32(float64(v184) * math.Float64frombits(uint64(int64(v175)+1023)<<52))
-		v186 := sel(v170, float32(1), v185)
-		v187 := p3 != float32(0)
-		v188 := float32(p2 * v111)
-		v189 := fma32(p1, v1, v188)
-		v190 := sel(v187, v189, float32(1))
-		v191 := float32(v190 * v186)
-		v192 := float32(v191 * v113)
-		v193 := v1 + v1
-		v194 := float32(1) - v193
-		v195 := v194 != float32(0)
-		v196 := v195 && !(v170)
-		v197 := maxx(v107, v110)
-		v198 := v197 + v167
-		v199 := math.Float32frombits(math.Float32bits(v198) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v200 := maxx(float32(-104), v199)
-		v201 := minx(float32(88.8), v200)
-		v202 := float32(v201 * float32(1.442695))
-		v203 := float32(math.RoundToEven(float64(v202)))
-		v204 := fma32(-v203, float32(0.6933594), v201)
-		v205 := fma32(-v203, float32(-0.00021219444), v204)
-		v206 := float32(v205 * v205)
-		v207 := fma32(float32(0.0013926176), v205, float32(0.008363173))
-		v208 := fma32(v207, v205, float32(0.041666556))
-		v209 := fma32(v208, v205, float32(0.16666578))
-		v210 := fma32(v209, v205, float32(0.5))
-		v211 := fma32(v206, v210, v205)
-		v212 := v211 + float32(1)
-		v213 := float32(float64(v212) * math.Float64frombits(uint64(int64(v203)+1023)<<52))
-		v214 := float32(p0 * v194)
-		v215 := float32(v214 * v213)
-		v216 := sel(v196, v215, 0)
-		v217 := fma32(v216, v113, v115)
-		v218 := float32(v191 * v217)
-		v219 := float32(v216 * v216)
-		v220 := float32(p4 * v219)
-		v221 := float32(v220 * v113)
-		v222 := float32(v216 * v117)
-		v223 := fma32(v222, v113, v221)
-		v224 := v216 + v216
-		v225 := fma32(v224, v115, v223)
-		v226 := v216 != float32(0)
-		v227 := sel(v226, v225, 0)
-		v228 := v116 + v227
-		v229 := float32(v191 * v228)
+		v186 := float32(p0 * v166)
+		v187 := float32(v186 * v185)
+		v188 := sel(v168, v187, 0)
+		v189 := fma32(v188, v101, v103)
+		v190 := float32(v163 * v189)
+		v191 := float32(v188 * v188)
+		v192 := float32(p4 * v191)
+		v193 := float32(v192 * v101)
+		v194 := float32(v188 * v105)
+		v195 := fma32(v194, v101, v193)
+		v196 := v188 + v188
+		v197 := fma32(v196, v103, v195)
+		v198 := v188 != float32(0)
+		v199 := sel(v198, v197, 0)
+		v200 := v104 + v199
+		v201 := float32(v163 * v200)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v192 * wi)
+				ps[i] = float32(v164 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v192), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v164), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v218 * sw)
+			gv = float32(v190 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v229 * sw)
+			gv = float32(v201 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v192
+				ps[i] = v164
 			}
-			acc[i&7] += float64(v192)
-			gv = float32(v218 * scale)
+			acc[i&7] += float64(v164)
+			gv = float32(v190 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v229 * scale)
+			gv = float32(v201 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -6509,52 +6260,45 @@ func soft_marginFGo(a *kargs) {
 		v50 := math.Float32frombits(uint32(v49))
 		v51 := float32(v46)
 		v52 := v50 - float32(1)
-		v55 := min(v46, int32(126))
-		v56 := int32(127) - v55
-		v57 := v56 << 23
-		v58 := math.Float32frombits(uint32(v57))
-		v59 := float32(1) - v52
-		v60 := fma32(-v52, v59, float32(1))
-		v61 := fma32(-v52, v60, float32(1))
-		v62 := float32(v42 * v58)
-		v63 := float32(v62 * v61)
-		v64 := float32(v52 * v52)
-		v67 := fma32(float32(0.06971612), v52, float32(-0.11479734))
-		v69 := fma32(v67, v52, float32(0.1168542))
-		v71 := fma32(v69, v52, float32(-0.12425687))
-		v73 := fma32(v71, v52, float32(0.14249058))
-		v75 := fma32(v73, v52, float32(-0.16667803))
-		v77 := fma32(v75, v52, float32(0.20000716))
-		v79 := fma32(v77, v52, float32(-0.24999997))
-		v81 := fma32(v79, v52, float32(0.3333333))
-		v83 := fma32(v52, v81, float32(-0.5))
-		v84 := float32(v64 * v83)
-		v85 := v84 + v63
-		v87 := fma32(v51, float32(1.4286068e-06), v85)
-		v88 := v87 + v52
-		v90 := fma32(v51, float32(0.69314575), v88)
-		v92 := v32 == float32(-1)
-		v94 := sel(v92, float32(math.Inf(-1)), v90)
-		v95 := v32 < float32(-1)
-		v97 := sel(v95, math.Float32frombits(0x7fc00000), v94)
-		v99 := v32 == float32(math.Inf(1))
-		v100 := sel(v99, v32, v97)
-		v101 := v32 != v32
-		v102 := sel(v101, v32, v100)
-		v103 := maxx(float32(0), v4)
-		v104 := v103 + v102
+		v54 := int32(127) - v46
+		v55 := v54 << 23
+		v56 := math.Float32frombits(uint32(v55))
+		v57 := float32(1) - v52
+		v58 := fma32(-v52, v57, float32(1))
+		v59 := fma32(-v52, v58, float32(1))
+		v60 := float32(v42 * v56)
+		v61 := float32(v60 * v59)
+		v62 := float32(v52 * v52)
+		v65 := fma32(float32(0.06971612), v52, float32(-0.11479734))
+		v67 := fma32(v65, v52, float32(0.1168542))
+		v69 := fma32(v67, v52, float32(-0.12425687))
+		v71 := fma32(v69, v52, float32(0.14249058))
+		v73 := fma32(v71, v52, float32(-0.16667803))
+		v75 := fma32(v73, v52, float32(0.20000716))
+		v77 := fma32(v75, v52, float32(-0.24999997))
+		v79 := fma32(v77, v52, float32(0.3333333))
+		v81 := fma32(v52, v79, float32(-0.5))
+		v82 := float32(v62 * v81)
+		v83 := v82 + v61
+		v85 := fma32(v51, float32(1.4286068e-06), v83)
+		v86 := v85 + v52
+		v88 := fma32(v51, float32(0.69314575), v86)
+		v89 := v32 != v32
+		v90 := sel(v89, v32, v88)
+		v91 := maxx(float32(0), v4)
+		v92 := v91 + v90
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v104 * wi)
+				ps[i] = float32(v92 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v104), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v92), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v104
+				ps[i] = v92
 			}
-			acc[i&7] += float64(v104)
+			acc[i&7] += float64(v92)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -6621,62 +6365,55 @@ func soft_marginGGo(a *kargs) {
 		v50 := math.Float32frombits(uint32(v49))
 		v51 := float32(v46)
 		v52 := v50 - float32(1)
-		v55 := min(v46, int32(126))
-		v56 := int32(127) - v55
-		v57 := v56 << 23
-		v58 := math.Float32frombits(uint32(v57))
-		v59 := float32(1) - v52
-		v60 := fma32(-v52, v59, float32(1))
-		v61 := fma32(-v52, v60, float32(1))
-		v62 := float32(v42 * v58)
-		v63 := float32(v62 * v61)
-		v64 := float32(v52 * v52)
-		v67 := fma32(float32(0.06971612), v52, float32(-0.11479734))
-		v69 := fma32(v67, v52, float32(0.1168542))
-		v71 := fma32(v69, v52, float32(-0.12425687))
-		v73 := fma32(v71, v52, float32(0.14249058))
-		v75 := fma32(v73, v52, float32(-0.16667803))
-		v77 := fma32(v75, v52, float32(0.20000716))
-		v79 := fma32(v77, v52, float32(-0.24999997))
-		v81 := fma32(v79, v52, float32(0.3333333))
-		v83 := fma32(v52, v81, float32(-0.5))
-		v84 := float32(v64 * v83)
-		v85 := v84 + v63
-		v87 := fma32(v51, float32(1.4286068e-06), v85)
-		v88 := v87 + v52
-		v90 := fma32(v51, float32(0.69314575), v88)
-		v92 := v32 == float32(-1)
-		v94 := sel(v92, float32(math.Inf(-1)), v90)
-		v95 := v32 < float32(-1)
-		v97 := sel(v95, math.Float32frombits(0x7fc00000), v94)
-		v99 := v32 == float32(math.Inf(1))
-		v100 := sel(v99, v32, v97)
-		v101 := v32 != v32
-		v102 := sel(v101, v32, v100)
-		v103 := maxx(float32(0), v4)
-		v104 := v103 + v102
-		v108 := float32(v1 * v38)
-		v109 := math.Float32frombits(math.Float32bits(v108) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v54 := int32(127) - v46
+		v55 := v54 << 23
+		v56 := math.Float32frombits(uint32(v55))
+		v57 := float32(1) - v52
+		v58 := fma32(-v52, v57, float32(1))
+		v59 := fma32(-v52, v58, float32(1))
+		v60 := float32(v42 * v56)
+		v61 := float32(v60 * v59)
+		v62 := float32(v52 * v52)
+		v65 := fma32(float32(0.06971612), v52, float32(-0.11479734))
+		v67 := fma32(v65, v52, float32(0.1168542))
+		v69 := fma32(v67, v52, float32(-0.12425687))
+		v71 := fma32(v69, v52, float32(0.14249058))
+		v73 := fma32(v71, v52, float32(-0.16667803))
+		v75 := fma32(v73, v52, float32(0.20000716))
+		v77 := fma32(v75, v52, float32(-0.24999997))
+		v79 := fma32(v77, v52, float32(0.3333333))
+		v81 := fma32(v52, v79, float32(-0.5))
+		v82 := float32(v62 * v81)
+		v83 := v82 + v61
+		v85 := fma32(v51, float32(1.4286068e-06), v83)
+		v86 := v85 + v52
+		v88 := fma32(v51, float32(0.69314575), v86)
+		v89 := v32 != v32
+		v90 := sel(v89, v32, v88)
+		v91 := maxx(float32(0), v4)
+		v92 := v91 + v90
+		v96 := float32(v1 * v38)
+		v97 := math.Float32frombits(math.Float32bits(v96) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v104 * wi)
+				ps[i] = float32(v92 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v104), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v92), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v109 * sw)
+			gv = float32(v97 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v104
+				ps[i] = v92
 			}
-			acc[i&7] += float64(v104)
-			gv = float32(v109 * scale)
+			acc[i&7] += float64(v92)
+			gv = float32(v97 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -6756,73 +6493,66 @@ func soft_marginHGo(a *kargs) {
 		v50 := math.Float32frombits(uint32(v49))
 		v51 := float32(v46)
 		v52 := v50 - float32(1)
-		v55 := min(v46, int32(126))
-		v56 := int32(127) - v55
-		v57 := v56 << 23
-		v58 := math.Float32frombits(uint32(v57))
-		v59 := float32(1) - v52
-		v60 := fma32(-v52, v59, float32(1))
-		v61 := fma32(-v52, v60, float32(1))
-		v62 := float32(v42 * v58)
-		v63 := float32(v62 * v61)
-		v64 := float32(v52 * v52)
-		v67 := fma32(float32(0.06971612), v52, float32(-0.11479734))
-		v69 := fma32(v67, v52, float32(0.1168542))
-		v71 := fma32(v69, v52, float32(-0.12425687))
-		v73 := fma32(v71, v52, float32(0.14249058))
-		v75 := fma32(v73, v52, float32(-0.16667803))
-		v77 := fma32(v75, v52, float32(0.20000716))
-		v79 := fma32(v77, v52, float32(-0.24999997))
-		v81 := fma32(v79, v52, float32(0.3333333))
-		v83 := fma32(v52, v81, float32(-0.5))
-		v84 := float32(v64 * v83)
-		v85 := v84 + v63
-		v87 := fma32(v51, float32(1.4286068e-06), v85)
-		v88 := v87 + v52
-		v90 := fma32(v51, float32(0.69314575), v88)
-		v92 := v32 == float32(-1)
-		v94 := sel(v92, float32(math.Inf(-1)), v90)
-		v95 := v32 < float32(-1)
-		v97 := sel(v95, math.Float32frombits(0x7fc00000), v94)
-		v99 := v32 == float32(math.Inf(1))
-		v100 := sel(v99, v32, v97)
-		v101 := v32 != v32
-		v102 := sel(v101, v32, v100)
-		v103 := maxx(float32(0), v4)
-		v104 := v103 + v102
-		v108 := float32(v1 * v38)
-		v109 := math.Float32frombits(math.Float32bits(v108) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v110 := float32(v38 * v39)
+		v54 := int32(127) - v46
+		v55 := v54 << 23
+		v56 := math.Float32frombits(uint32(v55))
+		v57 := float32(1) - v52
+		v58 := fma32(-v52, v57, float32(1))
+		v59 := fma32(-v52, v58, float32(1))
+		v60 := float32(v42 * v56)
+		v61 := float32(v60 * v59)
+		v62 := float32(v52 * v52)
+		v65 := fma32(float32(0.06971612), v52, float32(-0.11479734))
+		v67 := fma32(v65, v52, float32(0.1168542))
+		v69 := fma32(v67, v52, float32(-0.12425687))
+		v71 := fma32(v69, v52, float32(0.14249058))
+		v73 := fma32(v71, v52, float32(-0.16667803))
+		v75 := fma32(v73, v52, float32(0.20000716))
+		v77 := fma32(v75, v52, float32(-0.24999997))
+		v79 := fma32(v77, v52, float32(0.3333333))
+		v81 := fma32(v52, v79, float32(-0.5))
+		v82 := float32(v62 * v81)
+		v83 := v82 + v61
+		v85 := fma32(v51, float32(1.4286068e-06), v83)
+		v86 := v85 + v52
+		v88 := fma32(v51, float32(0.69314575), v86)
+		v89 := v32 != v32
+		v90 := sel(v89, v32, v88)
+		v91 := maxx(float32(0), v4)
+		v92 := v91 + v90
+		v96 := float32(v1 * v38)
+		v97 := math.Float32frombits(math.Float32bits(v96) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v98 := float32(v38 * v39)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v104 * wi)
+				ps[i] = float32(v92 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v104), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v92), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v109 * sw)
+			gv = float32(v97 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v110 * sw)
+			gv = float32(v98 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v104
+				ps[i] = v92
 			}
-			acc[i&7] += float64(v104)
-			gv = float32(v109 * scale)
+			acc[i&7] += float64(v92)
+			gv = float32(v97 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v110 * scale)
+			gv = float32(v98 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -7398,52 +7128,45 @@ func bprFGo(a *kargs) {
 		v49 := math.Float32frombits(uint32(v48))
 		v50 := float32(v45)
 		v51 := v49 - float32(1)
-		v54 := min(v45, int32(126))
-		v55 := int32(127) - v54
-		v56 := v55 << 23
-		v57 := math.Float32frombits(uint32(v56))
-		v58 := float32(1) - v51
-		v59 := fma32(-v51, v58, float32(1))
-		v60 := fma32(-v51, v59, float32(1))
-		v61 := float32(v41 * v57)
-		v62 := float32(v61 * v60)
-		v63 := float32(v51 * v51)
-		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
-		v68 := fma32(v66, v51, float32(0.1168542))
-		v70 := fma32(v68, v51, float32(-0.12425687))
-		v72 := fma32(v70, v51, float32(0.14249058))
-		v74 := fma32(v72, v51, float32(-0.16667803))
-		v76 := fma32(v74, v51, float32(0.20000716))
-		v78 := fma32(v76, v51, float32(-0.24999997))
-		v80 := fma32(v78, v51, float32(0.3333333))
-		v82 := fma32(v51, v80, float32(-0.5))
-		v83 := float32(v63 * v82)
-		v84 := v83 + v62
-		v86 := fma32(v50, float32(1.4286068e-06), v84)
-		v87 := v86 + v51
-		v89 := fma32(v50, float32(0.69314575), v87)
-		v91 := v31 == float32(-1)
-		v93 := sel(v91, float32(math.Inf(-1)), v89)
-		v94 := v31 < float32(-1)
-		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
-		v98 := v31 == float32(math.Inf(1))
-		v99 := sel(v98, v31, v96)
-		v100 := v31 != v31
-		v101 := sel(v100, v31, v99)
-		v102 := maxx(float32(0), v2)
-		v103 := v102 + v101
+		v53 := int32(127) - v45
+		v54 := v53 << 23
+		v55 := math.Float32frombits(uint32(v54))
+		v56 := float32(1) - v51
+		v57 := fma32(-v51, v56, float32(1))
+		v58 := fma32(-v51, v57, float32(1))
+		v59 := float32(v41 * v55)
+		v60 := float32(v59 * v58)
+		v61 := float32(v51 * v51)
+		v64 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v66 := fma32(v64, v51, float32(0.1168542))
+		v68 := fma32(v66, v51, float32(-0.12425687))
+		v70 := fma32(v68, v51, float32(0.14249058))
+		v72 := fma32(v70, v51, float32(-0.16667803))
+		v74 := fma32(v72, v51, float32(0.20000716))
+		v76 := fma32(v74, v51, float32(-0.24999997))
+		v78 := fma32(v76, v51, float32(0.3333333))
+		v80 := fma32(v51, v78, float32(-0.5))
+		v81 := float32(v61 * v80)
+		v82 := v81 + v60
+		v84 := fma32(v50, float32(1.4286068e-06), v82)
+		v85 := v84 + v51
+		v87 := fma32(v50, float32(0.69314575), v85)
+		v88 := v31 != v31
+		v89 := sel(v88, v31, v87)
+		v90 := maxx(float32(0), v2)
+		v91 := v90 + v89
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v103 * wi)
+				ps[i] = float32(v91 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v103), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v91), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 		} else {
 			if ps != nil {
-				ps[i] = v103
+				ps[i] = v91
 			}
-			acc[i&7] += float64(v103)
+			acc[i&7] += float64(v91)
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7513,51 +7236,44 @@ func bprGGo(a *kargs) {
 		v49 := math.Float32frombits(uint32(v48))
 		v50 := float32(v45)
 		v51 := v49 - float32(1)
-		v54 := min(v45, int32(126))
-		v55 := int32(127) - v54
-		v56 := v55 << 23
-		v57 := math.Float32frombits(uint32(v56))
-		v58 := float32(1) - v51
-		v59 := fma32(-v51, v58, float32(1))
-		v60 := fma32(-v51, v59, float32(1))
-		v61 := float32(v41 * v57)
-		v62 := float32(v61 * v60)
-		v63 := float32(v51 * v51)
-		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
-		v68 := fma32(v66, v51, float32(0.1168542))
-		v70 := fma32(v68, v51, float32(-0.12425687))
-		v72 := fma32(v70, v51, float32(0.14249058))
-		v74 := fma32(v72, v51, float32(-0.16667803))
-		v76 := fma32(v74, v51, float32(0.20000716))
-		v78 := fma32(v76, v51, float32(-0.24999997))
-		v80 := fma32(v78, v51, float32(0.3333333))
-		v82 := fma32(v51, v80, float32(-0.5))
-		v83 := float32(v63 * v82)
-		v84 := v83 + v62
-		v86 := fma32(v50, float32(1.4286068e-06), v84)
-		v87 := v86 + v51
-		v89 := fma32(v50, float32(0.69314575), v87)
-		v91 := v31 == float32(-1)
-		v93 := sel(v91, float32(math.Inf(-1)), v89)
-		v94 := v31 < float32(-1)
-		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
-		v98 := v31 == float32(math.Inf(1))
-		v99 := sel(v98, v31, v96)
-		v100 := v31 != v31
-		v101 := sel(v100, v31, v99)
-		v102 := maxx(float32(0), v2)
-		v103 := v102 + v101
-		v107 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v53 := int32(127) - v45
+		v54 := v53 << 23
+		v55 := math.Float32frombits(uint32(v54))
+		v56 := float32(1) - v51
+		v57 := fma32(-v51, v56, float32(1))
+		v58 := fma32(-v51, v57, float32(1))
+		v59 := float32(v41 * v55)
+		v60 := float32(v59 * v58)
+		v61 := float32(v51 * v51)
+		v64 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v66 := fma32(v64, v51, float32(0.1168542))
+		v68 := fma32(v66, v51, float32(-0.12425687))
+		v70 := fma32(v68, v51, float32(0.14249058))
+		v72 := fma32(v70, v51, float32(-0.16667803))
+		v74 := fma32(v72, v51, float32(0.20000716))
+		v76 := fma32(v74, v51, float32(-0.24999997))
+		v78 := fma32(v76, v51, float32(0.3333333))
+		v80 := fma32(v51, v78, float32(-0.5))
+		v81 := float32(v61 * v80)
+		v82 := v81 + v60
+		v84 := fma32(v50, float32(1.4286068e-06), v82)
+		v85 := v84 + v51
+		v87 := fma32(v50, float32(0.69314575), v85)
+		v88 := v31 != v31
+		v89 := sel(v88, v31, v87)
+		v90 := maxx(float32(0), v2)
+		v91 := v90 + v89
+		v95 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v103 * wi)
+				ps[i] = float32(v91 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v103), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v91), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v107 * sw)
+			gv = float32(v95 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7569,10 +7285,10 @@ func bprGGo(a *kargs) {
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v103
+				ps[i] = v91
 			}
-			acc[i&7] += float64(v103)
-			gv = float32(v107 * scale)
+			acc[i&7] += float64(v91)
+			gv = float32(v95 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7660,52 +7376,45 @@ func bprHGo(a *kargs) {
 		v49 := math.Float32frombits(uint32(v48))
 		v50 := float32(v45)
 		v51 := v49 - float32(1)
-		v54 := min(v45, int32(126))
-		v55 := int32(127) - v54
-		v56 := v55 << 23
-		v57 := math.Float32frombits(uint32(v56))
-		v58 := float32(1) - v51
-		v59 := fma32(-v51, v58, float32(1))
-		v60 := fma32(-v51, v59, float32(1))
-		v61 := float32(v41 * v57)
-		v62 := float32(v61 * v60)
-		v63 := float32(v51 * v51)
-		v66 := fma32(float32(0.06971612), v51, float32(-0.11479734))
-		v68 := fma32(v66, v51, float32(0.1168542))
-		v70 := fma32(v68, v51, float32(-0.12425687))
-		v72 := fma32(v70, v51, float32(0.14249058))
-		v74 := fma32(v72, v51, float32(-0.16667803))
-		v76 := fma32(v74, v51, float32(0.20000716))
-		v78 := fma32(v76, v51, float32(-0.24999997))
-		v80 := fma32(v78, v51, float32(0.3333333))
-		v82 := fma32(v51, v80, float32(-0.5))
-		v83 := float32(v63 * v82)
-		v84 := v83 + v62
-		v86 := fma32(v50, float32(1.4286068e-06), v84)
-		v87 := v86 + v51
-		v89 := fma32(v50, float32(0.69314575), v87)
-		v91 := v31 == float32(-1)
-		v93 := sel(v91, float32(math.Inf(-1)), v89)
-		v94 := v31 < float32(-1)
-		v96 := sel(v94, math.Float32frombits(0x7fc00000), v93)
-		v98 := v31 == float32(math.Inf(1))
-		v99 := sel(v98, v31, v96)
-		v100 := v31 != v31
-		v101 := sel(v100, v31, v99)
-		v102 := maxx(float32(0), v2)
-		v103 := v102 + v101
-		v107 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
-		v108 := float32(v37 * v38)
+		v53 := int32(127) - v45
+		v54 := v53 << 23
+		v55 := math.Float32frombits(uint32(v54))
+		v56 := float32(1) - v51
+		v57 := fma32(-v51, v56, float32(1))
+		v58 := fma32(-v51, v57, float32(1))
+		v59 := float32(v41 * v55)
+		v60 := float32(v59 * v58)
+		v61 := float32(v51 * v51)
+		v64 := fma32(float32(0.06971612), v51, float32(-0.11479734))
+		v66 := fma32(v64, v51, float32(0.1168542))
+		v68 := fma32(v66, v51, float32(-0.12425687))
+		v70 := fma32(v68, v51, float32(0.14249058))
+		v72 := fma32(v70, v51, float32(-0.16667803))
+		v74 := fma32(v72, v51, float32(0.20000716))
+		v76 := fma32(v74, v51, float32(-0.24999997))
+		v78 := fma32(v76, v51, float32(0.3333333))
+		v80 := fma32(v51, v78, float32(-0.5))
+		v81 := float32(v61 * v80)
+		v82 := v81 + v60
+		v84 := fma32(v50, float32(1.4286068e-06), v82)
+		v85 := v84 + v51
+		v87 := fma32(v50, float32(0.69314575), v85)
+		v88 := v31 != v31
+		v89 := sel(v88, v31, v87)
+		v90 := maxx(float32(0), v2)
+		v91 := v90 + v89
+		v95 := math.Float32frombits(math.Float32bits(v37) ^ math.Float32bits(math.Float32frombits(0x80000000)))
+		v96 := float32(v37 * v38)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v103 * wi)
+				ps[i] = float32(v91 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v103), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v91), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
 			sw := float32(scale * wi)
-			gv = float32(v107 * sw)
+			gv = float32(v95 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7715,17 +7424,17 @@ func bprHGo(a *kargs) {
 			if gy != nil {
 				gy[i] = gv
 			}
-			gv = float32(v108 * sw)
+			gv = float32(v96 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v103
+				ps[i] = v91
 			}
-			acc[i&7] += float64(v103)
-			gv = float32(v107 * scale)
+			acc[i&7] += float64(v91)
+			gv = float32(v95 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -7735,7 +7444,7 @@ func bprHGo(a *kargs) {
 			if gy != nil {
 				gy[i] = gv
 			}
-			gv = float32(v108 * scale)
+			gv = float32(v96 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv

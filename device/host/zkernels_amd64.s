@@ -2849,63 +2849,10 @@ body_3:
 	VFMADD213PS  vconst<>+1472(SB), Y7, Y9
 	VMOVAPS      Y8, Y7
 	VFMADD213PS  Y0, Y9, Y7
-	VMULPS       Y7, Y7, Y0
-	VMULPS       vconst<>+320(SB), Y0, Y0
-	VADDPS       vconst<>+192(SB), Y0, Y7
-	VSUBPS       vconst<>+192(SB), Y7, Y8
-	VSUBPS       Y8, Y0, Y8
-	VPSUBD       vconst<>+1536(SB), Y7, Y7
-	VPSRAD       $0x17, Y7, Y9
-	VANDPS       vconst<>+1600(SB), Y7, Y7
-	VPADDD       vconst<>+1536(SB), Y7, Y7
-	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+192(SB), Y7, Y7
-	VPMINSD      vconst<>+1664(SB), Y9, Y9
-	VMOVUPS      vconst<>+1216(SB), Y11
-	VPSUBD       Y9, Y11, Y9
-	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+192(SB), Y11
-	VSUBPS       Y7, Y11, Y11
-	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+192(SB), Y11, Y12
-	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+192(SB), Y12, Y11
-	VMULPS       Y9, Y8, Y8
-	VMULPS       Y11, Y8, Y8
-	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+1728(SB), Y11
-	VFMADD213PS  vconst<>+1792(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1856(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1920(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1984(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2048(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2112(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2176(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y7, Y11
-	VMOVAPS      Y7, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
-	VMULPS       Y12, Y9, Y9
-	VADDPS       Y8, Y9, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
-	VFMADD213PS  Y8, Y10, Y9
-	VADDPS       Y7, Y9, Y7
-	VMOVUPS      vconst<>+2432(SB), Y8
-	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y8
-	VBLENDVPS    Y8, Y0, Y7, Y7
-	VCMPPS       $0x03, Y0, Y0, Y8
-	VBLENDVPS    Y8, Y0, Y7, Y0
+	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y0
+	VMULPS       Y7, Y7, Y7
+	VMULPS       vconst<>+320(SB), Y7, Y7
+	VBLENDVPS    Y0, Y7, Y6, Y6
 	VADDPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       vconst<>+192(SB), Y7, Y8
 	VSUBPS       Y8, Y6, Y8
@@ -2915,7 +2862,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
 	VSUBPS       vconst<>+192(SB), Y7, Y7
-	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
@@ -2928,7 +2874,9 @@ body_3:
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y7, Y11
@@ -2942,29 +2890,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y7, Y11
 	VMOVAPS      Y7, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y9, Y9
 	VADDPS       Y8, Y9, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
+	VMOVUPS      vconst<>+2304(SB), Y9
 	VFMADD213PS  Y8, Y10, Y9
 	VADDPS       Y7, Y9, Y7
-	VMOVUPS      vconst<>+2432(SB), Y8
+	VMOVUPS      vconst<>+2368(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y7
-	VCMPPS       $0x03, Y6, Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y6
-	VADDPS       Y6, Y1, Y6
-	VSUBPS       vconst<>+2624(SB), Y6, Y6
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y1
-	VBLENDVPS    Y1, Y0, Y6, Y0
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, Y6, Y8, Y6
+	VADDPS       Y6, Y1, Y1
+	VSUBPS       vconst<>+2432(SB), Y1, Y1
+	VBLENDVPS    Y0, Y6, Y1, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -3138,63 +3077,10 @@ body_3:
 	VFMADD213PS  vconst<>+1472(SB), Y9, Y11
 	VMOVAPS      Y10, Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VMULPS       Y9, Y9, Y8
-	VMULPS       vconst<>+320(SB), Y8, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y10
-	VPSUBD       vconst<>+1536(SB), Y9, Y9
-	VPSRAD       $0x17, Y9, Y11
-	VANDPS       vconst<>+1600(SB), Y9, Y9
-	VPADDD       vconst<>+1536(SB), Y9, Y9
-	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
-	VMOVUPS      vconst<>+1216(SB), Y13
-	VPSUBD       Y11, Y13, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
-	VSUBPS       Y9, Y13, Y13
-	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
-	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
-	VMULPS       Y11, Y10, Y10
-	VMULPS       Y13, Y10, Y10
-	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
-	VFMADD213PS  vconst<>+1792(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1856(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1920(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1984(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2048(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2112(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2176(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y13
-	VMOVAPS      Y9, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
-	VMULPS       Y14, Y11, Y11
-	VADDPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y12, Y11
-	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
-	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y10
-	VBLENDVPS    Y10, Y8, Y9, Y9
-	VCMPPS       $0x03, Y8, Y8, Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
+	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y8
+	VMULPS       Y9, Y9, Y9
+	VMULPS       vconst<>+320(SB), Y9, Y9
+	VBLENDVPS    Y8, Y9, Y7, Y7
 	VADDPS       vconst<>+192(SB), Y7, Y9
 	VSUBPS       vconst<>+192(SB), Y9, Y10
 	VSUBPS       Y10, Y7, Y10
@@ -3204,7 +3090,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
@@ -3217,7 +3102,9 @@ body_3:
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y13
+	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y13
@@ -3231,40 +3118,31 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y13
 	VMOVAPS      Y9, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
 	VMULPS       Y14, Y11, Y11
 	VADDPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y12, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y7
-	VADDPS       Y7, Y1, Y7
-	VSUBPS       vconst<>+2624(SB), Y7, Y7
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y1
-	VBLENDVPS    Y1, Y8, Y7, Y1
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y10, Y7
+	VADDPS       Y7, Y1, Y1
+	VSUBPS       vconst<>+2432(SB), Y1, Y1
+	VBLENDVPS    Y8, Y7, Y1, Y1
 	VANDPS       vconst<>+64(SB), Y0, Y7
 	VMULPS       Y0, Y0, Y8
 	VMULPS       Y0, Y8, Y9
-	VMOVUPS      vconst<>+2688(SB), Y10
+	VMOVUPS      vconst<>+2496(SB), Y10
+	VFMADD213PS  vconst<>+2560(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2624(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2688(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2752(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2816(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2880(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2944(SB), Y8, Y10
 	VMOVAPS      Y9, Y8
 	VFMADD213PS  Y0, Y10, Y8
 	VADDPS       Y7, Y7, Y9
@@ -3304,9 +3182,9 @@ body_3:
 	VDIVPS       Y9, Y10, Y9
 	VMOVUPS      vconst<>+192(SB), Y10
 	VSUBPS       Y9, Y10, Y9
-	VANDPS       vconst<>+3008(SB), Y0, Y0
+	VANDPS       vconst<>+2816(SB), Y0, Y0
 	VORPS        Y0, Y9, Y0
-	VCMPPS       $0x11, vconst<>+3072(SB), Y7, Y7
+	VCMPPS       $0x11, vconst<>+2880(SB), Y7, Y7
 	VBLENDVPS    Y7, Y8, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -3507,137 +3385,76 @@ body_3:
 	VFMADD213PS  vconst<>+1472(SB), Y9, Y11
 	VMOVAPS      Y10, Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VMULPS       Y9, Y9, Y8
-	VMULPS       vconst<>+320(SB), Y8, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y10
-	VPSUBD       vconst<>+1536(SB), Y9, Y9
-	VPSRAD       $0x17, Y9, Y11
-	VANDPS       vconst<>+1600(SB), Y9, Y9
-	VPADDD       vconst<>+1536(SB), Y9, Y9
-	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
-	VMOVUPS      vconst<>+1216(SB), Y13
-	VPSUBD       Y11, Y13, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
-	VSUBPS       Y9, Y13, Y13
-	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
-	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
-	VMULPS       Y11, Y10, Y10
-	VMULPS       Y13, Y10, Y10
-	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
-	VFMADD213PS  vconst<>+1792(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1856(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1920(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1984(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2048(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2112(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2176(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y13
-	VMOVAPS      Y9, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
+	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y8
+	VMULPS       Y9, Y9, Y9
+	VMULPS       vconst<>+320(SB), Y9, Y9
+	VBLENDVPS    Y8, Y9, Y7, Y9
+	VADDPS       vconst<>+192(SB), Y9, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y11
+	VSUBPS       Y11, Y9, Y11
+	VPSUBD       vconst<>+1536(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y12
+	VANDPS       vconst<>+1600(SB), Y10, Y10
+	VPADDD       vconst<>+1536(SB), Y10, Y10
+	VCVTDQ2PS    Y12, Y13
+	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VMOVUPS      vconst<>+1216(SB), Y14
+	VPSUBD       Y12, Y14, Y12
+	VPSLLD       $0x17, Y12, Y12
+	VMOVUPS      vconst<>+192(SB), Y14
+	VSUBPS       Y10, Y14, Y14
+	VMOVAPS      Y10, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VMOVAPS      Y10, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
-	VADDPS       Y10, Y11, Y10
+	VMULPS       Y10, Y10, Y12
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1792(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1856(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1920(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1984(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2048(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2112(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2176(SB), Y10, Y14
+	VMOVAPS      Y10, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
+	VMULPS       Y15, Y12, Y12
+	VADDPS       Y11, Y12, Y11
+	VMOVUPS      vconst<>+2304(SB), Y12
+	VFMADD213PS  Y11, Y13, Y12
+	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y12, Y11
-	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
-	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y10
-	VBLENDVPS    Y10, Y8, Y9, Y9
-	VCMPPS       $0x03, Y8, Y8, Y10
-	VBLENDVPS    Y10, Y8, Y9, Y8
-	VADDPS       vconst<>+192(SB), Y7, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y10
-	VSUBPS       Y10, Y7, Y10
-	VPSUBD       vconst<>+1536(SB), Y9, Y9
-	VPSRAD       $0x17, Y9, Y11
-	VANDPS       vconst<>+1600(SB), Y9, Y9
-	VPADDD       vconst<>+1536(SB), Y9, Y9
-	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
-	VMOVUPS      vconst<>+1216(SB), Y13
-	VPSUBD       Y11, Y13, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
-	VSUBPS       Y9, Y13, Y13
-	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
-	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
-	VMULPS       Y11, Y10, Y10
-	VMULPS       Y13, Y10, Y10
-	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
-	VFMADD213PS  vconst<>+1792(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1856(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1920(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1984(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2048(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2112(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2176(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y13
-	VMOVAPS      Y9, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
-	VMULPS       Y14, Y11, Y11
-	VADDPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y12, Y11
-	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
-	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VADDPS       Y9, Y1, Y9
-	VSUBPS       vconst<>+2624(SB), Y9, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y1
-	VBLENDVPS    Y1, Y8, Y9, Y1
+	VFMADD213PS  Y10, Y13, Y11
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, Y9, Y11, Y9
+	VADDPS       Y9, Y1, Y1
+	VSUBPS       vconst<>+2432(SB), Y1, Y1
+	VBLENDVPS    Y8, Y9, Y1, Y1
 	VADDPS       vconst<>+192(SB), Y7, Y8
-	VMULPS       vconst<>+3136(SB), Y7, Y7
+	VMULPS       vconst<>+2944(SB), Y7, Y7
 	VMULPS       Y8, Y8, Y8
 	VDIVPS       Y8, Y7, Y7
 	VANDPS       vconst<>+64(SB), Y0, Y8
 	VMULPS       Y0, Y0, Y9
 	VMULPS       Y0, Y9, Y10
-	VMOVUPS      vconst<>+2688(SB), Y11
+	VMOVUPS      vconst<>+2496(SB), Y11
+	VFMADD213PS  vconst<>+2560(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2624(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2688(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2752(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2816(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2880(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2944(SB), Y9, Y11
 	VMOVAPS      Y10, Y9
 	VFMADD213PS  Y0, Y11, Y9
 	VADDPS       Y8, Y8, Y10
@@ -3677,9 +3494,9 @@ body_3:
 	VDIVPS       Y10, Y11, Y10
 	VMOVUPS      vconst<>+192(SB), Y11
 	VSUBPS       Y10, Y11, Y10
-	VANDPS       vconst<>+3008(SB), Y0, Y0
+	VANDPS       vconst<>+2816(SB), Y0, Y0
 	VORPS        Y0, Y10, Y0
-	VCMPPS       $0x11, vconst<>+3072(SB), Y8, Y8
+	VCMPPS       $0x11, vconst<>+2880(SB), Y8, Y8
 	VBLENDVPS    Y8, Y9, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -4941,8 +4758,8 @@ body_3:
 	VMULPS       Y7, Y6, Y6
 	VMOVAPS      Y1, Y7
 	VFNMADD213PS Y6, Y0, Y7
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y0
-	VMULPS       vconst<>+3264(SB), Y1, Y6
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y0
+	VMULPS       vconst<>+3072(SB), Y1, Y6
 	VBLENDVPS    Y0, Y6, Y1, Y6
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
@@ -4950,10 +4767,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y8
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VSUBPS       vconst<>+3328(SB), Y8, Y9
+	VSUBPS       vconst<>+3136(SB), Y8, Y9
 	VBLENDVPS    Y0, Y9, Y8, Y0
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+1728(SB), Y9
+	VMOVUPS      vconst<>+1664(SB), Y9
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y9
@@ -4967,29 +4786,27 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y9
 	VMOVAPS      Y6, Y10
-	VFMADD213PS  vconst<>+2304(SB), Y9, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y10
 	VMULPS       Y10, Y8, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
+	VMOVUPS      vconst<>+2304(SB), Y9
 	VFMADD213PS  Y8, Y0, Y9
 	VADDPS       Y6, Y9, Y6
-	VMOVUPS      vconst<>+2432(SB), Y8
+	VMOVUPS      vconst<>+2368(SB), Y8
 	VFMADD213PS  Y6, Y0, Y8
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
-	VBLENDVPS    Y0, vconst<>+2496(SB), Y8, Y0
+	VBLENDVPS    Y0, vconst<>+3200(SB), Y8, Y0
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y0, Y0
+	VBLENDVPS    Y6, vconst<>+3264(SB), Y0, Y0
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y6
 	VBLENDVPS    Y6, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y6
 	VBLENDVPS    Y6, Y1, Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y1, Y6
+	VXORPS       vconst<>+2816(SB), Y1, Y6
 	VMOVAPS      Y1, Y8
 	VFMADD213PS  Y6, Y0, Y8
 	VMOVUPS      vconst<>+384(SB), Y6
-	VFMADD213PS  vconst<>+3392(SB), Y0, Y6
+	VFMADD213PS  vconst<>+3328(SB), Y0, Y6
 	VADDPS       Y6, Y8, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y1
 	VMOVUPS      vconst<>+192(SB), Y6
@@ -5158,8 +4975,8 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VMOVAPS      Y1, Y8
 	VFNMADD213PS Y7, Y0, Y8
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y0
-	VMULPS       vconst<>+3264(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y0
+	VMULPS       vconst<>+3072(SB), Y1, Y9
 	VBLENDVPS    Y0, Y9, Y1, Y9
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y10
@@ -5167,10 +4984,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VSUBPS       vconst<>+3328(SB), Y10, Y11
+	VSUBPS       vconst<>+3136(SB), Y10, Y11
 	VBLENDVPS    Y0, Y11, Y10, Y0
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
@@ -5184,29 +5003,27 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y11
 	VMOVAPS      Y9, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y10, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y0, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y0, Y10
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
-	VBLENDVPS    Y0, vconst<>+2496(SB), Y10, Y0
+	VBLENDVPS    Y0, vconst<>+3200(SB), Y10, Y0
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y0, Y0
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y0, Y0
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y1, Y9
+	VXORPS       vconst<>+2816(SB), Y1, Y9
 	VMOVAPS      Y1, Y10
 	VFMADD213PS  Y9, Y0, Y10
 	VMOVUPS      vconst<>+384(SB), Y9
-	VFMADD213PS  vconst<>+3392(SB), Y0, Y9
+	VFMADD213PS  vconst<>+3328(SB), Y0, Y9
 	VADDPS       Y9, Y10, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y9
 	VMOVUPS      vconst<>+192(SB), Y10
@@ -5402,8 +5219,8 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VMOVAPS      Y1, Y8
 	VFNMADD213PS Y7, Y0, Y8
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y0
-	VMULPS       vconst<>+3264(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y0
+	VMULPS       vconst<>+3072(SB), Y1, Y9
 	VBLENDVPS    Y0, Y9, Y1, Y9
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y10
@@ -5411,10 +5228,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VSUBPS       vconst<>+3328(SB), Y10, Y11
+	VSUBPS       vconst<>+3136(SB), Y10, Y11
 	VBLENDVPS    Y0, Y11, Y10, Y0
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
@@ -5428,29 +5247,27 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y11
 	VMOVAPS      Y9, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y10, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y0, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y0, Y10
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
-	VBLENDVPS    Y0, vconst<>+2496(SB), Y10, Y0
+	VBLENDVPS    Y0, vconst<>+3200(SB), Y10, Y0
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y0, Y0
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y0, Y0
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y9
 	VBLENDVPS    Y9, Y1, Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y1, Y9
+	VXORPS       vconst<>+2816(SB), Y1, Y9
 	VMOVAPS      Y1, Y10
 	VFMADD213PS  Y9, Y0, Y10
 	VMOVUPS      vconst<>+384(SB), Y9
-	VFMADD213PS  vconst<>+3392(SB), Y0, Y9
+	VFMADD213PS  vconst<>+3328(SB), Y0, Y9
 	VADDPS       Y9, Y10, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y9
 	VMOVUPS      vconst<>+192(SB), Y10
@@ -5636,8 +5453,8 @@ tailload_2:
 
 body_3:
 	VADDPS       32(SP), Y0, Y6
-	VCMPPS       $0x11, vconst<>+3200(SB), Y6, Y7
-	VMULPS       vconst<>+3264(SB), Y6, Y8
+	VCMPPS       $0x11, vconst<>+3008(SB), Y6, Y7
+	VMULPS       vconst<>+3072(SB), Y6, Y8
 	VBLENDVPS    Y7, Y8, Y6, Y8
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y9
@@ -5645,10 +5462,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y9, Y9
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VSUBPS       vconst<>+3328(SB), Y9, Y10
+	VSUBPS       vconst<>+3136(SB), Y9, Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
 	VMULPS       Y8, Y8, Y9
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y10
@@ -5662,20 +5481,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y10
 	VMOVAPS      Y8, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y9, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y7, Y9
 	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y9, Y7
+	VBLENDVPS    Y7, vconst<>+3200(SB), Y9, Y7
 	VCMPPS       $0x11, vconst<>+0(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
+	VBLENDVPS    Y8, vconst<>+3264(SB), Y7, Y7
 	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
 	VBLENDVPS    Y8, Y6, Y7, Y7
 	VCMPPS       $0x03, Y6, Y6, Y8
@@ -5816,8 +5633,8 @@ tailload_2:
 body_3:
 	VADDPS       32(SP), Y0, Y7
 	VDIVPS       Y7, Y1, Y8
-	VCMPPS       $0x11, vconst<>+3200(SB), Y7, Y9
-	VMULPS       vconst<>+3264(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+3008(SB), Y7, Y9
+	VMULPS       vconst<>+3072(SB), Y7, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y11
@@ -5825,10 +5642,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y10, Y10
 	VCVTDQ2PS    Y11, Y11
 	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3328(SB), Y11, Y12
+	VSUBPS       vconst<>+3136(SB), Y11, Y12
 	VBLENDVPS    Y9, Y12, Y11, Y9
 	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
@@ -5842,20 +5661,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
 	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y11, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
+	VMOVUPS      vconst<>+2304(SB), Y12
 	VFMADD213PS  Y11, Y9, Y12
 	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
+	VMOVUPS      vconst<>+2368(SB), Y11
 	VFMADD213PS  Y10, Y9, Y11
 	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y11, Y9
+	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
 	VCMPPS       $0x11, vconst<>+0(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
+	VBLENDVPS    Y10, vconst<>+3264(SB), Y9, Y9
 	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
@@ -6024,8 +5841,8 @@ tailload_2:
 body_3:
 	VADDPS       32(SP), Y0, Y7
 	VDIVPS       Y7, Y1, Y8
-	VCMPPS       $0x11, vconst<>+3200(SB), Y7, Y9
-	VMULPS       vconst<>+3264(SB), Y7, Y10
+	VCMPPS       $0x11, vconst<>+3008(SB), Y7, Y9
+	VMULPS       vconst<>+3072(SB), Y7, Y10
 	VBLENDVPS    Y9, Y10, Y7, Y10
 	VPSUBD       vconst<>+1536(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y11
@@ -6033,10 +5850,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y10, Y10
 	VCVTDQ2PS    Y11, Y11
 	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3328(SB), Y11, Y12
+	VSUBPS       vconst<>+3136(SB), Y11, Y12
 	VBLENDVPS    Y9, Y12, Y11, Y9
 	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
@@ -6050,20 +5869,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
 	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y11, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
+	VMOVUPS      vconst<>+2304(SB), Y12
 	VFMADD213PS  Y11, Y9, Y12
 	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
+	VMOVUPS      vconst<>+2368(SB), Y11
 	VFMADD213PS  Y10, Y9, Y11
 	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y11, Y9
+	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
 	VCMPPS       $0x11, vconst<>+0(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
+	VBLENDVPS    Y10, vconst<>+3264(SB), Y9, Y9
 	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
 	VBLENDVPS    Y10, Y7, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y10
@@ -6249,8 +6066,8 @@ body_3:
 	VMAXPS       Y0, Y2, Y2
 	VMOVUPS      32(SP), Y3
 	VMINPS       Y0, Y3, Y3
-	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y4
-	VMULPS       vconst<>+3264(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+3008(SB), Y2, Y4
+	VMULPS       vconst<>+3072(SB), Y2, Y5
 	VBLENDVPS    Y4, Y5, Y2, Y5
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y6
@@ -6258,10 +6075,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VSUBPS       vconst<>+3328(SB), Y6, Y7
+	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      vconst<>+1728(SB), Y7
+	VMOVUPS      vconst<>+1664(SB), Y7
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y7
+	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y7
@@ -6275,20 +6094,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y7
 	VMOVAPS      Y5, Y8
-	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
+	VFMADD213PS  vconst<>+2240(SB), Y7, Y8
 	VMULPS       Y8, Y6, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
 	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
@@ -6303,7 +6120,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y3, Y3
 	VCVTDQ2PS    Y6, Y7
 	VSUBPS       vconst<>+192(SB), Y3, Y3
-	VPMINSD      vconst<>+1664(SB), Y6, Y6
+	VPMINSD      vconst<>+3392(SB), Y6, Y6
 	VMOVUPS      vconst<>+1216(SB), Y8
 	VPSUBD       Y6, Y8, Y6
 	VPSLLD       $0x17, Y6, Y6
@@ -6316,7 +6133,9 @@ body_3:
 	VMULPS       Y6, Y5, Y5
 	VMULPS       Y8, Y5, Y5
 	VMULPS       Y3, Y3, Y6
-	VMOVUPS      vconst<>+1728(SB), Y8
+	VMOVUPS      vconst<>+1664(SB), Y8
+	VFMADD213PS  vconst<>+1728(SB), Y3, Y8
+	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1792(SB), Y3, Y8
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1856(SB), Y3, Y8
@@ -6330,28 +6149,26 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y3, Y8
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+2176(SB), Y3, Y8
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  vconst<>+2240(SB), Y3, Y8
 	VMOVAPS      Y3, Y9
-	VFMADD213PS  vconst<>+2304(SB), Y8, Y9
+	VFMADD213PS  vconst<>+2240(SB), Y8, Y9
 	VMULPS       Y9, Y6, Y6
 	VADDPS       Y5, Y6, Y5
-	VMOVUPS      vconst<>+2368(SB), Y6
+	VMOVUPS      vconst<>+2304(SB), Y6
 	VFMADD213PS  Y5, Y7, Y6
 	VADDPS       Y3, Y6, Y3
-	VMOVUPS      vconst<>+2432(SB), Y5
+	VMOVUPS      vconst<>+2368(SB), Y5
 	VFMADD213PS  Y3, Y7, Y5
 	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y3
-	VBLENDVPS    Y3, vconst<>+2496(SB), Y5, Y3
+	VBLENDVPS    Y3, vconst<>+3200(SB), Y5, Y3
 	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y3, Y3
+	VBLENDVPS    Y5, vconst<>+3264(SB), Y3, Y3
 	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y3, Y3
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y3, Y2
 	VADDPS       Y2, Y4, Y2
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y3
-	VMULPS       vconst<>+3264(SB), Y1, Y4
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y3
+	VMULPS       vconst<>+3072(SB), Y1, Y4
 	VBLENDVPS    Y3, Y4, Y1, Y4
 	VPSUBD       vconst<>+1536(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y5
@@ -6359,10 +6176,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y5, Y5
 	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VSUBPS       vconst<>+3328(SB), Y5, Y6
+	VSUBPS       vconst<>+3136(SB), Y5, Y6
 	VBLENDVPS    Y3, Y6, Y5, Y3
 	VMULPS       Y4, Y4, Y5
-	VMOVUPS      vconst<>+1728(SB), Y6
+	VMOVUPS      vconst<>+1664(SB), Y6
+	VFMADD213PS  vconst<>+1728(SB), Y4, Y6
+	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1792(SB), Y4, Y6
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1856(SB), Y4, Y6
@@ -6376,20 +6195,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y4, Y6
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+2176(SB), Y4, Y6
-	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y6
 	VMOVAPS      Y4, Y7
-	VFMADD213PS  vconst<>+2304(SB), Y6, Y7
+	VFMADD213PS  vconst<>+2240(SB), Y6, Y7
 	VMULPS       Y7, Y5, Y5
-	VMOVUPS      vconst<>+2368(SB), Y6
+	VMOVUPS      vconst<>+2304(SB), Y6
 	VFMADD213PS  Y5, Y3, Y6
 	VADDPS       Y4, Y6, Y4
-	VMOVUPS      vconst<>+2432(SB), Y5
+	VMOVUPS      vconst<>+2368(SB), Y5
 	VFMADD213PS  Y4, Y3, Y5
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y3
-	VBLENDVPS    Y3, vconst<>+2496(SB), Y5, Y3
+	VBLENDVPS    Y3, vconst<>+3200(SB), Y5, Y3
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y4
-	VBLENDVPS    Y4, vconst<>+2560(SB), Y3, Y3
+	VBLENDVPS    Y4, vconst<>+3264(SB), Y3, Y3
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
 	VCMPPS       $0x03, Y1, Y1, Y4
@@ -6411,7 +6228,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
 	VSUBPS       vconst<>+192(SB), Y7, Y7
-	VPMINSD      vconst<>+1664(SB), Y9, Y9
+	VPMINSD      vconst<>+3392(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
@@ -6424,7 +6241,9 @@ body_3:
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y7, Y11
@@ -6438,21 +6257,19 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y7, Y11
 	VMOVAPS      Y7, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y9, Y9
 	VADDPS       Y8, Y9, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
+	VMOVUPS      vconst<>+2304(SB), Y9
 	VFMADD213PS  Y8, Y10, Y9
 	VADDPS       Y7, Y9, Y7
-	VMOVUPS      vconst<>+2432(SB), Y8
+	VMOVUPS      vconst<>+2368(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
 	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
+	VBLENDVPS    Y7, vconst<>+3200(SB), Y8, Y7
 	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
+	VBLENDVPS    Y8, vconst<>+3264(SB), Y7, Y7
 	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y8
 	VBLENDVPS    Y8, Y5, Y7, Y7
 	VCMPPS       $0x03, Y5, Y5, Y8
@@ -6462,7 +6279,7 @@ body_3:
 	VMOVAPS      Y1, Y5
 	VFNMADD213PS Y0, Y2, Y5
 	VMOVUPS      vconst<>+384(SB), Y0
-	VFMADD213PS  vconst<>+3392(SB), Y3, Y0
+	VFMADD213PS  vconst<>+3328(SB), Y3, Y0
 	VADDPS       Y0, Y5, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y1
 	VMOVUPS      (SP), Y2
@@ -6623,8 +6440,8 @@ body_3:
 	VMAXPS       Y0, Y3, Y3
 	VMOVUPS      32(SP), Y4
 	VMINPS       Y0, Y4, Y4
-	VCMPPS       $0x11, vconst<>+3200(SB), Y3, Y5
-	VMULPS       vconst<>+3264(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+3008(SB), Y3, Y5
+	VMULPS       vconst<>+3072(SB), Y3, Y6
 	VBLENDVPS    Y5, Y6, Y3, Y6
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y7
@@ -6632,10 +6449,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VSUBPS       vconst<>+3328(SB), Y7, Y8
+	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      vconst<>+1728(SB), Y8
+	VMOVUPS      vconst<>+1664(SB), Y8
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y8
+	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y8
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y8
@@ -6649,20 +6468,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y8
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y8
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y8
 	VMOVAPS      Y6, Y9
-	VFMADD213PS  vconst<>+2304(SB), Y8, Y9
+	VFMADD213PS  vconst<>+2240(SB), Y8, Y9
 	VMULPS       Y9, Y7, Y7
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y7, Y5, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2432(SB), Y7
+	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
 	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
-	VBLENDVPS    Y5, vconst<>+2496(SB), Y7, Y5
+	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
 	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
+	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
 	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
@@ -6677,7 +6494,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
 	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VPMINSD      vconst<>+1664(SB), Y7, Y7
+	VPMINSD      vconst<>+3392(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -6690,7 +6507,9 @@ body_3:
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
-	VMOVUPS      vconst<>+1728(SB), Y9
+	VMOVUPS      vconst<>+1664(SB), Y9
+	VFMADD213PS  vconst<>+1728(SB), Y4, Y9
+	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1792(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1856(SB), Y4, Y9
@@ -6704,28 +6523,26 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+2176(SB), Y4, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  vconst<>+2304(SB), Y9, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y10
 	VMULPS       Y10, Y7, Y7
 	VADDPS       Y6, Y7, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y8, Y7
 	VADDPS       Y4, Y7, Y4
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
 	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y6, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
 	VADDPS       Y3, Y5, Y3
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y4
-	VMULPS       vconst<>+3264(SB), Y1, Y5
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y4
+	VMULPS       vconst<>+3072(SB), Y1, Y5
 	VBLENDVPS    Y4, Y5, Y1, Y5
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y6
@@ -6733,10 +6550,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VSUBPS       vconst<>+3328(SB), Y6, Y7
+	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      vconst<>+1728(SB), Y7
+	VMOVUPS      vconst<>+1664(SB), Y7
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y7
+	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y7
@@ -6750,20 +6569,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y7
 	VMOVAPS      Y5, Y8
-	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
+	VFMADD213PS  vconst<>+2240(SB), Y7, Y8
 	VMULPS       Y8, Y6, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
 	VCMPPS       $0x03, Y1, Y1, Y5
@@ -6785,7 +6602,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y10, Y10
+	VPMINSD      vconst<>+3392(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
@@ -6798,7 +6615,9 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y12
@@ -6812,21 +6631,19 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y12
 	VMOVAPS      Y8, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y10, Y10
 	VADDPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y11, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
 	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
+	VBLENDVPS    Y8, vconst<>+3200(SB), Y9, Y8
 	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
 	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
@@ -6836,7 +6653,7 @@ body_3:
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS Y0, Y3, Y6
 	VMOVUPS      vconst<>+384(SB), Y0
-	VFMADD213PS  vconst<>+3392(SB), Y4, Y0
+	VFMADD213PS  vconst<>+3328(SB), Y4, Y0
 	VADDPS       Y0, Y6, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y3
 	VMOVUPS      (SP), Y4
@@ -7025,8 +6842,8 @@ body_3:
 	VMAXPS       Y0, Y3, Y3
 	VMOVUPS      32(SP), Y4
 	VMINPS       Y0, Y4, Y4
-	VCMPPS       $0x11, vconst<>+3200(SB), Y3, Y5
-	VMULPS       vconst<>+3264(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+3008(SB), Y3, Y5
+	VMULPS       vconst<>+3072(SB), Y3, Y6
 	VBLENDVPS    Y5, Y6, Y3, Y6
 	VPSUBD       vconst<>+1536(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y7
@@ -7034,10 +6851,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VSUBPS       vconst<>+3328(SB), Y7, Y8
+	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
-	VMOVUPS      vconst<>+1728(SB), Y8
+	VMOVUPS      vconst<>+1664(SB), Y8
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y8
+	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y8
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y8
@@ -7051,20 +6870,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y8
 	VMOVAPS      Y8, Y8
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y8
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y8
 	VMOVAPS      Y6, Y9
-	VFMADD213PS  vconst<>+2304(SB), Y8, Y9
+	VFMADD213PS  vconst<>+2240(SB), Y8, Y9
 	VMULPS       Y9, Y7, Y7
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y7, Y5, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2432(SB), Y7
+	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
 	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
-	VBLENDVPS    Y5, vconst<>+2496(SB), Y7, Y5
+	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
 	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
+	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
 	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
@@ -7079,7 +6896,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
 	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VPMINSD      vconst<>+1664(SB), Y7, Y7
+	VPMINSD      vconst<>+3392(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -7092,7 +6909,9 @@ body_3:
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
-	VMOVUPS      vconst<>+1728(SB), Y9
+	VMOVUPS      vconst<>+1664(SB), Y9
+	VFMADD213PS  vconst<>+1728(SB), Y4, Y9
+	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1792(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1856(SB), Y4, Y9
@@ -7106,28 +6925,26 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+2176(SB), Y4, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  vconst<>+2304(SB), Y9, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y10
 	VMULPS       Y10, Y7, Y7
 	VADDPS       Y6, Y7, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y8, Y7
 	VADDPS       Y4, Y7, Y4
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
 	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y6, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
 	VADDPS       Y3, Y5, Y3
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y4
-	VMULPS       vconst<>+3264(SB), Y1, Y5
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y4
+	VMULPS       vconst<>+3072(SB), Y1, Y5
 	VBLENDVPS    Y4, Y5, Y1, Y5
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y6
@@ -7135,10 +6952,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VSUBPS       vconst<>+3328(SB), Y6, Y7
+	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      vconst<>+1728(SB), Y7
+	VMOVUPS      vconst<>+1664(SB), Y7
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y7
+	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y7
@@ -7152,20 +6971,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y7
 	VMOVAPS      Y5, Y8
-	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
+	VFMADD213PS  vconst<>+2240(SB), Y7, Y8
 	VMULPS       Y8, Y6, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
 	VCMPPS       $0x03, Y1, Y1, Y5
@@ -7187,7 +7004,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y10, Y10
+	VPMINSD      vconst<>+3392(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
@@ -7200,7 +7017,9 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y12
@@ -7214,21 +7033,19 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y12
 	VMOVAPS      Y8, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y10, Y10
 	VADDPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y11, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
 	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
+	VBLENDVPS    Y8, vconst<>+3200(SB), Y9, Y8
 	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
 	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
@@ -7238,7 +7055,7 @@ body_3:
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS Y0, Y3, Y6
 	VMOVUPS      vconst<>+384(SB), Y0
-	VFMADD213PS  vconst<>+3392(SB), Y4, Y0
+	VFMADD213PS  vconst<>+3328(SB), Y4, Y0
 	VADDPS       Y0, Y6, Y0
 	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y3
 	VMOVUPS      (SP), Y4
@@ -8155,8 +7972,8 @@ body_3:
 	VMAXPS      Y2, Y7, Y2
 	VSUBPS      Y0, Y1, Y0
 	VDIVPS      Y2, Y0, Y1
-	VCMPPS      $0x11, vconst<>+3200(SB), Y2, Y7
-	VMULPS      vconst<>+3264(SB), Y2, Y8
+	VCMPPS      $0x11, vconst<>+3008(SB), Y2, Y7
+	VMULPS      vconst<>+3072(SB), Y2, Y8
 	VBLENDVPS   Y7, Y8, Y2, Y8
 	VPSUBD      vconst<>+1536(SB), Y8, Y8
 	VPSRAD      $0x17, Y8, Y9
@@ -8164,10 +7981,12 @@ body_3:
 	VPADDD      vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS   Y9, Y9
 	VSUBPS      vconst<>+192(SB), Y8, Y8
-	VSUBPS      vconst<>+3328(SB), Y9, Y10
+	VSUBPS      vconst<>+3136(SB), Y9, Y10
 	VBLENDVPS   Y7, Y10, Y9, Y7
 	VMULPS      Y8, Y8, Y9
-	VMOVUPS     vconst<>+1728(SB), Y10
+	VMOVUPS     vconst<>+1664(SB), Y10
+	VFMADD213PS vconst<>+1728(SB), Y8, Y10
+	VMOVAPS     Y10, Y10
 	VFMADD213PS vconst<>+1792(SB), Y8, Y10
 	VMOVAPS     Y10, Y10
 	VFMADD213PS vconst<>+1856(SB), Y8, Y10
@@ -8181,20 +8000,18 @@ body_3:
 	VFMADD213PS vconst<>+2112(SB), Y8, Y10
 	VMOVAPS     Y10, Y10
 	VFMADD213PS vconst<>+2176(SB), Y8, Y10
-	VMOVAPS     Y10, Y10
-	VFMADD213PS vconst<>+2240(SB), Y8, Y10
 	VMOVAPS     Y8, Y11
-	VFMADD213PS vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS vconst<>+2240(SB), Y10, Y11
 	VMULPS      Y11, Y9, Y9
-	VMOVUPS     vconst<>+2368(SB), Y10
+	VMOVUPS     vconst<>+2304(SB), Y10
 	VFMADD213PS Y9, Y7, Y10
 	VADDPS      Y8, Y10, Y8
-	VMOVUPS     vconst<>+2432(SB), Y9
+	VMOVUPS     vconst<>+2368(SB), Y9
 	VFMADD213PS Y8, Y7, Y9
 	VCMPPS      $0x00, vconst<>+0(SB), Y2, Y7
-	VBLENDVPS   Y7, vconst<>+2496(SB), Y9, Y7
+	VBLENDVPS   Y7, vconst<>+3200(SB), Y9, Y7
 	VCMPPS      $0x11, vconst<>+0(SB), Y2, Y8
-	VBLENDVPS   Y8, vconst<>+2560(SB), Y7, Y7
+	VBLENDVPS   Y8, vconst<>+3264(SB), Y7, Y7
 	VCMPPS      $0x00, vconst<>+128(SB), Y2, Y8
 	VBLENDVPS   Y8, Y2, Y7, Y7
 	VCMPPS      $0x03, Y2, Y2, Y8
@@ -8342,8 +8159,8 @@ body_3:
 	VMAXPS       Y2, Y8, Y2
 	VSUBPS       Y0, Y1, Y8
 	VDIVPS       Y2, Y8, Y9
-	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y10
-	VMULPS       vconst<>+3264(SB), Y2, Y11
+	VCMPPS       $0x11, vconst<>+3008(SB), Y2, Y10
+	VMULPS       vconst<>+3072(SB), Y2, Y11
 	VBLENDVPS    Y10, Y11, Y2, Y11
 	VPSUBD       vconst<>+1536(SB), Y11, Y11
 	VPSRAD       $0x17, Y11, Y12
@@ -8351,10 +8168,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
 	VSUBPS       vconst<>+192(SB), Y11, Y11
-	VSUBPS       vconst<>+3328(SB), Y12, Y13
+	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
-	VMOVUPS      vconst<>+1728(SB), Y13
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1792(SB), Y11, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1856(SB), Y11, Y13
@@ -8368,20 +8187,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y11, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+2176(SB), Y11, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y11, Y13
 	VMOVAPS      Y11, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
 	VMULPS       Y14, Y12, Y12
-	VMOVUPS      vconst<>+2368(SB), Y13
+	VMOVUPS      vconst<>+2304(SB), Y13
 	VFMADD213PS  Y12, Y10, Y13
 	VADDPS       Y11, Y13, Y11
-	VMOVUPS      vconst<>+2432(SB), Y12
+	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
 	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y10
-	VBLENDVPS    Y10, vconst<>+2496(SB), Y12, Y10
+	VBLENDVPS    Y10, vconst<>+3200(SB), Y12, Y10
 	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y11
-	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
+	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
 	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y11
 	VBLENDVPS    Y11, Y2, Y10, Y10
 	VCMPPS       $0x03, Y2, Y2, Y11
@@ -8580,8 +8397,8 @@ body_3:
 	VMAXPS       Y2, Y8, Y2
 	VSUBPS       Y0, Y1, Y8
 	VDIVPS       Y2, Y8, Y9
-	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y10
-	VMULPS       vconst<>+3264(SB), Y2, Y11
+	VCMPPS       $0x11, vconst<>+3008(SB), Y2, Y10
+	VMULPS       vconst<>+3072(SB), Y2, Y11
 	VBLENDVPS    Y10, Y11, Y2, Y11
 	VPSUBD       vconst<>+1536(SB), Y11, Y11
 	VPSRAD       $0x17, Y11, Y12
@@ -8589,10 +8406,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
 	VSUBPS       vconst<>+192(SB), Y11, Y11
-	VSUBPS       vconst<>+3328(SB), Y12, Y13
+	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
-	VMOVUPS      vconst<>+1728(SB), Y13
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1792(SB), Y11, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1856(SB), Y11, Y13
@@ -8606,20 +8425,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y11, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+2176(SB), Y11, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y11, Y13
 	VMOVAPS      Y11, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
 	VMULPS       Y14, Y12, Y12
-	VMOVUPS      vconst<>+2368(SB), Y13
+	VMOVUPS      vconst<>+2304(SB), Y13
 	VFMADD213PS  Y12, Y10, Y13
 	VADDPS       Y11, Y13, Y11
-	VMOVUPS      vconst<>+2432(SB), Y12
+	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
 	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y10
-	VBLENDVPS    Y10, vconst<>+2496(SB), Y12, Y10
+	VBLENDVPS    Y10, vconst<>+3200(SB), Y12, Y10
 	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y11
-	VBLENDVPS    Y11, vconst<>+2560(SB), Y10, Y10
+	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
 	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y11
 	VBLENDVPS    Y11, Y2, Y10, Y10
 	VCMPPS       $0x03, Y2, Y2, Y11
@@ -8829,8 +8646,8 @@ tailload_2:
 body_3:
 	VMOVUPS      vconst<>+192(SB), Y6
 	VSUBPS       Y1, Y6, Y6
-	VCMPPS       $0x11, vconst<>+3200(SB), Y0, Y7
-	VMULPS       vconst<>+3264(SB), Y0, Y8
+	VCMPPS       $0x11, vconst<>+3008(SB), Y0, Y7
+	VMULPS       vconst<>+3072(SB), Y0, Y8
 	VBLENDVPS    Y7, Y8, Y0, Y8
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y9
@@ -8838,10 +8655,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y9, Y9
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VSUBPS       vconst<>+3328(SB), Y9, Y10
+	VSUBPS       vconst<>+3136(SB), Y9, Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
 	VMULPS       Y8, Y8, Y9
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y10
@@ -8855,27 +8674,25 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y10
 	VMOVAPS      Y8, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y9, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y7, Y9
 	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y9, Y7
+	VBLENDVPS    Y7, vconst<>+3200(SB), Y9, Y7
 	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
+	VBLENDVPS    Y8, vconst<>+3264(SB), Y7, Y7
 	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y8
 	VBLENDVPS    Y8, Y0, Y7, Y7
 	VCMPPS       $0x03, Y0, Y0, Y8
 	VBLENDVPS    Y8, Y0, Y7, Y7
 	VMOVUPS      vconst<>+3456(SB), Y8
 	VMAXPS       Y7, Y8, Y7
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VADDPS       vconst<>+192(SB), Y0, Y8
 	VSUBPS       vconst<>+192(SB), Y8, Y9
 	VSUBPS       Y9, Y0, Y9
@@ -8885,7 +8702,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y10, Y10
+	VPMINSD      vconst<>+3392(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
@@ -8898,7 +8715,9 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y12
@@ -8912,21 +8731,19 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y12
 	VMOVAPS      Y8, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y10, Y10
 	VADDPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y11, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
 	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
+	VBLENDVPS    Y8, vconst<>+3200(SB), Y9, Y8
 	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
 	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y9
 	VBLENDVPS    Y9, Y0, Y8, Y8
 	VCMPPS       $0x03, Y0, Y0, Y9
@@ -8936,7 +8753,7 @@ body_3:
 	VMULPS       Y0, Y6, Y0
 	VMOVAPS      Y1, Y1
 	VFMADD213PS  Y0, Y7, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y0
+	VXORPS       vconst<>+2816(SB), Y1, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -9066,8 +8883,8 @@ body_3:
 	VSUBPS       Y0, Y2, Y2
 	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
-	VCMPPS       $0x11, vconst<>+3200(SB), Y0, Y4
-	VMULPS       vconst<>+3264(SB), Y0, Y5
+	VCMPPS       $0x11, vconst<>+3008(SB), Y0, Y4
+	VMULPS       vconst<>+3072(SB), Y0, Y5
 	VBLENDVPS    Y4, Y5, Y0, Y5
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y6
@@ -9075,10 +8892,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VSUBPS       vconst<>+3328(SB), Y6, Y7
+	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      vconst<>+1728(SB), Y7
+	VMOVUPS      vconst<>+1664(SB), Y7
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y7
+	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y7
@@ -9092,27 +8911,25 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y7
 	VMOVAPS      Y5, Y8
-	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
+	VFMADD213PS  vconst<>+2240(SB), Y7, Y8
 	VMULPS       Y8, Y6, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
 	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VMOVUPS      vconst<>+3456(SB), Y5
 	VMAXPS       Y4, Y5, Y4
-	VXORPS       vconst<>+3008(SB), Y0, Y5
+	VXORPS       vconst<>+2816(SB), Y0, Y5
 	VADDPS       vconst<>+192(SB), Y5, Y6
 	VSUBPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
@@ -9122,7 +8939,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VPMINSD      vconst<>+1664(SB), Y8, Y8
+	VPMINSD      vconst<>+3392(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
@@ -9135,7 +8952,9 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y10
@@ -9149,21 +8968,19 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y10
 	VMOVAPS      Y6, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y8, Y8
 	VADDPS       Y7, Y8, Y7
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y7, Y9, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2432(SB), Y7
+	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
 	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y6
-	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
+	VBLENDVPS    Y6, vconst<>+3200(SB), Y7, Y6
 	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y7
-	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
+	VBLENDVPS    Y7, vconst<>+3264(SB), Y6, Y6
 	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y6
 	VCMPPS       $0x03, Y5, Y5, Y7
@@ -9173,7 +8990,7 @@ body_3:
 	VMULPS       Y5, Y3, Y3
 	VMOVAPS      Y1, Y5
 	VFMADD213PS  Y3, Y4, Y5
-	VXORPS       vconst<>+3008(SB), Y5, Y3
+	VXORPS       vconst<>+2816(SB), Y5, Y3
 	VSUBPS       Y1, Y0, Y1
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      vconst<>+3520(SB), Y2
@@ -9353,8 +9170,8 @@ body_3:
 	VSUBPS       Y0, Y2, Y2
 	VMOVUPS      vconst<>+192(SB), Y3
 	VSUBPS       Y1, Y3, Y3
-	VCMPPS       $0x11, vconst<>+3200(SB), Y0, Y4
-	VMULPS       vconst<>+3264(SB), Y0, Y5
+	VCMPPS       $0x11, vconst<>+3008(SB), Y0, Y4
+	VMULPS       vconst<>+3072(SB), Y0, Y5
 	VBLENDVPS    Y4, Y5, Y0, Y5
 	VPSUBD       vconst<>+1536(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y6
@@ -9362,10 +9179,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VSUBPS       vconst<>+3328(SB), Y6, Y7
+	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
-	VMOVUPS      vconst<>+1728(SB), Y7
+	VMOVUPS      vconst<>+1664(SB), Y7
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y7
+	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y7
@@ -9379,27 +9198,25 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y7
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y7
 	VMOVAPS      Y5, Y8
-	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
+	VFMADD213PS  vconst<>+2240(SB), Y7, Y8
 	VMULPS       Y8, Y6, Y6
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y6, Y4, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
 	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y6, Y4
+	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
 	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
+	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
 	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VMOVUPS      vconst<>+3456(SB), Y5
 	VMAXPS       Y4, Y5, Y4
-	VXORPS       vconst<>+3008(SB), Y0, Y5
+	VXORPS       vconst<>+2816(SB), Y0, Y5
 	VADDPS       vconst<>+192(SB), Y5, Y6
 	VSUBPS       vconst<>+192(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
@@ -9409,7 +9226,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VPMINSD      vconst<>+1664(SB), Y8, Y8
+	VPMINSD      vconst<>+3392(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
@@ -9422,7 +9239,9 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y10
@@ -9436,21 +9255,19 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y10
 	VMOVAPS      Y6, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y8, Y8
 	VADDPS       Y7, Y8, Y7
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y7, Y9, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2432(SB), Y7
+	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
 	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y6
-	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
+	VBLENDVPS    Y6, vconst<>+3200(SB), Y7, Y6
 	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y7
-	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
+	VBLENDVPS    Y7, vconst<>+3264(SB), Y6, Y6
 	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y6
 	VCMPPS       $0x03, Y5, Y5, Y7
@@ -9460,7 +9277,7 @@ body_3:
 	VMULPS       Y5, Y3, Y5
 	VMOVAPS      Y1, Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VXORPS       vconst<>+3008(SB), Y6, Y4
+	VXORPS       vconst<>+2816(SB), Y6, Y4
 	VSUBPS       Y1, Y0, Y5
 	VMULPS       Y2, Y0, Y6
 	VMOVUPS      vconst<>+3520(SB), Y7
@@ -9671,7 +9488,7 @@ tailload_2:
 
 body_3:
 	VANDPS       vconst<>+64(SB), Y0, Y6
-	VXORPS       vconst<>+3008(SB), Y6, Y6
+	VXORPS       vconst<>+2816(SB), Y6, Y6
 	VMOVUPS      vconst<>+640(SB), Y7
 	VMAXPS       Y6, Y7, Y6
 	VMOVUPS      vconst<>+704(SB), Y7
@@ -9712,7 +9529,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
 	VSUBPS       vconst<>+192(SB), Y7, Y7
-	VPMINSD      vconst<>+1664(SB), Y9, Y9
 	VMOVUPS      vconst<>+1216(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
@@ -9725,7 +9541,9 @@ body_3:
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y7, Y11
@@ -9739,29 +9557,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y7, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y7, Y11
 	VMOVAPS      Y7, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y9, Y9
 	VADDPS       Y8, Y9, Y8
-	VMOVUPS      vconst<>+2368(SB), Y9
+	VMOVUPS      vconst<>+2304(SB), Y9
 	VFMADD213PS  Y8, Y10, Y9
 	VADDPS       Y7, Y9, Y7
-	VMOVUPS      vconst<>+2432(SB), Y8
+	VMOVUPS      vconst<>+2368(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y7
-	VCMPPS       $0x03, Y6, Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, Y6, Y8, Y6
 	VMOVUPS      vconst<>+0(SB), Y7
 	VMAXPS       Y0, Y7, Y7
 	VADDPS       Y6, Y7, Y7
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y6, Y0, Y0
@@ -9902,7 +9712,7 @@ tailload_2:
 
 body_3:
 	VANDPS       vconst<>+64(SB), Y0, Y7
-	VXORPS       vconst<>+3008(SB), Y7, Y7
+	VXORPS       vconst<>+2816(SB), Y7, Y7
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
@@ -9950,7 +9760,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
@@ -9963,7 +9772,9 @@ body_3:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y14, Y10, Y10
 	VMULPS       Y9, Y9, Y12
-	VMOVUPS      vconst<>+1728(SB), Y14
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y14
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y14
@@ -9977,29 +9788,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y14
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y14
 	VMOVAPS      Y9, Y15
-	VFMADD213PS  vconst<>+2304(SB), Y14, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
 	VMULPS       Y15, Y12, Y12
 	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2368(SB), Y12
+	VMOVUPS      vconst<>+2304(SB), Y12
 	VFMADD213PS  Y10, Y13, Y12
 	VADDPS       Y9, Y12, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y13, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y7
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y10, Y7
 	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y7, Y9, Y9
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+0(SB), Y10
 	VMAXPS       Y0, Y10, Y0
 	VADDPS       Y7, Y0, Y0
@@ -10169,7 +9972,7 @@ tailload_2:
 
 body_3:
 	VANDPS       vconst<>+64(SB), Y0, Y7
-	VXORPS       vconst<>+3008(SB), Y7, Y7
+	VXORPS       vconst<>+2816(SB), Y7, Y7
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
@@ -10217,7 +10020,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
@@ -10230,7 +10032,9 @@ body_3:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y14, Y10, Y10
 	VMULPS       Y9, Y9, Y12
-	VMOVUPS      vconst<>+1728(SB), Y14
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y14
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y14
@@ -10244,29 +10048,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y14
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y14
 	VMOVAPS      Y9, Y15
-	VFMADD213PS  vconst<>+2304(SB), Y14, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
 	VMULPS       Y15, Y12, Y12
 	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2368(SB), Y12
+	VMOVUPS      vconst<>+2304(SB), Y12
 	VFMADD213PS  Y10, Y13, Y12
 	VADDPS       Y9, Y12, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y13, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y7
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y10, Y7
 	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y7, Y9, Y9
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+0(SB), Y10
 	VMAXPS       Y0, Y10, Y0
 	VADDPS       Y7, Y0, Y0
@@ -10461,7 +10257,7 @@ tailload_2:
 body_3:
 	VMULPS       (SP), Y2, Y2
 	VANDPS       vconst<>+64(SB), Y0, Y7
-	VXORPS       vconst<>+3008(SB), Y7, Y7
+	VXORPS       vconst<>+2816(SB), Y7, Y7
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
@@ -10502,7 +10298,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
@@ -10515,7 +10310,9 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y12
@@ -10529,29 +10326,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y12
 	VMOVAPS      Y8, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y10, Y10
 	VADDPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y11, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y9
-	VBLENDVPS    Y9, Y7, Y8, Y8
-	VCMPPS       $0x03, Y7, Y7, Y9
-	VBLENDVPS    Y9, Y7, Y8, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, Y7, Y9, Y7
 	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y8
 	VADDPS       Y7, Y8, Y8
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y0
 	VADDPS       Y7, Y0, Y0
@@ -10693,7 +10482,7 @@ tailload_2:
 body_3:
 	VMULPS       (SP), Y2, Y2
 	VANDPS       vconst<>+64(SB), Y0, Y3
-	VXORPS       vconst<>+3008(SB), Y3, Y3
+	VXORPS       vconst<>+2816(SB), Y3, Y3
 	VMOVUPS      vconst<>+640(SB), Y4
 	VMAXPS       Y3, Y4, Y3
 	VMOVUPS      vconst<>+704(SB), Y4
@@ -10741,7 +10530,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
@@ -10754,7 +10542,9 @@ body_3:
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y10, Y6, Y6
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y10
@@ -10768,29 +10558,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y10
 	VMOVAPS      Y5, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y8, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y6, Y9, Y8
 	VADDPS       Y5, Y8, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y9, Y6
-	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y5
-	VBLENDVPS    Y5, vconst<>+2496(SB), Y6, Y5
-	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y5
-	VCMPPS       $0x03, Y3, Y3, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y3
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, Y3, Y6, Y3
 	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y3, Y5, Y5
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y3, Y0, Y0
@@ -10980,7 +10762,7 @@ tailload_2:
 body_3:
 	VMULPS       (SP), Y2, Y2
 	VANDPS       vconst<>+64(SB), Y0, Y3
-	VXORPS       vconst<>+3008(SB), Y3, Y3
+	VXORPS       vconst<>+2816(SB), Y3, Y3
 	VMOVUPS      vconst<>+640(SB), Y4
 	VMAXPS       Y3, Y4, Y3
 	VMOVUPS      vconst<>+704(SB), Y4
@@ -11028,7 +10810,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
 	VSUBPS       vconst<>+192(SB), Y5, Y5
-	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
@@ -11041,7 +10822,9 @@ body_3:
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y10, Y6, Y6
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y5, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y5, Y10
@@ -11055,29 +10838,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y5, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y5, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y5, Y10
 	VMOVAPS      Y5, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y8, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y6, Y9, Y8
 	VADDPS       Y5, Y8, Y5
-	VMOVUPS      vconst<>+2432(SB), Y6
+	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y9, Y6
-	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y5
-	VBLENDVPS    Y5, vconst<>+2496(SB), Y6, Y5
-	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
-	VBLENDVPS    Y6, vconst<>+2560(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y5
-	VCMPPS       $0x03, Y3, Y3, Y6
-	VBLENDVPS    Y6, Y3, Y5, Y3
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, Y3, Y6, Y3
 	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y3, Y5, Y5
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y3, Y0, Y0
@@ -11270,6 +11045,10 @@ TEXT ·focalFAVX2(SB), NOSPLIT, $192-8
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
+	VMOVUPD      288(AX), Y2
+	VMOVUPD      320(AX), Y3
+	VMOVUPD      352(AX), Y4
+	VMOVUPD      384(AX), Y5
 	XORQ         DI, DI
 
 loop_1:
@@ -11292,240 +11071,212 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y2
-	VXORPS       vconst<>+3008(SB), Y2, Y2
-	VMOVUPS      vconst<>+640(SB), Y3
-	VMAXPS       Y2, Y3, Y2
-	VMOVUPS      vconst<>+704(SB), Y3
-	VMINPS       Y2, Y3, Y2
-	VMULPS       vconst<>+768(SB), Y2, Y3
-	VROUNDPS     $0x08, Y3, Y3
-	VMOVUPS      vconst<>+832(SB), Y4
-	VFNMADD213PS Y2, Y3, Y4
-	VMOVUPS      vconst<>+896(SB), Y2
-	VFNMADD213PS Y4, Y3, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      vconst<>+960(SB), Y5
-	VFMADD213PS  vconst<>+1024(SB), Y2, Y5
-	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+1088(SB), Y2, Y5
-	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+1152(SB), Y2, Y5
-	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
-	VMOVAPS      Y4, Y4
-	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
-	VCVTTPS2DQ   Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       vconst<>+1216(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VPADDD       vconst<>+1216(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VSUBPS       vconst<>+192(SB), Y3, Y4
-	VSUBPS       Y4, Y2, Y4
-	VPSUBD       vconst<>+1536(SB), Y3, Y3
-	VPSRAD       $0x17, Y3, Y5
-	VANDPS       vconst<>+1600(SB), Y3, Y3
-	VPADDD       vconst<>+1536(SB), Y3, Y3
-	VCVTDQ2PS    Y5, Y6
-	VSUBPS       vconst<>+192(SB), Y3, Y3
-	VPMINSD      vconst<>+1664(SB), Y5, Y5
-	VMOVUPS      vconst<>+1216(SB), Y7
-	VPSUBD       Y5, Y7, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VMOVUPS      vconst<>+192(SB), Y7
-	VSUBPS       Y3, Y7, Y7
-	VMOVAPS      Y3, Y8
-	VFNMADD213PS vconst<>+192(SB), Y7, Y8
-	VMOVAPS      Y3, Y7
-	VFNMADD213PS vconst<>+192(SB), Y8, Y7
-	VMULPS       Y5, Y4, Y4
-	VMULPS       Y7, Y4, Y4
-	VMULPS       Y3, Y3, Y5
-	VMOVUPS      vconst<>+1728(SB), Y7
-	VFMADD213PS  vconst<>+1792(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+1856(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+1920(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+1984(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2048(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2112(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2176(SB), Y3, Y7
-	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+2240(SB), Y3, Y7
-	VMOVAPS      Y3, Y8
-	VFMADD213PS  vconst<>+2304(SB), Y7, Y8
-	VMULPS       Y8, Y5, Y5
-	VADDPS       Y4, Y5, Y4
-	VMOVUPS      vconst<>+2368(SB), Y5
-	VFMADD213PS  Y4, Y6, Y5
-	VADDPS       Y3, Y5, Y3
-	VMOVUPS      vconst<>+2432(SB), Y4
-	VFMADD213PS  Y3, Y6, Y4
-	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y3
-	VBLENDVPS    Y3, vconst<>+2496(SB), Y4, Y3
-	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y4
-	VBLENDVPS    Y4, vconst<>+2560(SB), Y3, Y3
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y4
-	VBLENDVPS    Y4, Y2, Y3, Y3
-	VCMPPS       $0x03, Y2, Y2, Y4
-	VBLENDVPS    Y4, Y2, Y3, Y3
-	VMOVUPS      vconst<>+0(SB), Y4
-	VMAXPS       Y0, Y4, Y4
-	VADDPS       Y3, Y4, Y4
-	VXORPS       vconst<>+3008(SB), Y0, Y5
-	VMOVUPS      vconst<>+0(SB), Y6
-	VMAXPS       Y5, Y6, Y5
-	VADDPS       Y3, Y5, Y3
-	VMOVUPS      vconst<>+192(SB), Y5
-	VSUBPS       Y1, Y5, Y5
-	VMULPS       Y3, Y1, Y6
-	VMOVAPS      Y5, Y7
-	VFMADD213PS  Y6, Y4, Y7
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
-	VMOVAPS      Y1, Y8
-	VFMADD213PS  Y5, Y2, Y8
-	VMOVAPS      Y5, Y9
-	VFMADD213PS  Y1, Y2, Y9
-	VBLENDVPS    Y6, Y8, Y9, Y2
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y8
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y9
-	VANDPS       Y8, Y6, Y8
-	VANDNPS      Y9, Y6, Y6
-	VORPS        Y6, Y8, Y6
-	VANDPS       vconst<>+64(SB), Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y8
-	VMULPS       vconst<>+3264(SB), Y2, Y9
-	VBLENDVPS    Y8, Y9, Y2, Y9
-	VPSUBD       vconst<>+1536(SB), Y9, Y9
-	VPSRAD       $0x17, Y9, Y10
-	VANDPS       vconst<>+1600(SB), Y9, Y9
-	VPADDD       vconst<>+1536(SB), Y9, Y9
-	VCVTDQ2PS    Y10, Y10
-	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VSUBPS       vconst<>+3328(SB), Y10, Y11
-	VBLENDVPS    Y8, Y11, Y10, Y8
-	VMULPS       Y9, Y9, Y10
-	VMOVUPS      vconst<>+1728(SB), Y11
-	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
+	VANDPS       vconst<>+64(SB), Y0, Y6
+	VXORPS       vconst<>+2816(SB), Y6, Y6
+	VMOVUPS      vconst<>+640(SB), Y7
+	VMAXPS       Y6, Y7, Y6
+	VMOVUPS      vconst<>+704(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMULPS       vconst<>+768(SB), Y6, Y7
+	VROUNDPS     $0x08, Y7, Y7
+	VMOVUPS      vconst<>+832(SB), Y8
+	VFNMADD213PS Y6, Y7, Y8
+	VMOVUPS      vconst<>+896(SB), Y6
+	VFNMADD213PS Y8, Y7, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      vconst<>+960(SB), Y9
+	VFMADD213PS  vconst<>+1024(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1088(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+384(SB), Y6, Y9
+	VMOVAPS      Y8, Y8
+	VFMADD213PS  Y6, Y9, Y8
+	VADDPS       vconst<>+192(SB), Y8, Y6
+	VCVTTPS2DQ   Y7, Y7
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       vconst<>+1216(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y8, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VADDPS       vconst<>+192(SB), Y6, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y8
+	VSUBPS       Y8, Y6, Y8
+	VPSUBD       vconst<>+1536(SB), Y7, Y7
+	VPSRAD       $0x17, Y7, Y9
+	VANDPS       vconst<>+1600(SB), Y7, Y7
+	VPADDD       vconst<>+1536(SB), Y7, Y7
+	VCVTDQ2PS    Y9, Y10
+	VSUBPS       vconst<>+192(SB), Y7, Y7
+	VMOVUPS      vconst<>+1216(SB), Y11
+	VPSUBD       Y9, Y11, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMOVUPS      vconst<>+192(SB), Y11
+	VSUBPS       Y7, Y11, Y11
+	VMOVAPS      Y7, Y12
+	VFNMADD213PS vconst<>+192(SB), Y11, Y12
+	VMOVAPS      Y7, Y11
+	VFNMADD213PS vconst<>+192(SB), Y12, Y11
+	VMULPS       Y9, Y8, Y8
+	VMULPS       Y11, Y8, Y8
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
+	VFMADD213PS  vconst<>+1792(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1920(SB), Y9, Y11
+	VFMADD213PS  vconst<>+1856(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1984(SB), Y9, Y11
+	VFMADD213PS  vconst<>+1920(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2048(SB), Y9, Y11
+	VFMADD213PS  vconst<>+1984(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
+	VFMADD213PS  vconst<>+2048(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
+	VFMADD213PS  vconst<>+2112(SB), Y7, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y11
-	VMOVAPS      Y9, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
-	VMULPS       Y12, Y10, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VFMADD213PS  vconst<>+2176(SB), Y7, Y11
+	VMOVAPS      Y7, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
+	VMULPS       Y12, Y9, Y9
+	VADDPS       Y8, Y9, Y8
+	VMOVUPS      vconst<>+2304(SB), Y9
+	VFMADD213PS  Y8, Y10, Y9
+	VADDPS       Y7, Y9, Y7
+	VMOVUPS      vconst<>+2368(SB), Y8
+	VFMADD213PS  Y7, Y10, Y8
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, Y6, Y8, Y7
+	VMOVUPS      vconst<>+0(SB), Y8
+	VMAXPS       Y0, Y8, Y8
+	VADDPS       Y7, Y8, Y8
+	VXORPS       vconst<>+2816(SB), Y0, Y9
+	VMOVUPS      vconst<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y9
+	VADDPS       Y7, Y9, Y7
+	VMOVUPS      vconst<>+192(SB), Y9
+	VSUBPS       Y1, Y9, Y9
+	VMULPS       Y7, Y1, Y10
+	VMOVAPS      Y9, Y11
 	VFMADD213PS  Y10, Y8, Y11
-	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
-	VFMADD213PS  Y9, Y8, Y10
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y10, Y8
-	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y9
-	VBLENDVPS    Y9, Y2, Y8, Y8
-	VCMPPS       $0x03, Y2, Y2, Y9
-	VBLENDVPS    Y9, Y2, Y8, Y2
-	VBLENDVPS    Y6, Y0, Y2, Y0
-	VMINPS       Y3, Y4, Y2
-	VSUBPS       Y2, Y0, Y0
-	VMOVUPS      (SP), Y2
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y2
+	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y10
+	VMOVAPS      Y1, Y12
+	VFMADD213PS  Y9, Y6, Y12
+	VMOVAPS      Y9, Y13
+	VFMADD213PS  Y1, Y6, Y13
+	VBLENDVPS    Y10, Y12, Y13, Y6
+	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y12
+	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y13
+	VANDPS       Y12, Y10, Y12
+	VANDNPS      Y13, Y10, Y10
+	VORPS        Y10, Y12, Y10
+	VANDPS       vconst<>+64(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
+	VPSUBD       vconst<>+1536(SB), Y6, Y6
+	VPSRAD       $0x17, Y6, Y12
+	VANDPS       vconst<>+1600(SB), Y6, Y6
+	VPADDD       vconst<>+1536(SB), Y6, Y6
+	VCVTDQ2PS    Y12, Y12
+	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VMULPS       Y6, Y6, Y13
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1792(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1856(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1920(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1984(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2048(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2112(SB), Y6, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2176(SB), Y6, Y14
+	VMOVAPS      Y6, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
+	VMULPS       Y15, Y13, Y13
+	VMOVUPS      vconst<>+2304(SB), Y14
+	VFMADD213PS  Y13, Y12, Y14
+	VADDPS       Y6, Y14, Y6
+	VMOVUPS      vconst<>+2368(SB), Y13
+	VFMADD213PS  Y6, Y12, Y13
+	VBLENDVPS    Y10, Y0, Y13, Y0
+	VMINPS       Y7, Y8, Y6
+	VSUBPS       Y6, Y0, Y0
+	VMOVUPS      (SP), Y6
+	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y6
 	VMULPS       (SP), Y0, Y0
-	VMOVUPS      vconst<>+640(SB), Y3
-	VMAXPS       Y0, Y3, Y0
-	VMOVUPS      vconst<>+704(SB), Y3
-	VMINPS       Y0, Y3, Y0
-	VMULPS       vconst<>+768(SB), Y0, Y3
-	VROUNDPS     $0x08, Y3, Y3
-	VMOVUPS      vconst<>+832(SB), Y4
-	VFNMADD213PS Y0, Y3, Y4
+	VMOVUPS      vconst<>+640(SB), Y7
+	VMAXPS       Y0, Y7, Y0
+	VMOVUPS      vconst<>+704(SB), Y7
+	VMINPS       Y0, Y7, Y0
+	VMULPS       vconst<>+768(SB), Y0, Y7
+	VROUNDPS     $0x08, Y7, Y7
+	VMOVUPS      vconst<>+832(SB), Y8
+	VFNMADD213PS Y0, Y7, Y8
 	VMOVUPS      vconst<>+896(SB), Y0
-	VFNMADD213PS Y4, Y3, Y0
-	VMULPS       Y0, Y0, Y4
-	VMOVUPS      vconst<>+960(SB), Y6
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y6
-	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y6
-	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y6
-	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+384(SB), Y0, Y6
-	VMOVAPS      Y4, Y4
-	VFMADD213PS  Y0, Y6, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y0
-	VCVTTPS2DQ   Y3, Y3
-	VPSRAD       $0x01, Y3, Y4
-	VPSUBD       Y4, Y3, Y3
-	VPADDD       vconst<>+1216(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VPADDD       vconst<>+1216(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y4, Y0, Y0
-	VMULPS       Y3, Y0, Y0
-	VBLENDVPS    Y2, vconst<>+192(SB), Y0, Y0
-	VMOVUPS      96(SP), Y2
-	VCMPPS       $0x04, vconst<>+0(SB), Y2, Y2
-	VMULPS       64(SP), Y5, Y3
-	VMOVUPS      32(SP), Y4
-	VFMADD213PS  Y3, Y1, Y4
-	VMOVUPS      vconst<>+192(SB), Y1
-	VBLENDVPS    Y2, Y4, Y1, Y1
-	VMULPS       Y0, Y1, Y0
+	VFNMADD213PS Y8, Y7, Y0
+	VMULPS       Y0, Y0, Y8
+	VMOVUPS      vconst<>+960(SB), Y10
+	VFMADD213PS  vconst<>+1024(SB), Y0, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1088(SB), Y0, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1152(SB), Y0, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+384(SB), Y0, Y10
+	VMOVAPS      Y8, Y8
+	VFMADD213PS  Y0, Y10, Y8
+	VADDPS       vconst<>+192(SB), Y8, Y0
+	VCVTTPS2DQ   Y7, Y7
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       vconst<>+1216(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y8, Y0, Y0
 	VMULPS       Y7, Y0, Y0
+	VBLENDVPS    Y6, vconst<>+192(SB), Y0, Y0
+	VMOVUPS      96(SP), Y6
+	VCMPPS       $0x04, vconst<>+0(SB), Y6, Y6
+	VMULPS       64(SP), Y9, Y7
+	VMOVUPS      32(SP), Y8
+	VFMADD213PS  Y7, Y1, Y8
+	VMOVUPS      vconst<>+192(SB), Y1
+	VBLENDVPS    Y6, Y8, Y1, Y1
+	VMULPS       Y0, Y1, Y0
+	VMULPS       Y11, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
 	VMOVUPS      (SI)(DI*4), Y1
-	VMULPS       Y1, Y0, Y2
+	VMULPS       Y1, Y0, Y6
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	VMOVUPS      Y6, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X0, Y2
+	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VCVTPS2PD    X1, Y3
+	VCVTPS2PD    X1, Y7
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VMOVUPD      288(AX), Y4
-	VFMADD231PD  Y3, Y2, Y4
-	VMOVUPD      Y4, 288(AX)
-	VMOVUPD      320(AX), Y2
-	VFMADD231PD  Y1, Y0, Y2
-	VMOVUPD      Y2, 320(AX)
-	VMOVUPD      352(AX), Y0
-	VADDPD       Y3, Y0, Y0
-	VMOVUPD      Y0, 352(AX)
-	VMOVUPD      384(AX), Y0
-	VADDPD       Y1, Y0, Y0
-	VMOVUPD      Y0, 384(AX)
+	VFMADD231PD  Y7, Y6, Y2
+	VFMADD231PD  Y1, Y0, Y3
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y1, Y5, Y5
 	JMP          grads_7
 
 unweighted_6:
@@ -11538,12 +11289,8 @@ skip_9:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VMOVUPD      288(AX), Y2
 	VADDPD       Y1, Y2, Y2
-	VMOVUPD      Y2, 288(AX)
-	VMOVUPD      320(AX), Y1
-	VADDPD       Y0, Y1, Y1
-	VMOVUPD      Y1, 320(AX)
+	VADDPD       Y0, Y3, Y3
 
 grads_7:
 	ADDQ $0x08, DI
@@ -11557,32 +11304,24 @@ tailstore_4:
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
 	JZ         unweighted_10
-	VMASKMOVPS (SI)(DI*4), Y1, Y2
-	VMULPS     Y2, Y0, Y3
+	VMASKMOVPS (SI)(DI*4), Y1, Y6
+	VMULPS     Y6, Y0, Y7
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_12
-	VMASKMOVPS Y3, Y1, (CX)(DI*4)
+	VMASKMOVPS Y7, Y1, (CX)(DI*4)
 
 skip_12:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VCVTPS2PD    X2, Y3
-	VEXTRACTF128 $0x01, Y2, X2
-	VCVTPS2PD    X2, Y2
-	VMOVUPD      288(AX), Y4
-	VFMADD231PD  Y3, Y1, Y4
-	VMOVUPD      Y4, 288(AX)
-	VMOVUPD      320(AX), Y1
-	VFMADD231PD  Y2, Y0, Y1
-	VMOVUPD      Y1, 320(AX)
-	VMOVUPD      352(AX), Y0
-	VADDPD       Y3, Y0, Y0
-	VMOVUPD      Y0, 352(AX)
-	VMOVUPD      384(AX), Y0
-	VADDPD       Y2, Y0, Y0
-	VMOVUPD      Y0, 384(AX)
+	VCVTPS2PD    X6, Y7
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VFMADD231PD  Y7, Y1, Y2
+	VFMADD231PD  Y6, Y0, Y3
+	VADDPD       Y7, Y4, Y4
+	VADDPD       Y6, Y5, Y5
 	JMP          grads_11
 
 unweighted_10:
@@ -11595,15 +11334,15 @@ skip_13:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VMOVUPD      288(AX), Y2
 	VADDPD       Y1, Y2, Y2
-	VMOVUPD      Y2, 288(AX)
-	VMOVUPD      320(AX), Y1
-	VADDPD       Y0, Y1, Y1
-	VMOVUPD      Y1, 320(AX)
+	VADDPD       Y0, Y3, Y3
 
 grads_11:
 done_5:
+	VMOVUPD Y2, 288(AX)
+	VMOVUPD Y3, 320(AX)
+	VMOVUPD Y4, 352(AX)
+	VMOVUPD Y5, 384(AX)
 	VZEROUPPER
 	RET
 
@@ -11652,7 +11391,7 @@ tailload_2:
 
 body_3:
 	VANDPS       vconst<>+64(SB), Y0, Y2
-	VXORPS       vconst<>+3008(SB), Y2, Y2
+	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+640(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
@@ -11700,7 +11439,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
 	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VPMINSD      vconst<>+1664(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -11713,7 +11451,9 @@ body_3:
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
-	VMOVUPS      vconst<>+1728(SB), Y9
+	VMOVUPS      vconst<>+1664(SB), Y9
+	VFMADD213PS  vconst<>+1728(SB), Y4, Y9
+	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1792(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1856(SB), Y4, Y9
@@ -11727,29 +11467,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+2176(SB), Y4, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  vconst<>+2304(SB), Y9, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y10
 	VMULPS       Y10, Y7, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y5, Y8, Y7
 	VADDPS       Y4, Y7, Y4
-	VMOVUPS      vconst<>+2432(SB), Y5
+	VMOVUPS      vconst<>+2368(SB), Y5
 	VFMADD213PS  Y4, Y8, Y5
-	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y5, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y4
-	VCMPPS       $0x03, Y2, Y2, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y4
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, Y2, Y5, Y4
 	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
-	VXORPS       vconst<>+3008(SB), Y0, Y7
+	VXORPS       vconst<>+2816(SB), Y0, Y7
 	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VADDPS       Y4, Y7, Y4
@@ -11773,52 +11505,39 @@ body_3:
 	VANDNPS      Y10, Y3, Y3
 	VORPS        Y3, Y6, Y3
 	VANDPS       vconst<>+64(SB), Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y6
-	VMULPS       vconst<>+3264(SB), Y2, Y10
-	VBLENDVPS    Y6, Y10, Y2, Y10
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y11
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3328(SB), Y11, Y12
-	VBLENDVPS    Y6, Y12, Y11, Y6
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1728(SB), Y12
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y12
-	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      vconst<>+2368(SB), Y12
-	VFMADD213PS  Y11, Y6, Y12
-	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2432(SB), Y11
+	VXORPS       vconst<>+2816(SB), Y0, Y0
+	VPSUBD       vconst<>+1536(SB), Y2, Y2
+	VPSRAD       $0x17, Y2, Y6
+	VANDPS       vconst<>+1600(SB), Y2, Y2
+	VPADDD       vconst<>+1536(SB), Y2, Y2
+	VCVTDQ2PS    Y6, Y6
+	VSUBPS       vconst<>+192(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y10
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1792(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1856(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1920(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1984(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2048(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2112(SB), Y2, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2176(SB), Y2, Y11
+	VMOVAPS      Y2, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
+	VMULPS       Y12, Y10, Y10
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y6, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y6
-	VBLENDVPS    Y6, vconst<>+2496(SB), Y11, Y6
-	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y10
-	VBLENDVPS    Y10, Y2, Y6, Y6
-	VCMPPS       $0x03, Y2, Y2, Y10
-	VBLENDVPS    Y10, Y2, Y6, Y2
-	VBLENDVPS    Y3, Y0, Y2, Y0
+	VADDPS       Y2, Y11, Y2
+	VMOVUPS      vconst<>+2368(SB), Y10
+	VFMADD213PS  Y2, Y6, Y10
+	VBLENDVPS    Y3, Y0, Y10, Y0
 	VMINPS       Y4, Y5, Y2
 	VSUBPS       Y2, Y0, Y2
 	VMOVUPS      (SP), Y3
@@ -11872,7 +11591,7 @@ body_3:
 	VANDNPS      Y7, Y3, Y3
 	VMAXPS       Y4, Y5, Y4
 	VADDPS       Y0, Y4, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y4
 	VMAXPS       Y0, Y4, Y0
 	VMOVUPS      vconst<>+704(SB), Y4
@@ -12091,7 +11810,7 @@ tailload_2:
 
 body_3:
 	VANDPS       vconst<>+64(SB), Y0, Y2
-	VXORPS       vconst<>+3008(SB), Y2, Y2
+	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+640(SB), Y3
 	VMAXPS       Y2, Y3, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
@@ -12139,7 +11858,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
 	VSUBPS       vconst<>+192(SB), Y4, Y4
-	VPMINSD      vconst<>+1664(SB), Y7, Y7
 	VMOVUPS      vconst<>+1216(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
@@ -12152,7 +11870,9 @@ body_3:
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
-	VMOVUPS      vconst<>+1728(SB), Y9
+	VMOVUPS      vconst<>+1664(SB), Y9
+	VFMADD213PS  vconst<>+1728(SB), Y4, Y9
+	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1792(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+1856(SB), Y4, Y9
@@ -12166,29 +11886,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y4, Y9
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  vconst<>+2176(SB), Y4, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+2240(SB), Y4, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  vconst<>+2304(SB), Y9, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y10
 	VMULPS       Y10, Y7, Y7
 	VADDPS       Y5, Y7, Y5
-	VMOVUPS      vconst<>+2368(SB), Y7
+	VMOVUPS      vconst<>+2304(SB), Y7
 	VFMADD213PS  Y5, Y8, Y7
 	VADDPS       Y4, Y7, Y4
-	VMOVUPS      vconst<>+2432(SB), Y5
+	VMOVUPS      vconst<>+2368(SB), Y5
 	VFMADD213PS  Y4, Y8, Y5
-	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y4
-	VBLENDVPS    Y4, vconst<>+2496(SB), Y5, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
-	VBLENDVPS    Y5, vconst<>+2560(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y4
-	VCMPPS       $0x03, Y2, Y2, Y5
-	VBLENDVPS    Y5, Y2, Y4, Y4
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, Y2, Y5, Y4
 	VMOVUPS      vconst<>+0(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
-	VXORPS       vconst<>+3008(SB), Y0, Y7
+	VXORPS       vconst<>+2816(SB), Y0, Y7
 	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VADDPS       Y4, Y7, Y4
@@ -12214,52 +11926,39 @@ body_3:
 	VANDNPS      Y12, Y6, Y6
 	VORPS        Y6, Y11, Y6
 	VANDPS       vconst<>+64(SB), Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
-	VCMPPS       $0x11, vconst<>+3200(SB), Y2, Y11
-	VMULPS       vconst<>+3264(SB), Y2, Y12
-	VBLENDVPS    Y11, Y12, Y2, Y12
-	VPSUBD       vconst<>+1536(SB), Y12, Y12
-	VPSRAD       $0x17, Y12, Y13
-	VANDPS       vconst<>+1600(SB), Y12, Y12
-	VPADDD       vconst<>+1536(SB), Y12, Y12
-	VCVTDQ2PS    Y13, Y13
-	VSUBPS       vconst<>+192(SB), Y12, Y12
-	VSUBPS       vconst<>+3328(SB), Y13, Y14
-	VBLENDVPS    Y11, Y14, Y13, Y11
-	VMULPS       Y12, Y12, Y13
-	VMOVUPS      vconst<>+1728(SB), Y14
-	VFMADD213PS  vconst<>+1792(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1856(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1920(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+1984(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2048(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2112(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2176(SB), Y12, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y12, Y14
-	VMOVAPS      Y12, Y15
-	VFMADD213PS  vconst<>+2304(SB), Y14, Y15
-	VMULPS       Y15, Y13, Y13
-	VMOVUPS      vconst<>+2368(SB), Y14
-	VFMADD213PS  Y13, Y11, Y14
-	VADDPS       Y12, Y14, Y12
-	VMOVUPS      vconst<>+2432(SB), Y13
+	VXORPS       vconst<>+2816(SB), Y0, Y0
+	VPSUBD       vconst<>+1536(SB), Y2, Y2
+	VPSRAD       $0x17, Y2, Y11
+	VANDPS       vconst<>+1600(SB), Y2, Y2
+	VPADDD       vconst<>+1536(SB), Y2, Y2
+	VCVTDQ2PS    Y11, Y11
+	VSUBPS       vconst<>+192(SB), Y2, Y2
+	VMULPS       Y2, Y2, Y12
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1792(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1856(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1920(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1984(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+2048(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+2112(SB), Y2, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+2176(SB), Y2, Y13
+	VMOVAPS      Y2, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
+	VMULPS       Y14, Y12, Y12
+	VMOVUPS      vconst<>+2304(SB), Y13
 	VFMADD213PS  Y12, Y11, Y13
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y11
-	VBLENDVPS    Y11, vconst<>+2496(SB), Y13, Y11
-	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y12
-	VBLENDVPS    Y12, vconst<>+2560(SB), Y11, Y11
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y12
-	VBLENDVPS    Y12, Y2, Y11, Y11
-	VCMPPS       $0x03, Y2, Y2, Y12
-	VBLENDVPS    Y12, Y2, Y11, Y2
-	VBLENDVPS    Y6, Y0, Y2, Y0
+	VADDPS       Y2, Y13, Y2
+	VMOVUPS      vconst<>+2368(SB), Y12
+	VFMADD213PS  Y2, Y11, Y12
+	VBLENDVPS    Y6, Y0, Y12, Y0
 	VMINPS       Y4, Y5, Y2
 	VSUBPS       Y2, Y0, Y2
 	VMOVUPS      (SP), Y6
@@ -12313,7 +12012,7 @@ body_3:
 	VANDNPS      Y11, Y6, Y6
 	VMAXPS       Y4, Y5, Y4
 	VADDPS       Y0, Y4, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VMOVUPS      vconst<>+640(SB), Y4
 	VMAXPS       Y0, Y4, Y0
 	VMOVUPS      vconst<>+704(SB), Y4
@@ -12698,7 +12397,7 @@ body_3:
 	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y7, Y0, Y0
 	VCMPPS       $0x1e, vconst<>+0(SB), Y7, Y7
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VANDPS       Y1, Y7, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -12861,7 +12560,7 @@ body_3:
 	VMOVUPS      vconst<>+0(SB), Y0
 	VMAXPS       Y7, Y0, Y0
 	VCMPPS       $0x1e, vconst<>+0(SB), Y7, Y7
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VANDPS       Y1, Y7, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -13178,7 +12877,7 @@ body_3:
 	VMAXPS       Y7, Y0, Y0
 	VMULPS       Y0, Y0, Y7
 	VADDPS       Y1, Y1, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMULPS       Y0, Y1, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -13342,7 +13041,7 @@ body_3:
 	VMAXPS       Y7, Y0, Y0
 	VMULPS       Y0, Y0, Y8
 	VADDPS       Y1, Y1, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMULPS       Y0, Y1, Y0
 	VCMPPS       $0x1e, vconst<>+0(SB), Y7, Y1
 	VANDPS       vconst<>+320(SB), Y1, Y1
@@ -13519,9 +13218,9 @@ tailload_2:
 
 body_3:
 	VMULPS       Y0, Y1, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VANDPS       vconst<>+64(SB), Y0, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+640(SB), Y6
 	VMAXPS       Y1, Y6, Y1
 	VMOVUPS      vconst<>+704(SB), Y6
@@ -13562,7 +13261,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
@@ -13575,7 +13273,9 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y10
@@ -13589,25 +13289,17 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y10
 	VMOVAPS      Y6, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y8, Y8
 	VADDPS       Y7, Y8, Y7
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y7, Y9, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2432(SB), Y7
+	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y6
-	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y7
-	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y7
-	VBLENDVPS    Y7, Y1, Y6, Y6
-	VCMPPS       $0x03, Y1, Y1, Y7
-	VBLENDVPS    Y7, Y1, Y6, Y1
+	VCMPPS       $0x03, Y1, Y1, Y6
+	VBLENDVPS    Y6, Y1, Y7, Y1
 	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y1, Y0, Y0
@@ -13740,9 +13432,9 @@ tailload_2:
 
 body_3:
 	VMULPS       Y0, Y1, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VANDPS       vconst<>+64(SB), Y0, Y7
-	VXORPS       vconst<>+3008(SB), Y7, Y7
+	VXORPS       vconst<>+2816(SB), Y7, Y7
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
@@ -13789,7 +13481,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
@@ -13802,7 +13493,9 @@ body_3:
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y13
+	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y13
@@ -13816,30 +13509,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y13
 	VMOVAPS      Y9, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
 	VMULPS       Y14, Y11, Y11
 	VADDPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y12, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y7
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y10, Y7
 	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y0
 	VADDPS       Y7, Y0, Y0
 	VMULPS       Y8, Y1, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -13995,9 +13680,9 @@ tailload_2:
 
 body_3:
 	VMULPS       Y0, Y1, Y0
-	VXORPS       vconst<>+3008(SB), Y0, Y0
+	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VANDPS       vconst<>+64(SB), Y0, Y7
-	VXORPS       vconst<>+3008(SB), Y7, Y7
+	VXORPS       vconst<>+2816(SB), Y7, Y7
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
@@ -14045,7 +13730,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VPMINSD      vconst<>+1664(SB), Y12, Y12
 	VMOVUPS      vconst<>+1216(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
@@ -14058,7 +13742,9 @@ body_3:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y14, Y10, Y10
 	VMULPS       Y9, Y9, Y12
-	VMOVUPS      vconst<>+1728(SB), Y14
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y14
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y14
@@ -14072,30 +13758,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y14
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y14
-	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y14
 	VMOVAPS      Y9, Y15
-	VFMADD213PS  vconst<>+2304(SB), Y14, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
 	VMULPS       Y15, Y12, Y12
 	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2368(SB), Y12
+	VMOVUPS      vconst<>+2304(SB), Y12
 	VFMADD213PS  Y10, Y13, Y12
 	VADDPS       Y9, Y12, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y13, Y10
-	VCMPPS       $0x00, vconst<>+256(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+2496(SB), Y10, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+2560(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y7
+	VCMPPS       $0x03, Y7, Y7, Y9
+	VBLENDVPS    Y9, Y7, Y10, Y7
 	VMOVUPS      vconst<>+0(SB), Y9
 	VMAXPS       Y0, Y9, Y0
 	VADDPS       Y7, Y0, Y0
 	VMULPS       Y11, Y1, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMULPS       Y8, Y11, Y7
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -14270,8 +13948,8 @@ tailload_2:
 
 body_3:
 	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y6
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y7
-	VMULPS       vconst<>+3264(SB), Y1, Y8
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y7
+	VMULPS       vconst<>+3072(SB), Y1, Y8
 	VBLENDVPS    Y7, Y8, Y1, Y8
 	VPSUBD       vconst<>+1536(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y9
@@ -14279,10 +13957,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y9, Y9
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VSUBPS       vconst<>+3328(SB), Y9, Y10
+	VSUBPS       vconst<>+3136(SB), Y9, Y10
 	VBLENDVPS    Y7, Y10, Y9, Y7
 	VMULPS       Y8, Y8, Y9
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y10
@@ -14296,20 +13976,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y10
 	VMOVAPS      Y8, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y9, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y7, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y7, Y9
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y7
-	VBLENDVPS    Y7, vconst<>+2496(SB), Y9, Y7
+	VBLENDVPS    Y7, vconst<>+3200(SB), Y9, Y7
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2560(SB), Y7, Y7
+	VBLENDVPS    Y8, vconst<>+3264(SB), Y7, Y7
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
 	VBLENDVPS    Y8, Y1, Y7, Y7
 	VCMPPS       $0x03, Y1, Y1, Y8
@@ -14448,8 +14126,8 @@ tailload_2:
 
 body_3:
 	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y8
-	VMULPS       vconst<>+3264(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y8
+	VMULPS       vconst<>+3072(SB), Y1, Y9
 	VBLENDVPS    Y8, Y9, Y1, Y9
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y10
@@ -14457,10 +14135,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VSUBPS       vconst<>+3328(SB), Y10, Y11
+	VSUBPS       vconst<>+3136(SB), Y10, Y11
 	VBLENDVPS    Y8, Y11, Y10, Y8
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
@@ -14474,20 +14154,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y11
 	VMOVAPS      Y9, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y10, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y8, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y8, Y10
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y10, Y8
+	VBLENDVPS    Y8, vconst<>+3200(SB), Y10, Y8
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y9
@@ -14497,7 +14175,7 @@ body_3:
 	VBLENDVPS    Y7, Y8, Y9, Y7
 	VMOVAPS      Y1, Y8
 	VFNMADD213PS Y7, Y0, Y8
-	VXORPS       vconst<>+3008(SB), Y1, Y0
+	VXORPS       vconst<>+2816(SB), Y1, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -14653,8 +14331,8 @@ tailload_2:
 
 body_3:
 	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
-	VCMPPS       $0x11, vconst<>+3200(SB), Y1, Y8
-	VMULPS       vconst<>+3264(SB), Y1, Y9
+	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y8
+	VMULPS       vconst<>+3072(SB), Y1, Y9
 	VBLENDVPS    Y8, Y9, Y1, Y9
 	VPSUBD       vconst<>+1536(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y10
@@ -14662,10 +14340,12 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y9, Y9
 	VCVTDQ2PS    Y10, Y10
 	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VSUBPS       vconst<>+3328(SB), Y10, Y11
+	VSUBPS       vconst<>+3136(SB), Y10, Y11
 	VBLENDVPS    Y8, Y11, Y10, Y8
 	VMULPS       Y9, Y9, Y10
-	VMOVUPS      vconst<>+1728(SB), Y11
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
@@ -14679,20 +14359,18 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y9, Y11
 	VMOVAPS      Y9, Y12
-	VFMADD213PS  vconst<>+2304(SB), Y11, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
 	VMULPS       Y12, Y10, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y10, Y8, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2432(SB), Y10
+	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y9, Y8, Y10
 	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y10, Y8
+	VBLENDVPS    Y8, vconst<>+3200(SB), Y10, Y8
 	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
 	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, Y1, Y8, Y8
 	VCMPPS       $0x03, Y1, Y1, Y9
@@ -14702,7 +14380,7 @@ body_3:
 	VBLENDVPS    Y7, Y8, Y9, Y7
 	VMOVAPS      Y1, Y8
 	VFNMADD213PS Y7, Y0, Y8
-	VXORPS       vconst<>+3008(SB), Y1, Y0
+	VXORPS       vconst<>+2816(SB), Y1, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -15069,7 +14747,7 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VSUBPS       Y0, Y1, Y0
 	VMULPS       Y0, Y7, Y0
-	VXORPS       vconst<>+3008(SB), Y7, Y1
+	VXORPS       vconst<>+2816(SB), Y7, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -15257,7 +14935,7 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VSUBPS       Y0, Y1, Y0
 	VMULPS       Y0, Y7, Y0
-	VXORPS       vconst<>+3008(SB), Y7, Y1
+	VXORPS       vconst<>+2816(SB), Y7, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -15432,7 +15110,7 @@ tailload_2:
 body_3:
 	VSUBPS       Y0, Y1, Y0
 	VANDPS       vconst<>+64(SB), Y0, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+640(SB), Y6
 	VMAXPS       Y1, Y6, Y1
 	VMOVUPS      vconst<>+704(SB), Y6
@@ -15473,7 +15151,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
 	VSUBPS       vconst<>+192(SB), Y6, Y6
-	VPMINSD      vconst<>+1664(SB), Y8, Y8
 	VMOVUPS      vconst<>+1216(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
@@ -15486,7 +15163,9 @@ body_3:
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+1728(SB), Y10
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1792(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1856(SB), Y6, Y10
@@ -15500,25 +15179,17 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y6, Y10
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+2176(SB), Y6, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2240(SB), Y6, Y10
 	VMOVAPS      Y6, Y11
-	VFMADD213PS  vconst<>+2304(SB), Y10, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
 	VMULPS       Y11, Y8, Y8
 	VADDPS       Y7, Y8, Y7
-	VMOVUPS      vconst<>+2368(SB), Y8
+	VMOVUPS      vconst<>+2304(SB), Y8
 	VFMADD213PS  Y7, Y9, Y8
 	VADDPS       Y6, Y8, Y6
-	VMOVUPS      vconst<>+2432(SB), Y7
+	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y6
-	VBLENDVPS    Y6, vconst<>+2496(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y7
-	VBLENDVPS    Y7, vconst<>+2560(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y7
-	VBLENDVPS    Y7, Y1, Y6, Y6
-	VCMPPS       $0x03, Y1, Y1, Y7
-	VBLENDVPS    Y7, Y1, Y6, Y1
+	VCMPPS       $0x03, Y1, Y1, Y6
+	VBLENDVPS    Y6, Y1, Y7, Y1
 	VMOVUPS      vconst<>+0(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y1, Y0, Y0
@@ -15652,7 +15323,7 @@ tailload_2:
 body_3:
 	VSUBPS       Y0, Y1, Y0
 	VANDPS       vconst<>+64(SB), Y0, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+640(SB), Y7
 	VMAXPS       Y1, Y7, Y1
 	VMOVUPS      vconst<>+704(SB), Y7
@@ -15699,7 +15370,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y10, Y10
 	VMOVUPS      vconst<>+1216(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
@@ -15712,7 +15382,9 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
-	VMOVUPS      vconst<>+1728(SB), Y12
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y12
+	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y12
@@ -15726,29 +15398,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y12
 	VMOVAPS      Y8, Y13
-	VFMADD213PS  vconst<>+2304(SB), Y12, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
 	VMULPS       Y13, Y10, Y10
 	VADDPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
+	VMOVUPS      vconst<>+2304(SB), Y10
 	VFMADD213PS  Y9, Y11, Y10
 	VADDPS       Y8, Y10, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
-	VBLENDVPS    Y9, Y1, Y8, Y8
-	VCMPPS       $0x03, Y1, Y1, Y9
-	VBLENDVPS    Y9, Y1, Y8, Y1
+	VCMPPS       $0x03, Y1, Y1, Y8
+	VBLENDVPS    Y8, Y1, Y9, Y1
 	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y1, Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y7, Y1
+	VXORPS       vconst<>+2816(SB), Y7, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -15924,7 +15588,7 @@ tailload_2:
 body_3:
 	VSUBPS       Y0, Y1, Y0
 	VANDPS       vconst<>+64(SB), Y0, Y1
-	VXORPS       vconst<>+3008(SB), Y1, Y1
+	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+640(SB), Y7
 	VMAXPS       Y1, Y7, Y1
 	VMOVUPS      vconst<>+704(SB), Y7
@@ -15972,7 +15636,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Y8, Y8
 	VCVTDQ2PS    Y11, Y12
 	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VPMINSD      vconst<>+1664(SB), Y11, Y11
 	VMOVUPS      vconst<>+1216(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
@@ -15985,7 +15648,9 @@ body_3:
 	VMULPS       Y11, Y9, Y9
 	VMULPS       Y13, Y9, Y9
 	VMULPS       Y8, Y8, Y11
-	VMOVUPS      vconst<>+1728(SB), Y13
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y8, Y13
+	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1792(SB), Y8, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1856(SB), Y8, Y13
@@ -15999,29 +15664,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Y8, Y13
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+2176(SB), Y8, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y8, Y13
 	VMOVAPS      Y8, Y14
-	VFMADD213PS  vconst<>+2304(SB), Y13, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
 	VMULPS       Y14, Y11, Y11
 	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2368(SB), Y11
+	VMOVUPS      vconst<>+2304(SB), Y11
 	VFMADD213PS  Y9, Y12, Y11
 	VADDPS       Y8, Y11, Y8
-	VMOVUPS      vconst<>+2432(SB), Y9
+	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y12, Y9
-	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y8
-	VBLENDVPS    Y8, vconst<>+2496(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y9
-	VBLENDVPS    Y9, vconst<>+2560(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
-	VBLENDVPS    Y9, Y1, Y8, Y8
-	VCMPPS       $0x03, Y1, Y1, Y9
-	VBLENDVPS    Y9, Y1, Y8, Y1
+	VCMPPS       $0x03, Y1, Y1, Y8
+	VBLENDVPS    Y8, Y1, Y9, Y1
 	VMOVUPS      vconst<>+0(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y1, Y0, Y0
-	VXORPS       vconst<>+3008(SB), Y10, Y1
+	VXORPS       vconst<>+2816(SB), Y10, Y1
 	VMULPS       Y7, Y10, Y7
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -20779,167 +20436,100 @@ body_3:
 	VFMADD213PS  vconst<>+1472(SB), Z9, Z11
 	VMOVAPS      Z10, Z9
 	VFMADD213PS  Z6, Z11, Z9
+	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
 	VMULPS       Z9, Z9, Z6
 	VMULPS       vconst<>+320(SB), Z6, Z6
-	VADDPS       vconst<>+192(SB), Z6, Z9
-	VSUBPS       vconst<>+192(SB), Z9, Z10
-	VSUBPS       Z10, Z6, Z10
-	VPSUBD       vconst<>+1536(SB), Z9, Z9
-	VPSRAD       $0x17, Z9, Z11
-	VPANDD       vconst<>+1600(SB), Z9, Z9
-	VPADDD       vconst<>+1536(SB), Z9, Z9
-	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z9, Z9
-	VPMINSD      vconst<>+1664(SB), Z11, Z11
-	VMOVUPS      vconst<>+1216(SB), Z13
-	VPSUBD       Z11, Z13, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
-	VSUBPS       Z9, Z13, Z13
-	VMOVAPS      Z9, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
-	VMOVAPS      Z9, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
-	VMULPS       Z11, Z10, Z10
-	VMULPS       Z13, Z10, Z10
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      vconst<>+1728(SB), Z13
-	VFMADD213PS  vconst<>+1792(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1856(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1920(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1984(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2048(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2112(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2176(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z9, Z13
-	VMOVAPS      Z9, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
-	VMULPS       Z14, Z11, Z11
-	VADDPS       Z10, Z11, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
-	VFMADD213PS  Z10, Z12, Z11
-	VADDPS       Z9, Z11, Z9
-	VMOVUPS      vconst<>+2432(SB), Z10
-	VFMADD213PS  Z9, Z12, Z10
-	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z10, Z9
-	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z6, Z9, K1, Z9
-	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z6, Z9, K1, Z9
+	VMOVAPS      Z8, Z8
+	VBLENDMPS    Z6, Z8, K1, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z6
-	VSUBPS       vconst<>+192(SB), Z6, Z10
-	VSUBPS       Z10, Z8, Z10
+	VSUBPS       vconst<>+192(SB), Z6, Z9
+	VSUBPS       Z9, Z8, Z9
 	VPSUBD       vconst<>+1536(SB), Z6, Z6
-	VPSRAD       $0x17, Z6, Z11
+	VPSRAD       $0x17, Z6, Z10
 	VPANDD       vconst<>+1600(SB), Z6, Z6
 	VPADDD       vconst<>+1536(SB), Z6, Z6
-	VCVTDQ2PS    Z11, Z12
+	VCVTDQ2PS    Z10, Z11
 	VSUBPS       vconst<>+192(SB), Z6, Z6
-	VPMINSD      vconst<>+1664(SB), Z11, Z11
-	VMOVUPS      vconst<>+1216(SB), Z13
-	VPSUBD       Z11, Z13, Z11
-	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
-	VSUBPS       Z6, Z13, Z13
-	VMOVAPS      Z6, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
+	VMOVUPS      vconst<>+1216(SB), Z12
+	VPSUBD       Z10, Z12, Z10
+	VPSLLD       $0x17, Z10, Z10
+	VMOVUPS      vconst<>+192(SB), Z12
+	VSUBPS       Z6, Z12, Z12
 	VMOVAPS      Z6, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
-	VMULPS       Z11, Z10, Z10
+	VFNMADD213PS vconst<>+192(SB), Z12, Z13
+	VMOVAPS      Z6, Z12
+	VFNMADD213PS vconst<>+192(SB), Z13, Z12
+	VMULPS       Z10, Z9, Z9
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z6, Z6, Z10
+	VMOVUPS      vconst<>+1664(SB), Z12
+	VFMADD213PS  vconst<>+1728(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1792(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1856(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1920(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1984(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+2048(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+2112(SB), Z6, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+2176(SB), Z6, Z12
+	VMOVAPS      Z6, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z13
 	VMULPS       Z13, Z10, Z10
-	VMULPS       Z6, Z6, Z11
-	VMOVUPS      vconst<>+1728(SB), Z13
-	VFMADD213PS  vconst<>+1792(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1856(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1920(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1984(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2048(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2112(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2176(SB), Z6, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z6, Z13
-	VMOVAPS      Z6, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
-	VMULPS       Z14, Z11, Z11
-	VADDPS       Z10, Z11, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
-	VFMADD213PS  Z10, Z12, Z11
-	VADDPS       Z6, Z11, Z6
-	VMOVUPS      vconst<>+2432(SB), Z10
-	VFMADD213PS  Z6, Z12, Z10
-	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
-	VMOVAPS      Z10, Z6
-	VBLENDMPS    vconst<>+2496(SB), Z6, K1, Z6
-	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
-	VMOVAPS      Z6, Z6
-	VBLENDMPS    vconst<>+2560(SB), Z6, K1, Z6
-	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
-	VMOVAPS      Z6, Z6
-	VBLENDMPS    Z8, Z6, K1, Z6
-	VCMPPS       $0x03, Z8, Z8, K1
-	VMOVAPS      Z6, Z6
-	VBLENDMPS    Z8, Z6, K1, Z6
-	VADDPS       Z6, Z7, Z6
-	VSUBPS       vconst<>+2624(SB), Z6, Z6
-	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
-	VMOVAPS      Z6, Z6
-	VBLENDMPS    Z9, Z6, K1, Z6
+	VADDPS       Z9, Z10, Z9
+	VMOVUPS      vconst<>+2304(SB), Z10
+	VFMADD213PS  Z9, Z11, Z10
+	VADDPS       Z6, Z10, Z6
+	VMOVUPS      vconst<>+2368(SB), Z9
+	VFMADD213PS  Z6, Z11, Z9
+	VCMPPS       $0x03, Z8, Z8, K2
+	VMOVAPS      Z9, Z6
+	VBLENDMPS    Z8, Z6, K2, Z6
+	VADDPS       Z6, Z7, Z7
+	VSUBPS       vconst<>+2432(SB), Z7, Z7
+	VMOVAPS      Z7, Z7
+	VBLENDMPS    Z6, Z7, K1, Z7
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Z7
-	VMULPS       Z7, Z6, Z8
+	VMOVUPS      (SI)(DI*4), Z6
+	VMULPS       Z6, Z7, Z8
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
 	VMOVUPS      Z8, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD     Y6, Z8
-	VEXTRACTF64X4 $0x01, Z6, Y6
-	VCVTPS2PD     Y6, Z6
-	VCVTPS2PD     Y7, Z9
+	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
+	VCVTPS2PD     Y6, Z9
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
 	VFMADD231PD   Z9, Z8, Z0
-	VFMADD231PD   Z7, Z6, Z0
+	VFMADD231PD   Z6, Z7, Z0
 	VADDPD        Z9, Z5, Z5
-	VADDPD        Z7, Z5, Z5
+	VADDPD        Z6, Z5, Z5
 	JMP           grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Z6, (R8)(DI*4)
+	VMOVUPS Z7, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y6, Z7
-	VEXTRACTF64X4 $0x01, Z6, Y6
-	VCVTPS2PD     Y6, Z6
-	VADDPD        Z7, Z0, Z0
+	VCVTPS2PD     Y7, Z6
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
 	VADDPD        Z6, Z0, Z0
+	VADDPD        Z7, Z0, Z0
 
 grads_7:
 	ADDQ $0x10, DI
@@ -20950,7 +20540,7 @@ tailstore_4:
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
 	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z6, K1, Z3
+	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
 	JZ        unweighted_10
 	VPXORD    Z4, Z4, Z4
@@ -21078,142 +20668,75 @@ body_3:
 	VFMADD213PS  vconst<>+1472(SB), Z12, Z14
 	VMOVAPS      Z13, Z12
 	VFMADD213PS  Z11, Z14, Z12
+	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
 	VMULPS       Z12, Z12, Z11
 	VMULPS       vconst<>+320(SB), Z11, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z13
-	VSUBPS       Z13, Z11, Z13
-	VPSUBD       vconst<>+1536(SB), Z12, Z12
-	VPSRAD       $0x17, Z12, Z14
-	VPANDD       vconst<>+1600(SB), Z12, Z12
-	VPADDD       vconst<>+1536(SB), Z12, Z12
-	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
-	VMOVUPS      vconst<>+1216(SB), Z16
-	VPSUBD       Z14, Z16, Z14
-	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
-	VSUBPS       Z12, Z16, Z16
-	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
-	VMOVAPS      Z12, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
-	VMULPS       Z14, Z13, Z13
-	VMULPS       Z16, Z13, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
-	VFMADD213PS  vconst<>+1792(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+1856(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+1920(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+1984(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2048(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2112(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2176(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z16
-	VMOVAPS      Z12, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
-	VMULPS       Z17, Z14, Z14
-	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
-	VFMADD213PS  Z13, Z15, Z14
-	VADDPS       Z12, Z14, Z12
-	VMOVUPS      vconst<>+2432(SB), Z13
-	VFMADD213PS  Z12, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z13, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z11, Z12, K1, Z12
-	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z11, Z12, K1, Z12
+	VMOVAPS      Z10, Z10
+	VBLENDMPS    Z11, Z10, K1, Z10
 	VADDPS       vconst<>+192(SB), Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z13
-	VSUBPS       Z13, Z10, Z13
+	VSUBPS       vconst<>+192(SB), Z11, Z12
+	VSUBPS       Z12, Z10, Z12
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
-	VPSRAD       $0x17, Z11, Z14
+	VPSRAD       $0x17, Z11, Z13
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
-	VCVTDQ2PS    Z14, Z15
+	VCVTDQ2PS    Z13, Z14
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
-	VMOVUPS      vconst<>+1216(SB), Z16
-	VPSUBD       Z14, Z16, Z14
-	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
-	VSUBPS       Z11, Z16, Z16
-	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
+	VMOVUPS      vconst<>+1216(SB), Z15
+	VPSUBD       Z13, Z15, Z13
+	VPSLLD       $0x17, Z13, Z13
+	VMOVUPS      vconst<>+192(SB), Z15
+	VSUBPS       Z11, Z15, Z15
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
-	VMULPS       Z14, Z13, Z13
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
+	VMOVAPS      Z11, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
+	VMULPS       Z13, Z12, Z12
+	VMULPS       Z15, Z12, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1792(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1856(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1920(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1984(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2048(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2112(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2176(SB), Z11, Z15
+	VMOVAPS      Z11, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z13, Z13
-	VMULPS       Z11, Z11, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
-	VFMADD213PS  vconst<>+1792(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+1856(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+1920(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+1984(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2048(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2112(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2176(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z16
-	VMOVAPS      Z11, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
-	VMULPS       Z17, Z14, Z14
-	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
-	VFMADD213PS  Z13, Z15, Z14
-	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
-	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z10, Z11, K1, Z11
-	VCMPPS       $0x03, Z10, Z10, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z10, Z11, K1, Z11
-	VADDPS       Z11, Z9, Z10
-	VSUBPS       vconst<>+2624(SB), Z10, Z10
-	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
-	VMOVAPS      Z10, Z9
-	VBLENDMPS    Z12, Z9, K1, Z9
+	VADDPS       Z12, Z13, Z12
+	VMOVUPS      vconst<>+2304(SB), Z13
+	VFMADD213PS  Z12, Z14, Z13
+	VADDPS       Z11, Z13, Z11
+	VMOVUPS      vconst<>+2368(SB), Z12
+	VFMADD213PS  Z11, Z14, Z12
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVAPS      Z12, Z11
+	VBLENDMPS    Z10, Z11, K2, Z11
+	VADDPS       Z11, Z9, Z9
+	VSUBPS       vconst<>+2432(SB), Z9, Z9
+	VMOVAPS      Z9, Z9
+	VBLENDMPS    Z11, Z9, K1, Z9
 	VPANDD       vconst<>+64(SB), Z8, Z10
 	VMULPS       Z8, Z8, Z11
 	VMULPS       Z8, Z11, Z12
-	VMOVUPS      vconst<>+2688(SB), Z13
+	VMOVUPS      vconst<>+2496(SB), Z13
+	VFMADD213PS  vconst<>+2560(SB), Z11, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+2624(SB), Z11, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+2688(SB), Z11, Z13
+	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+2752(SB), Z11, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2816(SB), Z11, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2880(SB), Z11, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2944(SB), Z11, Z13
 	VMOVAPS      Z12, Z11
 	VFMADD213PS  Z8, Z13, Z11
 	VADDPS       Z10, Z10, Z12
@@ -21245,9 +20768,9 @@ body_3:
 	VDIVPS       Z12, Z13, Z12
 	VMOVUPS      vconst<>+192(SB), Z13
 	VSUBPS       Z12, Z13, Z12
-	VPANDD       vconst<>+3008(SB), Z8, Z8
+	VPANDD       vconst<>+2816(SB), Z8, Z8
 	VPORD        Z8, Z12, Z8
-	VCMPPS       $0x11, vconst<>+3072(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+2880(SB), Z10, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z11, Z8, K1, Z8
 	CMPQ         R8, $0x10
@@ -21450,77 +20973,20 @@ body_3:
 	VFMADD213PS  vconst<>+1472(SB), Z13, Z15
 	VMOVAPS      Z14, Z13
 	VFMADD213PS  Z12, Z15, Z13
+	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
 	VMULPS       Z13, Z13, Z12
 	VMULPS       vconst<>+320(SB), Z12, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z14
-	VSUBPS       Z14, Z12, Z14
-	VPSUBD       vconst<>+1536(SB), Z13, Z13
-	VPSRAD       $0x17, Z13, Z15
-	VPANDD       vconst<>+1600(SB), Z13, Z13
-	VPADDD       vconst<>+1536(SB), Z13, Z13
-	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VPMINSD      vconst<>+1664(SB), Z15, Z15
-	VMOVUPS      vconst<>+1216(SB), Z17
-	VPSUBD       Z15, Z17, Z15
-	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
-	VSUBPS       Z13, Z17, Z17
-	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
-	VMOVAPS      Z13, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
-	VMULPS       Z15, Z14, Z14
-	VMULPS       Z17, Z14, Z14
-	VMULPS       Z13, Z13, Z15
-	VMOVUPS      vconst<>+1728(SB), Z17
-	VFMADD213PS  vconst<>+1792(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1856(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1920(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1984(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2048(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2112(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2176(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z17
-	VMOVAPS      Z13, Z18
-	VFMADD213PS  vconst<>+2304(SB), Z17, Z18
-	VMULPS       Z18, Z15, Z15
-	VADDPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
-	VFMADD213PS  Z14, Z16, Z15
-	VADDPS       Z13, Z15, Z13
-	VMOVUPS      vconst<>+2432(SB), Z14
-	VFMADD213PS  Z13, Z16, Z14
-	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
-	VMOVAPS      Z14, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
-	VMOVAPS      Z13, Z13
+	VMOVAPS      Z11, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
-	VCMPPS       $0x03, Z12, Z12, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z12, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z11, Z12
+	VADDPS       vconst<>+192(SB), Z13, Z12
 	VSUBPS       vconst<>+192(SB), Z12, Z14
-	VSUBPS       Z14, Z11, Z14
+	VSUBPS       Z14, Z13, Z14
 	VPSUBD       vconst<>+1536(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+1600(SB), Z12, Z12
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
@@ -21533,7 +20999,9 @@ body_3:
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
-	VMOVUPS      vconst<>+1728(SB), Z17
+	VMOVUPS      vconst<>+1664(SB), Z17
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1792(SB), Z12, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1856(SB), Z12, Z17
@@ -21547,49 +21015,37 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z12, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+2176(SB), Z12, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z17
 	VMOVAPS      Z12, Z18
-	VFMADD213PS  vconst<>+2304(SB), Z17, Z18
+	VFMADD213PS  vconst<>+2240(SB), Z17, Z18
 	VMULPS       Z18, Z15, Z15
 	VADDPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
+	VMOVUPS      vconst<>+2304(SB), Z15
 	VFMADD213PS  Z14, Z16, Z15
 	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+2432(SB), Z14
+	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
+	VCMPPS       $0x03, Z13, Z13, K2
 	VMOVAPS      Z14, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z11, Z12, K1, Z12
-	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z11, Z12, K1, Z12
-	VADDPS       Z12, Z10, Z12
-	VSUBPS       vconst<>+2624(SB), Z12, Z12
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
-	VMOVAPS      Z12, Z10
-	VBLENDMPS    Z13, Z10, K1, Z10
+	VBLENDMPS    Z13, Z12, K2, Z12
+	VADDPS       Z12, Z10, Z10
+	VSUBPS       vconst<>+2432(SB), Z10, Z10
+	VMOVAPS      Z10, Z10
+	VBLENDMPS    Z12, Z10, K1, Z10
 	VADDPS       vconst<>+192(SB), Z11, Z12
-	VMULPS       vconst<>+3136(SB), Z11, Z11
+	VMULPS       vconst<>+2944(SB), Z11, Z11
 	VMULPS       Z12, Z12, Z12
 	VDIVPS       Z12, Z11, Z11
 	VPANDD       vconst<>+64(SB), Z9, Z12
 	VMULPS       Z9, Z9, Z13
 	VMULPS       Z9, Z13, Z14
-	VMOVUPS      vconst<>+2688(SB), Z15
+	VMOVUPS      vconst<>+2496(SB), Z15
+	VFMADD213PS  vconst<>+2560(SB), Z13, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2624(SB), Z13, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2688(SB), Z13, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2752(SB), Z13, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2816(SB), Z13, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2880(SB), Z13, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2944(SB), Z13, Z15
 	VMOVAPS      Z14, Z13
 	VFMADD213PS  Z9, Z15, Z13
 	VADDPS       Z12, Z12, Z14
@@ -21621,9 +21077,9 @@ body_3:
 	VDIVPS       Z14, Z15, Z14
 	VMOVUPS      vconst<>+192(SB), Z15
 	VSUBPS       Z14, Z15, Z14
-	VPANDD       vconst<>+3008(SB), Z9, Z9
+	VPANDD       vconst<>+2816(SB), Z9, Z9
 	VPORD        Z9, Z14, Z9
-	VCMPPS       $0x11, vconst<>+3072(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+2880(SB), Z12, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z13, Z9, K1, Z9
 	CMPQ         R8, $0x10
@@ -22924,8 +22380,8 @@ body_3:
 	VSCALEFPS    Z8, Z7, Z7
 	VMOVAPS      Z2, Z8
 	VFNMADD213PS Z7, Z1, Z8
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z7
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K1
+	VMULPS       vconst<>+3072(SB), Z2, Z7
 	VMOVAPS      Z2, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
 	VPSUBD       vconst<>+1536(SB), Z9, Z7
@@ -22934,11 +22390,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z9, Z9
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VSUBPS       vconst<>+3328(SB), Z9, Z10
+	VSUBPS       vconst<>+3136(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
 	VMULPS       Z7, Z7, Z10
-	VMOVUPS      vconst<>+1728(SB), Z11
+	VMOVUPS      vconst<>+1664(SB), Z11
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z11
+	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z11
@@ -22952,33 +22410,31 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z11
 	VMOVAPS      Z7, Z12
-	VFMADD213PS  vconst<>+2304(SB), Z11, Z12
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z12
 	VMULPS       Z12, Z10, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
+	VMOVUPS      vconst<>+2304(SB), Z11
 	VFMADD213PS  Z10, Z9, Z11
 	VADDPS       Z7, Z11, Z7
-	VMOVUPS      vconst<>+2432(SB), Z10
+	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z7, Z9, Z10
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z10, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3200(SB), Z7, K1, Z7
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3264(SB), Z7, K1, Z7
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K1, Z7
 	VCMPPS       $0x03, Z2, Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K1, Z7
-	VPXORD       vconst<>+3008(SB), Z2, Z9
+	VPXORD       vconst<>+2816(SB), Z2, Z9
 	VMOVAPS      Z2, Z10
 	VFMADD213PS  Z9, Z7, Z10
 	VMOVUPS      vconst<>+384(SB), Z9
-	VFMADD213PS  vconst<>+3392(SB), Z7, Z9
+	VFMADD213PS  vconst<>+3328(SB), Z7, Z9
 	VADDPS       Z9, Z10, Z7
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      vconst<>+192(SB), Z9
@@ -23149,8 +22605,8 @@ body_3:
 	VSCALEFPS    Z10, Z9, Z9
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS Z9, Z1, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z11
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K1
+	VMULPS       vconst<>+3072(SB), Z2, Z11
 	VMOVAPS      Z2, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VPSUBD       vconst<>+1536(SB), Z12, Z11
@@ -23159,11 +22615,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VSUBPS       vconst<>+3328(SB), Z12, Z13
+	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1728(SB), Z14
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
@@ -23177,33 +22635,31 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z14
 	VMOVAPS      Z11, Z15
-	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
 	VMULPS       Z15, Z13, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z12, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z2, Z11, K1, Z11
 	VCMPPS       $0x03, Z2, Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z2, Z11, K1, Z11
-	VPXORD       vconst<>+3008(SB), Z2, Z12
+	VPXORD       vconst<>+2816(SB), Z2, Z12
 	VMOVAPS      Z2, Z13
 	VFMADD213PS  Z12, Z11, Z13
 	VMOVUPS      vconst<>+384(SB), Z12
-	VFMADD213PS  vconst<>+3392(SB), Z11, Z12
+	VFMADD213PS  vconst<>+3328(SB), Z11, Z12
 	VADDPS       Z12, Z13, Z11
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      vconst<>+192(SB), Z12
@@ -23401,8 +22857,8 @@ body_3:
 	VSCALEFPS    Z11, Z10, Z10
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS Z10, Z1, Z11
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z12
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K1
+	VMULPS       vconst<>+3072(SB), Z2, Z12
 	VMOVAPS      Z2, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
 	VPSUBD       vconst<>+1536(SB), Z13, Z12
@@ -23411,11 +22867,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VSUBPS       vconst<>+3328(SB), Z13, Z14
+	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
 	VMULPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+1728(SB), Z15
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1792(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1856(SB), Z12, Z15
@@ -23429,33 +22887,31 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2176(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z15
 	VMOVAPS      Z12, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z14, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
+	VMOVUPS      vconst<>+2304(SB), Z15
 	VFMADD213PS  Z14, Z13, Z15
 	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+2432(SB), Z14
+	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z14, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
+	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
+	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z2, Z12, K1, Z12
 	VCMPPS       $0x03, Z2, Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z2, Z12, K1, Z12
-	VPXORD       vconst<>+3008(SB), Z2, Z13
+	VPXORD       vconst<>+2816(SB), Z2, Z13
 	VMOVAPS      Z2, Z14
 	VFMADD213PS  Z13, Z12, Z14
 	VMOVUPS      vconst<>+384(SB), Z13
-	VFMADD213PS  vconst<>+3392(SB), Z12, Z13
+	VFMADD213PS  vconst<>+3328(SB), Z12, Z13
 	VADDPS       Z13, Z14, Z12
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      vconst<>+192(SB), Z13
@@ -23652,8 +23108,8 @@ tailload_2:
 
 body_3:
 	VADDPS       64(SP), Z1, Z6
-	VCMPPS       $0x11, vconst<>+3200(SB), Z6, K1
-	VMULPS       vconst<>+3264(SB), Z6, Z7
+	VCMPPS       $0x11, vconst<>+3008(SB), Z6, K1
+	VMULPS       vconst<>+3072(SB), Z6, Z7
 	VMOVAPS      Z6, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VPSUBD       vconst<>+1536(SB), Z8, Z7
@@ -23662,11 +23118,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z8, Z8
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VSUBPS       vconst<>+3328(SB), Z8, Z9
+	VSUBPS       vconst<>+3136(SB), Z8, Z9
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      vconst<>+1728(SB), Z10
+	VMOVUPS      vconst<>+1664(SB), Z10
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z10
@@ -23680,22 +23138,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z10
 	VMOVAPS      Z7, Z11
-	VFMADD213PS  vconst<>+2304(SB), Z10, Z11
+	VFMADD213PS  vconst<>+2240(SB), Z10, Z11
 	VMULPS       Z11, Z9, Z9
-	VMOVUPS      vconst<>+2368(SB), Z10
+	VMOVUPS      vconst<>+2304(SB), Z10
 	VFMADD213PS  Z9, Z8, Z10
 	VADDPS       Z7, Z10, Z7
-	VMOVUPS      vconst<>+2432(SB), Z9
+	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z7, Z8, Z9
 	VCMPPS       $0x00, vconst<>+0(SB), Z6, K1
 	VMOVAPS      Z9, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3200(SB), Z7, K1, Z7
 	VCMPPS       $0x11, vconst<>+0(SB), Z6, K1
 	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3264(SB), Z7, K1, Z7
 	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
@@ -23847,8 +23303,8 @@ tailload_2:
 body_3:
 	VADDPS       64(SP), Z1, Z8
 	VDIVPS       Z8, Z2, Z9
-	VCMPPS       $0x11, vconst<>+3200(SB), Z8, K1
-	VMULPS       vconst<>+3264(SB), Z8, Z10
+	VCMPPS       $0x11, vconst<>+3008(SB), Z8, K1
+	VMULPS       vconst<>+3072(SB), Z8, Z10
 	VMOVAPS      Z8, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VPSUBD       vconst<>+1536(SB), Z11, Z10
@@ -23857,11 +23313,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VSUBPS       vconst<>+3328(SB), Z11, Z12
+	VSUBPS       vconst<>+3136(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
 	VMULPS       Z10, Z10, Z12
-	VMOVUPS      vconst<>+1728(SB), Z13
+	VMOVUPS      vconst<>+1664(SB), Z13
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1792(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1856(SB), Z10, Z13
@@ -23875,22 +23333,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+2176(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z13
 	VMOVAPS      Z10, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
+	VFMADD213PS  vconst<>+2240(SB), Z13, Z14
 	VMULPS       Z14, Z12, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z11, Z13
 	VADDPS       Z10, Z13, Z10
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z11, Z12
 	VCMPPS       $0x00, vconst<>+0(SB), Z8, K1
 	VMOVAPS      Z12, Z10
-	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3200(SB), Z10, K1, Z10
 	VCMPPS       $0x11, vconst<>+0(SB), Z8, K1
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
 	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z8, Z10, K1, Z10
@@ -24070,8 +23526,8 @@ tailload_2:
 body_3:
 	VADDPS       64(SP), Z1, Z9
 	VDIVPS       Z9, Z2, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z9, K1
-	VMULPS       vconst<>+3264(SB), Z9, Z11
+	VCMPPS       $0x11, vconst<>+3008(SB), Z9, K1
+	VMULPS       vconst<>+3072(SB), Z9, Z11
 	VMOVAPS      Z9, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VPSUBD       vconst<>+1536(SB), Z12, Z11
@@ -24080,11 +23536,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VSUBPS       vconst<>+3328(SB), Z12, Z13
+	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1728(SB), Z14
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
@@ -24098,22 +23556,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z14
 	VMOVAPS      Z11, Z15
-	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
 	VMULPS       Z15, Z13, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z12, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
 	VCMPPS       $0x00, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
 	VCMPPS       $0x11, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
@@ -24315,8 +23771,8 @@ body_3:
 	VMAXPS       Z1, Z6, Z6
 	VMOVUPS      64(SP), Z7
 	VMINPS       Z1, Z7, Z7
-	VCMPPS       $0x11, vconst<>+3200(SB), Z6, K1
-	VMULPS       vconst<>+3264(SB), Z6, Z8
+	VCMPPS       $0x11, vconst<>+3008(SB), Z6, K1
+	VMULPS       vconst<>+3072(SB), Z6, Z8
 	VMOVAPS      Z6, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
 	VPSUBD       vconst<>+1536(SB), Z9, Z8
@@ -24325,11 +23781,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VSUBPS       vconst<>+192(SB), Z8, Z8
-	VSUBPS       vconst<>+3328(SB), Z9, Z10
+	VSUBPS       vconst<>+3136(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      vconst<>+1728(SB), Z11
+	VMOVUPS      vconst<>+1664(SB), Z11
+	VFMADD213PS  vconst<>+1728(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1792(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1856(SB), Z8, Z11
@@ -24343,22 +23801,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+2176(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+2240(SB), Z8, Z11
 	VMOVAPS      Z8, Z12
-	VFMADD213PS  vconst<>+2304(SB), Z11, Z12
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z12
 	VMULPS       Z12, Z10, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
+	VMOVUPS      vconst<>+2304(SB), Z11
 	VFMADD213PS  Z10, Z9, Z11
 	VADDPS       Z8, Z11, Z8
-	VMOVUPS      vconst<>+2432(SB), Z10
+	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z8, Z9, Z10
 	VCMPPS       $0x00, vconst<>+0(SB), Z6, K1
 	VMOVAPS      Z10, Z8
-	VBLENDMPS    vconst<>+2496(SB), Z8, K1, Z8
+	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
 	VCMPPS       $0x11, vconst<>+0(SB), Z6, K1
 	VMOVAPS      Z8, Z8
-	VBLENDMPS    vconst<>+2560(SB), Z8, K1, Z8
+	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
 	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z6, Z8, K1, Z8
@@ -24375,7 +23831,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z10, Z11
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VPMINSD      vconst<>+1664(SB), Z10, Z10
+	VPMINSD      vconst<>+3392(SB), Z10, Z10
 	VMOVUPS      vconst<>+1216(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
@@ -24388,7 +23844,9 @@ body_3:
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z7, Z7, Z10
-	VMOVUPS      vconst<>+1728(SB), Z12
+	VMOVUPS      vconst<>+1664(SB), Z12
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z12
@@ -24402,23 +23860,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z12
 	VMOVAPS      Z7, Z13
-	VFMADD213PS  vconst<>+2304(SB), Z12, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z13
 	VMULPS       Z13, Z10, Z10
 	VADDPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+2368(SB), Z10
+	VMOVUPS      vconst<>+2304(SB), Z10
 	VFMADD213PS  Z9, Z11, Z10
 	VADDPS       Z7, Z10, Z7
-	VMOVUPS      vconst<>+2432(SB), Z9
+	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z7, Z11, Z9
 	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z9, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3200(SB), Z7, K1, Z7
 	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3264(SB), Z7, K1, Z7
 	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
@@ -24426,8 +23882,8 @@ body_3:
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VADDPS       Z7, Z8, Z6
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z7
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K1
+	VMULPS       vconst<>+3072(SB), Z2, Z7
 	VMOVAPS      Z2, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VPSUBD       vconst<>+1536(SB), Z8, Z7
@@ -24436,11 +23892,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z8, Z8
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VSUBPS       vconst<>+3328(SB), Z8, Z9
+	VSUBPS       vconst<>+3136(SB), Z8, Z9
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      vconst<>+1728(SB), Z10
+	VMOVUPS      vconst<>+1664(SB), Z10
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z10
@@ -24454,22 +23912,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z10
 	VMOVAPS      Z7, Z11
-	VFMADD213PS  vconst<>+2304(SB), Z10, Z11
+	VFMADD213PS  vconst<>+2240(SB), Z10, Z11
 	VMULPS       Z11, Z9, Z9
-	VMOVUPS      vconst<>+2368(SB), Z10
+	VMOVUPS      vconst<>+2304(SB), Z10
 	VFMADD213PS  Z9, Z8, Z10
 	VADDPS       Z7, Z10, Z7
-	VMOVUPS      vconst<>+2432(SB), Z9
+	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z7, Z8, Z9
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z9, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3200(SB), Z7, K1, Z7
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3264(SB), Z7, K1, Z7
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K1, Z7
@@ -24493,7 +23949,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z13, Z14
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z13, Z13
+	VPMINSD      vconst<>+3392(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
@@ -24506,7 +23962,9 @@ body_3:
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1728(SB), Z15
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z15
@@ -24520,23 +23978,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z15
 	VMOVAPS      Z11, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z13, Z13
 	VADDPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z14, Z13
 	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z11, Z14, Z12
 	VCMPPS       $0x00, vconst<>+256(SB), Z10, K2
 	VMOVAPS      Z12, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K2, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K2, Z11
 	VCMPPS       $0x11, vconst<>+256(SB), Z10, K2
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K2, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K2, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z10, K2
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K2, Z11
@@ -24549,7 +24005,7 @@ body_3:
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS Z9, Z6, Z10
 	VMOVUPS      vconst<>+384(SB), Z6
-	VFMADD213PS  vconst<>+3392(SB), Z7, Z6
+	VFMADD213PS  vconst<>+3328(SB), Z7, Z6
 	VADDPS       Z6, Z10, Z6
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z7
@@ -24703,8 +24159,8 @@ body_3:
 	VMAXPS       Z1, Z9, Z9
 	VMOVUPS      64(SP), Z10
 	VMINPS       Z1, Z10, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z9, K1
-	VMULPS       vconst<>+3264(SB), Z9, Z11
+	VCMPPS       $0x11, vconst<>+3008(SB), Z9, K1
+	VMULPS       vconst<>+3072(SB), Z9, Z11
 	VMOVAPS      Z9, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VPSUBD       vconst<>+1536(SB), Z12, Z11
@@ -24713,11 +24169,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VSUBPS       vconst<>+3328(SB), Z12, Z13
+	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1728(SB), Z14
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
@@ -24731,22 +24189,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z14
 	VMOVAPS      Z11, Z15
-	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
 	VMULPS       Z15, Z13, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z12, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
 	VCMPPS       $0x00, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
 	VCMPPS       $0x11, vconst<>+0(SB), Z9, K1
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
@@ -24763,7 +24219,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z14
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VPMINSD      vconst<>+1664(SB), Z13, Z13
+	VPMINSD      vconst<>+3392(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
@@ -24776,7 +24232,9 @@ body_3:
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z10, Z10, Z13
-	VMOVUPS      vconst<>+1728(SB), Z15
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1792(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1856(SB), Z10, Z15
@@ -24790,23 +24248,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2176(SB), Z10, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z15
 	VMOVAPS      Z10, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z13, Z13
 	VADDPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z14, Z13
 	VADDPS       Z10, Z13, Z10
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z14, Z12
 	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z12, Z10
-	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3200(SB), Z10, K1, Z10
 	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
 	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
@@ -24814,8 +24270,8 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VADDPS       Z10, Z11, Z9
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z10
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K1
+	VMULPS       vconst<>+3072(SB), Z2, Z10
 	VMOVAPS      Z2, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VPSUBD       vconst<>+1536(SB), Z11, Z10
@@ -24824,11 +24280,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VSUBPS       vconst<>+3328(SB), Z11, Z12
+	VSUBPS       vconst<>+3136(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
 	VMULPS       Z10, Z10, Z12
-	VMOVUPS      vconst<>+1728(SB), Z13
+	VMOVUPS      vconst<>+1664(SB), Z13
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1792(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1856(SB), Z10, Z13
@@ -24842,22 +24300,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+2176(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z13
 	VMOVAPS      Z10, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
+	VFMADD213PS  vconst<>+2240(SB), Z13, Z14
 	VMULPS       Z14, Z12, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z11, Z13
 	VADDPS       Z10, Z13, Z10
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z11, Z12
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z12, Z10
-	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3200(SB), Z10, K1, Z10
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z2, Z10, K1, Z10
@@ -24881,7 +24337,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z14, Z14
 	VCVTDQ2PS    Z16, Z17
 	VSUBPS       vconst<>+192(SB), Z14, Z14
-	VPMINSD      vconst<>+1664(SB), Z16, Z16
+	VPMINSD      vconst<>+3392(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
@@ -24894,7 +24350,9 @@ body_3:
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z14, Z14, Z16
-	VMOVUPS      vconst<>+1728(SB), Z18
+	VMOVUPS      vconst<>+1664(SB), Z18
+	VFMADD213PS  vconst<>+1728(SB), Z14, Z18
+	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1792(SB), Z14, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1856(SB), Z14, Z18
@@ -24908,23 +24366,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z14, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+2176(SB), Z14, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2240(SB), Z14, Z18
 	VMOVAPS      Z14, Z19
-	VFMADD213PS  vconst<>+2304(SB), Z18, Z19
+	VFMADD213PS  vconst<>+2240(SB), Z18, Z19
 	VMULPS       Z19, Z16, Z16
 	VADDPS       Z15, Z16, Z15
-	VMOVUPS      vconst<>+2368(SB), Z16
+	VMOVUPS      vconst<>+2304(SB), Z16
 	VFMADD213PS  Z15, Z17, Z16
 	VADDPS       Z14, Z16, Z14
-	VMOVUPS      vconst<>+2432(SB), Z15
+	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z14, Z17, Z15
 	VCMPPS       $0x00, vconst<>+256(SB), Z13, K2
 	VMOVAPS      Z15, Z14
-	VBLENDMPS    vconst<>+2496(SB), Z14, K2, Z14
+	VBLENDMPS    vconst<>+3200(SB), Z14, K2, Z14
 	VCMPPS       $0x11, vconst<>+256(SB), Z13, K2
 	VMOVAPS      Z14, Z14
-	VBLENDMPS    vconst<>+2560(SB), Z14, K2, Z14
+	VBLENDMPS    vconst<>+3264(SB), Z14, K2, Z14
 	VCMPPS       $0x00, vconst<>+128(SB), Z13, K2
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z13, Z14, K2, Z14
@@ -24937,7 +24393,7 @@ body_3:
 	VMOVAPS      Z2, Z13
 	VFNMADD213PS Z12, Z9, Z13
 	VMOVUPS      vconst<>+384(SB), Z9
-	VFMADD213PS  vconst<>+3392(SB), Z10, Z9
+	VFMADD213PS  vconst<>+3328(SB), Z10, Z9
 	VADDPS       Z9, Z13, Z9
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z10
@@ -25120,8 +24576,8 @@ body_3:
 	VMAXPS       Z1, Z10, Z10
 	VMOVUPS      64(SP), Z11
 	VMINPS       Z1, Z11, Z11
-	VCMPPS       $0x11, vconst<>+3200(SB), Z10, K1
-	VMULPS       vconst<>+3264(SB), Z10, Z12
+	VCMPPS       $0x11, vconst<>+3008(SB), Z10, K1
+	VMULPS       vconst<>+3072(SB), Z10, Z12
 	VMOVAPS      Z10, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
 	VPSUBD       vconst<>+1536(SB), Z13, Z12
@@ -25130,11 +24586,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VSUBPS       vconst<>+3328(SB), Z13, Z14
+	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
 	VMULPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+1728(SB), Z15
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1792(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1856(SB), Z12, Z15
@@ -25148,22 +24606,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2176(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z15
 	VMOVAPS      Z12, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z14, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
+	VMOVUPS      vconst<>+2304(SB), Z15
 	VFMADD213PS  Z14, Z13, Z15
 	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+2432(SB), Z14
+	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
 	VCMPPS       $0x00, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z14, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
+	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
 	VCMPPS       $0x11, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
+	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
 	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
@@ -25180,7 +24636,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
+	VPMINSD      vconst<>+3392(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
@@ -25193,7 +24649,9 @@ body_3:
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z16
@@ -25207,23 +24665,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z16
 	VMOVAPS      Z11, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
 	VMULPS       Z17, Z14, Z14
 	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z15, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
 	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
 	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
@@ -25231,8 +24687,8 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VADDPS       Z11, Z12, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K1
-	VMULPS       vconst<>+3264(SB), Z2, Z11
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K1
+	VMULPS       vconst<>+3072(SB), Z2, Z11
 	VMOVAPS      Z2, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VPSUBD       vconst<>+1536(SB), Z12, Z11
@@ -25241,11 +24697,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VSUBPS       vconst<>+3328(SB), Z12, Z13
+	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1728(SB), Z14
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
@@ -25259,22 +24717,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z14
 	VMOVAPS      Z11, Z15
-	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
 	VMULPS       Z15, Z13, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z12, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z2, Z11, K1, Z11
@@ -25298,7 +24754,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z15, Z15
 	VCVTDQ2PS    Z17, Z18
 	VSUBPS       vconst<>+192(SB), Z15, Z15
-	VPMINSD      vconst<>+1664(SB), Z17, Z17
+	VPMINSD      vconst<>+3392(SB), Z17, Z17
 	VMOVUPS      vconst<>+1216(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
@@ -25311,7 +24767,9 @@ body_3:
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z15, Z15, Z17
-	VMOVUPS      vconst<>+1728(SB), Z19
+	VMOVUPS      vconst<>+1664(SB), Z19
+	VFMADD213PS  vconst<>+1728(SB), Z15, Z19
+	VMOVAPS      Z19, Z19
 	VFMADD213PS  vconst<>+1792(SB), Z15, Z19
 	VMOVAPS      Z19, Z19
 	VFMADD213PS  vconst<>+1856(SB), Z15, Z19
@@ -25325,23 +24783,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z15, Z19
 	VMOVAPS      Z19, Z19
 	VFMADD213PS  vconst<>+2176(SB), Z15, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2240(SB), Z15, Z19
 	VMOVAPS      Z15, Z20
-	VFMADD213PS  vconst<>+2304(SB), Z19, Z20
+	VFMADD213PS  vconst<>+2240(SB), Z19, Z20
 	VMULPS       Z20, Z17, Z17
 	VADDPS       Z16, Z17, Z16
-	VMOVUPS      vconst<>+2368(SB), Z17
+	VMOVUPS      vconst<>+2304(SB), Z17
 	VFMADD213PS  Z16, Z18, Z17
 	VADDPS       Z15, Z17, Z15
-	VMOVUPS      vconst<>+2432(SB), Z16
+	VMOVUPS      vconst<>+2368(SB), Z16
 	VFMADD213PS  Z15, Z18, Z16
 	VCMPPS       $0x00, vconst<>+256(SB), Z14, K2
 	VMOVAPS      Z16, Z15
-	VBLENDMPS    vconst<>+2496(SB), Z15, K2, Z15
+	VBLENDMPS    vconst<>+3200(SB), Z15, K2, Z15
 	VCMPPS       $0x11, vconst<>+256(SB), Z14, K2
 	VMOVAPS      Z15, Z15
-	VBLENDMPS    vconst<>+2560(SB), Z15, K2, Z15
+	VBLENDMPS    vconst<>+3264(SB), Z15, K2, Z15
 	VCMPPS       $0x00, vconst<>+128(SB), Z14, K2
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z14, Z15, K2, Z15
@@ -25354,7 +24810,7 @@ body_3:
 	VMOVAPS      Z2, Z14
 	VFNMADD213PS Z13, Z10, Z14
 	VMOVUPS      vconst<>+384(SB), Z10
-	VFMADD213PS  vconst<>+3392(SB), Z11, Z10
+	VFMADD213PS  vconst<>+3328(SB), Z11, Z10
 	VADDPS       Z10, Z14, Z10
 	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
 	VMOVUPS      (SP), Z11
@@ -26245,8 +25701,8 @@ body_3:
 	VMAXPS      Z3, Z7, Z7
 	VSUBPS      Z1, Z2, Z8
 	VDIVPS      Z7, Z8, Z9
-	VCMPPS      $0x11, vconst<>+3200(SB), Z7, K1
-	VMULPS      vconst<>+3264(SB), Z7, Z10
+	VCMPPS      $0x11, vconst<>+3008(SB), Z7, K1
+	VMULPS      vconst<>+3072(SB), Z7, Z10
 	VMOVAPS     Z7, Z11
 	VBLENDMPS   Z10, Z11, K1, Z11
 	VPSUBD      vconst<>+1536(SB), Z11, Z10
@@ -26255,11 +25711,13 @@ body_3:
 	VPADDD      vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS   Z11, Z11
 	VSUBPS      vconst<>+192(SB), Z10, Z10
-	VSUBPS      vconst<>+3328(SB), Z11, Z12
+	VSUBPS      vconst<>+3136(SB), Z11, Z12
 	VMOVAPS     Z11, Z11
 	VBLENDMPS   Z12, Z11, K1, Z11
 	VMULPS      Z10, Z10, Z12
-	VMOVUPS     vconst<>+1728(SB), Z13
+	VMOVUPS     vconst<>+1664(SB), Z13
+	VFMADD213PS vconst<>+1728(SB), Z10, Z13
+	VMOVAPS     Z13, Z13
 	VFMADD213PS vconst<>+1792(SB), Z10, Z13
 	VMOVAPS     Z13, Z13
 	VFMADD213PS vconst<>+1856(SB), Z10, Z13
@@ -26273,22 +25731,20 @@ body_3:
 	VFMADD213PS vconst<>+2112(SB), Z10, Z13
 	VMOVAPS     Z13, Z13
 	VFMADD213PS vconst<>+2176(SB), Z10, Z13
-	VMOVAPS     Z13, Z13
-	VFMADD213PS vconst<>+2240(SB), Z10, Z13
 	VMOVAPS     Z10, Z14
-	VFMADD213PS vconst<>+2304(SB), Z13, Z14
+	VFMADD213PS vconst<>+2240(SB), Z13, Z14
 	VMULPS      Z14, Z12, Z12
-	VMOVUPS     vconst<>+2368(SB), Z13
+	VMOVUPS     vconst<>+2304(SB), Z13
 	VFMADD213PS Z12, Z11, Z13
 	VADDPS      Z10, Z13, Z10
-	VMOVUPS     vconst<>+2432(SB), Z12
+	VMOVUPS     vconst<>+2368(SB), Z12
 	VFMADD213PS Z10, Z11, Z12
 	VCMPPS      $0x00, vconst<>+0(SB), Z7, K1
 	VMOVAPS     Z12, Z10
-	VBLENDMPS   vconst<>+2496(SB), Z10, K1, Z10
+	VBLENDMPS   vconst<>+3200(SB), Z10, K1, Z10
 	VCMPPS      $0x11, vconst<>+0(SB), Z7, K1
 	VMOVAPS     Z10, Z10
-	VBLENDMPS   vconst<>+2560(SB), Z10, K1, Z10
+	VBLENDMPS   vconst<>+3264(SB), Z10, K1, Z10
 	VCMPPS      $0x00, vconst<>+128(SB), Z7, K1
 	VMOVAPS     Z10, Z10
 	VBLENDMPS   Z7, Z10, K1, Z10
@@ -26448,8 +25904,8 @@ body_3:
 	VMAXPS       Z3, Z10, Z10
 	VSUBPS       Z1, Z2, Z11
 	VDIVPS       Z10, Z11, Z12
-	VCMPPS       $0x11, vconst<>+3200(SB), Z10, K1
-	VMULPS       vconst<>+3264(SB), Z10, Z13
+	VCMPPS       $0x11, vconst<>+3008(SB), Z10, K1
+	VMULPS       vconst<>+3072(SB), Z10, Z13
 	VMOVAPS      Z10, Z14
 	VBLENDMPS    Z13, Z14, K1, Z14
 	VPSUBD       vconst<>+1536(SB), Z14, Z13
@@ -26458,11 +25914,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z14, Z14
 	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VSUBPS       vconst<>+3328(SB), Z14, Z15
+	VSUBPS       vconst<>+3136(SB), Z14, Z15
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z15, Z14, K1, Z14
 	VMULPS       Z13, Z13, Z15
-	VMOVUPS      vconst<>+1728(SB), Z16
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1792(SB), Z13, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1856(SB), Z13, Z16
@@ -26476,22 +25934,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z13, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+2176(SB), Z13, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z16
 	VMOVAPS      Z13, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
 	VMULPS       Z17, Z15, Z15
-	VMOVUPS      vconst<>+2368(SB), Z16
+	VMOVUPS      vconst<>+2304(SB), Z16
 	VFMADD213PS  Z15, Z14, Z16
 	VADDPS       Z13, Z16, Z13
-	VMOVUPS      vconst<>+2432(SB), Z15
+	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z14, Z15
 	VCMPPS       $0x00, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z15, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
+	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
 	VCMPPS       $0x11, vconst<>+0(SB), Z10, K1
 	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
+	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
 	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z10, Z13, K1, Z13
@@ -26703,8 +26159,8 @@ body_3:
 	VMAXPS       Z3, Z11, Z11
 	VSUBPS       Z1, Z2, Z12
 	VDIVPS       Z11, Z12, Z13
-	VCMPPS       $0x11, vconst<>+3200(SB), Z11, K1
-	VMULPS       vconst<>+3264(SB), Z11, Z14
+	VCMPPS       $0x11, vconst<>+3008(SB), Z11, K1
+	VMULPS       vconst<>+3072(SB), Z11, Z14
 	VMOVAPS      Z11, Z15
 	VBLENDMPS    Z14, Z15, K1, Z15
 	VPSUBD       vconst<>+1536(SB), Z15, Z14
@@ -26713,11 +26169,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z14, Z14
 	VCVTDQ2PS    Z15, Z15
 	VSUBPS       vconst<>+192(SB), Z14, Z14
-	VSUBPS       vconst<>+3328(SB), Z15, Z16
+	VSUBPS       vconst<>+3136(SB), Z15, Z16
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z16, Z15, K1, Z15
 	VMULPS       Z14, Z14, Z16
-	VMOVUPS      vconst<>+1728(SB), Z17
+	VMOVUPS      vconst<>+1664(SB), Z17
+	VFMADD213PS  vconst<>+1728(SB), Z14, Z17
+	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1792(SB), Z14, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1856(SB), Z14, Z17
@@ -26731,22 +26189,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z14, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+2176(SB), Z14, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2240(SB), Z14, Z17
 	VMOVAPS      Z14, Z18
-	VFMADD213PS  vconst<>+2304(SB), Z17, Z18
+	VFMADD213PS  vconst<>+2240(SB), Z17, Z18
 	VMULPS       Z18, Z16, Z16
-	VMOVUPS      vconst<>+2368(SB), Z17
+	VMOVUPS      vconst<>+2304(SB), Z17
 	VFMADD213PS  Z16, Z15, Z17
 	VADDPS       Z14, Z17, Z14
-	VMOVUPS      vconst<>+2432(SB), Z16
+	VMOVUPS      vconst<>+2368(SB), Z16
 	VFMADD213PS  Z14, Z15, Z16
 	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
 	VMOVAPS      Z16, Z14
-	VBLENDMPS    vconst<>+2496(SB), Z14, K1, Z14
+	VBLENDMPS    vconst<>+3200(SB), Z14, K1, Z14
 	VCMPPS       $0x11, vconst<>+0(SB), Z11, K1
 	VMOVAPS      Z14, Z14
-	VBLENDMPS    vconst<>+2560(SB), Z14, K1, Z14
+	VBLENDMPS    vconst<>+3264(SB), Z14, K1, Z14
 	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z11, Z14, K1, Z14
@@ -26969,8 +26425,8 @@ tailload_2:
 body_3:
 	VMOVUPS      vconst<>+192(SB), Z6
 	VSUBPS       Z2, Z6, Z6
-	VCMPPS       $0x11, vconst<>+3200(SB), Z1, K1
-	VMULPS       vconst<>+3264(SB), Z1, Z7
+	VCMPPS       $0x11, vconst<>+3008(SB), Z1, K1
+	VMULPS       vconst<>+3072(SB), Z1, Z7
 	VMOVAPS      Z1, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VPSUBD       vconst<>+1536(SB), Z8, Z7
@@ -26979,11 +26435,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z8, Z8
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VSUBPS       vconst<>+3328(SB), Z8, Z9
+	VSUBPS       vconst<>+3136(SB), Z8, Z9
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K1, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      vconst<>+1728(SB), Z10
+	VMOVUPS      vconst<>+1664(SB), Z10
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z10
+	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z10
@@ -26997,22 +26455,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z10
 	VMOVAPS      Z7, Z11
-	VFMADD213PS  vconst<>+2304(SB), Z10, Z11
+	VFMADD213PS  vconst<>+2240(SB), Z10, Z11
 	VMULPS       Z11, Z9, Z9
-	VMOVUPS      vconst<>+2368(SB), Z10
+	VMOVUPS      vconst<>+2304(SB), Z10
 	VFMADD213PS  Z9, Z8, Z10
 	VADDPS       Z7, Z10, Z7
-	VMOVUPS      vconst<>+2432(SB), Z9
+	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z7, Z8, Z9
 	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z9, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3200(SB), Z7, K1, Z7
 	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+3264(SB), Z7, K1, Z7
 	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z1, Z7, K1, Z7
@@ -27021,7 +26477,7 @@ body_3:
 	VBLENDMPS    Z1, Z7, K1, Z7
 	VMOVUPS      vconst<>+3456(SB), Z8
 	VMAXPS       Z7, Z8, Z7
-	VPXORD       vconst<>+3008(SB), Z1, Z8
+	VPXORD       vconst<>+2816(SB), Z1, Z8
 	VADDPS       vconst<>+192(SB), Z8, Z9
 	VSUBPS       vconst<>+192(SB), Z9, Z10
 	VSUBPS       Z10, Z8, Z10
@@ -27031,7 +26487,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
 	VSUBPS       vconst<>+192(SB), Z9, Z9
-	VPMINSD      vconst<>+1664(SB), Z11, Z11
+	VPMINSD      vconst<>+3392(SB), Z11, Z11
 	VMOVUPS      vconst<>+1216(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
@@ -27044,7 +26500,9 @@ body_3:
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      vconst<>+1728(SB), Z13
+	VMOVUPS      vconst<>+1664(SB), Z13
+	VFMADD213PS  vconst<>+1728(SB), Z9, Z13
+	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1792(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1856(SB), Z9, Z13
@@ -27058,23 +26516,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+2176(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z9, Z13
 	VMOVAPS      Z9, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
+	VFMADD213PS  vconst<>+2240(SB), Z13, Z14
 	VMULPS       Z14, Z11, Z11
 	VADDPS       Z10, Z11, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
+	VMOVUPS      vconst<>+2304(SB), Z11
 	VFMADD213PS  Z10, Z12, Z11
 	VADDPS       Z9, Z11, Z9
-	VMOVUPS      vconst<>+2432(SB), Z10
+	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z9, Z12, Z10
 	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z10, Z9
-	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
+	VBLENDMPS    vconst<>+3200(SB), Z9, K1, Z9
 	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
 	VMOVAPS      Z9, Z9
-	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
+	VBLENDMPS    vconst<>+3264(SB), Z9, K1, Z9
 	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
@@ -27086,7 +26542,7 @@ body_3:
 	VMULPS       Z8, Z6, Z6
 	VMOVAPS      Z2, Z8
 	VFMADD213PS  Z6, Z7, Z8
-	VPXORD       vconst<>+3008(SB), Z8, Z6
+	VPXORD       vconst<>+2816(SB), Z8, Z6
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -27228,8 +26684,8 @@ body_3:
 	VSUBPS       Z1, Z8, Z8
 	VMOVUPS      vconst<>+192(SB), Z9
 	VSUBPS       Z2, Z9, Z9
-	VCMPPS       $0x11, vconst<>+3200(SB), Z1, K1
-	VMULPS       vconst<>+3264(SB), Z1, Z10
+	VCMPPS       $0x11, vconst<>+3008(SB), Z1, K1
+	VMULPS       vconst<>+3072(SB), Z1, Z10
 	VMOVAPS      Z1, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VPSUBD       vconst<>+1536(SB), Z11, Z10
@@ -27238,11 +26694,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z11, Z11
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VSUBPS       vconst<>+3328(SB), Z11, Z12
+	VSUBPS       vconst<>+3136(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
 	VMULPS       Z10, Z10, Z12
-	VMOVUPS      vconst<>+1728(SB), Z13
+	VMOVUPS      vconst<>+1664(SB), Z13
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z13
+	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1792(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1856(SB), Z10, Z13
@@ -27256,22 +26714,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+2176(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z13
 	VMOVAPS      Z10, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
+	VFMADD213PS  vconst<>+2240(SB), Z13, Z14
 	VMULPS       Z14, Z12, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z11, Z13
 	VADDPS       Z10, Z13, Z10
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z11, Z12
 	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z12, Z10
-	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3200(SB), Z10, K1, Z10
 	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
+	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
 	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z1, Z10, K1, Z10
@@ -27280,7 +26736,7 @@ body_3:
 	VBLENDMPS    Z1, Z10, K1, Z10
 	VMOVUPS      vconst<>+3456(SB), Z11
 	VMAXPS       Z10, Z11, Z10
-	VPXORD       vconst<>+3008(SB), Z1, Z11
+	VPXORD       vconst<>+2816(SB), Z1, Z11
 	VADDPS       vconst<>+192(SB), Z11, Z12
 	VSUBPS       vconst<>+192(SB), Z12, Z13
 	VSUBPS       Z13, Z11, Z13
@@ -27290,7 +26746,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z14, Z15
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
+	VPMINSD      vconst<>+3392(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
@@ -27303,7 +26759,9 @@ body_3:
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z16
+	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1792(SB), Z12, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1856(SB), Z12, Z16
@@ -27317,23 +26775,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z12, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+2176(SB), Z12, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z16
 	VMOVAPS      Z12, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
 	VMULPS       Z17, Z14, Z14
 	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z15, Z14
 	VADDPS       Z12, Z14, Z12
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z12, Z15, Z13
 	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z13, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
+	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
 	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
+	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
 	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
@@ -27345,7 +26801,7 @@ body_3:
 	VMULPS       Z11, Z9, Z9
 	VMOVAPS      Z2, Z11
 	VFMADD213PS  Z9, Z10, Z11
-	VPXORD       vconst<>+3008(SB), Z11, Z9
+	VPXORD       vconst<>+2816(SB), Z11, Z9
 	VSUBPS       Z2, Z1, Z10
 	VMULPS       Z8, Z1, Z8
 	VMOVUPS      vconst<>+3520(SB), Z11
@@ -27518,8 +26974,8 @@ body_3:
 	VSUBPS       Z1, Z9, Z9
 	VMOVUPS      vconst<>+192(SB), Z10
 	VSUBPS       Z2, Z10, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z1, K1
-	VMULPS       vconst<>+3264(SB), Z1, Z11
+	VCMPPS       $0x11, vconst<>+3008(SB), Z1, K1
+	VMULPS       vconst<>+3072(SB), Z1, Z11
 	VMOVAPS      Z1, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VPSUBD       vconst<>+1536(SB), Z12, Z11
@@ -27528,11 +26984,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VSUBPS       vconst<>+3328(SB), Z12, Z13
+	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
 	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1728(SB), Z14
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
@@ -27546,22 +27004,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z14
 	VMOVAPS      Z11, Z15
-	VFMADD213PS  vconst<>+2304(SB), Z14, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
 	VMULPS       Z15, Z13, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z12, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
 	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
 	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z1, Z11, K1, Z11
@@ -27570,7 +27026,7 @@ body_3:
 	VBLENDMPS    Z1, Z11, K1, Z11
 	VMOVUPS      vconst<>+3456(SB), Z12
 	VMAXPS       Z11, Z12, Z11
-	VPXORD       vconst<>+3008(SB), Z1, Z12
+	VPXORD       vconst<>+2816(SB), Z1, Z12
 	VADDPS       vconst<>+192(SB), Z12, Z13
 	VSUBPS       vconst<>+192(SB), Z13, Z14
 	VSUBPS       Z14, Z12, Z14
@@ -27580,7 +27036,7 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z15, Z16
 	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VPMINSD      vconst<>+1664(SB), Z15, Z15
+	VPMINSD      vconst<>+3392(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
@@ -27593,7 +27049,9 @@ body_3:
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z13, Z13, Z15
-	VMOVUPS      vconst<>+1728(SB), Z17
+	VMOVUPS      vconst<>+1664(SB), Z17
+	VFMADD213PS  vconst<>+1728(SB), Z13, Z17
+	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1792(SB), Z13, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1856(SB), Z13, Z17
@@ -27607,23 +27065,21 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z13, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+2176(SB), Z13, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z17
 	VMOVAPS      Z13, Z18
-	VFMADD213PS  vconst<>+2304(SB), Z17, Z18
+	VFMADD213PS  vconst<>+2240(SB), Z17, Z18
 	VMULPS       Z18, Z15, Z15
 	VADDPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
+	VMOVUPS      vconst<>+2304(SB), Z15
 	VFMADD213PS  Z14, Z16, Z15
 	VADDPS       Z13, Z15, Z13
-	VMOVUPS      vconst<>+2432(SB), Z14
+	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z13, Z16, Z14
 	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z14, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
+	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
 	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
 	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
+	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
 	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
@@ -27635,7 +27091,7 @@ body_3:
 	VMULPS       Z12, Z10, Z12
 	VMOVAPS      Z2, Z13
 	VFMADD213PS  Z12, Z11, Z13
-	VPXORD       vconst<>+3008(SB), Z13, Z11
+	VPXORD       vconst<>+2816(SB), Z13, Z11
 	VSUBPS       Z2, Z1, Z12
 	VMULPS       Z9, Z1, Z13
 	VMOVUPS      vconst<>+3520(SB), Z14
@@ -27835,7 +27291,7 @@ tailload_2:
 
 body_3:
 	VPANDD       vconst<>+64(SB), Z1, Z6
-	VPXORD       vconst<>+3008(SB), Z6, Z6
+	VPXORD       vconst<>+2816(SB), Z6, Z6
 	VMOVUPS      vconst<>+640(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	VMOVUPS      vconst<>+704(SB), Z7
@@ -27868,7 +27324,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z9, Z10
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VPMINSD      vconst<>+1664(SB), Z9, Z9
 	VMOVUPS      vconst<>+1216(SB), Z11
 	VPSUBD       Z9, Z11, Z9
 	VPSLLD       $0x17, Z9, Z9
@@ -27881,7 +27336,9 @@ body_3:
 	VMULPS       Z9, Z8, Z8
 	VMULPS       Z11, Z8, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      vconst<>+1728(SB), Z11
+	VMOVUPS      vconst<>+1664(SB), Z11
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z11
+	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z11
@@ -27895,33 +27352,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z11
 	VMOVAPS      Z7, Z12
-	VFMADD213PS  vconst<>+2304(SB), Z11, Z12
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z12
 	VMULPS       Z12, Z9, Z9
 	VADDPS       Z8, Z9, Z8
-	VMOVUPS      vconst<>+2368(SB), Z9
+	VMOVUPS      vconst<>+2304(SB), Z9
 	VFMADD213PS  Z8, Z10, Z9
 	VADDPS       Z7, Z9, Z7
-	VMOVUPS      vconst<>+2432(SB), Z8
+	VMOVUPS      vconst<>+2368(SB), Z8
 	VFMADD213PS  Z7, Z10, Z8
-	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z8, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    Z6, Z7, K1, Z7
 	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVAPS      Z7, Z7
+	VMOVAPS      Z8, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VMOVUPS      vconst<>+0(SB), Z6
 	VMAXPS       Z1, Z6, Z6
 	VADDPS       Z7, Z6, Z6
-	VPXORD       vconst<>+3008(SB), Z1, Z8
+	VPXORD       vconst<>+2816(SB), Z1, Z8
 	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VADDPS       Z7, Z8, Z7
@@ -28071,7 +27517,7 @@ tailload_2:
 
 body_3:
 	VPANDD       vconst<>+64(SB), Z1, Z8
-	VPXORD       vconst<>+3008(SB), Z8, Z8
+	VPXORD       vconst<>+2816(SB), Z8, Z8
 	VMOVUPS      vconst<>+640(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VMOVUPS      vconst<>+704(SB), Z9
@@ -28113,7 +27559,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z14
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
@@ -28126,7 +27571,9 @@ body_3:
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z10, Z10, Z13
-	VMOVUPS      vconst<>+1728(SB), Z15
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1792(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1856(SB), Z10, Z15
@@ -28140,33 +27587,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2176(SB), Z10, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z15
 	VMOVAPS      Z10, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z13, Z13
 	VADDPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z14, Z13
 	VADDPS       Z10, Z13, Z10
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z14, Z12
-	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
-	VMOVAPS      Z12, Z10
-	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
-	VMOVAPS      Z10, Z10
-	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
-	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z8, Z10, K1, Z10
 	VCMPPS       $0x03, Z8, Z8, K1
-	VMOVAPS      Z10, Z10
+	VMOVAPS      Z12, Z10
 	VBLENDMPS    Z8, Z10, K1, Z10
 	VMOVUPS      vconst<>+0(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VADDPS       Z10, Z8, Z8
-	VPXORD       vconst<>+3008(SB), Z1, Z12
+	VPXORD       vconst<>+2816(SB), Z1, Z12
 	VMOVUPS      vconst<>+0(SB), Z13
 	VMAXPS       Z12, Z13, Z12
 	VADDPS       Z10, Z12, Z10
@@ -28345,7 +27781,7 @@ tailload_2:
 
 body_3:
 	VPANDD       vconst<>+64(SB), Z1, Z9
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VMOVUPS      vconst<>+640(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
@@ -28387,7 +27823,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
@@ -28400,7 +27835,9 @@ body_3:
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z16
@@ -28414,33 +27851,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z16
 	VMOVAPS      Z11, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
 	VMULPS       Z17, Z14, Z14
 	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z15, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVAPS      Z11, Z11
+	VMOVAPS      Z13, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z1, Z9, Z9
 	VADDPS       Z11, Z9, Z9
-	VPXORD       vconst<>+3008(SB), Z1, Z13
+	VPXORD       vconst<>+2816(SB), Z1, Z13
 	VMOVUPS      vconst<>+0(SB), Z14
 	VMAXPS       Z13, Z14, Z13
 	VADDPS       Z11, Z13, Z11
@@ -28646,7 +28072,7 @@ tailload_2:
 body_3:
 	VMULPS       (SP), Z3, Z7
 	VPANDD       vconst<>+64(SB), Z1, Z8
-	VPXORD       vconst<>+3008(SB), Z8, Z8
+	VPXORD       vconst<>+2816(SB), Z8, Z8
 	VMOVUPS      vconst<>+640(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VMOVUPS      vconst<>+704(SB), Z9
@@ -28679,7 +28105,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
 	VSUBPS       vconst<>+192(SB), Z9, Z9
-	VPMINSD      vconst<>+1664(SB), Z11, Z11
 	VMOVUPS      vconst<>+1216(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
@@ -28692,7 +28117,9 @@ body_3:
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      vconst<>+1728(SB), Z13
+	VMOVUPS      vconst<>+1664(SB), Z13
+	VFMADD213PS  vconst<>+1728(SB), Z9, Z13
+	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1792(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1856(SB), Z9, Z13
@@ -28706,33 +28133,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+2176(SB), Z9, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2240(SB), Z9, Z13
 	VMOVAPS      Z9, Z14
-	VFMADD213PS  vconst<>+2304(SB), Z13, Z14
+	VFMADD213PS  vconst<>+2240(SB), Z13, Z14
 	VMULPS       Z14, Z11, Z11
 	VADDPS       Z10, Z11, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
+	VMOVUPS      vconst<>+2304(SB), Z11
 	VFMADD213PS  Z10, Z12, Z11
 	VADDPS       Z9, Z11, Z9
-	VMOVUPS      vconst<>+2432(SB), Z10
+	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z9, Z12, Z10
-	VCMPPS       $0x00, vconst<>+256(SB), Z8, K1
-	VMOVAPS      Z10, Z9
-	VBLENDMPS    vconst<>+2496(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    vconst<>+2560(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z8, Z9, K1, Z9
 	VCMPPS       $0x03, Z8, Z8, K1
-	VMOVAPS      Z9, Z9
+	VMOVAPS      Z10, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
 	VMOVUPS      vconst<>+0(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VADDPS       Z9, Z8, Z8
-	VPXORD       vconst<>+3008(SB), Z1, Z10
+	VPXORD       vconst<>+2816(SB), Z1, Z10
 	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z9, Z10, Z9
@@ -28887,7 +28303,7 @@ tailload_2:
 body_3:
 	VMULPS       (SP), Z3, Z9
 	VPANDD       vconst<>+64(SB), Z1, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
+	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMOVUPS      vconst<>+640(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VMOVUPS      vconst<>+704(SB), Z11
@@ -28929,7 +28345,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
@@ -28942,7 +28357,9 @@ body_3:
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
-	VMOVUPS      vconst<>+1728(SB), Z17
+	VMOVUPS      vconst<>+1664(SB), Z17
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1792(SB), Z12, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1856(SB), Z12, Z17
@@ -28956,33 +28373,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z12, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+2176(SB), Z12, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z17
 	VMOVAPS      Z12, Z18
-	VFMADD213PS  vconst<>+2304(SB), Z17, Z18
+	VFMADD213PS  vconst<>+2240(SB), Z17, Z18
 	VMULPS       Z18, Z15, Z15
 	VADDPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
+	VMOVUPS      vconst<>+2304(SB), Z15
 	VFMADD213PS  Z14, Z16, Z15
 	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+2432(SB), Z14
+	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z14, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
-	VMOVAPS      Z12, Z12
+	VMOVAPS      Z14, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z1, Z10, Z10
 	VADDPS       Z12, Z10, Z10
-	VPXORD       vconst<>+3008(SB), Z1, Z14
+	VPXORD       vconst<>+2816(SB), Z1, Z14
 	VMOVUPS      vconst<>+0(SB), Z15
 	VMAXPS       Z14, Z15, Z14
 	VADDPS       Z12, Z14, Z12
@@ -29166,7 +28572,7 @@ tailload_2:
 body_3:
 	VMULPS       (SP), Z3, Z10
 	VPANDD       vconst<>+64(SB), Z1, Z11
-	VPXORD       vconst<>+3008(SB), Z11, Z11
+	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+640(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
@@ -29208,7 +28614,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
 	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
@@ -29221,7 +28626,9 @@ body_3:
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
-	VMOVUPS      vconst<>+1728(SB), Z18
+	VMOVUPS      vconst<>+1664(SB), Z18
+	VFMADD213PS  vconst<>+1728(SB), Z13, Z18
+	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1792(SB), Z13, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1856(SB), Z13, Z18
@@ -29235,33 +28642,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z13, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+2176(SB), Z13, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z18
 	VMOVAPS      Z13, Z19
-	VFMADD213PS  vconst<>+2304(SB), Z18, Z19
+	VFMADD213PS  vconst<>+2240(SB), Z18, Z19
 	VMULPS       Z19, Z16, Z16
 	VADDPS       Z15, Z16, Z15
-	VMOVUPS      vconst<>+2368(SB), Z16
+	VMOVUPS      vconst<>+2304(SB), Z16
 	VFMADD213PS  Z15, Z17, Z16
 	VADDPS       Z13, Z16, Z13
-	VMOVUPS      vconst<>+2432(SB), Z15
+	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z15, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVAPS      Z13, Z13
+	VMOVAPS      Z15, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z1, Z11, Z11
 	VADDPS       Z13, Z11, Z11
-	VPXORD       vconst<>+3008(SB), Z1, Z15
+	VPXORD       vconst<>+2816(SB), Z1, Z15
 	VMOVUPS      vconst<>+0(SB), Z16
 	VMAXPS       Z15, Z16, Z15
 	VADDPS       Z13, Z15, Z13
@@ -29470,7 +28866,7 @@ tailload_2:
 
 body_3:
 	VPANDD       vconst<>+64(SB), Z1, Z6
-	VPXORD       vconst<>+3008(SB), Z6, Z6
+	VPXORD       vconst<>+2816(SB), Z6, Z6
 	VMOVUPS      vconst<>+640(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	VMOVUPS      vconst<>+704(SB), Z7
@@ -29503,7 +28899,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z7, Z7
 	VCVTDQ2PS    Z9, Z10
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VPMINSD      vconst<>+1664(SB), Z9, Z9
 	VMOVUPS      vconst<>+1216(SB), Z11
 	VPSUBD       Z9, Z11, Z9
 	VPSLLD       $0x17, Z9, Z9
@@ -29516,7 +28911,9 @@ body_3:
 	VMULPS       Z9, Z8, Z8
 	VMULPS       Z11, Z8, Z8
 	VMULPS       Z7, Z7, Z9
-	VMOVUPS      vconst<>+1728(SB), Z11
+	VMOVUPS      vconst<>+1664(SB), Z11
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z11
+	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1792(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1856(SB), Z7, Z11
@@ -29530,33 +28927,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+2176(SB), Z7, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+2240(SB), Z7, Z11
 	VMOVAPS      Z7, Z12
-	VFMADD213PS  vconst<>+2304(SB), Z11, Z12
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z12
 	VMULPS       Z12, Z9, Z9
 	VADDPS       Z8, Z9, Z8
-	VMOVUPS      vconst<>+2368(SB), Z9
+	VMOVUPS      vconst<>+2304(SB), Z9
 	VFMADD213PS  Z8, Z10, Z9
 	VADDPS       Z7, Z9, Z7
-	VMOVUPS      vconst<>+2432(SB), Z8
+	VMOVUPS      vconst<>+2368(SB), Z8
 	VFMADD213PS  Z7, Z10, Z8
-	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z8, Z7
-	VBLENDMPS    vconst<>+2496(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+2560(SB), Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
-	VMOVAPS      Z7, Z7
-	VBLENDMPS    Z6, Z7, K1, Z7
 	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVAPS      Z7, Z7
+	VMOVAPS      Z8, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
 	VMOVUPS      vconst<>+0(SB), Z8
 	VMAXPS       Z1, Z8, Z8
 	VADDPS       Z7, Z8, Z8
-	VPXORD       vconst<>+3008(SB), Z1, Z9
+	VPXORD       vconst<>+2816(SB), Z1, Z9
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z7, Z9, Z7
@@ -29578,58 +28964,39 @@ body_3:
 	KANDNW       K3, K1, K1
 	KORW         K1, K2, K1
 	VPANDD       vconst<>+64(SB), Z1, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z6, K2
-	VMULPS       vconst<>+3264(SB), Z6, Z12
-	VMOVAPS      Z6, Z13
-	VBLENDMPS    Z12, Z13, K2, Z13
-	VPSUBD       vconst<>+1536(SB), Z13, Z12
-	VPSRAD       $0x17, Z12, Z13
-	VPANDD       vconst<>+1600(SB), Z12, Z12
-	VPADDD       vconst<>+1536(SB), Z12, Z12
-	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VSUBPS       vconst<>+3328(SB), Z13, Z14
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z14, Z13, K2, Z13
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+1728(SB), Z15
-	VFMADD213PS  vconst<>+1792(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1856(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1920(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1984(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2048(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2112(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2176(SB), Z12, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z15
-	VMOVAPS      Z12, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
-	VMULPS       Z16, Z14, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
-	VFMADD213PS  Z14, Z13, Z15
-	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+2432(SB), Z14
-	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+0(SB), Z6, K2
-	VMOVAPS      Z14, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K2, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z6, K2
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K2, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z6, K2
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z6, Z12, K2, Z12
-	VCMPPS       $0x03, Z6, Z6, K2
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z6, Z12, K2, Z12
-	VMOVAPS      Z12, Z6
+	VPXORD       vconst<>+2816(SB), Z10, Z10
+	VPSUBD       vconst<>+1536(SB), Z6, Z6
+	VPSRAD       $0x17, Z6, Z12
+	VPANDD       vconst<>+1600(SB), Z6, Z6
+	VPADDD       vconst<>+1536(SB), Z6, Z6
+	VCVTDQ2PS    Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z6, Z6
+	VMULPS       Z6, Z6, Z13
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1792(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1856(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1920(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1984(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2048(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2112(SB), Z6, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2176(SB), Z6, Z14
+	VMOVAPS      Z6, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
+	VMULPS       Z15, Z13, Z13
+	VMOVUPS      vconst<>+2304(SB), Z14
+	VFMADD213PS  Z13, Z12, Z14
+	VADDPS       Z6, Z14, Z6
+	VMOVUPS      vconst<>+2368(SB), Z13
+	VFMADD213PS  Z6, Z12, Z13
+	VMOVAPS      Z13, Z6
 	VBLENDMPS    Z10, Z6, K1, Z6
 	VMINPS       Z7, Z8, Z7
 	VSUBPS       Z7, Z6, Z6
@@ -29819,7 +29186,7 @@ tailload_2:
 
 body_3:
 	VPANDD       vconst<>+64(SB), Z1, Z9
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VMOVUPS      vconst<>+640(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
@@ -29861,7 +29228,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
@@ -29874,7 +29240,9 @@ body_3:
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z16
@@ -29888,33 +29256,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z16
 	VMOVAPS      Z11, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
 	VMULPS       Z17, Z14, Z14
 	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z15, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
 	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVAPS      Z11, Z11
+	VMOVAPS      Z13, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VMOVUPS      vconst<>+0(SB), Z13
 	VMAXPS       Z1, Z13, Z13
 	VADDPS       Z11, Z13, Z13
-	VPXORD       vconst<>+3008(SB), Z1, Z14
+	VPXORD       vconst<>+2816(SB), Z1, Z14
 	VMOVUPS      vconst<>+0(SB), Z15
 	VMAXPS       Z14, Z15, Z14
 	VADDPS       Z11, Z14, Z11
@@ -29939,58 +29296,39 @@ body_3:
 	KANDNW       K3, K1, K1
 	KORW         K1, K2, K1
 	VPANDD       vconst<>+64(SB), Z1, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
-	VCMPPS       $0x11, vconst<>+3200(SB), Z9, K2
-	VMULPS       vconst<>+3264(SB), Z9, Z12
-	VMOVAPS      Z9, Z17
-	VBLENDMPS    Z12, Z17, K2, Z17
-	VPSUBD       vconst<>+1536(SB), Z17, Z12
-	VPSRAD       $0x17, Z12, Z17
-	VPANDD       vconst<>+1600(SB), Z12, Z12
-	VPADDD       vconst<>+1536(SB), Z12, Z12
-	VCVTDQ2PS    Z17, Z17
-	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VSUBPS       vconst<>+3328(SB), Z17, Z18
-	VMOVAPS      Z17, Z17
-	VBLENDMPS    Z18, Z17, K2, Z17
-	VMULPS       Z12, Z12, Z18
-	VMOVUPS      vconst<>+1728(SB), Z19
-	VFMADD213PS  vconst<>+1792(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+1856(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+1920(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+1984(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2048(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2112(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2176(SB), Z12, Z19
-	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z19
-	VMOVAPS      Z12, Z20
-	VFMADD213PS  vconst<>+2304(SB), Z19, Z20
-	VMULPS       Z20, Z18, Z18
-	VMOVUPS      vconst<>+2368(SB), Z19
-	VFMADD213PS  Z18, Z17, Z19
-	VADDPS       Z12, Z19, Z12
-	VMOVUPS      vconst<>+2432(SB), Z18
-	VFMADD213PS  Z12, Z17, Z18
-	VCMPPS       $0x00, vconst<>+0(SB), Z9, K2
-	VMOVAPS      Z18, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K2, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z9, K2
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K2, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K2
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z9, Z12, K2, Z12
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z9, Z12, K2, Z12
-	VMOVAPS      Z12, Z9
+	VPXORD       vconst<>+2816(SB), Z10, Z10
+	VPSUBD       vconst<>+1536(SB), Z9, Z9
+	VPSRAD       $0x17, Z9, Z12
+	VPANDD       vconst<>+1600(SB), Z9, Z9
+	VPADDD       vconst<>+1536(SB), Z9, Z9
+	VCVTDQ2PS    Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z9, Z9
+	VMULPS       Z9, Z9, Z17
+	VMOVUPS      vconst<>+1664(SB), Z18
+	VFMADD213PS  vconst<>+1728(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+1792(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+1856(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+1920(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+1984(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+2048(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+2112(SB), Z9, Z18
+	VMOVAPS      Z18, Z18
+	VFMADD213PS  vconst<>+2176(SB), Z9, Z18
+	VMOVAPS      Z9, Z19
+	VFMADD213PS  vconst<>+2240(SB), Z18, Z19
+	VMULPS       Z19, Z17, Z17
+	VMOVUPS      vconst<>+2304(SB), Z18
+	VFMADD213PS  Z17, Z12, Z18
+	VADDPS       Z9, Z18, Z9
+	VMOVUPS      vconst<>+2368(SB), Z17
+	VFMADD213PS  Z9, Z12, Z17
+	VMOVAPS      Z17, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
 	VMINPS       Z11, Z13, Z10
 	VSUBPS       Z10, Z9, Z10
@@ -30039,7 +29377,7 @@ body_3:
 	KANDNW       K2, K1, K1
 	VMAXPS       Z11, Z13, Z11
 	VADDPS       Z9, Z11, Z9
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VMOVUPS      vconst<>+640(SB), Z11
 	VMAXPS       Z9, Z11, Z9
 	VMOVUPS      vconst<>+704(SB), Z11
@@ -30244,7 +29582,7 @@ tailload_2:
 
 body_3:
 	VPANDD       vconst<>+64(SB), Z1, Z11
-	VPXORD       vconst<>+3008(SB), Z11, Z11
+	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+640(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
@@ -30286,7 +29624,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
 	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
@@ -30299,7 +29636,9 @@ body_3:
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
-	VMOVUPS      vconst<>+1728(SB), Z18
+	VMOVUPS      vconst<>+1664(SB), Z18
+	VFMADD213PS  vconst<>+1728(SB), Z13, Z18
+	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1792(SB), Z13, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1856(SB), Z13, Z18
@@ -30313,33 +29652,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z13, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+2176(SB), Z13, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z18
 	VMOVAPS      Z13, Z19
-	VFMADD213PS  vconst<>+2304(SB), Z18, Z19
+	VFMADD213PS  vconst<>+2240(SB), Z18, Z19
 	VMULPS       Z19, Z16, Z16
 	VADDPS       Z15, Z16, Z15
-	VMOVUPS      vconst<>+2368(SB), Z16
+	VMOVUPS      vconst<>+2304(SB), Z16
 	VFMADD213PS  Z15, Z17, Z16
 	VADDPS       Z13, Z16, Z13
-	VMOVUPS      vconst<>+2432(SB), Z15
+	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z15, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVAPS      Z13, Z13
+	VMOVAPS      Z15, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVUPS      vconst<>+0(SB), Z15
 	VMAXPS       Z1, Z15, Z15
 	VADDPS       Z13, Z15, Z15
-	VPXORD       vconst<>+3008(SB), Z1, Z16
+	VPXORD       vconst<>+2816(SB), Z1, Z16
 	VMOVUPS      vconst<>+0(SB), Z17
 	VMAXPS       Z16, Z17, Z16
 	VADDPS       Z13, Z16, Z13
@@ -30366,58 +29694,39 @@ body_3:
 	KANDNW       K3, K1, K1
 	KORW         K1, K2, K1
 	VPANDD       vconst<>+64(SB), Z1, Z14
-	VPXORD       vconst<>+3008(SB), Z14, Z14
-	VCMPPS       $0x11, vconst<>+3200(SB), Z11, K2
-	VMULPS       vconst<>+3264(SB), Z11, Z20
-	VMOVAPS      Z11, Z21
-	VBLENDMPS    Z20, Z21, K2, Z21
-	VPSUBD       vconst<>+1536(SB), Z21, Z20
-	VPSRAD       $0x17, Z20, Z21
-	VPANDD       vconst<>+1600(SB), Z20, Z20
-	VPADDD       vconst<>+1536(SB), Z20, Z20
-	VCVTDQ2PS    Z21, Z21
-	VSUBPS       vconst<>+192(SB), Z20, Z20
-	VSUBPS       vconst<>+3328(SB), Z21, Z22
-	VMOVAPS      Z21, Z21
-	VBLENDMPS    Z22, Z21, K2, Z21
-	VMULPS       Z20, Z20, Z22
-	VMOVUPS      vconst<>+1728(SB), Z23
-	VFMADD213PS  vconst<>+1792(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+1856(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+1920(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+1984(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2048(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2112(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2176(SB), Z20, Z23
-	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+2240(SB), Z20, Z23
-	VMOVAPS      Z20, Z24
-	VFMADD213PS  vconst<>+2304(SB), Z23, Z24
-	VMULPS       Z24, Z22, Z22
-	VMOVUPS      vconst<>+2368(SB), Z23
-	VFMADD213PS  Z22, Z21, Z23
-	VADDPS       Z20, Z23, Z20
-	VMOVUPS      vconst<>+2432(SB), Z22
-	VFMADD213PS  Z20, Z21, Z22
-	VCMPPS       $0x00, vconst<>+0(SB), Z11, K2
-	VMOVAPS      Z22, Z20
-	VBLENDMPS    vconst<>+2496(SB), Z20, K2, Z20
-	VCMPPS       $0x11, vconst<>+0(SB), Z11, K2
-	VMOVAPS      Z20, Z20
-	VBLENDMPS    vconst<>+2560(SB), Z20, K2, Z20
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K2
-	VMOVAPS      Z20, Z20
-	VBLENDMPS    Z11, Z20, K2, Z20
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVAPS      Z20, Z20
-	VBLENDMPS    Z11, Z20, K2, Z20
-	VMOVAPS      Z20, Z11
+	VPXORD       vconst<>+2816(SB), Z14, Z14
+	VPSUBD       vconst<>+1536(SB), Z11, Z11
+	VPSRAD       $0x17, Z11, Z20
+	VPANDD       vconst<>+1600(SB), Z11, Z11
+	VPADDD       vconst<>+1536(SB), Z11, Z11
+	VCVTDQ2PS    Z20, Z20
+	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VMULPS       Z11, Z11, Z21
+	VMOVUPS      vconst<>+1664(SB), Z22
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+1792(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+1856(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+1920(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+1984(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+2048(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+2112(SB), Z11, Z22
+	VMOVAPS      Z22, Z22
+	VFMADD213PS  vconst<>+2176(SB), Z11, Z22
+	VMOVAPS      Z11, Z23
+	VFMADD213PS  vconst<>+2240(SB), Z22, Z23
+	VMULPS       Z23, Z21, Z21
+	VMOVUPS      vconst<>+2304(SB), Z22
+	VFMADD213PS  Z21, Z20, Z22
+	VADDPS       Z11, Z22, Z11
+	VMOVUPS      vconst<>+2368(SB), Z21
+	VFMADD213PS  Z11, Z20, Z21
+	VMOVAPS      Z21, Z11
 	VBLENDMPS    Z14, Z11, K1, Z11
 	VMINPS       Z13, Z15, Z14
 	VSUBPS       Z14, Z11, Z14
@@ -30466,7 +29775,7 @@ body_3:
 	KANDNW       K2, K1, K1
 	VMAXPS       Z13, Z15, Z13
 	VADDPS       Z11, Z13, Z11
-	VPXORD       vconst<>+3008(SB), Z11, Z11
+	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+640(SB), Z13
 	VMAXPS       Z11, Z13, Z11
 	VMOVUPS      vconst<>+704(SB), Z13
@@ -30843,7 +30152,7 @@ body_3:
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z10
 	VCMPPS       $0x1e, vconst<>+0(SB), Z9, K1
-	VPXORD       vconst<>+3008(SB), Z2, Z9
+	VPXORD       vconst<>+2816(SB), Z2, Z9
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z9, K1, Z3
 	CMPQ         R8, $0x10
@@ -31016,7 +30325,7 @@ body_3:
 	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z11
 	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
-	VPXORD       vconst<>+3008(SB), Z2, Z10
+	VPXORD       vconst<>+2816(SB), Z2, Z10
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z10, K1, Z3
 	CMPQ         R8, $0x10
@@ -31353,7 +30662,7 @@ body_3:
 	VMAXPS       Z8, Z9, Z8
 	VMULPS       Z8, Z8, Z9
 	VADDPS       Z2, Z2, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
+	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMULPS       Z8, Z10, Z8
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -31526,7 +30835,7 @@ body_3:
 	VMAXPS       Z10, Z11, Z11
 	VMULPS       Z11, Z11, Z12
 	VADDPS       Z2, Z2, Z13
-	VPXORD       vconst<>+3008(SB), Z13, Z13
+	VPXORD       vconst<>+2816(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z11
 	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
 	VPXORD       Z3, Z3, Z3
@@ -31714,9 +31023,9 @@ tailload_2:
 
 body_3:
 	VMULPS       Z1, Z2, Z6
-	VPXORD       vconst<>+3008(SB), Z6, Z6
+	VPXORD       vconst<>+2816(SB), Z6, Z6
 	VPANDD       vconst<>+64(SB), Z6, Z7
-	VPXORD       vconst<>+3008(SB), Z7, Z7
+	VPXORD       vconst<>+2816(SB), Z7, Z7
 	VMOVUPS      vconst<>+640(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	VMOVUPS      vconst<>+704(SB), Z8
@@ -31749,7 +31058,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z11
 	VSUBPS       vconst<>+192(SB), Z8, Z8
-	VPMINSD      vconst<>+1664(SB), Z10, Z10
 	VMOVUPS      vconst<>+1216(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
@@ -31762,7 +31070,9 @@ body_3:
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      vconst<>+1728(SB), Z12
+	VMOVUPS      vconst<>+1664(SB), Z12
+	VFMADD213PS  vconst<>+1728(SB), Z8, Z12
+	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1792(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1856(SB), Z8, Z12
@@ -31776,28 +31086,17 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+2176(SB), Z8, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+2240(SB), Z8, Z12
 	VMOVAPS      Z8, Z13
-	VFMADD213PS  vconst<>+2304(SB), Z12, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z13
 	VMULPS       Z13, Z10, Z10
 	VADDPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+2368(SB), Z10
+	VMOVUPS      vconst<>+2304(SB), Z10
 	VFMADD213PS  Z9, Z11, Z10
 	VADDPS       Z8, Z10, Z8
-	VMOVUPS      vconst<>+2432(SB), Z9
+	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z8, Z11, Z9
-	VCMPPS       $0x00, vconst<>+256(SB), Z7, K1
-	VMOVAPS      Z9, Z8
-	VBLENDMPS    vconst<>+2496(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
-	VMOVAPS      Z8, Z8
-	VBLENDMPS    vconst<>+2560(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
-	VMOVAPS      Z8, Z8
-	VBLENDMPS    Z7, Z8, K1, Z8
 	VCMPPS       $0x03, Z7, Z7, K1
-	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VMOVUPS      vconst<>+0(SB), Z7
 	VMAXPS       Z6, Z7, Z6
@@ -31940,9 +31239,9 @@ tailload_2:
 
 body_3:
 	VMULPS       Z1, Z2, Z8
-	VPXORD       vconst<>+3008(SB), Z8, Z8
+	VPXORD       vconst<>+2816(SB), Z8, Z8
 	VPANDD       vconst<>+64(SB), Z8, Z9
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VMOVUPS      vconst<>+640(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
@@ -31982,7 +31281,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z14
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VPMINSD      vconst<>+1664(SB), Z13, Z13
 	VMOVUPS      vconst<>+1216(SB), Z15
 	VPSUBD       Z13, Z15, Z13
 	VPSLLD       $0x17, Z13, Z13
@@ -31995,7 +31293,9 @@ body_3:
 	VMULPS       Z13, Z12, Z12
 	VMULPS       Z15, Z12, Z12
 	VMULPS       Z10, Z10, Z13
-	VMOVUPS      vconst<>+1728(SB), Z15
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1792(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1856(SB), Z10, Z15
@@ -32009,34 +31309,23 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+2176(SB), Z10, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z15
 	VMOVAPS      Z10, Z16
-	VFMADD213PS  vconst<>+2304(SB), Z15, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
 	VMULPS       Z16, Z13, Z13
 	VADDPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+2368(SB), Z13
+	VMOVUPS      vconst<>+2304(SB), Z13
 	VFMADD213PS  Z12, Z14, Z13
 	VADDPS       Z10, Z13, Z10
-	VMOVUPS      vconst<>+2432(SB), Z12
+	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z14, Z12
-	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z12, Z10
-	VBLENDMPS    vconst<>+2496(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
-	VMOVAPS      Z10, Z10
-	VBLENDMPS    vconst<>+2560(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
-	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z9, Z10, K1, Z10
 	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVAPS      Z10, Z10
+	VMOVAPS      Z12, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VMOVUPS      vconst<>+0(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VADDPS       Z10, Z8, Z8
 	VMULPS       Z11, Z2, Z9
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -32201,9 +31490,9 @@ tailload_2:
 
 body_3:
 	VMULPS       Z1, Z2, Z9
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VPANDD       vconst<>+64(SB), Z9, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
+	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMOVUPS      vconst<>+640(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VMOVUPS      vconst<>+704(SB), Z11
@@ -32245,7 +31534,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
 	VSUBPS       vconst<>+192(SB), Z12, Z12
-	VPMINSD      vconst<>+1664(SB), Z15, Z15
 	VMOVUPS      vconst<>+1216(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
@@ -32258,7 +31546,9 @@ body_3:
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
-	VMOVUPS      vconst<>+1728(SB), Z17
+	VMOVUPS      vconst<>+1664(SB), Z17
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1792(SB), Z12, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+1856(SB), Z12, Z17
@@ -32272,34 +31562,23 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z12, Z17
 	VMOVAPS      Z17, Z17
 	VFMADD213PS  vconst<>+2176(SB), Z12, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+2240(SB), Z12, Z17
 	VMOVAPS      Z12, Z18
-	VFMADD213PS  vconst<>+2304(SB), Z17, Z18
+	VFMADD213PS  vconst<>+2240(SB), Z17, Z18
 	VMULPS       Z18, Z15, Z15
 	VADDPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+2368(SB), Z15
+	VMOVUPS      vconst<>+2304(SB), Z15
 	VFMADD213PS  Z14, Z16, Z15
 	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+2432(SB), Z14
+	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z14, Z12
-	VBLENDMPS    vconst<>+2496(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    vconst<>+2560(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
-	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
-	VMOVAPS      Z12, Z12
+	VMOVAPS      Z14, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z12, Z9, Z9
 	VMULPS       Z13, Z2, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
+	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMULPS       Z11, Z13, Z11
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -32484,8 +31763,8 @@ tailload_2:
 
 body_3:
 	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K2
-	VMULPS       vconst<>+3264(SB), Z2, Z6
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K2
+	VMULPS       vconst<>+3072(SB), Z2, Z6
 	VMOVAPS      Z2, Z7
 	VBLENDMPS    Z6, Z7, K2, Z7
 	VPSUBD       vconst<>+1536(SB), Z7, Z6
@@ -32494,11 +31773,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z6, Z6
 	VCVTDQ2PS    Z7, Z7
 	VSUBPS       vconst<>+192(SB), Z6, Z6
-	VSUBPS       vconst<>+3328(SB), Z7, Z8
+	VSUBPS       vconst<>+3136(SB), Z7, Z8
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z8, Z7, K2, Z7
 	VMULPS       Z6, Z6, Z8
-	VMOVUPS      vconst<>+1728(SB), Z9
+	VMOVUPS      vconst<>+1664(SB), Z9
+	VFMADD213PS  vconst<>+1728(SB), Z6, Z9
+	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+1792(SB), Z6, Z9
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+1856(SB), Z6, Z9
@@ -32512,22 +31793,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z6, Z9
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  vconst<>+2176(SB), Z6, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+2240(SB), Z6, Z9
 	VMOVAPS      Z6, Z10
-	VFMADD213PS  vconst<>+2304(SB), Z9, Z10
+	VFMADD213PS  vconst<>+2240(SB), Z9, Z10
 	VMULPS       Z10, Z8, Z8
-	VMOVUPS      vconst<>+2368(SB), Z9
+	VMOVUPS      vconst<>+2304(SB), Z9
 	VFMADD213PS  Z8, Z7, Z9
 	VADDPS       Z6, Z9, Z6
-	VMOVUPS      vconst<>+2432(SB), Z8
+	VMOVUPS      vconst<>+2368(SB), Z8
 	VFMADD213PS  Z6, Z7, Z8
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z8, Z6
-	VBLENDMPS    vconst<>+2496(SB), Z6, K2, Z6
+	VBLENDMPS    vconst<>+3200(SB), Z6, K2, Z6
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z6, Z6
-	VBLENDMPS    vconst<>+2560(SB), Z6, K2, Z6
+	VBLENDMPS    vconst<>+3264(SB), Z6, K2, Z6
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z6, Z6
 	VBLENDMPS    Z2, Z6, K2, Z6
@@ -32678,8 +31957,8 @@ tailload_2:
 
 body_3:
 	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K2
-	VMULPS       vconst<>+3264(SB), Z2, Z8
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K2
+	VMULPS       vconst<>+3072(SB), Z2, Z8
 	VMOVAPS      Z2, Z9
 	VBLENDMPS    Z8, Z9, K2, Z9
 	VPSUBD       vconst<>+1536(SB), Z9, Z8
@@ -32688,11 +31967,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z9, Z9
 	VSUBPS       vconst<>+192(SB), Z8, Z8
-	VSUBPS       vconst<>+3328(SB), Z9, Z10
+	VSUBPS       vconst<>+3136(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K2, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      vconst<>+1728(SB), Z11
+	VMOVUPS      vconst<>+1664(SB), Z11
+	VFMADD213PS  vconst<>+1728(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1792(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1856(SB), Z8, Z11
@@ -32706,22 +31987,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+2176(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+2240(SB), Z8, Z11
 	VMOVAPS      Z8, Z12
-	VFMADD213PS  vconst<>+2304(SB), Z11, Z12
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z12
 	VMULPS       Z12, Z10, Z10
-	VMOVUPS      vconst<>+2368(SB), Z11
+	VMOVUPS      vconst<>+2304(SB), Z11
 	VFMADD213PS  Z10, Z9, Z11
 	VADDPS       Z8, Z11, Z8
-	VMOVUPS      vconst<>+2432(SB), Z10
+	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z8, Z9, Z10
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z10, Z8
-	VBLENDMPS    vconst<>+2496(SB), Z8, K2, Z8
+	VBLENDMPS    vconst<>+3200(SB), Z8, K2, Z8
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z8, Z8
-	VBLENDMPS    vconst<>+2560(SB), Z8, K2, Z8
+	VBLENDMPS    vconst<>+3264(SB), Z8, K2, Z8
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z2, Z8, K2, Z8
@@ -32734,7 +32013,7 @@ body_3:
 	VBLENDMPS    Z8, Z9, K1, Z9
 	VMOVAPS      Z2, Z8
 	VFNMADD213PS Z9, Z1, Z8
-	VPXORD       vconst<>+3008(SB), Z2, Z9
+	VPXORD       vconst<>+2816(SB), Z2, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -32899,8 +32178,8 @@ tailload_2:
 
 body_3:
 	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
-	VCMPPS       $0x11, vconst<>+3200(SB), Z2, K2
-	VMULPS       vconst<>+3264(SB), Z2, Z9
+	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K2
+	VMULPS       vconst<>+3072(SB), Z2, Z9
 	VMOVAPS      Z2, Z10
 	VBLENDMPS    Z9, Z10, K2, Z10
 	VPSUBD       vconst<>+1536(SB), Z10, Z9
@@ -32909,11 +32188,13 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z9, Z9
 	VCVTDQ2PS    Z10, Z10
 	VSUBPS       vconst<>+192(SB), Z9, Z9
-	VSUBPS       vconst<>+3328(SB), Z10, Z11
+	VSUBPS       vconst<>+3136(SB), Z10, Z11
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K2, Z10
 	VMULPS       Z9, Z9, Z11
-	VMOVUPS      vconst<>+1728(SB), Z12
+	VMOVUPS      vconst<>+1664(SB), Z12
+	VFMADD213PS  vconst<>+1728(SB), Z9, Z12
+	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1792(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1856(SB), Z9, Z12
@@ -32927,22 +32208,20 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+2176(SB), Z9, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+2240(SB), Z9, Z12
 	VMOVAPS      Z9, Z13
-	VFMADD213PS  vconst<>+2304(SB), Z12, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z13
 	VMULPS       Z13, Z11, Z11
-	VMOVUPS      vconst<>+2368(SB), Z12
+	VMOVUPS      vconst<>+2304(SB), Z12
 	VFMADD213PS  Z11, Z10, Z12
 	VADDPS       Z9, Z12, Z9
-	VMOVUPS      vconst<>+2432(SB), Z11
+	VMOVUPS      vconst<>+2368(SB), Z11
 	VFMADD213PS  Z9, Z10, Z11
 	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z11, Z9
-	VBLENDMPS    vconst<>+2496(SB), Z9, K2, Z9
+	VBLENDMPS    vconst<>+3200(SB), Z9, K2, Z9
 	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
 	VMOVAPS      Z9, Z9
-	VBLENDMPS    vconst<>+2560(SB), Z9, K2, Z9
+	VBLENDMPS    vconst<>+3264(SB), Z9, K2, Z9
 	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z2, Z9, K2, Z9
@@ -32955,7 +32234,7 @@ body_3:
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VMOVAPS      Z2, Z9
 	VFNMADD213PS Z10, Z1, Z9
-	VPXORD       vconst<>+3008(SB), Z2, Z10
+	VPXORD       vconst<>+2816(SB), Z2, Z10
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -33325,7 +32604,7 @@ body_3:
 	VSCALEFPS    Z9, Z8, Z8
 	VSUBPS       Z1, Z2, Z9
 	VMULPS       Z9, Z8, Z9
-	VPXORD       vconst<>+3008(SB), Z8, Z8
+	VPXORD       vconst<>+2816(SB), Z8, Z8
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -33514,7 +32793,7 @@ body_3:
 	VSCALEFPS    Z10, Z9, Z9
 	VSUBPS       Z1, Z2, Z10
 	VMULPS       Z10, Z9, Z10
-	VPXORD       vconst<>+3008(SB), Z9, Z9
+	VPXORD       vconst<>+2816(SB), Z9, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -33699,7 +32978,7 @@ tailload_2:
 body_3:
 	VSUBPS       Z1, Z2, Z6
 	VPANDD       vconst<>+64(SB), Z6, Z7
-	VPXORD       vconst<>+3008(SB), Z7, Z7
+	VPXORD       vconst<>+2816(SB), Z7, Z7
 	VMOVUPS      vconst<>+640(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	VMOVUPS      vconst<>+704(SB), Z8
@@ -33732,7 +33011,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z11
 	VSUBPS       vconst<>+192(SB), Z8, Z8
-	VPMINSD      vconst<>+1664(SB), Z10, Z10
 	VMOVUPS      vconst<>+1216(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
@@ -33745,7 +33023,9 @@ body_3:
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z8, Z8, Z10
-	VMOVUPS      vconst<>+1728(SB), Z12
+	VMOVUPS      vconst<>+1664(SB), Z12
+	VFMADD213PS  vconst<>+1728(SB), Z8, Z12
+	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1792(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1856(SB), Z8, Z12
@@ -33759,28 +33039,17 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+2176(SB), Z8, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+2240(SB), Z8, Z12
 	VMOVAPS      Z8, Z13
-	VFMADD213PS  vconst<>+2304(SB), Z12, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z13
 	VMULPS       Z13, Z10, Z10
 	VADDPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+2368(SB), Z10
+	VMOVUPS      vconst<>+2304(SB), Z10
 	VFMADD213PS  Z9, Z11, Z10
 	VADDPS       Z8, Z10, Z8
-	VMOVUPS      vconst<>+2432(SB), Z9
+	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z8, Z11, Z9
-	VCMPPS       $0x00, vconst<>+256(SB), Z7, K1
-	VMOVAPS      Z9, Z8
-	VBLENDMPS    vconst<>+2496(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
-	VMOVAPS      Z8, Z8
-	VBLENDMPS    vconst<>+2560(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
-	VMOVAPS      Z8, Z8
-	VBLENDMPS    Z7, Z8, K1, Z8
 	VCMPPS       $0x03, Z7, Z7, K1
-	VMOVAPS      Z8, Z8
+	VMOVAPS      Z9, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VMOVUPS      vconst<>+0(SB), Z7
 	VMAXPS       Z6, Z7, Z6
@@ -33924,7 +33193,7 @@ tailload_2:
 body_3:
 	VSUBPS       Z1, Z2, Z9
 	VPANDD       vconst<>+64(SB), Z9, Z10
-	VPXORD       vconst<>+3008(SB), Z10, Z10
+	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMOVUPS      vconst<>+640(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VMOVUPS      vconst<>+704(SB), Z11
@@ -33964,7 +33233,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VPMINSD      vconst<>+1664(SB), Z14, Z14
 	VMOVUPS      vconst<>+1216(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
@@ -33977,7 +33245,9 @@ body_3:
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
-	VMOVUPS      vconst<>+1728(SB), Z16
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1792(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+1856(SB), Z11, Z16
@@ -33991,33 +33261,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z11, Z16
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  vconst<>+2176(SB), Z11, Z16
-	VMOVAPS      Z16, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z11, Z16
 	VMOVAPS      Z11, Z17
-	VFMADD213PS  vconst<>+2304(SB), Z16, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
 	VMULPS       Z17, Z14, Z14
 	VADDPS       Z13, Z14, Z13
-	VMOVUPS      vconst<>+2368(SB), Z14
+	VMOVUPS      vconst<>+2304(SB), Z14
 	VFMADD213PS  Z13, Z15, Z14
 	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2432(SB), Z13
+	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+2496(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+2560(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z10, Z11, K1, Z11
 	VCMPPS       $0x03, Z10, Z10, K1
-	VMOVAPS      Z11, Z11
+	VMOVAPS      Z13, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z11, Z9, Z9
-	VPXORD       vconst<>+3008(SB), Z12, Z10
+	VPXORD       vconst<>+2816(SB), Z12, Z10
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -34203,7 +33462,7 @@ tailload_2:
 body_3:
 	VSUBPS       Z1, Z2, Z10
 	VPANDD       vconst<>+64(SB), Z10, Z11
-	VPXORD       vconst<>+3008(SB), Z11, Z11
+	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+640(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
@@ -34245,7 +33504,6 @@ body_3:
 	VPADDD       vconst<>+1536(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
 	VSUBPS       vconst<>+192(SB), Z13, Z13
-	VPMINSD      vconst<>+1664(SB), Z16, Z16
 	VMOVUPS      vconst<>+1216(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
@@ -34258,7 +33516,9 @@ body_3:
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
-	VMOVUPS      vconst<>+1728(SB), Z18
+	VMOVUPS      vconst<>+1664(SB), Z18
+	VFMADD213PS  vconst<>+1728(SB), Z13, Z18
+	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1792(SB), Z13, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1856(SB), Z13, Z18
@@ -34272,33 +33532,22 @@ body_3:
 	VFMADD213PS  vconst<>+2112(SB), Z13, Z18
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+2176(SB), Z13, Z18
-	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z18
 	VMOVAPS      Z13, Z19
-	VFMADD213PS  vconst<>+2304(SB), Z18, Z19
+	VFMADD213PS  vconst<>+2240(SB), Z18, Z19
 	VMULPS       Z19, Z16, Z16
 	VADDPS       Z15, Z16, Z15
-	VMOVUPS      vconst<>+2368(SB), Z16
+	VMOVUPS      vconst<>+2304(SB), Z16
 	VFMADD213PS  Z15, Z17, Z16
 	VADDPS       Z13, Z16, Z13
-	VMOVUPS      vconst<>+2432(SB), Z15
+	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z15, Z13
-	VBLENDMPS    vconst<>+2496(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    vconst<>+2560(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
-	VMOVAPS      Z13, Z13
-	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
-	VMOVAPS      Z13, Z13
+	VMOVAPS      Z15, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVUPS      vconst<>+0(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z13, Z10, Z10
-	VPXORD       vconst<>+3008(SB), Z14, Z11
+	VPXORD       vconst<>+2816(SB), Z14, Z11
 	VMULPS       Z12, Z14, Z12
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -36576,454 +35825,454 @@ DATA vconst<>+1648(SB)/4, $0x007fffff
 DATA vconst<>+1652(SB)/4, $0x007fffff
 DATA vconst<>+1656(SB)/4, $0x007fffff
 DATA vconst<>+1660(SB)/4, $0x007fffff
-DATA vconst<>+1664(SB)/4, $0x0000007e
-DATA vconst<>+1668(SB)/4, $0x0000007e
-DATA vconst<>+1672(SB)/4, $0x0000007e
-DATA vconst<>+1676(SB)/4, $0x0000007e
-DATA vconst<>+1680(SB)/4, $0x0000007e
-DATA vconst<>+1684(SB)/4, $0x0000007e
-DATA vconst<>+1688(SB)/4, $0x0000007e
-DATA vconst<>+1692(SB)/4, $0x0000007e
-DATA vconst<>+1696(SB)/4, $0x0000007e
-DATA vconst<>+1700(SB)/4, $0x0000007e
-DATA vconst<>+1704(SB)/4, $0x0000007e
-DATA vconst<>+1708(SB)/4, $0x0000007e
-DATA vconst<>+1712(SB)/4, $0x0000007e
-DATA vconst<>+1716(SB)/4, $0x0000007e
-DATA vconst<>+1720(SB)/4, $0x0000007e
-DATA vconst<>+1724(SB)/4, $0x0000007e
-DATA vconst<>+1728(SB)/4, $0x3d8ec753
-DATA vconst<>+1732(SB)/4, $0x3d8ec753
-DATA vconst<>+1736(SB)/4, $0x3d8ec753
-DATA vconst<>+1740(SB)/4, $0x3d8ec753
-DATA vconst<>+1744(SB)/4, $0x3d8ec753
-DATA vconst<>+1748(SB)/4, $0x3d8ec753
-DATA vconst<>+1752(SB)/4, $0x3d8ec753
-DATA vconst<>+1756(SB)/4, $0x3d8ec753
-DATA vconst<>+1760(SB)/4, $0x3d8ec753
-DATA vconst<>+1764(SB)/4, $0x3d8ec753
-DATA vconst<>+1768(SB)/4, $0x3d8ec753
-DATA vconst<>+1772(SB)/4, $0x3d8ec753
-DATA vconst<>+1776(SB)/4, $0x3d8ec753
-DATA vconst<>+1780(SB)/4, $0x3d8ec753
-DATA vconst<>+1784(SB)/4, $0x3d8ec753
-DATA vconst<>+1788(SB)/4, $0x3d8ec753
-DATA vconst<>+1792(SB)/4, $0xbdeb1ade
-DATA vconst<>+1796(SB)/4, $0xbdeb1ade
-DATA vconst<>+1800(SB)/4, $0xbdeb1ade
-DATA vconst<>+1804(SB)/4, $0xbdeb1ade
-DATA vconst<>+1808(SB)/4, $0xbdeb1ade
-DATA vconst<>+1812(SB)/4, $0xbdeb1ade
-DATA vconst<>+1816(SB)/4, $0xbdeb1ade
-DATA vconst<>+1820(SB)/4, $0xbdeb1ade
-DATA vconst<>+1824(SB)/4, $0xbdeb1ade
-DATA vconst<>+1828(SB)/4, $0xbdeb1ade
-DATA vconst<>+1832(SB)/4, $0xbdeb1ade
-DATA vconst<>+1836(SB)/4, $0xbdeb1ade
-DATA vconst<>+1840(SB)/4, $0xbdeb1ade
-DATA vconst<>+1844(SB)/4, $0xbdeb1ade
-DATA vconst<>+1848(SB)/4, $0xbdeb1ade
-DATA vconst<>+1852(SB)/4, $0xbdeb1ade
-DATA vconst<>+1856(SB)/4, $0x3def5141
-DATA vconst<>+1860(SB)/4, $0x3def5141
-DATA vconst<>+1864(SB)/4, $0x3def5141
-DATA vconst<>+1868(SB)/4, $0x3def5141
-DATA vconst<>+1872(SB)/4, $0x3def5141
-DATA vconst<>+1876(SB)/4, $0x3def5141
-DATA vconst<>+1880(SB)/4, $0x3def5141
-DATA vconst<>+1884(SB)/4, $0x3def5141
-DATA vconst<>+1888(SB)/4, $0x3def5141
-DATA vconst<>+1892(SB)/4, $0x3def5141
-DATA vconst<>+1896(SB)/4, $0x3def5141
-DATA vconst<>+1900(SB)/4, $0x3def5141
-DATA vconst<>+1904(SB)/4, $0x3def5141
-DATA vconst<>+1908(SB)/4, $0x3def5141
-DATA vconst<>+1912(SB)/4, $0x3def5141
-DATA vconst<>+1916(SB)/4, $0x3def5141
-DATA vconst<>+1920(SB)/4, $0xbdfe7a63
-DATA vconst<>+1924(SB)/4, $0xbdfe7a63
-DATA vconst<>+1928(SB)/4, $0xbdfe7a63
-DATA vconst<>+1932(SB)/4, $0xbdfe7a63
-DATA vconst<>+1936(SB)/4, $0xbdfe7a63
-DATA vconst<>+1940(SB)/4, $0xbdfe7a63
-DATA vconst<>+1944(SB)/4, $0xbdfe7a63
-DATA vconst<>+1948(SB)/4, $0xbdfe7a63
-DATA vconst<>+1952(SB)/4, $0xbdfe7a63
-DATA vconst<>+1956(SB)/4, $0xbdfe7a63
-DATA vconst<>+1960(SB)/4, $0xbdfe7a63
-DATA vconst<>+1964(SB)/4, $0xbdfe7a63
-DATA vconst<>+1968(SB)/4, $0xbdfe7a63
-DATA vconst<>+1972(SB)/4, $0xbdfe7a63
-DATA vconst<>+1976(SB)/4, $0xbdfe7a63
-DATA vconst<>+1980(SB)/4, $0xbdfe7a63
-DATA vconst<>+1984(SB)/4, $0x3e11e90d
-DATA vconst<>+1988(SB)/4, $0x3e11e90d
-DATA vconst<>+1992(SB)/4, $0x3e11e90d
-DATA vconst<>+1996(SB)/4, $0x3e11e90d
-DATA vconst<>+2000(SB)/4, $0x3e11e90d
-DATA vconst<>+2004(SB)/4, $0x3e11e90d
-DATA vconst<>+2008(SB)/4, $0x3e11e90d
-DATA vconst<>+2012(SB)/4, $0x3e11e90d
-DATA vconst<>+2016(SB)/4, $0x3e11e90d
-DATA vconst<>+2020(SB)/4, $0x3e11e90d
-DATA vconst<>+2024(SB)/4, $0x3e11e90d
-DATA vconst<>+2028(SB)/4, $0x3e11e90d
-DATA vconst<>+2032(SB)/4, $0x3e11e90d
-DATA vconst<>+2036(SB)/4, $0x3e11e90d
-DATA vconst<>+2040(SB)/4, $0x3e11e90d
-DATA vconst<>+2044(SB)/4, $0x3e11e90d
-DATA vconst<>+2048(SB)/4, $0xbe2aada5
-DATA vconst<>+2052(SB)/4, $0xbe2aada5
-DATA vconst<>+2056(SB)/4, $0xbe2aada5
-DATA vconst<>+2060(SB)/4, $0xbe2aada5
-DATA vconst<>+2064(SB)/4, $0xbe2aada5
-DATA vconst<>+2068(SB)/4, $0xbe2aada5
-DATA vconst<>+2072(SB)/4, $0xbe2aada5
-DATA vconst<>+2076(SB)/4, $0xbe2aada5
-DATA vconst<>+2080(SB)/4, $0xbe2aada5
-DATA vconst<>+2084(SB)/4, $0xbe2aada5
-DATA vconst<>+2088(SB)/4, $0xbe2aada5
-DATA vconst<>+2092(SB)/4, $0xbe2aada5
-DATA vconst<>+2096(SB)/4, $0xbe2aada5
-DATA vconst<>+2100(SB)/4, $0xbe2aada5
-DATA vconst<>+2104(SB)/4, $0xbe2aada5
-DATA vconst<>+2108(SB)/4, $0xbe2aada5
-DATA vconst<>+2112(SB)/4, $0x3e4ccead
-DATA vconst<>+2116(SB)/4, $0x3e4ccead
-DATA vconst<>+2120(SB)/4, $0x3e4ccead
-DATA vconst<>+2124(SB)/4, $0x3e4ccead
-DATA vconst<>+2128(SB)/4, $0x3e4ccead
-DATA vconst<>+2132(SB)/4, $0x3e4ccead
-DATA vconst<>+2136(SB)/4, $0x3e4ccead
-DATA vconst<>+2140(SB)/4, $0x3e4ccead
-DATA vconst<>+2144(SB)/4, $0x3e4ccead
-DATA vconst<>+2148(SB)/4, $0x3e4ccead
-DATA vconst<>+2152(SB)/4, $0x3e4ccead
-DATA vconst<>+2156(SB)/4, $0x3e4ccead
-DATA vconst<>+2160(SB)/4, $0x3e4ccead
-DATA vconst<>+2164(SB)/4, $0x3e4ccead
-DATA vconst<>+2168(SB)/4, $0x3e4ccead
-DATA vconst<>+2172(SB)/4, $0x3e4ccead
-DATA vconst<>+2176(SB)/4, $0xbe7ffffe
-DATA vconst<>+2180(SB)/4, $0xbe7ffffe
-DATA vconst<>+2184(SB)/4, $0xbe7ffffe
-DATA vconst<>+2188(SB)/4, $0xbe7ffffe
-DATA vconst<>+2192(SB)/4, $0xbe7ffffe
-DATA vconst<>+2196(SB)/4, $0xbe7ffffe
-DATA vconst<>+2200(SB)/4, $0xbe7ffffe
-DATA vconst<>+2204(SB)/4, $0xbe7ffffe
-DATA vconst<>+2208(SB)/4, $0xbe7ffffe
-DATA vconst<>+2212(SB)/4, $0xbe7ffffe
-DATA vconst<>+2216(SB)/4, $0xbe7ffffe
-DATA vconst<>+2220(SB)/4, $0xbe7ffffe
-DATA vconst<>+2224(SB)/4, $0xbe7ffffe
-DATA vconst<>+2228(SB)/4, $0xbe7ffffe
-DATA vconst<>+2232(SB)/4, $0xbe7ffffe
-DATA vconst<>+2236(SB)/4, $0xbe7ffffe
-DATA vconst<>+2240(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2244(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2248(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2252(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2256(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2260(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2264(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2268(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2272(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2276(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2280(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2284(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2288(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2292(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2296(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2300(SB)/4, $0x3eaaaaaa
-DATA vconst<>+2304(SB)/4, $0xbf000000
-DATA vconst<>+2308(SB)/4, $0xbf000000
-DATA vconst<>+2312(SB)/4, $0xbf000000
-DATA vconst<>+2316(SB)/4, $0xbf000000
-DATA vconst<>+2320(SB)/4, $0xbf000000
-DATA vconst<>+2324(SB)/4, $0xbf000000
-DATA vconst<>+2328(SB)/4, $0xbf000000
-DATA vconst<>+2332(SB)/4, $0xbf000000
-DATA vconst<>+2336(SB)/4, $0xbf000000
-DATA vconst<>+2340(SB)/4, $0xbf000000
-DATA vconst<>+2344(SB)/4, $0xbf000000
-DATA vconst<>+2348(SB)/4, $0xbf000000
-DATA vconst<>+2352(SB)/4, $0xbf000000
-DATA vconst<>+2356(SB)/4, $0xbf000000
-DATA vconst<>+2360(SB)/4, $0xbf000000
-DATA vconst<>+2364(SB)/4, $0xbf000000
-DATA vconst<>+2368(SB)/4, $0x35bfbe8e
-DATA vconst<>+2372(SB)/4, $0x35bfbe8e
-DATA vconst<>+2376(SB)/4, $0x35bfbe8e
-DATA vconst<>+2380(SB)/4, $0x35bfbe8e
-DATA vconst<>+2384(SB)/4, $0x35bfbe8e
-DATA vconst<>+2388(SB)/4, $0x35bfbe8e
-DATA vconst<>+2392(SB)/4, $0x35bfbe8e
-DATA vconst<>+2396(SB)/4, $0x35bfbe8e
-DATA vconst<>+2400(SB)/4, $0x35bfbe8e
-DATA vconst<>+2404(SB)/4, $0x35bfbe8e
-DATA vconst<>+2408(SB)/4, $0x35bfbe8e
-DATA vconst<>+2412(SB)/4, $0x35bfbe8e
-DATA vconst<>+2416(SB)/4, $0x35bfbe8e
-DATA vconst<>+2420(SB)/4, $0x35bfbe8e
-DATA vconst<>+2424(SB)/4, $0x35bfbe8e
-DATA vconst<>+2428(SB)/4, $0x35bfbe8e
-DATA vconst<>+2432(SB)/4, $0x3f317200
-DATA vconst<>+2436(SB)/4, $0x3f317200
-DATA vconst<>+2440(SB)/4, $0x3f317200
-DATA vconst<>+2444(SB)/4, $0x3f317200
-DATA vconst<>+2448(SB)/4, $0x3f317200
-DATA vconst<>+2452(SB)/4, $0x3f317200
-DATA vconst<>+2456(SB)/4, $0x3f317200
-DATA vconst<>+2460(SB)/4, $0x3f317200
-DATA vconst<>+2464(SB)/4, $0x3f317200
-DATA vconst<>+2468(SB)/4, $0x3f317200
-DATA vconst<>+2472(SB)/4, $0x3f317200
-DATA vconst<>+2476(SB)/4, $0x3f317200
-DATA vconst<>+2480(SB)/4, $0x3f317200
-DATA vconst<>+2484(SB)/4, $0x3f317200
-DATA vconst<>+2488(SB)/4, $0x3f317200
-DATA vconst<>+2492(SB)/4, $0x3f317200
-DATA vconst<>+2496(SB)/4, $0xff800000
-DATA vconst<>+2500(SB)/4, $0xff800000
-DATA vconst<>+2504(SB)/4, $0xff800000
-DATA vconst<>+2508(SB)/4, $0xff800000
-DATA vconst<>+2512(SB)/4, $0xff800000
-DATA vconst<>+2516(SB)/4, $0xff800000
-DATA vconst<>+2520(SB)/4, $0xff800000
-DATA vconst<>+2524(SB)/4, $0xff800000
-DATA vconst<>+2528(SB)/4, $0xff800000
-DATA vconst<>+2532(SB)/4, $0xff800000
-DATA vconst<>+2536(SB)/4, $0xff800000
-DATA vconst<>+2540(SB)/4, $0xff800000
-DATA vconst<>+2544(SB)/4, $0xff800000
-DATA vconst<>+2548(SB)/4, $0xff800000
-DATA vconst<>+2552(SB)/4, $0xff800000
-DATA vconst<>+2556(SB)/4, $0xff800000
-DATA vconst<>+2560(SB)/4, $0x7fc00000
-DATA vconst<>+2564(SB)/4, $0x7fc00000
-DATA vconst<>+2568(SB)/4, $0x7fc00000
-DATA vconst<>+2572(SB)/4, $0x7fc00000
-DATA vconst<>+2576(SB)/4, $0x7fc00000
-DATA vconst<>+2580(SB)/4, $0x7fc00000
-DATA vconst<>+2584(SB)/4, $0x7fc00000
-DATA vconst<>+2588(SB)/4, $0x7fc00000
-DATA vconst<>+2592(SB)/4, $0x7fc00000
-DATA vconst<>+2596(SB)/4, $0x7fc00000
-DATA vconst<>+2600(SB)/4, $0x7fc00000
-DATA vconst<>+2604(SB)/4, $0x7fc00000
-DATA vconst<>+2608(SB)/4, $0x7fc00000
-DATA vconst<>+2612(SB)/4, $0x7fc00000
-DATA vconst<>+2616(SB)/4, $0x7fc00000
-DATA vconst<>+2620(SB)/4, $0x7fc00000
-DATA vconst<>+2624(SB)/4, $0x3f317218
-DATA vconst<>+2628(SB)/4, $0x3f317218
-DATA vconst<>+2632(SB)/4, $0x3f317218
-DATA vconst<>+2636(SB)/4, $0x3f317218
-DATA vconst<>+2640(SB)/4, $0x3f317218
-DATA vconst<>+2644(SB)/4, $0x3f317218
-DATA vconst<>+2648(SB)/4, $0x3f317218
-DATA vconst<>+2652(SB)/4, $0x3f317218
-DATA vconst<>+2656(SB)/4, $0x3f317218
-DATA vconst<>+2660(SB)/4, $0x3f317218
-DATA vconst<>+2664(SB)/4, $0x3f317218
-DATA vconst<>+2668(SB)/4, $0x3f317218
-DATA vconst<>+2672(SB)/4, $0x3f317218
-DATA vconst<>+2676(SB)/4, $0x3f317218
-DATA vconst<>+2680(SB)/4, $0x3f317218
-DATA vconst<>+2684(SB)/4, $0x3f317218
-DATA vconst<>+2688(SB)/4, $0xbbd8c241
-DATA vconst<>+2692(SB)/4, $0xbbd8c241
-DATA vconst<>+2696(SB)/4, $0xbbd8c241
-DATA vconst<>+2700(SB)/4, $0xbbd8c241
-DATA vconst<>+2704(SB)/4, $0xbbd8c241
-DATA vconst<>+2708(SB)/4, $0xbbd8c241
-DATA vconst<>+2712(SB)/4, $0xbbd8c241
-DATA vconst<>+2716(SB)/4, $0xbbd8c241
-DATA vconst<>+2720(SB)/4, $0xbbd8c241
-DATA vconst<>+2724(SB)/4, $0xbbd8c241
-DATA vconst<>+2728(SB)/4, $0xbbd8c241
-DATA vconst<>+2732(SB)/4, $0xbbd8c241
-DATA vconst<>+2736(SB)/4, $0xbbd8c241
-DATA vconst<>+2740(SB)/4, $0xbbd8c241
-DATA vconst<>+2744(SB)/4, $0xbbd8c241
-DATA vconst<>+2748(SB)/4, $0xbbd8c241
-DATA vconst<>+2752(SB)/4, $0x3cae964a
-DATA vconst<>+2756(SB)/4, $0x3cae964a
-DATA vconst<>+2760(SB)/4, $0x3cae964a
-DATA vconst<>+2764(SB)/4, $0x3cae964a
-DATA vconst<>+2768(SB)/4, $0x3cae964a
-DATA vconst<>+2772(SB)/4, $0x3cae964a
-DATA vconst<>+2776(SB)/4, $0x3cae964a
-DATA vconst<>+2780(SB)/4, $0x3cae964a
-DATA vconst<>+2784(SB)/4, $0x3cae964a
-DATA vconst<>+2788(SB)/4, $0x3cae964a
-DATA vconst<>+2792(SB)/4, $0x3cae964a
-DATA vconst<>+2796(SB)/4, $0x3cae964a
-DATA vconst<>+2800(SB)/4, $0x3cae964a
-DATA vconst<>+2804(SB)/4, $0x3cae964a
-DATA vconst<>+2808(SB)/4, $0x3cae964a
-DATA vconst<>+2812(SB)/4, $0x3cae964a
-DATA vconst<>+2816(SB)/4, $0xbd5cd090
-DATA vconst<>+2820(SB)/4, $0xbd5cd090
-DATA vconst<>+2824(SB)/4, $0xbd5cd090
-DATA vconst<>+2828(SB)/4, $0xbd5cd090
-DATA vconst<>+2832(SB)/4, $0xbd5cd090
-DATA vconst<>+2836(SB)/4, $0xbd5cd090
-DATA vconst<>+2840(SB)/4, $0xbd5cd090
-DATA vconst<>+2844(SB)/4, $0xbd5cd090
-DATA vconst<>+2848(SB)/4, $0xbd5cd090
-DATA vconst<>+2852(SB)/4, $0xbd5cd090
-DATA vconst<>+2856(SB)/4, $0xbd5cd090
-DATA vconst<>+2860(SB)/4, $0xbd5cd090
-DATA vconst<>+2864(SB)/4, $0xbd5cd090
-DATA vconst<>+2868(SB)/4, $0xbd5cd090
-DATA vconst<>+2872(SB)/4, $0xbd5cd090
-DATA vconst<>+2876(SB)/4, $0xbd5cd090
-DATA vconst<>+2880(SB)/4, $0x3e0887f7
-DATA vconst<>+2884(SB)/4, $0x3e0887f7
-DATA vconst<>+2888(SB)/4, $0x3e0887f7
-DATA vconst<>+2892(SB)/4, $0x3e0887f7
-DATA vconst<>+2896(SB)/4, $0x3e0887f7
-DATA vconst<>+2900(SB)/4, $0x3e0887f7
-DATA vconst<>+2904(SB)/4, $0x3e0887f7
-DATA vconst<>+2908(SB)/4, $0x3e0887f7
-DATA vconst<>+2912(SB)/4, $0x3e0887f7
-DATA vconst<>+2916(SB)/4, $0x3e0887f7
-DATA vconst<>+2920(SB)/4, $0x3e0887f7
-DATA vconst<>+2924(SB)/4, $0x3e0887f7
-DATA vconst<>+2928(SB)/4, $0x3e0887f7
-DATA vconst<>+2932(SB)/4, $0x3e0887f7
-DATA vconst<>+2936(SB)/4, $0x3e0887f7
-DATA vconst<>+2940(SB)/4, $0x3e0887f7
-DATA vconst<>+2944(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2948(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2952(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2956(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2960(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2964(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2968(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2972(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2976(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2980(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2984(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2988(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2992(SB)/4, $0xbeaaaaaa
-DATA vconst<>+2996(SB)/4, $0xbeaaaaaa
-DATA vconst<>+3000(SB)/4, $0xbeaaaaaa
-DATA vconst<>+3004(SB)/4, $0xbeaaaaaa
-DATA vconst<>+3008(SB)/4, $0x80000000
-DATA vconst<>+3012(SB)/4, $0x80000000
-DATA vconst<>+3016(SB)/4, $0x80000000
-DATA vconst<>+3020(SB)/4, $0x80000000
-DATA vconst<>+3024(SB)/4, $0x80000000
-DATA vconst<>+3028(SB)/4, $0x80000000
-DATA vconst<>+3032(SB)/4, $0x80000000
-DATA vconst<>+3036(SB)/4, $0x80000000
-DATA vconst<>+3040(SB)/4, $0x80000000
-DATA vconst<>+3044(SB)/4, $0x80000000
-DATA vconst<>+3048(SB)/4, $0x80000000
-DATA vconst<>+3052(SB)/4, $0x80000000
-DATA vconst<>+3056(SB)/4, $0x80000000
-DATA vconst<>+3060(SB)/4, $0x80000000
-DATA vconst<>+3064(SB)/4, $0x80000000
-DATA vconst<>+3068(SB)/4, $0x80000000
-DATA vconst<>+3072(SB)/4, $0x3f0c9eed
-DATA vconst<>+3076(SB)/4, $0x3f0c9eed
-DATA vconst<>+3080(SB)/4, $0x3f0c9eed
-DATA vconst<>+3084(SB)/4, $0x3f0c9eed
-DATA vconst<>+3088(SB)/4, $0x3f0c9eed
-DATA vconst<>+3092(SB)/4, $0x3f0c9eed
-DATA vconst<>+3096(SB)/4, $0x3f0c9eed
-DATA vconst<>+3100(SB)/4, $0x3f0c9eed
-DATA vconst<>+3104(SB)/4, $0x3f0c9eed
-DATA vconst<>+3108(SB)/4, $0x3f0c9eed
-DATA vconst<>+3112(SB)/4, $0x3f0c9eed
-DATA vconst<>+3116(SB)/4, $0x3f0c9eed
-DATA vconst<>+3120(SB)/4, $0x3f0c9eed
-DATA vconst<>+3124(SB)/4, $0x3f0c9eed
-DATA vconst<>+3128(SB)/4, $0x3f0c9eed
-DATA vconst<>+3132(SB)/4, $0x3f0c9eed
-DATA vconst<>+3136(SB)/4, $0x40800000
-DATA vconst<>+3140(SB)/4, $0x40800000
-DATA vconst<>+3144(SB)/4, $0x40800000
-DATA vconst<>+3148(SB)/4, $0x40800000
-DATA vconst<>+3152(SB)/4, $0x40800000
-DATA vconst<>+3156(SB)/4, $0x40800000
-DATA vconst<>+3160(SB)/4, $0x40800000
-DATA vconst<>+3164(SB)/4, $0x40800000
-DATA vconst<>+3168(SB)/4, $0x40800000
-DATA vconst<>+3172(SB)/4, $0x40800000
-DATA vconst<>+3176(SB)/4, $0x40800000
-DATA vconst<>+3180(SB)/4, $0x40800000
-DATA vconst<>+3184(SB)/4, $0x40800000
-DATA vconst<>+3188(SB)/4, $0x40800000
-DATA vconst<>+3192(SB)/4, $0x40800000
-DATA vconst<>+3196(SB)/4, $0x40800000
-DATA vconst<>+3200(SB)/4, $0x00800000
-DATA vconst<>+3204(SB)/4, $0x00800000
-DATA vconst<>+3208(SB)/4, $0x00800000
-DATA vconst<>+3212(SB)/4, $0x00800000
-DATA vconst<>+3216(SB)/4, $0x00800000
-DATA vconst<>+3220(SB)/4, $0x00800000
-DATA vconst<>+3224(SB)/4, $0x00800000
-DATA vconst<>+3228(SB)/4, $0x00800000
-DATA vconst<>+3232(SB)/4, $0x00800000
-DATA vconst<>+3236(SB)/4, $0x00800000
-DATA vconst<>+3240(SB)/4, $0x00800000
-DATA vconst<>+3244(SB)/4, $0x00800000
-DATA vconst<>+3248(SB)/4, $0x00800000
-DATA vconst<>+3252(SB)/4, $0x00800000
-DATA vconst<>+3256(SB)/4, $0x00800000
-DATA vconst<>+3260(SB)/4, $0x00800000
-DATA vconst<>+3264(SB)/4, $0x4b000000
-DATA vconst<>+3268(SB)/4, $0x4b000000
-DATA vconst<>+3272(SB)/4, $0x4b000000
-DATA vconst<>+3276(SB)/4, $0x4b000000
-DATA vconst<>+3280(SB)/4, $0x4b000000
-DATA vconst<>+3284(SB)/4, $0x4b000000
-DATA vconst<>+3288(SB)/4, $0x4b000000
-DATA vconst<>+3292(SB)/4, $0x4b000000
-DATA vconst<>+3296(SB)/4, $0x4b000000
-DATA vconst<>+3300(SB)/4, $0x4b000000
-DATA vconst<>+3304(SB)/4, $0x4b000000
-DATA vconst<>+3308(SB)/4, $0x4b000000
-DATA vconst<>+3312(SB)/4, $0x4b000000
-DATA vconst<>+3316(SB)/4, $0x4b000000
-DATA vconst<>+3320(SB)/4, $0x4b000000
-DATA vconst<>+3324(SB)/4, $0x4b000000
-DATA vconst<>+3328(SB)/4, $0x41b80000
-DATA vconst<>+3332(SB)/4, $0x41b80000
-DATA vconst<>+3336(SB)/4, $0x41b80000
-DATA vconst<>+3340(SB)/4, $0x41b80000
-DATA vconst<>+3344(SB)/4, $0x41b80000
-DATA vconst<>+3348(SB)/4, $0x41b80000
-DATA vconst<>+3352(SB)/4, $0x41b80000
-DATA vconst<>+3356(SB)/4, $0x41b80000
-DATA vconst<>+3360(SB)/4, $0x41b80000
-DATA vconst<>+3364(SB)/4, $0x41b80000
-DATA vconst<>+3368(SB)/4, $0x41b80000
-DATA vconst<>+3372(SB)/4, $0x41b80000
-DATA vconst<>+3376(SB)/4, $0x41b80000
-DATA vconst<>+3380(SB)/4, $0x41b80000
-DATA vconst<>+3384(SB)/4, $0x41b80000
-DATA vconst<>+3388(SB)/4, $0x41b80000
-DATA vconst<>+3392(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3396(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3400(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3404(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3408(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3412(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3416(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3420(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3424(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3428(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3432(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3436(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3440(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3444(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3448(SB)/4, $0x3f6b3f8e
-DATA vconst<>+3452(SB)/4, $0x3f6b3f8e
+DATA vconst<>+1664(SB)/4, $0x3d8ec753
+DATA vconst<>+1668(SB)/4, $0x3d8ec753
+DATA vconst<>+1672(SB)/4, $0x3d8ec753
+DATA vconst<>+1676(SB)/4, $0x3d8ec753
+DATA vconst<>+1680(SB)/4, $0x3d8ec753
+DATA vconst<>+1684(SB)/4, $0x3d8ec753
+DATA vconst<>+1688(SB)/4, $0x3d8ec753
+DATA vconst<>+1692(SB)/4, $0x3d8ec753
+DATA vconst<>+1696(SB)/4, $0x3d8ec753
+DATA vconst<>+1700(SB)/4, $0x3d8ec753
+DATA vconst<>+1704(SB)/4, $0x3d8ec753
+DATA vconst<>+1708(SB)/4, $0x3d8ec753
+DATA vconst<>+1712(SB)/4, $0x3d8ec753
+DATA vconst<>+1716(SB)/4, $0x3d8ec753
+DATA vconst<>+1720(SB)/4, $0x3d8ec753
+DATA vconst<>+1724(SB)/4, $0x3d8ec753
+DATA vconst<>+1728(SB)/4, $0xbdeb1ade
+DATA vconst<>+1732(SB)/4, $0xbdeb1ade
+DATA vconst<>+1736(SB)/4, $0xbdeb1ade
+DATA vconst<>+1740(SB)/4, $0xbdeb1ade
+DATA vconst<>+1744(SB)/4, $0xbdeb1ade
+DATA vconst<>+1748(SB)/4, $0xbdeb1ade
+DATA vconst<>+1752(SB)/4, $0xbdeb1ade
+DATA vconst<>+1756(SB)/4, $0xbdeb1ade
+DATA vconst<>+1760(SB)/4, $0xbdeb1ade
+DATA vconst<>+1764(SB)/4, $0xbdeb1ade
+DATA vconst<>+1768(SB)/4, $0xbdeb1ade
+DATA vconst<>+1772(SB)/4, $0xbdeb1ade
+DATA vconst<>+1776(SB)/4, $0xbdeb1ade
+DATA vconst<>+1780(SB)/4, $0xbdeb1ade
+DATA vconst<>+1784(SB)/4, $0xbdeb1ade
+DATA vconst<>+1788(SB)/4, $0xbdeb1ade
+DATA vconst<>+1792(SB)/4, $0x3def5141
+DATA vconst<>+1796(SB)/4, $0x3def5141
+DATA vconst<>+1800(SB)/4, $0x3def5141
+DATA vconst<>+1804(SB)/4, $0x3def5141
+DATA vconst<>+1808(SB)/4, $0x3def5141
+DATA vconst<>+1812(SB)/4, $0x3def5141
+DATA vconst<>+1816(SB)/4, $0x3def5141
+DATA vconst<>+1820(SB)/4, $0x3def5141
+DATA vconst<>+1824(SB)/4, $0x3def5141
+DATA vconst<>+1828(SB)/4, $0x3def5141
+DATA vconst<>+1832(SB)/4, $0x3def5141
+DATA vconst<>+1836(SB)/4, $0x3def5141
+DATA vconst<>+1840(SB)/4, $0x3def5141
+DATA vconst<>+1844(SB)/4, $0x3def5141
+DATA vconst<>+1848(SB)/4, $0x3def5141
+DATA vconst<>+1852(SB)/4, $0x3def5141
+DATA vconst<>+1856(SB)/4, $0xbdfe7a63
+DATA vconst<>+1860(SB)/4, $0xbdfe7a63
+DATA vconst<>+1864(SB)/4, $0xbdfe7a63
+DATA vconst<>+1868(SB)/4, $0xbdfe7a63
+DATA vconst<>+1872(SB)/4, $0xbdfe7a63
+DATA vconst<>+1876(SB)/4, $0xbdfe7a63
+DATA vconst<>+1880(SB)/4, $0xbdfe7a63
+DATA vconst<>+1884(SB)/4, $0xbdfe7a63
+DATA vconst<>+1888(SB)/4, $0xbdfe7a63
+DATA vconst<>+1892(SB)/4, $0xbdfe7a63
+DATA vconst<>+1896(SB)/4, $0xbdfe7a63
+DATA vconst<>+1900(SB)/4, $0xbdfe7a63
+DATA vconst<>+1904(SB)/4, $0xbdfe7a63
+DATA vconst<>+1908(SB)/4, $0xbdfe7a63
+DATA vconst<>+1912(SB)/4, $0xbdfe7a63
+DATA vconst<>+1916(SB)/4, $0xbdfe7a63
+DATA vconst<>+1920(SB)/4, $0x3e11e90d
+DATA vconst<>+1924(SB)/4, $0x3e11e90d
+DATA vconst<>+1928(SB)/4, $0x3e11e90d
+DATA vconst<>+1932(SB)/4, $0x3e11e90d
+DATA vconst<>+1936(SB)/4, $0x3e11e90d
+DATA vconst<>+1940(SB)/4, $0x3e11e90d
+DATA vconst<>+1944(SB)/4, $0x3e11e90d
+DATA vconst<>+1948(SB)/4, $0x3e11e90d
+DATA vconst<>+1952(SB)/4, $0x3e11e90d
+DATA vconst<>+1956(SB)/4, $0x3e11e90d
+DATA vconst<>+1960(SB)/4, $0x3e11e90d
+DATA vconst<>+1964(SB)/4, $0x3e11e90d
+DATA vconst<>+1968(SB)/4, $0x3e11e90d
+DATA vconst<>+1972(SB)/4, $0x3e11e90d
+DATA vconst<>+1976(SB)/4, $0x3e11e90d
+DATA vconst<>+1980(SB)/4, $0x3e11e90d
+DATA vconst<>+1984(SB)/4, $0xbe2aada5
+DATA vconst<>+1988(SB)/4, $0xbe2aada5
+DATA vconst<>+1992(SB)/4, $0xbe2aada5
+DATA vconst<>+1996(SB)/4, $0xbe2aada5
+DATA vconst<>+2000(SB)/4, $0xbe2aada5
+DATA vconst<>+2004(SB)/4, $0xbe2aada5
+DATA vconst<>+2008(SB)/4, $0xbe2aada5
+DATA vconst<>+2012(SB)/4, $0xbe2aada5
+DATA vconst<>+2016(SB)/4, $0xbe2aada5
+DATA vconst<>+2020(SB)/4, $0xbe2aada5
+DATA vconst<>+2024(SB)/4, $0xbe2aada5
+DATA vconst<>+2028(SB)/4, $0xbe2aada5
+DATA vconst<>+2032(SB)/4, $0xbe2aada5
+DATA vconst<>+2036(SB)/4, $0xbe2aada5
+DATA vconst<>+2040(SB)/4, $0xbe2aada5
+DATA vconst<>+2044(SB)/4, $0xbe2aada5
+DATA vconst<>+2048(SB)/4, $0x3e4ccead
+DATA vconst<>+2052(SB)/4, $0x3e4ccead
+DATA vconst<>+2056(SB)/4, $0x3e4ccead
+DATA vconst<>+2060(SB)/4, $0x3e4ccead
+DATA vconst<>+2064(SB)/4, $0x3e4ccead
+DATA vconst<>+2068(SB)/4, $0x3e4ccead
+DATA vconst<>+2072(SB)/4, $0x3e4ccead
+DATA vconst<>+2076(SB)/4, $0x3e4ccead
+DATA vconst<>+2080(SB)/4, $0x3e4ccead
+DATA vconst<>+2084(SB)/4, $0x3e4ccead
+DATA vconst<>+2088(SB)/4, $0x3e4ccead
+DATA vconst<>+2092(SB)/4, $0x3e4ccead
+DATA vconst<>+2096(SB)/4, $0x3e4ccead
+DATA vconst<>+2100(SB)/4, $0x3e4ccead
+DATA vconst<>+2104(SB)/4, $0x3e4ccead
+DATA vconst<>+2108(SB)/4, $0x3e4ccead
+DATA vconst<>+2112(SB)/4, $0xbe7ffffe
+DATA vconst<>+2116(SB)/4, $0xbe7ffffe
+DATA vconst<>+2120(SB)/4, $0xbe7ffffe
+DATA vconst<>+2124(SB)/4, $0xbe7ffffe
+DATA vconst<>+2128(SB)/4, $0xbe7ffffe
+DATA vconst<>+2132(SB)/4, $0xbe7ffffe
+DATA vconst<>+2136(SB)/4, $0xbe7ffffe
+DATA vconst<>+2140(SB)/4, $0xbe7ffffe
+DATA vconst<>+2144(SB)/4, $0xbe7ffffe
+DATA vconst<>+2148(SB)/4, $0xbe7ffffe
+DATA vconst<>+2152(SB)/4, $0xbe7ffffe
+DATA vconst<>+2156(SB)/4, $0xbe7ffffe
+DATA vconst<>+2160(SB)/4, $0xbe7ffffe
+DATA vconst<>+2164(SB)/4, $0xbe7ffffe
+DATA vconst<>+2168(SB)/4, $0xbe7ffffe
+DATA vconst<>+2172(SB)/4, $0xbe7ffffe
+DATA vconst<>+2176(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2180(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2184(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2188(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2192(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2196(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2200(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2204(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2208(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2212(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2216(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2220(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2224(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2228(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2232(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2236(SB)/4, $0x3eaaaaaa
+DATA vconst<>+2240(SB)/4, $0xbf000000
+DATA vconst<>+2244(SB)/4, $0xbf000000
+DATA vconst<>+2248(SB)/4, $0xbf000000
+DATA vconst<>+2252(SB)/4, $0xbf000000
+DATA vconst<>+2256(SB)/4, $0xbf000000
+DATA vconst<>+2260(SB)/4, $0xbf000000
+DATA vconst<>+2264(SB)/4, $0xbf000000
+DATA vconst<>+2268(SB)/4, $0xbf000000
+DATA vconst<>+2272(SB)/4, $0xbf000000
+DATA vconst<>+2276(SB)/4, $0xbf000000
+DATA vconst<>+2280(SB)/4, $0xbf000000
+DATA vconst<>+2284(SB)/4, $0xbf000000
+DATA vconst<>+2288(SB)/4, $0xbf000000
+DATA vconst<>+2292(SB)/4, $0xbf000000
+DATA vconst<>+2296(SB)/4, $0xbf000000
+DATA vconst<>+2300(SB)/4, $0xbf000000
+DATA vconst<>+2304(SB)/4, $0x35bfbe8e
+DATA vconst<>+2308(SB)/4, $0x35bfbe8e
+DATA vconst<>+2312(SB)/4, $0x35bfbe8e
+DATA vconst<>+2316(SB)/4, $0x35bfbe8e
+DATA vconst<>+2320(SB)/4, $0x35bfbe8e
+DATA vconst<>+2324(SB)/4, $0x35bfbe8e
+DATA vconst<>+2328(SB)/4, $0x35bfbe8e
+DATA vconst<>+2332(SB)/4, $0x35bfbe8e
+DATA vconst<>+2336(SB)/4, $0x35bfbe8e
+DATA vconst<>+2340(SB)/4, $0x35bfbe8e
+DATA vconst<>+2344(SB)/4, $0x35bfbe8e
+DATA vconst<>+2348(SB)/4, $0x35bfbe8e
+DATA vconst<>+2352(SB)/4, $0x35bfbe8e
+DATA vconst<>+2356(SB)/4, $0x35bfbe8e
+DATA vconst<>+2360(SB)/4, $0x35bfbe8e
+DATA vconst<>+2364(SB)/4, $0x35bfbe8e
+DATA vconst<>+2368(SB)/4, $0x3f317200
+DATA vconst<>+2372(SB)/4, $0x3f317200
+DATA vconst<>+2376(SB)/4, $0x3f317200
+DATA vconst<>+2380(SB)/4, $0x3f317200
+DATA vconst<>+2384(SB)/4, $0x3f317200
+DATA vconst<>+2388(SB)/4, $0x3f317200
+DATA vconst<>+2392(SB)/4, $0x3f317200
+DATA vconst<>+2396(SB)/4, $0x3f317200
+DATA vconst<>+2400(SB)/4, $0x3f317200
+DATA vconst<>+2404(SB)/4, $0x3f317200
+DATA vconst<>+2408(SB)/4, $0x3f317200
+DATA vconst<>+2412(SB)/4, $0x3f317200
+DATA vconst<>+2416(SB)/4, $0x3f317200
+DATA vconst<>+2420(SB)/4, $0x3f317200
+DATA vconst<>+2424(SB)/4, $0x3f317200
+DATA vconst<>+2428(SB)/4, $0x3f317200
+DATA vconst<>+2432(SB)/4, $0x3f317218
+DATA vconst<>+2436(SB)/4, $0x3f317218
+DATA vconst<>+2440(SB)/4, $0x3f317218
+DATA vconst<>+2444(SB)/4, $0x3f317218
+DATA vconst<>+2448(SB)/4, $0x3f317218
+DATA vconst<>+2452(SB)/4, $0x3f317218
+DATA vconst<>+2456(SB)/4, $0x3f317218
+DATA vconst<>+2460(SB)/4, $0x3f317218
+DATA vconst<>+2464(SB)/4, $0x3f317218
+DATA vconst<>+2468(SB)/4, $0x3f317218
+DATA vconst<>+2472(SB)/4, $0x3f317218
+DATA vconst<>+2476(SB)/4, $0x3f317218
+DATA vconst<>+2480(SB)/4, $0x3f317218
+DATA vconst<>+2484(SB)/4, $0x3f317218
+DATA vconst<>+2488(SB)/4, $0x3f317218
+DATA vconst<>+2492(SB)/4, $0x3f317218
+DATA vconst<>+2496(SB)/4, $0xbbd8c241
+DATA vconst<>+2500(SB)/4, $0xbbd8c241
+DATA vconst<>+2504(SB)/4, $0xbbd8c241
+DATA vconst<>+2508(SB)/4, $0xbbd8c241
+DATA vconst<>+2512(SB)/4, $0xbbd8c241
+DATA vconst<>+2516(SB)/4, $0xbbd8c241
+DATA vconst<>+2520(SB)/4, $0xbbd8c241
+DATA vconst<>+2524(SB)/4, $0xbbd8c241
+DATA vconst<>+2528(SB)/4, $0xbbd8c241
+DATA vconst<>+2532(SB)/4, $0xbbd8c241
+DATA vconst<>+2536(SB)/4, $0xbbd8c241
+DATA vconst<>+2540(SB)/4, $0xbbd8c241
+DATA vconst<>+2544(SB)/4, $0xbbd8c241
+DATA vconst<>+2548(SB)/4, $0xbbd8c241
+DATA vconst<>+2552(SB)/4, $0xbbd8c241
+DATA vconst<>+2556(SB)/4, $0xbbd8c241
+DATA vconst<>+2560(SB)/4, $0x3cae964a
+DATA vconst<>+2564(SB)/4, $0x3cae964a
+DATA vconst<>+2568(SB)/4, $0x3cae964a
+DATA vconst<>+2572(SB)/4, $0x3cae964a
+DATA vconst<>+2576(SB)/4, $0x3cae964a
+DATA vconst<>+2580(SB)/4, $0x3cae964a
+DATA vconst<>+2584(SB)/4, $0x3cae964a
+DATA vconst<>+2588(SB)/4, $0x3cae964a
+DATA vconst<>+2592(SB)/4, $0x3cae964a
+DATA vconst<>+2596(SB)/4, $0x3cae964a
+DATA vconst<>+2600(SB)/4, $0x3cae964a
+DATA vconst<>+2604(SB)/4, $0x3cae964a
+DATA vconst<>+2608(SB)/4, $0x3cae964a
+DATA vconst<>+2612(SB)/4, $0x3cae964a
+DATA vconst<>+2616(SB)/4, $0x3cae964a
+DATA vconst<>+2620(SB)/4, $0x3cae964a
+DATA vconst<>+2624(SB)/4, $0xbd5cd090
+DATA vconst<>+2628(SB)/4, $0xbd5cd090
+DATA vconst<>+2632(SB)/4, $0xbd5cd090
+DATA vconst<>+2636(SB)/4, $0xbd5cd090
+DATA vconst<>+2640(SB)/4, $0xbd5cd090
+DATA vconst<>+2644(SB)/4, $0xbd5cd090
+DATA vconst<>+2648(SB)/4, $0xbd5cd090
+DATA vconst<>+2652(SB)/4, $0xbd5cd090
+DATA vconst<>+2656(SB)/4, $0xbd5cd090
+DATA vconst<>+2660(SB)/4, $0xbd5cd090
+DATA vconst<>+2664(SB)/4, $0xbd5cd090
+DATA vconst<>+2668(SB)/4, $0xbd5cd090
+DATA vconst<>+2672(SB)/4, $0xbd5cd090
+DATA vconst<>+2676(SB)/4, $0xbd5cd090
+DATA vconst<>+2680(SB)/4, $0xbd5cd090
+DATA vconst<>+2684(SB)/4, $0xbd5cd090
+DATA vconst<>+2688(SB)/4, $0x3e0887f7
+DATA vconst<>+2692(SB)/4, $0x3e0887f7
+DATA vconst<>+2696(SB)/4, $0x3e0887f7
+DATA vconst<>+2700(SB)/4, $0x3e0887f7
+DATA vconst<>+2704(SB)/4, $0x3e0887f7
+DATA vconst<>+2708(SB)/4, $0x3e0887f7
+DATA vconst<>+2712(SB)/4, $0x3e0887f7
+DATA vconst<>+2716(SB)/4, $0x3e0887f7
+DATA vconst<>+2720(SB)/4, $0x3e0887f7
+DATA vconst<>+2724(SB)/4, $0x3e0887f7
+DATA vconst<>+2728(SB)/4, $0x3e0887f7
+DATA vconst<>+2732(SB)/4, $0x3e0887f7
+DATA vconst<>+2736(SB)/4, $0x3e0887f7
+DATA vconst<>+2740(SB)/4, $0x3e0887f7
+DATA vconst<>+2744(SB)/4, $0x3e0887f7
+DATA vconst<>+2748(SB)/4, $0x3e0887f7
+DATA vconst<>+2752(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2756(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2760(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2764(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2768(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2772(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2776(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2780(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2784(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2788(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2792(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2796(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2800(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2804(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2808(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2812(SB)/4, $0xbeaaaaaa
+DATA vconst<>+2816(SB)/4, $0x80000000
+DATA vconst<>+2820(SB)/4, $0x80000000
+DATA vconst<>+2824(SB)/4, $0x80000000
+DATA vconst<>+2828(SB)/4, $0x80000000
+DATA vconst<>+2832(SB)/4, $0x80000000
+DATA vconst<>+2836(SB)/4, $0x80000000
+DATA vconst<>+2840(SB)/4, $0x80000000
+DATA vconst<>+2844(SB)/4, $0x80000000
+DATA vconst<>+2848(SB)/4, $0x80000000
+DATA vconst<>+2852(SB)/4, $0x80000000
+DATA vconst<>+2856(SB)/4, $0x80000000
+DATA vconst<>+2860(SB)/4, $0x80000000
+DATA vconst<>+2864(SB)/4, $0x80000000
+DATA vconst<>+2868(SB)/4, $0x80000000
+DATA vconst<>+2872(SB)/4, $0x80000000
+DATA vconst<>+2876(SB)/4, $0x80000000
+DATA vconst<>+2880(SB)/4, $0x3f0c9eed
+DATA vconst<>+2884(SB)/4, $0x3f0c9eed
+DATA vconst<>+2888(SB)/4, $0x3f0c9eed
+DATA vconst<>+2892(SB)/4, $0x3f0c9eed
+DATA vconst<>+2896(SB)/4, $0x3f0c9eed
+DATA vconst<>+2900(SB)/4, $0x3f0c9eed
+DATA vconst<>+2904(SB)/4, $0x3f0c9eed
+DATA vconst<>+2908(SB)/4, $0x3f0c9eed
+DATA vconst<>+2912(SB)/4, $0x3f0c9eed
+DATA vconst<>+2916(SB)/4, $0x3f0c9eed
+DATA vconst<>+2920(SB)/4, $0x3f0c9eed
+DATA vconst<>+2924(SB)/4, $0x3f0c9eed
+DATA vconst<>+2928(SB)/4, $0x3f0c9eed
+DATA vconst<>+2932(SB)/4, $0x3f0c9eed
+DATA vconst<>+2936(SB)/4, $0x3f0c9eed
+DATA vconst<>+2940(SB)/4, $0x3f0c9eed
+DATA vconst<>+2944(SB)/4, $0x40800000
+DATA vconst<>+2948(SB)/4, $0x40800000
+DATA vconst<>+2952(SB)/4, $0x40800000
+DATA vconst<>+2956(SB)/4, $0x40800000
+DATA vconst<>+2960(SB)/4, $0x40800000
+DATA vconst<>+2964(SB)/4, $0x40800000
+DATA vconst<>+2968(SB)/4, $0x40800000
+DATA vconst<>+2972(SB)/4, $0x40800000
+DATA vconst<>+2976(SB)/4, $0x40800000
+DATA vconst<>+2980(SB)/4, $0x40800000
+DATA vconst<>+2984(SB)/4, $0x40800000
+DATA vconst<>+2988(SB)/4, $0x40800000
+DATA vconst<>+2992(SB)/4, $0x40800000
+DATA vconst<>+2996(SB)/4, $0x40800000
+DATA vconst<>+3000(SB)/4, $0x40800000
+DATA vconst<>+3004(SB)/4, $0x40800000
+DATA vconst<>+3008(SB)/4, $0x00800000
+DATA vconst<>+3012(SB)/4, $0x00800000
+DATA vconst<>+3016(SB)/4, $0x00800000
+DATA vconst<>+3020(SB)/4, $0x00800000
+DATA vconst<>+3024(SB)/4, $0x00800000
+DATA vconst<>+3028(SB)/4, $0x00800000
+DATA vconst<>+3032(SB)/4, $0x00800000
+DATA vconst<>+3036(SB)/4, $0x00800000
+DATA vconst<>+3040(SB)/4, $0x00800000
+DATA vconst<>+3044(SB)/4, $0x00800000
+DATA vconst<>+3048(SB)/4, $0x00800000
+DATA vconst<>+3052(SB)/4, $0x00800000
+DATA vconst<>+3056(SB)/4, $0x00800000
+DATA vconst<>+3060(SB)/4, $0x00800000
+DATA vconst<>+3064(SB)/4, $0x00800000
+DATA vconst<>+3068(SB)/4, $0x00800000
+DATA vconst<>+3072(SB)/4, $0x4b000000
+DATA vconst<>+3076(SB)/4, $0x4b000000
+DATA vconst<>+3080(SB)/4, $0x4b000000
+DATA vconst<>+3084(SB)/4, $0x4b000000
+DATA vconst<>+3088(SB)/4, $0x4b000000
+DATA vconst<>+3092(SB)/4, $0x4b000000
+DATA vconst<>+3096(SB)/4, $0x4b000000
+DATA vconst<>+3100(SB)/4, $0x4b000000
+DATA vconst<>+3104(SB)/4, $0x4b000000
+DATA vconst<>+3108(SB)/4, $0x4b000000
+DATA vconst<>+3112(SB)/4, $0x4b000000
+DATA vconst<>+3116(SB)/4, $0x4b000000
+DATA vconst<>+3120(SB)/4, $0x4b000000
+DATA vconst<>+3124(SB)/4, $0x4b000000
+DATA vconst<>+3128(SB)/4, $0x4b000000
+DATA vconst<>+3132(SB)/4, $0x4b000000
+DATA vconst<>+3136(SB)/4, $0x41b80000
+DATA vconst<>+3140(SB)/4, $0x41b80000
+DATA vconst<>+3144(SB)/4, $0x41b80000
+DATA vconst<>+3148(SB)/4, $0x41b80000
+DATA vconst<>+3152(SB)/4, $0x41b80000
+DATA vconst<>+3156(SB)/4, $0x41b80000
+DATA vconst<>+3160(SB)/4, $0x41b80000
+DATA vconst<>+3164(SB)/4, $0x41b80000
+DATA vconst<>+3168(SB)/4, $0x41b80000
+DATA vconst<>+3172(SB)/4, $0x41b80000
+DATA vconst<>+3176(SB)/4, $0x41b80000
+DATA vconst<>+3180(SB)/4, $0x41b80000
+DATA vconst<>+3184(SB)/4, $0x41b80000
+DATA vconst<>+3188(SB)/4, $0x41b80000
+DATA vconst<>+3192(SB)/4, $0x41b80000
+DATA vconst<>+3196(SB)/4, $0x41b80000
+DATA vconst<>+3200(SB)/4, $0xff800000
+DATA vconst<>+3204(SB)/4, $0xff800000
+DATA vconst<>+3208(SB)/4, $0xff800000
+DATA vconst<>+3212(SB)/4, $0xff800000
+DATA vconst<>+3216(SB)/4, $0xff800000
+DATA vconst<>+3220(SB)/4, $0xff800000
+DATA vconst<>+3224(SB)/4, $0xff800000
+DATA vconst<>+3228(SB)/4, $0xff800000
+DATA vconst<>+3232(SB)/4, $0xff800000
+DATA vconst<>+3236(SB)/4, $0xff800000
+DATA vconst<>+3240(SB)/4, $0xff800000
+DATA vconst<>+3244(SB)/4, $0xff800000
+DATA vconst<>+3248(SB)/4, $0xff800000
+DATA vconst<>+3252(SB)/4, $0xff800000
+DATA vconst<>+3256(SB)/4, $0xff800000
+DATA vconst<>+3260(SB)/4, $0xff800000
+DATA vconst<>+3264(SB)/4, $0x7fc00000
+DATA vconst<>+3268(SB)/4, $0x7fc00000
+DATA vconst<>+3272(SB)/4, $0x7fc00000
+DATA vconst<>+3276(SB)/4, $0x7fc00000
+DATA vconst<>+3280(SB)/4, $0x7fc00000
+DATA vconst<>+3284(SB)/4, $0x7fc00000
+DATA vconst<>+3288(SB)/4, $0x7fc00000
+DATA vconst<>+3292(SB)/4, $0x7fc00000
+DATA vconst<>+3296(SB)/4, $0x7fc00000
+DATA vconst<>+3300(SB)/4, $0x7fc00000
+DATA vconst<>+3304(SB)/4, $0x7fc00000
+DATA vconst<>+3308(SB)/4, $0x7fc00000
+DATA vconst<>+3312(SB)/4, $0x7fc00000
+DATA vconst<>+3316(SB)/4, $0x7fc00000
+DATA vconst<>+3320(SB)/4, $0x7fc00000
+DATA vconst<>+3324(SB)/4, $0x7fc00000
+DATA vconst<>+3328(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3332(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3336(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3340(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3344(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3348(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3352(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3356(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3360(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3364(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3368(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3372(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3376(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3380(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3384(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3388(SB)/4, $0x3f6b3f8e
+DATA vconst<>+3392(SB)/4, $0x0000007e
+DATA vconst<>+3396(SB)/4, $0x0000007e
+DATA vconst<>+3400(SB)/4, $0x0000007e
+DATA vconst<>+3404(SB)/4, $0x0000007e
+DATA vconst<>+3408(SB)/4, $0x0000007e
+DATA vconst<>+3412(SB)/4, $0x0000007e
+DATA vconst<>+3416(SB)/4, $0x0000007e
+DATA vconst<>+3420(SB)/4, $0x0000007e
+DATA vconst<>+3424(SB)/4, $0x0000007e
+DATA vconst<>+3428(SB)/4, $0x0000007e
+DATA vconst<>+3432(SB)/4, $0x0000007e
+DATA vconst<>+3436(SB)/4, $0x0000007e
+DATA vconst<>+3440(SB)/4, $0x0000007e
+DATA vconst<>+3444(SB)/4, $0x0000007e
+DATA vconst<>+3448(SB)/4, $0x0000007e
+DATA vconst<>+3452(SB)/4, $0x0000007e
 DATA vconst<>+3456(SB)/4, $0xc2c80000
 DATA vconst<>+3460(SB)/4, $0xc2c80000
 DATA vconst<>+3464(SB)/4, $0xc2c80000

@@ -151,6 +151,9 @@ func sweepStep() uint64 {
 func TestUnaryAccuracy(t *testing.T) {
 	step := sweepStep()
 	forLevels(t, func(t *testing.T, l Level) {
+		if step == 1 && l != available[len(available)-1] {
+			t.Skip("the exhaustive sweep runs on the best level only; TestLevelsAgree checks that the others give the same bits")
+		}
 		const block = 1 << 16
 		xs := make([]float32, 0, block)
 		dst := make([]float32, block)

@@ -258,40 +258,33 @@ func softplusGo(a *kargs) {
 		v42 := math.Float32frombits(uint32(v41))
 		v43 := float32(v38)
 		v44 := v42 - float32(1)
-		v47 := min(v38, int32(126))
-		v48 := int32(127) - v47
-		v49 := v48 << 23
-		v50 := math.Float32frombits(uint32(v49))
-		v51 := float32(1) - v44
-		v52 := fma32(-v44, v51, float32(1))
-		v53 := fma32(-v44, v52, float32(1))
-		v54 := float32(v34 * v50)
-		v55 := float32(v54 * v53)
-		v56 := float32(v44 * v44)
-		v59 := fma32(float32(0.06971612), v44, float32(-0.11479734))
-		v61 := fma32(v59, v44, float32(0.1168542))
-		v63 := fma32(v61, v44, float32(-0.12425687))
-		v65 := fma32(v63, v44, float32(0.14249058))
-		v67 := fma32(v65, v44, float32(-0.16667803))
-		v69 := fma32(v67, v44, float32(0.20000716))
-		v71 := fma32(v69, v44, float32(-0.24999997))
-		v73 := fma32(v71, v44, float32(0.3333333))
-		v75 := fma32(v44, v73, float32(-0.5))
-		v76 := float32(v56 * v75)
-		v77 := v76 + v55
-		v79 := fma32(v43, float32(1.4286068e-06), v77)
-		v80 := v79 + v44
-		v82 := fma32(v43, float32(0.69314575), v80)
-		v84 := v31 == float32(-1)
-		v86 := sel(v84, float32(math.Inf(-1)), v82)
-		v87 := v31 < float32(-1)
-		v89 := sel(v87, math.Float32frombits(0x7fc00000), v86)
-		v91 := v31 == float32(math.Inf(1))
-		v92 := sel(v91, v31, v89)
-		v93 := v31 != v31
-		v94 := sel(v93, v31, v92)
-		v95 := v2 + v94
-		ps[i] = v95
+		v46 := int32(127) - v38
+		v47 := v46 << 23
+		v48 := math.Float32frombits(uint32(v47))
+		v49 := float32(1) - v44
+		v50 := fma32(-v44, v49, float32(1))
+		v51 := fma32(-v44, v50, float32(1))
+		v52 := float32(v34 * v48)
+		v53 := float32(v52 * v51)
+		v54 := float32(v44 * v44)
+		v57 := fma32(float32(0.06971612), v44, float32(-0.11479734))
+		v59 := fma32(v57, v44, float32(0.1168542))
+		v61 := fma32(v59, v44, float32(-0.12425687))
+		v63 := fma32(v61, v44, float32(0.14249058))
+		v65 := fma32(v63, v44, float32(-0.16667803))
+		v67 := fma32(v65, v44, float32(0.20000716))
+		v69 := fma32(v67, v44, float32(-0.24999997))
+		v71 := fma32(v69, v44, float32(0.3333333))
+		v73 := fma32(v44, v71, float32(-0.5))
+		v74 := float32(v54 * v73)
+		v75 := v74 + v53
+		v77 := fma32(v43, float32(1.4286068e-06), v75)
+		v78 := v77 + v44
+		v80 := fma32(v43, float32(0.69314575), v78)
+		v81 := v31 != v31
+		v82 := sel(v81, v31, v80)
+		v83 := v2 + v82
+		ps[i] = v83
 	}
 }
 

@@ -571,7 +571,6 @@ body_3:
 	VPADDD       vconst<>+896(SB), Y2, Y2
 	VCVTDQ2PS    Y4, Y5
 	VSUBPS       vconst<>+640(SB), Y2, Y2
-	VPMINSD      vconst<>+2112(SB), Y4, Y4
 	VMOVUPS      vconst<>+704(SB), Y6
 	VPSUBD       Y4, Y6, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -609,14 +608,8 @@ body_3:
 	VADDPS       Y2, Y4, Y2
 	VMOVUPS      vconst<>+1792(SB), Y3
 	VFMADD213PS  Y2, Y5, Y3
-	VCMPPS       $0x00, vconst<>+2176(SB), Y0, Y2
-	VBLENDVPS    Y2, vconst<>+1920(SB), Y3, Y2
-	VCMPPS       $0x11, vconst<>+2176(SB), Y0, Y3
-	VBLENDVPS    Y3, vconst<>+1984(SB), Y2, Y2
-	VCMPPS       $0x00, vconst<>+2048(SB), Y0, Y3
-	VBLENDVPS    Y3, Y0, Y2, Y2
-	VCMPPS       $0x03, Y0, Y0, Y3
-	VBLENDVPS    Y3, Y0, Y2, Y0
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, Y0, Y3, Y0
 	VADDPS       Y0, Y1, Y0
 	CMPQ         SI, $0x08
 	JL           tailstore_4
@@ -1612,7 +1605,6 @@ body_3:
 	VPADDD       vconst<>+896(SB), Z3, Z3
 	VCVTDQ2PS    Z5, Z6
 	VSUBPS       vconst<>+640(SB), Z3, Z3
-	VPMINSD      vconst<>+2112(SB), Z5, Z5
 	VMOVUPS      vconst<>+704(SB), Z7
 	VPSUBD       Z5, Z7, Z5
 	VPSLLD       $0x17, Z5, Z5
@@ -1650,17 +1642,8 @@ body_3:
 	VADDPS       Z3, Z5, Z3
 	VMOVUPS      vconst<>+1792(SB), Z4
 	VFMADD213PS  Z3, Z6, Z4
-	VCMPPS       $0x00, vconst<>+2176(SB), Z2, K1
-	VMOVAPS      Z4, Z3
-	VBLENDMPS    vconst<>+1920(SB), Z3, K1, Z3
-	VCMPPS       $0x11, vconst<>+2176(SB), Z2, K1
-	VMOVAPS      Z3, Z3
-	VBLENDMPS    vconst<>+1984(SB), Z3, K1, Z3
-	VCMPPS       $0x00, vconst<>+2048(SB), Z2, K1
-	VMOVAPS      Z3, Z3
-	VBLENDMPS    Z2, Z3, K1, Z3
 	VCMPPS       $0x03, Z2, Z2, K1
-	VMOVAPS      Z3, Z3
+	VMOVAPS      Z4, Z3
 	VBLENDMPS    Z2, Z3, K1, Z3
 	VADDPS       Z3, Z0, Z0
 	CMPQ         SI, $0x10

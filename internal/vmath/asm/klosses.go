@@ -33,7 +33,7 @@ func (f *fn) sign(v *node) *node {
 // division (cpuref's logistic).
 func (f *fn) logisticAll(x *node) (fp, fn_, sp, sn *node) {
 	u, sp, sn := f.logistic(x)
-	t := f.Log1p(u)
+	t := f.log1pUnit(u)
 	fp = f.Add(f.Max(f.C(0), x), t)
 	fn_ = f.Add(f.Max(f.C(0), f.Neg(x)), t)
 	return fp, fn_, sp, sn
@@ -107,9 +107,10 @@ var losses = []loss{
 		t := f.Mul(d, f.C(0.5))
 		t2 := f.Mul(t, t)
 		s := f.FMA(f.Mul(t2, t), f.Horner(t2, 1.0/6, 1.0/120, 1.0/5040, 1.0/362880), t)
-		small := f.Log1p(f.Mul(f.Mul(s, s), f.C(2)))
-		big := f.Sub(f.Add(a, f.Log1p(u)), f.C(0.6931472))
-		l := f.Sel(f.Lt(a, f.C(1)), small, big)
+		// One log1p serves both branches: of 2 sinh²(d/2) below 1, of u above.
+		lt1 := f.Lt(a, f.C(1))
+		lp := f.log1pUnit(f.Sel(lt1, f.Mul(f.Mul(s, s), f.C(2)), u))
+		l := f.Sel(lt1, lp, f.Sub(f.Add(a, lp), f.C(0.6931472)))
 		if m == mF {
 			return outs{L: l}
 		}
@@ -372,7 +373,7 @@ func (f *fn) focal(m mode) outs {
 	x, y := f.In(inX), f.In(inY)
 	g, alpha, alpha1, useAlpha, gm1 := f.P(0), f.P(1), f.P(2), f.P(3), f.P(4)
 	u, sp, sn := f.logistic(x)
-	t := f.Log1p(u)
+	t := f.log1pUnit(u)
 	fp := f.Add(f.Max(f.C(0), x), t)         // softplus(x)
 	fn_ := f.Add(f.Max(f.C(0), f.Neg(x)), t) // softplus(−x)
 	y1 := f.Sub(f.C(1), y)
@@ -388,7 +389,7 @@ func (f *fn) focal(m mode) outs {
 	pos := f.Ge(x, f.C(0))
 	w := f.Sel(pos, f.FMA(y, u, y1), f.FMA(y1, u, y))
 	edge := f.Sel(pos, f.Eq(y, f.C(1)), f.Eq(y, f.C(0)))
-	lw := f.Sel(edge, f.Neg(f.Abs(x)), f.Log(w))
+	lw := f.Sel(edge, f.Neg(f.Abs(x)), f.logNormal(w)) // w ≥ 2^−24 off the edge; NaN x reaches ce
 	logq := f.Sub(lw, f.Min(fp, fn_))
 	gz := f.Eq(g, f.C(0))
 	qg := f.Sel(gz, f.C(1), f.Exp(f.Mul(g, logq)))

@@ -104,6 +104,24 @@ func (f *fn) Log1p(x *node) *node {
 	return f.Sel(f.IsNaN(x), x, y)
 }
 
+// log1pUnit is Log1p for u ∈ [0, 1] or NaN (as e^{−|x|} is): no special cases but NaN.
+func (f *fn) log1pUnit(u *node) *node {
+	v := f.Add(u, f.C(1))
+	c := f.Sub(u, f.Sub(v, f.C(1)))
+	k, fm, ki := f.split(v)
+	s := f.AsF(f.Shl(f.ISub(f.CI(127), ki), 23)) // k ∈ {0, 1}
+	inv := f.FNMA(fm, f.FNMA(fm, f.Sub(f.C(1), fm), f.C(1)), f.C(1))
+	y := f.logCore(fm, k, f.Mul(f.Mul(c, s), inv))
+	return f.Sel(f.IsNaN(u), u, y)
+}
+
+// logNormal is Log for positive normal x (or where a NaN x is propagated by other terms):
+// no special cases and no subnormal scaling.
+func (f *fn) logNormal(x *node) *node {
+	k, fm, _ := f.split(x)
+	return f.logCore(fm, k, nil)
+}
+
 // Tanh: x + x³·T(x²) for |x| < 0.5493 (where tanh < ½), else ±(1 − 2/(e^{2|x|} + 1)).
 func (f *fn) Tanh(x *node) *node {
 	a := f.Abs(x)
@@ -133,5 +151,5 @@ func (f *fn) Sigmoid(x *node) *node {
 
 // Softplus is ln(1 + e^x) = max(x, 0) + log1p(e^{−|x|}).
 func (f *fn) Softplus(x *node) *node {
-	return f.Add(f.Max(f.C(0), x), f.Log1p(f.Exp(f.Neg(f.Abs(x)))))
+	return f.Add(f.Max(f.C(0), x), f.log1pUnit(f.Exp(f.Neg(f.Abs(x)))))
 }
