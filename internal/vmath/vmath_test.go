@@ -126,16 +126,6 @@ var specials = []float32{
 	0.70710677, 1.4142135, 16777216, -16777216, 3e38,
 }
 
-// inputs returns the float32 inputs of an accuracy sweep: every step-th bit pattern, and the
-// special values.
-func inputs(step uint64) []float32 {
-	xs := append([]float32(nil), specials...)
-	for b := uint64(0); b < 1<<32; b += step {
-		xs = append(xs, math.Float32frombits(uint32(b)))
-	}
-	return xs
-}
-
 func sweepStep() uint64 {
 	if os.Getenv("GLOSS_VMATH_EXHAUSTIVE") == "1" {
 		return 1
@@ -168,9 +158,7 @@ func TestUnaryAccuracy(t *testing.T) {
 				}
 				xs = xs[:0]
 			}
-			for _, x := range specials {
-				xs = append(xs, x)
-			}
+			xs = append(xs, specials...)
 			check()
 			for b := uint64(0); b < 1<<32; b += step {
 				xs = append(xs, math.Float32frombits(uint32(b)))

@@ -58,9 +58,6 @@ func generate(pkg, dir string, ks []*kernel) error {
 	for _, k := range ks {
 		bs = append(bs, buildKernel(k))
 	}
-	if os.Getenv("VMATH_PRESSURE") != "" {
-		debugPressure(bs)
-	}
 	// Assembly.
 	ctx := build.NewContext()
 	ctx.ConstraintExpr("amd64,!purego")
