@@ -13,11 +13,17 @@ import (
 func simd() int { return int(vmath.Active()) }
 
 // The elementwise losses: one generated kernel per loss and mode (zkernels*.go, from
-// internal/vmath/asm), each a single pass over memory that computes the term L_i in float32,
-// its gradients and Hessian, the weighted per-sample value and the float64 sums, in AVX-512,
-// AVX2+FMA or portable Go (the same bits on each: see package vmath). This file holds the
-// drivers: parameters derived in float64, fixed chunks spread over the cores, per-row
-// weights and per-column factors expanded into L1-sized blocks.
+// internal/vmath/asm, where each loss's float32 formulas are written next to the cpuref
+// function they mirror), each a single pass over memory that computes the term L_i in
+// float32, its gradients and Hessian, the weighted per-sample value and the float64 sums.
+// The kernels run as AVX-512, AVX2+FMA or portable Go, whichever package vmath has active,
+// and all three give the same bits (see package vmath): results do not depend on the
+// machine's vector unit, nor on GOMAXPROCS (fixed chunks, sums in chunk order).
+//
+// This file holds the drivers: parameters derived in float64 and rounded to float32, fixed
+// chunks spread over the cores, per-row weights and per-column factors (pos_weight) expanded
+// into L1-sized blocks, and the float64 recomputation of any block whose float32 values
+// overflow (runElem32). Float64 inputs run cpuref's float64 functions on the engine's chunks.
 
 // elemChunk is the number of elements of one chunk of elementwise work: fixed, so that the
 // sums do not depend on the number of threads.
