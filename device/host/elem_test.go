@@ -294,3 +294,49 @@ func TestElemOverflow(t *testing.T) {
 		t.Errorf("penalty l1=1, l2=0 over 3e38: sum %v, want 3e38 + 1 (not 0·Inf)", s[0])
 	}
 }
+
+// TestElemNaN checks that a NaN input gives NaN in its own outputs and in the sums, as IEEE
+// arithmetic (and cpuref) do. Its block is recomputed in float64 (so its other elements agree
+// to float32 rounding); every other block keeps its bits.
+func TestElemNaN(t *testing.T) {
+	for _, name := range []string{"mse", "huber", "bce_with_logits", "focal", "log_cosh", "tweedie"} {
+		c := elemCase{name: name, p: params[name][0], n: 5000, c: 1, weights: 1, mode: 2}
+		clean := runCase(t, c, 7)
+		r := rand.New(rand.NewPCG(7, 3))
+		n := c.n
+		a := &Args[float32]{N: n, C: 1, P: c.p, X: make([]float32, n), Y: make([]float32, n), Scale: 0.75,
+			Weight: make([]float32, n), PerSample: make([]float32, n), GX: make([]float32, n), Hess: make([]float32, n)}
+		if name == "gaussian_nll" {
+			a.Z = make([]float32, n)
+		}
+		fill(r, name, c.p, a.X, a.Y, a.Z)
+		for i := range a.Weight {
+			a.Weight[i] = float32(r.IntN(9)) / 4
+		}
+		const at = 2345
+		a.X[at] = float32(math.NaN())
+		k, _ := Lookup(name)
+		s := k.Run32(a)
+		if !math.IsNaN(s[0]) {
+			t.Errorf("%s with a NaN input: sum %v, want NaN", name, s[0])
+		}
+		for i := range n {
+			want := clean.gx[i]
+			if i == at {
+				if a.Weight[i] != 0 && !math.IsNaN(float64(a.GX[i])) {
+					t.Errorf("%s: grad at the NaN input = %v, want NaN", name, a.GX[i])
+				}
+				continue
+			}
+			if i/elemBlock == at/elemBlock {
+				if !close32(float64(a.GX[i]), float64(want), 1e-7) {
+					t.Errorf("%s: grad[%d] = %v in the NaN input's block, %v without it", name, i, a.GX[i], want)
+					break
+				}
+			} else if math.Float32bits(a.GX[i]) != math.Float32bits(want) {
+				t.Errorf("%s: grad[%d] = %v beside a NaN input's block, %v without it", name, i, a.GX[i], want)
+				break
+			}
+		}
+	}
+}
