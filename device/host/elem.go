@@ -194,7 +194,6 @@ func part(s []float32, lo, hi int) []float32 {
 // would overflow. With the in-place gradient, a block's gradient goes to a scratch block
 // first, so that the inputs are still there for that recomputation.
 func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
-	n, c := a.N*a.C, a.C
 	ks, prm := l.pick(&a.P)
 	useCW := l.cw != nil && a.ClassWeight != nil
 	if useCW {
@@ -207,82 +206,106 @@ func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
 	case a.GX != nil || a.GY != nil || a.GZ != nil:
 		mode = 1
 	}
-	run := ks[mode]
-	perRow := a.Weight != nil && len(a.Weight) != n
-	inPlace := a.GX != nil && len(a.X) > 0 && &a.GX[0] == &a.X[0]
+	n := a.N * a.C
+	d := &elemDriver{a: a, ref: ref, run: ks[mode], useCW: useCW,
+		perRow:  a.Weight != nil && len(a.Weight) != n,
+		inPlace: a.GX != nil && len(a.X) > 0 && &a.GX[0] == &a.X[0]}
 	scale := float32(a.Scale)
 	return Par(n, elemChunk, 2, func(lo, hi int, sums []float64) {
 		ka := &kargs{p: prm, scale: scale}
 		var fb [2]float64 // sums of the blocks recomputed in float64, in block order
-		defer func() {
-			sums[0] = lanes(ka.sums[:8]) + fb[0]
-			if a.Weight != nil {
-				sums[1] = lanes(ka.sums[8:]) + fb[1]
-			} else {
-				sums[1] = float64(hi - lo)
-			}
-		}()
-		if !perRow && !useCW && !inPlace {
-			// The whole chunk in one call; block by block only if it was not all finite
-			// (the same lanes in the same order either way).
-			ka.x, ka.y, ka.z, ka.w = part(a.X, lo, hi), part(a.Y, lo, hi), part(a.Z, lo, hi), part(a.Weight, lo, hi)
-			ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, lo, hi), part(a.GX, lo, hi), part(a.GY, lo, hi),
-				part(a.GZ, lo, hi), part(a.Hess, lo, hi)
-			ka.n = hi - lo
-			run(ka)
-			if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
-				return
-			}
-			ka.sums = [16]float64{}
+		if d.perRow || d.useCW || d.inPlace || !d.whole(ka, lo, hi) {
+			fb = d.blocks(ka, lo, hi)
 		}
-		var wb, cb, gb [elemBlock]float32
-		for b := lo; b < hi; b += elemBlock {
-			e := min(b+elemBlock, hi)
-			m := e - b
-			ka.x, ka.y, ka.z = part(a.X, b, e), part(a.Y, b, e), part(a.Z, b, e)
-			ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, b, e), part(a.GX, b, e), part(a.GY, b, e),
-				part(a.GZ, b, e), part(a.Hess, b, e)
-			ka.n = m
-			if inPlace {
-				ka.gx = gb[:m]
-			}
-			switch {
-			case perRow:
-				for j := 0; j < m; {
-					row := (b + j) / c
-					end := min(m, (row+1)*c-b)
-					w := a.Weight[row]
-					for ; j < end; j++ {
-						wb[j] = w
-					}
-				}
-				ka.w = wb[:m]
-			default:
-				ka.w = part(a.Weight, b, e)
-			}
-			if useCW {
-				for j := 0; j < m; {
-					col := (b + j) % c
-					end := min(m, j+c-col)
-					copy(cb[j:end], a.ClassWeight[col:col+end-j])
-					j = end
-				}
-				ka.cw = cb[:m]
-			}
-			saved := ka.sums
-			run(ka)
-			if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
-				if inPlace {
-					copy(a.GX[b:e], gb[:m])
-				}
-				continue
-			}
-			ka.sums = saved
-			s := fallback(ref, a, b, e, ka.w, ka.cw)
-			fb[0] += s[0]
-			fb[1] += s[1]
+		sums[0] = lanes(ka.sums[:8]) + fb[0]
+		if a.Weight != nil {
+			sums[1] = lanes(ka.sums[8:]) + fb[1]
+		} else {
+			sums[1] = float64(hi - lo)
 		}
 	})
+}
+
+// elemDriver is one elementwise call on float32.
+type elemDriver struct {
+	a                      *Args[float32]
+	ref                    *cpuref.Kernel
+	run                    func(*kargs)
+	perRow, useCW, inPlace bool
+}
+
+// whole runs the chunk [lo, hi) in one kernel call and reports whether all its values were
+// finite; if not, it resets the sums, for blocks to redo the chunk (the same lanes in the
+// same order either way).
+func (d *elemDriver) whole(ka *kargs, lo, hi int) bool {
+	a := d.a
+	ka.x, ka.y, ka.z, ka.w = part(a.X, lo, hi), part(a.Y, lo, hi), part(a.Z, lo, hi), part(a.Weight, lo, hi)
+	ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, lo, hi), part(a.GX, lo, hi), part(a.GY, lo, hi),
+		part(a.GZ, lo, hi), part(a.Hess, lo, hi)
+	ka.n = hi - lo
+	d.run(ka)
+	if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
+		return true
+	}
+	ka.sums = [16]float64{}
+	return false
+}
+
+// blocks runs the chunk [lo, hi) in blocks of elemBlock elements: per-row weights and
+// column factors expanded, the in-place gradient through a scratch block, and a block whose
+// values are not all finite recomputed by the reference. It returns the sums of the
+// recomputed blocks. (A function of its own: its buffers are on its stack, not on that of
+// every chunk.)
+func (d *elemDriver) blocks(ka *kargs, lo, hi int) (fb [2]float64) {
+	a, c := d.a, d.a.C
+	var wb, cb, gb [elemBlock]float32
+	for b := lo; b < hi; b += elemBlock {
+		e := min(b+elemBlock, hi)
+		m := e - b
+		ka.x, ka.y, ka.z = part(a.X, b, e), part(a.Y, b, e), part(a.Z, b, e)
+		ka.ps, ka.gx, ka.gy, ka.gz, ka.h = part(a.PerSample, b, e), part(a.GX, b, e), part(a.GY, b, e),
+			part(a.GZ, b, e), part(a.Hess, b, e)
+		ka.n = m
+		if d.inPlace {
+			ka.gx = gb[:m]
+		}
+		switch {
+		case d.perRow:
+			for j := 0; j < m; {
+				row := (b + j) / c
+				end := min(m, (row+1)*c-b)
+				w := a.Weight[row]
+				for ; j < end; j++ {
+					wb[j] = w
+				}
+			}
+			ka.w = wb[:m]
+		default:
+			ka.w = part(a.Weight, b, e)
+		}
+		if d.useCW {
+			for j := 0; j < m; {
+				col := (b + j) % c
+				end := min(m, j+c-col)
+				copy(cb[j:end], a.ClassWeight[col:col+end-j])
+				j = end
+			}
+			ka.cw = cb[:m]
+		}
+		saved := ka.sums
+		d.run(ka)
+		if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
+			if d.inPlace {
+				copy(a.GX[b:e], gb[:m])
+			}
+			continue
+		}
+		ka.sums = saved
+		s := fallback(d.ref, a, b, e, ka.w, ka.cw)
+		fb[0] += s[0]
+		fb[1] += s[1]
+	}
+	return fb
 }
 
 // finite reports whether every value is finite.
