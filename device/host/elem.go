@@ -121,7 +121,8 @@ var elemLosses = map[string]elemLoss{
 	}},
 	"tweedie": {pick: fixed(&kTweedie, func(p *[8]float64) [8]float32 {
 		r := p[0]
-		return f32s(1-r, 2-r, -1/(1-r), 1/(2-r), -(1 - r))
+		a, b := 1-r, 2-r
+		return f32s(a, b, -1/a, 1/b, -a, a-float64(float32(a)), b-float64(float32(b)))
 	})},
 	"gaussian_nll": {pick: fixed(&kGaussianNLL, func(p *[8]float64) [8]float32 {
 		c := 0.0

@@ -3080,149 +3080,115 @@ body_3:
 	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y8
 	VMULPS       Y9, Y9, Y9
 	VMULPS       vconst<>+320(SB), Y9, Y9
-	VBLENDVPS    Y8, Y9, Y7, Y7
-	VADDPS       vconst<>+192(SB), Y7, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y10
-	VSUBPS       Y10, Y7, Y10
-	VPSUBD       vconst<>+1536(SB), Y9, Y9
-	VPSRAD       $0x17, Y9, Y11
-	VANDPS       vconst<>+1600(SB), Y9, Y9
-	VPADDD       vconst<>+1536(SB), Y9, Y9
-	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y9, Y9
-	VMOVUPS      vconst<>+1216(SB), Y13
-	VPSUBD       Y11, Y13, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
-	VSUBPS       Y9, Y13, Y13
-	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
-	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
-	VMULPS       Y11, Y10, Y10
-	VMULPS       Y13, Y10, Y10
-	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+1664(SB), Y13
-	VFMADD213PS  vconst<>+1728(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1792(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1856(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1920(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1984(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2048(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2112(SB), Y9, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+2176(SB), Y9, Y13
-	VMOVAPS      Y9, Y14
-	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
+	VBLENDVPS    Y8, Y9, Y7, Y9
+	VADDPS       vconst<>+192(SB), Y9, Y10
+	VSUBPS       vconst<>+192(SB), Y10, Y11
+	VSUBPS       Y11, Y9, Y11
+	VPSUBD       vconst<>+1536(SB), Y10, Y10
+	VPSRAD       $0x17, Y10, Y12
+	VANDPS       vconst<>+1600(SB), Y10, Y10
+	VPADDD       vconst<>+1536(SB), Y10, Y10
+	VCVTDQ2PS    Y12, Y13
+	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VMOVUPS      vconst<>+1216(SB), Y14
+	VPSUBD       Y12, Y14, Y12
+	VPSLLD       $0x17, Y12, Y12
+	VMOVUPS      vconst<>+192(SB), Y14
+	VSUBPS       Y10, Y14, Y14
+	VMOVAPS      Y10, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VMOVAPS      Y10, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
-	VADDPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+2304(SB), Y11
-	VFMADD213PS  Y10, Y12, Y11
-	VADDPS       Y9, Y11, Y9
-	VMOVUPS      vconst<>+2368(SB), Y10
-	VFMADD213PS  Y9, Y12, Y10
-	VCMPPS       $0x03, Y7, Y7, Y9
-	VBLENDVPS    Y9, Y7, Y10, Y7
-	VADDPS       Y7, Y1, Y1
-	VSUBPS       vconst<>+2432(SB), Y1, Y1
-	VBLENDVPS    Y8, Y7, Y1, Y1
-	VANDPS       vconst<>+64(SB), Y0, Y7
-	VMULPS       Y0, Y0, Y8
-	VMULPS       Y0, Y8, Y9
-	VMOVUPS      vconst<>+2496(SB), Y10
-	VFMADD213PS  vconst<>+2560(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2624(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2688(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2752(SB), Y8, Y10
-	VMOVAPS      Y9, Y8
-	VFMADD213PS  Y0, Y10, Y8
-	VADDPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+640(SB), Y10
-	VMAXPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+704(SB), Y10
-	VMINPS       Y9, Y10, Y9
-	VMULPS       vconst<>+768(SB), Y9, Y10
-	VROUNDPS     $0x08, Y10, Y10
-	VMOVUPS      vconst<>+832(SB), Y11
-	VFNMADD213PS Y9, Y10, Y11
-	VMOVUPS      vconst<>+896(SB), Y9
-	VFNMADD213PS Y11, Y10, Y9
-	VMULPS       Y9, Y9, Y11
-	VMOVUPS      vconst<>+960(SB), Y12
-	VFMADD213PS  vconst<>+1024(SB), Y9, Y12
+	VMULPS       Y10, Y10, Y12
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1792(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1856(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1920(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1984(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2048(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2112(SB), Y10, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2176(SB), Y10, Y14
+	VMOVAPS      Y10, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
+	VMULPS       Y15, Y12, Y12
+	VADDPS       Y11, Y12, Y11
+	VMOVUPS      vconst<>+2304(SB), Y12
+	VFMADD213PS  Y11, Y13, Y12
+	VADDPS       Y10, Y12, Y10
+	VMOVUPS      vconst<>+2368(SB), Y11
+	VFMADD213PS  Y10, Y13, Y11
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, Y9, Y11, Y9
+	VADDPS       Y9, Y1, Y10
+	VSUBPS       vconst<>+2432(SB), Y10, Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VMULPS       Y0, Y0, Y10
+	VMULPS       Y0, Y10, Y11
+	VMOVUPS      vconst<>+2496(SB), Y12
+	VFMADD213PS  vconst<>+2560(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1088(SB), Y9, Y12
+	VFMADD213PS  vconst<>+2624(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1152(SB), Y9, Y12
+	VFMADD213PS  vconst<>+2688(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
-	VCVTTPS2DQ   Y10, Y10
-	VPSRAD       $0x01, Y10, Y11
-	VPSUBD       Y11, Y10, Y10
-	VPADDD       vconst<>+1216(SB), Y11, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VPADDD       vconst<>+1216(SB), Y10, Y10
-	VPSLLD       $0x17, Y10, Y10
-	VMULPS       Y11, Y9, Y9
-	VMULPS       Y10, Y9, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y9
-	VMOVUPS      vconst<>+320(SB), Y10
-	VDIVPS       Y9, Y10, Y9
-	VMOVUPS      vconst<>+192(SB), Y10
-	VSUBPS       Y9, Y10, Y9
+	VFMADD213PS  vconst<>+2752(SB), Y10, Y12
+	VMOVAPS      Y11, Y10
+	VFMADD213PS  Y0, Y12, Y10
+	VMOVUPS      vconst<>+192(SB), Y11
+	VSUBPS       Y7, Y11, Y7
+	VDIVPS       Y9, Y7, Y7
 	VANDPS       vconst<>+2816(SB), Y0, Y0
-	VORPS        Y0, Y9, Y0
-	VCMPPS       $0x11, vconst<>+2880(SB), Y7, Y7
-	VBLENDVPS    Y7, Y8, Y0, Y0
+	VORPS        Y0, Y7, Y0
+	VCMPPS       $0x11, vconst<>+2880(SB), Y1, Y1
+	VBLENDVPS    Y1, Y10, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Y7
-	VMULPS       Y7, Y1, Y8
+	VMOVUPS      (SI)(DI*4), Y1
+	VMULPS       Y1, Y8, Y7
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	VMOVUPS      Y7, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X1, Y8
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VCVTPS2PD    X7, Y9
-	VEXTRACTF128 $0x01, Y7, X10
+	VCVTPS2PD    X8, Y7
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X1, Y9
+	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
-	VFMADD231PD  Y9, Y8, Y2
-	VFMADD231PD  Y10, Y1, Y3
+	VFMADD231PD  Y9, Y7, Y2
+	VFMADD231PD  Y10, Y8, Y3
 	VADDPD       Y9, Y4, Y4
 	VADDPD       Y10, Y5, Y5
-	VMULPS       (SP), Y7, Y1
+	VMULPS       (SP), Y1, Y1
 	JMP          grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Y1, (R8)(DI*4)
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD    X1, Y7
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       Y7, Y2, Y2
-	VADDPD       Y1, Y3, Y3
+	VCVTPS2PD    X8, Y1
+	VEXTRACTF128 $0x01, Y8, X7
+	VCVTPS2PD    X7, Y7
+	VADDPD       Y1, Y2, Y2
+	VADDPD       Y7, Y3, Y3
 	VMOVUPS      (SP), Y1
 
 grads_7:
@@ -3242,54 +3208,54 @@ tailstore_4:
 	MOVQ       $0x00000008, CX
 	SUBQ       R8, CX
 	LEAQ       vtail<>+0(SB), DX
-	VMOVUPS    (DX)(CX*4), Y7
-	VANDPS     Y1, Y7, Y1
+	VMOVUPS    (DX)(CX*4), Y1
+	VANDPS     Y8, Y1, Y7
 	TESTQ      SI, SI
 	JZ         unweighted_11
-	VMASKMOVPS (SI)(DI*4), Y7, Y8
-	VMULPS     Y8, Y1, Y9
+	VMASKMOVPS (SI)(DI*4), Y1, Y8
+	VMULPS     Y8, Y7, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_13
-	VMASKMOVPS Y9, Y7, (CX)(DI*4)
+	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD    X1, Y9
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X7, Y9
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X11
 	VCVTPS2PD    X11, Y11
 	VFMADD231PD  Y10, Y9, Y2
-	VFMADD231PD  Y11, Y1, Y3
+	VFMADD231PD  Y11, Y7, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y11, Y5, Y5
-	VMULPS       (SP), Y8, Y1
+	VMULPS       (SP), Y8, Y7
 	JMP          grads_12
 
 unweighted_11:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_14
-	VMASKMOVPS Y1, Y7, (CX)(DI*4)
+	VMASKMOVPS Y7, Y1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD    X1, Y8
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X7, Y8
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
 	VADDPD       Y8, Y2, Y2
-	VADDPD       Y1, Y3, Y3
-	VMOVUPS      (SP), Y1
+	VADDPD       Y7, Y3, Y3
+	VMOVUPS      (SP), Y7
 
 grads_12:
-	VMULPS     Y0, Y1, Y0
-	VSUBPS     Y0, Y0, Y1
-	VANDPS     Y1, Y7, Y1
-	VADDPS     Y1, Y6, Y6
+	VMULPS     Y0, Y7, Y0
+	VSUBPS     Y0, Y0, Y7
+	VANDPS     Y7, Y1, Y7
+	VADDPS     Y7, Y6, Y6
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_15
-	VMASKMOVPS Y0, Y7, (CX)(DI*4)
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
 skip_15:
 done_5:
@@ -3437,108 +3403,73 @@ body_3:
 	VFMADD213PS  Y10, Y13, Y11
 	VCMPPS       $0x03, Y9, Y9, Y10
 	VBLENDVPS    Y10, Y9, Y11, Y9
-	VADDPS       Y9, Y1, Y1
-	VSUBPS       vconst<>+2432(SB), Y1, Y1
-	VBLENDVPS    Y8, Y9, Y1, Y1
-	VADDPS       vconst<>+192(SB), Y7, Y8
-	VMULPS       vconst<>+2944(SB), Y7, Y7
-	VMULPS       Y8, Y8, Y8
-	VDIVPS       Y8, Y7, Y7
-	VANDPS       vconst<>+64(SB), Y0, Y8
-	VMULPS       Y0, Y0, Y9
-	VMULPS       Y0, Y9, Y10
-	VMOVUPS      vconst<>+2496(SB), Y11
-	VFMADD213PS  vconst<>+2560(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2624(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2688(SB), Y9, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+2752(SB), Y9, Y11
-	VMOVAPS      Y10, Y9
-	VFMADD213PS  Y0, Y11, Y9
-	VADDPS       Y8, Y8, Y10
-	VMOVUPS      vconst<>+640(SB), Y11
-	VMAXPS       Y10, Y11, Y10
-	VMOVUPS      vconst<>+704(SB), Y11
-	VMINPS       Y10, Y11, Y10
-	VMULPS       vconst<>+768(SB), Y10, Y11
-	VROUNDPS     $0x08, Y11, Y11
-	VMOVUPS      vconst<>+832(SB), Y12
-	VFNMADD213PS Y10, Y11, Y12
-	VMOVUPS      vconst<>+896(SB), Y10
-	VFNMADD213PS Y12, Y11, Y10
-	VMULPS       Y10, Y10, Y12
-	VMOVUPS      vconst<>+960(SB), Y13
-	VFMADD213PS  vconst<>+1024(SB), Y10, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1088(SB), Y10, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+1152(SB), Y10, Y13
-	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+384(SB), Y10, Y13
+	VADDPS       Y9, Y1, Y10
+	VSUBPS       vconst<>+2432(SB), Y10, Y10
+	VBLENDVPS    Y8, Y9, Y10, Y8
+	VADDPS       vconst<>+192(SB), Y7, Y9
+	VMULPS       Y0, Y0, Y10
+	VMULPS       Y0, Y10, Y11
+	VMOVUPS      vconst<>+2496(SB), Y12
+	VFMADD213PS  vconst<>+2560(SB), Y10, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  Y10, Y13, Y12
-	VADDPS       vconst<>+192(SB), Y12, Y10
-	VCVTTPS2DQ   Y11, Y11
-	VPSRAD       $0x01, Y11, Y12
-	VPSUBD       Y12, Y11, Y11
-	VPADDD       vconst<>+1216(SB), Y12, Y12
-	VPSLLD       $0x17, Y12, Y12
-	VPADDD       vconst<>+1216(SB), Y11, Y11
-	VPSLLD       $0x17, Y11, Y11
-	VMULPS       Y12, Y10, Y10
-	VMULPS       Y11, Y10, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y10
-	VMOVUPS      vconst<>+320(SB), Y11
-	VDIVPS       Y10, Y11, Y10
+	VFMADD213PS  vconst<>+2624(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2688(SB), Y10, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2752(SB), Y10, Y12
+	VMOVAPS      Y11, Y10
+	VFMADD213PS  Y0, Y12, Y10
 	VMOVUPS      vconst<>+192(SB), Y11
-	VSUBPS       Y10, Y11, Y10
+	VSUBPS       Y7, Y11, Y11
+	VDIVPS       Y9, Y11, Y11
 	VANDPS       vconst<>+2816(SB), Y0, Y0
-	VORPS        Y0, Y10, Y0
-	VCMPPS       $0x11, vconst<>+2880(SB), Y8, Y8
-	VBLENDVPS    Y8, Y9, Y0, Y0
+	VORPS        Y0, Y11, Y0
+	VCMPPS       $0x11, vconst<>+2880(SB), Y1, Y1
+	VBLENDVPS    Y1, Y10, Y0, Y0
+	VMULPS       vconst<>+2944(SB), Y7, Y1
+	VMULPS       Y9, Y9, Y7
+	VDIVPS       Y7, Y1, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Y8
-	VMULPS       Y8, Y1, Y9
+	VMOVUPS      (SI)(DI*4), Y7
+	VMULPS       Y7, Y8, Y9
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
 	VMOVUPS      Y9, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X1, Y9
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VCVTPS2PD    X8, Y10
-	VEXTRACTF128 $0x01, Y8, X11
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X7, Y10
+	VEXTRACTF128 $0x01, Y7, X11
 	VCVTPS2PD    X11, Y11
 	VFMADD231PD  Y10, Y9, Y2
-	VFMADD231PD  Y11, Y1, Y3
+	VFMADD231PD  Y11, Y8, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y11, Y5, Y5
-	VMULPS       (SP), Y8, Y1
+	VMULPS       (SP), Y7, Y7
 	JMP          grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Y1, (R8)(DI*4)
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD    X1, Y8
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       Y8, Y2, Y2
-	VADDPD       Y1, Y3, Y3
-	VMOVUPS      (SP), Y1
+	VCVTPS2PD    X8, Y7
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
+	VADDPD       Y7, Y2, Y2
+	VADDPD       Y8, Y3, Y3
+	VMOVUPS      (SP), Y7
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
+	VMULPS  Y0, Y7, Y0
 	VSUBPS  Y0, Y0, Y8
 	VADDPS  Y8, Y6, Y6
 	MOVQ    144(AX), R8
@@ -3547,7 +3478,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Y7, Y1, Y0
+	VMULPS  Y1, Y7, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y6, Y6
 	MOVQ    216(AX), R8
@@ -3563,64 +3494,64 @@ tailstore_4:
 	MOVQ       $0x00000008, CX
 	SUBQ       R8, CX
 	LEAQ       vtail<>+0(SB), DX
-	VMOVUPS    (DX)(CX*4), Y8
-	VANDPS     Y1, Y8, Y1
+	VMOVUPS    (DX)(CX*4), Y7
+	VANDPS     Y8, Y7, Y8
 	TESTQ      SI, SI
 	JZ         unweighted_12
-	VMASKMOVPS (SI)(DI*4), Y8, Y9
-	VMULPS     Y9, Y1, Y10
+	VMASKMOVPS (SI)(DI*4), Y7, Y9
+	VMULPS     Y9, Y8, Y10
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_14
-	VMASKMOVPS Y10, Y8, (CX)(DI*4)
+	VMASKMOVPS Y10, Y7, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD    X1, Y10
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X8, Y10
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
 	VCVTPS2PD    X9, Y11
 	VEXTRACTF128 $0x01, Y9, X12
 	VCVTPS2PD    X12, Y12
 	VFMADD231PD  Y11, Y10, Y2
-	VFMADD231PD  Y12, Y1, Y3
+	VFMADD231PD  Y12, Y8, Y3
 	VADDPD       Y11, Y4, Y4
 	VADDPD       Y12, Y5, Y5
-	VMULPS       (SP), Y9, Y1
+	VMULPS       (SP), Y9, Y8
 	JMP          grads_13
 
 unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_15
-	VMASKMOVPS Y1, Y8, (CX)(DI*4)
+	VMASKMOVPS Y8, Y7, (CX)(DI*4)
 
 skip_15:
-	VCVTPS2PD    X1, Y9
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
+	VCVTPS2PD    X8, Y9
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y8
 	VADDPD       Y9, Y2, Y2
-	VADDPD       Y1, Y3, Y3
-	VMOVUPS      (SP), Y1
+	VADDPD       Y8, Y3, Y3
+	VMOVUPS      (SP), Y8
 
 grads_13:
-	VMULPS     Y0, Y1, Y0
+	VMULPS     Y0, Y8, Y0
 	VSUBPS     Y0, Y0, Y9
-	VANDPS     Y9, Y8, Y9
+	VANDPS     Y9, Y7, Y9
 	VADDPS     Y9, Y6, Y6
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_16
-	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+	VMASKMOVPS Y0, Y7, (CX)(DI*4)
 
 skip_16:
-	VMULPS     Y7, Y1, Y0
+	VMULPS     Y1, Y8, Y0
 	VSUBPS     Y0, Y0, Y1
-	VANDPS     Y1, Y8, Y1
+	VANDPS     Y1, Y7, Y1
 	VADDPS     Y1, Y6, Y6
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_17
-	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+	VMASKMOVPS Y0, Y7, (CX)(DI*4)
 
 skip_17:
 done_5:
@@ -5452,51 +5383,111 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VADDPS       32(SP), Y0, Y6
-	VCMPPS       $0x11, vconst<>+3008(SB), Y6, Y7
-	VMULPS       vconst<>+3072(SB), Y6, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y8
-	VPSUBD       vconst<>+1536(SB), Y8, Y8
-	VPSRAD       $0x17, Y8, Y9
-	VANDPS       vconst<>+1600(SB), Y8, Y8
-	VPADDD       vconst<>+1536(SB), Y8, Y8
-	VCVTDQ2PS    Y9, Y9
-	VSUBPS       vconst<>+192(SB), Y8, Y8
-	VSUBPS       vconst<>+3136(SB), Y9, Y10
-	VBLENDVPS    Y7, Y10, Y9, Y7
-	VMULPS       Y8, Y8, Y9
-	VMOVUPS      vconst<>+1664(SB), Y10
-	VFMADD213PS  vconst<>+1728(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1792(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1856(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1920(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1984(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2048(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2112(SB), Y8, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+2176(SB), Y8, Y10
-	VMOVAPS      Y8, Y11
-	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
-	VMULPS       Y11, Y9, Y9
+	VMOVUPS      32(SP), Y6
+	VMAXPS       Y0, Y6, Y6
+	VMOVUPS      32(SP), Y7
+	VMINPS       Y0, Y7, Y7
+	VCMPPS       $0x11, vconst<>+3008(SB), Y6, Y8
+	VMULPS       vconst<>+3072(SB), Y6, Y9
+	VBLENDVPS    Y8, Y9, Y6, Y9
+	VPSUBD       vconst<>+1536(SB), Y9, Y9
+	VPSRAD       $0x17, Y9, Y10
+	VANDPS       vconst<>+1600(SB), Y9, Y9
+	VPADDD       vconst<>+1536(SB), Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VSUBPS       vconst<>+192(SB), Y9, Y9
+	VSUBPS       vconst<>+3136(SB), Y10, Y11
+	VBLENDVPS    Y8, Y11, Y10, Y8
+	VMULPS       Y9, Y9, Y10
+	VMOVUPS      vconst<>+1664(SB), Y11
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1792(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1856(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1920(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1984(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2048(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2112(SB), Y9, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+2176(SB), Y9, Y11
+	VMOVAPS      Y9, Y12
+	VFMADD213PS  vconst<>+2240(SB), Y11, Y12
+	VMULPS       Y12, Y10, Y10
+	VMOVUPS      vconst<>+2304(SB), Y11
+	VFMADD213PS  Y10, Y8, Y11
+	VADDPS       Y9, Y11, Y9
+	VMOVUPS      vconst<>+2368(SB), Y10
+	VFMADD213PS  Y9, Y8, Y10
+	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y8
+	VBLENDVPS    Y8, vconst<>+3200(SB), Y10, Y8
+	VCMPPS       $0x11, vconst<>+0(SB), Y6, Y9
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
+	VBLENDVPS    Y9, Y6, Y8, Y8
+	VCMPPS       $0x03, Y6, Y6, Y9
+	VBLENDVPS    Y9, Y6, Y8, Y8
+	VDIVPS       Y6, Y7, Y6
+	VADDPS       vconst<>+192(SB), Y6, Y7
+	VSUBPS       vconst<>+192(SB), Y7, Y9
+	VSUBPS       Y9, Y6, Y9
+	VPSUBD       vconst<>+1536(SB), Y7, Y7
+	VPSRAD       $0x17, Y7, Y10
+	VANDPS       vconst<>+1600(SB), Y7, Y7
+	VPADDD       vconst<>+1536(SB), Y7, Y7
+	VCVTDQ2PS    Y10, Y11
+	VSUBPS       vconst<>+192(SB), Y7, Y7
+	VPMINSD      vconst<>+3392(SB), Y10, Y10
+	VMOVUPS      vconst<>+1216(SB), Y12
+	VPSUBD       Y10, Y12, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMOVUPS      vconst<>+192(SB), Y12
+	VSUBPS       Y7, Y12, Y12
+	VMOVAPS      Y7, Y13
+	VFNMADD213PS vconst<>+192(SB), Y12, Y13
+	VMOVAPS      Y7, Y12
+	VFNMADD213PS vconst<>+192(SB), Y13, Y12
+	VMULPS       Y10, Y9, Y9
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y7, Y7, Y10
+	VMOVUPS      vconst<>+1664(SB), Y12
+	VFMADD213PS  vconst<>+1728(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1792(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1856(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1920(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1984(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2048(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2112(SB), Y7, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+2176(SB), Y7, Y12
+	VMOVAPS      Y7, Y13
+	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
+	VMULPS       Y13, Y10, Y10
+	VADDPS       Y9, Y10, Y9
 	VMOVUPS      vconst<>+2304(SB), Y10
-	VFMADD213PS  Y9, Y7, Y10
-	VADDPS       Y8, Y10, Y8
+	VFMADD213PS  Y9, Y11, Y10
+	VADDPS       Y7, Y10, Y7
 	VMOVUPS      vconst<>+2368(SB), Y9
-	VFMADD213PS  Y8, Y7, Y9
-	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y7
+	VFMADD213PS  Y7, Y11, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y7
 	VBLENDVPS    Y7, vconst<>+3200(SB), Y9, Y7
-	VCMPPS       $0x11, vconst<>+0(SB), Y6, Y8
-	VBLENDVPS    Y8, vconst<>+3264(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y7
-	VCMPPS       $0x03, Y6, Y6, Y8
-	VBLENDVPS    Y8, Y6, Y7, Y6
+	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
+	VBLENDVPS    Y9, vconst<>+3264(SB), Y7, Y7
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
+	VBLENDVPS    Y9, Y6, Y7, Y7
+	VCMPPS       $0x03, Y6, Y6, Y9
+	VBLENDVPS    Y9, Y6, Y7, Y6
+	VADDPS       Y6, Y8, Y6
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS Y0, Y6, Y1
 	CMPQ         R8, $0x08
@@ -5632,55 +5623,116 @@ tailload_2:
 
 body_3:
 	VADDPS       32(SP), Y0, Y7
-	VDIVPS       Y7, Y1, Y8
-	VCMPPS       $0x11, vconst<>+3008(SB), Y7, Y9
-	VMULPS       vconst<>+3072(SB), Y7, Y10
-	VBLENDVPS    Y9, Y10, Y7, Y10
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y11
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3136(SB), Y11, Y12
-	VBLENDVPS    Y9, Y12, Y11, Y9
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1664(SB), Y12
-	VFMADD213PS  vconst<>+1728(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
-	VMULPS       Y13, Y11, Y11
+	VDIVPS       Y7, Y1, Y7
+	VMOVUPS      32(SP), Y8
+	VMAXPS       Y0, Y8, Y8
+	VMOVUPS      32(SP), Y9
+	VMINPS       Y0, Y9, Y9
+	VCMPPS       $0x11, vconst<>+3008(SB), Y8, Y10
+	VMULPS       vconst<>+3072(SB), Y8, Y11
+	VBLENDVPS    Y10, Y11, Y8, Y11
+	VPSUBD       vconst<>+1536(SB), Y11, Y11
+	VPSRAD       $0x17, Y11, Y12
+	VANDPS       vconst<>+1600(SB), Y11, Y11
+	VPADDD       vconst<>+1536(SB), Y11, Y11
+	VCVTDQ2PS    Y12, Y12
+	VSUBPS       vconst<>+192(SB), Y11, Y11
+	VSUBPS       vconst<>+3136(SB), Y12, Y13
+	VBLENDVPS    Y10, Y13, Y12, Y10
+	VMULPS       Y11, Y11, Y12
+	VMOVUPS      vconst<>+1664(SB), Y13
+	VFMADD213PS  vconst<>+1728(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1792(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1856(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1920(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+1984(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+2048(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+2112(SB), Y11, Y13
+	VMOVAPS      Y13, Y13
+	VFMADD213PS  vconst<>+2176(SB), Y11, Y13
+	VMOVAPS      Y11, Y14
+	VFMADD213PS  vconst<>+2240(SB), Y13, Y14
+	VMULPS       Y14, Y12, Y12
+	VMOVUPS      vconst<>+2304(SB), Y13
+	VFMADD213PS  Y12, Y10, Y13
+	VADDPS       Y11, Y13, Y11
+	VMOVUPS      vconst<>+2368(SB), Y12
+	VFMADD213PS  Y11, Y10, Y12
+	VCMPPS       $0x00, vconst<>+0(SB), Y8, Y10
+	VBLENDVPS    Y10, vconst<>+3200(SB), Y12, Y10
+	VCMPPS       $0x11, vconst<>+0(SB), Y8, Y11
+	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y11
+	VBLENDVPS    Y11, Y8, Y10, Y10
+	VCMPPS       $0x03, Y8, Y8, Y11
+	VBLENDVPS    Y11, Y8, Y10, Y10
+	VDIVPS       Y8, Y9, Y8
+	VADDPS       vconst<>+192(SB), Y8, Y9
+	VSUBPS       vconst<>+192(SB), Y9, Y11
+	VSUBPS       Y11, Y8, Y11
+	VPSUBD       vconst<>+1536(SB), Y9, Y9
+	VPSRAD       $0x17, Y9, Y12
+	VANDPS       vconst<>+1600(SB), Y9, Y9
+	VPADDD       vconst<>+1536(SB), Y9, Y9
+	VCVTDQ2PS    Y12, Y13
+	VSUBPS       vconst<>+192(SB), Y9, Y9
+	VPMINSD      vconst<>+3392(SB), Y12, Y12
+	VMOVUPS      vconst<>+1216(SB), Y14
+	VPSUBD       Y12, Y14, Y12
+	VPSLLD       $0x17, Y12, Y12
+	VMOVUPS      vconst<>+192(SB), Y14
+	VSUBPS       Y9, Y14, Y14
+	VMOVAPS      Y9, Y15
+	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VMOVAPS      Y9, Y14
+	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VMULPS       Y12, Y11, Y11
+	VMULPS       Y14, Y11, Y11
+	VMULPS       Y9, Y9, Y12
+	VMOVUPS      vconst<>+1664(SB), Y14
+	VFMADD213PS  vconst<>+1728(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1792(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1856(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1920(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+1984(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2048(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2112(SB), Y9, Y14
+	VMOVAPS      Y14, Y14
+	VFMADD213PS  vconst<>+2176(SB), Y9, Y14
+	VMOVAPS      Y9, Y15
+	VFMADD213PS  vconst<>+2240(SB), Y14, Y15
+	VMULPS       Y15, Y12, Y12
+	VADDPS       Y11, Y12, Y11
 	VMOVUPS      vconst<>+2304(SB), Y12
-	VFMADD213PS  Y11, Y9, Y12
-	VADDPS       Y10, Y12, Y10
+	VFMADD213PS  Y11, Y13, Y12
+	VADDPS       Y9, Y12, Y9
 	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y9, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y9
+	VFMADD213PS  Y9, Y13, Y11
+	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y9
 	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+0(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+3264(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y7
+	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y11
+	VBLENDVPS    Y11, vconst<>+3264(SB), Y9, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y11
+	VBLENDVPS    Y11, Y8, Y9, Y9
+	VCMPPS       $0x03, Y8, Y8, Y11
+	VBLENDVPS    Y11, Y8, Y9, Y8
+	VADDPS       Y8, Y10, Y8
 	VMOVAPS      Y1, Y1
-	VFNMADD213PS Y0, Y7, Y1
+	VFNMADD213PS Y0, Y8, Y1
 	VMOVUPS      vconst<>+192(SB), Y0
-	VSUBPS       Y8, Y0, Y0
+	VSUBPS       Y7, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -5812,11 +5864,8 @@ TEXT ·poisson_rateHAVX2(SB), NOSPLIT, $96-8
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
-	VMOVUPD      288(AX), Y2
-	VMOVUPD      320(AX), Y3
-	VMOVUPD      352(AX), Y4
-	VMOVUPD      384(AX), Y5
-	VXORPS       Y6, Y6, Y6
+	VXORPS       Y0, Y0, Y0
+	VMOVUPS      Y0, 416(AX)
 	XORQ         DI, DI
 
 loop_1:
@@ -5839,80 +5888,149 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VADDPS       32(SP), Y0, Y7
-	VDIVPS       Y7, Y1, Y8
-	VCMPPS       $0x11, vconst<>+3008(SB), Y7, Y9
-	VMULPS       vconst<>+3072(SB), Y7, Y10
-	VBLENDVPS    Y9, Y10, Y7, Y10
-	VPSUBD       vconst<>+1536(SB), Y10, Y10
-	VPSRAD       $0x17, Y10, Y11
-	VANDPS       vconst<>+1600(SB), Y10, Y10
-	VPADDD       vconst<>+1536(SB), Y10, Y10
-	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
-	VSUBPS       vconst<>+3136(SB), Y11, Y12
-	VBLENDVPS    Y9, Y12, Y11, Y9
-	VMULPS       Y10, Y10, Y11
-	VMOVUPS      vconst<>+1664(SB), Y12
-	VFMADD213PS  vconst<>+1728(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1792(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1856(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1920(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+1984(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2048(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2112(SB), Y10, Y12
-	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+2176(SB), Y10, Y12
-	VMOVAPS      Y10, Y13
-	VFMADD213PS  vconst<>+2240(SB), Y12, Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      vconst<>+2304(SB), Y12
-	VFMADD213PS  Y11, Y9, Y12
-	VADDPS       Y10, Y12, Y10
-	VMOVUPS      vconst<>+2368(SB), Y11
-	VFMADD213PS  Y10, Y9, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y7, Y9
-	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+0(SB), Y7, Y10
-	VBLENDVPS    Y10, vconst<>+3264(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y10
-	VBLENDVPS    Y10, Y7, Y9, Y9
+	VADDPS       32(SP), Y0, Y2
+	VDIVPS       Y2, Y1, Y3
+	VMOVUPS      32(SP), Y4
+	VMAXPS       Y0, Y4, Y4
+	VMOVUPS      32(SP), Y5
+	VMINPS       Y0, Y5, Y5
+	VCMPPS       $0x11, vconst<>+3008(SB), Y4, Y6
+	VMULPS       vconst<>+3072(SB), Y4, Y7
+	VBLENDVPS    Y6, Y7, Y4, Y7
+	VPSUBD       vconst<>+1536(SB), Y7, Y7
+	VPSRAD       $0x17, Y7, Y8
+	VANDPS       vconst<>+1600(SB), Y7, Y7
+	VPADDD       vconst<>+1536(SB), Y7, Y7
+	VCVTDQ2PS    Y8, Y8
+	VSUBPS       vconst<>+192(SB), Y7, Y7
+	VSUBPS       vconst<>+3136(SB), Y8, Y9
+	VBLENDVPS    Y6, Y9, Y8, Y6
+	VMULPS       Y7, Y7, Y8
+	VMOVUPS      vconst<>+1664(SB), Y9
+	VFMADD213PS  vconst<>+1728(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1792(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1856(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1920(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+1984(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+2048(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+2112(SB), Y7, Y9
+	VMOVAPS      Y9, Y9
+	VFMADD213PS  vconst<>+2176(SB), Y7, Y9
+	VMOVAPS      Y7, Y10
+	VFMADD213PS  vconst<>+2240(SB), Y9, Y10
+	VMULPS       Y10, Y8, Y8
+	VMOVUPS      vconst<>+2304(SB), Y9
+	VFMADD213PS  Y8, Y6, Y9
+	VADDPS       Y7, Y9, Y7
+	VMOVUPS      vconst<>+2368(SB), Y8
+	VFMADD213PS  Y7, Y6, Y8
+	VCMPPS       $0x00, vconst<>+0(SB), Y4, Y6
+	VBLENDVPS    Y6, vconst<>+3200(SB), Y8, Y6
+	VCMPPS       $0x11, vconst<>+0(SB), Y4, Y7
+	VBLENDVPS    Y7, vconst<>+3264(SB), Y6, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y7
+	VBLENDVPS    Y7, Y4, Y6, Y6
+	VCMPPS       $0x03, Y4, Y4, Y7
+	VBLENDVPS    Y7, Y4, Y6, Y6
+	VDIVPS       Y4, Y5, Y4
+	VADDPS       vconst<>+192(SB), Y4, Y5
+	VSUBPS       vconst<>+192(SB), Y5, Y7
+	VSUBPS       Y7, Y4, Y7
+	VPSUBD       vconst<>+1536(SB), Y5, Y5
+	VPSRAD       $0x17, Y5, Y8
+	VANDPS       vconst<>+1600(SB), Y5, Y5
+	VPADDD       vconst<>+1536(SB), Y5, Y5
+	VCVTDQ2PS    Y8, Y9
+	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VPMINSD      vconst<>+3392(SB), Y8, Y8
+	VMOVUPS      vconst<>+1216(SB), Y10
+	VPSUBD       Y8, Y10, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMOVUPS      vconst<>+192(SB), Y10
+	VSUBPS       Y5, Y10, Y10
+	VMOVAPS      Y5, Y11
+	VFNMADD213PS vconst<>+192(SB), Y10, Y11
+	VMOVAPS      Y5, Y10
+	VFNMADD213PS vconst<>+192(SB), Y11, Y10
+	VMULPS       Y8, Y7, Y7
+	VMULPS       Y10, Y7, Y7
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      vconst<>+1664(SB), Y10
+	VFMADD213PS  vconst<>+1728(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1792(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1856(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1920(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1984(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2048(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2112(SB), Y5, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+2176(SB), Y5, Y10
+	VMOVAPS      Y5, Y11
+	VFMADD213PS  vconst<>+2240(SB), Y10, Y11
+	VMULPS       Y11, Y8, Y8
+	VADDPS       Y7, Y8, Y7
+	VMOVUPS      vconst<>+2304(SB), Y8
+	VFMADD213PS  Y7, Y9, Y8
+	VADDPS       Y5, Y8, Y5
+	VMOVUPS      vconst<>+2368(SB), Y7
+	VFMADD213PS  Y5, Y9, Y7
+	VCMPPS       $0x00, vconst<>+256(SB), Y4, Y5
+	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
+	VCMPPS       $0x11, vconst<>+256(SB), Y4, Y7
+	VBLENDVPS    Y7, vconst<>+3264(SB), Y5, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y7
+	VBLENDVPS    Y7, Y4, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y7
+	VBLENDVPS    Y7, Y4, Y5, Y4
+	VADDPS       Y4, Y6, Y4
 	VMOVAPS      Y1, Y1
-	VFNMADD213PS Y0, Y9, Y1
+	VFNMADD213PS Y0, Y4, Y1
 	VMOVUPS      vconst<>+192(SB), Y0
-	VSUBPS       Y8, Y0, Y0
-	VDIVPS       Y7, Y8, Y7
+	VSUBPS       Y3, Y0, Y0
+	VDIVPS       Y2, Y3, Y2
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Y8
-	VMULPS       Y8, Y1, Y9
+	VMOVUPS      (SI)(DI*4), Y3
+	VMULPS       Y3, Y1, Y4
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y9, (R8)(DI*4)
+	VMOVUPS      Y4, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X1, Y9
+	VCVTPS2PD    X1, Y4
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VCVTPS2PD    X8, Y10
-	VEXTRACTF128 $0x01, Y8, X11
-	VCVTPS2PD    X11, Y11
-	VFMADD231PD  Y10, Y9, Y2
-	VFMADD231PD  Y11, Y1, Y3
-	VADDPD       Y10, Y4, Y4
-	VADDPD       Y11, Y5, Y5
-	VMULPS       64(SP), Y8, Y1
+	VCVTPS2PD    X3, Y5
+	VEXTRACTF128 $0x01, Y3, X6
+	VCVTPS2PD    X6, Y6
+	VMOVUPD      288(AX), Y7
+	VFMADD231PD  Y5, Y4, Y7
+	VMOVUPD      Y7, 288(AX)
+	VMOVUPD      320(AX), Y4
+	VFMADD231PD  Y6, Y1, Y4
+	VMOVUPD      Y4, 320(AX)
+	VMOVUPD      352(AX), Y1
+	VADDPD       Y5, Y1, Y1
+	VMOVUPD      Y1, 352(AX)
+	VMOVUPD      384(AX), Y1
+	VADDPD       Y6, Y1, Y1
+	VMOVUPD      Y1, 384(AX)
+	VMULPS       64(SP), Y3, Y1
 	JMP          grads_7
 
 unweighted_6:
@@ -5922,26 +6040,32 @@ unweighted_6:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD    X1, Y8
+	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VADDPD       Y8, Y2, Y2
+	VMOVUPD      288(AX), Y4
+	VADDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(AX)
+	VMOVUPD      320(AX), Y3
 	VADDPD       Y1, Y3, Y3
+	VMOVUPD      Y3, 320(AX)
 	VMOVUPS      64(SP), Y1
 
 grads_7:
 	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y8
-	VADDPS  Y8, Y6, Y6
+	VSUBPS  Y0, Y0, Y3
+	VADDPS  416(AX), Y3, Y3
+	VMOVUPS Y3, 416(AX)
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Y7, Y1, Y0
+	VMULPS  Y2, Y1, Y0
 	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y6, Y6
+	VADDPS  416(AX), Y1, Y1
+	VMOVUPS Y1, 416(AX)
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -5955,74 +6079,81 @@ tailstore_4:
 	MOVQ       $0x00000008, CX
 	SUBQ       R8, CX
 	LEAQ       vtail<>+0(SB), DX
-	VMOVUPS    (DX)(CX*4), Y8
-	VANDPS     Y1, Y8, Y1
+	VMOVUPS    (DX)(CX*4), Y3
+	VANDPS     Y1, Y3, Y1
 	TESTQ      SI, SI
 	JZ         unweighted_12
-	VMASKMOVPS (SI)(DI*4), Y8, Y9
-	VMULPS     Y9, Y1, Y10
+	VMASKMOVPS (SI)(DI*4), Y3, Y4
+	VMULPS     Y4, Y1, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_14
-	VMASKMOVPS Y10, Y8, (CX)(DI*4)
+	VMASKMOVPS Y5, Y3, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD    X1, Y10
+	VCVTPS2PD    X1, Y5
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VCVTPS2PD    X9, Y11
-	VEXTRACTF128 $0x01, Y9, X12
-	VCVTPS2PD    X12, Y12
-	VFMADD231PD  Y11, Y10, Y2
-	VFMADD231PD  Y12, Y1, Y3
-	VADDPD       Y11, Y4, Y4
-	VADDPD       Y12, Y5, Y5
-	VMULPS       64(SP), Y9, Y1
+	VCVTPS2PD    X4, Y6
+	VEXTRACTF128 $0x01, Y4, X7
+	VCVTPS2PD    X7, Y7
+	VMOVUPD      288(AX), Y8
+	VFMADD231PD  Y6, Y5, Y8
+	VMOVUPD      Y8, 288(AX)
+	VMOVUPD      320(AX), Y5
+	VFMADD231PD  Y7, Y1, Y5
+	VMOVUPD      Y5, 320(AX)
+	VMOVUPD      352(AX), Y1
+	VADDPD       Y6, Y1, Y1
+	VMOVUPD      Y1, 352(AX)
+	VMOVUPD      384(AX), Y1
+	VADDPD       Y7, Y1, Y1
+	VMOVUPD      Y1, 384(AX)
+	VMULPS       64(SP), Y4, Y1
 	JMP          grads_13
 
 unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_15
-	VMASKMOVPS Y1, Y8, (CX)(DI*4)
+	VMASKMOVPS Y1, Y3, (CX)(DI*4)
 
 skip_15:
-	VCVTPS2PD    X1, Y9
+	VCVTPS2PD    X1, Y4
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VADDPD       Y9, Y2, Y2
-	VADDPD       Y1, Y3, Y3
+	VMOVUPD      288(AX), Y5
+	VADDPD       Y4, Y5, Y5
+	VMOVUPD      Y5, 288(AX)
+	VMOVUPD      320(AX), Y4
+	VADDPD       Y1, Y4, Y4
+	VMOVUPD      Y4, 320(AX)
 	VMOVUPS      64(SP), Y1
 
 grads_13:
 	VMULPS     Y0, Y1, Y0
-	VSUBPS     Y0, Y0, Y9
-	VANDPS     Y9, Y8, Y9
-	VADDPS     Y9, Y6, Y6
+	VSUBPS     Y0, Y0, Y4
+	VANDPS     Y4, Y3, Y4
+	VADDPS     416(AX), Y4, Y4
+	VMOVUPS    Y4, 416(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
 	JZ         skip_16
-	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
 skip_16:
-	VMULPS     Y7, Y1, Y0
+	VMULPS     Y2, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
-	VANDPS     Y1, Y8, Y1
-	VADDPS     Y1, Y6, Y6
-	MOVQ       216(AX), CX
-	TESTQ      CX, CX
+	VANDPS     Y1, Y3, Y1
+	VADDPS     416(AX), Y1, Y1
+	VMOVUPS    Y1, 416(AX)
+	MOVQ       216(AX), AX
+	TESTQ      AX, AX
 	JZ         skip_17
-	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+	VMASKMOVPS Y0, Y3, (AX)(DI*4)
 
 skip_17:
 done_5:
-	VMOVUPS Y6, 416(AX)
-	VXORPS  Y0, Y0, Y0
-	VMOVUPS Y0, 448(AX)
-	VMOVUPD Y2, 288(AX)
-	VMOVUPD Y3, 320(AX)
-	VMOVUPD Y4, 352(AX)
-	VMOVUPD Y5, 384(AX)
 	VZEROUPPER
 	RET
 
@@ -7225,7 +7356,7 @@ done_5:
 
 // func tweedieFAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·tweedieFAVX2(SB), NOSPLIT, $192-8
+TEXT ·tweedieFAVX2(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
 	VMOVUPS      Y0, (SP)
@@ -7237,8 +7368,12 @@ TEXT ·tweedieFAVX2(SB), NOSPLIT, $192-8
 	VMOVUPS      Y0, 96(SP)
 	VBROADCASTSS 268(AX), Y0
 	VMOVUPS      Y0, 128(SP)
-	VBROADCASTSS 248(AX), Y0
+	VBROADCASTSS 272(AX), Y0
 	VMOVUPS      Y0, 160(SP)
+	VBROADCASTSS 276(AX), Y0
+	VMOVUPS      Y0, 192(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 224(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -7270,41 +7405,51 @@ tailload_2:
 
 body_3:
 	VMULPS       32(SP), Y0, Y6
+	VMOVUPS      32(SP), Y7
+	VFMSUB213PS  Y6, Y0, Y7
+	VMOVUPS      192(SP), Y8
+	VFMADD213PS  Y7, Y0, Y8
 	VMOVUPS      vconst<>+640(SB), Y7
 	VMAXPS       Y6, Y7, Y6
 	VMOVUPS      vconst<>+704(SB), Y7
 	VMINPS       Y6, Y7, Y6
 	VMULPS       vconst<>+768(SB), Y6, Y7
 	VROUNDPS     $0x08, Y7, Y7
-	VMOVUPS      vconst<>+832(SB), Y8
-	VFNMADD213PS Y6, Y7, Y8
+	VMOVUPS      vconst<>+832(SB), Y9
+	VFNMADD213PS Y6, Y7, Y9
 	VMOVUPS      vconst<>+896(SB), Y6
-	VFNMADD213PS Y8, Y7, Y6
-	VMULPS       Y6, Y6, Y8
-	VMOVUPS      vconst<>+960(SB), Y9
-	VFMADD213PS  vconst<>+1024(SB), Y6, Y9
+	VFNMADD213PS Y9, Y7, Y6
+	VMULPS       Y6, Y6, Y9
+	VMOVUPS      vconst<>+960(SB), Y10
+	VFMADD213PS  vconst<>+1024(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1088(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+1152(SB), Y6, Y10
+	VMOVAPS      Y10, Y10
+	VFMADD213PS  vconst<>+384(SB), Y6, Y10
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1088(SB), Y6, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+1152(SB), Y6, Y9
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  vconst<>+384(SB), Y6, Y9
-	VMOVAPS      Y8, Y8
-	VFMADD213PS  Y6, Y9, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y6
+	VFMADD213PS  Y6, Y10, Y9
+	VADDPS       vconst<>+192(SB), Y9, Y6
 	VCVTTPS2DQ   Y7, Y7
-	VPSRAD       $0x01, Y7, Y8
-	VPSUBD       Y8, Y7, Y7
-	VPADDD       vconst<>+1216(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VPADDD       vconst<>+1216(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
 	VPADDD       vconst<>+1216(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y8, Y6, Y6
+	VMULPS       Y9, Y6, Y6
 	VMULPS       Y7, Y6, Y6
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
-	VMULPS       (SP), Y0, Y0
-	VMOVUPS      vconst<>+640(SB), Y8
-	VMAXPS       Y0, Y8, Y0
+	VMOVAPS      Y6, Y7
+	VFMADD213PS  Y6, Y8, Y7
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y6
+	VMULPS       (SP), Y0, Y8
+	VMOVUPS      (SP), Y9
+	VFMSUB213PS  Y8, Y0, Y9
+	VMOVUPS      160(SP), Y10
+	VFMADD213PS  Y9, Y0, Y10
+	VMOVUPS      vconst<>+640(SB), Y0
+	VMAXPS       Y8, Y0, Y0
 	VMOVUPS      vconst<>+704(SB), Y8
 	VMINPS       Y0, Y8, Y0
 	VMULPS       vconst<>+768(SB), Y0, Y8
@@ -7314,16 +7459,16 @@ body_3:
 	VMOVUPS      vconst<>+896(SB), Y0
 	VFNMADD213PS Y9, Y8, Y0
 	VMULPS       Y0, Y0, Y9
-	VMOVUPS      vconst<>+960(SB), Y10
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+384(SB), Y0, Y10
+	VMOVUPS      vconst<>+960(SB), Y11
+	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1088(SB), Y0, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+384(SB), Y0, Y11
 	VMOVAPS      Y9, Y9
-	VFMADD213PS  Y0, Y10, Y9
+	VFMADD213PS  Y0, Y11, Y9
 	VADDPS       vconst<>+192(SB), Y9, Y0
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
@@ -7334,10 +7479,12 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y0, Y0
 	VMULPS       Y8, Y0, Y0
-	VMULPS       Y0, Y1, Y0
+	VMOVAPS      Y0, Y8
+	VFMADD213PS  Y0, Y10, Y8
+	VMULPS       Y8, Y1, Y0
 	VMOVUPS      vconst<>+0(SB), Y1
-	VBLENDVPS    Y7, Y0, Y1, Y0
-	VMULPS       96(SP), Y6, Y1
+	VBLENDVPS    Y6, Y0, Y1, Y0
+	VMULPS       96(SP), Y7, Y1
 	VMOVUPS      64(SP), Y6
 	VFMADD213PS  Y1, Y0, Y6
 	CMPQ         R8, $0x08
@@ -7433,7 +7580,7 @@ done_5:
 
 // func tweedieGAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·tweedieGAVX2(SB), NOSPLIT, $192-8
+TEXT ·tweedieGAVX2(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
 	VMOVUPS      Y0, (SP)
@@ -7445,8 +7592,12 @@ TEXT ·tweedieGAVX2(SB), NOSPLIT, $192-8
 	VMOVUPS      Y0, 96(SP)
 	VBROADCASTSS 268(AX), Y0
 	VMOVUPS      Y0, 128(SP)
-	VBROADCASTSS 248(AX), Y0
+	VBROADCASTSS 272(AX), Y0
 	VMOVUPS      Y0, 160(SP)
+	VBROADCASTSS 276(AX), Y0
+	VMOVUPS      Y0, 192(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 224(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -7479,41 +7630,51 @@ tailload_2:
 
 body_3:
 	VMULPS       32(SP), Y0, Y7
+	VMOVUPS      32(SP), Y8
+	VFMSUB213PS  Y7, Y0, Y8
+	VMOVUPS      192(SP), Y9
+	VFMADD213PS  Y8, Y0, Y9
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
 	VMINPS       Y7, Y8, Y7
 	VMULPS       vconst<>+768(SB), Y7, Y8
 	VROUNDPS     $0x08, Y8, Y8
-	VMOVUPS      vconst<>+832(SB), Y9
-	VFNMADD213PS Y7, Y8, Y9
+	VMOVUPS      vconst<>+832(SB), Y10
+	VFNMADD213PS Y7, Y8, Y10
 	VMOVUPS      vconst<>+896(SB), Y7
-	VFNMADD213PS Y9, Y8, Y7
-	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+960(SB), Y10
-	VFMADD213PS  vconst<>+1024(SB), Y7, Y10
+	VFNMADD213PS Y10, Y8, Y7
+	VMULPS       Y7, Y7, Y10
+	VMOVUPS      vconst<>+960(SB), Y11
+	VFMADD213PS  vconst<>+1024(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1088(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1152(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+384(SB), Y7, Y11
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1088(SB), Y7, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+384(SB), Y7, Y10
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y7
+	VFMADD213PS  Y7, Y11, Y10
+	VADDPS       vconst<>+192(SB), Y10, Y7
 	VCVTTPS2DQ   Y8, Y8
-	VPSRAD       $0x01, Y8, Y9
-	VPSUBD       Y9, Y8, Y8
-	VPADDD       vconst<>+1216(SB), Y9, Y9
-	VPSLLD       $0x17, Y9, Y9
+	VPSRAD       $0x01, Y8, Y10
+	VPSUBD       Y10, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
 	VPADDD       vconst<>+1216(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y9, Y7, Y7
+	VMULPS       Y10, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
-	VMULPS       (SP), Y0, Y0
-	VMOVUPS      vconst<>+640(SB), Y9
-	VMAXPS       Y0, Y9, Y0
+	VMOVAPS      Y7, Y8
+	VFMADD213PS  Y7, Y9, Y8
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
+	VMULPS       (SP), Y0, Y9
+	VMOVUPS      (SP), Y10
+	VFMSUB213PS  Y9, Y0, Y10
+	VMOVUPS      160(SP), Y11
+	VFMADD213PS  Y10, Y0, Y11
+	VMOVUPS      vconst<>+640(SB), Y0
+	VMAXPS       Y9, Y0, Y0
 	VMOVUPS      vconst<>+704(SB), Y9
 	VMINPS       Y0, Y9, Y0
 	VMULPS       vconst<>+768(SB), Y0, Y9
@@ -7523,16 +7684,16 @@ body_3:
 	VMOVUPS      vconst<>+896(SB), Y0
 	VFNMADD213PS Y10, Y9, Y0
 	VMULPS       Y0, Y0, Y10
-	VMOVUPS      vconst<>+960(SB), Y11
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y0, Y11
+	VMOVUPS      vconst<>+960(SB), Y12
+	VFMADD213PS  vconst<>+1024(SB), Y0, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1088(SB), Y0, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1152(SB), Y0, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+384(SB), Y0, Y12
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  Y0, Y11, Y10
+	VFMADD213PS  Y0, Y12, Y10
 	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
@@ -7543,51 +7704,53 @@ body_3:
 	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y9, Y0, Y0
-	VMULPS       Y0, Y1, Y0
+	VMOVAPS      Y0, Y9
+	VFMADD213PS  Y0, Y11, Y9
+	VMULPS       Y9, Y1, Y0
 	VMOVUPS      vconst<>+0(SB), Y1
-	VBLENDVPS    Y8, Y0, Y1, Y0
-	VMULPS       96(SP), Y7, Y1
-	VMOVUPS      64(SP), Y8
-	VFMADD213PS  Y1, Y0, Y8
-	VSUBPS       Y0, Y7, Y0
+	VBLENDVPS    Y7, Y0, Y1, Y0
+	VMULPS       96(SP), Y8, Y1
+	VMOVUPS      64(SP), Y7
+	VFMADD213PS  Y1, Y0, Y7
+	VSUBPS       Y0, Y8, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
 	VMOVUPS      (SI)(DI*4), Y1
-	VMULPS       Y1, Y8, Y7
+	VMULPS       Y1, Y7, Y8
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y7, (R8)(DI*4)
+	VMOVUPS      Y8, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X8, Y7
-	VEXTRACTF128 $0x01, Y8, X8
-	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X7, Y8
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
-	VFMADD231PD  Y9, Y7, Y2
-	VFMADD231PD  Y10, Y8, Y3
+	VFMADD231PD  Y9, Y8, Y2
+	VFMADD231PD  Y10, Y7, Y3
 	VADDPD       Y9, Y4, Y4
 	VADDPD       Y10, Y5, Y5
-	VMULPS       160(SP), Y1, Y1
+	VMULPS       224(SP), Y1, Y1
 	JMP          grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Y8, (R8)(DI*4)
+	VMOVUPS Y7, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD    X8, Y1
-	VEXTRACTF128 $0x01, Y8, X7
+	VCVTPS2PD    X7, Y1
+	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y7, Y3, Y3
-	VMOVUPS      160(SP), Y1
+	VMOVUPS      224(SP), Y1
 
 grads_7:
 	VMULPS  Y0, Y1, Y0
@@ -7607,7 +7770,7 @@ tailstore_4:
 	SUBQ       R8, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	VANDPS     Y8, Y1, Y7
+	VANDPS     Y7, Y1, Y7
 	TESTQ      SI, SI
 	JZ         unweighted_11
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
@@ -7628,7 +7791,7 @@ skip_13:
 	VFMADD231PD  Y11, Y7, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y11, Y5, Y5
-	VMULPS       160(SP), Y8, Y7
+	VMULPS       224(SP), Y8, Y7
 	JMP          grads_12
 
 unweighted_11:
@@ -7643,7 +7806,7 @@ skip_14:
 	VCVTPS2PD    X7, Y7
 	VADDPD       Y8, Y2, Y2
 	VADDPD       Y7, Y3, Y3
-	VMOVUPS      160(SP), Y7
+	VMOVUPS      224(SP), Y7
 
 grads_12:
 	VMULPS     Y0, Y7, Y0
@@ -7669,7 +7832,7 @@ done_5:
 
 // func tweedieHAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
-TEXT ·tweedieHAVX2(SB), NOSPLIT, $192-8
+TEXT ·tweedieHAVX2(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
 	VMOVUPS      Y0, (SP)
@@ -7681,8 +7844,12 @@ TEXT ·tweedieHAVX2(SB), NOSPLIT, $192-8
 	VMOVUPS      Y0, 96(SP)
 	VBROADCASTSS 268(AX), Y0
 	VMOVUPS      Y0, 128(SP)
-	VBROADCASTSS 248(AX), Y0
+	VBROADCASTSS 272(AX), Y0
 	VMOVUPS      Y0, 160(SP)
+	VBROADCASTSS 276(AX), Y0
+	VMOVUPS      Y0, 192(SP)
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, 224(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -7715,41 +7882,51 @@ tailload_2:
 
 body_3:
 	VMULPS       32(SP), Y0, Y7
+	VMOVUPS      32(SP), Y8
+	VFMSUB213PS  Y7, Y0, Y8
+	VMOVUPS      192(SP), Y9
+	VFMADD213PS  Y8, Y0, Y9
 	VMOVUPS      vconst<>+640(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VMOVUPS      vconst<>+704(SB), Y8
 	VMINPS       Y7, Y8, Y7
 	VMULPS       vconst<>+768(SB), Y7, Y8
 	VROUNDPS     $0x08, Y8, Y8
-	VMOVUPS      vconst<>+832(SB), Y9
-	VFNMADD213PS Y7, Y8, Y9
+	VMOVUPS      vconst<>+832(SB), Y10
+	VFNMADD213PS Y7, Y8, Y10
 	VMOVUPS      vconst<>+896(SB), Y7
-	VFNMADD213PS Y9, Y8, Y7
-	VMULPS       Y7, Y7, Y9
-	VMOVUPS      vconst<>+960(SB), Y10
-	VFMADD213PS  vconst<>+1024(SB), Y7, Y10
+	VFNMADD213PS Y10, Y8, Y7
+	VMULPS       Y7, Y7, Y10
+	VMOVUPS      vconst<>+960(SB), Y11
+	VFMADD213PS  vconst<>+1024(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1088(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+1152(SB), Y7, Y11
+	VMOVAPS      Y11, Y11
+	VFMADD213PS  vconst<>+384(SB), Y7, Y11
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1088(SB), Y7, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+1152(SB), Y7, Y10
-	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+384(SB), Y7, Y10
-	VMOVAPS      Y9, Y9
-	VFMADD213PS  Y7, Y10, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y7
+	VFMADD213PS  Y7, Y11, Y10
+	VADDPS       vconst<>+192(SB), Y10, Y7
 	VCVTTPS2DQ   Y8, Y8
-	VPSRAD       $0x01, Y8, Y9
-	VPSUBD       Y9, Y8, Y8
-	VPADDD       vconst<>+1216(SB), Y9, Y9
-	VPSLLD       $0x17, Y9, Y9
+	VPSRAD       $0x01, Y8, Y10
+	VPSUBD       Y10, Y8, Y8
+	VPADDD       vconst<>+1216(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
 	VPADDD       vconst<>+1216(SB), Y8, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y9, Y7, Y7
+	VMULPS       Y10, Y7, Y7
 	VMULPS       Y8, Y7, Y7
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
-	VMULPS       (SP), Y0, Y0
-	VMOVUPS      vconst<>+640(SB), Y9
-	VMAXPS       Y0, Y9, Y0
+	VMOVAPS      Y7, Y8
+	VFMADD213PS  Y7, Y9, Y8
+	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
+	VMULPS       (SP), Y0, Y9
+	VMOVUPS      (SP), Y10
+	VFMSUB213PS  Y9, Y0, Y10
+	VMOVUPS      160(SP), Y11
+	VFMADD213PS  Y10, Y0, Y11
+	VMOVUPS      vconst<>+640(SB), Y0
+	VMAXPS       Y9, Y0, Y0
 	VMOVUPS      vconst<>+704(SB), Y9
 	VMINPS       Y0, Y9, Y0
 	VMULPS       vconst<>+768(SB), Y0, Y9
@@ -7759,16 +7936,16 @@ body_3:
 	VMOVUPS      vconst<>+896(SB), Y0
 	VFNMADD213PS Y10, Y9, Y0
 	VMULPS       Y0, Y0, Y10
-	VMOVUPS      vconst<>+960(SB), Y11
-	VFMADD213PS  vconst<>+1024(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1088(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+1152(SB), Y0, Y11
-	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y0, Y11
+	VMOVUPS      vconst<>+960(SB), Y12
+	VFMADD213PS  vconst<>+1024(SB), Y0, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1088(SB), Y0, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+1152(SB), Y0, Y12
+	VMOVAPS      Y12, Y12
+	VFMADD213PS  vconst<>+384(SB), Y0, Y12
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  Y0, Y11, Y10
+	VFMADD213PS  Y0, Y12, Y10
 	VADDPS       vconst<>+192(SB), Y10, Y0
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
@@ -7779,54 +7956,56 @@ body_3:
 	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y10, Y0, Y0
 	VMULPS       Y9, Y0, Y0
-	VMULPS       Y0, Y1, Y0
+	VMOVAPS      Y0, Y9
+	VFMADD213PS  Y0, Y11, Y9
+	VMULPS       Y9, Y1, Y0
 	VMOVUPS      vconst<>+0(SB), Y1
-	VBLENDVPS    Y8, Y0, Y1, Y0
-	VMULPS       96(SP), Y7, Y1
-	VMOVUPS      64(SP), Y8
-	VFMADD213PS  Y1, Y0, Y8
-	VSUBPS       Y0, Y7, Y1
-	VMULPS       32(SP), Y7, Y7
+	VBLENDVPS    Y7, Y0, Y1, Y0
+	VMULPS       96(SP), Y8, Y1
+	VMOVUPS      64(SP), Y7
+	VFMADD213PS  Y1, Y0, Y7
+	VSUBPS       Y0, Y8, Y1
+	VMULPS       32(SP), Y8, Y8
 	VMOVUPS      128(SP), Y9
-	VFMADD213PS  Y7, Y0, Y9
+	VFMADD213PS  Y8, Y0, Y9
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
 	VMOVUPS      (SI)(DI*4), Y0
-	VMULPS       Y0, Y8, Y7
+	VMULPS       Y0, Y7, Y8
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y7, (R8)(DI*4)
+	VMOVUPS      Y8, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD    X8, Y7
-	VEXTRACTF128 $0x01, Y8, X8
-	VCVTPS2PD    X8, Y8
+	VCVTPS2PD    X7, Y8
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X7, Y7
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
-	VFMADD231PD  Y10, Y7, Y2
-	VFMADD231PD  Y11, Y8, Y3
+	VFMADD231PD  Y10, Y8, Y2
+	VFMADD231PD  Y11, Y7, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y11, Y5, Y5
-	VMULPS       160(SP), Y0, Y0
+	VMULPS       224(SP), Y0, Y0
 	JMP          grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Y8, (R8)(DI*4)
+	VMOVUPS Y7, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD    X8, Y0
-	VEXTRACTF128 $0x01, Y8, X7
+	VCVTPS2PD    X7, Y0
+	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y7, Y3, Y3
-	VMOVUPS      160(SP), Y0
+	VMOVUPS      224(SP), Y0
 
 grads_7:
 	VMULPS  Y1, Y0, Y1
@@ -7855,7 +8034,7 @@ tailstore_4:
 	SUBQ       R8, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y0
-	VANDPS     Y8, Y0, Y7
+	VANDPS     Y7, Y0, Y7
 	TESTQ      SI, SI
 	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
@@ -7876,7 +8055,7 @@ skip_14:
 	VFMADD231PD  Y12, Y7, Y3
 	VADDPD       Y11, Y4, Y4
 	VADDPD       Y12, Y5, Y5
-	VMULPS       160(SP), Y8, Y7
+	VMULPS       224(SP), Y8, Y7
 	JMP          grads_13
 
 unweighted_12:
@@ -7891,7 +8070,7 @@ skip_15:
 	VCVTPS2PD    X7, Y7
 	VADDPD       Y8, Y2, Y2
 	VADDPD       Y7, Y3, Y3
-	VMOVUPS      160(SP), Y7
+	VMOVUPS      224(SP), Y7
 
 grads_13:
 	VMULPS     Y1, Y7, Y1
@@ -20671,145 +20850,119 @@ body_3:
 	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
 	VMULPS       Z12, Z12, Z11
 	VMULPS       vconst<>+320(SB), Z11, Z11
-	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z11, Z10, K1, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z12
-	VSUBPS       Z12, Z10, Z12
+	VMOVAPS      Z10, Z12
+	VBLENDMPS    Z11, Z12, K1, Z12
+	VADDPS       vconst<>+192(SB), Z12, Z11
+	VSUBPS       vconst<>+192(SB), Z11, Z13
+	VSUBPS       Z13, Z12, Z13
 	VPSUBD       vconst<>+1536(SB), Z11, Z11
-	VPSRAD       $0x17, Z11, Z13
+	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+1600(SB), Z11, Z11
 	VPADDD       vconst<>+1536(SB), Z11, Z11
-	VCVTDQ2PS    Z13, Z14
+	VCVTDQ2PS    Z14, Z15
 	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VMOVUPS      vconst<>+1216(SB), Z15
-	VPSUBD       Z13, Z15, Z13
-	VPSLLD       $0x17, Z13, Z13
-	VMOVUPS      vconst<>+192(SB), Z15
-	VSUBPS       Z11, Z15, Z15
+	VMOVUPS      vconst<>+1216(SB), Z16
+	VPSUBD       Z14, Z16, Z14
+	VPSLLD       $0x17, Z14, Z14
+	VMOVUPS      vconst<>+192(SB), Z16
+	VSUBPS       Z11, Z16, Z16
+	VMOVAPS      Z11, Z17
+	VFNMADD213PS vconst<>+192(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z15, Z16
-	VMOVAPS      Z11, Z15
-	VFNMADD213PS vconst<>+192(SB), Z16, Z15
-	VMULPS       Z13, Z12, Z12
-	VMULPS       Z15, Z12, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1664(SB), Z15
-	VFMADD213PS  vconst<>+1728(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1792(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1856(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1920(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1984(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2048(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2112(SB), Z11, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2176(SB), Z11, Z15
-	VMOVAPS      Z11, Z16
-	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
+	VFNMADD213PS vconst<>+192(SB), Z17, Z16
+	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
-	VADDPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+2304(SB), Z13
-	VFMADD213PS  Z12, Z14, Z13
-	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+2368(SB), Z12
-	VFMADD213PS  Z11, Z14, Z12
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVAPS      Z12, Z11
-	VBLENDMPS    Z10, Z11, K2, Z11
-	VADDPS       Z11, Z9, Z9
-	VSUBPS       vconst<>+2432(SB), Z9, Z9
-	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z11, Z9, K1, Z9
-	VPANDD       vconst<>+64(SB), Z8, Z10
-	VMULPS       Z8, Z8, Z11
-	VMULPS       Z8, Z11, Z12
-	VMOVUPS      vconst<>+2496(SB), Z13
-	VFMADD213PS  vconst<>+2560(SB), Z11, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2624(SB), Z11, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2688(SB), Z11, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2752(SB), Z11, Z13
-	VMOVAPS      Z12, Z11
-	VFMADD213PS  Z8, Z13, Z11
-	VADDPS       Z10, Z10, Z12
-	VMOVUPS      vconst<>+640(SB), Z13
-	VMAXPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+704(SB), Z13
-	VMINPS       Z12, Z13, Z12
-	VMULPS       vconst<>+768(SB), Z12, Z13
-	VRNDSCALEPS  $0x08, Z13, Z13
-	VMOVUPS      vconst<>+832(SB), Z14
-	VFNMADD213PS Z12, Z13, Z14
-	VMOVUPS      vconst<>+896(SB), Z12
-	VFNMADD213PS Z14, Z13, Z12
-	VMULPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+960(SB), Z15
-	VFMADD213PS  vconst<>+1024(SB), Z12, Z15
+	VMULPS       Z11, Z11, Z14
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1792(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1856(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1920(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1984(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2048(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2112(SB), Z11, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2176(SB), Z11, Z16
+	VMOVAPS      Z11, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
+	VMULPS       Z17, Z14, Z14
+	VADDPS       Z13, Z14, Z13
+	VMOVUPS      vconst<>+2304(SB), Z14
+	VFMADD213PS  Z13, Z15, Z14
+	VADDPS       Z11, Z14, Z11
+	VMOVUPS      vconst<>+2368(SB), Z13
+	VFMADD213PS  Z11, Z15, Z13
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVAPS      Z13, Z11
+	VBLENDMPS    Z12, Z11, K2, Z11
+	VADDPS       Z11, Z9, Z12
+	VSUBPS       vconst<>+2432(SB), Z12, Z12
+	VMOVAPS      Z12, Z12
+	VBLENDMPS    Z11, Z12, K1, Z12
+	VADDPS       vconst<>+192(SB), Z10, Z11
+	VMULPS       Z8, Z8, Z13
+	VMULPS       Z8, Z13, Z14
+	VMOVUPS      vconst<>+2496(SB), Z15
+	VFMADD213PS  vconst<>+2560(SB), Z13, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1088(SB), Z12, Z15
+	VFMADD213PS  vconst<>+2624(SB), Z13, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+1152(SB), Z12, Z15
+	VFMADD213PS  vconst<>+2688(SB), Z13, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+384(SB), Z12, Z15
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  Z12, Z15, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z12
-	VSCALEFPS    Z13, Z12, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z12
-	VMOVUPS      vconst<>+320(SB), Z13
-	VDIVPS       Z12, Z13, Z12
-	VMOVUPS      vconst<>+192(SB), Z13
-	VSUBPS       Z12, Z13, Z12
+	VFMADD213PS  vconst<>+2752(SB), Z13, Z15
+	VMOVAPS      Z14, Z13
+	VFMADD213PS  Z8, Z15, Z13
+	VMOVUPS      vconst<>+192(SB), Z14
+	VSUBPS       Z10, Z14, Z10
+	VDIVPS       Z11, Z10, Z10
 	VPANDD       vconst<>+2816(SB), Z8, Z8
-	VPORD        Z8, Z12, Z8
-	VCMPPS       $0x11, vconst<>+2880(SB), Z10, K1
+	VPORD        Z8, Z10, Z8
+	VCMPPS       $0x11, vconst<>+2880(SB), Z9, K1
 	VMOVAPS      Z8, Z8
-	VBLENDMPS    Z11, Z8, K1, Z8
+	VBLENDMPS    Z13, Z8, K1, Z8
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Z10
-	VMULPS       Z10, Z9, Z11
+	VMOVUPS      (SI)(DI*4), Z9
+	VMULPS       Z9, Z12, Z10
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z11, (R8)(DI*4)
+	VMOVUPS      Z10, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD     Y9, Z11
-	VEXTRACTF64X4 $0x01, Z9, Y9
-	VCVTPS2PD     Y9, Z9
-	VCVTPS2PD     Y10, Z12
-	VEXTRACTF64X4 $0x01, Z10, Y13
+	VCVTPS2PD     Y12, Z10
+	VEXTRACTF64X4 $0x01, Z12, Y11
+	VCVTPS2PD     Y11, Z11
+	VCVTPS2PD     Y9, Z12
+	VEXTRACTF64X4 $0x01, Z9, Y13
 	VCVTPS2PD     Y13, Z13
-	VFMADD231PD   Z12, Z11, Z0
-	VFMADD231PD   Z13, Z9, Z0
+	VFMADD231PD   Z12, Z10, Z0
+	VFMADD231PD   Z13, Z11, Z0
 	VADDPD        Z12, Z6, Z6
 	VADDPD        Z13, Z6, Z6
-	VMULPS        (SP), Z10, Z9
+	VMULPS        (SP), Z9, Z9
 	JMP           grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Z9, (R8)(DI*4)
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y9, Z10
-	VEXTRACTF64X4 $0x01, Z9, Y9
-	VCVTPS2PD     Y9, Z9
-	VADDPD        Z10, Z0, Z0
+	VCVTPS2PD     Y12, Z9
+	VEXTRACTF64X4 $0x01, Z12, Y10
+	VCVTPS2PD     Y10, Z10
 	VADDPD        Z9, Z0, Z0
+	VADDPD        Z10, Z0, Z0
 	VMOVUPS       (SP), Z9
 
 grads_7:
@@ -20830,7 +20983,7 @@ tailstore_4:
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
 	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VMOVAPS.Z Z12, K1, Z3
 	TESTQ     SI, SI
 	JZ        unweighted_11
 	VPXORD    Z4, Z4, Z4
@@ -21027,102 +21180,75 @@ body_3:
 	VCMPPS       $0x03, Z13, Z13, K2
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    Z13, Z12, K2, Z12
-	VADDPS       Z12, Z10, Z10
-	VSUBPS       vconst<>+2432(SB), Z10, Z10
-	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z12, Z10, K1, Z10
+	VADDPS       Z12, Z10, Z13
+	VSUBPS       vconst<>+2432(SB), Z13, Z13
+	VMOVAPS      Z13, Z13
+	VBLENDMPS    Z12, Z13, K1, Z13
 	VADDPS       vconst<>+192(SB), Z11, Z12
-	VMULPS       vconst<>+2944(SB), Z11, Z11
-	VMULPS       Z12, Z12, Z12
-	VDIVPS       Z12, Z11, Z11
-	VPANDD       vconst<>+64(SB), Z9, Z12
-	VMULPS       Z9, Z9, Z13
-	VMULPS       Z9, Z13, Z14
-	VMOVUPS      vconst<>+2496(SB), Z15
-	VFMADD213PS  vconst<>+2560(SB), Z13, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2624(SB), Z13, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2688(SB), Z13, Z15
-	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+2752(SB), Z13, Z15
-	VMOVAPS      Z14, Z13
-	VFMADD213PS  Z9, Z15, Z13
-	VADDPS       Z12, Z12, Z14
-	VMOVUPS      vconst<>+640(SB), Z15
-	VMAXPS       Z14, Z15, Z14
-	VMOVUPS      vconst<>+704(SB), Z15
-	VMINPS       Z14, Z15, Z14
-	VMULPS       vconst<>+768(SB), Z14, Z15
-	VRNDSCALEPS  $0x08, Z15, Z15
-	VMOVUPS      vconst<>+832(SB), Z16
-	VFNMADD213PS Z14, Z15, Z16
-	VMOVUPS      vconst<>+896(SB), Z14
-	VFNMADD213PS Z16, Z15, Z14
-	VMULPS       Z14, Z14, Z16
-	VMOVUPS      vconst<>+960(SB), Z17
-	VFMADD213PS  vconst<>+1024(SB), Z14, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1088(SB), Z14, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+1152(SB), Z14, Z17
-	VMOVAPS      Z17, Z17
-	VFMADD213PS  vconst<>+384(SB), Z14, Z17
+	VMULPS       Z9, Z9, Z14
+	VMULPS       Z9, Z14, Z15
+	VMOVUPS      vconst<>+2496(SB), Z16
+	VFMADD213PS  vconst<>+2560(SB), Z14, Z16
 	VMOVAPS      Z16, Z16
-	VFMADD213PS  Z14, Z17, Z16
-	VADDPS       vconst<>+192(SB), Z16, Z14
-	VSCALEFPS    Z15, Z14, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z14
-	VMOVUPS      vconst<>+320(SB), Z15
-	VDIVPS       Z14, Z15, Z14
+	VFMADD213PS  vconst<>+2624(SB), Z14, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2688(SB), Z14, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2752(SB), Z14, Z16
+	VMOVAPS      Z15, Z14
+	VFMADD213PS  Z9, Z16, Z14
 	VMOVUPS      vconst<>+192(SB), Z15
-	VSUBPS       Z14, Z15, Z14
+	VSUBPS       Z11, Z15, Z15
+	VDIVPS       Z12, Z15, Z15
 	VPANDD       vconst<>+2816(SB), Z9, Z9
-	VPORD        Z9, Z14, Z9
-	VCMPPS       $0x11, vconst<>+2880(SB), Z12, K1
+	VPORD        Z9, Z15, Z9
+	VCMPPS       $0x11, vconst<>+2880(SB), Z10, K1
 	VMOVAPS      Z9, Z9
-	VBLENDMPS    Z13, Z9, K1, Z9
+	VBLENDMPS    Z14, Z9, K1, Z9
+	VMULPS       vconst<>+2944(SB), Z11, Z10
+	VMULPS       Z12, Z12, Z11
+	VDIVPS       Z11, Z10, Z10
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Z12
-	VMULPS       Z12, Z10, Z13
+	VMOVUPS      (SI)(DI*4), Z11
+	VMULPS       Z11, Z13, Z12
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	VMOVUPS      Z12, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD     Y10, Z13
-	VEXTRACTF64X4 $0x01, Z10, Y10
-	VCVTPS2PD     Y10, Z10
-	VCVTPS2PD     Y12, Z14
-	VEXTRACTF64X4 $0x01, Z12, Y15
+	VCVTPS2PD     Y13, Z12
+	VEXTRACTF64X4 $0x01, Z13, Y13
+	VCVTPS2PD     Y13, Z13
+	VCVTPS2PD     Y11, Z14
+	VEXTRACTF64X4 $0x01, Z11, Y15
 	VCVTPS2PD     Y15, Z15
-	VFMADD231PD   Z14, Z13, Z0
-	VFMADD231PD   Z15, Z10, Z0
+	VFMADD231PD   Z14, Z12, Z0
+	VFMADD231PD   Z15, Z13, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VMULPS        (SP), Z12, Z10
+	VMULPS        (SP), Z11, Z11
 	JMP           grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Z10, (R8)(DI*4)
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y10, Z12
-	VEXTRACTF64X4 $0x01, Z10, Y10
-	VCVTPS2PD     Y10, Z10
+	VCVTPS2PD     Y13, Z11
+	VEXTRACTF64X4 $0x01, Z13, Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VADDPD        Z10, Z0, Z0
-	VMOVUPS       (SP), Z10
+	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
+	VMULPS  Z9, Z11, Z9
 	VSUBPS  Z9, Z9, Z12
 	VADDPS  Z12, Z8, Z8
 	MOVQ    144(AX), R8
@@ -21131,7 +21257,7 @@ grads_7:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Z11, Z10, Z9
+	VMULPS  Z10, Z11, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -21148,7 +21274,7 @@ tailstore_4:
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
 	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VMOVAPS.Z Z13, K1, Z3
 	TESTQ     SI, SI
 	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
@@ -21164,18 +21290,18 @@ skip_14:
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
-	VCVTPS2PD     Y10, Z10
+	VEXTRACTF64X4 $0x01, Z4, Y11
+	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z10, Z2, Z0
+	VFMADD231PD   Z11, Z2, Z0
 
 hi_15:
 	VADDPD Z3, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z11, Z7, Z7
 
 hi_16:
 	VMULPS (SP), Z4, Z1
@@ -21211,7 +21337,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    Z11, Z1, Z1
+	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z2, K1, Z6
@@ -23107,49 +23233,112 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VADDPS       64(SP), Z1, Z6
+	VMOVUPS      64(SP), Z6
+	VMAXPS       Z1, Z6, Z6
+	VMOVUPS      64(SP), Z7
+	VMINPS       Z1, Z7, Z7
 	VCMPPS       $0x11, vconst<>+3008(SB), Z6, K1
-	VMULPS       vconst<>+3072(SB), Z6, Z7
-	VMOVAPS      Z6, Z8
-	VBLENDMPS    Z7, Z8, K1, Z8
-	VPSUBD       vconst<>+1536(SB), Z8, Z7
-	VPSRAD       $0x17, Z7, Z8
+	VMULPS       vconst<>+3072(SB), Z6, Z8
+	VMOVAPS      Z6, Z9
+	VBLENDMPS    Z8, Z9, K1, Z9
+	VPSUBD       vconst<>+1536(SB), Z9, Z8
+	VPSRAD       $0x17, Z8, Z9
+	VPANDD       vconst<>+1600(SB), Z8, Z8
+	VPADDD       vconst<>+1536(SB), Z8, Z8
+	VCVTDQ2PS    Z9, Z9
+	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+3136(SB), Z9, Z10
+	VMOVAPS      Z9, Z9
+	VBLENDMPS    Z10, Z9, K1, Z9
+	VMULPS       Z8, Z8, Z10
+	VMOVUPS      vconst<>+1664(SB), Z11
+	VFMADD213PS  vconst<>+1728(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1792(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1856(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1920(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1984(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+2048(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+2112(SB), Z8, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+2176(SB), Z8, Z11
+	VMOVAPS      Z8, Z12
+	VFMADD213PS  vconst<>+2240(SB), Z11, Z12
+	VMULPS       Z12, Z10, Z10
+	VMOVUPS      vconst<>+2304(SB), Z11
+	VFMADD213PS  Z10, Z9, Z11
+	VADDPS       Z8, Z11, Z8
+	VMOVUPS      vconst<>+2368(SB), Z10
+	VFMADD213PS  Z8, Z9, Z10
+	VCMPPS       $0x00, vconst<>+0(SB), Z6, K1
+	VMOVAPS      Z10, Z8
+	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
+	VCMPPS       $0x11, vconst<>+0(SB), Z6, K1
+	VMOVAPS      Z8, Z8
+	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
+	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
+	VMOVAPS      Z8, Z8
+	VBLENDMPS    Z6, Z8, K1, Z8
+	VCMPPS       $0x03, Z6, Z6, K1
+	VMOVAPS      Z8, Z8
+	VBLENDMPS    Z6, Z8, K1, Z8
+	VDIVPS       Z6, Z7, Z6
+	VADDPS       vconst<>+192(SB), Z6, Z7
+	VSUBPS       vconst<>+192(SB), Z7, Z9
+	VSUBPS       Z9, Z6, Z9
+	VPSUBD       vconst<>+1536(SB), Z7, Z7
+	VPSRAD       $0x17, Z7, Z10
 	VPANDD       vconst<>+1600(SB), Z7, Z7
 	VPADDD       vconst<>+1536(SB), Z7, Z7
-	VCVTDQ2PS    Z8, Z8
+	VCVTDQ2PS    Z10, Z11
 	VSUBPS       vconst<>+192(SB), Z7, Z7
-	VSUBPS       vconst<>+3136(SB), Z8, Z9
-	VMOVAPS      Z8, Z8
-	VBLENDMPS    Z9, Z8, K1, Z8
-	VMULPS       Z7, Z7, Z9
-	VMOVUPS      vconst<>+1664(SB), Z10
-	VFMADD213PS  vconst<>+1728(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1792(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1856(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1920(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1984(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+2048(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+2112(SB), Z7, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+2176(SB), Z7, Z10
-	VMOVAPS      Z7, Z11
-	VFMADD213PS  vconst<>+2240(SB), Z10, Z11
-	VMULPS       Z11, Z9, Z9
+	VPMINSD      vconst<>+3392(SB), Z10, Z10
+	VMOVUPS      vconst<>+1216(SB), Z12
+	VPSUBD       Z10, Z12, Z10
+	VPSLLD       $0x17, Z10, Z10
+	VMOVUPS      vconst<>+192(SB), Z12
+	VSUBPS       Z7, Z12, Z12
+	VMOVAPS      Z7, Z13
+	VFNMADD213PS vconst<>+192(SB), Z12, Z13
+	VMOVAPS      Z7, Z12
+	VFNMADD213PS vconst<>+192(SB), Z13, Z12
+	VMULPS       Z10, Z9, Z9
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z7, Z7, Z10
+	VMOVUPS      vconst<>+1664(SB), Z12
+	VFMADD213PS  vconst<>+1728(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1792(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1856(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1920(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+1984(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+2048(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+2112(SB), Z7, Z12
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  vconst<>+2176(SB), Z7, Z12
+	VMOVAPS      Z7, Z13
+	VFMADD213PS  vconst<>+2240(SB), Z12, Z13
+	VMULPS       Z13, Z10, Z10
+	VADDPS       Z9, Z10, Z9
 	VMOVUPS      vconst<>+2304(SB), Z10
-	VFMADD213PS  Z9, Z8, Z10
+	VFMADD213PS  Z9, Z11, Z10
 	VADDPS       Z7, Z10, Z7
 	VMOVUPS      vconst<>+2368(SB), Z9
-	VFMADD213PS  Z7, Z8, Z9
-	VCMPPS       $0x00, vconst<>+0(SB), Z6, K1
+	VFMADD213PS  Z7, Z11, Z9
+	VCMPPS       $0x00, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z9, Z7
 	VBLENDMPS    vconst<>+3200(SB), Z7, K1, Z7
-	VCMPPS       $0x11, vconst<>+0(SB), Z6, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+3264(SB), Z7, K1, Z7
 	VCMPPS       $0x00, vconst<>+128(SB), Z6, K1
@@ -23158,44 +23347,45 @@ body_3:
 	VCMPPS       $0x03, Z6, Z6, K1
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z6, Z7, K1, Z7
-	VMOVAPS      Z2, Z6
-	VFNMADD213PS Z1, Z7, Z6
+	VADDPS       Z7, Z8, Z6
+	VMOVAPS      Z2, Z7
+	VFNMADD213PS Z1, Z6, Z7
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Z7
-	VMULPS       Z7, Z6, Z8
+	VMOVUPS      (SI)(DI*4), Z6
+	VMULPS       Z6, Z7, Z8
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
 	VMOVUPS      Z8, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD     Y6, Z8
-	VEXTRACTF64X4 $0x01, Z6, Y6
-	VCVTPS2PD     Y6, Z6
-	VCVTPS2PD     Y7, Z9
+	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
+	VCVTPS2PD     Y6, Z9
+	VEXTRACTF64X4 $0x01, Z6, Y6
+	VCVTPS2PD     Y6, Z6
 	VFMADD231PD   Z9, Z8, Z0
-	VFMADD231PD   Z7, Z6, Z0
+	VFMADD231PD   Z6, Z7, Z0
 	VADDPD        Z9, Z5, Z5
-	VADDPD        Z7, Z5, Z5
+	VADDPD        Z6, Z5, Z5
 	JMP           grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Z6, (R8)(DI*4)
+	VMOVUPS Z7, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y6, Z7
-	VEXTRACTF64X4 $0x01, Z6, Y6
-	VCVTPS2PD     Y6, Z6
-	VADDPD        Z7, Z0, Z0
+	VCVTPS2PD     Y7, Z6
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
 	VADDPD        Z6, Z0, Z0
+	VADDPD        Z7, Z0, Z0
 
 grads_7:
 	ADDQ $0x10, DI
@@ -23206,7 +23396,7 @@ tailstore_4:
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
 	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z6, K1, Z3
+	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
 	JZ        unweighted_10
 	VPXORD    Z4, Z4, Z4
@@ -23302,102 +23492,167 @@ tailload_2:
 
 body_3:
 	VADDPS       64(SP), Z1, Z8
-	VDIVPS       Z8, Z2, Z9
-	VCMPPS       $0x11, vconst<>+3008(SB), Z8, K1
-	VMULPS       vconst<>+3072(SB), Z8, Z10
-	VMOVAPS      Z8, Z11
-	VBLENDMPS    Z10, Z11, K1, Z11
-	VPSUBD       vconst<>+1536(SB), Z11, Z10
-	VPSRAD       $0x17, Z10, Z11
+	VDIVPS       Z8, Z2, Z8
+	VMOVUPS      64(SP), Z9
+	VMAXPS       Z1, Z9, Z9
+	VMOVUPS      64(SP), Z10
+	VMINPS       Z1, Z10, Z10
+	VCMPPS       $0x11, vconst<>+3008(SB), Z9, K1
+	VMULPS       vconst<>+3072(SB), Z9, Z11
+	VMOVAPS      Z9, Z12
+	VBLENDMPS    Z11, Z12, K1, Z12
+	VPSUBD       vconst<>+1536(SB), Z12, Z11
+	VPSRAD       $0x17, Z11, Z12
+	VPANDD       vconst<>+1600(SB), Z11, Z11
+	VPADDD       vconst<>+1536(SB), Z11, Z11
+	VCVTDQ2PS    Z12, Z12
+	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+3136(SB), Z12, Z13
+	VMOVAPS      Z12, Z12
+	VBLENDMPS    Z13, Z12, K1, Z12
+	VMULPS       Z11, Z11, Z13
+	VMOVUPS      vconst<>+1664(SB), Z14
+	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1920(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1984(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2048(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
+	VMOVAPS      Z11, Z15
+	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
+	VMULPS       Z15, Z13, Z13
+	VMOVUPS      vconst<>+2304(SB), Z14
+	VFMADD213PS  Z13, Z12, Z14
+	VADDPS       Z11, Z14, Z11
+	VMOVUPS      vconst<>+2368(SB), Z13
+	VFMADD213PS  Z11, Z12, Z13
+	VCMPPS       $0x00, vconst<>+0(SB), Z9, K1
+	VMOVAPS      Z13, Z11
+	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
+	VCMPPS       $0x11, vconst<>+0(SB), Z9, K1
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    Z9, Z11, K1, Z11
+	VCMPPS       $0x03, Z9, Z9, K1
+	VMOVAPS      Z11, Z11
+	VBLENDMPS    Z9, Z11, K1, Z11
+	VDIVPS       Z9, Z10, Z9
+	VADDPS       vconst<>+192(SB), Z9, Z10
+	VSUBPS       vconst<>+192(SB), Z10, Z12
+	VSUBPS       Z12, Z9, Z12
+	VPSUBD       vconst<>+1536(SB), Z10, Z10
+	VPSRAD       $0x17, Z10, Z13
 	VPANDD       vconst<>+1600(SB), Z10, Z10
 	VPADDD       vconst<>+1536(SB), Z10, Z10
-	VCVTDQ2PS    Z11, Z11
+	VCVTDQ2PS    Z13, Z14
 	VSUBPS       vconst<>+192(SB), Z10, Z10
-	VSUBPS       vconst<>+3136(SB), Z11, Z12
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z12, Z11, K1, Z11
-	VMULPS       Z10, Z10, Z12
-	VMOVUPS      vconst<>+1664(SB), Z13
-	VFMADD213PS  vconst<>+1728(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1792(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1856(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1920(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1984(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2048(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2112(SB), Z10, Z13
-	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+2176(SB), Z10, Z13
-	VMOVAPS      Z10, Z14
-	VFMADD213PS  vconst<>+2240(SB), Z13, Z14
-	VMULPS       Z14, Z12, Z12
+	VPMINSD      vconst<>+3392(SB), Z13, Z13
+	VMOVUPS      vconst<>+1216(SB), Z15
+	VPSUBD       Z13, Z15, Z13
+	VPSLLD       $0x17, Z13, Z13
+	VMOVUPS      vconst<>+192(SB), Z15
+	VSUBPS       Z10, Z15, Z15
+	VMOVAPS      Z10, Z16
+	VFNMADD213PS vconst<>+192(SB), Z15, Z16
+	VMOVAPS      Z10, Z15
+	VFNMADD213PS vconst<>+192(SB), Z16, Z15
+	VMULPS       Z13, Z12, Z12
+	VMULPS       Z15, Z12, Z12
+	VMULPS       Z10, Z10, Z13
+	VMOVUPS      vconst<>+1664(SB), Z15
+	VFMADD213PS  vconst<>+1728(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1792(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1856(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1920(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+1984(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2048(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2112(SB), Z10, Z15
+	VMOVAPS      Z15, Z15
+	VFMADD213PS  vconst<>+2176(SB), Z10, Z15
+	VMOVAPS      Z10, Z16
+	VFMADD213PS  vconst<>+2240(SB), Z15, Z16
+	VMULPS       Z16, Z13, Z13
+	VADDPS       Z12, Z13, Z12
 	VMOVUPS      vconst<>+2304(SB), Z13
-	VFMADD213PS  Z12, Z11, Z13
+	VFMADD213PS  Z12, Z14, Z13
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2368(SB), Z12
-	VFMADD213PS  Z10, Z11, Z12
-	VCMPPS       $0x00, vconst<>+0(SB), Z8, K1
+	VFMADD213PS  Z10, Z14, Z12
+	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+3200(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+0(SB), Z8, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z8, Z10, K1, Z10
-	VCMPPS       $0x03, Z8, Z8, K1
+	VBLENDMPS    Z9, Z10, K1, Z10
+	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z8, Z10, K1, Z10
-	VMOVAPS      Z2, Z8
-	VFNMADD213PS Z1, Z10, Z8
-	VMOVUPS      vconst<>+192(SB), Z10
-	VSUBPS       Z9, Z10, Z9
+	VBLENDMPS    Z9, Z10, K1, Z10
+	VADDPS       Z10, Z11, Z9
+	VMOVAPS      Z2, Z10
+	VFNMADD213PS Z1, Z9, Z10
+	VMOVUPS      vconst<>+192(SB), Z9
+	VSUBPS       Z8, Z9, Z8
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Z10
-	VMULPS       Z10, Z8, Z11
+	VMOVUPS      (SI)(DI*4), Z9
+	VMULPS       Z9, Z10, Z11
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
 	VMOVUPS      Z11, (R8)(DI*4)
 
 skip_8:
-	VCVTPS2PD     Y8, Z11
-	VEXTRACTF64X4 $0x01, Z8, Y8
-	VCVTPS2PD     Y8, Z8
-	VCVTPS2PD     Y10, Z12
-	VEXTRACTF64X4 $0x01, Z10, Y13
+	VCVTPS2PD     Y10, Z11
+	VEXTRACTF64X4 $0x01, Z10, Y10
+	VCVTPS2PD     Y10, Z10
+	VCVTPS2PD     Y9, Z12
+	VEXTRACTF64X4 $0x01, Z9, Y13
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
-	VFMADD231PD   Z13, Z8, Z0
+	VFMADD231PD   Z13, Z10, Z0
 	VADDPD        Z12, Z6, Z6
 	VADDPD        Z13, Z6, Z6
-	VMULPS        128(SP), Z10, Z8
+	VMULPS        128(SP), Z9, Z9
 	JMP           grads_7
 
 unweighted_6:
 	MOVQ    120(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_9
-	VMOVUPS Z8, (R8)(DI*4)
+	VMOVUPS Z10, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y8, Z10
-	VEXTRACTF64X4 $0x01, Z8, Y8
-	VCVTPS2PD     Y8, Z8
+	VCVTPS2PD     Y10, Z9
+	VEXTRACTF64X4 $0x01, Z10, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z0, Z0
 	VADDPD        Z10, Z0, Z0
-	VADDPD        Z8, Z0, Z0
-	VMOVUPS       128(SP), Z8
+	VMOVUPS       128(SP), Z9
 
 grads_7:
-	VMULPS  Z9, Z8, Z8
+	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
 	VADDPS  Z9, Z7, Z7
 	MOVQ    144(AX), R8
@@ -23414,7 +23669,7 @@ tailstore_4:
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
 	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z8, K1, Z3
+	VMOVAPS.Z Z10, K1, Z3
 	TESTQ     SI, SI
 	JZ        unweighted_11
 	VPXORD    Z4, Z4, Z4
@@ -23430,18 +23685,18 @@ skip_13:
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VCVTPS2PD     Y8, Z8
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y9, Z9
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
-	VFMADD231PD   Z8, Z2, Z0
+	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
 	VADDPD Z3, Z6, Z6
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z8, Z6, Z6
+	VADDPD Z9, Z6, Z6
 
 hi_15:
 	VMULPS 128(SP), Z4, Z1
@@ -23466,7 +23721,7 @@ hi_17:
 	VMOVUPS 128(SP), Z1
 
 grads_12:
-	VMULPS    Z9, Z1, Z1
+	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z2, K1, Z5
@@ -23526,56 +23781,121 @@ tailload_2:
 body_3:
 	VADDPS       64(SP), Z1, Z9
 	VDIVPS       Z9, Z2, Z10
-	VCMPPS       $0x11, vconst<>+3008(SB), Z9, K1
-	VMULPS       vconst<>+3072(SB), Z9, Z11
-	VMOVAPS      Z9, Z12
-	VBLENDMPS    Z11, Z12, K1, Z12
-	VPSUBD       vconst<>+1536(SB), Z12, Z11
-	VPSRAD       $0x17, Z11, Z12
-	VPANDD       vconst<>+1600(SB), Z11, Z11
-	VPADDD       vconst<>+1536(SB), Z11, Z11
-	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+192(SB), Z11, Z11
-	VSUBPS       vconst<>+3136(SB), Z12, Z13
+	VMOVUPS      64(SP), Z11
+	VMAXPS       Z1, Z11, Z11
+	VMOVUPS      64(SP), Z12
+	VMINPS       Z1, Z12, Z12
+	VCMPPS       $0x11, vconst<>+3008(SB), Z11, K1
+	VMULPS       vconst<>+3072(SB), Z11, Z13
+	VMOVAPS      Z11, Z14
+	VBLENDMPS    Z13, Z14, K1, Z14
+	VPSUBD       vconst<>+1536(SB), Z14, Z13
+	VPSRAD       $0x17, Z13, Z14
+	VPANDD       vconst<>+1600(SB), Z13, Z13
+	VPADDD       vconst<>+1536(SB), Z13, Z13
+	VCVTDQ2PS    Z14, Z14
+	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+3136(SB), Z14, Z15
+	VMOVAPS      Z14, Z14
+	VBLENDMPS    Z15, Z14, K1, Z14
+	VMULPS       Z13, Z13, Z15
+	VMOVUPS      vconst<>+1664(SB), Z16
+	VFMADD213PS  vconst<>+1728(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1792(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1856(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1920(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+1984(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2048(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2112(SB), Z13, Z16
+	VMOVAPS      Z16, Z16
+	VFMADD213PS  vconst<>+2176(SB), Z13, Z16
+	VMOVAPS      Z13, Z17
+	VFMADD213PS  vconst<>+2240(SB), Z16, Z17
+	VMULPS       Z17, Z15, Z15
+	VMOVUPS      vconst<>+2304(SB), Z16
+	VFMADD213PS  Z15, Z14, Z16
+	VADDPS       Z13, Z16, Z13
+	VMOVUPS      vconst<>+2368(SB), Z15
+	VFMADD213PS  Z13, Z14, Z15
+	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
+	VMOVAPS      Z15, Z13
+	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
+	VCMPPS       $0x11, vconst<>+0(SB), Z11, K1
+	VMOVAPS      Z13, Z13
+	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VMOVAPS      Z13, Z13
+	VBLENDMPS    Z11, Z13, K1, Z13
+	VCMPPS       $0x03, Z11, Z11, K1
+	VMOVAPS      Z13, Z13
+	VBLENDMPS    Z11, Z13, K1, Z13
+	VDIVPS       Z11, Z12, Z11
+	VADDPS       vconst<>+192(SB), Z11, Z12
+	VSUBPS       vconst<>+192(SB), Z12, Z14
+	VSUBPS       Z14, Z11, Z14
+	VPSUBD       vconst<>+1536(SB), Z12, Z12
+	VPSRAD       $0x17, Z12, Z15
+	VPANDD       vconst<>+1600(SB), Z12, Z12
+	VPADDD       vconst<>+1536(SB), Z12, Z12
+	VCVTDQ2PS    Z15, Z16
+	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VPMINSD      vconst<>+3392(SB), Z15, Z15
+	VMOVUPS      vconst<>+1216(SB), Z17
+	VPSUBD       Z15, Z17, Z15
+	VPSLLD       $0x17, Z15, Z15
+	VMOVUPS      vconst<>+192(SB), Z17
+	VSUBPS       Z12, Z17, Z17
+	VMOVAPS      Z12, Z18
+	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VMOVAPS      Z12, Z17
+	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VMULPS       Z15, Z14, Z14
+	VMULPS       Z17, Z14, Z14
+	VMULPS       Z12, Z12, Z15
+	VMOVUPS      vconst<>+1664(SB), Z17
+	VFMADD213PS  vconst<>+1728(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+1792(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+1856(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+1920(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+1984(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+2048(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+2112(SB), Z12, Z17
+	VMOVAPS      Z17, Z17
+	VFMADD213PS  vconst<>+2176(SB), Z12, Z17
+	VMOVAPS      Z12, Z18
+	VFMADD213PS  vconst<>+2240(SB), Z17, Z18
+	VMULPS       Z18, Z15, Z15
+	VADDPS       Z14, Z15, Z14
+	VMOVUPS      vconst<>+2304(SB), Z15
+	VFMADD213PS  Z14, Z16, Z15
+	VADDPS       Z12, Z15, Z12
+	VMOVUPS      vconst<>+2368(SB), Z14
+	VFMADD213PS  Z12, Z16, Z14
+	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
+	VMOVAPS      Z14, Z12
+	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMOVAPS      Z12, Z12
-	VBLENDMPS    Z13, Z12, K1, Z12
-	VMULPS       Z11, Z11, Z13
-	VMOVUPS      vconst<>+1664(SB), Z14
-	VFMADD213PS  vconst<>+1728(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1792(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1856(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1920(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+1984(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2048(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2112(SB), Z11, Z14
-	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+2176(SB), Z11, Z14
-	VMOVAPS      Z11, Z15
-	VFMADD213PS  vconst<>+2240(SB), Z14, Z15
-	VMULPS       Z15, Z13, Z13
-	VMOVUPS      vconst<>+2304(SB), Z14
-	VFMADD213PS  Z13, Z12, Z14
-	VADDPS       Z11, Z14, Z11
-	VMOVUPS      vconst<>+2368(SB), Z13
-	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+0(SB), Z9, K1
-	VMOVAPS      Z13, Z11
-	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+0(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
-	VCMPPS       $0x03, Z9, Z9, K1
-	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z9, Z11, K1, Z11
+	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VMOVAPS      Z12, Z12
+	VBLENDMPS    Z11, Z12, K1, Z12
+	VCMPPS       $0x03, Z11, Z11, K1
+	VMOVAPS      Z12, Z12
+	VBLENDMPS    Z11, Z12, K1, Z12
+	VADDPS       Z12, Z13, Z11
 	VMOVAPS      Z2, Z12
 	VFNMADD213PS Z1, Z11, Z12
 	VMOVUPS      vconst<>+192(SB), Z11
@@ -24971,7 +25291,7 @@ done_5:
 
 // func tweedieFAVX512(a *byte)
 // Requires: AVX, AVX512F
-TEXT ·tweedieFAVX512(SB), NOSPLIT, $384-8
+TEXT ·tweedieFAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
 	VMOVUPS      Z0, (SP)
@@ -24983,8 +25303,12 @@ TEXT ·tweedieFAVX512(SB), NOSPLIT, $384-8
 	VMOVUPS      Z0, 192(SP)
 	VBROADCASTSS 268(AX), Z0
 	VMOVUPS      Z0, 256(SP)
-	VBROADCASTSS 248(AX), Z0
+	VBROADCASTSS 272(AX), Z0
 	VMOVUPS      Z0, 320(SP)
+	VBROADCASTSS 276(AX), Z0
+	VMOVUPS      Z0, 384(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 448(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -25015,59 +25339,71 @@ tailload_2:
 
 body_3:
 	VMULPS       64(SP), Z1, Z6
+	VMOVUPS      64(SP), Z7
+	VFMSUB213PS  Z6, Z1, Z7
+	VMOVUPS      384(SP), Z8
+	VFMADD213PS  Z7, Z1, Z8
 	VMOVUPS      vconst<>+640(SB), Z7
 	VMAXPS       Z6, Z7, Z6
 	VMOVUPS      vconst<>+704(SB), Z7
 	VMINPS       Z6, Z7, Z6
 	VMULPS       vconst<>+768(SB), Z6, Z7
 	VRNDSCALEPS  $0x08, Z7, Z7
-	VMOVUPS      vconst<>+832(SB), Z8
-	VFNMADD213PS Z6, Z7, Z8
-	VMOVUPS      vconst<>+896(SB), Z6
-	VFNMADD213PS Z8, Z7, Z6
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      vconst<>+960(SB), Z9
-	VFMADD213PS  vconst<>+1024(SB), Z6, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1088(SB), Z6, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1152(SB), Z6, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+384(SB), Z6, Z9
-	VMOVAPS      Z8, Z8
-	VFMADD213PS  Z6, Z9, Z8
-	VADDPS       vconst<>+192(SB), Z8, Z6
-	VSCALEFPS    Z7, Z6, Z6
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
-	VMULPS       (SP), Z1, Z7
-	VMOVUPS      vconst<>+640(SB), Z8
-	VMAXPS       Z7, Z8, Z7
-	VMOVUPS      vconst<>+704(SB), Z8
-	VMINPS       Z7, Z8, Z7
-	VMULPS       vconst<>+768(SB), Z7, Z8
-	VRNDSCALEPS  $0x08, Z8, Z8
 	VMOVUPS      vconst<>+832(SB), Z9
-	VFNMADD213PS Z7, Z8, Z9
-	VMOVUPS      vconst<>+896(SB), Z7
-	VFNMADD213PS Z9, Z8, Z7
-	VMULPS       Z7, Z7, Z9
+	VFNMADD213PS Z6, Z7, Z9
+	VMOVUPS      vconst<>+896(SB), Z6
+	VFNMADD213PS Z9, Z7, Z6
+	VMULPS       Z6, Z6, Z9
 	VMOVUPS      vconst<>+960(SB), Z10
-	VFMADD213PS  vconst<>+1024(SB), Z7, Z10
+	VFMADD213PS  vconst<>+1024(SB), Z6, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1088(SB), Z7, Z10
+	VFMADD213PS  vconst<>+1088(SB), Z6, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1152(SB), Z7, Z10
+	VFMADD213PS  vconst<>+1152(SB), Z6, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+384(SB), Z7, Z10
+	VFMADD213PS  vconst<>+384(SB), Z6, Z10
 	VMOVAPS      Z9, Z9
-	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
-	VSCALEFPS    Z8, Z7, Z7
-	VMULPS       Z7, Z2, Z7
+	VFMADD213PS  Z6, Z10, Z9
+	VADDPS       vconst<>+192(SB), Z9, Z6
+	VSCALEFPS    Z7, Z6, Z6
+	VMOVAPS      Z6, Z7
+	VFMADD213PS  Z6, Z8, Z7
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VMULPS       (SP), Z1, Z6
+	VMOVUPS      (SP), Z8
+	VFMSUB213PS  Z6, Z1, Z8
+	VMOVUPS      320(SP), Z9
+	VFMADD213PS  Z8, Z1, Z9
+	VMOVUPS      vconst<>+640(SB), Z8
+	VMAXPS       Z6, Z8, Z6
+	VMOVUPS      vconst<>+704(SB), Z8
+	VMINPS       Z6, Z8, Z6
+	VMULPS       vconst<>+768(SB), Z6, Z8
+	VRNDSCALEPS  $0x08, Z8, Z8
+	VMOVUPS      vconst<>+832(SB), Z10
+	VFNMADD213PS Z6, Z8, Z10
+	VMOVUPS      vconst<>+896(SB), Z6
+	VFNMADD213PS Z10, Z8, Z6
+	VMULPS       Z6, Z6, Z10
+	VMOVUPS      vconst<>+960(SB), Z11
+	VFMADD213PS  vconst<>+1024(SB), Z6, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1088(SB), Z6, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+1152(SB), Z6, Z11
+	VMOVAPS      Z11, Z11
+	VFMADD213PS  vconst<>+384(SB), Z6, Z11
+	VMOVAPS      Z10, Z10
+	VFMADD213PS  Z6, Z11, Z10
+	VADDPS       vconst<>+192(SB), Z10, Z6
+	VSCALEFPS    Z8, Z6, Z6
+	VMOVAPS      Z6, Z8
+	VFMADD213PS  Z6, Z9, Z8
+	VMULPS       Z8, Z2, Z6
 	VMOVUPS      vconst<>+0(SB), Z8
 	VMOVAPS      Z8, Z8
-	VBLENDMPS    Z7, Z8, K1, Z8
-	VMULPS       192(SP), Z6, Z6
+	VBLENDMPS    Z6, Z8, K1, Z8
+	VMULPS       192(SP), Z7, Z6
 	VMOVUPS      128(SP), Z7
 	VFMADD213PS  Z6, Z8, Z7
 	CMPQ         R8, $0x10
@@ -25173,7 +25509,7 @@ done_5:
 
 // func tweedieGAVX512(a *byte)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·tweedieGAVX512(SB), NOSPLIT, $384-8
+TEXT ·tweedieGAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
 	VMOVUPS      Z0, (SP)
@@ -25185,8 +25521,12 @@ TEXT ·tweedieGAVX512(SB), NOSPLIT, $384-8
 	VMOVUPS      Z0, 192(SP)
 	VBROADCASTSS 268(AX), Z0
 	VMOVUPS      Z0, 256(SP)
-	VBROADCASTSS 248(AX), Z0
+	VBROADCASTSS 272(AX), Z0
 	VMOVUPS      Z0, 320(SP)
+	VBROADCASTSS 276(AX), Z0
+	VMOVUPS      Z0, 384(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 448(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -25218,62 +25558,74 @@ tailload_2:
 
 body_3:
 	VMULPS       64(SP), Z1, Z8
+	VMOVUPS      64(SP), Z9
+	VFMSUB213PS  Z8, Z1, Z9
+	VMOVUPS      384(SP), Z10
+	VFMADD213PS  Z9, Z1, Z10
 	VMOVUPS      vconst<>+640(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VMOVUPS      vconst<>+704(SB), Z9
 	VMINPS       Z8, Z9, Z8
 	VMULPS       vconst<>+768(SB), Z8, Z9
 	VRNDSCALEPS  $0x08, Z9, Z9
-	VMOVUPS      vconst<>+832(SB), Z10
-	VFNMADD213PS Z8, Z9, Z10
-	VMOVUPS      vconst<>+896(SB), Z8
-	VFNMADD213PS Z10, Z9, Z8
-	VMULPS       Z8, Z8, Z10
-	VMOVUPS      vconst<>+960(SB), Z11
-	VFMADD213PS  vconst<>+1024(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+1088(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+1152(SB), Z8, Z11
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z8, Z11
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z8
-	VSCALEFPS    Z9, Z8, Z8
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
-	VMULPS       (SP), Z1, Z9
-	VMOVUPS      vconst<>+640(SB), Z10
-	VMAXPS       Z9, Z10, Z9
-	VMOVUPS      vconst<>+704(SB), Z10
-	VMINPS       Z9, Z10, Z9
-	VMULPS       vconst<>+768(SB), Z9, Z10
-	VRNDSCALEPS  $0x08, Z10, Z10
 	VMOVUPS      vconst<>+832(SB), Z11
-	VFNMADD213PS Z9, Z10, Z11
-	VMOVUPS      vconst<>+896(SB), Z9
-	VFNMADD213PS Z11, Z10, Z9
-	VMULPS       Z9, Z9, Z11
+	VFNMADD213PS Z8, Z9, Z11
+	VMOVUPS      vconst<>+896(SB), Z8
+	VFNMADD213PS Z11, Z9, Z8
+	VMULPS       Z8, Z8, Z11
 	VMOVUPS      vconst<>+960(SB), Z12
-	VFMADD213PS  vconst<>+1024(SB), Z9, Z12
+	VFMADD213PS  vconst<>+1024(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+1088(SB), Z9, Z12
+	VFMADD213PS  vconst<>+1088(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
+	VFMADD213PS  vconst<>+1152(SB), Z8, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VFMADD213PS  vconst<>+384(SB), Z8, Z12
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
-	VSCALEFPS    Z10, Z9, Z9
-	VMULPS       Z9, Z2, Z9
+	VFMADD213PS  Z8, Z12, Z11
+	VADDPS       vconst<>+192(SB), Z11, Z8
+	VSCALEFPS    Z9, Z8, Z8
+	VMOVAPS      Z8, Z9
+	VFMADD213PS  Z8, Z10, Z9
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VMULPS       (SP), Z1, Z8
+	VMOVUPS      (SP), Z10
+	VFMSUB213PS  Z8, Z1, Z10
+	VMOVUPS      320(SP), Z11
+	VFMADD213PS  Z10, Z1, Z11
+	VMOVUPS      vconst<>+640(SB), Z10
+	VMAXPS       Z8, Z10, Z8
+	VMOVUPS      vconst<>+704(SB), Z10
+	VMINPS       Z8, Z10, Z8
+	VMULPS       vconst<>+768(SB), Z8, Z10
+	VRNDSCALEPS  $0x08, Z10, Z10
+	VMOVUPS      vconst<>+832(SB), Z12
+	VFNMADD213PS Z8, Z10, Z12
+	VMOVUPS      vconst<>+896(SB), Z8
+	VFNMADD213PS Z12, Z10, Z8
+	VMULPS       Z8, Z8, Z12
+	VMOVUPS      vconst<>+960(SB), Z13
+	VFMADD213PS  vconst<>+1024(SB), Z8, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+1088(SB), Z8, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+1152(SB), Z8, Z13
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  vconst<>+384(SB), Z8, Z13
+	VMOVAPS      Z12, Z12
+	VFMADD213PS  Z8, Z13, Z12
+	VADDPS       vconst<>+192(SB), Z12, Z8
+	VSCALEFPS    Z10, Z8, Z8
+	VMOVAPS      Z8, Z10
+	VFMADD213PS  Z8, Z11, Z10
+	VMULPS       Z10, Z2, Z8
 	VMOVUPS      vconst<>+0(SB), Z10
 	VMOVAPS      Z10, Z10
-	VBLENDMPS    Z9, Z10, K1, Z10
-	VMULPS       192(SP), Z8, Z9
+	VBLENDMPS    Z8, Z10, K1, Z10
+	VMULPS       192(SP), Z9, Z8
 	VMOVUPS      128(SP), Z11
-	VFMADD213PS  Z9, Z10, Z11
-	VSUBPS       Z10, Z8, Z8
+	VFMADD213PS  Z8, Z10, Z11
+	VSUBPS       Z10, Z9, Z8
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -25296,7 +25648,7 @@ skip_8:
 	VFMADD231PD   Z13, Z11, Z0
 	VADDPD        Z12, Z6, Z6
 	VADDPD        Z13, Z6, Z6
-	VMULPS        320(SP), Z9, Z9
+	VMULPS        448(SP), Z9, Z9
 	JMP           grads_7
 
 unweighted_6:
@@ -25311,7 +25663,7 @@ skip_9:
 	VCVTPS2PD     Y10, Z10
 	VADDPD        Z9, Z0, Z0
 	VADDPD        Z10, Z0, Z0
-	VMOVUPS       320(SP), Z9
+	VMOVUPS       448(SP), Z9
 
 grads_7:
 	VMULPS  Z8, Z9, Z8
@@ -25361,7 +25713,7 @@ hi_14:
 	VADDPD Z9, Z6, Z6
 
 hi_15:
-	VMULPS 320(SP), Z4, Z1
+	VMULPS 448(SP), Z4, Z1
 	JMP    grads_12
 
 unweighted_11:
@@ -25380,7 +25732,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VMOVUPS 320(SP), Z1
+	VMOVUPS 448(SP), Z1
 
 grads_12:
 	VMULPS    Z8, Z1, Z1
@@ -25403,7 +25755,7 @@ done_5:
 
 // func tweedieHAVX512(a *byte)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·tweedieHAVX512(SB), NOSPLIT, $384-8
+TEXT ·tweedieHAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
 	VMOVUPS      Z0, (SP)
@@ -25415,8 +25767,12 @@ TEXT ·tweedieHAVX512(SB), NOSPLIT, $384-8
 	VMOVUPS      Z0, 192(SP)
 	VBROADCASTSS 268(AX), Z0
 	VMOVUPS      Z0, 256(SP)
-	VBROADCASTSS 248(AX), Z0
+	VBROADCASTSS 272(AX), Z0
 	VMOVUPS      Z0, 320(SP)
+	VBROADCASTSS 276(AX), Z0
+	VMOVUPS      Z0, 384(SP)
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, 448(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -25448,71 +25804,83 @@ tailload_2:
 
 body_3:
 	VMULPS       64(SP), Z1, Z9
+	VMOVUPS      64(SP), Z10
+	VFMSUB213PS  Z9, Z1, Z10
+	VMOVUPS      384(SP), Z11
+	VFMADD213PS  Z10, Z1, Z11
 	VMOVUPS      vconst<>+640(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
 	VMINPS       Z9, Z10, Z9
 	VMULPS       vconst<>+768(SB), Z9, Z10
 	VRNDSCALEPS  $0x08, Z10, Z10
-	VMOVUPS      vconst<>+832(SB), Z11
-	VFNMADD213PS Z9, Z10, Z11
-	VMOVUPS      vconst<>+896(SB), Z9
-	VFNMADD213PS Z11, Z10, Z9
-	VMULPS       Z9, Z9, Z11
-	VMOVUPS      vconst<>+960(SB), Z12
-	VFMADD213PS  vconst<>+1024(SB), Z9, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+1088(SB), Z9, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+1152(SB), Z9, Z12
-	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
-	VMOVAPS      Z11, Z11
-	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
-	VSCALEFPS    Z10, Z9, Z9
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
-	VMULPS       (SP), Z1, Z10
-	VMOVUPS      vconst<>+640(SB), Z11
-	VMAXPS       Z10, Z11, Z10
-	VMOVUPS      vconst<>+704(SB), Z11
-	VMINPS       Z10, Z11, Z10
-	VMULPS       vconst<>+768(SB), Z10, Z11
-	VRNDSCALEPS  $0x08, Z11, Z11
 	VMOVUPS      vconst<>+832(SB), Z12
-	VFNMADD213PS Z10, Z11, Z12
-	VMOVUPS      vconst<>+896(SB), Z10
-	VFNMADD213PS Z12, Z11, Z10
-	VMULPS       Z10, Z10, Z12
+	VFNMADD213PS Z9, Z10, Z12
+	VMOVUPS      vconst<>+896(SB), Z9
+	VFNMADD213PS Z12, Z10, Z9
+	VMULPS       Z9, Z9, Z12
 	VMOVUPS      vconst<>+960(SB), Z13
-	VFMADD213PS  vconst<>+1024(SB), Z10, Z13
+	VFMADD213PS  vconst<>+1024(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1088(SB), Z10, Z13
+	VFMADD213PS  vconst<>+1088(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+1152(SB), Z10, Z13
+	VFMADD213PS  vconst<>+1152(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+384(SB), Z9, Z13
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
-	VSCALEFPS    Z11, Z10, Z10
-	VMULPS       Z10, Z2, Z10
+	VFMADD213PS  Z9, Z13, Z12
+	VADDPS       vconst<>+192(SB), Z12, Z9
+	VSCALEFPS    Z10, Z9, Z9
+	VMOVAPS      Z9, Z10
+	VFMADD213PS  Z9, Z11, Z10
+	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VMULPS       (SP), Z1, Z9
+	VMOVUPS      (SP), Z11
+	VFMSUB213PS  Z9, Z1, Z11
+	VMOVUPS      320(SP), Z12
+	VFMADD213PS  Z11, Z1, Z12
+	VMOVUPS      vconst<>+640(SB), Z11
+	VMAXPS       Z9, Z11, Z9
+	VMOVUPS      vconst<>+704(SB), Z11
+	VMINPS       Z9, Z11, Z9
+	VMULPS       vconst<>+768(SB), Z9, Z11
+	VRNDSCALEPS  $0x08, Z11, Z11
+	VMOVUPS      vconst<>+832(SB), Z13
+	VFNMADD213PS Z9, Z11, Z13
+	VMOVUPS      vconst<>+896(SB), Z9
+	VFNMADD213PS Z13, Z11, Z9
+	VMULPS       Z9, Z9, Z13
+	VMOVUPS      vconst<>+960(SB), Z14
+	VFMADD213PS  vconst<>+1024(SB), Z9, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1088(SB), Z9, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+1152(SB), Z9, Z14
+	VMOVAPS      Z14, Z14
+	VFMADD213PS  vconst<>+384(SB), Z9, Z14
+	VMOVAPS      Z13, Z13
+	VFMADD213PS  Z9, Z14, Z13
+	VADDPS       vconst<>+192(SB), Z13, Z9
+	VSCALEFPS    Z11, Z9, Z9
+	VMOVAPS      Z9, Z11
+	VFMADD213PS  Z9, Z12, Z11
+	VMULPS       Z11, Z2, Z9
 	VMOVUPS      vconst<>+0(SB), Z11
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    Z10, Z11, K1, Z11
-	VMULPS       192(SP), Z9, Z10
+	VBLENDMPS    Z9, Z11, K1, Z11
+	VMULPS       192(SP), Z10, Z9
 	VMOVUPS      128(SP), Z12
-	VFMADD213PS  Z10, Z11, Z12
-	VSUBPS       Z11, Z9, Z10
-	VMULPS       64(SP), Z9, Z9
+	VFMADD213PS  Z9, Z11, Z12
+	VSUBPS       Z11, Z10, Z9
+	VMULPS       64(SP), Z10, Z10
 	VMOVUPS      256(SP), Z13
-	VFMADD213PS  Z9, Z11, Z13
+	VFMADD213PS  Z10, Z11, Z13
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
 	JZ           unweighted_6
-	VMOVUPS      (SI)(DI*4), Z9
-	VMULPS       Z9, Z12, Z11
+	VMOVUPS      (SI)(DI*4), Z10
+	VMULPS       Z10, Z12, Z11
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
@@ -25522,14 +25890,14 @@ skip_8:
 	VCVTPS2PD     Y12, Z11
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
-	VCVTPS2PD     Y9, Z14
-	VEXTRACTF64X4 $0x01, Z9, Y15
+	VCVTPS2PD     Y10, Z14
+	VEXTRACTF64X4 $0x01, Z10, Y15
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z11, Z0
 	VFMADD231PD   Z15, Z12, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VMULPS        320(SP), Z9, Z9
+	VMULPS        448(SP), Z10, Z10
 	JMP           grads_7
 
 unweighted_6:
@@ -25539,24 +25907,24 @@ unweighted_6:
 	VMOVUPS Z12, (R8)(DI*4)
 
 skip_9:
-	VCVTPS2PD     Y12, Z9
+	VCVTPS2PD     Y12, Z10
 	VEXTRACTF64X4 $0x01, Z12, Y11
 	VCVTPS2PD     Y11, Z11
-	VADDPD        Z9, Z0, Z0
+	VADDPD        Z10, Z0, Z0
 	VADDPD        Z11, Z0, Z0
-	VMOVUPS       320(SP), Z9
+	VMOVUPS       448(SP), Z10
 
 grads_7:
-	VMULPS  Z10, Z9, Z10
-	VSUBPS  Z10, Z10, Z11
+	VMULPS  Z9, Z10, Z9
+	VSUBPS  Z9, Z9, Z11
 	VADDPS  Z11, Z8, Z8
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
-	VMOVUPS Z10, (R8)(DI*4)
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Z13, Z9, Z9
+	VMULPS  Z13, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
 	VADDPS  Z10, Z8, Z8
 	MOVQ    216(AX), R8
@@ -25589,21 +25957,21 @@ skip_14:
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VCVTPS2PD     Y9, Z9
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y10, Z10
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z9, Z2, Z0
+	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
 	VADDPD Z3, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z9, Z7, Z7
+	VADDPD Z10, Z7, Z7
 
 hi_16:
-	VMULPS 320(SP), Z4, Z1
+	VMULPS 448(SP), Z4, Z1
 	JMP    grads_13
 
 unweighted_12:
@@ -25622,10 +25990,10 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VMOVUPS 320(SP), Z1
+	VMOVUPS 448(SP), Z1
 
 grads_13:
-	VMULPS    Z10, Z1, Z2
+	VMULPS    Z9, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z3, K1, Z5
