@@ -18029,7 +18029,7 @@ done_5:
 	RET
 
 // func mseGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·mseGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -18039,8 +18039,8 @@ TEXT ·mseGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -18087,8 +18087,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z9
 	JMP           grads_7
 
@@ -18109,7 +18109,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -18123,49 +18123,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -18178,9 +18178,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -18188,14 +18188,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func mseHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·mseHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -18205,8 +18205,8 @@ TEXT ·mseHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -18253,8 +18253,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z10, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        (SP), Z11, Z10
 	JMP           grads_7
 
@@ -18275,7 +18275,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -18284,7 +18284,7 @@ grads_7:
 skip_10:
 	VMULPS  vconst<>+320(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -18298,49 +18298,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -18352,10 +18352,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -18364,9 +18364,9 @@ grads_13:
 skip_19:
 	VMULPS    vconst<>+320(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -18374,9 +18374,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -18519,7 +18519,7 @@ done_5:
 	RET
 
 // func maeGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·maeGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -18529,8 +18529,8 @@ TEXT ·maeGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -18582,8 +18582,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z9
 	JMP           grads_7
 
@@ -18604,7 +18604,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -18618,49 +18618,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -18673,9 +18673,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -18683,14 +18683,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func maeHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·maeHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -18700,8 +18700,8 @@ TEXT ·maeHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -18753,8 +18753,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z10, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        (SP), Z11, Z10
 	JMP           grads_7
 
@@ -18775,7 +18775,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -18784,7 +18784,7 @@ grads_7:
 skip_10:
 	VMULPS  vconst<>+0(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -18798,49 +18798,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -18852,10 +18852,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -18864,9 +18864,9 @@ grads_13:
 skip_19:
 	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -18874,9 +18874,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -19032,7 +19032,7 @@ done_5:
 	RET
 
 // func huberGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·huberGAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -19048,8 +19048,8 @@ TEXT ·huberGAVX512(SB), NOSPLIT, $256-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -19106,8 +19106,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        192(SP), Z10, Z9
 	JMP           grads_7
 
@@ -19128,7 +19128,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -19142,49 +19142,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 192(SP), Z4, Z1
+	VMULPS 192(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -19197,9 +19197,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -19207,14 +19207,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func huberHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·huberHAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -19230,8 +19230,8 @@ TEXT ·huberHAVX512(SB), NOSPLIT, $256-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -19309,8 +19309,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z10, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        192(SP), Z12, Z10
 	JMP           grads_7
 
@@ -19331,7 +19331,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -19340,7 +19340,7 @@ grads_7:
 skip_10:
 	VMULPS  Z11, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -19354,49 +19354,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 192(SP), Z4, Z1
+	VMULPS 192(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -19408,10 +19408,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -19420,9 +19420,9 @@ grads_13:
 skip_19:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -19430,9 +19430,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -19589,7 +19589,7 @@ done_5:
 	RET
 
 // func smooth_l1GAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·smooth_l1GAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -19607,8 +19607,8 @@ TEXT ·smooth_l1GAVX512(SB), NOSPLIT, $320-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -19669,8 +19669,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        256(SP), Z10, Z9
 	JMP           grads_7
 
@@ -19691,7 +19691,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -19705,49 +19705,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 256(SP), Z4, Z1
+	VMULPS 256(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -19760,9 +19760,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -19770,14 +19770,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func smooth_l1HAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·smooth_l1HAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -19795,8 +19795,8 @@ TEXT ·smooth_l1HAVX512(SB), NOSPLIT, $320-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -19855,8 +19855,8 @@ body_3:
 	VCMPPS    $0x11, (SP), Z14, K3
 	KANDW     K2, K1, K1
 	KORW      K1, K3, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z 128(SP), K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z 128(SP), K1, Z4
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -19877,8 +19877,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z11, Z0
-	VADDPD        Z14, Z8, Z8
-	VADDPD        Z15, Z8, Z8
+	VADDPD        Z14, Z9, Z9
+	VADDPD        Z15, Z9, Z9
 	VMULPS        256(SP), Z12, Z11
 	JMP           grads_7
 
@@ -19899,16 +19899,16 @@ skip_9:
 grads_7:
 	VMULPS  Z10, Z11, Z10
 	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z9, Z9
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
 	VMOVUPS Z10, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Z3, Z11, Z10
+	VMULPS  Z4, Z11, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -19922,49 +19922,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z11, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z11, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z4
-	VEXTRACTF64X4 $0x01, Z5, Y11
+	VCVTPS2PD     Y6, Z5
+	VEXTRACTF64X4 $0x01, Z6, Y11
 	VCVTPS2PD     Y11, Z11
-	VFMADD231PD   Z4, Z1, Z0
+	VFMADD231PD   Z5, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z11, Z2, Z0
 
 hi_15:
-	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z11, Z8, Z8
+	VADDPD Z11, Z9, Z9
 
 hi_16:
-	VMULPS 256(SP), Z5, Z1
+	VMULPS 256(SP), Z6, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -19976,21 +19976,21 @@ hi_18:
 
 grads_13:
 	VMULPS    Z10, Z1, Z2
-	VSUBPS    Z2, Z2, Z4
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z4, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VSUBPS    Z2, Z2, Z5
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z5, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    Z3, Z1, Z1
+	VMULPS    Z4, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -19998,9 +19998,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -20158,7 +20158,7 @@ done_5:
 	RET
 
 // func pseudo_huberGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·pseudo_huberGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -20172,8 +20172,8 @@ TEXT ·pseudo_huberGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -20231,8 +20231,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        128(SP), Z10, Z9
 	JMP           grads_7
 
@@ -20253,7 +20253,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -20267,49 +20267,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 128(SP), Z4, Z1
+	VMULPS 128(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -20322,9 +20322,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -20332,14 +20332,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func pseudo_huberHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·pseudo_huberHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -20353,8 +20353,8 @@ TEXT ·pseudo_huberHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -20416,8 +20416,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z10, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        128(SP), Z12, Z10
 	JMP           grads_7
 
@@ -20438,7 +20438,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -20447,7 +20447,7 @@ grads_7:
 skip_10:
 	VMULPS  Z11, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -20461,49 +20461,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 128(SP), Z4, Z1
+	VMULPS 128(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -20515,10 +20515,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -20527,9 +20527,9 @@ grads_13:
 skip_19:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -20537,9 +20537,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -20775,7 +20775,7 @@ done_5:
 	RET
 
 // func log_coshGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·log_coshGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -20785,8 +20785,8 @@ TEXT ·log_coshGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -20946,8 +20946,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z10, Z0
 	VFMADD231PD   Z13, Z11, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z9, Z9
 	JMP           grads_7
 
@@ -20968,7 +20968,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -20982,49 +20982,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z12, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z12, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -21037,9 +21037,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -21047,14 +21047,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func log_coshHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·log_coshHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -21064,8 +21064,8 @@ TEXT ·log_coshHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -21228,8 +21228,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z12, Z0
 	VFMADD231PD   Z15, Z13, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        (SP), Z11, Z11
 	JMP           grads_7
 
@@ -21250,7 +21250,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z11, Z9
 	VSUBPS  Z9, Z9, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -21259,7 +21259,7 @@ grads_7:
 skip_10:
 	VMULPS  Z10, Z11, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -21273,49 +21273,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z13, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z13, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y11
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y11
 	VCVTPS2PD     Y11, Z11
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z11, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z11, Z7, Z7
+	VADDPD Z11, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -21327,10 +21327,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -21339,9 +21339,9 @@ grads_13:
 skip_19:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -21349,9 +21349,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -21504,7 +21504,7 @@ done_5:
 	RET
 
 // func quantileGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·quantileGAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -21522,8 +21522,8 @@ TEXT ·quantileGAVX512(SB), NOSPLIT, $320-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -21578,8 +21578,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        256(SP), Z10, Z9
 	JMP           grads_7
 
@@ -21600,7 +21600,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -21614,49 +21614,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 256(SP), Z4, Z1
+	VMULPS 256(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -21669,9 +21669,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -21679,14 +21679,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func quantileHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·quantileHAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -21704,8 +21704,8 @@ TEXT ·quantileHAVX512(SB), NOSPLIT, $320-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -21760,8 +21760,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z10, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        256(SP), Z11, Z10
 	JMP           grads_7
 
@@ -21782,7 +21782,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -21791,7 +21791,7 @@ grads_7:
 skip_10:
 	VMULPS  vconst<>+0(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -21805,49 +21805,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 256(SP), Z4, Z1
+	VMULPS 256(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -21859,10 +21859,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -21871,9 +21871,9 @@ grads_13:
 skip_19:
 	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -21881,9 +21881,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -22049,7 +22049,7 @@ done_5:
 	RET
 
 // func poisson_logGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_logGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -22059,8 +22059,8 @@ TEXT ·poisson_logGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -22130,8 +22130,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z9
 	JMP           grads_7
 
@@ -22152,7 +22152,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -22166,49 +22166,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -22221,9 +22221,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -22231,14 +22231,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func poisson_logHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_logHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -22248,8 +22248,8 @@ TEXT ·poisson_logHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -22319,8 +22319,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z10, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        (SP), Z12, Z10
 	JMP           grads_7
 
@@ -22341,7 +22341,7 @@ skip_9:
 grads_7:
 	VMULPS  Z11, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -22350,7 +22350,7 @@ grads_7:
 skip_10:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -22364,49 +22364,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -22418,10 +22418,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z11, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -22430,9 +22430,9 @@ grads_13:
 skip_19:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -22440,9 +22440,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -22671,7 +22671,7 @@ done_5:
 	RET
 
 // func poisson_log_fullGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_log_fullGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -22681,8 +22681,8 @@ TEXT ·poisson_log_fullGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -22791,9 +22791,9 @@ body_3:
 	VMOVUPS      vconst<>+192(SB), Z12
 	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
 	KANDW        K2, K1, K1
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    Z11, K1, Z3
-	VADDPS       Z3, Z10, Z10
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    Z11, K1, Z4
+	VADDPS       Z4, Z10, Z10
 	VSUBPS       Z2, Z9, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -22815,8 +22815,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z10, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        (SP), Z11, Z10
 	JMP           grads_7
 
@@ -22837,7 +22837,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -22851,49 +22851,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z10, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z10, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
-	VFMADD231PD   Z3, Z1, Z0
+	VCVTPS2PD     Y6, Z4
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z4, Z7, Z7
+	VADDPD Z5, Z8, Z8
 
 hi_15:
-	VMULPS (SP), Z5, Z1
+	VMULPS (SP), Z6, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -22906,9 +22906,9 @@ hi_17:
 grads_12:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -22916,14 +22916,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_log_fullHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -22933,8 +22933,8 @@ TEXT ·poisson_log_fullHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -23043,9 +23043,9 @@ body_3:
 	VMOVUPS      vconst<>+192(SB), Z13
 	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
 	KANDW        K2, K1, K1
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    Z12, K1, Z3
-	VADDPS       Z3, Z11, Z11
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    Z12, K1, Z4
+	VADDPS       Z4, Z11, Z11
 	VSUBPS       Z2, Z10, Z12
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -23067,8 +23067,8 @@ skip_8:
 	VCVTPS2PD     Y16, Z16
 	VFMADD231PD   Z15, Z14, Z0
 	VFMADD231PD   Z16, Z11, Z0
-	VADDPD        Z15, Z8, Z8
-	VADDPD        Z16, Z8, Z8
+	VADDPD        Z15, Z9, Z9
+	VADDPD        Z16, Z9, Z9
 	VMULPS        (SP), Z13, Z11
 	JMP           grads_7
 
@@ -23089,7 +23089,7 @@ skip_9:
 grads_7:
 	VMULPS  Z12, Z11, Z12
 	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z9, Z9
+	VADDPS  Z13, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -23098,7 +23098,7 @@ grads_7:
 skip_10:
 	VMULPS  Z10, Z11, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -23112,49 +23112,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z11, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z11, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
-	VFMADD231PD   Z3, Z1, Z0
+	VCVTPS2PD     Y6, Z4
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z8, Z8
+	VADDPD Z4, Z9, Z9
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
 
 hi_16:
-	VMULPS (SP), Z5, Z1
+	VMULPS (SP), Z6, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -23166,10 +23166,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z12, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z4, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -23178,9 +23178,9 @@ grads_13:
 skip_19:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -23188,9 +23188,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -23452,7 +23452,7 @@ done_5:
 	RET
 
 // func poisson_rateGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_rateGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -23466,8 +23466,8 @@ TEXT ·poisson_rateGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -23632,8 +23632,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z10, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        128(SP), Z9, Z9
 	JMP           grads_7
 
@@ -23654,7 +23654,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -23668,49 +23668,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 128(SP), Z4, Z1
+	VMULPS 128(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -23723,9 +23723,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -23733,14 +23733,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func poisson_rateHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_rateHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -23754,8 +23754,8 @@ TEXT ·poisson_rateHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -23921,8 +23921,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z12, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        128(SP), Z10, Z10
 	JMP           grads_7
 
@@ -23943,7 +23943,7 @@ skip_9:
 grads_7:
 	VMULPS  Z11, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -23952,7 +23952,7 @@ grads_7:
 skip_10:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -23966,49 +23966,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z12, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z12, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 128(SP), Z4, Z1
+	VMULPS 128(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -24020,10 +24020,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z11, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -24032,9 +24032,9 @@ grads_13:
 skip_19:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -24042,9 +24042,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -24435,7 +24435,7 @@ done_5:
 	RET
 
 // func poisson_rate_fullGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_rate_fullGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -24449,8 +24449,8 @@ TEXT ·poisson_rate_fullGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -24744,8 +24744,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z10, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        128(SP), Z9, Z9
 	JMP           grads_7
 
@@ -24766,7 +24766,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -24780,49 +24780,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 128(SP), Z4, Z1
+	VMULPS 128(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -24835,9 +24835,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -24845,14 +24845,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·poisson_rate_fullHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -24866,8 +24866,8 @@ TEXT ·poisson_rate_fullHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -25162,8 +25162,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z11, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        128(SP), Z10, Z10
 	JMP           grads_7
 
@@ -25184,7 +25184,7 @@ skip_9:
 grads_7:
 	VMULPS  Z12, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -25193,7 +25193,7 @@ grads_7:
 skip_10:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -25207,49 +25207,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z11, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 128(SP), Z4, Z1
+	VMULPS 128(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -25261,10 +25261,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z12, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -25273,9 +25273,9 @@ grads_13:
 skip_19:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -25283,9 +25283,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -25508,7 +25508,7 @@ done_5:
 	RET
 
 // func tweedieGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·tweedieGAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -25532,8 +25532,8 @@ TEXT ·tweedieGAVX512(SB), NOSPLIT, $512-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -25646,8 +25646,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z10, Z0
 	VFMADD231PD   Z13, Z11, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        448(SP), Z9, Z9
 	JMP           grads_7
 
@@ -25668,7 +25668,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -25682,49 +25682,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z11, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 448(SP), Z4, Z1
+	VMULPS 448(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -25737,9 +25737,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -25747,14 +25747,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func tweedieHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·tweedieHAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -25778,8 +25778,8 @@ TEXT ·tweedieHAVX512(SB), NOSPLIT, $512-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -25895,8 +25895,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z11, Z0
 	VFMADD231PD   Z15, Z12, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        448(SP), Z10, Z10
 	JMP           grads_7
 
@@ -25917,7 +25917,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -25926,7 +25926,7 @@ grads_7:
 skip_10:
 	VMULPS  Z13, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -25940,49 +25940,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z12, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z12, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 448(SP), Z4, Z1
+	VMULPS 448(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -25994,10 +25994,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -26006,9 +26006,9 @@ grads_13:
 skip_19:
 	VMULPS    Z13, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -26016,9 +26016,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -26225,7 +26225,7 @@ done_5:
 	RET
 
 // func gaussian_nllGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·gaussian_nllGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -26240,8 +26240,8 @@ TEXT ·gaussian_nllGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         48(AX), SI
 	MOVQ         72(AX), DI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z4, Z4, Z4
 	XORQ         R8, R8
 
 loop_1:
@@ -26352,8 +26352,8 @@ skip_8:
 	VCVTPS2PD     Y16, Z16
 	VFMADD231PD   Z15, Z12, Z0
 	VFMADD231PD   Z16, Z14, Z0
-	VADDPD        Z15, Z8, Z8
-	VADDPD        Z16, Z8, Z8
+	VADDPD        Z15, Z9, Z9
+	VADDPD        Z16, Z9, Z9
 	VMULPS        128(SP), Z11, Z11
 	JMP           grads_7
 
@@ -26374,7 +26374,7 @@ skip_9:
 grads_7:
 	VMULPS  Z13, Z11, Z12
 	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z9, Z9
+	VADDPS  Z13, Z4, Z4
 	MOVQ    144(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_10
@@ -26383,7 +26383,7 @@ grads_7:
 skip_10:
 	VMULPS  Z10, Z11, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z4, Z4
 	MOVQ    192(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_11
@@ -26397,49 +26397,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R9*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z14, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z14, K1, Z5
 	TESTQ     DI, DI
 	JZ        unweighted_12
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (DI)(R8*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (DI)(R8*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
 skip_14:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
+	VCVTPS2PD     Y6, Z3
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R9, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z8, Z8
+	VADDPD Z3, Z9, Z9
 	CMPQ   R9, $0x08
 	JLE    hi_16
-	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
 
 hi_16:
-	VMULPS 128(SP), Z5, Z1
+	VMULPS 128(SP), Z6, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(R8*4)
+	VMOVUPS Z5, K1, (CX)(R8*4)
 
 skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
@@ -26452,9 +26452,9 @@ hi_18:
 grads_13:
 	VMULPS    Z13, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z3, K1, Z7
+	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -26463,9 +26463,9 @@ grads_13:
 skip_19:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z4, Z4
 	MOVQ      192(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -26473,14 +26473,14 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z4, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
 // func gaussian_nllHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·gaussian_nllHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -26495,8 +26495,8 @@ TEXT ·gaussian_nllHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         48(AX), SI
 	MOVQ         72(AX), DI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z9
-	VXORPS       Z10, Z10, Z10
+	VMOVUPD      352(AX), Z10
+	VPXORD       Z4, Z4, Z4
 	XORQ         R8, R8
 
 loop_1:
@@ -26609,8 +26609,8 @@ skip_8:
 	VCVTPS2PD     Y18, Z18
 	VFMADD231PD   Z17, Z13, Z0
 	VFMADD231PD   Z18, Z15, Z0
-	VADDPD        Z17, Z9, Z9
-	VADDPD        Z18, Z9, Z9
+	VADDPD        Z17, Z10, Z10
+	VADDPD        Z18, Z10, Z10
 	VMULPS        128(SP), Z12, Z12
 	JMP           grads_7
 
@@ -26631,7 +26631,7 @@ skip_9:
 grads_7:
 	VMULPS  Z14, Z12, Z13
 	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z10, Z10
+	VADDPS  Z14, Z4, Z4
 	MOVQ    144(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_10
@@ -26640,7 +26640,7 @@ grads_7:
 skip_10:
 	VMULPS  Z11, Z12, Z11
 	VSUBPS  Z11, Z11, Z13
-	VADDPS  Z13, Z10, Z10
+	VADDPS  Z13, Z4, Z4
 	MOVQ    192(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_11
@@ -26649,7 +26649,7 @@ skip_10:
 skip_11:
 	VMULPS  Z16, Z12, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z10, Z10
+	VADDPS  Z12, Z4, Z4
 	MOVQ    216(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_12
@@ -26663,49 +26663,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R9*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z15, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z15, K1, Z5
 	TESTQ     DI, DI
 	JZ        unweighted_13
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (DI)(R8*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (DI)(R8*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_15
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
 skip_15:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
+	VCVTPS2PD     Y6, Z3
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R9, $0x08
 	JLE           hi_16
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_16:
-	VADDPD Z3, Z9, Z9
+	VADDPD Z3, Z10, Z10
 	CMPQ   R9, $0x08
 	JLE    hi_17
-	VADDPD Z4, Z9, Z9
+	VADDPD Z5, Z10, Z10
 
 hi_17:
-	VMULPS 128(SP), Z5, Z1
+	VMULPS 128(SP), Z6, Z1
 	JMP    grads_14
 
 unweighted_13:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_18
-	VMOVUPS Z4, K1, (CX)(R8*4)
+	VMOVUPS Z5, K1, (CX)(R8*4)
 
 skip_18:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
@@ -26718,9 +26718,9 @@ hi_19:
 grads_14:
 	VMULPS    Z14, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z10, Z10
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z3, K1, Z7
+	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -26729,9 +26729,9 @@ grads_14:
 skip_20:
 	VMULPS    Z11, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z3, K1, Z7
-	VADDPS    Z7, Z10, Z10
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z3, K1, Z8
+	VADDPS    Z8, Z4, Z4
 	MOVQ      192(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_21
@@ -26740,9 +26740,9 @@ skip_20:
 skip_21:
 	VMULPS    Z16, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z8, Z8, Z8
-	VMOVAPS.Z Z2, K1, Z8
-	VADDPS    Z8, Z10, Z10
+	VPXORD    Z9, Z9, Z9
+	VMOVAPS.Z Z2, K1, Z9
+	VADDPS    Z9, Z4, Z4
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_22
@@ -26750,9 +26750,9 @@ skip_21:
 
 skip_22:
 done_5:
-	VMOVUPS Z10, 416(AX)
+	VMOVUPS Z4, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z9, 352(AX)
+	VMOVUPD Z10, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -27013,7 +27013,7 @@ done_5:
 	RET
 
 // func bceGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bceGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -27023,8 +27023,8 @@ TEXT ·bceGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -27195,8 +27195,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z9
 	JMP           grads_7
 
@@ -27217,7 +27217,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -27231,49 +27231,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -27286,9 +27286,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -27296,14 +27296,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func bceHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bceHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -27313,8 +27313,8 @@ TEXT ·bceHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -27494,8 +27494,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z11, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        (SP), Z10, Z10
 	JMP           grads_7
 
@@ -27516,7 +27516,7 @@ skip_9:
 grads_7:
 	VMULPS  Z12, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -27525,7 +27525,7 @@ grads_7:
 skip_10:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -27539,49 +27539,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z11, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -27593,10 +27593,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z12, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -27605,9 +27605,9 @@ grads_13:
 skip_19:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -27615,9 +27615,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -27847,7 +27847,7 @@ done_5:
 	RET
 
 // func bce_logitsGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bce_logitsGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -27859,8 +27859,8 @@ TEXT ·bce_logitsGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -28003,8 +28003,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z10, Z0
 	VFMADD231PD   Z13, Z11, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        64(SP), Z8, Z8
 	JMP           grads_7
 
@@ -28025,7 +28025,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z8, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -28039,49 +28039,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z14, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z14, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y8
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y8
 	VCVTPS2PD     Y8, Z8
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z8, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z8, Z6, Z6
+	VADDPD Z8, Z7, Z7
 
 hi_15:
-	VMULPS 64(SP), Z4, Z1
+	VMULPS 64(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -28094,9 +28094,9 @@ hi_17:
 grads_12:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -28104,14 +28104,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func bce_logitsHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bce_logitsHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -28123,8 +28123,8 @@ TEXT ·bce_logitsHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -28270,8 +28270,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z12, Z0
 	VFMADD231PD   Z15, Z13, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        64(SP), Z10, Z10
 	JMP           grads_7
 
@@ -28292,7 +28292,7 @@ skip_9:
 grads_7:
 	VMULPS  Z11, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -28301,7 +28301,7 @@ grads_7:
 skip_10:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -28315,49 +28315,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z15, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z15, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS 64(SP), Z4, Z1
+	VMULPS 64(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -28369,10 +28369,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z11, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -28381,9 +28381,9 @@ grads_13:
 skip_19:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -28391,9 +28391,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -28628,7 +28628,7 @@ done_5:
 	RET
 
 // func bce_logits_cwGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bce_logits_cwGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -28641,8 +28641,8 @@ TEXT ·bce_logits_cwGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         72(AX), SI
 	MOVQ         96(AX), DI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z4, Z4, Z4
 	XORQ         R8, R8
 
 loop_1:
@@ -28789,8 +28789,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z11, Z0
 	VFMADD231PD   Z14, Z12, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        64(SP), Z9, Z9
 	JMP           grads_7
 
@@ -28811,7 +28811,7 @@ skip_9:
 grads_7:
 	VMULPS  Z10, Z9, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z4, Z4
 	MOVQ    144(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_10
@@ -28825,49 +28825,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R9*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z15, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z15, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(R8*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(R8*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
 skip_13:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
+	VCVTPS2PD     Y6, Z3
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R9, $0x08
 	JLE           hi_14
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z3, Z8, Z8
 	CMPQ   R9, $0x08
 	JLE    hi_15
-	VADDPD Z4, Z7, Z7
+	VADDPD Z5, Z8, Z8
 
 hi_15:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS 64(SP), Z6, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z4, K1, (CX)(R8*4)
+	VMOVUPS Z5, K1, (CX)(R8*4)
 
 skip_16:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
@@ -28880,9 +28880,9 @@ hi_17:
 grads_12:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -28890,14 +28890,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z4, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bce_logits_cwHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -28910,8 +28910,8 @@ TEXT ·bce_logits_cwHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         72(AX), SI
 	MOVQ         96(AX), DI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z4, Z4, Z4
 	XORQ         R8, R8
 
 loop_1:
@@ -29061,8 +29061,8 @@ skip_8:
 	VCVTPS2PD     Y16, Z16
 	VFMADD231PD   Z15, Z12, Z0
 	VFMADD231PD   Z16, Z14, Z0
-	VADDPD        Z15, Z8, Z8
-	VADDPD        Z16, Z8, Z8
+	VADDPD        Z15, Z9, Z9
+	VADDPD        Z16, Z9, Z9
 	VMULPS        64(SP), Z11, Z11
 	JMP           grads_7
 
@@ -29083,7 +29083,7 @@ skip_9:
 grads_7:
 	VMULPS  Z13, Z11, Z12
 	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z9, Z9
+	VADDPS  Z13, Z4, Z4
 	MOVQ    144(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_10
@@ -29092,7 +29092,7 @@ grads_7:
 skip_10:
 	VMULPS  Z10, Z11, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z4, Z4
 	MOVQ    216(AX), R9
 	TESTQ   R9, R9
 	JZ      skip_11
@@ -29106,49 +29106,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R9*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z16, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z16, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(R8*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(R8*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
 skip_14:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
+	VCVTPS2PD     Y6, Z3
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z3, Z1, Z0
 	CMPQ          R9, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z8, Z8
+	VADDPD Z3, Z9, Z9
 	CMPQ   R9, $0x08
 	JLE    hi_16
-	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
 
 hi_16:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS 64(SP), Z6, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(R8*4)
+	VMOVUPS Z5, K1, (CX)(R8*4)
 
 skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
@@ -29161,9 +29161,9 @@ hi_18:
 grads_13:
 	VMULPS    Z13, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z3, K1, Z7
+	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -29172,9 +29172,9 @@ grads_13:
 skip_19:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z4, Z4
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -29182,9 +29182,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z4, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -29508,7 +29508,7 @@ done_5:
 	RET
 
 // func focalGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·focalGAVX512(SB), NOSPLIT, $384-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -29528,8 +29528,8 @@ TEXT ·focalGAVX512(SB), NOSPLIT, $384-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -29771,9 +29771,9 @@ body_3:
 	VSCALEFPS    Z11, Z9, Z9
 	VMULPS       (SP), Z14, Z11
 	VMULPS       Z9, Z11, Z9
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    Z9, K1, Z3
-	VMOVAPS      Z3, Z9
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    Z9, K1, Z4
+	VMOVAPS      Z4, Z9
 	VFMADD213PS  Z15, Z16, Z9
 	VMULPS       Z9, Z10, Z9
 	CMPQ         R8, $0x10
@@ -29796,8 +29796,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z11, Z0
 	VFMADD231PD   Z14, Z12, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        320(SP), Z10, Z10
 	JMP           grads_7
 
@@ -29818,7 +29818,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -29832,49 +29832,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z12, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z12, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
-	VFMADD231PD   Z3, Z1, Z0
+	VCVTPS2PD     Y6, Z4
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z4, Z7, Z7
+	VADDPD Z5, Z8, Z8
 
 hi_15:
-	VMULPS 320(SP), Z5, Z1
+	VMULPS 320(SP), Z6, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -29887,9 +29887,9 @@ hi_17:
 grads_12:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -29897,14 +29897,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
 // func focalHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·focalHAVX512(SB), NOSPLIT, $384-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -29924,8 +29924,8 @@ TEXT ·focalHAVX512(SB), NOSPLIT, $384-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z9
-	VXORPS       Z10, Z10, Z10
+	VMOVUPD      352(AX), Z10
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -30169,24 +30169,24 @@ body_3:
 	VSCALEFPS    Z13, Z11, Z11
 	VMULPS       (SP), Z20, Z13
 	VMULPS       Z11, Z13, Z11
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    Z11, K1, Z3
-	VMOVAPS      Z3, Z11
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    Z11, K1, Z4
+	VMOVAPS      Z4, Z11
 	VFMADD213PS  Z19, Z18, Z11
 	VMULPS       Z11, Z14, Z11
-	VMULPS       Z3, Z3, Z13
+	VMULPS       Z4, Z4, Z13
 	VMULPS       256(SP), Z13, Z13
 	VMULPS       Z18, Z13, Z13
-	VMULPS       Z12, Z3, Z12
+	VMULPS       Z12, Z4, Z12
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z13, Z18, Z12
-	VADDPS       Z3, Z3, Z13
+	VADDPS       Z4, Z4, Z13
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z12, Z19, Z13
-	VCMPPS       $0x04, vconst<>+0(SB), Z3, K1
-	VPXORD       Z4, Z4, Z4
-	VMOVUPS.Z    Z13, K1, Z4
-	VADDPS       Z4, Z17, Z12
+	VCMPPS       $0x04, vconst<>+0(SB), Z4, K1
+	VPXORD       Z5, Z5, Z5
+	VMOVUPS.Z    Z13, K1, Z5
+	VADDPS       Z5, Z17, Z12
 	VMULPS       Z12, Z14, Z12
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -30208,8 +30208,8 @@ skip_8:
 	VCVTPS2PD     Y17, Z17
 	VFMADD231PD   Z16, Z14, Z0
 	VFMADD231PD   Z17, Z15, Z0
-	VADDPD        Z16, Z9, Z9
-	VADDPD        Z17, Z9, Z9
+	VADDPD        Z16, Z10, Z10
+	VADDPD        Z17, Z10, Z10
 	VMULPS        320(SP), Z13, Z13
 	JMP           grads_7
 
@@ -30230,7 +30230,7 @@ skip_9:
 grads_7:
 	VMULPS  Z11, Z13, Z11
 	VSUBPS  Z11, Z11, Z14
-	VADDPS  Z14, Z10, Z10
+	VADDPS  Z14, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -30239,7 +30239,7 @@ grads_7:
 skip_10:
 	VMULPS  Z12, Z13, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z10, Z10
+	VADDPS  Z12, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -30253,49 +30253,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z16, K1, Z5
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z16, K1, Z6
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z6, Z6, Z6
-	VMOVUPS.Z (SI)(DI*4), K1, Z6
-	VMULPS    Z6, Z5, Z1
+	VPXORD    Z7, Z7, Z7
+	VMOVUPS.Z (SI)(DI*4), K1, Z7
+	VMULPS    Z7, Z6, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y6, Z1
+	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y6, Z3
-	VEXTRACTF64X4 $0x01, Z6, Y4
-	VCVTPS2PD     Y4, Z4
-	VFMADD231PD   Z3, Z1, Z0
+	VCVTPS2PD     Y7, Z4
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y5, Z5
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z9, Z9
+	VADDPD Z4, Z10, Z10
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z4, Z9, Z9
+	VADDPD Z5, Z10, Z10
 
 hi_16:
-	VMULPS 320(SP), Z6, Z1
+	VMULPS 320(SP), Z7, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z5, K1, (CX)(DI*4)
+	VMOVUPS Z6, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y6, Z1
+	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -30307,10 +30307,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z11, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z3, K1, Z7
-	VADDPS    Z7, Z10, Z10
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z4, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -30319,9 +30319,9 @@ grads_13:
 skip_19:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z8, Z8, Z8
-	VMOVAPS.Z Z2, K1, Z8
-	VADDPS    Z8, Z10, Z10
+	VPXORD    Z9, Z9, Z9
+	VMOVAPS.Z Z2, K1, Z9
+	VADDPS    Z9, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -30329,9 +30329,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z10, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z9, 352(AX)
+	VMOVUPD Z10, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -30478,7 +30478,7 @@ done_5:
 	RET
 
 // func hingeGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -30490,8 +30490,8 @@ TEXT ·hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -30521,8 +30521,8 @@ body_3:
 	VMAXPS       Z9, Z10, Z10
 	VCMPPS       $0x1e, vconst<>+0(SB), Z9, K1
 	VPXORD       vconst<>+2816(SB), Z2, Z9
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    Z9, K1, Z3
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    Z9, K1, Z4
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -30543,8 +30543,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z10, Z0
-	VADDPD        Z12, Z7, Z7
-	VADDPD        Z13, Z7, Z7
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z8, Z8
 	VMULPS        64(SP), Z9, Z9
 	JMP           grads_7
 
@@ -30563,9 +30563,9 @@ skip_9:
 	VMOVUPS       64(SP), Z9
 
 grads_7:
-	VMULPS  Z3, Z9, Z9
+	VMULPS  Z4, Z9, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -30579,49 +30579,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z10, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z10, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z4
-	VEXTRACTF64X4 $0x01, Z5, Y9
+	VCVTPS2PD     Y6, Z5
+	VEXTRACTF64X4 $0x01, Z6, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z4, Z1, Z0
+	VFMADD231PD   Z5, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z4, Z7, Z7
+	VADDPD Z5, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z7, Z7
+	VADDPD Z9, Z8, Z8
 
 hi_15:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS 64(SP), Z6, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -30632,11 +30632,11 @@ hi_17:
 	VMOVUPS 64(SP), Z1
 
 grads_12:
-	VMULPS    Z3, Z1, Z1
+	VMULPS    Z4, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -30644,14 +30644,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
 // func hingeHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -30663,8 +30663,8 @@ TEXT ·hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -30694,8 +30694,8 @@ body_3:
 	VMAXPS       Z10, Z11, Z11
 	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
 	VPXORD       vconst<>+2816(SB), Z2, Z10
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    Z10, K1, Z3
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    Z10, K1, Z4
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -30716,8 +30716,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z11, Z0
-	VADDPD        Z13, Z8, Z8
-	VADDPD        Z14, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z9, Z9
 	VMULPS        64(SP), Z10, Z10
 	JMP           grads_7
 
@@ -30736,9 +30736,9 @@ skip_9:
 	VMOVUPS       64(SP), Z10
 
 grads_7:
-	VMULPS  Z3, Z10, Z11
+	VMULPS  Z4, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z9, Z9
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -30747,7 +30747,7 @@ grads_7:
 skip_10:
 	VMULPS  vconst<>+0(SB), Z10, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -30761,49 +30761,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z11, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z11, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z4
-	VEXTRACTF64X4 $0x01, Z5, Y10
+	VCVTPS2PD     Y6, Z5
+	VEXTRACTF64X4 $0x01, Z6, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z4, Z1, Z0
+	VFMADD231PD   Z5, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z8, Z8
+	VADDPD Z10, Z9, Z9
 
 hi_16:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS 64(SP), Z6, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -30814,11 +30814,11 @@ hi_18:
 	VMOVUPS 64(SP), Z1
 
 grads_13:
-	VMULPS    Z3, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VMULPS    Z4, Z1, Z2
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z4, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -30827,9 +30827,9 @@ grads_13:
 skip_19:
 	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -30837,9 +30837,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -30987,7 +30987,7 @@ done_5:
 	RET
 
 // func squared_hingeGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·squared_hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -30999,8 +30999,8 @@ TEXT ·squared_hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -31052,8 +31052,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        64(SP), Z10, Z9
 	JMP           grads_7
 
@@ -31074,7 +31074,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -31088,49 +31088,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS 64(SP), Z4, Z1
+	VMULPS 64(SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -31143,9 +31143,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -31153,14 +31153,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func squared_hingeHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·squared_hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -31172,8 +31172,8 @@ TEXT ·squared_hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -31206,8 +31206,8 @@ body_3:
 	VPXORD       vconst<>+2816(SB), Z13, Z13
 	VMULPS       Z11, Z13, Z11
 	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
-	VPXORD       Z3, Z3, Z3
-	VMOVUPS.Z    vconst<>+320(SB), K1, Z3
+	VPXORD       Z4, Z4, Z4
+	VMOVUPS.Z    vconst<>+320(SB), K1, Z4
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -31228,8 +31228,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z12, Z0
-	VADDPD        Z14, Z8, Z8
-	VADDPD        Z15, Z8, Z8
+	VADDPD        Z14, Z9, Z9
+	VADDPD        Z15, Z9, Z9
 	VMULPS        64(SP), Z10, Z10
 	JMP           grads_7
 
@@ -31250,16 +31250,16 @@ skip_9:
 grads_7:
 	VMULPS  Z11, Z10, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z9, Z9
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
 	VMOVUPS Z11, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Z3, Z10, Z10
+	VMULPS  Z4, Z10, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -31273,49 +31273,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z12, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z12, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z4
-	VEXTRACTF64X4 $0x01, Z5, Y10
+	VCVTPS2PD     Y6, Z5
+	VEXTRACTF64X4 $0x01, Z6, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z4, Z1, Z0
+	VFMADD231PD   Z5, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z8, Z8
+	VADDPD Z10, Z9, Z9
 
 hi_16:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS 64(SP), Z6, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -31327,21 +31327,21 @@ hi_18:
 
 grads_13:
 	VMULPS    Z11, Z1, Z2
-	VSUBPS    Z2, Z2, Z4
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z4, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VSUBPS    Z2, Z2, Z5
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z5, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    Z3, Z1, Z1
+	VMULPS    Z4, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -31349,9 +31349,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -31571,7 +31571,7 @@ done_5:
 	RET
 
 // func soft_marginGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·soft_marginGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -31581,8 +31581,8 @@ TEXT ·soft_marginGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -31714,8 +31714,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z8, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z8
 	JMP           grads_7
 
@@ -31736,7 +31736,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z8, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -31750,49 +31750,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z8, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z8, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y8
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y8
 	VCVTPS2PD     Y8, Z8
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z8, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z8, Z6, Z6
+	VADDPD Z8, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -31805,9 +31805,9 @@ hi_17:
 grads_12:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -31815,14 +31815,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func soft_marginHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·soft_marginHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -31832,8 +31832,8 @@ TEXT ·soft_marginHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -31968,8 +31968,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z9, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        (SP), Z12, Z9
 	JMP           grads_7
 
@@ -31990,7 +31990,7 @@ skip_9:
 grads_7:
 	VMULPS  Z10, Z9, Z10
 	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -31999,7 +31999,7 @@ grads_7:
 skip_10:
 	VMULPS  Z11, Z9, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -32013,49 +32013,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z9, Z7, Z7
+	VADDPD Z9, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -32067,10 +32067,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z10, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -32079,9 +32079,9 @@ grads_13:
 skip_19:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -32089,9 +32089,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -32289,7 +32289,7 @@ done_5:
 	RET
 
 // func kl_divGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·kl_divGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -32299,8 +32299,8 @@ TEXT ·kl_divGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -32402,8 +32402,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z8, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z8
 	JMP           grads_7
 
@@ -32424,7 +32424,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z8, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -32438,49 +32438,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z8, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z8, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y8
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y8
 	VCVTPS2PD     Y8, Z8
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z8, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z8, Z6, Z6
+	VADDPD Z8, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -32493,9 +32493,9 @@ hi_17:
 grads_12:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -32503,14 +32503,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func kl_divHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·kl_divHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -32520,8 +32520,8 @@ TEXT ·kl_divHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -32623,8 +32623,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z9, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        (SP), Z11, Z9
 	JMP           grads_7
 
@@ -32645,7 +32645,7 @@ skip_9:
 grads_7:
 	VMULPS  Z10, Z9, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -32654,7 +32654,7 @@ grads_7:
 skip_10:
 	VMULPS  vconst<>+0(SB), Z9, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -32668,49 +32668,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z9, Z7, Z7
+	VADDPD Z9, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -32722,10 +32722,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z10, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -32734,9 +32734,9 @@ grads_13:
 skip_19:
 	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -32744,9 +32744,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -32912,7 +32912,7 @@ done_5:
 	RET
 
 // func kl_div_logGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·kl_div_logGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -32922,8 +32922,8 @@ TEXT ·kl_div_logGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -32993,8 +32993,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z9, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        (SP), Z10, Z9
 	JMP           grads_7
 
@@ -33015,7 +33015,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z9, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -33029,49 +33029,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_11
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_13:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_14
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_14:
-	VADDPD Z3, Z6, Z6
+	VADDPD Z4, Z7, Z7
 	CMPQ   R8, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z6, Z6
+	VADDPD Z9, Z7, Z7
 
 hi_15:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_16:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -33084,9 +33084,9 @@ hi_17:
 grads_12:
 	VMULPS    Z8, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z2, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -33094,14 +33094,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 
 // func kl_div_logHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·kl_div_logHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -33111,8 +33111,8 @@ TEXT ·kl_div_logHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -33182,8 +33182,8 @@ skip_8:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z12, Z0
 	VFMADD231PD   Z14, Z10, Z0
-	VADDPD        Z13, Z7, Z7
-	VADDPD        Z14, Z7, Z7
+	VADDPD        Z13, Z8, Z8
+	VADDPD        Z14, Z8, Z8
 	VMULPS        (SP), Z11, Z10
 	JMP           grads_7
 
@@ -33204,7 +33204,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z10, Z9
 	VSUBPS  Z9, Z9, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -33213,7 +33213,7 @@ grads_7:
 skip_10:
 	VMULPS  vconst<>+0(SB), Z10, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -33227,49 +33227,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z7, Z7
+	VADDPD Z10, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -33281,10 +33281,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -33293,9 +33293,9 @@ grads_13:
 skip_19:
 	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -33303,9 +33303,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -33524,7 +33524,7 @@ done_5:
 	RET
 
 // func bprGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bprGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -33534,8 +33534,8 @@ TEXT ·bprGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -33665,8 +33665,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z9, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        (SP), Z11, Z9
 	JMP           grads_7
 
@@ -33687,7 +33687,7 @@ skip_9:
 grads_7:
 	VMULPS  Z10, Z9, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z8, Z8
+	VADDPS  Z11, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -33696,7 +33696,7 @@ grads_7:
 skip_10:
 	VMULPS  Z12, Z9, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    168(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -33710,49 +33710,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z9, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y9
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y9
 	VCVTPS2PD     Y9, Z9
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z9, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z9, Z7, Z7
+	VADDPD Z9, Z8, Z8
 
 hi_16:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -33764,10 +33764,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z10, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -33776,9 +33776,9 @@ grads_13:
 skip_19:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -33786,14 +33786,14 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
 // func bprHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·bprHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -33803,8 +33803,8 @@ TEXT ·bprHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z8
-	VXORPS       Z9, Z9, Z9
+	VMOVUPD      352(AX), Z9
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -33937,8 +33937,8 @@ skip_8:
 	VCVTPS2PD     Y17, Z17
 	VFMADD231PD   Z16, Z15, Z0
 	VFMADD231PD   Z17, Z10, Z0
-	VADDPD        Z16, Z8, Z8
-	VADDPD        Z17, Z8, Z8
+	VADDPD        Z16, Z9, Z9
+	VADDPD        Z17, Z9, Z9
 	VMULPS        (SP), Z13, Z10
 	JMP           grads_7
 
@@ -33959,7 +33959,7 @@ skip_9:
 grads_7:
 	VMULPS  Z11, Z10, Z11
 	VSUBPS  Z11, Z11, Z13
-	VADDPS  Z13, Z9, Z9
+	VADDPS  Z13, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -33968,7 +33968,7 @@ grads_7:
 skip_10:
 	VMULPS  Z14, Z10, Z11
 	VSUBPS  Z11, Z11, Z13
-	VADDPS  Z13, Z9, Z9
+	VADDPS  Z13, Z3, Z3
 	MOVQ    168(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -33977,7 +33977,7 @@ skip_10:
 skip_11:
 	VMULPS  Z12, Z10, Z10
 	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z9, Z9
+	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_12
@@ -33991,49 +33991,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z10, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_13
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_15
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_15:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y10
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y10
 	VCVTPS2PD     Y10, Z10
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_16
 	VFMADD231PD   Z10, Z2, Z0
 
 hi_16:
-	VADDPD Z3, Z8, Z8
+	VADDPD Z4, Z9, Z9
 	CMPQ   R8, $0x08
 	JLE    hi_17
-	VADDPD Z10, Z8, Z8
+	VADDPD Z10, Z9, Z9
 
 hi_17:
-	VMULPS (SP), Z4, Z1
+	VMULPS (SP), Z5, Z1
 	JMP    grads_14
 
 unweighted_13:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_18
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_18:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -34045,10 +34045,10 @@ hi_19:
 
 grads_14:
 	VMULPS    Z11, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z9, Z9
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -34056,10 +34056,10 @@ grads_14:
 
 skip_20:
 	VMULPS    Z14, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z9, Z9
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z4, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_21
@@ -34068,9 +34068,9 @@ skip_20:
 skip_21:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z2, K1, Z7
-	VADDPS    Z7, Z9, Z9
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z2, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_22
@@ -34078,9 +34078,9 @@ skip_21:
 
 skip_22:
 done_5:
-	VMOVUPS Z9, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z8, 352(AX)
+	VMOVUPD Z9, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -34241,7 +34241,7 @@ done_5:
 	RET
 
 // func pairwise_hingeGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·pairwise_hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34253,8 +34253,8 @@ TEXT ·pairwise_hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z9
-	VXORPS       Z10, Z10, Z10
+	VMOVUPD      352(AX), Z10
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -34297,10 +34297,10 @@ body_3:
 	VCMPPS    $0x1e, vconst<>+0(SB), Z11, K1
 	VMOVUPS   vconst<>+0(SB), Z12
 	VMAXPS    Z11, Z12, Z11
-	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z vconst<>+256(SB), K1, Z3
 	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z vconst<>+192(SB), K1, Z4
+	VMOVUPS.Z vconst<>+256(SB), K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z vconst<>+192(SB), K1, Z5
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -34321,8 +34321,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z13, Z0
 	VFMADD231PD   Z15, Z11, Z0
-	VADDPD        Z14, Z9, Z9
-	VADDPD        Z15, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z10, Z10
 	VMULPS        64(SP), Z12, Z11
 	JMP           grads_7
 
@@ -34341,18 +34341,18 @@ skip_9:
 	VMOVUPS       64(SP), Z11
 
 grads_7:
-	VMULPS  Z3, Z11, Z12
+	VMULPS  Z4, Z11, Z12
 	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z10, Z10
+	VADDPS  Z13, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
 	VMOVUPS Z12, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Z4, Z11, Z11
+	VMULPS  Z5, Z11, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z10, Z10
+	VADDPS  Z12, Z3, Z3
 	MOVQ    168(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -34366,49 +34366,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z11, K1, Z5
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z11, K1, Z6
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z6, Z6, Z6
-	VMOVUPS.Z (SI)(DI*4), K1, Z6
-	VMULPS    Z6, Z5, Z1
+	VPXORD    Z7, Z7, Z7
+	VMOVUPS.Z (SI)(DI*4), K1, Z7
+	VMULPS    Z7, Z6, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y6, Z1
+	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y6, Z5
-	VEXTRACTF64X4 $0x01, Z6, Y11
+	VCVTPS2PD     Y7, Z6
+	VEXTRACTF64X4 $0x01, Z7, Y11
 	VCVTPS2PD     Y11, Z11
-	VFMADD231PD   Z5, Z1, Z0
+	VFMADD231PD   Z6, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z11, Z2, Z0
 
 hi_15:
-	VADDPD Z5, Z9, Z9
+	VADDPD Z6, Z10, Z10
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z11, Z9, Z9
+	VADDPD Z11, Z10, Z10
 
 hi_16:
-	VMULPS 64(SP), Z6, Z1
+	VMULPS 64(SP), Z7, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z5, K1, (CX)(DI*4)
+	VMOVUPS Z6, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y6, Z1
+	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -34419,22 +34419,22 @@ hi_18:
 	VMOVUPS 64(SP), Z1
 
 grads_13:
-	VMULPS    Z3, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z3, K1, Z7
-	VADDPS    Z7, Z10, Z10
+	VMULPS    Z4, Z1, Z2
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z4, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_19:
-	VMULPS    Z4, Z1, Z1
+	VMULPS    Z5, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z8, Z8, Z8
-	VMOVAPS.Z Z2, K1, Z8
-	VADDPS    Z8, Z10, Z10
+	VPXORD    Z9, Z9, Z9
+	VMOVAPS.Z Z2, K1, Z9
+	VADDPS    Z9, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -34442,14 +34442,14 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z10, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z9, 352(AX)
+	VMOVUPD Z10, 352(AX)
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·pairwise_hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34461,8 +34461,8 @@ TEXT ·pairwise_hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z10
-	VXORPS       Z11, Z11, Z11
+	VMOVUPD      352(AX), Z11
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -34505,10 +34505,10 @@ body_3:
 	VCMPPS    $0x1e, vconst<>+0(SB), Z12, K1
 	VMOVUPS   vconst<>+0(SB), Z13
 	VMAXPS    Z12, Z13, Z12
-	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z vconst<>+256(SB), K1, Z3
 	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z vconst<>+192(SB), K1, Z4
+	VMOVUPS.Z vconst<>+256(SB), K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z vconst<>+192(SB), K1, Z5
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -34529,8 +34529,8 @@ skip_8:
 	VCVTPS2PD     Y16, Z16
 	VFMADD231PD   Z15, Z14, Z0
 	VFMADD231PD   Z16, Z12, Z0
-	VADDPD        Z15, Z10, Z10
-	VADDPD        Z16, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z16, Z11, Z11
 	VMULPS        64(SP), Z13, Z12
 	JMP           grads_7
 
@@ -34549,18 +34549,18 @@ skip_9:
 	VMOVUPS       64(SP), Z12
 
 grads_7:
-	VMULPS  Z3, Z12, Z13
+	VMULPS  Z4, Z12, Z13
 	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z11, Z11
+	VADDPS  Z14, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
 	VMOVUPS Z13, (R8)(DI*4)
 
 skip_10:
-	VMULPS  Z4, Z12, Z13
+	VMULPS  Z5, Z12, Z13
 	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z11, Z11
+	VADDPS  Z14, Z3, Z3
 	MOVQ    168(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -34569,7 +34569,7 @@ skip_10:
 skip_11:
 	VMULPS  vconst<>+0(SB), Z12, Z12
 	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z11, Z11
+	VADDPS  Z13, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_12
@@ -34583,49 +34583,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z12, K1, Z5
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z12, K1, Z6
 	TESTQ     SI, SI
 	JZ        unweighted_13
-	VPXORD    Z6, Z6, Z6
-	VMOVUPS.Z (SI)(DI*4), K1, Z6
-	VMULPS    Z6, Z5, Z1
+	VPXORD    Z7, Z7, Z7
+	VMOVUPS.Z (SI)(DI*4), K1, Z7
+	VMULPS    Z7, Z6, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_15
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_15:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y6, Z1
+	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y6, Z5
-	VEXTRACTF64X4 $0x01, Z6, Y12
+	VCVTPS2PD     Y7, Z6
+	VEXTRACTF64X4 $0x01, Z7, Y12
 	VCVTPS2PD     Y12, Z12
-	VFMADD231PD   Z5, Z1, Z0
+	VFMADD231PD   Z6, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_16
 	VFMADD231PD   Z12, Z2, Z0
 
 hi_16:
-	VADDPD Z5, Z10, Z10
+	VADDPD Z6, Z11, Z11
 	CMPQ   R8, $0x08
 	JLE    hi_17
-	VADDPD Z12, Z10, Z10
+	VADDPD Z12, Z11, Z11
 
 hi_17:
-	VMULPS 64(SP), Z6, Z1
+	VMULPS 64(SP), Z7, Z1
 	JMP    grads_14
 
 unweighted_13:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_18
-	VMOVUPS Z5, K1, (CX)(DI*4)
+	VMOVUPS Z6, K1, (CX)(DI*4)
 
 skip_18:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y6, Z1
+	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -34636,22 +34636,22 @@ hi_19:
 	VMOVUPS 64(SP), Z1
 
 grads_14:
-	VMULPS    Z3, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z3, K1, Z7
-	VADDPS    Z7, Z11, Z11
+	VMULPS    Z4, Z1, Z2
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z4, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_20:
-	VMULPS    Z4, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z8, Z8, Z8
-	VMOVAPS.Z Z3, K1, Z8
-	VADDPS    Z8, Z11, Z11
+	VMULPS    Z5, Z1, Z2
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z9, Z9, Z9
+	VMOVAPS.Z Z4, K1, Z9
+	VADDPS    Z9, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_21
@@ -34660,9 +34660,9 @@ skip_20:
 skip_21:
 	VMULPS    vconst<>+0(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z9, Z9, Z9
-	VMOVAPS.Z Z2, K1, Z9
-	VADDPS    Z9, Z11, Z11
+	VPXORD    Z10, Z10, Z10
+	VMOVAPS.Z Z2, K1, Z10
+	VADDPS    Z10, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_22
@@ -34670,9 +34670,9 @@ skip_21:
 
 skip_22:
 done_5:
-	VMOVUPS Z11, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z10, 352(AX)
+	VMOVUPD Z11, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -34826,7 +34826,7 @@ done_5:
 	RET
 
 // func contrastiveGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·contrastiveGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34838,8 +34838,8 @@ TEXT ·contrastiveGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z7
-	VXORPS       Z8, Z8, Z8
+	VMOVUPD      352(AX), Z8
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -34900,8 +34900,8 @@ skip_8:
 	VCVTPS2PD     Y15, Z15
 	VFMADD231PD   Z14, Z12, Z0
 	VFMADD231PD   Z15, Z13, Z0
-	VADDPD        Z14, Z7, Z7
-	VADDPD        Z15, Z7, Z7
+	VADDPD        Z14, Z8, Z8
+	VADDPD        Z15, Z8, Z8
 	VMULPS        64(SP), Z11, Z11
 	JMP           grads_7
 
@@ -34922,7 +34922,7 @@ skip_9:
 grads_7:
 	VMULPS  Z10, Z11, Z10
 	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z8, Z8
+	VADDPS  Z12, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -34931,7 +34931,7 @@ grads_7:
 skip_10:
 	VMULPS  Z9, Z11, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z8, Z8
+	VADDPS  Z10, Z3, Z3
 	MOVQ    168(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -34945,49 +34945,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z3, Z3, Z3
-	VMOVAPS.Z Z14, K1, Z3
+	VPXORD    Z4, Z4, Z4
+	VMOVAPS.Z Z14, K1, Z4
 	TESTQ     SI, SI
 	JZ        unweighted_12
-	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z (SI)(DI*4), K1, Z4
-	VMULPS    Z4, Z3, Z1
+	VPXORD    Z5, Z5, Z5
+	VMOVUPS.Z (SI)(DI*4), K1, Z5
+	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_14:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y4, Z3
-	VEXTRACTF64X4 $0x01, Z4, Y11
+	VCVTPS2PD     Y5, Z4
+	VEXTRACTF64X4 $0x01, Z5, Y11
 	VCVTPS2PD     Y11, Z11
-	VFMADD231PD   Z3, Z1, Z0
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_15
 	VFMADD231PD   Z11, Z2, Z0
 
 hi_15:
-	VADDPD Z3, Z7, Z7
+	VADDPD Z4, Z8, Z8
 	CMPQ   R8, $0x08
 	JLE    hi_16
-	VADDPD Z11, Z7, Z7
+	VADDPD Z11, Z8, Z8
 
 hi_16:
-	VMULPS 64(SP), Z4, Z1
+	VMULPS 64(SP), Z5, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(DI*4)
+	VMOVUPS Z4, K1, (CX)(DI*4)
 
 skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y2
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -34999,10 +34999,10 @@ hi_18:
 
 grads_13:
 	VMULPS    Z10, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z3, K1, Z5
-	VADDPS    Z5, Z8, Z8
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z4, K1, Z6
+	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
@@ -35011,9 +35011,9 @@ grads_13:
 skip_19:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z2, K1, Z6
-	VADDPS    Z6, Z8, Z8
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z2, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -35021,14 +35021,14 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z8, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z7, 352(AX)
+	VMOVUPD Z8, 352(AX)
 	VZEROUPPER
 	RET
 
 // func contrastiveHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·contrastiveHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -35040,8 +35040,8 @@ TEXT ·contrastiveHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         24(AX), BX
 	MOVQ         72(AX), SI
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z9
-	VXORPS       Z10, Z10, Z10
+	VMOVUPD      352(AX), Z10
+	VPXORD       Z3, Z3, Z3
 	XORQ         DI, DI
 
 loop_1:
@@ -35083,11 +35083,11 @@ body_3:
 	VFMSUB213PS Z11, Z1, Z15
 	VADDPS      Z12, Z12, Z11
 	VCMPPS      $0x11, (SP), Z1, K1
-	VPXORD      Z3, Z3, Z3
-	VMOVUPS.Z   vconst<>+192(SB), K1, Z3
+	VPXORD      Z4, Z4, Z4
+	VMOVUPS.Z   vconst<>+192(SB), K1, Z4
 	VADDPS      Z2, Z2, Z12
 	VMOVAPS     Z11, Z11
-	VFMADD213PS Z12, Z3, Z11
+	VFMADD213PS Z12, Z4, Z11
 	VSUBPS      Z14, Z13, Z12
 	CMPQ        R8, $0x10
 	JL          tailstore_4
@@ -35109,8 +35109,8 @@ skip_8:
 	VCVTPS2PD     Y18, Z18
 	VFMADD231PD   Z17, Z14, Z0
 	VFMADD231PD   Z18, Z16, Z0
-	VADDPD        Z17, Z9, Z9
-	VADDPD        Z18, Z9, Z9
+	VADDPD        Z17, Z10, Z10
+	VADDPD        Z18, Z10, Z10
 	VMULPS        64(SP), Z13, Z13
 	JMP           grads_7
 
@@ -35131,7 +35131,7 @@ skip_9:
 grads_7:
 	VMULPS  Z15, Z13, Z14
 	VSUBPS  Z14, Z14, Z15
-	VADDPS  Z15, Z10, Z10
+	VADDPS  Z15, Z3, Z3
 	MOVQ    144(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_10
@@ -35140,7 +35140,7 @@ grads_7:
 skip_10:
 	VMULPS  Z12, Z13, Z12
 	VSUBPS  Z12, Z12, Z14
-	VADDPS  Z14, Z10, Z10
+	VADDPS  Z14, Z3, Z3
 	MOVQ    168(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_11
@@ -35149,7 +35149,7 @@ skip_10:
 skip_11:
 	VMULPS  Z11, Z13, Z11
 	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z10, Z10
+	VADDPS  Z12, Z3, Z3
 	MOVQ    216(AX), R8
 	TESTQ   R8, R8
 	JZ      skip_12
@@ -35163,49 +35163,49 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(R8*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z16, K1, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z16, K1, Z5
 	TESTQ     SI, SI
 	JZ        unweighted_13
-	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z (SI)(DI*4), K1, Z5
-	VMULPS    Z5, Z4, Z1
+	VPXORD    Z6, Z6, Z6
+	VMOVUPS.Z (SI)(DI*4), K1, Z6
+	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_15
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
 skip_15:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y5, Z3
-	VEXTRACTF64X4 $0x01, Z5, Y4
-	VCVTPS2PD     Y4, Z4
-	VFMADD231PD   Z3, Z1, Z0
+	VCVTPS2PD     Y6, Z4
+	VEXTRACTF64X4 $0x01, Z6, Y5
+	VCVTPS2PD     Y5, Z5
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          R8, $0x08
 	JLE           hi_16
-	VFMADD231PD   Z4, Z2, Z0
+	VFMADD231PD   Z5, Z2, Z0
 
 hi_16:
-	VADDPD Z3, Z9, Z9
+	VADDPD Z4, Z10, Z10
 	CMPQ   R8, $0x08
 	JLE    hi_17
-	VADDPD Z4, Z9, Z9
+	VADDPD Z5, Z10, Z10
 
 hi_17:
-	VMULPS 64(SP), Z5, Z1
+	VMULPS 64(SP), Z6, Z1
 	JMP    grads_14
 
 unweighted_13:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_18
-	VMOVUPS Z4, K1, (CX)(DI*4)
+	VMOVUPS Z5, K1, (CX)(DI*4)
 
 skip_18:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
@@ -35217,10 +35217,10 @@ hi_19:
 
 grads_14:
 	VMULPS    Z15, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z6, Z6, Z6
-	VMOVAPS.Z Z3, K1, Z6
-	VADDPS    Z6, Z10, Z10
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z7, Z7, Z7
+	VMOVAPS.Z Z4, K1, Z7
+	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -35228,10 +35228,10 @@ grads_14:
 
 skip_20:
 	VMULPS    Z12, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z7, Z7, Z7
-	VMOVAPS.Z Z3, K1, Z7
-	VADDPS    Z7, Z10, Z10
+	VSUBPS    Z2, Z2, Z4
+	VPXORD    Z8, Z8, Z8
+	VMOVAPS.Z Z4, K1, Z8
+	VADDPS    Z8, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_21
@@ -35240,9 +35240,9 @@ skip_20:
 skip_21:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z8, Z8, Z8
-	VMOVAPS.Z Z2, K1, Z8
-	VADDPS    Z8, Z10, Z10
+	VPXORD    Z9, Z9, Z9
+	VMOVAPS.Z Z2, K1, Z9
+	VADDPS    Z9, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_22
@@ -35250,9 +35250,9 @@ skip_21:
 
 skip_22:
 done_5:
-	VMOVUPS Z10, 416(AX)
+	VMOVUPS Z3, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z9, 352(AX)
+	VMOVUPD Z10, 352(AX)
 	VZEROUPPER
 	RET
 
@@ -35400,7 +35400,7 @@ done_5:
 	RET
 
 // func penaltyGAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·penaltyGAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -35415,8 +35415,8 @@ TEXT ·penaltyGAVX512(SB), NOSPLIT, $256-8
 	MOVQ         (AX), DX
 	MOVQ         72(AX), BX
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z5
-	VXORPS       Z6, Z6, Z6
+	VMOVUPD      352(AX), Z6
+	VPXORD       Z2, Z2, Z2
 	XORQ         SI, SI
 
 loop_1:
@@ -35471,8 +35471,8 @@ skip_8:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z10, Z0
 	VFMADD231PD   Z12, Z9, Z0
-	VADDPD        Z11, Z5, Z5
-	VADDPD        Z12, Z5, Z5
+	VADDPD        Z11, Z6, Z6
+	VADDPD        Z12, Z6, Z6
 	VMULPS        192(SP), Z7, Z7
 	JMP           grads_7
 
@@ -35493,7 +35493,7 @@ skip_9:
 grads_7:
 	VMULPS  Z8, Z7, Z7
 	VSUBPS  Z7, Z7, Z8
-	VADDPS  Z8, Z6, Z6
+	VADDPS  Z8, Z2, Z2
 	MOVQ    144(AX), DI
 	TESTQ   DI, DI
 	JZ      skip_10
@@ -35507,64 +35507,64 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(DI*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z2, Z2, Z2
-	VMOVAPS.Z Z9, K1, Z2
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z9, K1, Z3
 	TESTQ     BX, BX
 	JZ        unweighted_11
-	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z (BX)(SI*4), K1, Z3
-	VMULPS    Z3, Z2, Z1
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (BX)(SI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_13
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
 skip_13:
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y3, Z7
-	VEXTRACTF64X4 $0x01, Z3, Y9
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VCVTPS2PD     Y4, Z7
+	VEXTRACTF64X4 $0x01, Z4, Y9
 	VCVTPS2PD     Y9, Z9
 	VFMADD231PD   Z7, Z1, Z0
 	CMPQ          DI, $0x08
 	JLE           hi_14
-	VFMADD231PD   Z9, Z2, Z0
+	VFMADD231PD   Z9, Z3, Z0
 
 hi_14:
-	VADDPD Z7, Z5, Z5
+	VADDPD Z7, Z6, Z6
 	CMPQ   DI, $0x08
 	JLE    hi_15
-	VADDPD Z9, Z5, Z5
+	VADDPD Z9, Z6, Z6
 
 hi_15:
-	VMULPS 192(SP), Z3, Z1
+	VMULPS 192(SP), Z4, Z1
 	JMP    grads_12
 
 unweighted_11:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_16
-	VMOVUPS Z2, K1, (CX)(SI*4)
+	VMOVUPS Z3, K1, (CX)(SI*4)
 
 skip_16:
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
 	VADDPD        Z1, Z0, Z0
 	CMPQ          DI, $0x08
 	JLE           hi_17
-	VADDPD        Z2, Z0, Z0
+	VADDPD        Z3, Z0, Z0
 
 hi_17:
 	VMOVUPS 192(SP), Z1
 
 grads_12:
 	VMULPS    Z8, Z1, Z1
-	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z2, K1, Z4
-	VADDPS    Z4, Z6, Z6
+	VSUBPS    Z1, Z1, Z3
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z3, K1, Z5
+	VADDPS    Z5, Z2, Z2
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_18
@@ -35572,14 +35572,14 @@ grads_12:
 
 skip_18:
 done_5:
-	VMOVUPS Z6, 416(AX)
+	VMOVUPS Z2, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z5, 352(AX)
+	VMOVUPD Z6, 352(AX)
 	VZEROUPPER
 	RET
 
 // func penaltyHAVX512(a *byte)
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·penaltyHAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -35594,8 +35594,8 @@ TEXT ·penaltyHAVX512(SB), NOSPLIT, $256-8
 	MOVQ         (AX), DX
 	MOVQ         72(AX), BX
 	VMOVUPD      288(AX), Z0
-	VMOVUPD      352(AX), Z6
-	VXORPS       Z7, Z7, Z7
+	VMOVUPD      352(AX), Z7
+	VPXORD       Z2, Z2, Z2
 	XORQ         SI, SI
 
 loop_1:
@@ -35650,8 +35650,8 @@ skip_8:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z11, Z0
 	VFMADD231PD   Z13, Z10, Z0
-	VADDPD        Z12, Z6, Z6
-	VADDPD        Z13, Z6, Z6
+	VADDPD        Z12, Z7, Z7
+	VADDPD        Z13, Z7, Z7
 	VMULPS        192(SP), Z8, Z8
 	JMP           grads_7
 
@@ -35672,7 +35672,7 @@ skip_9:
 grads_7:
 	VMULPS  Z9, Z8, Z9
 	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z7, Z7
+	VADDPS  Z10, Z2, Z2
 	MOVQ    144(AX), DI
 	TESTQ   DI, DI
 	JZ      skip_10
@@ -35681,7 +35681,7 @@ grads_7:
 skip_10:
 	VMULPS  128(SP), Z8, Z8
 	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z7, Z7
+	VADDPS  Z9, Z2, Z2
 	MOVQ    216(AX), DI
 	TESTQ   DI, DI
 	JZ      skip_11
@@ -35695,75 +35695,75 @@ tailstore_4:
 	LEAQ      vktail<>+0(SB), CX
 	MOVWLZX   (CX)(DI*2), CX
 	KMOVW     CX, K1
-	VPXORD    Z2, Z2, Z2
-	VMOVAPS.Z Z10, K1, Z2
+	VPXORD    Z3, Z3, Z3
+	VMOVAPS.Z Z10, K1, Z3
 	TESTQ     BX, BX
 	JZ        unweighted_12
-	VPXORD    Z3, Z3, Z3
-	VMOVUPS.Z (BX)(SI*4), K1, Z3
-	VMULPS    Z3, Z2, Z1
+	VPXORD    Z4, Z4, Z4
+	VMOVUPS.Z (BX)(SI*4), K1, Z4
+	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
 skip_14:
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
-	VCVTPS2PD     Y3, Z8
-	VEXTRACTF64X4 $0x01, Z3, Y10
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VCVTPS2PD     Y4, Z8
+	VEXTRACTF64X4 $0x01, Z4, Y10
 	VCVTPS2PD     Y10, Z10
 	VFMADD231PD   Z8, Z1, Z0
 	CMPQ          DI, $0x08
 	JLE           hi_15
-	VFMADD231PD   Z10, Z2, Z0
+	VFMADD231PD   Z10, Z3, Z0
 
 hi_15:
-	VADDPD Z8, Z6, Z6
+	VADDPD Z8, Z7, Z7
 	CMPQ   DI, $0x08
 	JLE    hi_16
-	VADDPD Z10, Z6, Z6
+	VADDPD Z10, Z7, Z7
 
 hi_16:
-	VMULPS 192(SP), Z3, Z1
+	VMULPS 192(SP), Z4, Z1
 	JMP    grads_13
 
 unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
 	JZ      skip_17
-	VMOVUPS Z2, K1, (CX)(SI*4)
+	VMOVUPS Z3, K1, (CX)(SI*4)
 
 skip_17:
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
 	VADDPD        Z1, Z0, Z0
 	CMPQ          DI, $0x08
 	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
+	VADDPD        Z3, Z0, Z0
 
 hi_18:
 	VMOVUPS 192(SP), Z1
 
 grads_13:
-	VMULPS    Z9, Z1, Z2
-	VSUBPS    Z2, Z2, Z3
-	VPXORD    Z4, Z4, Z4
-	VMOVAPS.Z Z3, K1, Z4
-	VADDPS    Z4, Z7, Z7
+	VMULPS    Z9, Z1, Z3
+	VSUBPS    Z3, Z3, Z4
+	VPXORD    Z5, Z5, Z5
+	VMOVAPS.Z Z4, K1, Z5
+	VADDPS    Z5, Z2, Z2
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_19
-	VMOVUPS   Z2, K1, (CX)(SI*4)
+	VMOVUPS   Z3, K1, (CX)(SI*4)
 
 skip_19:
 	VMULPS    128(SP), Z1, Z1
-	VSUBPS    Z1, Z1, Z2
-	VPXORD    Z5, Z5, Z5
-	VMOVAPS.Z Z2, K1, Z5
-	VADDPS    Z5, Z7, Z7
+	VSUBPS    Z1, Z1, Z3
+	VPXORD    Z6, Z6, Z6
+	VMOVAPS.Z Z3, K1, Z6
+	VADDPS    Z6, Z2, Z2
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
 	JZ        skip_20
@@ -35771,9 +35771,9 @@ skip_19:
 
 skip_20:
 done_5:
-	VMOVUPS Z7, 416(AX)
+	VMOVUPS Z2, 416(AX)
 	VMOVUPD Z0, 288(AX)
-	VMOVUPD Z6, 352(AX)
+	VMOVUPD Z7, 352(AX)
 	VZEROUPPER
 	RET
 

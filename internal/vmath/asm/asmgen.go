@@ -515,7 +515,7 @@ func (g *asmgen) function(b *built) {
 	g.flag, g.flagMem = nil, false
 	if k.kind == kLoss && len(gradsOf(b)) > 0 {
 		t := g.vec()
-		c.VXORPS(t, t, t)
+		g.zeroReg(t)
 		if k.accMem { // in kargs.flags, like the accumulators
 			g.flagMem = true
 			c.VMOVUPS(t.AsY(), operand.Mem{Base: g.a, Disp: offFlags})
@@ -699,6 +699,16 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 			c.VADDPS(tt, g.flag, g.flag)
 		}
 		g.storeOut(idx[j], v, mask)
+	}
+}
+
+// zeroReg sets a vector register to zero (VPXORD on AVX-512: VXORPS on ZMM needs AVX512DQ,
+// and the kernels require AVX512F only).
+func (g *asmgen) zeroReg(v reg.VecVirtual) {
+	if g.lv.z {
+		g.c.VPXORD(v, v, v)
+	} else {
+		g.c.VXORPS(v, v, v)
 	}
 }
 
