@@ -137,7 +137,8 @@ func sweepStep() uint64 {
 }
 
 // TestUnaryAccuracy checks each function's error bound against float64 math over a sweep of
-// the float32 bit patterns (every one with GLOSS_VMATH_EXHAUSTIVE=1), on every level.
+// the float32 bit patterns (every one with GLOSS_VMATH_EXHAUSTIVE=1, on the best level; and
+// only the function GLOSS_VMATH_ONLY names, when set), on every level.
 func TestUnaryAccuracy(t *testing.T) {
 	step := sweepStep()
 	forLevels(t, func(t *testing.T, l Level) {
@@ -148,6 +149,9 @@ func TestUnaryAccuracy(t *testing.T) {
 		xs := make([]float32, 0, block)
 		dst := make([]float32, block)
 		for _, u := range unaries {
+			if only := os.Getenv("GLOSS_VMATH_ONLY"); only != "" && only != u.name {
+				continue
+			}
 			worst, worstX := 0.0, float32(0)
 			check := func() {
 				u.f(dst[:len(xs)], xs)
