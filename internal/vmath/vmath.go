@@ -27,8 +27,9 @@ package vmath
 
 import "math"
 
-// Exp sets dst[i] = e^x[i]. Error ≤ 1.1 ulp (subnormal results included); overflows to
-// +Inf for x > 88.7228 and underflows to 0 below −103.98.
+// Exp sets dst[i] = e^x[i]. Error ≤ 1.1 ulp (1.077 at worst over every float32 input,
+// subnormal results included); overflows to +Inf for x > 88.7228 and underflows to 0 below
+// −103.98.
 func Exp(dst, x []float32) {
 	if len(dst) == 0 {
 		return
@@ -37,7 +38,8 @@ func Exp(dst, x []float32) {
 	expRun(&a)
 }
 
-// Log sets dst[i] = ln x[i] (−Inf at ±0, NaN below 0, +Inf at +Inf). Error ≤ 1 ulp.
+// Log sets dst[i] = ln x[i] (−Inf at ±0, NaN below 0, +Inf at +Inf). Error ≤ 1 ulp (0.888 at
+// worst over every float32 input).
 func Log(dst, x []float32) {
 	if len(dst) == 0 {
 		return
@@ -47,7 +49,7 @@ func Log(dst, x []float32) {
 }
 
 // Log1p sets dst[i] = ln(1 + x[i]), accurate for small x (log1p(x) = x where 1 + x rounds
-// to 1); −Inf at −1, NaN below. Error ≤ 1 ulp.
+// to 1); −Inf at −1, NaN below. Error ≤ 1 ulp (0.996 at worst over every float32 input).
 func Log1p(dst, x []float32) {
 	if len(dst) == 0 {
 		return
@@ -56,7 +58,7 @@ func Log1p(dst, x []float32) {
 	log1pRun(&a)
 }
 
-// Tanh sets dst[i] = tanh x[i]. Error ≤ 2 ulp.
+// Tanh sets dst[i] = tanh x[i]. Error ≤ 2 ulp (1.50 at worst over every float32 input).
 func Tanh(dst, x []float32) {
 	if len(dst) == 0 {
 		return
@@ -66,7 +68,7 @@ func Tanh(dst, x []float32) {
 }
 
 // Sigmoid sets dst[i] = 1/(1 + e^{−x[i]}) without overflow (subnormal results for
-// x < −87.3 are kept). Error ≤ 2.5 ulp.
+// x < −87.3 are kept). Error ≤ 3 ulp (2.83 at worst over every float32 input).
 func Sigmoid(dst, x []float32) {
 	if len(dst) == 0 {
 		return

@@ -110,7 +110,7 @@ var unaries = []unary{
 	{"Log", Log, math.Log, 1},
 	{"Log1p", Log1p, math.Log1p, 1},
 	{"Tanh", Tanh, math.Tanh, 2},
-	{"Sigmoid", Sigmoid, refSigmoid, 2.5},
+	{"Sigmoid", Sigmoid, refSigmoid, 3},
 	{"Softplus", Softplus, refSoftplus, 2},
 }
 
