@@ -23,7 +23,8 @@ func simd() int { return int(vmath.Active()) }
 // This file holds the drivers: parameters derived in float64 and rounded to float32, fixed
 // chunks spread over the cores, per-row weights and per-column factors (pos_weight) expanded
 // into L1-sized blocks, and the float64 recomputation of any block whose float32 values
-// overflow (runElem32). Float64 inputs run cpuref's float64 functions on the engine's chunks.
+// overflow (runElem32), or of the sums where their terms cancel too far for float32 (cancels).
+// Float64 inputs run cpuref's float64 functions on the engine's chunks.
 
 // elemChunk is the number of elements of one chunk of elementwise work: fixed, so that the
 // sums do not depend on the number of threads.
@@ -212,7 +213,7 @@ func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
 		perRow:  a.Weight != nil && len(a.Weight) != n,
 		inPlace: a.GX != nil && len(a.X) > 0 && &a.GX[0] == &a.X[0]}
 	scale := float32(a.Scale)
-	return Par(n, elemChunk, 2, func(lo, hi int, sums []float64) {
+	s := Par(n, elemChunk, 3, func(lo, hi int, sums []float64) {
 		ka := &kargs{p: prm, scale: scale}
 		var fb [2]float64 // sums of the blocks recomputed in float64, in block order
 		if d.perRow || d.useCW || d.inPlace || !d.whole(ka, lo, hi) {
@@ -220,11 +221,29 @@ func runElem32(l *elemLoss, ref *cpuref.Kernel, a *Args[float32]) []float64 {
 		}
 		sums[0] = lanes(ka.sums[:8]) + fb[0]
 		if a.Weight != nil {
-			sums[1] = lanes(ka.sums[8:]) + fb[1]
+			sums[1] = lanes(ka.sums[8:16]) + fb[1]
 		} else {
 			sums[1] = float64(hi - lo)
 		}
+		sums[2] = lanes(ka.sums[16:24]) + math.Abs(fb[0])
 	})
+	if cancels(s[0], s[1], s[2]) && !d.inPlace {
+		// The terms cancel so far that their float32 rounding would show in the sum:
+		// the sums again in float64 (the outputs stay the engine's).
+		r := *(*cpuref.Args[float32])(a)
+		r.PerSample, r.GX, r.GY, r.GZ, r.Hess = nil, nil, nil, nil, nil
+		return ref.Run32(&r, Par)
+	}
+	return s[:2]
+}
+
+// cancels reports whether a sum Σ w·L = s of terms whose magnitudes add up to abs (Σ |w·L|)
+// may carry float32 rounding beyond a tenth of float32 accuracy: each term carries a few ulps
+// (2.4e-7 relative, say), so the sum carries up to 2.4e-7·abs, against 1e-6·min(1, Σw) +
+// 1e-5·|s|. Terms of one sign never trigger it (abs = |s|); a Poisson or KL sum whose terms of
+// 1e4 cancel to 2 does.
+func cancels(s, w, abs float64) bool {
+	return 2.4e-7*abs > 1e-6*min(1, w)+1e-5*math.Abs(s)
 }
 
 // elemDriver is one elementwise call on float32.
@@ -248,7 +267,7 @@ func (d *elemDriver) whole(ka *kargs, lo, hi int) bool {
 	if finite(ka.sums[:]) && ka.flags == ([16]float32{}) {
 		return true
 	}
-	ka.sums = [16]float64{}
+	ka.sums = [24]float64{}
 	return false
 }
 

@@ -340,3 +340,23 @@ func TestElemNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestElemCancellation checks that a sum whose float32 terms cancel (Poisson terms of 1e4
+// adding up to 2) comes out as float64 arithmetic gives it.
+func TestElemCancellation(t *testing.T) {
+	x := []float32{100, 7.5, 1e-30, 2.25, 10000, 3, 30, 0.25, 100}
+	y := []float32{5.5, 1e-30, 5.25, 10000, 0, 88.7, 2.75, 100, 2.5}
+	a := &Args[float32]{N: len(x), C: 1, X: x, Y: y, P: [8]float64{0, 0, 0.5}, Scale: 1, GX: make([]float32, len(x))}
+	k, _ := Lookup("poisson")
+	got := k.Run32(a)
+	ref, _ := cpuref.Lookup("poisson")
+	r := *(*cpuref.Args[float32])(a)
+	r.GX = make([]float32, len(x))
+	want := ref.Run32(&r, cpuref.Serial)
+	if math.Abs(got[0]-want[0]) > 1e-9*math.Abs(want[0]) {
+		t.Errorf("poisson sum of cancelling terms = %v, float64 reference %v", got[0], want[0])
+	}
+	if !cancels(want[0], want[1], 2e4) || cancels(5, 9, 5) {
+		t.Errorf("cancels: wrong decision")
+	}
+}

@@ -13,7 +13,7 @@ type kargs struct {
 	scale             float32    // gradient scale
 	p                 [8]float32 // parameters
 	_                 float32
-	sums              [16]float64 // lanes 0..7: Σ w·L; lanes 8..15: Σ w (the kernel adds to them)
+	sums              [24]float64 // lanes 0..7: Σ w·L; 8..15: Σ w; 16..23: Σ |w·L| (the kernel adds to them)
 	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
@@ -124,11 +124,13 @@ func mseFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v3), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v3 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v3
 			}
 			acc[i&7] += float64(v3)
+			acc[16+(i&7)] += math.Abs(float64(v3))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -136,6 +138,7 @@ func mseFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -172,6 +175,7 @@ func mseGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v3), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v3 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v4 * sw)
 			bad = bad || gv-gv != 0
@@ -183,6 +187,7 @@ func mseGGo(a *kargs) {
 				ps[i] = v3
 			}
 			acc[i&7] += float64(v3)
+			acc[16+(i&7)] += math.Abs(float64(v3))
 			gv = float32(v4 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -199,6 +204,7 @@ func mseGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -239,6 +245,7 @@ func mseHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v3), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v3 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v4 * sw)
 			bad = bad || gv-gv != 0
@@ -255,6 +262,7 @@ func mseHGo(a *kargs) {
 				ps[i] = v3
 			}
 			acc[i&7] += float64(v3)
+			acc[16+(i&7)] += math.Abs(float64(v3))
 			gv = float32(v4 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -276,6 +284,7 @@ func mseHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -304,11 +313,13 @@ func maeFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v4), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v4 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v4
 			}
 			acc[i&7] += float64(v4)
+			acc[16+(i&7)] += math.Abs(float64(v4))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -316,6 +327,7 @@ func maeFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -355,6 +367,7 @@ func maeGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v4), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v4 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v11 * sw)
 			bad = bad || gv-gv != 0
@@ -366,6 +379,7 @@ func maeGGo(a *kargs) {
 				ps[i] = v4
 			}
 			acc[i&7] += float64(v4)
+			acc[16+(i&7)] += math.Abs(float64(v4))
 			gv = float32(v11 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -382,6 +396,7 @@ func maeGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -425,6 +440,7 @@ func maeHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v4), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v4 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v11 * sw)
 			bad = bad || gv-gv != 0
@@ -441,6 +457,7 @@ func maeHGo(a *kargs) {
 				ps[i] = v4
 			}
 			acc[i&7] += float64(v4)
+			acc[16+(i&7)] += math.Abs(float64(v4))
 			gv = float32(v11 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -462,6 +479,7 @@ func maeHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -498,11 +516,13 @@ func huberFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v14), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v14 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v14
 			}
 			acc[i&7] += float64(v14)
+			acc[16+(i&7)] += math.Abs(float64(v14))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -510,6 +530,7 @@ func huberFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -556,6 +577,7 @@ func huberGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v14), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v14 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v18 * sw)
 			bad = bad || gv-gv != 0
@@ -567,6 +589,7 @@ func huberGGo(a *kargs) {
 				ps[i] = v14
 			}
 			acc[i&7] += float64(v14)
+			acc[16+(i&7)] += math.Abs(float64(v14))
 			gv = float32(v18 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -583,6 +606,7 @@ func huberGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -635,19 +659,28 @@ func huberHGo(a *kargs) {
 		v26 := v24 - v25
 		v28 := math.Float32frombits(math.Float32bits(v21) & math.Float32bits(math.Float32frombits(0x7fffffff)))
 		v29 := v28 == p0
-		v30 := int32(math.Float32bits(v28))
-		v32 := v30 & int32(2139095040)
-		v33 := math.Float32frombits(uint32(v32))
-		v35 := float32(v33 * float32(1.110223e-16))
-		v36 := math.Float32frombits(math.Float32bits(v26) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v37 := v36 <= v35
-		v38 := float32(v21 * v26)
-		v40 := v38 < float32(0)
-		v41 := v37 || v40
-		v42 := v28 < p0
-		v43 := v29 && v41
-		v44 := v42 || v43
-		v46 := sel(v44, float32(1), float32(0))
+		v30 := math.Float32frombits(math.Float32bits(v26) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v31 := math.Float32frombits(math.Float32bits(v21) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v32 := int32(math.Float32bits(v31))
+		v34 := v32 & int32(2139095040)
+		v35 := math.Float32frombits(uint32(v34))
+		v37 := float32(v35 * float32(1.110223e-16))
+		v39 := v32 & int32(8388607)
+		v40 := math.Float32frombits(uint32(v39))
+		v42 := v40 == float32(0)
+		v43 := float32(v21 * v26)
+		v44 := v43 < float32(0)
+		v45 := v42 && v44
+		v46 := float32(v37 * float32(0.5))
+		v47 := sel(v45, v46, v37)
+		v48 := v30 <= v47
+		v49 := float32(v21 * v26)
+		v50 := v49 < float32(0)
+		v51 := v48 || v50
+		v52 := v28 < p0
+		v53 := v29 && v51
+		v54 := v52 || v53
+		v56 := sel(v54, float32(1), float32(0))
 		var gv float32
 		if w != nil {
 			wi := w[i]
@@ -656,13 +689,14 @@ func huberHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v14), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v14 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v18 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v46 * sw)
+			gv = float32(v56 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -672,12 +706,13 @@ func huberHGo(a *kargs) {
 				ps[i] = v14
 			}
 			acc[i&7] += float64(v14)
+			acc[16+(i&7)] += math.Abs(float64(v14))
 			gv = float32(v18 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v46 * scale)
+			gv = float32(v56 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -693,6 +728,7 @@ func huberHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -729,11 +765,13 @@ func smooth_l1FGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v12), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v12 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v12
 			}
 			acc[i&7] += float64(v12)
+			acc[16+(i&7)] += math.Abs(float64(v12))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -741,6 +779,7 @@ func smooth_l1FGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -791,6 +830,7 @@ func smooth_l1GGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v12), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v12 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v22 * sw)
 			bad = bad || gv-gv != 0
@@ -802,6 +842,7 @@ func smooth_l1GGo(a *kargs) {
 				ps[i] = v12
 			}
 			acc[i&7] += float64(v12)
+			acc[16+(i&7)] += math.Abs(float64(v12))
 			gv = float32(v22 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -818,6 +859,7 @@ func smooth_l1GGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -874,19 +916,28 @@ func smooth_l1HGo(a *kargs) {
 		v30 := v28 - v29
 		v32 := math.Float32frombits(math.Float32bits(v25) & math.Float32bits(math.Float32frombits(0x7fffffff)))
 		v33 := v32 == p0
-		v34 := int32(math.Float32bits(v32))
-		v36 := v34 & int32(2139095040)
-		v37 := math.Float32frombits(uint32(v36))
-		v39 := float32(v37 * float32(1.110223e-16))
-		v40 := math.Float32frombits(math.Float32bits(v30) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v41 := v40 <= v39
-		v42 := float32(v25 * v30)
-		v43 := v42 < float32(0)
-		v44 := v43 && !(v41)
-		v45 := v32 < p0
-		v46 := v33 && v44
-		v47 := v45 || v46
-		v49 := sel(v47, p2, 0)
+		v34 := math.Float32frombits(math.Float32bits(v30) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v35 := math.Float32frombits(math.Float32bits(v25) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v36 := int32(math.Float32bits(v35))
+		v38 := v36 & int32(2139095040)
+		v39 := math.Float32frombits(uint32(v38))
+		v41 := float32(v39 * float32(1.110223e-16))
+		v43 := v36 & int32(8388607)
+		v44 := math.Float32frombits(uint32(v43))
+		v45 := v44 == float32(0)
+		v46 := float32(v25 * v30)
+		v47 := v46 < float32(0)
+		v48 := v45 && v47
+		v50 := float32(v41 * float32(0.5))
+		v51 := sel(v48, v50, v41)
+		v52 := v34 <= v51
+		v53 := float32(v25 * v30)
+		v54 := v53 < float32(0)
+		v55 := v54 && !(v52)
+		v56 := v32 < p0
+		v57 := v33 && v55
+		v58 := v56 || v57
+		v60 := sel(v58, p2, 0)
 		var gv float32
 		if w != nil {
 			wi := w[i]
@@ -895,13 +946,14 @@ func smooth_l1HGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v12), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v12 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v22 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v49 * sw)
+			gv = float32(v60 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -911,12 +963,13 @@ func smooth_l1HGo(a *kargs) {
 				ps[i] = v12
 			}
 			acc[i&7] += float64(v12)
+			acc[16+(i&7)] += math.Abs(float64(v12))
 			gv = float32(v22 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v49 * scale)
+			gv = float32(v60 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -932,6 +985,7 @@ func smooth_l1HGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -971,11 +1025,13 @@ func pseudo_huberFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v17), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v17 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v17
 			}
 			acc[i&7] += float64(v17)
+			acc[16+(i&7)] += math.Abs(float64(v17))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -983,6 +1039,7 @@ func pseudo_huberFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1030,6 +1087,7 @@ func pseudo_huberGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v17), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v17 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v18 * sw)
 			bad = bad || gv-gv != 0
@@ -1041,6 +1099,7 @@ func pseudo_huberGGo(a *kargs) {
 				ps[i] = v17
 			}
 			acc[i&7] += float64(v17)
+			acc[16+(i&7)] += math.Abs(float64(v17))
 			gv = float32(v18 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1057,6 +1116,7 @@ func pseudo_huberGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1111,6 +1171,7 @@ func pseudo_huberHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v17), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v17 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v18 * sw)
 			bad = bad || gv-gv != 0
@@ -1127,6 +1188,7 @@ func pseudo_huberHGo(a *kargs) {
 				ps[i] = v17
 			}
 			acc[i&7] += float64(v17)
+			acc[16+(i&7)] += math.Abs(float64(v17))
 			gv = float32(v18 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1148,6 +1210,7 @@ func pseudo_huberHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1241,11 +1304,13 @@ func log_coshFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v102), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v102 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v102
 			}
 			acc[i&7] += float64(v102)
+			acc[16+(i&7)] += math.Abs(float64(v102))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -1253,6 +1318,7 @@ func log_coshFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1367,6 +1433,7 @@ func log_coshGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v102), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v102 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v123 * sw)
 			bad = bad || gv-gv != 0
@@ -1378,6 +1445,7 @@ func log_coshGGo(a *kargs) {
 				ps[i] = v102
 			}
 			acc[i&7] += float64(v102)
+			acc[16+(i&7)] += math.Abs(float64(v102))
 			gv = float32(v123 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1394,6 +1462,7 @@ func log_coshGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1515,6 +1584,7 @@ func log_coshHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v102), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v102 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v123 * sw)
 			bad = bad || gv-gv != 0
@@ -1531,6 +1601,7 @@ func log_coshHGo(a *kargs) {
 				ps[i] = v102
 			}
 			acc[i&7] += float64(v102)
+			acc[16+(i&7)] += math.Abs(float64(v102))
 			gv = float32(v123 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1552,6 +1623,7 @@ func log_coshHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1584,11 +1656,13 @@ func quantileFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v7 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			acc[16+(i&7)] += math.Abs(float64(v7))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -1596,6 +1670,7 @@ func quantileFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1642,6 +1717,7 @@ func quantileGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v7 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v15 * sw)
 			bad = bad || gv-gv != 0
@@ -1653,6 +1729,7 @@ func quantileGGo(a *kargs) {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			acc[16+(i&7)] += math.Abs(float64(v7))
 			gv = float32(v15 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1669,6 +1746,7 @@ func quantileGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1719,6 +1797,7 @@ func quantileHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v7 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v15 * sw)
 			bad = bad || gv-gv != 0
@@ -1735,6 +1814,7 @@ func quantileHGo(a *kargs) {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			acc[16+(i&7)] += math.Abs(float64(v7))
 			gv = float32(v15 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1756,6 +1836,7 @@ func quantileHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1797,11 +1878,13 @@ func poisson_logFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v27), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v27 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v27
 			}
 			acc[i&7] += float64(v27)
+			acc[16+(i&7)] += math.Abs(float64(v27))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -1809,6 +1892,7 @@ func poisson_logFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1858,6 +1942,7 @@ func poisson_logGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v27), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v27 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v28 * sw)
 			bad = bad || gv-gv != 0
@@ -1869,6 +1954,7 @@ func poisson_logGGo(a *kargs) {
 				ps[i] = v27
 			}
 			acc[i&7] += float64(v27)
+			acc[16+(i&7)] += math.Abs(float64(v27))
 			gv = float32(v28 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1885,6 +1971,7 @@ func poisson_logGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -1938,6 +2025,7 @@ func poisson_logHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v27), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v27 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v28 * sw)
 			bad = bad || gv-gv != 0
@@ -1954,6 +2042,7 @@ func poisson_logHGo(a *kargs) {
 				ps[i] = v27
 			}
 			acc[i&7] += float64(v27)
+			acc[16+(i&7)] += math.Abs(float64(v27))
 			gv = float32(v28 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -1975,6 +2064,7 @@ func poisson_logHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2053,18 +2143,22 @@ func poisson_log_fullFGo(a *kargs) {
 		v92 := v90 && v91
 		v93 := sel(v92, v89, 0)
 		v94 := v27 + v93
+		v96 := v1 > float32(256)
+		v97 := sel(v96, math.Float32frombits(0x7fc00000), v94)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v94 * wi)
+				ps[i] = float32(v97 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v94), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v97), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v97 * wi)))
 		} else {
 			if ps != nil {
-				ps[i] = v94
+				ps[i] = v97
 			}
-			acc[i&7] += float64(v94)
+			acc[i&7] += float64(v97)
+			acc[16+(i&7)] += math.Abs(float64(v97))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -2072,6 +2166,7 @@ func poisson_log_fullFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2156,27 +2251,31 @@ func poisson_log_fullGGo(a *kargs) {
 		v92 := v90 && v91
 		v93 := sel(v92, v89, 0)
 		v94 := v27 + v93
-		v95 := v26 - v1
+		v96 := v1 > float32(256)
+		v97 := sel(v96, math.Float32frombits(0x7fc00000), v94)
+		v98 := v26 - v1
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v94 * wi)
+				ps[i] = float32(v97 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v94), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v97), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v97 * wi)))
 			sw := float32(scale * wi)
-			gv = float32(v95 * sw)
+			gv = float32(v98 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v94
+				ps[i] = v97
 			}
-			acc[i&7] += float64(v94)
-			gv = float32(v95 * scale)
+			acc[i&7] += float64(v97)
+			acc[16+(i&7)] += math.Abs(float64(v97))
+			gv = float32(v98 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -2192,6 +2291,7 @@ func poisson_log_fullGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2280,17 +2380,20 @@ func poisson_log_fullHGo(a *kargs) {
 		v92 := v90 && v91
 		v93 := sel(v92, v89, 0)
 		v94 := v27 + v93
-		v95 := v26 - v1
+		v96 := v1 > float32(256)
+		v97 := sel(v96, math.Float32frombits(0x7fc00000), v94)
+		v98 := v26 - v1
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v94 * wi)
+				ps[i] = float32(v97 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v94), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v97), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v97 * wi)))
 			sw := float32(scale * wi)
-			gv = float32(v95 * sw)
+			gv = float32(v98 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -2302,10 +2405,11 @@ func poisson_log_fullHGo(a *kargs) {
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v94
+				ps[i] = v97
 			}
-			acc[i&7] += float64(v94)
-			gv = float32(v95 * scale)
+			acc[i&7] += float64(v97)
+			acc[16+(i&7)] += math.Abs(float64(v97))
+			gv = float32(v98 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -2326,6 +2430,7 @@ func poisson_log_fullHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2436,11 +2541,13 @@ func poisson_rateFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v113 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v113
 			}
 			acc[i&7] += float64(v113)
+			acc[16+(i&7)] += math.Abs(float64(v113))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -2448,6 +2555,7 @@ func poisson_rateFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2568,6 +2676,7 @@ func poisson_rateGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v113 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v114 * sw)
 			bad = bad || gv-gv != 0
@@ -2579,6 +2688,7 @@ func poisson_rateGGo(a *kargs) {
 				ps[i] = v113
 			}
 			acc[i&7] += float64(v113)
+			acc[16+(i&7)] += math.Abs(float64(v113))
 			gv = float32(v114 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -2595,6 +2705,7 @@ func poisson_rateGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2720,6 +2831,7 @@ func poisson_rateHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v113), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v113 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v114 * sw)
 			bad = bad || gv-gv != 0
@@ -2736,6 +2848,7 @@ func poisson_rateHGo(a *kargs) {
 				ps[i] = v113
 			}
 			acc[i&7] += float64(v113)
+			acc[16+(i&7)] += math.Abs(float64(v113))
 			gv = float32(v114 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -2757,6 +2870,7 @@ func poisson_rateHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -2954,18 +3068,23 @@ func poisson_rate_fullFGo(a *kargs) {
 		v208 := p0 != float32(0)
 		v209 := v206 && v208
 		v210 := sel(v209, v205, v147)
+		v212 := v1 > float32(1.6777216e+07)
+		v213 := v209 && v212
+		v214 := sel(v213, math.Float32frombits(0x7fc00000), v210)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v210 * wi)
+				ps[i] = float32(v214 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v210), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v214), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v214 * wi)))
 		} else {
 			if ps != nil {
-				ps[i] = v210
+				ps[i] = v214
 			}
-			acc[i&7] += float64(v210)
+			acc[i&7] += float64(v214)
+			acc[16+(i&7)] += math.Abs(float64(v214))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -2973,6 +3092,7 @@ func poisson_rate_fullFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3177,28 +3297,33 @@ func poisson_rate_fullGGo(a *kargs) {
 		v208 := p0 != float32(0)
 		v209 := v206 && v208
 		v210 := sel(v209, v205, v147)
-		v211 := v1 / v3
-		v212 := float32(1) - v211
+		v212 := v1 > float32(1.6777216e+07)
+		v213 := v209 && v212
+		v214 := sel(v213, math.Float32frombits(0x7fc00000), v210)
+		v215 := v1 / v3
+		v216 := float32(1) - v215
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v210 * wi)
+				ps[i] = float32(v214 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v210), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v214), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v214 * wi)))
 			sw := float32(scale * wi)
-			gv = float32(v212 * sw)
+			gv = float32(v216 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v210
+				ps[i] = v214
 			}
-			acc[i&7] += float64(v210)
-			gv = float32(v212 * scale)
+			acc[i&7] += float64(v214)
+			acc[16+(i&7)] += math.Abs(float64(v214))
+			gv = float32(v216 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
@@ -3214,6 +3339,7 @@ func poisson_rate_fullGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3422,39 +3548,44 @@ func poisson_rate_fullHGo(a *kargs) {
 		v208 := p0 != float32(0)
 		v209 := v206 && v208
 		v210 := sel(v209, v205, v147)
-		v211 := v1 / v3
-		v212 := float32(1) - v211
-		v213 := v211 / v3
+		v212 := v1 > float32(1.6777216e+07)
+		v213 := v209 && v212
+		v214 := sel(v213, math.Float32frombits(0x7fc00000), v210)
+		v215 := v1 / v3
+		v216 := float32(1) - v215
+		v217 := v215 / v3
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v210 * wi)
+				ps[i] = float32(v214 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v210), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v214), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v214 * wi)))
 			sw := float32(scale * wi)
-			gv = float32(v212 * sw)
+			gv = float32(v216 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v213 * sw)
+			gv = float32(v217 * sw)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v210
+				ps[i] = v214
 			}
-			acc[i&7] += float64(v210)
-			gv = float32(v212 * scale)
+			acc[i&7] += float64(v214)
+			acc[16+(i&7)] += math.Abs(float64(v214))
+			gv = float32(v216 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v213 * scale)
+			gv = float32(v217 * scale)
 			bad = bad || gv-gv != 0
 			if h != nil {
 				h[i] = gv
@@ -3470,6 +3601,7 @@ func poisson_rate_fullHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3543,11 +3675,13 @@ func tweedieFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v60), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v60 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v60
 			}
 			acc[i&7] += float64(v60)
+			acc[16+(i&7)] += math.Abs(float64(v60))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -3555,6 +3689,7 @@ func tweedieFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3636,6 +3771,7 @@ func tweedieGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v60), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v60 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v61 * sw)
 			bad = bad || gv-gv != 0
@@ -3647,6 +3783,7 @@ func tweedieGGo(a *kargs) {
 				ps[i] = v60
 			}
 			acc[i&7] += float64(v60)
+			acc[16+(i&7)] += math.Abs(float64(v60))
 			gv = float32(v61 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -3663,6 +3800,7 @@ func tweedieGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3751,6 +3889,7 @@ func tweedieHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v60), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v60 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v61 * sw)
 			bad = bad || gv-gv != 0
@@ -3767,6 +3906,7 @@ func tweedieHGo(a *kargs) {
 				ps[i] = v60
 			}
 			acc[i&7] += float64(v60)
+			acc[16+(i&7)] += math.Abs(float64(v60))
 			gv = float32(v61 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -3788,6 +3928,7 @@ func tweedieHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3859,11 +4000,13 @@ func gaussian_nllFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v68), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v68 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v68
 			}
 			acc[i&7] += float64(v68)
+			acc[16+(i&7)] += math.Abs(float64(v68))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -3871,6 +4014,7 @@ func gaussian_nllFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -3958,6 +4102,7 @@ func gaussian_nllGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v68), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v68 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v70 * sw)
 			bad = bad || gv-gv != 0
@@ -3974,6 +4119,7 @@ func gaussian_nllGGo(a *kargs) {
 				ps[i] = v68
 			}
 			acc[i&7] += float64(v68)
+			acc[16+(i&7)] += math.Abs(float64(v68))
 			gv = float32(v70 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -3995,6 +4141,7 @@ func gaussian_nllGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4087,6 +4234,7 @@ func gaussian_nllHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v68), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v68 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v70 * sw)
 			bad = bad || gv-gv != 0
@@ -4108,6 +4256,7 @@ func gaussian_nllHGo(a *kargs) {
 				ps[i] = v68
 			}
 			acc[i&7] += float64(v68)
+			acc[16+(i&7)] += math.Abs(float64(v68))
 			gv = float32(v70 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -4134,6 +4283,7 @@ func gaussian_nllHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4245,11 +4395,13 @@ func bceFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v114 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			acc[16+(i&7)] += math.Abs(float64(v114))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -4257,6 +4409,7 @@ func bceFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4380,6 +4533,7 @@ func bceGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v114 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v119 * sw)
 			bad = bad || gv-gv != 0
@@ -4391,6 +4545,7 @@ func bceGGo(a *kargs) {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			acc[16+(i&7)] += math.Abs(float64(v114))
 			gv = float32(v119 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -4407,6 +4562,7 @@ func bceGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4541,6 +4697,7 @@ func bceHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v114), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v114 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v119 * sw)
 			bad = bad || gv-gv != 0
@@ -4557,6 +4714,7 @@ func bceHGo(a *kargs) {
 				ps[i] = v114
 			}
 			acc[i&7] += float64(v114)
+			acc[16+(i&7)] += math.Abs(float64(v114))
 			gv = float32(v119 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -4578,6 +4736,7 @@ func bceHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4666,11 +4825,13 @@ func bce_logitsFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v98), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v98 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v98
 			}
 			acc[i&7] += float64(v98)
+			acc[16+(i&7)] += math.Abs(float64(v98))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -4678,6 +4839,7 @@ func bce_logitsFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4781,6 +4943,7 @@ func bce_logitsGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v98), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v98 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v100 * sw)
 			bad = bad || gv-gv != 0
@@ -4792,6 +4955,7 @@ func bce_logitsGGo(a *kargs) {
 				ps[i] = v98
 			}
 			acc[i&7] += float64(v98)
+			acc[16+(i&7)] += math.Abs(float64(v98))
 			gv = float32(v100 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -4808,6 +4972,7 @@ func bce_logitsGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -4918,6 +5083,7 @@ func bce_logitsHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v98), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v98 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v100 * sw)
 			bad = bad || gv-gv != 0
@@ -4934,6 +5100,7 @@ func bce_logitsHGo(a *kargs) {
 				ps[i] = v98
 			}
 			acc[i&7] += float64(v98)
+			acc[16+(i&7)] += math.Abs(float64(v98))
 			gv = float32(v100 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -4955,6 +5122,7 @@ func bce_logitsHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5046,11 +5214,13 @@ func bce_logits_cwFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v100), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v100 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v100
 			}
 			acc[i&7] += float64(v100)
+			acc[16+(i&7)] += math.Abs(float64(v100))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -5058,6 +5228,7 @@ func bce_logits_cwFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5164,6 +5335,7 @@ func bce_logits_cwGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v100), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v100 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v102 * sw)
 			bad = bad || gv-gv != 0
@@ -5175,6 +5347,7 @@ func bce_logits_cwGGo(a *kargs) {
 				ps[i] = v100
 			}
 			acc[i&7] += float64(v100)
+			acc[16+(i&7)] += math.Abs(float64(v100))
 			gv = float32(v102 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -5191,6 +5364,7 @@ func bce_logits_cwGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5304,6 +5478,7 @@ func bce_logits_cwHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v100), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v100 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v102 * sw)
 			bad = bad || gv-gv != 0
@@ -5320,6 +5495,7 @@ func bce_logits_cwHGo(a *kargs) {
 				ps[i] = v100
 			}
 			acc[i&7] += float64(v100)
+			acc[16+(i&7)] += math.Abs(float64(v100))
 			gv = float32(v102 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -5341,6 +5517,7 @@ func bce_logits_cwHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5490,11 +5667,13 @@ func focalFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v160), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v160 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v160
 			}
 			acc[i&7] += float64(v160)
+			acc[16+(i&7)] += math.Abs(float64(v160))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -5502,6 +5681,7 @@ func focalFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5692,6 +5872,7 @@ func focalGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v162), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v162 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v188 * sw)
 			bad = bad || gv-gv != 0
@@ -5703,6 +5884,7 @@ func focalGGo(a *kargs) {
 				ps[i] = v162
 			}
 			acc[i&7] += float64(v162)
+			acc[16+(i&7)] += math.Abs(float64(v162))
 			gv = float32(v188 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -5719,6 +5901,7 @@ func focalGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5927,6 +6110,7 @@ func focalHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v164), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v164 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v190 * sw)
 			bad = bad || gv-gv != 0
@@ -5943,6 +6127,7 @@ func focalHGo(a *kargs) {
 				ps[i] = v164
 			}
 			acc[i&7] += float64(v164)
+			acc[16+(i&7)] += math.Abs(float64(v164))
 			gv = float32(v190 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -5964,6 +6149,7 @@ func focalHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -5993,11 +6179,13 @@ func hingeFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v5), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v5 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v5
 			}
 			acc[i&7] += float64(v5)
+			acc[16+(i&7)] += math.Abs(float64(v5))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -6005,6 +6193,7 @@ func hingeFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6044,6 +6233,7 @@ func hingeGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v5), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v5 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v9 * sw)
 			bad = bad || gv-gv != 0
@@ -6055,6 +6245,7 @@ func hingeGGo(a *kargs) {
 				ps[i] = v5
 			}
 			acc[i&7] += float64(v5)
+			acc[16+(i&7)] += math.Abs(float64(v5))
 			gv = float32(v9 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6071,6 +6262,7 @@ func hingeGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6114,6 +6306,7 @@ func hingeHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v5), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v5 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v9 * sw)
 			bad = bad || gv-gv != 0
@@ -6130,6 +6323,7 @@ func hingeHGo(a *kargs) {
 				ps[i] = v5
 			}
 			acc[i&7] += float64(v5)
+			acc[16+(i&7)] += math.Abs(float64(v5))
 			gv = float32(v9 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6151,6 +6345,7 @@ func hingeHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6181,11 +6376,13 @@ func squared_hingeFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v6), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v6 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v6
 			}
 			acc[i&7] += float64(v6)
+			acc[16+(i&7)] += math.Abs(float64(v6))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -6193,6 +6390,7 @@ func squared_hingeFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6233,6 +6431,7 @@ func squared_hingeGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v6), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v6 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v10 * sw)
 			bad = bad || gv-gv != 0
@@ -6244,6 +6443,7 @@ func squared_hingeGGo(a *kargs) {
 				ps[i] = v6
 			}
 			acc[i&7] += float64(v6)
+			acc[16+(i&7)] += math.Abs(float64(v6))
 			gv = float32(v10 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6260,6 +6460,7 @@ func squared_hingeGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6306,6 +6507,7 @@ func squared_hingeHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v6), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v6 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v10 * sw)
 			bad = bad || gv-gv != 0
@@ -6322,6 +6524,7 @@ func squared_hingeHGo(a *kargs) {
 				ps[i] = v6
 			}
 			acc[i&7] += float64(v6)
+			acc[16+(i&7)] += math.Abs(float64(v6))
 			gv = float32(v10 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6343,6 +6546,7 @@ func squared_hingeHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6425,11 +6629,13 @@ func soft_marginFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v92), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v92 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v92
 			}
 			acc[i&7] += float64(v92)
+			acc[16+(i&7)] += math.Abs(float64(v92))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -6437,6 +6643,7 @@ func soft_marginFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6533,6 +6740,7 @@ func soft_marginGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v92), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v92 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v97 * sw)
 			bad = bad || gv-gv != 0
@@ -6544,6 +6752,7 @@ func soft_marginGGo(a *kargs) {
 				ps[i] = v92
 			}
 			acc[i&7] += float64(v92)
+			acc[16+(i&7)] += math.Abs(float64(v92))
 			gv = float32(v97 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6560,6 +6769,7 @@ func soft_marginGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6662,6 +6872,7 @@ func soft_marginHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v92), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v92 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v97 * sw)
 			bad = bad || gv-gv != 0
@@ -6678,6 +6889,7 @@ func soft_marginHGo(a *kargs) {
 				ps[i] = v92
 			}
 			acc[i&7] += float64(v92)
+			acc[16+(i&7)] += math.Abs(float64(v92))
 			gv = float32(v97 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6699,6 +6911,7 @@ func soft_marginHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6764,11 +6977,13 @@ func kl_divFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v62 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v62
 			}
 			acc[i&7] += float64(v62)
+			acc[16+(i&7)] += math.Abs(float64(v62))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -6776,6 +6991,7 @@ func kl_divFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6849,6 +7065,7 @@ func kl_divGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v62 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v64 * sw)
 			bad = bad || gv-gv != 0
@@ -6860,6 +7077,7 @@ func kl_divGGo(a *kargs) {
 				ps[i] = v62
 			}
 			acc[i&7] += float64(v62)
+			acc[16+(i&7)] += math.Abs(float64(v62))
 			gv = float32(v64 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6876,6 +7094,7 @@ func kl_divGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -6953,6 +7172,7 @@ func kl_divHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v62), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v62 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v64 * sw)
 			bad = bad || gv-gv != 0
@@ -6969,6 +7189,7 @@ func kl_divHGo(a *kargs) {
 				ps[i] = v62
 			}
 			acc[i&7] += float64(v62)
+			acc[16+(i&7)] += math.Abs(float64(v62))
 			gv = float32(v64 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -6990,6 +7211,7 @@ func kl_divHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7032,11 +7254,13 @@ func kl_div_logFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v28), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v28 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v28
 			}
 			acc[i&7] += float64(v28)
+			acc[16+(i&7)] += math.Abs(float64(v28))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7044,6 +7268,7 @@ func kl_div_logFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7094,6 +7319,7 @@ func kl_div_logGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v28), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v28 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v30 * sw)
 			bad = bad || gv-gv != 0
@@ -7105,6 +7331,7 @@ func kl_div_logGGo(a *kargs) {
 				ps[i] = v28
 			}
 			acc[i&7] += float64(v28)
+			acc[16+(i&7)] += math.Abs(float64(v28))
 			gv = float32(v30 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -7121,6 +7348,7 @@ func kl_div_logGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7175,6 +7403,7 @@ func kl_div_logHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v28), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v28 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v30 * sw)
 			bad = bad || gv-gv != 0
@@ -7191,6 +7420,7 @@ func kl_div_logHGo(a *kargs) {
 				ps[i] = v28
 			}
 			acc[i&7] += float64(v28)
+			acc[16+(i&7)] += math.Abs(float64(v28))
 			gv = float32(v30 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -7212,6 +7442,7 @@ func kl_div_logHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7293,11 +7524,13 @@ func bprFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v91), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v91 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v91
 			}
 			acc[i&7] += float64(v91)
+			acc[16+(i&7)] += math.Abs(float64(v91))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7305,6 +7538,7 @@ func bprFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7403,6 +7637,7 @@ func bprGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v91), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v91 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v95 * sw)
 			bad = bad || gv-gv != 0
@@ -7419,6 +7654,7 @@ func bprGGo(a *kargs) {
 				ps[i] = v91
 			}
 			acc[i&7] += float64(v91)
+			acc[16+(i&7)] += math.Abs(float64(v91))
 			gv = float32(v95 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -7440,6 +7676,7 @@ func bprGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7544,6 +7781,7 @@ func bprHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v91), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v91 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v95 * sw)
 			bad = bad || gv-gv != 0
@@ -7565,6 +7803,7 @@ func bprHGo(a *kargs) {
 				ps[i] = v91
 			}
 			acc[i&7] += float64(v91)
+			acc[16+(i&7)] += math.Abs(float64(v91))
 			gv = float32(v95 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -7591,6 +7830,7 @@ func bprHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7618,28 +7858,38 @@ func pairwise_hingeFGo(a *kargs) {
 		v6 := v1 + v3
 		v7 := v5 - v6
 		v9 := p0 - v2
-		v11 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v12 := int32(math.Float32bits(v11))
-		v14 := v12 & int32(2139095040)
-		v15 := math.Float32frombits(uint32(v14))
-		v17 := float32(v15 * float32(1.110223e-16))
-		v18 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v19 := v18 <= v17
-		v21 := sel(v19, float32(0), v7)
-		v22 := v9 - v21
-		v24 := maxx(float32(0), v22)
+		v11 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v12 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v13 := int32(math.Float32bits(v12))
+		v15 := v13 & int32(2139095040)
+		v16 := math.Float32frombits(uint32(v15))
+		v18 := float32(v16 * float32(1.110223e-16))
+		v20 := v13 & int32(8388607)
+		v21 := math.Float32frombits(uint32(v20))
+		v23 := v21 == float32(0)
+		v24 := float32(v2 * v7)
+		v25 := v24 < float32(0)
+		v26 := v23 && v25
+		v28 := float32(v18 * float32(0.5))
+		v29 := sel(v26, v28, v18)
+		v30 := v11 <= v29
+		v31 := sel(v30, float32(0), v7)
+		v32 := v9 - v31
+		v34 := maxx(float32(0), v32)
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v24 * wi)
+				ps[i] = float32(v34 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v24), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v34), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v34 * wi)))
 		} else {
 			if ps != nil {
-				ps[i] = v24
+				ps[i] = v34
 			}
-			acc[i&7] += float64(v24)
+			acc[i&7] += float64(v34)
+			acc[16+(i&7)] += math.Abs(float64(v34))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7647,6 +7897,7 @@ func pairwise_hingeFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7684,49 +7935,59 @@ func pairwise_hingeGGo(a *kargs) {
 		v6 := v1 + v3
 		v7 := v5 - v6
 		v9 := p0 - v2
-		v11 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v12 := int32(math.Float32bits(v11))
-		v14 := v12 & int32(2139095040)
-		v15 := math.Float32frombits(uint32(v14))
-		v17 := float32(v15 * float32(1.110223e-16))
-		v18 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v19 := v18 <= v17
-		v21 := sel(v19, float32(0), v7)
-		v22 := v9 - v21
-		v23 := v22 > float32(0)
-		v24 := maxx(float32(0), v22)
-		v26 := sel(v23, float32(-1), 0)
-		v28 := sel(v23, float32(1), 0)
+		v11 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v12 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v13 := int32(math.Float32bits(v12))
+		v15 := v13 & int32(2139095040)
+		v16 := math.Float32frombits(uint32(v15))
+		v18 := float32(v16 * float32(1.110223e-16))
+		v20 := v13 & int32(8388607)
+		v21 := math.Float32frombits(uint32(v20))
+		v23 := v21 == float32(0)
+		v24 := float32(v2 * v7)
+		v25 := v24 < float32(0)
+		v26 := v23 && v25
+		v28 := float32(v18 * float32(0.5))
+		v29 := sel(v26, v28, v18)
+		v30 := v11 <= v29
+		v31 := sel(v30, float32(0), v7)
+		v32 := v9 - v31
+		v33 := v32 > float32(0)
+		v34 := maxx(float32(0), v32)
+		v36 := sel(v33, float32(-1), 0)
+		v38 := sel(v33, float32(1), 0)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v24 * wi)
+				ps[i] = float32(v34 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v24), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v34), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v34 * wi)))
 			sw := float32(scale * wi)
-			gv = float32(v26 * sw)
+			gv = float32(v36 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v28 * sw)
+			gv = float32(v38 * sw)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v24
+				ps[i] = v34
 			}
-			acc[i&7] += float64(v24)
-			gv = float32(v26 * scale)
+			acc[i&7] += float64(v34)
+			acc[16+(i&7)] += math.Abs(float64(v34))
+			gv = float32(v36 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v28 * scale)
+			gv = float32(v38 * scale)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
@@ -7742,6 +8003,7 @@ func pairwise_hingeGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7783,34 +8045,43 @@ func pairwise_hingeHGo(a *kargs) {
 		v6 := v1 + v3
 		v7 := v5 - v6
 		v9 := p0 - v2
-		v11 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v12 := int32(math.Float32bits(v11))
-		v14 := v12 & int32(2139095040)
-		v15 := math.Float32frombits(uint32(v14))
-		v17 := float32(v15 * float32(1.110223e-16))
-		v18 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
-		v19 := v18 <= v17
-		v21 := sel(v19, float32(0), v7)
-		v22 := v9 - v21
-		v23 := v22 > float32(0)
-		v24 := maxx(float32(0), v22)
-		v26 := sel(v23, float32(-1), 0)
-		v28 := sel(v23, float32(1), 0)
+		v11 := math.Float32frombits(math.Float32bits(v7) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v12 := math.Float32frombits(math.Float32bits(v2) & math.Float32bits(math.Float32frombits(0x7fffffff)))
+		v13 := int32(math.Float32bits(v12))
+		v15 := v13 & int32(2139095040)
+		v16 := math.Float32frombits(uint32(v15))
+		v18 := float32(v16 * float32(1.110223e-16))
+		v20 := v13 & int32(8388607)
+		v21 := math.Float32frombits(uint32(v20))
+		v23 := v21 == float32(0)
+		v24 := float32(v2 * v7)
+		v25 := v24 < float32(0)
+		v26 := v23 && v25
+		v28 := float32(v18 * float32(0.5))
+		v29 := sel(v26, v28, v18)
+		v30 := v11 <= v29
+		v31 := sel(v30, float32(0), v7)
+		v32 := v9 - v31
+		v33 := v32 > float32(0)
+		v34 := maxx(float32(0), v32)
+		v36 := sel(v33, float32(-1), 0)
+		v38 := sel(v33, float32(1), 0)
 		var gv float32
 		if w != nil {
 			wi := w[i]
 			if ps != nil {
-				ps[i] = float32(v24 * wi)
+				ps[i] = float32(v34 * wi)
 			}
-			acc[i&7] = math.FMA(float64(wi), float64(v24), acc[i&7])
+			acc[i&7] = math.FMA(float64(wi), float64(v34), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v34 * wi)))
 			sw := float32(scale * wi)
-			gv = float32(v26 * sw)
+			gv = float32(v36 * sw)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v28 * sw)
+			gv = float32(v38 * sw)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
@@ -7822,15 +8093,16 @@ func pairwise_hingeHGo(a *kargs) {
 			}
 		} else {
 			if ps != nil {
-				ps[i] = v24
+				ps[i] = v34
 			}
-			acc[i&7] += float64(v24)
-			gv = float32(v26 * scale)
+			acc[i&7] += float64(v34)
+			acc[16+(i&7)] += math.Abs(float64(v34))
+			gv = float32(v36 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
 				gx[i] = gv
 			}
-			gv = float32(v28 * scale)
+			gv = float32(v38 * scale)
 			bad = bad || gv-gv != 0
 			if gy != nil {
 				gy[i] = gv
@@ -7851,6 +8123,7 @@ func pairwise_hingeHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7885,11 +8158,13 @@ func contrastiveFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v11), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v11 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v11
 			}
 			acc[i&7] += float64(v11)
+			acc[16+(i&7)] += math.Abs(float64(v11))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -7897,6 +8172,7 @@ func contrastiveFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -7947,6 +8223,7 @@ func contrastiveGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v11), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v11 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v15 * sw)
 			bad = bad || gv-gv != 0
@@ -7963,6 +8240,7 @@ func contrastiveGGo(a *kargs) {
 				ps[i] = v11
 			}
 			acc[i&7] += float64(v11)
+			acc[16+(i&7)] += math.Abs(float64(v11))
 			gv = float32(v15 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -7984,6 +8262,7 @@ func contrastiveGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -8043,6 +8322,7 @@ func contrastiveHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v11), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v11 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v15 * sw)
 			bad = bad || gv-gv != 0
@@ -8064,6 +8344,7 @@ func contrastiveHGo(a *kargs) {
 				ps[i] = v11
 			}
 			acc[i&7] += float64(v11)
+			acc[16+(i&7)] += math.Abs(float64(v11))
 			gv = float32(v15 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -8090,6 +8371,7 @@ func contrastiveHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -8120,11 +8402,13 @@ func penaltyFGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v7 * wi)))
 		} else {
 			if ps != nil {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			acc[16+(i&7)] += math.Abs(float64(v7))
 		}
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
@@ -8132,6 +8416,7 @@ func penaltyFGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -8176,6 +8461,7 @@ func penaltyGGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v7 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v18 * sw)
 			bad = bad || gv-gv != 0
@@ -8187,6 +8473,7 @@ func penaltyGGo(a *kargs) {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			acc[16+(i&7)] += math.Abs(float64(v7))
 			gv = float32(v18 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -8203,6 +8490,7 @@ func penaltyGGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 
@@ -8251,6 +8539,7 @@ func penaltyHGo(a *kargs) {
 			}
 			acc[i&7] = math.FMA(float64(wi), float64(v7), acc[i&7])
 			acc[8+(i&7)] += float64(wi)
+			acc[16+(i&7)] += math.Abs(float64(float32(v7 * wi)))
 			sw := float32(scale * wi)
 			gv = float32(v18 * sw)
 			bad = bad || gv-gv != 0
@@ -8267,6 +8556,7 @@ func penaltyHGo(a *kargs) {
 				ps[i] = v7
 			}
 			acc[i&7] += float64(v7)
+			acc[16+(i&7)] += math.Abs(float64(v7))
 			gv = float32(v18 * scale)
 			bad = bad || gv-gv != 0
 			if gx != nil {
@@ -8288,6 +8578,7 @@ func penaltyHGo(a *kargs) {
 		if w != nil {
 			acc[8+j] += 0
 		}
+		acc[16+j] += 0
 	}
 }
 

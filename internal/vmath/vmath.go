@@ -113,7 +113,7 @@ func Max(x []float32) float32 {
 }
 
 // lanes adds the 8 float64 lanes in the package's fixed order.
-func lanes(s *[16]float64) float64 {
+func lanes(s *[24]float64) float64 {
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 

@@ -40,11 +40,11 @@ func TestKargsLayout(t *testing.T) {
 			t.Errorf("kargs.%s at offset %d, the assembly reads it at %d", c.name, c.got, c.off)
 		}
 	}
-	if got := unsafe.Offsetof(a.flags); got != 416 {
-		t.Errorf("kargs.flags at offset %d, the assembly writes it at 416", got)
+	if got := unsafe.Offsetof(a.flags); got != 480 {
+		t.Errorf("kargs.flags at offset %d, the assembly writes it at 480", got)
 	}
-	if s := unsafe.Sizeof(a); s != 480 {
-		t.Errorf("kargs is %d bytes, want 480", s)
+	if s := unsafe.Sizeof(a); s != 544 {
+		t.Errorf("kargs is %d bytes, want 544", s)
 	}
 }
 

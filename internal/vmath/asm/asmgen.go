@@ -89,6 +89,7 @@ type asmgen struct {
 	nanK    reg.OpmaskVirtual
 	acc     []operand.Op // float64 lanes of Σ w·L (or Σ L)
 	accW    []operand.Op // float64 lanes of Σ w
+	accA    []operand.Op // float64 lanes of Σ |w·L|
 	labelN  int
 }
 
@@ -491,12 +492,13 @@ func (g *asmgen) function(b *built) {
 		nacc, bytes = 1, 64
 	}
 	hasSums := k.kind == kSum || k.kind == kLoss
-	g.acc, g.accW = nil, nil
+	g.acc, g.accW, g.accA = nil, nil, nil
 	if hasSums {
 		for j := range nacc {
 			g.acc = append(g.acc, operand.Mem{Base: g.a, Disp: offSums + bytes*j})
 			if k.kind == kLoss {
 				g.accW = append(g.accW, operand.Mem{Base: g.a, Disp: offSums + 64 + bytes*j})
+				g.accA = append(g.accA, operand.Mem{Base: g.a, Disp: offSums + 128 + bytes*j})
 			}
 		}
 		if !k.accMem {
@@ -509,6 +511,11 @@ func (g *asmgen) function(b *built) {
 				r := g.vec()
 				c.VMOVUPD(g.accW[j], r)
 				g.accW[j] = r
+			}
+			for j := range g.accA {
+				r := g.vec()
+				c.VMOVUPD(g.accA[j], r)
+				g.accA[j] = r
 			}
 		}
 	}
@@ -592,6 +599,9 @@ func (g *asmgen) function(b *built) {
 		for j, r := range g.accW {
 			c.VMOVUPD(r, operand.Mem{Base: g.a, Disp: offSums + 64 + bytes*j})
 		}
+		for j, r := range g.accA {
+			c.VMOVUPD(r, operand.Mem{Base: g.a, Disp: offSums + 128 + bytes*j})
+		}
 	}
 	c.VZEROUPPER()
 	c.RET()
@@ -665,6 +675,7 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 		wlo, whi := g.widen(w)
 		g.accAdd(g.acc, lo, hi, wlo, whi, tail)
 		g.accAdd(g.accW, wlo, whi, nil, nil, tail)
+		g.accAbs(wl, tail)
 		if len(gs) > 0 {
 			c.VMULPS(scale, w, sw)
 		}
@@ -675,6 +686,7 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 		g.storeOut(outPS, l, mask)
 		lo, hi := g.widen(l)
 		g.accAdd(g.acc, lo, hi, nil, nil, tail)
+		g.accAbs(l, tail)
 		if len(gs) > 0 {
 			c.VMOVUPS(scale, sw)
 		}
@@ -700,6 +712,18 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 		}
 		g.storeOut(idx[j], v, mask)
 	}
+}
+
+// accAbs adds |v| (float32, widened) to the Σ |w·L| lanes.
+func (g *asmgen) accAbs(v operand.Op, tail bool) {
+	a := g.vec()
+	if g.lv.z {
+		g.c.VPANDD(g.tab.mem(0x7fffffff), v, a)
+	} else {
+		g.c.VANDPS(g.tab.mem(0x7fffffff), v, a)
+	}
+	lo, hi := g.widen(a)
+	g.accAdd(g.accA, lo, hi, nil, nil, tail)
 }
 
 // zeroReg sets a vector register to zero (VPXORD on AVX-512: VXORPS on ZMM needs AVX512DQ,

@@ -224,6 +224,7 @@ func (g *gogen) function(b *built) string {
 		g.p("if ps != nil { ps[i] = float32(%s * wi) }", l)
 		g.p("acc[i&7] = math.FMA(float64(wi), float64(%s), acc[i&7])", l)
 		g.p("acc[8+(i&7)] += float64(wi)")
+		g.p("acc[16+(i&7)] += math.Abs(float64(float32(%s * wi)))", l)
 		if len(gs) > 0 {
 			g.p("sw := float32(scale * wi)")
 			for j, gn := range gs {
@@ -235,6 +236,7 @@ func (g *gogen) function(b *built) string {
 		g.p("} else {")
 		g.p("if ps != nil { ps[i] = %s }", l)
 		g.p("acc[i&7] += float64(%s)", l)
+		g.p("acc[16+(i&7)] += math.Abs(float64(%s))", l)
 		for j, gn := range gs {
 			g.p("gv = float32(%s * scale)", g.ref(gn))
 			g.p("bad = bad || gv-gv != 0")
@@ -256,6 +258,7 @@ func (g *gogen) function(b *built) string {
 		g.p("acc[j] += 0")
 		if k.kind == kLoss {
 			g.p("if w != nil { acc[8+j] += 0 }")
+			g.p("acc[16+j] += 0")
 		}
 		g.p("}")
 	}

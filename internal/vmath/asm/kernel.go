@@ -20,9 +20,9 @@ const (
 	offN     = 240
 	offScale = 248
 	offP     = 252
-	offSums  = 288
-	offFlags = 416 // [16]float32: NaN in a lane where a gradient or Hessian output was not finite
-	kargsLen = 480
+	offSums  = 288 // [24]float64: lanes of Σ w·L, Σ w and Σ |w·L|
+	offFlags = 480 // [16]float32: NaN in a lane where a gradient or Hessian output was not finite
+	kargsLen = 544
 )
 
 // Input streams of the IR (fn.In(k)).

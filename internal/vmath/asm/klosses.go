@@ -161,6 +161,9 @@ var losses = []loss{
 		st = f.Add(st, f.FMA(f.C(0.5), ly, f.C(0.9189385)))
 		on := f.MAnd(f.Gt(y, f.C(1)), f.Ne(f.P(0), f.C(0)))
 		l := f.Sel(on, st, plain)
+		// Counts beyond 2^24 (not all integers in float32) go to the float64 recomputation
+		// (L = NaN sends the block there), where the reference's own terms are as rounded.
+		l = f.Sel(f.MAnd(on, f.Gt(y, f.C(16777216))), f.CB(nanBits), l)
 		q := f.Div(y, xe)
 		return sel3(m, l, f.Sub(f.C(1), q), f.Div(q, xe))
 	}},
@@ -307,8 +310,18 @@ func (f *fn) diffErr(x, y *node) (d, err *node) {
 // when |err| ≤ ½ulp64(d) (a tie goes to d, whose float64 significand is even) and d + err
 // exactly otherwise; so the result is 0 or err.
 func (f *fn) err64(d, err *node) *node {
-	half := f.Mul(f.AsF(f.And(f.AsI(f.Abs(d)), f.CI(0x7f800000))), f.C(0x1p-53))
-	return f.Sel(f.Le(f.Abs(err), half), f.C(0), err)
+	return f.Sel(f.Le(f.Abs(err), f.halfUlp64(d, err)), f.C(0), err)
+}
+
+// halfUlp64 is half the spacing of float64 numbers next to the float32 d on err's side: 2^{e−53}
+// for d's exponent e, halved where err points toward zero from a power of two (the spacing
+// below it is half the spacing above).
+func (f *fn) halfUlp64(d, err *node) *node {
+	bits := f.AsI(f.Abs(d))
+	half := f.Mul(f.AsF(f.And(bits, f.CI(0x7f800000))), f.C(0x1p-53))
+	pow2 := f.Eq(f.AsF(f.And(bits, f.CI(0x007fffff))), f.C(0)) // significand bits zero
+	down := f.MAnd(pow2, f.Lt(f.Mul(d, err), f.C(0)))
+	return f.Sel(down, f.Mul(half, f.C(0.5)), half)
 }
 
 // absBelow decides |x − y| < t (orEqual: ≤ t) as float64 arithmetic does, the reference's:
@@ -319,8 +332,7 @@ func (f *fn) err64(d, err *node) *node {
 func (f *fn) absBelow(d, err, t *node, orEqual bool) *node {
 	a := f.Abs(d)
 	at := f.Eq(a, t)
-	half := f.Mul(f.AsF(f.And(f.AsI(a), f.CI(0x7f800000))), f.C(0x1p-53)) // ½ulp64 of |d|
-	rounds := f.Le(f.Abs(err), half)                                      // RN64(d + err) = d
+	rounds := f.Le(f.Abs(err), f.halfUlp64(d, err)) // RN64(d + err) = d
 	inward := f.Lt(f.Mul(d, err), f.C(0))
 	var edge *node
 	if orEqual {
@@ -348,13 +360,18 @@ func (f *fn) logPlusEps(x, eps *node) *node {
 	return f.Add(f.Log(big), f.Log1p(f.Div(small, big)))
 }
 
-// poissonLog is poisson with log input; full adds stirling(y).
+// poissonLog is poisson with log input; full adds stirling(y). With the full term, counts
+// y > 256 are left to the float64 recomputation (L is set to NaN, which sends the block
+// there): near the optimum x ≈ log y the terms y·x, y·log y and e^x cancel to about
+// ½log(2πy), and their float32 rounding (y·log y·2^−24, 7e-4 at y = 1000 against a value of
+// 4.4) exceeds the float32 tolerance.
 func (f *fn) poissonLog(m mode, full bool) outs {
 	x, y := f.In(inX), f.In(inY)
 	ex := f.Exp(x)
 	l := f.FNMA(y, x, ex)
 	if full {
 		l = f.Add(l, f.stirling(y, f.C(1)))
+		l = f.Sel(f.Gt(y, f.C(256)), f.CB(nanBits), l)
 	}
 	return sel3(m, l, f.Sub(ex, y), ex)
 }

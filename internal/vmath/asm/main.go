@@ -192,7 +192,7 @@ type kargs struct {
 	scale             float32    // gradient scale
 	p                 [8]float32 // parameters
 	_                 float32
-	sums              [16]float64 // lanes 0..7: Σ w·L; lanes 8..15: Σ w (the kernel adds to them)
+	sums              [24]float64 // lanes 0..7: Σ w·L; 8..15: Σ w; 16..23: Σ |w·L| (the kernel adds to them)
 	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
