@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/cpuref"
@@ -161,8 +162,29 @@ func (d *cpuDevice) Info() Info {
 	}
 }
 
-// hostMemory reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+// memCache keeps the last /proc/meminfo reading for a short while: Info is called on every
+// loss evaluation (for the device's name and kind), and reading the file costs more than a
+// loss over 64K elements.
+var memCache struct {
+	sync.Mutex
+	at          time.Time
+	total, free int64
+}
+
+// hostMemory returns MemTotal and MemAvailable from /proc/meminfo, read at most every 100 ms
+// (0, 0 where there is none).
 func hostMemory() (total, free int64) {
+	memCache.Lock()
+	defer memCache.Unlock()
+	if now := time.Now(); memCache.at.IsZero() || now.Sub(memCache.at) > 100*time.Millisecond {
+		memCache.total, memCache.free = readMeminfo()
+		memCache.at = now
+	}
+	return memCache.total, memCache.free
+}
+
+// readMeminfo reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+func readMeminfo() (total, free int64) {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0, 0
@@ -577,6 +599,9 @@ func (d *cpuDevice) Find(c *Check) (int, error) {
 			}
 		}
 	case []float32:
+		if c.Kind != CheckLabels {
+			return host.Find32(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
+		}
 		return findFloat(c, s), nil
 	case []float64:
 		return findFloat(c, s), nil
