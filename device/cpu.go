@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gloss-ml/gloss/cpuref"
 	"github.com/gloss-ml/gloss/device/host"
@@ -111,8 +112,30 @@ func (d *cpuDevice) Info() Info {
 	}
 }
 
-// hostMemory reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+// hostMemory returns MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none),
+// read at most once per memInfoAge: package loss asks a device's Info on every call, and
+// reading the file costs tens of microseconds, more than a small loss itself.
 func hostMemory() (total, free int64) {
+	memInfo.Lock()
+	defer memInfo.Unlock()
+	if now := time.Now(); memInfo.at.IsZero() || now.Sub(memInfo.at) > memInfoAge {
+		memInfo.total, memInfo.free = readMemInfo()
+		memInfo.at = now
+	}
+	return memInfo.total, memInfo.free
+}
+
+// memInfoAge is how long a reading of /proc/meminfo is reused.
+const memInfoAge = time.Second
+
+var memInfo struct {
+	sync.Mutex
+	at          time.Time
+	total, free int64
+}
+
+// readMemInfo reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+func readMemInfo() (total, free int64) {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0, 0

@@ -20,6 +20,9 @@ func pairDist[T Float](u, v []T, p, eps float64) float64 {
 	v = v[:len(u)]
 	switch p {
 	case 2:
+		if isF32[T]() {
+			return math.Sqrt(sqDist(f32s(u), f32s(v), eps))
+		}
 		var s0, s1, s2, s3 float64
 		j := 0
 		for ; j+4 <= len(u); j += 4 {
@@ -224,31 +227,33 @@ func tripletGrad[T Float](ga, gp, gn, an, po, ne []T, w tripletW) {
 // nceNormEps is the floor of F.normalize's denominator: x/max(‖x‖₂, 1e-12).
 const nceNormEps = 1e-12
 
-// nceRows is the number of rows of one chunk of info_nce work for n rows: about 2^21
-// multiply-adds per pass, at most 64 rows. It depends only on n and d (so does the order of
-// the loss sums).
-func nceRows(n, d int) int { return max(1, min(64, (1<<21)/max(n*max(d, 1), 1))) }
+// nceRows is the number of rows of one chunk of info_nce work for n rows of d: about 2^21
+// multiply-adds per pass, a multiple of 4 (the dot-product tile) from 4 to 64. It depends
+// only on n and d (so does the order of the loss sums).
+func nceRows(n, d int) int { return max(4, min(64, (1<<21)/max(n*max(d, 1), 1))&^3) }
 
-// infoNCE is cpuref's infoNCE (P[0] = τ, P[1] = normalize, P[2] = symmetric) as blocked
-// vector products. With q̂, k̂ the (normalised) rows, s_ij = q̂_i·k̂_j/τ, r_i and c_j the row
-// and column log-sum-exps, and
+// infoNCE is cpuref's infoNCE (P[0] = τ, P[1] = normalize, P[2] = symmetric) as tiled matrix
+// products. With q̂, k̂ the (normalised) rows, s_ij = q̂_i·k̂_j/τ, r_i and c_j the row and column
+// log-sum-exps, and
 //
 //	G_ij = ∂F/∂s_ij = αR·w_i·(e^{s_ij − r_i} − δ_ij) + αC·w_j·(e^{s_ij − c_j} − δ_ij)
 //
 // (αR = 1, αC = 0; symmetric: ½ and ½), the passes over the N×N similarities, each N²·D
-// multiply-adds in vmath.Dot calls (float64 sums), are:
+// multiply-adds in 4×4 tiles of dot products (dot4x4: float64, fused multiply-adds, AVX-512 or
+// AVX2), are:
 //
 //  1. symmetric only: c_j for every column (the row pass of k̂ against q̂);
-//  2. the rows: s_i·, r_i and the loss; with a gradient, G_i· and GX_i = Σ_j G_ij·k̂_j/τ as D
-//     dot products of G_i· with the columns of k̂ (a transposed copy);
-//  3. with GY: the columns: s_·j, G_·j and GY_j = Σ_i G_ij·q̂_i/τ likewise.
+//  2. the rows, a chunk at a time: s_i·, r_i and the loss; with a gradient, G_i· and then
+//     GX_i = Σ_j G_ij·k̂_j/τ for the chunk's rows as tiles of G against the columns of k̂ (a
+//     transposed copy);
+//  3. with GY: the columns likewise: s_·j, G_·j and GY_j = Σ_i G_ij·q̂_i/τ.
 //
-// A block of rows computes its similarities key by key, so each key is loaded once per
-// block. Similarities are kept in float64; the exponentials take them shifted in float64 (by
-// the row's maximum, or by the log-sum-exp) and rounded to T, so that a sharp softmax (large
-// similarities without normalisation) keeps its precision; log-sum-exps are m + log1p(rest)
-// and the diagonal's e^{s_ii − lse} − 1 is an expm1 in float64, free of cancellation.
-// Memory: four N×D copies of T and O(N) per running chunk.
+// q̂ and k̂ are float64 (padded with zeros to multiples of 8 coordinates and 4 rows), as are the
+// similarities; the exponentials take them shifted in float64 (by the row's maximum, or by the
+// log-sum-exp) and rounded to T for vmath, so that a sharp softmax (large similarities without
+// normalisation) keeps its precision; log-sum-exps are m + log1p(rest) and the diagonal's
+// e^{s_ii − lse} − 1 is an expm1 in float64, free of cancellation. Each row's numbers do not
+// depend on the chunking. Memory: four N×D float64 copies and O(N) per running chunk.
 func infoNCE[T Float](a *Args[T]) []float64 {
 	n, d := a.N, a.C
 	if n == 0 {
@@ -256,18 +261,19 @@ func infoNCE[T Float](a *Args[T]) []float64 {
 	}
 	tau, normalize, sym := a.P[0], a.P[1] != 0, a.P[2] != 0
 	wantGrad := a.GX != nil || a.GY != nil
+	n4, dp := (n+3)&^3, (d+7)&^7
+	e := &nce[T]{n: n, d: d, dp: dp, np: (n + 7) &^ 7, tau: tau, w: a.Weight}
 	// Every input is read (copied) before any output is written: GX may be X.
-	e := &nce[T]{n: n, d: d, tau: tau, w: a.Weight}
-	e.q, e.k = make([]T, n*d), make([]T, n*d)
+	e.q, e.k = make([]float64, n4*dp), make([]float64, n4*dp)
 	e.qn, e.kn = make([]float64, n), make([]float64, n)
 	Par(n, max(1, rowWork/max(d, 1)), 0, func(lo, hi int, _ []float64) {
 		for i := lo; i < hi; i++ {
-			e.qn[i] = ncePrepRow(e.q[i*d:(i+1)*d], a.X[i*d:(i+1)*d], normalize)
-			e.kn[i] = ncePrepRow(e.k[i*d:(i+1)*d], a.Y[i*d:(i+1)*d], normalize)
+			e.qn[i] = ncePrepRow(e.q[i*dp:i*dp+d], a.X[i*d:(i+1)*d], normalize)
+			e.kn[i] = ncePrepRow(e.k[i*dp:i*dp+d], a.Y[i*d:(i+1)*d], normalize)
 		}
 	})
 	if wantGrad {
-		e.qt, e.kt = transpose(e.q, n, d), transpose(e.k, n, d)
+		e.qt, e.kt = e.transpose(e.q), e.transpose(e.k)
 	}
 	e.aR, e.aC = 1.0, 0.0
 	if sym {
@@ -275,7 +281,12 @@ func infoNCE[T Float](a *Args[T]) []float64 {
 	}
 	chunk := nceRows(n, d)
 	e.pool.New = func() any {
-		return &nceBuf[T]{sim: make([]float64, chunk*n), t: make([]T, n), g: make([]T, n), gv: make([]float64, d)}
+		b := &nceBuf[T]{sim: make([]float64, chunk*n), t: make([]T, n), g: make([]T, n)}
+		if wantGrad {
+			b.gm = make([]float64, chunk*e.np)
+			b.gv = make([]float64, chunk*((d+3)&^3))
+		}
+		return b
 	}
 	e.r = make([]float64, n)
 	if sym {
@@ -315,8 +326,13 @@ func infoNCE[T Float](a *Args[T]) []float64 {
 			}
 			if a.GX != nil {
 				e.gradRow(b, s, i, r, e.c, e.aR, e.aC)
-				e.project(b.gv, b.g, e.kt)
-				nceNormGrad(a.GX[i*d:(i+1)*d], b.gv, e.q[i*d:(i+1)*d], e.qn[i], normalize, a.Scale/tau)
+				e.keepRow(b, i-lo)
+			}
+		}
+		if a.GX != nil {
+			e.project(b, hi-lo, e.kt)
+			for i := lo; i < hi; i++ {
+				nceNormGrad(a.GX[i*d:(i+1)*d], b.gv[(i-lo)*d:(i-lo+1)*d], e.q[i*dp:i*dp+d], e.qn[i], normalize, a.Scale/tau)
 			}
 		}
 		sums[0], sums[1] = sl, sd
@@ -328,14 +344,16 @@ func infoNCE[T Float](a *Args[T]) []float64 {
 			sim := b.sim[:(hi-lo)*n]
 			e.simBlock(sim, e.k, e.q, lo, hi)
 			for j := lo; j < hi; j++ {
-				s := sim[(j-lo)*n : (j-lo+1)*n]
 				var own float64
 				if sym {
 					own = e.c[j]
 				}
-				e.gradRow(b, s, j, own, e.r, e.aC, e.aR)
-				e.project(b.gv, b.g, e.qt)
-				nceNormGrad(a.GY[j*d:(j+1)*d], b.gv, e.k[j*d:(j+1)*d], e.kn[j], normalize, a.Scale/tau)
+				e.gradRow(b, sim[(j-lo)*n:(j-lo+1)*n], j, own, e.r, e.aC, e.aR)
+				e.keepRow(b, j-lo)
+			}
+			e.project(b, hi-lo, e.qt)
+			for j := lo; j < hi; j++ {
+				nceNormGrad(a.GY[j*d:(j+1)*d], b.gv[(j-lo)*d:(j-lo+1)*d], e.k[j*dp:j*dp+d], e.kn[j], normalize, a.Scale/tau)
 			}
 		})
 	}
@@ -345,33 +363,84 @@ func infoNCE[T Float](a *Args[T]) []float64 {
 // nce is one info_nce evaluation's working set.
 type nce[T Float] struct {
 	n, d   int
+	dp, np int // d rounded up to 8, n rounded up to 8 (padded row lengths)
 	tau    float64
 	w      []T       // sample weights, nil for all 1
-	q, k   []T       // normalised rows, N×D
-	qt, kt []T       // their transposes, D×N (gradients only)
+	q, k   []float64 // normalised rows: ⌈N⌉₄ rows of dp, zero-padded
+	qt, kt []float64 // their transposes: ⌈D⌉₄ rows of np, zero-padded (gradients only)
 	qn, kn []float64 // row norms (0 without normalize)
 	r, c   []float64 // row and column log-sum-exps
 	aR, aC float64   // shares of the row and column terms
 	pool   sync.Pool // *nceBuf: one running chunk's buffers
 }
 
-// nceBuf is one running chunk's scratch: its similarities (rows × N, float64), two rows of T
-// and one gradient row of D.
+// nceBuf is one running chunk's scratch: its similarities (rows × N), two rows of T, and for
+// the gradient the chunk's rows of G (rows × np, float64, zero-padded) and their projections
+// (rows × D).
 type nceBuf[T Float] struct {
-	sim  []float64
-	t, g []T
-	gv   []float64
+	sim    []float64
+	t, g   []T
+	gm, gv []float64
+}
+
+// transpose returns the transpose of a ⌈N⌉₄×dp matrix's first d columns: ⌈D⌉₄ rows of np.
+func (e *nce[T]) transpose(x []float64) []float64 {
+	n, d, dp, np := e.n, e.d, e.dp, e.np
+	t := make([]float64, ((d+3)&^3)*np)
+	const b = 32
+	for i0 := 0; i0 < n; i0 += b {
+		for j0 := 0; j0 < d; j0 += b {
+			for i := i0; i < min(i0+b, n); i++ {
+				for j := j0; j < min(j0+b, d); j++ {
+					t[j*np+i] = x[i*dp+j]
+				}
+			}
+		}
+	}
+	return t
 }
 
 // simBlock fills dst[(i−lo)·N + j] = A_i·B_j/τ for rows i ∈ [lo, hi) of A and every row j of
-// B, key by key so that each B_j is loaded once for the block.
-func (e *nce[T]) simBlock(dst []float64, A, B []T, lo, hi int) {
-	n, d := e.n, e.d
+// B, in 4×4 tiles: for each tile of 4 keys, every tile of the block's rows (lo is a multiple
+// of 4; the padding rows are computed and dropped).
+func (e *nce[T]) simBlock(dst []float64, A, B []float64, lo, hi int) {
+	n, dp := e.n, e.dp
 	inv := 1 / e.tau
-	for j := range n {
-		bj := B[j*d : (j+1)*d]
-		for i := lo; i < hi; i++ {
-			dst[(i-lo)*n+j] = vecDot(A[i*d:(i+1)*d], bj) * inv
+	var out [16]float64
+	for j0 := 0; j0 < n; j0 += 4 {
+		for i0 := lo; i0 < hi; i0 += 4 {
+			dot4x4(&out, A[i0*dp:], dp, B[j0*dp:], dp, dp)
+			for i := i0; i < min(i0+4, hi); i++ {
+				row := dst[(i-lo)*n:]
+				for j := j0; j < min(j0+4, n); j++ {
+					row[j] = out[4*(i-i0)+(j-j0)] * inv
+				}
+			}
+		}
+	}
+}
+
+// keepRow stores the gradient row b.g (T) as row r of the chunk's float64 G block.
+func (e *nce[T]) keepRow(b *nceBuf[T], r int) {
+	dst := b.gm[r*e.np : r*e.np+e.n]
+	for c, v := range b.g[:e.n] {
+		dst[c] = float64(v)
+	}
+}
+
+// project sets b.gv[r·D + k] = Σ_c G_rc·B_c[k] for the chunk's rows r < rows and every
+// coordinate k, in 4×4 tiles of G's rows against the rows of Bt (B transposed).
+func (e *nce[T]) project(b *nceBuf[T], rows int, Bt []float64) {
+	d, np := e.d, e.np
+	var out [16]float64
+	for k0 := 0; k0 < d; k0 += 4 {
+		for r0 := 0; r0 < rows; r0 += 4 {
+			dot4x4(&out, b.gm[r0*np:], np, Bt[k0*np:], np, np)
+			for r := r0; r < min(r0+4, rows); r++ {
+				for k := k0; k < min(k0+4, d); k++ {
+					b.gv[r*d+k] = out[4*(r-r0)+(k-k0)]
+				}
+			}
 		}
 	}
 }
@@ -450,59 +519,32 @@ func (e *nce[T]) gradRow(b *nceBuf[T], s []float64, a int, own float64, other []
 	g[a] = T(ga)
 }
 
-// project sets gv_d = Σ_c g_c·B_c[d] for every coordinate d, as dot products of g with the
-// rows of Bt (B transposed, D×N).
-func (e *nce[T]) project(gv []float64, g, Bt []T) {
-	n := e.n
-	for k := range gv {
-		gv[k] = vecDot(g, Bt[k*n:(k+1)*n])
+// ncePrepRow writes src into dst as float64, divided by max(‖src‖₂, 1e-12) when normalize is
+// set, and returns ‖src‖₂ (0 without normalize).
+func ncePrepRow[T Float](dst []float64, src []T, normalize bool) float64 {
+	for j, v := range src {
+		dst[j] = float64(v)
 	}
-}
-
-// transpose returns the D×N transpose of the N×D matrix x.
-func transpose[T Float](x []T, n, d int) []T {
-	t := make([]T, n*d)
-	const b = 32
-	for i0 := 0; i0 < n; i0 += b {
-		for j0 := 0; j0 < d; j0 += b {
-			for i := i0; i < min(i0+b, n); i++ {
-				for j := j0; j < min(j0+b, d); j++ {
-					t[j*n+i] = x[i*d+j]
-				}
-			}
-		}
-	}
-	return t
-}
-
-// ncePrepRow copies src into dst, divided by max(‖src‖₂, 1e-12) when normalize is set, and
-// returns ‖src‖₂ (0 without normalize). The norm is a float64 sum; each coordinate is divided
-// in float64 and rounded once.
-func ncePrepRow[T Float](dst, src []T, normalize bool) float64 {
 	if !normalize {
-		copy(dst, src)
 		return 0
 	}
-	nrm := math.Sqrt(vecDot(src, src))
+	nrm := math.Sqrt(dot4(dst, dst))
 	den := max(nrm, nceNormEps)
-	for j, v := range src {
-		dst[j] = T(float64(v) / den)
+	for j := range dst {
+		dst[j] /= den
 	}
 	return nrm
 }
 
 // nceNormGrad writes dst = scale·∂F/∂x for a row x whose (normalised) value is xh, given
 // g = τ·∂F/∂x̂ (scale carries the 1/τ): through x̂ = x/max(‖x‖, 1e-12) when normalize is set.
-func nceNormGrad[T Float](dst []T, g []float64, xh []T, nrm float64, normalize bool, scale float64) {
+func nceNormGrad[T Float](dst []T, g, xh []float64, nrm float64, normalize bool, scale float64) {
 	if normalize {
 		if nrm >= nceNormEps {
-			var c float64
-			for j, v := range xh {
-				c += float64(v) * g[j]
-			}
+			c := dot4(xh, g)
 			k := scale / nrm
 			for j, v := range g {
-				dst[j] = T(k * (v - float64(xh[j])*c))
+				dst[j] = T(k * (v - xh[j]*c))
 			}
 			return
 		}

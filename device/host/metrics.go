@@ -38,15 +38,11 @@ func argmax[T Float](row []T) int {
 		return best
 	}
 	m := vecMax(row)
-	if m != m {
-		for j, v := range row {
-			if v != v {
-				return j
-			}
-		}
+	if isF32[T]() {
+		return max(0, indexF32(f32s(row), float32(m)))
 	}
 	for j, v := range row {
-		if v == m {
+		if v == m || m != m && v != v {
 			return j
 		}
 	}
@@ -98,6 +94,12 @@ func confusion[T Float](a *Args[T]) []float64 {
 	return Par(n, ElemChunk, 3, func(lo, hi int, sums []float64) {
 		x, y := a.X[lo:hi], a.Y[lo:hi]
 		y = y[:len(x)]
+		if a.Weight == nil && isF32[T]() {
+			t, ge := threshold32(thr)
+			tp, fp, fn := countConfusion(f32s(x), f32s(y), t, ge)
+			sums[0], sums[1], sums[2] = float64(tp), float64(fp), float64(fn)
+			return
+		}
 		if a.Weight == nil {
 			var tp, fp, fn int
 			for j, v := range x {

@@ -12,7 +12,7 @@ import "math"
 //	∂L/∂x_c = (α + β·y_c)·dp_c + γ·p_c + δ·y_c,  dp_c = p_c(1 − p_c) (logits) or 1
 //
 // so a row takes one pass of sums over blocks of segBlock pixels (vmath.Sigmoid into a stack
-// block, then vmath.Dot and vmath.Sum), and, for the gradient, one more pass that writes
+// block, then one pass for the three sums), and, for the gradient, one more pass that writes
 // (α + β·y)·dp (+ γ·p + δ·y) from the block's σ.
 
 func init() {
@@ -100,9 +100,16 @@ func segSums[T Float](x, y, buf []T, logits, bce bool) segRow {
 			pb = buf[:hi-lo]
 			vecSigmoid(pb, xb)
 		}
-		s.i += vecDot(pb, yb)
-		s.p += vecSum(pb)
-		s.t += vecSum(yb)
+		if isF32[T]() {
+			spy, sp, sy := sums3(f32s(pb), f32s(yb))
+			s.i += spy
+			s.p += sp
+			s.t += sy
+		} else {
+			s.i += vecDot(pb, yb)
+			s.p += vecSum(pb)
+			s.t += vecSum(yb)
+		}
 		if bce {
 			s.xy += vecDot(xb, yb)
 			sp := buf[:hi-lo]

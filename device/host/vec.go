@@ -31,7 +31,7 @@ func f64s[T Float](x []T) []float64 {
 // vecMax returns the largest element of x: NaN if any element is NaN, −Inf for an empty x.
 func vecMax[T Float](x []T) T {
 	if isF32[T]() {
-		return T(vmath.Max(f32s(x)))
+		return T(maxF32(f32s(x)))
 	}
 	m := math.Inf(-1)
 	for _, v := range f64s(x) {
@@ -212,3 +212,6 @@ func weightAt[T Float](w []T, i int) float64 {
 	}
 	return float64(w[i])
 }
+
+// unsafeSlice is the slice of n elements at p.
+func unsafeSlice[E any](p *E, n int) []E { return unsafe.Slice(p, n) }

@@ -1,0 +1,252 @@
+package host
+
+import (
+	"math"
+
+	"github.com/gloss-ml/gloss/internal/vmath"
+)
+
+// The row kernels' own SIMD primitives (candidates for internal/vmath): AVX-512 and AVX2
+// assembly on amd64 (kern_amd64.s), run at the level vmath is active at (vmath.Active, so
+// GLOSS_SIMD and vmath.Use select them too), and portable Go that computes the same bits at
+// every level. A float64 sum keeps L lanes, element t in lane t mod L, each lane in index
+// order and each step a fused multiply-add or an add; 8 lanes are added at the end as
+// ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), as vmath does, and 16 lanes are first folded to 8
+// (l_u + l_{u+8}). The dot products of dot4x4 use 8 lanes (its 16 products are independent
+// chains already); the row sums use 16 lanes, two or four independent chains per sum. Maxima,
+// positions and counts do not depend on the order.
+
+// simdLevel returns the active vector level: 0 portable, 1 AVX2, 2 AVX-512 (never above what
+// this build's assembly provides).
+func simdLevel() int {
+	if !haveAsm {
+		return 0
+	}
+	switch vmath.Active() {
+	case vmath.AVX512:
+		return 2
+	case vmath.AVX2:
+		return 1
+	}
+	return 0
+}
+
+// lanes8 adds 8 float64 lanes in the fixed order.
+func lanes8(l *[8]float64) float64 {
+	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+}
+
+// lanes16 folds 16 float64 lanes to 8 (l_u + l_{u+8}) and adds those in the fixed order.
+func lanes16(l []float64) float64 {
+	var f [8]float64
+	for u := range f {
+		f[u] = l[u] + l[u+8]
+	}
+	return lanes8(&f)
+}
+
+// dotTile is the number of rows of a and of b in one call of dot4x4.
+const dotTile = 4
+
+// dot4x4 computes the 16 dot products of rows a_0..a_3 (a[i·lda:]) with rows b_0..b_3
+// (b[j·ldb:]) over k elements, k a multiple of 8, and stores out[4i+j] = a_i·b_j: each
+// product accumulated by a fused multiply-add into lane t mod 8 of its dot product.
+func dot4x4(out *[16]float64, a []float64, lda int, b []float64, ldb int, k int) {
+	if k == 0 {
+		clear(out[:])
+		return
+	}
+	_ = a[3*lda+k-1]
+	_ = b[3*ldb+k-1]
+	var l [128]float64
+	switch simdLevel() {
+	case 2:
+		dot4x4AVX512(&a[0], lda, &b[0], ldb, k, &l[0])
+	case 1:
+		dot4x4AVX2(&a[0], lda, &b[0], ldb, k, &l[0])
+	default:
+		dot4x4Go(&l, a, lda, b, ldb, k)
+	}
+	for d := range 16 {
+		out[d] = lanes8((*[8]float64)(l[8*d : 8*d+8]))
+	}
+}
+
+func dot4x4Go(l *[128]float64, a []float64, lda int, b []float64, ldb int, k int) {
+	for i := range 4 {
+		ai := a[i*lda : i*lda+k]
+		for j := range 4 {
+			bj := b[j*ldb : j*ldb+k]
+			acc := (*[8]float64)(l[8*(4*i+j):])
+			for t := 0; t < k; t += 8 {
+				for u := range 8 {
+					acc[u] = math.FMA(ai[t+u], bj[t+u], acc[u])
+				}
+			}
+		}
+	}
+}
+
+// sqDist returns Σ_j (a_j − b_j + eps)² over float32 rows, each w_j = (a_j − b_j) + eps formed
+// in float64 and w_j² accumulated by a fused multiply-add in 16 lanes.
+func sqDist(a, b []float32, eps float64) float64 {
+	n := len(a)
+	b = b[:n]
+	var l [16]float64
+	m := n &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			sqDistAVX512(&a[0], &b[0], m, eps, &l)
+		case 1:
+			sqDistAVX2(&a[0], &b[0], m, eps, &l)
+		default:
+			m = 0
+		}
+	}
+	sqDistGo(&l, a[m:], b[m:], eps) // elements m.. continue in lanes 0.. (m is a multiple of 16)
+	return lanes16(l[:])
+}
+
+func sqDistGo(l *[16]float64, a, b []float32, eps float64) {
+	b = b[:len(a)]
+	for t, v := range a {
+		w := float64(v) - float64(b[t]) + eps
+		l[t&15] = math.FMA(w, w, l[t&15])
+	}
+}
+
+// sums3 returns Σ p_j·y_j, Σ p_j and Σ y_j over float32 rows, each in 16 float64 lanes (the
+// products are exact, so fused or not they round once).
+func sums3(p, y []float32) (spy, sp, sy float64) {
+	n := len(p)
+	y = y[:n]
+	var l [48]float64
+	m := n &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			sums3AVX512(&p[0], &y[0], m, &l)
+		case 1:
+			sums3AVX2(&p[0], &y[0], m, &l)
+		default:
+			m = 0
+		}
+	}
+	sums3Go(&l, p[m:], y[m:])
+	return lanes16(l[0:16]), lanes16(l[16:32]), lanes16(l[32:48])
+}
+
+func sums3Go(l *[48]float64, p, y []float32) {
+	y = y[:len(p)]
+	for t, v := range p {
+		pv, yv := float64(v), float64(y[t])
+		u := t & 15
+		l[u] += pv * yv
+		l[16+u] += pv
+		l[32+u] += yv
+	}
+}
+
+// maxF32 returns the largest element of x: NaN if any element is NaN, −Inf for an empty x.
+func maxF32(x []float32) float32 {
+	n := len(x)
+	m := n &^ 15
+	r := float32(math.Inf(-1))
+	if m > 0 {
+		var nan bool
+		switch simdLevel() {
+		case 2:
+			r, nan = maxAVX512(&x[0], m)
+		case 1:
+			r, nan = maxAVX2(&x[0], m)
+		default:
+			m = 0
+		}
+		if nan {
+			return float32(math.NaN())
+		}
+	}
+	for _, v := range x[m:] {
+		if v != v {
+			return v
+		}
+		if v > r {
+			r = v
+		}
+	}
+	return r
+}
+
+// indexF32 returns the first index j with x_j == v (with x_j NaN when v is NaN), or −1.
+func indexF32(x []float32, v float32) int {
+	n := len(x)
+	m := n &^ 15
+	if m > 0 {
+		lvl := simdLevel()
+		if lvl > 0 {
+			var j int
+			if lvl == 2 {
+				j = indexAVX512(&x[0], m, v)
+			} else {
+				j = indexAVX2(&x[0], m, v)
+			}
+			if j >= 0 {
+				return j
+			}
+		} else {
+			m = 0
+		}
+	}
+	nan := v != v
+	for j, u := range x[m:] {
+		if u == v || nan && u != u {
+			return m + j
+		}
+	}
+	return -1
+}
+
+// countConfusion counts, over x and y, the elements with (x > t, or x ≥ t when ge) and
+// y > 0.5 (tp), the predicted without y > 0.5 (fp), and y > 0.5 without the prediction (fn).
+// NaN scores are never predicted.
+func countConfusion(x, y []float32, t float32, ge bool) (tp, fp, fn int) {
+	n := len(x)
+	y = y[:n]
+	m := n &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			tp, fp, fn = confusionAVX512(&x[0], &y[0], m, t, ge)
+		case 1:
+			tp, fp, fn = confusionAVX2(&x[0], &y[0], m, t, ge)
+		default:
+			m = 0
+		}
+	}
+	for j, v := range x[m:] {
+		var p int
+		if ge {
+			p = b2i(v >= t)
+		} else {
+			p = b2i(v > t)
+		}
+		q := b2i(y[m+j] > 0.5)
+		tp += p & q
+		fp += p &^ q
+		fn += q &^ p
+	}
+	return tp, fp, fn
+}
+
+// threshold32 returns the float32 t and the comparison (x > t, or x ≥ t when ge) that select
+// exactly the float32 x with float64(x) > thr.
+func threshold32(thr float64) (t float32, ge bool) {
+	t = float32(thr)
+	switch {
+	case float64(t) > thr: // thr lies between the float32 below t and t
+		return t, true
+	default: // t == thr, or t < thr with no float32 in (t, thr]
+		return t, false
+	}
+}

@@ -1,0 +1,54 @@
+//go:build amd64 && !purego
+
+package host
+
+// haveAsm reports whether this build has the assembly kernels of kern_amd64.s.
+const haveAsm = true
+
+//go:noescape
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64)
+
+//go:noescape
+func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64)
+
+// dot4x4AVX2 runs the 4×4 tile as four 2×2 tiles (AVX2 has 16 vector registers).
+func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64) {
+	as := unsafeSlice(a, 3*lda+k)
+	bs := unsafeSlice(b, 3*ldb+k)
+	os := unsafeSlice(out, 128)
+	for i0 := 0; i0 < 4; i0 += 2 {
+		for j0 := 0; j0 < 4; j0 += 2 {
+			dot2x2AVX2(&as[i0*lda], lda, &bs[j0*ldb], ldb, k, &os[8*(4*i0+j0)])
+		}
+	}
+}
+
+//go:noescape
+func sqDistAVX512(a, b *float32, n int, eps float64, l *[16]float64)
+
+//go:noescape
+func sqDistAVX2(a, b *float32, n int, eps float64, l *[16]float64)
+
+//go:noescape
+func sums3AVX512(p, y *float32, n int, l *[48]float64)
+
+//go:noescape
+func sums3AVX2(p, y *float32, n int, l *[48]float64)
+
+//go:noescape
+func maxAVX512(x *float32, n int) (m float32, nan bool)
+
+//go:noescape
+func maxAVX2(x *float32, n int) (m float32, nan bool)
+
+//go:noescape
+func indexAVX512(x *float32, n int, v float32) int
+
+//go:noescape
+func indexAVX2(x *float32, n int, v float32) int
+
+//go:noescape
+func confusionAVX512(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int)
+
+//go:noescape
+func confusionAVX2(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int)

@@ -1,0 +1,183 @@
+package host
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gloss-ml/gloss/internal/vmath"
+)
+
+// atLevels runs f once at every vector level this machine has, restoring the active one.
+func atLevels(t *testing.T, f func(t *testing.T, l vmath.Level)) {
+	t.Helper()
+	old := vmath.Active()
+	defer vmath.Use(old)
+	for _, l := range vmath.Available() {
+		if err := vmath.Use(l); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(l.String(), func(t *testing.T) { f(t, l) })
+	}
+}
+
+func randF32(r *rand.Rand, n int, scale float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(scale * r.NormFloat64())
+	}
+	return x
+}
+
+// TestKernelsSameBitsAtEveryLevel checks each primitive against its portable Go at every
+// level and length 0..70 (every tail), and against a plain float64 computation.
+func TestKernelsSameBitsAtEveryLevel(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	type res struct {
+		sq, spy, sp, sy float64
+		mx              float32
+		idx, idxNaN     int
+		tp, fp, fn      int
+	}
+	compute := func(a, b []float32) res {
+		var o res
+		o.sq = sqDist(a, b, 1e-6)
+		o.spy, o.sp, o.sy = sums3(a, b)
+		o.mx = maxF32(a)
+		o.idx = indexF32(a, o.mx)
+		o.idxNaN = indexF32(a, float32(math.NaN()))
+		o.tp, o.fp, o.fn = countConfusion(a, b, 0.25, false)
+		return o
+	}
+	ref := map[int]res{}
+	inputs := map[int][2][]float32{}
+	for n := range 71 {
+		inputs[n] = [2][]float32{randF32(r, n, 1), randF32(r, n, 1)}
+	}
+	atLevels(t, func(t *testing.T, l vmath.Level) {
+		for n := range 71 {
+			a, b := inputs[n][0], inputs[n][1]
+			got := compute(a, b)
+			if l == vmath.Portable {
+				ref[n] = got
+				// The portable results against plain float64 arithmetic.
+				var sq, spy, sp, sy float64
+				mx := float32(math.Inf(-1))
+				for j := range a {
+					w := float64(a[j]) - float64(b[j]) + 1e-6
+					sq += w * w
+					spy += float64(a[j]) * float64(b[j])
+					sp += float64(a[j])
+					sy += float64(b[j])
+					mx = max(mx, a[j])
+				}
+				for _, c := range [][2]float64{{got.sq, sq}, {got.spy, spy}, {got.sp, sp}, {got.sy, sy}} {
+					if math.Abs(c[0]-c[1]) > 1e-12*(1+math.Abs(c[1])) {
+						t.Errorf("n=%d: %v, plain sum %v", n, c[0], c[1])
+					}
+				}
+				if got.mx != mx {
+					t.Errorf("n=%d: max %v, want %v", n, got.mx, mx)
+				}
+				continue
+			}
+			if got != ref[n] {
+				t.Errorf("n=%d: %+v, portable %+v", n, got, ref[n])
+			}
+		}
+	})
+}
+
+func TestMaxIndexNaNAndTies(t *testing.T) {
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for _, n := range []int{1, 15, 16, 17, 40, 100} {
+			for _, at := range []int{0, n / 2, n - 1} {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(-i)
+				}
+				x[at] = 5
+				if n > 3 {
+					x[n-1] = 5 // a tie after at (or at itself)
+				}
+				if m := maxF32(x); m != 5 {
+					t.Errorf("n=%d: max %v, want 5", n, m)
+				}
+				if j := indexF32(x, 5); j != at {
+					t.Errorf("n=%d: index of 5 is %d, want %d", n, j, at)
+				}
+				if j := indexF32(x, 7); j != -1 {
+					t.Errorf("n=%d: index of 7 is %d, want -1", n, j)
+				}
+				x[at] = float32(math.NaN())
+				if m := maxF32(x); m == m {
+					t.Errorf("n=%d: max %v with a NaN at %d, want NaN", n, m, at)
+				}
+				if j := indexF32(x, x[at]); j != at {
+					t.Errorf("n=%d: index of NaN is %d, want %d", n, j, at)
+				}
+			}
+		}
+		if m := maxF32(nil); !math.IsInf(float64(m), -1) {
+			t.Errorf("max of nothing %v, want -Inf", m)
+		}
+	})
+}
+
+func TestThreshold32(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	cases := []float64{0, 0.5, 0.1, -0.1, 1e-40, 1e39, -1e39, math.MaxFloat32, 1.0000000000001, 0.3}
+	for range 200 {
+		cases = append(cases, r.NormFloat64())
+	}
+	for _, thr := range cases {
+		f, ge := threshold32(thr)
+		for _, base := range []float32{float32(thr), 0, 1, -1} {
+			for _, x := range []float32{base, math.Nextafter32(base, 1e38), math.Nextafter32(base, -1e38), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
+				want := float64(x) > thr
+				got := x > f
+				if ge {
+					got = x >= f
+				}
+				if got != want {
+					t.Errorf("thr=%v x=%v: got %v, want %v (t=%v ge=%v)", thr, x, got, want, f, ge)
+				}
+			}
+		}
+	}
+}
+
+func TestDot4x4(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const lda, ldb = 37, 45
+	for _, k := range []int{0, 8, 16, 64, 136} {
+		a, b := make([]float64, 3*lda+k+3), make([]float64, 3*ldb+k+5)
+		for i := range a {
+			a[i] = r.NormFloat64()
+		}
+		for i := range b {
+			b[i] = r.NormFloat64()
+		}
+		var ref [16]float64
+		atLevels(t, func(t *testing.T, l vmath.Level) {
+			var out [16]float64
+			dot4x4(&out, a, lda, b, ldb, k)
+			for i := range 4 {
+				for j := range 4 {
+					var s float64
+					for u := range k {
+						s += a[i*lda+u] * b[j*ldb+u]
+					}
+					if math.Abs(out[4*i+j]-s) > 1e-12*(1+math.Abs(s)) {
+						t.Errorf("k=%d (%d,%d): %v, want %v", k, i, j, out[4*i+j], s)
+					}
+				}
+			}
+			if l == vmath.Portable {
+				ref = out
+			} else if out != ref {
+				t.Errorf("k=%d: %v, portable %v", k, out, ref)
+			}
+		})
+	}
+}
