@@ -450,24 +450,11 @@ func (d *cpuDevice) Find(c *Check) (int, error) {
 	}
 	switch s := s.(type) {
 	case []int32:
-		for i, v := range s[:c.N] {
-			if !c.ValidLabel(v) {
-				return i, nil
-			}
-		}
+		return host.FindLabels(s[:c.N], c.Lo, c.Hi, c.Ignore), nil
 	case []float32:
-		return findFloat(c, s), nil
+		return host.FindFloat(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	case []float64:
-		return findFloat(c, s), nil
+		return host.FindFloat(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	}
 	return -1, nil
-}
-
-func findFloat[T float32 | float64](c *Check, s []T) int {
-	for i, v := range s[:c.N] {
-		if !c.Valid(float64(v)) {
-			return i
-		}
-	}
-	return -1
 }

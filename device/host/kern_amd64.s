@@ -591,3 +591,116 @@ conf_avx2_done:
 	MOVQ R10, fn+48(FP)
 	VZEROUPPER
 	RET
+
+// func rangeFirstAVX512(x *float32, n int, lo, hi float32) int
+// The first t < n with !(lo ≤ x_t ≤ hi) (NaN fails), or −1.
+TEXT ·rangeFirstAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS lo+16(FP), Z0
+	VBROADCASTSS hi+20(FP), Z1
+	XORQ AX, AX
+range_512_loop:
+	VMOVUPS (SI)(AX*4), Z2
+	VCMPPS $0x1d, Z0, Z2, K1
+	VCMPPS $0x12, Z1, Z2, K1, K2
+	KMOVW K2, BX
+	XORL $0xffff, BX
+	JNZ range_512_found
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT range_512_loop
+	MOVQ $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+range_512_found:
+	BSFL BX, BX
+	ADDQ BX, AX
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func rangeFirstAVX2(x *float32, n int, lo, hi float32) int
+TEXT ·rangeFirstAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS lo+16(FP), Y0
+	VBROADCASTSS hi+20(FP), Y1
+	XORQ AX, AX
+range_avx2_loop:
+	VMOVUPS (SI)(AX*4), Y2
+	VCMPPS $0x1d, Y0, Y2, Y3
+	VCMPPS $0x12, Y1, Y2, Y4
+	VANDPS Y3, Y4, Y4
+	VMOVMSKPS Y4, BX
+	XORL $0xff, BX
+	JNZ range_avx2_found
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT range_avx2_loop
+	MOVQ $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+range_avx2_found:
+	BSFL BX, BX
+	ADDQ BX, AX
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func eq2FirstAVX512(x *float32, n int, a, b float32) int
+// The first t < n with x_t ≠ a and x_t ≠ b (NaN included), or −1.
+TEXT ·eq2FirstAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS a+16(FP), Z0
+	VBROADCASTSS b+20(FP), Z1
+	XORQ AX, AX
+eq2_512_loop:
+	VMOVUPS (SI)(AX*4), Z2
+	VCMPPS $0, Z0, Z2, K1
+	VCMPPS $0, Z1, Z2, K2
+	KORW K1, K2, K2
+	KMOVW K2, BX
+	XORL $0xffff, BX
+	JNZ eq2_512_found
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT eq2_512_loop
+	MOVQ $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+eq2_512_found:
+	BSFL BX, BX
+	ADDQ BX, AX
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func eq2FirstAVX2(x *float32, n int, a, b float32) int
+TEXT ·eq2FirstAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS a+16(FP), Y0
+	VBROADCASTSS b+20(FP), Y1
+	XORQ AX, AX
+eq2_avx2_loop:
+	VMOVUPS (SI)(AX*4), Y2
+	VCMPPS $0, Y0, Y2, Y3
+	VCMPPS $0, Y1, Y2, Y4
+	VORPS Y3, Y4, Y4
+	VMOVMSKPS Y4, BX
+	XORL $0xff, BX
+	JNZ eq2_avx2_found
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT eq2_avx2_loop
+	MOVQ $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+eq2_avx2_found:
+	BSFL BX, BX
+	ADDQ BX, AX
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET

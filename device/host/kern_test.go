@@ -181,3 +181,74 @@ func TestDot4x4(t *testing.T) {
 		})
 	}
 }
+
+// validRef is device.Check.Valid's definition of the float checks.
+func validRef(kind CheckKind, v, lo, hi float64) bool {
+	switch kind {
+	case CheckRange:
+		return v >= lo && v <= hi && (!math.IsInf(v, 0) || math.IsInf(lo, -1) && v < 0 || math.IsInf(hi, 1) && v > 0)
+	case CheckFinite:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	case CheckSign:
+		return v == 1 || v == -1
+	case CheckBinary:
+		return v == 0 || v == 1
+	}
+	return false
+}
+
+func TestFindFloat(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	special := []float64{0, 1, -1, 0.5, math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat32, -math.MaxFloat32, 1e-45, 0.1, 0.9999999}
+	bounds := [][2]float64{{0, 1}, {0, math.MaxFloat64}, {0, math.Inf(1)}, {math.Inf(-1), math.Inf(1)}, {0.1, 0.3}, {-1e39, 1e39}, {1e39, 2e39}}
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for _, kind := range []CheckKind{CheckRange, CheckFinite, CheckSign, CheckBinary} {
+			for _, bd := range bounds {
+				for _, n := range []int{0, 1, 15, 16, 33, 70, ElemChunk + 40} {
+					for trial := range 4 {
+						x := make([]float32, n)
+						for i := range x {
+							switch kind {
+							case CheckSign:
+								x[i] = float32(1 - 2*r.IntN(2))
+							case CheckBinary:
+								x[i] = float32(r.IntN(2))
+							default:
+								x[i] = float32(bd[0] + r.Float64()*math.Min(bd[1]-bd[0], 1))
+							}
+						}
+						if trial > 0 && n > 0 {
+							for range trial {
+								x[r.IntN(n)] = float32(special[r.IntN(len(special))])
+							}
+						}
+						want := -1
+						for i, v := range x {
+							if !validRef(kind, float64(v), bd[0], bd[1]) {
+								want = i
+								break
+							}
+						}
+						if got := FindFloat(x, kind, bd[0], bd[1]); got != want {
+							t.Errorf("kind %d bounds %v n=%d: float32 first failing %d, want %d", kind, bd, n, got, want)
+						}
+						x64 := make([]float64, n)
+						for i, v := range x {
+							x64[i] = float64(v)
+						}
+						if got := FindFloat(x64, kind, bd[0], bd[1]); got != want {
+							t.Errorf("kind %d bounds %v n=%d: float64 first failing %d, want %d", kind, bd, n, got, want)
+						}
+					}
+				}
+			}
+		}
+	})
+	l := []int32{0, 3, -100, 2, 5, 1}
+	if got := FindLabels(l, 0, 5, -100); got != 4 {
+		t.Errorf("FindLabels: %d, want 4", got)
+	}
+	if got := FindLabels(l[:4], 0, 5, -100); got != -1 {
+		t.Errorf("FindLabels: %d, want -1", got)
+	}
+}
