@@ -4,19 +4,22 @@ import "math"
 
 // The cross-entropy family on the host engine: cross_entropy, cross_entropy_probs and nll.
 // Mirrors cpuref/crossentropy.go, whose doc comments give the formulas; the engine computes
-// the same quantities in a different order:
+// the same quantities in another order.
 //
-//   - A row's softmax is summarised by its maximum m and S = Σ_j e^{x_j − m} (so
-//     lse = m + log S, p_j = e^{x_j − m}/S and rest = S − 1 in cpuref's terms). Rows of up to
-//     ceBlock logits take two passes over the row in L1 (vmath.Max, vmath.SumExp); longer
-//     rows (vocabularies of 50257 or 131072) are read once in blocks of ceBlock, each
-//     block's (max, sum) merged into the row's with an online rescaling.
-//   - The gradient pass writes g_j = gs·a·e^{x_j − m} (vmath.ExpShiftScale) over the row,
-//     the smoothing term as one more pass over the row when ε > 0, and the label's entry
-//     last, formed without cancellation. Everything the row needs from x (x_y, Σ_c w_c x_c)
-//     is read before that pass, so the gradient may overwrite the logits (InPlace).
-//   - Per-row scalars (log S, lse, the loss, the gradient's coefficients) are float64, as are
-//     all sums; only the per-element exponentials and products are in the input's precision.
+// A row is scanned once, in blocks of ceBlock logits (16 KiB of float32, resident in L1
+// between the block's passes): each block's maximum m_b, then e^{x_j − m_b} — summed
+// (vmath.SumExp), or, when the gradient is wanted, stored into the gradient row and summed
+// there (vmath.ExpShiftScale, vmath.Sum) — and the weighted sum Σ w_c·(m_b − x_c) that label
+// smoothing (or probability targets) need. The blocks' sums are merged online into the row's
+// maximum m and S = Σ_j e^{x_j − m}, so lse = m + log S, p_j = e^{x_j − m}/S and rest = S − 1
+// in cpuref's terms; a vocabulary of 50257 or 131072 is read from memory once. The gradient
+// is then one pass of g_j ← f_b·g_j + c over the stored exponentials (f_b folds e^{m_b − m},
+// the scale and the row's coefficient), and the label's entry is formed last, without
+// cancellation. Everything the row needs from x is read before its block is overwritten, so
+// the gradient may overwrite the logits (InPlace). Per-row scalars and all sums are float64;
+// only the per-element exponentials and products are in the input's precision. The same
+// scan serves the forward and the gradient, so the loss does not depend on whether the
+// gradient is wanted.
 
 func init() {
 	register(&Kernel{Name: "cross_entropy", Run32: crossEntropy[float32], Run64: crossEntropy[float64]})
@@ -24,48 +27,194 @@ func init() {
 	register(&Kernel{Name: "nll", Run32: nll[float32], Run64: nll[float64]})
 }
 
-// ceBlock is the number of logits of one block of a long row: 16 KiB of float32, which stays
-// in L1 between the block's two passes.
+// ceBlock is the number of logits of one block of a row.
 const ceBlock = 4096
 
-// rowSoftmax returns the maximum m of the non-empty row x and S = Σ_j e^{x_j − m}, so that
-// the row's log-sum-exp is m + log S. S is NaN when the row holds a NaN or +Inf, or is all
-// −Inf (cpuref's "no softmax"). Rows longer than ceBlock are read in blocks of ceBlock
-// whose sums are merged with an online rescaling: each element is read from memory once.
-func rowSoftmax[T Float](x []T) (T, float64) {
-	if len(x) <= ceBlock {
-		m := vecMax(x)
-		if math.IsInf(float64(m), 0) {
-			return m, math.NaN()
+// shiftKind says which weights ω_c the scan's shifted sum Σ_c ω_c·(m − x_c) uses.
+type shiftKind uint8
+
+const (
+	shiftNone   shiftKind = iota // not wanted
+	shiftOnes                    // ω_c = 1
+	shiftWeight                  // ω_c = w_c (class weights); 0·∞ is NaN, as cpuref's sum has it
+	shiftProbs                   // ω_c = w_c·(u·t_c + b) (w_c = 1 without class weights); ω_c = 0 counts 0
+)
+
+// ceScan is one row's scan: x the logits, g the gradient row to store e^{x_j − m_b} into (nil:
+// forward only), and for the shifted sum its kind, the class weights w (nil: all 1), the
+// targets t and (u, b) for shiftProbs. It returns the maximum m, S = Σ_j e^{x_j − m} (NaN when
+// the row has no softmax: a NaN or +Inf logit, or all −Inf), Σ_c ω_c (the weights' total, W or
+// T) and Σ_c ω_c·(m − x_c); bm receives each block's maximum when g is set (its length is at
+// least the number of blocks). A block of −Inf gets a zero gradient block.
+func ceScan[T Float](x, g []T, kind shiftKind, w, t []T, u, b float64, bm []float64) (m, s, wsum, sm float64) {
+	m = math.Inf(-1)
+	bad := false
+	var wfin float64 // Σω over the blocks merged so far
+	for k, lo := 0, 0; lo < len(x); k, lo = k+1, lo+ceBlock {
+		hi := min(lo+ceBlock, len(x))
+		xb := x[lo:hi]
+		var gb, tb, wcb []T
+		if g != nil {
+			gb = g[lo:hi]
 		}
-		return m, vecSumExp(x, m)
-	}
-	m := math.Inf(-1)
-	var s float64
-	for lo := 0; lo < len(x); lo += ceBlock {
-		b := x[lo:min(lo+ceBlock, len(x))]
-		bm := vecMax(b)
-		mb := float64(bm)
+		if t != nil {
+			tb = t[lo:hi]
+		}
+		if w != nil {
+			wcb = w[lo:hi]
+		}
+		mbT := vecMax(xb)
+		mb := float64(mbT)
+		if g != nil {
+			bm[k] = mb
+		}
 		switch {
-		case mb != mb:
-			return bm, math.NaN()
-		case math.IsInf(mb, -1): // a block of −Inf adds nothing
+		case mb != mb || math.IsInf(mb, 1): // no softmax: NaN throughout
+			bad = true
 			continue
-		case math.IsInf(mb, 1):
-			return bm, math.NaN()
+		case math.IsInf(mb, -1): // adds nothing to S; its terms of the shifted sum are ω·∞
+			if kind != shiftNone {
+				wb, smb := shiftExact(xb, wcb, tb, kind, u, b, math.Inf(1))
+				wsum += wb
+				sm += smb
+			}
+			clear(gb)
+			continue
 		}
-		sb := vecSumExp(b, bm)
-		if mb > m {
-			s = s*math.Exp(m-mb) + sb
-			m = mb
+		var wb, smb float64 // the block's Σω and Σ ω·(m_b − x), before x may be overwritten
+		if kind != shiftNone {
+			wb, smb = shiftSums(xb, wcb, tb, kind, u, b, mb)
+		}
+		var sb float64
+		if g == nil {
+			sb = vecSumExp(xb, mbT)
 		} else {
+			vecExpShiftScale(gb, xb, mbT, 1)
+			sb = vecSum(gb)
+		}
+		// Merge at the larger maximum: every term of the shifted sum stays ≥ 0.
+		switch {
+		case math.IsInf(m, -1):
+			s, m = sb, mb
+			sm += smb
+		case mb > m:
+			s = s*math.Exp(m-mb) + sb
+			sm += (mb-m)*wfin + smb
+			m = mb
+		default:
 			s += sb * math.Exp(mb-m)
+			sm += smb + (m-mb)*wb
+		}
+		wfin += wb
+		wsum += wb
+	}
+	if bad || math.IsInf(m, -1) {
+		s = math.NaN()
+	}
+	return m, s, wsum, sm
+}
+
+// shiftSums returns a block's Σ_c ω_c and Σ_c ω_c·(m − x_c) for its maximum m. The second is
+// formed as m·Σω − Σ ω_c·x_c (vector passes) where that cancellation is harmless (fastShift),
+// else term by term. A block of −Inf (m = −Inf) has terms ω_c·∞.
+func shiftSums[T Float](x, w, t []T, kind shiftKind, u, b, m float64) (wsum, sm float64) {
+	n := float64(len(x))
+	switch {
+	case kind == shiftOnes && fastShift[T](n, m):
+		return n, m*n - vecSum(x)
+	case kind == shiftWeight && fastShift[T](n, m):
+		wsum = vecSum(w)
+		return wsum, m*wsum - vecDot(w, x)
+	case kind == shiftProbs && w == nil && fastShift[T](2*n, m):
+		var stx, st, sx float64
+		if isF32[T]() {
+			stx, st, sx = sums3(f32s(t), f32s(x))
+		} else {
+			stx, st, sx = vecDot(t, x), vecSum(t), vecSum(x)
+		}
+		wsum = u*st + b*n
+		sm = m*wsum - (u*stx + b*sx)
+		if !math.IsNaN(sm) && !math.IsInf(sm, 0) {
+			return wsum, sm
 		}
 	}
-	if math.IsInf(m, 0) {
-		return T(m), math.NaN()
+	return shiftExact(x, w, t, kind, u, b, m)
+}
+
+// fastShift reports whether Σ_c ω_c·(m − x_c) over a block of maximum m may be formed as
+// m·Σω − Σ ω_c·x_c, k being n·ε for the smoothing term of cross_entropy over n terms (the sum
+// enters the loss divided by C ≥ n, times ε) and 2n for probability targets (Σω ≤ 2). The
+// rounding error of that form is at most about 2·k·|m|·2^−53 in the loss beyond a relative
+// n·2^−53, which the bound keeps under 1e−6: far inside the float32 tolerance. Float64 inputs
+// always take the term-by-term sum.
+func fastShift[T Float](k, m float64) bool {
+	return isF32[T]() && k*math.Abs(m) <= 4e9
+}
+
+// shiftExact returns Σ ω_c and Σ ω_c·(m − x_c) term by term in float64, as cpuref sums them.
+func shiftExact[T Float](x, w, t []T, kind shiftKind, u, b, m float64) (wsum, sm float64) {
+	for j, v := range x {
+		om := 1.0
+		switch kind {
+		case shiftWeight:
+			om = float64(w[j])
+		case shiftProbs:
+			om = u*float64(t[j]) + b
+			if w != nil {
+				om *= float64(w[j])
+			}
+			if om == 0 {
+				continue
+			}
+		}
+		wsum += om
+		sm += om * (m - float64(v))
 	}
-	return T(m), s
+	return wsum, sm
+}
+
+// ceBlocks is the room for block maxima on the stack: rows of up to 64 blocks (262144 logits).
+const ceBlocks = 64
+
+// ceGrad finishes a gradient row whose blocks hold e^{x_j − m_b} (bm their maxima, m the row's):
+// g_j ← k·e^{m_b − m}·g_j + c, with c the constant term, and, when ty is set,
+// g_j ← … + cy·ty_j (probability targets). k may overflow T (a z-loss on logits near the
+// float32 limit): the blocks are then scaled term by term in float64, so that e_j = 0 gives 0.
+func ceGrad[T Float](g []T, bm []float64, m, k, c float64, ty []T, cy float64) {
+	for i, lo := 0, 0; lo < len(g); i, lo = i+1, lo+ceBlock {
+		hi := min(lo+ceBlock, len(g))
+		gb := g[lo:hi]
+		f := k
+		if bm[i] != m {
+			f = k * math.Exp(bm[i]-m)
+		}
+		if math.IsInf(bm[i], -1) {
+			f = 0
+			if k != k {
+				f = k
+			}
+		}
+		var tb []T
+		if ty != nil {
+			tb = ty[lo:hi]
+		}
+		if isF32[T]() && math.Abs(f) > math.MaxFloat32 {
+			for j, v := range gb {
+				gb[j] = T(f * float64(v))
+				if tb != nil {
+					gb[j] += T(cy*float64(tb[j]) + c)
+				} else {
+					gb[j] += T(c)
+				}
+			}
+			continue
+		}
+		if tb != nil {
+			vecAxpbyc(gb, tb, T(f), T(cy), T(c))
+		} else {
+			vecAxpb(gb, T(f), T(c))
+		}
+	}
 }
 
 // crossEntropy is cpuref's crossEntropy (class labels; P[0] = label smoothing ε, P[1] = z-loss
@@ -74,12 +223,21 @@ func crossEntropy[T Float](a *Args[T]) []float64 {
 	c := a.C
 	eps, zs := a.P[0], a.P[1]
 	cw := a.ClassWeight
-	wsum := float64(c) // W = Σ_c w_c
-	if cw != nil && eps > 0 {
-		wsum = vecSum(cw)
-	}
 	b := eps / float64(c)
+	kind := shiftNone
+	if eps > 0 {
+		kind = shiftOnes
+		if cw != nil {
+			kind = shiftWeight
+		}
+	}
+	nb := (c + ceBlock - 1) / ceBlock
 	return Par(a.N, rowsPer(c), 2, func(lo, hi int, sums []float64) {
+		var bmStack [ceBlocks]float64
+		bm := bmStack[:]
+		if nb > ceBlocks {
+			bm = make([]float64, nb)
+		}
 		var sl, sd float64
 		for i := lo; i < hi; i++ {
 			y := int64(a.Labels[i])
@@ -95,32 +253,22 @@ func crossEntropy[T Float](a *Args[T]) []float64 {
 				continue
 			}
 			x := a.X[i*c : (i+1)*c]
-			xy := float64(x[y])
-			m, s := rowSoftmax(x)
-			m64 := float64(m)
+			xy := float64(x[y]) // read before the scan may overwrite x
+			m, s, wsum, sm := ceScan(x, g, kind, cw, nil, 0, 0, bm)
+			if kind == shiftNone {
+				wsum = float64(c)
+			}
 			logS := math.Log(s)
-			lse := m64 + logS
+			lse := m + logS
 			wy := 1.0
 			if cw != nil {
 				wy = float64(cw[y])
 			}
-			l := wy * (1 - eps) * ((m64 - xy) + logS)
+			l := wy * (1 - eps) * ((m - xy) + logS)
 			if zs != 0 {
 				l += wy * zs * lse * lse
 			}
 			if eps > 0 {
-				// Σ_c w_c·(m − x_c): as m·W − Σ_c w_c·x_c (one vector pass) where the
-				// cancellation is harmless, else term by term.
-				var sm float64
-				if fastShift[T](eps*float64(c), m64) {
-					if cw == nil {
-						sm = m64*wsum - vecSum(x)
-					} else {
-						sm = m64*wsum - vecDot(cw, x)
-					}
-				} else {
-					sm = shiftSum(x, cw, m64)
-				}
 				l += b * (wsum*logS + sm)
 			}
 			sw := weightAt(a.Weight, i)
@@ -140,17 +288,17 @@ func crossEntropy[T Float](a *Args[T]) []float64 {
 				z = 2 * zs * lse
 			}
 			coef := (wy*((1-eps)+z) + b*wsum) / s
-			expShiftScaleWide(g, x, m, gs*coef)
-			if eps > 0 {
-				if cw == nil {
-					vecAddConst(g, T(-gs*b))
-				} else {
-					vecAxpy(g, T(-gs*b), cw)
-				}
+			cst := 0.0
+			if eps > 0 && cw == nil {
+				cst = -gs * b
 			}
-			py := math.Exp(xy-m64) / s
+			ceGrad(g, bm, m, gs*coef, cst, []T(nil), 0)
+			if eps > 0 && cw != nil {
+				vecAxpy(g, T(-gs*b), cw)
+			}
+			py := math.Exp(xy-m) / s
 			pym1 := py - 1
-			if xy == m64 { // e_y = 1: p_y − 1 = −(S − 1)/S, without cancellation
+			if xy == m { // e_y = 1: p_y − 1 = −(S − 1)/S, without cancellation
 				pym1 = -(s - 1) / s
 			}
 			g[y] = T(gs * (wy*((1-eps)*pym1+z*py) + b*(wsum*py-wy)))
@@ -164,117 +312,54 @@ func crossEntropy[T Float](a *Args[T]) []float64 {
 //
 //	L = T·log S + Σ_c τ_c·(m − x_c),  ∂L/∂x_j = p_j·T − τ_j
 //
-// Without class weights the sums are T = (1−ε)·Σt + ε, Σ_c τ_c·x_c = (1−ε)·t·x + (ε/C)·Σx,
-// each one vector pass. A term with τ_c = 0 counts 0 even at x_c = −Inf (0·∞): a row whose
-// fast sums are not finite is summed again term by term with that rule.
+// The scan gives T and Σ τ_c·(m − x_c) with the exponentials (without class weights from one
+// pass of Σt·x, Σt, Σx per block). A term with τ_c = 0 counts 0 even at x_c = −Inf (0·∞).
 // Sums: [Σ s_i·L_i, Σ s_i].
 func crossEntropyProbs[T Float](a *Args[T]) []float64 {
 	c := a.C
 	eps := a.P[0]
 	u, b := 1-eps, eps/float64(c)
 	cw := a.ClassWeight
+	nb := (c + ceBlock - 1) / ceBlock
 	return Par(a.N, rowsPer(c), 2, func(lo, hi int, sums []float64) {
+		var bmStack [ceBlocks]float64
+		bm := bmStack[:]
+		if nb > ceBlocks {
+			bm = make([]float64, nb)
+		}
 		var sl, sd float64
 		for i := lo; i < hi; i++ {
 			x, t := a.X[i*c:(i+1)*c], a.Y[i*c:(i+1)*c]
-			m, s := rowSoftmax(x)
-			m64 := float64(m)
-			logS := math.Log(s)
-			var tsum, sm float64
-			fast := cw == nil && fastShift[T](float64(c), m64)
-			if fast {
-				tsum = u*vecSum(t) + b*float64(c)
-				sm = tsum*m64 - (u*vecDot(t, x) + b*vecSum(x))
+			var g []T
+			if a.GX != nil {
+				g = a.GX[i*c : (i+1)*c]
 			}
-			if !fast || math.IsNaN(sm) || math.IsInf(sm, 0) {
-				tsum, sm = probsTerms(x, t, cw, m64, u, b)
-			}
-			l := tsum*logS + sm
+			m, s, tsum, sm := ceScan(x, g, shiftProbs, cw, t, u, b, bm)
+			l := tsum*math.Log(s) + sm
 			sw := weightAt(a.Weight, i)
 			sl += sw * l
 			sd += sw
 			if a.PerSample != nil {
 				a.PerSample[i] = T(sw * l)
 			}
-			if a.GX == nil {
+			if g == nil {
 				continue
 			}
-			g := a.GX[i*c : (i+1)*c]
 			gs := a.Scale * sw
-			expShiftScaleWide(g, x, m, gs*tsum/s)
 			if cw == nil {
-				vecAxpy(g, T(-gs*u), t)
-				vecAddConst(g, T(-gs*b))
-			} else {
-				gu, gb := T(gs*u), T(gs*b)
-				t = t[:len(g)]
-				w := cw[:len(g)]
-				for j := range g {
-					g[j] -= w[j] * (gu*t[j] + gb)
-				}
+				ceGrad(g, bm, m, gs*tsum/s, -gs*b, t, -gs*u)
+				continue
+			}
+			ceGrad(g, bm, m, gs*tsum/s, 0, []T(nil), 0)
+			gu, gb := T(gs*u), T(gs*b)
+			w := cw[:len(g)]
+			t = t[:len(g)]
+			for j := range g {
+				g[j] -= w[j] * (gu*t[j] + gb)
 			}
 		}
 		sums[0], sums[1] = sl, sd
 	})
-}
-
-// expShiftScaleWide sets g_j = k·e^{x_j − m} like vecExpShiftScale, but takes k in float64:
-// when k overflows T (a z-loss on logits near the float32 limit), each term is formed in
-// float64 and rounded, so that e_j = 0 gives 0 rather than ∞·0.
-func expShiftScaleWide[T Float](g, x []T, m T, k float64) {
-	if !isF32[T]() || math.Abs(k) <= math.MaxFloat32 {
-		vecExpShiftScale(g, x, m, T(k))
-		return
-	}
-	m64 := float64(m)
-	for j, v := range x[:len(g)] {
-		g[j] = T(k * math.Exp(float64(v)-m64))
-	}
-}
-
-// fastShift reports whether Σ_c τ_c·(m − x_c) may be formed as m·Στ − Σ τ_c·x_c for a row of
-// maximum m whose terms τ weigh k in all (ε·C for the smoothing term of cross_entropy, at
-// most C for probability targets). Its rounding error is then at most about
-// 2·k·|m|·2^−53 beyond a relative C·2^−53, which the bound below keeps under 1e−6: far
-// inside the float32 tolerance. Float64 inputs always take the term-by-term sum.
-func fastShift[T Float](k, m float64) bool {
-	return isF32[T]() && k*math.Abs(m) <= 4e9
-}
-
-// shiftSum returns Σ_c w_c·(m − x_c) term by term in float64 (cw nil: all 1), as cpuref does.
-func shiftSum[T Float](x, cw []T, m float64) float64 {
-	var s0, s1 float64
-	if cw == nil {
-		j := 0
-		for ; j+2 <= len(x); j += 2 {
-			s0 += m - float64(x[j])
-			s1 += m - float64(x[j+1])
-		}
-		if j < len(x) {
-			s0 += m - float64(x[j])
-		}
-		return s0 + s1
-	}
-	for j, v := range x {
-		s0 += float64(cw[j]) * (m - float64(v))
-	}
-	return s0
-}
-
-// probsTerms returns T = Σ_c τ_c and Σ_c τ_c·(m − x_c) term by term, skipping τ_c = 0 (cpuref's
-// rule); cw may be nil (all 1).
-func probsTerms[T Float](x, t, cw []T, m, u, b float64) (tsum, sm float64) {
-	for j, v := range x {
-		tau := u*float64(t[j]) + b
-		if cw != nil {
-			tau *= float64(cw[j])
-		}
-		if tau != 0 {
-			tsum += tau
-			sm += tau * (m - float64(v))
-		}
-	}
-	return tsum, sm
 }
 
 // nll is cpuref's nll: L = −w_y·x_y, ∂L/∂x_j = −w_y·[j = y]. It reads x_y alone of each row;

@@ -250,3 +250,40 @@ func threshold32(thr float64) (t float32, ge bool) {
 		return t, false
 	}
 }
+
+// axpbF32 sets x_t = (a·x_t) + b, each operation rounded to float32.
+func axpbF32(x []float32, a, b float32) {
+	m := len(x) &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			axpbAVX512(&x[0], m, a, b)
+		case 1:
+			axpbAVX2(&x[0], m, a, b)
+		default:
+			m = 0
+		}
+	}
+	for j, v := range x[m:] {
+		x[m+j] = float32(a*v) + b // the conversion forbids a fused multiply-add
+	}
+}
+
+// axpbycF32 sets x_t = (a·x_t) + ((b·y_t) + c), each operation rounded to float32.
+func axpbycF32(x, y []float32, a, b, c float32) {
+	y = y[:len(x)]
+	m := len(x) &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			axpbycAVX512(&x[0], &y[0], m, a, b, c)
+		case 1:
+			axpbycAVX2(&x[0], &y[0], m, a, b, c)
+		default:
+			m = 0
+		}
+	}
+	for j, v := range x[m:] {
+		x[m+j] = float32(a*v) + (float32(b*y[m+j]) + c)
+	}
+}

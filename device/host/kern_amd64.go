@@ -64,3 +64,15 @@ func eq2FirstAVX512(x *float32, n int, a, b float32) int
 
 //go:noescape
 func eq2FirstAVX2(x *float32, n int, a, b float32) int
+
+//go:noescape
+func axpbAVX512(x *float32, n int, a, b float32)
+
+//go:noescape
+func axpbAVX2(x *float32, n int, a, b float32)
+
+//go:noescape
+func axpbycAVX512(x, y *float32, n int, a, b, c float32)
+
+//go:noescape
+func axpbycAVX2(x, y *float32, n int, a, b, c float32)

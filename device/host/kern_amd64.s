@@ -704,3 +704,89 @@ eq2_avx2_found:
 	MOVQ AX, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func axpbAVX512(x *float32, n int, a, b float32)
+// x_t = (a·x_t) + b, two roundings, for t < n.
+TEXT ·axpbAVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS a+16(FP), Z0
+	VBROADCASTSS b+20(FP), Z1
+	XORQ AX, AX
+axpb_512_loop:
+	VMULPS (SI)(AX*4), Z0, Z2
+	VADDPS Z1, Z2, Z2
+	VMOVUPS Z2, (SI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT axpb_512_loop
+	VZEROUPPER
+	RET
+
+// func axpbAVX2(x *float32, n int, a, b float32)
+TEXT ·axpbAVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS a+16(FP), Y0
+	VBROADCASTSS b+20(FP), Y1
+	XORQ AX, AX
+axpb_avx2_loop:
+	VMULPS (SI)(AX*4), Y0, Y2
+	VMULPS 32(SI)(AX*4), Y0, Y3
+	VADDPS Y1, Y2, Y2
+	VADDPS Y1, Y3, Y3
+	VMOVUPS Y2, (SI)(AX*4)
+	VMOVUPS Y3, 32(SI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT axpb_avx2_loop
+	VZEROUPPER
+	RET
+
+// func axpbycAVX512(x, y *float32, n int, a, b, c float32)
+// x_t = (a·x_t) + ((b·y_t) + c), each operation rounded, for t < n.
+TEXT ·axpbycAVX512(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z0
+	VBROADCASTSS b+28(FP), Z1
+	VBROADCASTSS c+32(FP), Z2
+	XORQ AX, AX
+axpbyc_512_loop:
+	VMULPS (DI)(AX*4), Z1, Z3
+	VADDPS Z2, Z3, Z3
+	VMULPS (SI)(AX*4), Z0, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, (SI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT axpbyc_512_loop
+	VZEROUPPER
+	RET
+
+// func axpbycAVX2(x, y *float32, n int, a, b, c float32)
+TEXT ·axpbycAVX2(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y0
+	VBROADCASTSS b+28(FP), Y1
+	VBROADCASTSS c+32(FP), Y2
+	XORQ AX, AX
+axpbyc_avx2_loop:
+	VMULPS (DI)(AX*4), Y1, Y3
+	VADDPS Y2, Y3, Y3
+	VMULPS (SI)(AX*4), Y0, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, (SI)(AX*4)
+	VMULPS 32(DI)(AX*4), Y1, Y5
+	VADDPS Y2, Y5, Y5
+	VMULPS 32(SI)(AX*4), Y0, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 32(SI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT axpbyc_avx2_loop
+	VZEROUPPER
+	RET

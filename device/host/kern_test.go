@@ -252,3 +252,35 @@ func TestFindFloat(t *testing.T) {
 		t.Errorf("FindLabels: %d, want -1", got)
 	}
 }
+
+func TestAffineSameBitsAtEveryLevel(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 15, 16, 17, 47, 100} {
+		x, y := randF32(r, n, 2), randF32(r, n, 2)
+		var ref1, ref2 []float32
+		atLevels(t, func(t *testing.T, l vmath.Level) {
+			a := append([]float32(nil), x...)
+			axpbF32(a, 0.7, -0.3)
+			b := append([]float32(nil), x...)
+			axpbycF32(b, y, 1.3, -0.6, 0.01)
+			for j := range x {
+				if want := float32(0.7*x[j]) + -0.3; a[j] != want {
+					t.Errorf("n=%d: axpb[%d] = %v, want %v", n, j, a[j], want)
+				}
+				if want := float32(1.3*x[j]) + (float32(-0.6*y[j]) + 0.01); b[j] != want {
+					t.Errorf("n=%d: axpbyc[%d] = %v, want %v", n, j, b[j], want)
+				}
+			}
+			if l == vmath.Portable {
+				ref1, ref2 = a, b
+				return
+			}
+			for j := range a {
+				if a[j] != ref1[j] || b[j] != ref2[j] {
+					t.Errorf("n=%d: level %v differs from portable at %d", n, l, j)
+					break
+				}
+			}
+		})
+	}
+}

@@ -140,17 +140,29 @@ func vecSoftplus[T Float](dst, x []T) {
 	}
 }
 
-// vecAddConst sets x_j += c. (A candidate for internal/vmath.)
-func vecAddConst[T Float](x []T, c T) {
-	for j := range x {
-		x[j] += c
+// vecScale sets x_j *= c.
+func vecScale[T Float](x []T, c T) { vecAxpb(x, c, 0) }
+
+// vecAxpb sets x_j = (a·x_j) + b, each operation rounded.
+func vecAxpb[T Float](x []T, a, b T) {
+	if isF32[T]() {
+		axpbF32(f32s(x), float32(a), float32(b))
+		return
+	}
+	for j, v := range x {
+		x[j] = T(a*v) + b
 	}
 }
 
-// vecScale sets x_j *= c. (A candidate for internal/vmath.)
-func vecScale[T Float](x []T, c T) {
-	for j := range x {
-		x[j] *= c
+// vecAxpbyc sets x_j = (a·x_j) + ((b·y_j) + c), each operation rounded.
+func vecAxpbyc[T Float](x, y []T, a, b, c T) {
+	if isF32[T]() {
+		axpbycF32(f32s(x), f32s(y), float32(a), float32(b), float32(c))
+		return
+	}
+	y = y[:len(x)]
+	for j, v := range x {
+		x[j] = T(a*v) + (T(b*y[j]) + c)
 	}
 }
 
