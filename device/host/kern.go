@@ -36,7 +36,8 @@ func lanes8(l *[8]float64) float64 {
 	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 }
 
-// lanes16 folds 16 float64 lanes to 8 (l_u + l_{u+8}) and adds those in the fixed order.
+// lanes16 folds 16 float64 lanes to 8 (l_u + l_{u+8}) and adds those in the fixed order; the
+// assembly does the same with a horizontal add.
 func lanes16(l []float64) float64 {
 	var f [8]float64
 	for u := range f {
@@ -58,17 +59,17 @@ func dot4x4(out *[16]float64, a []float64, lda int, b []float64, ldb int, k int)
 	}
 	_ = a[3*lda+k-1]
 	_ = b[3*ldb+k-1]
-	var l [128]float64
 	switch simdLevel() {
 	case 2:
-		dot4x4AVX512(&a[0], lda, &b[0], ldb, k, &l[0])
+		dot4x4AVX512(&a[0], lda, &b[0], ldb, k, &out[0])
 	case 1:
-		dot4x4AVX2(&a[0], lda, &b[0], ldb, k, &l[0])
+		dot4x4AVX2(&a[0], lda, &b[0], ldb, k, &out[0])
 	default:
+		var l [128]float64
 		dot4x4Go(&l, a, lda, b, ldb, k)
-	}
-	for d := range 16 {
-		out[d] = lanes8((*[8]float64)(l[8*d : 8*d+8]))
+		for d := range 16 {
+			out[d] = lanes8((*[8]float64)(l[8*d : 8*d+8]))
+		}
 	}
 }
 
@@ -88,64 +89,67 @@ func dot4x4Go(l *[128]float64, a []float64, lda int, b []float64, ldb int, k int
 }
 
 // sqDist returns Σ_j (a_j − b_j + eps)² over float32 rows, each w_j = (a_j − b_j) + eps formed
-// in float64 and w_j² accumulated by a fused multiply-add in 16 lanes.
+// in float64: the first n − n mod 16 elements accumulate w_j² by fused multiply-adds in 16
+// lanes (lanes16), the rest are added in order after them.
 func sqDist(a, b []float32, eps float64) float64 {
 	n := len(a)
 	b = b[:n]
-	var l [16]float64
 	m := n &^ 15
+	var s float64
 	if m > 0 {
 		switch simdLevel() {
 		case 2:
-			sqDistAVX512(&a[0], &b[0], m, eps, &l)
+			s = sqDistAVX512(&a[0], &b[0], m, eps)
 		case 1:
-			sqDistAVX2(&a[0], &b[0], m, eps, &l)
+			s = sqDistAVX2(&a[0], &b[0], m, eps)
 		default:
-			m = 0
+			var l [16]float64
+			for t, v := range a[:m] {
+				w := float64(v) - float64(b[t]) + eps
+				l[t&15] = math.FMA(w, w, l[t&15])
+			}
+			s = lanes16(l[:])
 		}
 	}
-	sqDistGo(&l, a[m:], b[m:], eps) // elements m.. continue in lanes 0.. (m is a multiple of 16)
-	return lanes16(l[:])
-}
-
-func sqDistGo(l *[16]float64, a, b []float32, eps float64) {
-	b = b[:len(a)]
-	for t, v := range a {
-		w := float64(v) - float64(b[t]) + eps
-		l[t&15] = math.FMA(w, w, l[t&15])
+	for t, v := range a[m:] {
+		w := float64(v) - float64(b[m+t]) + eps
+		s = math.FMA(w, w, s)
 	}
+	return s
 }
 
-// sums3 returns Σ p_j·y_j, Σ p_j and Σ y_j over float32 rows, each in 16 float64 lanes (the
-// products are exact, so fused or not they round once).
+// sums3 returns Σ p_j·y_j, Σ p_j and Σ y_j over float32 rows in float64: the first n − n mod 16
+// elements in 16 lanes each (lanes16; the products are exact, so fused or not they round
+// once), the rest added in order after them.
 func sums3(p, y []float32) (spy, sp, sy float64) {
 	n := len(p)
 	y = y[:n]
-	var l [48]float64
 	m := n &^ 15
 	if m > 0 {
 		switch simdLevel() {
 		case 2:
-			sums3AVX512(&p[0], &y[0], m, &l)
+			spy, sp, sy = sums3AVX512(&p[0], &y[0], m)
 		case 1:
-			sums3AVX2(&p[0], &y[0], m, &l)
+			spy, sp, sy = sums3AVX2(&p[0], &y[0], m)
 		default:
-			m = 0
+			var l [48]float64
+			for t, v := range p[:m] {
+				pv, yv := float64(v), float64(y[t])
+				u := t & 15
+				l[u] += pv * yv
+				l[16+u] += pv
+				l[32+u] += yv
+			}
+			spy, sp, sy = lanes16(l[0:16]), lanes16(l[16:32]), lanes16(l[32:48])
 		}
 	}
-	sums3Go(&l, p[m:], y[m:])
-	return lanes16(l[0:16]), lanes16(l[16:32]), lanes16(l[32:48])
-}
-
-func sums3Go(l *[48]float64, p, y []float32) {
-	y = y[:len(p)]
-	for t, v := range p {
-		pv, yv := float64(v), float64(y[t])
-		u := t & 15
-		l[u] += pv * yv
-		l[16+u] += pv
-		l[32+u] += yv
+	for t, v := range p[m:] {
+		pv, yv := float64(v), float64(y[m+t])
+		spy += pv * yv
+		sp += pv
+		sy += yv
 	}
+	return spy, sp, sy
 }
 
 // maxF32 returns the largest element of x: NaN if any element is NaN, −Inf for an empty x.

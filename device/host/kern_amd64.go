@@ -15,25 +15,25 @@ func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64)
 func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64) {
 	as := unsafeSlice(a, 3*lda+k)
 	bs := unsafeSlice(b, 3*ldb+k)
-	os := unsafeSlice(out, 128)
+	os := unsafeSlice(out, 16)
 	for i0 := 0; i0 < 4; i0 += 2 {
 		for j0 := 0; j0 < 4; j0 += 2 {
-			dot2x2AVX2(&as[i0*lda], lda, &bs[j0*ldb], ldb, k, &os[8*(4*i0+j0)])
+			dot2x2AVX2(&as[i0*lda], lda, &bs[j0*ldb], ldb, k, &os[4*i0+j0])
 		}
 	}
 }
 
 //go:noescape
-func sqDistAVX512(a, b *float32, n int, eps float64, l *[16]float64)
+func sqDistAVX512(a, b *float32, n int, eps float64) float64
 
 //go:noescape
-func sqDistAVX2(a, b *float32, n int, eps float64, l *[16]float64)
+func sqDistAVX2(a, b *float32, n int, eps float64) float64
 
 //go:noescape
-func sums3AVX512(p, y *float32, n int, l *[48]float64)
+func sums3AVX512(p, y *float32, n int) (spy, sp, sy float64)
 
 //go:noescape
-func sums3AVX2(p, y *float32, n int, l *[48]float64)
+func sums3AVX2(p, y *float32, n int) (spy, sp, sy float64)
 
 //go:noescape
 func maxAVX512(x *float32, n int) (m float32, nan bool)

@@ -11,14 +11,14 @@ func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64)
 func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64) {
 	panic("unreachable")
 }
-func sqDistAVX512(a, b *float32, n int, eps float64, l *[16]float64) { panic("unreachable") }
-func sqDistAVX2(a, b *float32, n int, eps float64, l *[16]float64)   { panic("unreachable") }
-func sums3AVX512(p, y *float32, n int, l *[48]float64)               { panic("unreachable") }
-func sums3AVX2(p, y *float32, n int, l *[48]float64)                 { panic("unreachable") }
-func maxAVX512(x *float32, n int) (float32, bool)                    { panic("unreachable") }
-func maxAVX2(x *float32, n int) (float32, bool)                      { panic("unreachable") }
-func indexAVX512(x *float32, n int, v float32) int                   { panic("unreachable") }
-func indexAVX2(x *float32, n int, v float32) int                     { panic("unreachable") }
+func sqDistAVX512(a, b *float32, n int, eps float64) float64       { panic("unreachable") }
+func sqDistAVX2(a, b *float32, n int, eps float64) float64         { panic("unreachable") }
+func sums3AVX512(p, y *float32, n int) (float64, float64, float64) { panic("unreachable") }
+func sums3AVX2(p, y *float32, n int) (float64, float64, float64)   { panic("unreachable") }
+func maxAVX512(x *float32, n int) (float32, bool)                  { panic("unreachable") }
+func maxAVX2(x *float32, n int) (float32, bool)                    { panic("unreachable") }
+func indexAVX512(x *float32, n int, v float32) int                 { panic("unreachable") }
+func indexAVX2(x *float32, n int, v float32) int                   { panic("unreachable") }
 func confusionAVX512(x, y *float32, n int, t float32, ge bool) (int, int, int) {
 	panic("unreachable")
 }

@@ -58,40 +58,14 @@ func BenchmarkRows(b *testing.B) {
 		if !ok {
 			b.Fatalf("no kernel %s", rc.name)
 		}
-		r := rand.New(rand.NewPCG(1, uint64(rc.n*rc.c)))
 		nc := rc.n * rc.c
-		a := &Args[float32]{N: rc.n, C: rc.c, P: rc.p, Ignore: -100, Scale: 1.0 / float64(rc.n), Bins: rc.bins,
-			X: randF32(r, nc, 3)}
-		if rc.unit {
-			for i := range a.X {
-				a.X[i] = r.Float32()
-			}
-		}
-		if rc.y {
-			a.Y = make([]float32, nc)
-			for i := range a.Y {
-				a.Y[i] = float32(r.IntN(2))
-			}
-			if rc.name == "cross_entropy_probs" || rc.name == "triplet" || rc.name == "info_nce" {
-				a.Y = randF32(r, nc, 1)
-			}
-		}
-		if rc.z {
-			a.Z = randF32(r, nc, 1)
-		}
-		if rc.lab > 0 {
-			a.Labels = make([]int32, rc.n)
-			for i := range a.Labels {
-				a.Labels[i] = int32(r.IntN(rc.lab))
-			}
-		}
 		modes := []string{"fwd", "fwd_bwd"}
 		if rc.name == "accuracy" || rc.name == "f1" || rc.name == "macro_f1" || rc.name == "calibration" || rc.name == "auc" {
 			modes = modes[:1]
 		}
 		for _, m := range modes {
 			b.Run(fmt.Sprintf("%s/%dx%d/%s", rc.name, rc.n, rc.c, m), func(b *testing.B) {
-				aa := *a
+				aa := *benchArgs(rc)
 				if m == "fwd_bwd" {
 					aa.GX = make([]float32, nc)
 					if rc.name == "triplet" || rc.name == "info_nce" {
@@ -110,4 +84,36 @@ func BenchmarkRows(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchArgs draws a benchmark case's inputs.
+func benchArgs(rc rowCase) *Args[float32] {
+	r := rand.New(rand.NewPCG(1, uint64(rc.n*rc.c)))
+	nc := rc.n * rc.c
+	a := &Args[float32]{N: rc.n, C: rc.c, P: rc.p, Ignore: -100, Scale: 1.0 / float64(rc.n), Bins: rc.bins,
+		X: randF32(r, nc, 3)}
+	if rc.unit {
+		for i := range a.X {
+			a.X[i] = r.Float32()
+		}
+	}
+	if rc.y {
+		a.Y = make([]float32, nc)
+		for i := range a.Y {
+			a.Y[i] = float32(r.IntN(2))
+		}
+		if rc.name == "cross_entropy_probs" || rc.name == "triplet" || rc.name == "info_nce" {
+			a.Y = randF32(r, nc, 1)
+		}
+	}
+	if rc.z {
+		a.Z = randF32(r, nc, 1)
+	}
+	if rc.lab > 0 {
+		a.Labels = make([]int32, rc.n)
+		for i := range a.Labels {
+			a.Labels[i] = int32(r.IntN(rc.lab))
+		}
+	}
+	return a
 }
