@@ -406,15 +406,16 @@ func (e *nce[T]) transpose(x []float64) []float64 {
 func (e *nce[T]) simBlock(dst []float64, A, B []float64, lo, hi int) {
 	n, dp := e.n, e.dp
 	inv := 1 / e.tau
-	var out [16]float64
+	var tile [16]float64
 	for j0 := 0; j0 < n; j0 += 4 {
 		for i0 := lo; i0 < hi; i0 += 4 {
-			dot4x4(&out, A[i0*dp:], dp, B[j0*dp:], dp, dp)
+			if j0+4 <= n && i0+4 <= hi {
+				dot4x4(dst[(i0-lo)*n+j0:], n, inv, A[i0*dp:], dp, B[j0*dp:], dp, dp)
+				continue
+			}
+			dot4x4(tile[:], 4, inv, A[i0*dp:], dp, B[j0*dp:], dp, dp)
 			for i := i0; i < min(i0+4, hi); i++ {
-				row := dst[(i-lo)*n:]
-				for j := j0; j < min(j0+4, n); j++ {
-					row[j] = out[4*(i-i0)+(j-j0)] * inv
-				}
+				copy(dst[(i-lo)*n+j0:(i-lo)*n+min(j0+4, n)], tile[4*(i-i0):])
 			}
 		}
 	}
@@ -423,6 +424,10 @@ func (e *nce[T]) simBlock(dst []float64, A, B []float64, lo, hi int) {
 // keepRow stores the gradient row b.g (T) as row r of the chunk's float64 G block.
 func (e *nce[T]) keepRow(b *nceBuf[T], r int) {
 	dst := b.gm[r*e.np : r*e.np+e.n]
+	if isF32[T]() {
+		widenF32(dst, f32s(b.g[:e.n]))
+		return
+	}
 	for c, v := range b.g[:e.n] {
 		dst[c] = float64(v)
 	}
@@ -432,14 +437,16 @@ func (e *nce[T]) keepRow(b *nceBuf[T], r int) {
 // coordinate k, in 4×4 tiles of G's rows against the rows of Bt (B transposed).
 func (e *nce[T]) project(b *nceBuf[T], rows int, Bt []float64) {
 	d, np := e.d, e.np
-	var out [16]float64
+	var tile [16]float64
 	for k0 := 0; k0 < d; k0 += 4 {
 		for r0 := 0; r0 < rows; r0 += 4 {
-			dot4x4(&out, b.gm[r0*np:], np, Bt[k0*np:], np, np)
+			if k0+4 <= d && r0+4 <= rows {
+				dot4x4(b.gv[r0*d+k0:], d, 1, b.gm[r0*np:], np, Bt[k0*np:], np, np)
+				continue
+			}
+			dot4x4(tile[:], 4, 1, b.gm[r0*np:], np, Bt[k0*np:], np, np)
 			for r := r0; r < min(r0+4, rows); r++ {
-				for k := k0; k < min(k0+4, d); k++ {
-					b.gv[r*d+k] = out[4*(r-r0)+(k-k0)]
-				}
+				copy(b.gv[r*d+k0:r*d+min(k0+4, d)], tile[4*(r-r0):])
 			}
 		}
 	}
@@ -450,21 +457,30 @@ func (e *nce[T]) project(b *nceBuf[T], rows int, Bt []float64) {
 // scratch of len(s). A row holding NaN gives m = NaN; one with +Inf or all −Inf gives that
 // infinity and 0 (cpuref's logSumExp returns it as the log-sum-exp).
 func lseRow[T Float](s []float64, t []T) (m, l1p float64) {
-	m = math.Inf(-1)
-	for _, v := range s {
-		if v != v {
-			return v, 0
-		}
-		m = max(m, v)
-	}
-	if math.IsInf(m, 0) {
+	m = maxF64(s)
+	if m != m || math.IsInf(m, 0) {
 		return m, 0
 	}
 	t = t[:len(s)]
-	for j, v := range s {
-		t[j] = T(v - m)
-	}
+	shiftTo(t, s, nil, m)
 	return m, math.Log1p(vecSumExp(t, 0) - 1)
+}
+
+// shiftTo sets t_c = T(s_c − o_c), or T(s_c − k) when o is nil.
+func shiftTo[T Float](t []T, s, o []float64, k float64) {
+	if isF32[T]() {
+		subF32(f32s(t), s, o, k)
+		return
+	}
+	if o == nil {
+		for c, v := range s {
+			t[c] = T(v - k)
+		}
+		return
+	}
+	for c, v := range s {
+		t[c] = T(v - o[c])
+	}
 }
 
 // gradRow fills b.g with g_c = ∂F/∂s_ac over c for row a of the pass (s its similarities):
@@ -478,15 +494,11 @@ func (e *nce[T]) gradRow(b *nceBuf[T], s []float64, a int, own float64, other []
 	wa := weightAt(e.w, a)
 	g, t := b.g[:len(s)], b.t[:len(s)]
 	if a1 != 0 {
-		for c, v := range s {
-			t[c] = T(v - own)
-		}
+		shiftTo(t, s, nil, own)
 		vecExpShiftScale(g, t, 0, T(a1*wa))
 	}
 	if a2 != 0 {
-		for c, v := range s {
-			t[c] = T(v - other[c])
-		}
+		shiftTo(t, s, other, 0)
 		if a1 == 0 {
 			vecExp(g, t)
 			if e.w == nil {

@@ -50,25 +50,29 @@ func lanes16(l []float64) float64 {
 const dotTile = 4
 
 // dot4x4 computes the 16 dot products of rows a_0..a_3 (a[i·lda:]) with rows b_0..b_3
-// (b[j·ldb:]) over k elements, k a multiple of 8, and stores out[4i+j] = a_i·b_j: each
-// product accumulated by a fused multiply-add into lane t mod 8 of its dot product.
-func dot4x4(out *[16]float64, a []float64, lda int, b []float64, ldb int, k int) {
+// (b[j·ldb:]) over k elements, k a multiple of 8, and stores out[i·ldo+j] = scale·(a_i·b_j):
+// each product accumulated by a fused multiply-add into lane t mod 8 of its dot product, the
+// lanes added as lanes8, the sum multiplied by scale.
+func dot4x4(out []float64, ldo int, scale float64, a []float64, lda int, b []float64, ldb int, k int) {
+	_ = out[3*ldo+3]
 	if k == 0 {
-		clear(out[:])
+		for i := range 4 {
+			clear(out[i*ldo : i*ldo+4])
+		}
 		return
 	}
 	_ = a[3*lda+k-1]
 	_ = b[3*ldb+k-1]
 	switch simdLevel() {
 	case 2:
-		dot4x4AVX512(&a[0], lda, &b[0], ldb, k, &out[0])
+		dot4x4AVX512(&a[0], lda, &b[0], ldb, k, &out[0], ldo, scale)
 	case 1:
-		dot4x4AVX2(&a[0], lda, &b[0], ldb, k, &out[0])
+		dot4x4AVX2(&a[0], lda, &b[0], ldb, k, &out[0], ldo, scale)
 	default:
 		var l [128]float64
 		dot4x4Go(&l, a, lda, b, ldb, k)
 		for d := range 16 {
-			out[d] = lanes8((*[8]float64)(l[8*d : 8*d+8]))
+			out[(d/4)*ldo+d%4] = lanes8((*[8]float64)(l[8*d:8*d+8])) * scale
 		}
 	}
 }
@@ -289,5 +293,88 @@ func axpbycF32(x, y []float32, a, b, c float32) {
 	}
 	for j, v := range x[m:] {
 		x[m+j] = float32(a*v) + (float32(b*y[m+j]) + c)
+	}
+}
+
+// maxF64 returns the largest element of x: NaN if any element is NaN, −Inf for an empty x.
+func maxF64(x []float64) float64 {
+	n := len(x)
+	m := n &^ 15
+	r := math.Inf(-1)
+	if m > 0 {
+		var nan bool
+		switch simdLevel() {
+		case 2:
+			r, nan = maxF64AVX512(&x[0], m)
+		case 1:
+			r, nan = maxF64AVX2(&x[0], m)
+		default:
+			m = 0
+		}
+		if nan {
+			return math.NaN()
+		}
+	}
+	for _, v := range x[m:] {
+		if v != v {
+			return v
+		}
+		if v > r {
+			r = v
+		}
+	}
+	return r
+}
+
+// subF32 sets dst_t = float32(a_t − b_t), or float32(a_t − c) when b is nil.
+func subF32(dst []float32, a, b []float64, c float64) {
+	n := len(dst)
+	a = a[:n]
+	if b != nil {
+		b = b[:n]
+	}
+	m := n &^ 15
+	if m > 0 {
+		var bp *float64
+		if b != nil {
+			bp = &b[0]
+		}
+		switch simdLevel() {
+		case 2:
+			subF32AVX512(&dst[0], &a[0], bp, m, c)
+		case 1:
+			subF32AVX2(&dst[0], &a[0], bp, m, c)
+		default:
+			m = 0
+		}
+	}
+	if b == nil {
+		for t, v := range a[m:] {
+			dst[m+t] = float32(v - c)
+		}
+		return
+	}
+	for t, v := range a[m:] {
+		dst[m+t] = float32(v - b[m+t])
+	}
+}
+
+// widenF32 sets dst_t = float64(src_t).
+func widenF32(dst []float64, src []float32) {
+	n := len(src)
+	dst = dst[:n]
+	m := n &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			widenAVX512(&dst[0], &src[0], m)
+		case 1:
+			widenAVX2(&dst[0], &src[0], m)
+		default:
+			m = 0
+		}
+	}
+	for t, v := range src[m:] {
+		dst[m+t] = float64(v)
 	}
 }

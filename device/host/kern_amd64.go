@@ -6,19 +6,19 @@ package host
 const haveAsm = true
 
 //go:noescape
-func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64)
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
 
 //go:noescape
-func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64)
+func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
 
 // dot4x4AVX2 runs the 4×4 tile as four 2×2 tiles (AVX2 has 16 vector registers).
-func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64) {
+func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	as := unsafeSlice(a, 3*lda+k)
 	bs := unsafeSlice(b, 3*ldb+k)
-	os := unsafeSlice(out, 16)
+	os := unsafeSlice(out, 3*ldo+4)
 	for i0 := 0; i0 < 4; i0 += 2 {
 		for j0 := 0; j0 < 4; j0 += 2 {
-			dot2x2AVX2(&as[i0*lda], lda, &bs[j0*ldb], ldb, k, &os[4*i0+j0])
+			dot2x2AVX2(&as[i0*lda], lda, &bs[j0*ldb], ldb, k, &os[i0*ldo+j0], ldo, scale)
 		}
 	}
 }
@@ -76,3 +76,21 @@ func axpbycAVX512(x, y *float32, n int, a, b, c float32)
 
 //go:noescape
 func axpbycAVX2(x, y *float32, n int, a, b, c float32)
+
+//go:noescape
+func maxF64AVX512(x *float64, n int) (m float64, nan bool)
+
+//go:noescape
+func maxF64AVX2(x *float64, n int) (m float64, nan bool)
+
+//go:noescape
+func subF32AVX512(dst *float32, a, b *float64, n int, c float64)
+
+//go:noescape
+func subF32AVX2(dst *float32, a, b *float64, n int, c float64)
+
+//go:noescape
+func widenAVX512(dst *float64, src *float32, n int)
+
+//go:noescape
+func widenAVX2(dst *float64, src *float32, n int)

@@ -5,10 +5,11 @@
 // The row kernels' SIMD primitives; kern.go documents each and holds the portable Go that
 // computes the same bits. Every loop count is a multiple of the vector step.
 
-// func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64)
-// out[4i+j] = a_i·b_j: lane u of each accumulates a[i·lda+t]·b[j·ldb+t] for t ≡ u mod 8 by
-// fused multiply-adds in t order; the lanes are added as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)).
-TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-48
+// func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+// out[i·ldo+j] = scale·(a_i·b_j): lane u of each dot accumulates a[i·lda+t]·b[j·ldb+t] for
+// t ≡ u mod 8 by fused multiply-adds in t order; the lanes are added as
+// ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), then multiplied by scale.
+TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-64
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), R8
 	SHLQ $3, R8
@@ -16,7 +17,6 @@ TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-48
 	MOVQ ldb+24(FP), R9
 	SHLQ $3, R9
 	MOVQ k+32(FP), CX
-	MOVQ out+40(FP), DX
 	LEAQ (SI)(R8*1), R10
 	LEAQ (R10)(R8*1), R11
 	LEAQ (R11)(R8*1), R12
@@ -68,111 +68,134 @@ dot4x4_512_loop:
 	ADDQ $64, AX
 	SUBQ $8, CX
 	JNZ dot4x4_512_loop
+	MOVQ out+40(FP), SI
+	MOVQ ldo+48(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	VMOVSD scale+56(FP), X17
 	VMOVAPD Z15, Z16
 	VEXTRACTF64X4 $1, Z0, Y15
 	VHADDPD Y15, Y0, Y0
 	VEXTRACTF128 $1, Y0, X15
 	VADDPD X15, X0, X0
 	VHADDPD X0, X0, X0
-	MOVSD X0, 0(DX)
+	VMULSD X17, X0, X0
+	VMOVSD X0, 0(SI)
 	VEXTRACTF64X4 $1, Z1, Y15
 	VHADDPD Y15, Y1, Y1
 	VEXTRACTF128 $1, Y1, X15
 	VADDPD X15, X1, X1
 	VHADDPD X1, X1, X1
-	MOVSD X1, 8(DX)
+	VMULSD X17, X1, X1
+	VMOVSD X1, 8(SI)
 	VEXTRACTF64X4 $1, Z2, Y15
 	VHADDPD Y15, Y2, Y2
 	VEXTRACTF128 $1, Y2, X15
 	VADDPD X15, X2, X2
 	VHADDPD X2, X2, X2
-	MOVSD X2, 16(DX)
+	VMULSD X17, X2, X2
+	VMOVSD X2, 16(SI)
 	VEXTRACTF64X4 $1, Z3, Y15
 	VHADDPD Y15, Y3, Y3
 	VEXTRACTF128 $1, Y3, X15
 	VADDPD X15, X3, X3
 	VHADDPD X3, X3, X3
-	MOVSD X3, 24(DX)
+	VMULSD X17, X3, X3
+	VMOVSD X3, 24(SI)
 	VEXTRACTF64X4 $1, Z4, Y15
 	VHADDPD Y15, Y4, Y4
 	VEXTRACTF128 $1, Y4, X15
 	VADDPD X15, X4, X4
 	VHADDPD X4, X4, X4
-	MOVSD X4, 32(DX)
+	VMULSD X17, X4, X4
+	VMOVSD X4, 0(R10)
 	VEXTRACTF64X4 $1, Z5, Y15
 	VHADDPD Y15, Y5, Y5
 	VEXTRACTF128 $1, Y5, X15
 	VADDPD X15, X5, X5
 	VHADDPD X5, X5, X5
-	MOVSD X5, 40(DX)
+	VMULSD X17, X5, X5
+	VMOVSD X5, 8(R10)
 	VEXTRACTF64X4 $1, Z6, Y15
 	VHADDPD Y15, Y6, Y6
 	VEXTRACTF128 $1, Y6, X15
 	VADDPD X15, X6, X6
 	VHADDPD X6, X6, X6
-	MOVSD X6, 48(DX)
+	VMULSD X17, X6, X6
+	VMOVSD X6, 16(R10)
 	VEXTRACTF64X4 $1, Z7, Y15
 	VHADDPD Y15, Y7, Y7
 	VEXTRACTF128 $1, Y7, X15
 	VADDPD X15, X7, X7
 	VHADDPD X7, X7, X7
-	MOVSD X7, 56(DX)
+	VMULSD X17, X7, X7
+	VMOVSD X7, 24(R10)
 	VEXTRACTF64X4 $1, Z8, Y15
 	VHADDPD Y15, Y8, Y8
 	VEXTRACTF128 $1, Y8, X15
 	VADDPD X15, X8, X8
 	VHADDPD X8, X8, X8
-	MOVSD X8, 64(DX)
+	VMULSD X17, X8, X8
+	VMOVSD X8, 0(R11)
 	VEXTRACTF64X4 $1, Z9, Y15
 	VHADDPD Y15, Y9, Y9
 	VEXTRACTF128 $1, Y9, X15
 	VADDPD X15, X9, X9
 	VHADDPD X9, X9, X9
-	MOVSD X9, 72(DX)
+	VMULSD X17, X9, X9
+	VMOVSD X9, 8(R11)
 	VEXTRACTF64X4 $1, Z10, Y15
 	VHADDPD Y15, Y10, Y10
 	VEXTRACTF128 $1, Y10, X15
 	VADDPD X15, X10, X10
 	VHADDPD X10, X10, X10
-	MOVSD X10, 80(DX)
+	VMULSD X17, X10, X10
+	VMOVSD X10, 16(R11)
 	VEXTRACTF64X4 $1, Z11, Y15
 	VHADDPD Y15, Y11, Y11
 	VEXTRACTF128 $1, Y11, X15
 	VADDPD X15, X11, X11
 	VHADDPD X11, X11, X11
-	MOVSD X11, 88(DX)
+	VMULSD X17, X11, X11
+	VMOVSD X11, 24(R11)
 	VEXTRACTF64X4 $1, Z12, Y15
 	VHADDPD Y15, Y12, Y12
 	VEXTRACTF128 $1, Y12, X15
 	VADDPD X15, X12, X12
 	VHADDPD X12, X12, X12
-	MOVSD X12, 96(DX)
+	VMULSD X17, X12, X12
+	VMOVSD X12, 0(R12)
 	VEXTRACTF64X4 $1, Z13, Y15
 	VHADDPD Y15, Y13, Y13
 	VEXTRACTF128 $1, Y13, X15
 	VADDPD X15, X13, X13
 	VHADDPD X13, X13, X13
-	MOVSD X13, 104(DX)
+	VMULSD X17, X13, X13
+	VMOVSD X13, 8(R12)
 	VEXTRACTF64X4 $1, Z14, Y15
 	VHADDPD Y15, Y14, Y14
 	VEXTRACTF128 $1, Y14, X15
 	VADDPD X15, X14, X14
 	VHADDPD X14, X14, X14
-	MOVSD X14, 112(DX)
+	VMULSD X17, X14, X14
+	VMOVSD X14, 16(R12)
 	VMOVAPD Z16, Z14
 	VEXTRACTF64X4 $1, Z14, Y15
 	VHADDPD Y15, Y14, Y14
 	VEXTRACTF128 $1, Y14, X15
 	VADDPD X15, X14, X14
 	VHADDPD X14, X14, X14
-	MOVSD X14, 120(DX)
+	VMULSD X17, X14, X14
+	VMOVSD X14, 24(R12)
 	VZEROUPPER
 	RET
 
-// func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64)
-// The 2×2 corner of dot4x4AVX512's layout: dots (0,0), (0,1), (1,0), (1,1) at out[0], out[1],
-// out[4], out[5]; lanes 0-3 and 4-7 of each in two registers.
-TEXT ·dot2x2AVX2(SB), NOSPLIT, $0-48
+// func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+// The 2×2 corner of dot4x4AVX512: out[0], out[1], out[ldo], out[ldo+1]; lanes 0-3 and 4-7 of
+// each dot in two registers.
+TEXT ·dot2x2AVX2(SB), NOSPLIT, $0-64
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), R8
 	SHLQ $3, R8
@@ -180,7 +203,6 @@ TEXT ·dot2x2AVX2(SB), NOSPLIT, $0-48
 	MOVQ ldb+24(FP), R9
 	SHLQ $3, R9
 	MOVQ k+32(FP), CX
-	MOVQ out+40(FP), DX
 	LEAQ (SI)(R8*1), R10
 	LEAQ (DI)(R9*1), R13
 	VXORPD Y0, Y0, Y0
@@ -212,26 +234,34 @@ dot2x2_avx2_loop:
 	ADDQ $64, AX
 	SUBQ $8, CX
 	JNZ dot2x2_avx2_loop
+	MOVQ out+40(FP), SI
+	MOVQ ldo+48(FP), R8
+	LEAQ (SI)(R8*8), R10
+	VMOVSD scale+56(FP), X8
 	VHADDPD Y1, Y0, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPD X1, X0, X0
 	VHADDPD X0, X0, X0
-	MOVSD X0, 0(DX)
+	VMULSD X8, X0, X0
+	VMOVSD X0, 0(SI)
 	VHADDPD Y3, Y2, Y2
 	VEXTRACTF128 $1, Y2, X3
 	VADDPD X3, X2, X2
 	VHADDPD X2, X2, X2
-	MOVSD X2, 8(DX)
+	VMULSD X8, X2, X2
+	VMOVSD X2, 8(SI)
 	VHADDPD Y5, Y4, Y4
 	VEXTRACTF128 $1, Y4, X5
 	VADDPD X5, X4, X4
 	VHADDPD X4, X4, X4
-	MOVSD X4, 32(DX)
+	VMULSD X8, X4, X4
+	VMOVSD X4, 0(R10)
 	VHADDPD Y7, Y6, Y6
 	VEXTRACTF128 $1, Y6, X7
 	VADDPD X7, X6, X6
 	VHADDPD X6, X6, X6
-	MOVSD X6, 40(DX)
+	VMULSD X8, X6, X6
+	VMOVSD X6, 8(R10)
 	VZEROUPPER
 	RET
 
@@ -912,5 +942,181 @@ axpbyc_avx2_loop:
 	ADDQ $16, AX
 	CMPQ AX, CX
 	JLT axpbyc_avx2_loop
+	VZEROUPPER
+	RET
+
+// func maxF64AVX512(x *float64, n int) (m float64, nan bool)
+TEXT ·maxF64AVX512(SB), NOSPLIT, $0-25
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ $0xfff0000000000000, AX
+	VPBROADCASTQ AX, Z0
+	KXORW K2, K2, K2
+	XORQ AX, AX
+maxf64_512_loop:
+	VMOVUPD (SI)(AX*8), Z1
+	VCMPPD $3, Z1, Z1, K1
+	KORW K1, K2, K2
+	VMAXPD Z1, Z0, Z0
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT maxf64_512_loop
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VMAXPD X1, X0, X0
+	MOVSD X0, m+16(FP)
+	KMOVW K2, AX
+	TESTL AX, AX
+	SETNE nan+24(FP)
+	VZEROUPPER
+	RET
+
+// func maxF64AVX2(x *float64, n int) (m float64, nan bool)
+TEXT ·maxF64AVX2(SB), NOSPLIT, $0-25
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ $0xfff0000000000000, AX
+	MOVQ AX, X0
+	VBROADCASTSD X0, Y0
+	VMOVAPD Y0, Y4
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+maxf64_avx2_loop:
+	VMOVUPD (SI)(AX*8), Y1
+	VMOVUPD 32(SI)(AX*8), Y5
+	VCMPPD $3, Y1, Y1, Y2
+	VCMPPD $3, Y5, Y5, Y6
+	VORPD Y2, Y3, Y3
+	VORPD Y6, Y3, Y3
+	VMAXPD Y1, Y0, Y0
+	VMAXPD Y5, Y4, Y4
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT maxf64_avx2_loop
+	VMAXPD Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VMAXPD X1, X0, X0
+	MOVSD X0, m+16(FP)
+	VMOVMSKPD Y3, AX
+	TESTL AX, AX
+	SETNE nan+24(FP)
+	VZEROUPPER
+	RET
+
+// func subF32AVX512(dst *float32, a, b *float64, n int, c float64)
+// dst_t = float32(a_t − (b_t or c)): b_t when b is not nil, else the constant c (n a multiple of 16).
+TEXT ·subF32AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSD c+32(FP), Z0
+	XORQ AX, AX
+	TESTQ DX, DX
+	JNZ subf32_512_vec
+subf32_512_const:
+	VMOVUPD (SI)(AX*8), Z1
+	VMOVUPD 64(SI)(AX*8), Z2
+	VSUBPD Z0, Z1, Z1
+	VSUBPD Z0, Z2, Z2
+	VCVTPD2PS Z1, Y1
+	VCVTPD2PS Z2, Y2
+	VMOVUPS Y1, (DI)(AX*4)
+	VMOVUPS Y2, 32(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT subf32_512_const
+	VZEROUPPER
+	RET
+subf32_512_vec:
+	VMOVUPD (SI)(AX*8), Z1
+	VMOVUPD 64(SI)(AX*8), Z2
+	VSUBPD (DX)(AX*8), Z1, Z1
+	VSUBPD 64(DX)(AX*8), Z2, Z2
+	VCVTPD2PS Z1, Y1
+	VCVTPD2PS Z2, Y2
+	VMOVUPS Y1, (DI)(AX*4)
+	VMOVUPS Y2, 32(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT subf32_512_vec
+	VZEROUPPER
+	RET
+
+// func subF32AVX2(dst *float32, a, b *float64, n int, c float64)
+TEXT ·subF32AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSD c+32(FP), Y0
+	XORQ AX, AX
+	TESTQ DX, DX
+	JNZ subf32_avx2_vec
+subf32_avx2_const:
+	VMOVUPD (SI)(AX*8), Y1
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD Y0, Y1, Y1
+	VSUBPD Y0, Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VMOVUPS X1, (DI)(AX*4)
+	VMOVUPS X2, 16(DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT subf32_avx2_const
+	VZEROUPPER
+	RET
+subf32_avx2_vec:
+	VMOVUPD (SI)(AX*8), Y1
+	VMOVUPD 32(SI)(AX*8), Y2
+	VSUBPD (DX)(AX*8), Y1, Y1
+	VSUBPD 32(DX)(AX*8), Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VMOVUPS X1, (DI)(AX*4)
+	VMOVUPS X2, 16(DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT subf32_avx2_vec
+	VZEROUPPER
+	RET
+
+// func widenAVX512(dst *float64, src *float32, n int)
+TEXT ·widenAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+widen_512_loop:
+	VCVTPS2PD (SI)(AX*4), Z1
+	VCVTPS2PD 32(SI)(AX*4), Z2
+	VMOVUPD Z1, (DI)(AX*8)
+	VMOVUPD Z2, 64(DI)(AX*8)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT widen_512_loop
+	VZEROUPPER
+	RET
+
+// func widenAVX2(dst *float64, src *float32, n int)
+TEXT ·widenAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+widen_avx2_loop:
+	VCVTPS2PD (SI)(AX*4), Y1
+	VCVTPS2PD 16(SI)(AX*4), Y2
+	VMOVUPD Y1, (DI)(AX*8)
+	VMOVUPD Y2, 32(DI)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT widen_avx2_loop
 	VZEROUPPER
 	RET

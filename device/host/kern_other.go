@@ -5,10 +5,10 @@ package host
 // haveAsm reports whether this build has the assembly kernels of kern_amd64.s.
 const haveAsm = false
 
-func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64) {
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	panic("unreachable")
 }
-func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64) {
+func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	panic("unreachable")
 }
 func sqDistAVX512(a, b *float32, n int, eps float64) float64       { panic("unreachable") }
@@ -35,3 +35,10 @@ func axpbAVX512(x *float32, n int, a, b float32)         { panic("unreachable") 
 func axpbAVX2(x *float32, n int, a, b float32)           { panic("unreachable") }
 func axpbycAVX512(x, y *float32, n int, a, b, c float32) { panic("unreachable") }
 func axpbycAVX2(x, y *float32, n int, a, b, c float32)   { panic("unreachable") }
+
+func maxF64AVX512(x *float64, n int) (float64, bool)             { panic("unreachable") }
+func maxF64AVX2(x *float64, n int) (float64, bool)               { panic("unreachable") }
+func subF32AVX512(dst *float32, a, b *float64, n int, c float64) { panic("unreachable") }
+func subF32AVX2(dst *float32, a, b *float64, n int, c float64)   { panic("unreachable") }
+func widenAVX512(dst *float64, src *float32, n int)              { panic("unreachable") }
+func widenAVX2(dst *float64, src *float32, n int)                { panic("unreachable") }

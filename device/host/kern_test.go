@@ -158,18 +158,28 @@ func TestDot4x4(t *testing.T) {
 		for i := range b {
 			b[i] = r.NormFloat64()
 		}
-		var ref [16]float64
+		var ref [31]float64
 		atLevels(t, func(t *testing.T, l vmath.Level) {
-			var out [16]float64
-			dot4x4(&out, a, lda, b, ldb, k)
+			const ldo, scale = 9, 0.375
+			var out [31]float64 // 4 rows of ldo, the last one 4 long
+			for i := range out {
+				out[i] = -7
+			}
+			dot4x4(out[:], ldo, scale, a, lda, b, ldb, k)
 			for i := range 4 {
 				for j := range 4 {
 					var s float64
 					for u := range k {
 						s += a[i*lda+u] * b[j*ldb+u]
 					}
-					if math.Abs(out[4*i+j]-s) > 1e-12*(1+math.Abs(s)) {
-						t.Errorf("k=%d (%d,%d): %v, want %v", k, i, j, out[4*i+j], s)
+					s *= scale
+					if got := out[i*ldo+j]; math.Abs(got-s) > 1e-12*(1+math.Abs(s)) {
+						t.Errorf("k=%d (%d,%d): %v, want %v", k, i, j, got, s)
+					}
+				}
+				for j := 4; j < ldo && i*ldo+j < len(out); j++ {
+					if out[i*ldo+j] != -7 {
+						t.Errorf("k=%d: out[%d] written", k, i*ldo+j)
 					}
 				}
 			}
@@ -179,77 +189,6 @@ func TestDot4x4(t *testing.T) {
 				t.Errorf("k=%d: %v, portable %v", k, out, ref)
 			}
 		})
-	}
-}
-
-// validRef is device.Check.Valid's definition of the float checks.
-func validRef(kind CheckKind, v, lo, hi float64) bool {
-	switch kind {
-	case CheckRange:
-		return v >= lo && v <= hi && (!math.IsInf(v, 0) || math.IsInf(lo, -1) && v < 0 || math.IsInf(hi, 1) && v > 0)
-	case CheckFinite:
-		return !math.IsNaN(v) && !math.IsInf(v, 0)
-	case CheckSign:
-		return v == 1 || v == -1
-	case CheckBinary:
-		return v == 0 || v == 1
-	}
-	return false
-}
-
-func TestFindFloat(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	special := []float64{0, 1, -1, 0.5, math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat32, -math.MaxFloat32, 1e-45, 0.1, 0.9999999}
-	bounds := [][2]float64{{0, 1}, {0, math.MaxFloat64}, {0, math.Inf(1)}, {math.Inf(-1), math.Inf(1)}, {0.1, 0.3}, {-1e39, 1e39}, {1e39, 2e39}}
-	atLevels(t, func(t *testing.T, _ vmath.Level) {
-		for _, kind := range []CheckKind{CheckRange, CheckFinite, CheckSign, CheckBinary} {
-			for _, bd := range bounds {
-				for _, n := range []int{0, 1, 15, 16, 33, 70, ElemChunk + 40} {
-					for trial := range 4 {
-						x := make([]float32, n)
-						for i := range x {
-							switch kind {
-							case CheckSign:
-								x[i] = float32(1 - 2*r.IntN(2))
-							case CheckBinary:
-								x[i] = float32(r.IntN(2))
-							default:
-								x[i] = float32(bd[0] + r.Float64()*math.Min(bd[1]-bd[0], 1))
-							}
-						}
-						if trial > 0 && n > 0 {
-							for range trial {
-								x[r.IntN(n)] = float32(special[r.IntN(len(special))])
-							}
-						}
-						want := -1
-						for i, v := range x {
-							if !validRef(kind, float64(v), bd[0], bd[1]) {
-								want = i
-								break
-							}
-						}
-						if got := FindFloat(x, kind, bd[0], bd[1]); got != want {
-							t.Errorf("kind %d bounds %v n=%d: float32 first failing %d, want %d", kind, bd, n, got, want)
-						}
-						x64 := make([]float64, n)
-						for i, v := range x {
-							x64[i] = float64(v)
-						}
-						if got := FindFloat(x64, kind, bd[0], bd[1]); got != want {
-							t.Errorf("kind %d bounds %v n=%d: float64 first failing %d, want %d", kind, bd, n, got, want)
-						}
-					}
-				}
-			}
-		}
-	})
-	l := []int32{0, 3, -100, 2, 5, 1}
-	if got := FindLabels(l, 0, 5, -100); got != 4 {
-		t.Errorf("FindLabels: %d, want 4", got)
-	}
-	if got := FindLabels(l[:4], 0, 5, -100); got != -1 {
-		t.Errorf("FindLabels: %d, want -1", got)
 	}
 }
 
@@ -283,4 +222,44 @@ func TestAffineSameBitsAtEveryLevel(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestConvertKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for n := range 71 {
+			a, b := make([]float64, n), make([]float64, n)
+			for i := range a {
+				a[i], b[i] = 100*r.NormFloat64(), r.NormFloat64()
+			}
+			wantMax := math.Inf(-1)
+			for _, v := range a {
+				wantMax = max(wantMax, v)
+			}
+			if got := maxF64(a); got != wantMax {
+				t.Errorf("n=%d: maxF64 %v, want %v", n, got, wantMax)
+			}
+			if n > 0 {
+				k := r.IntN(n)
+				old := a[k]
+				a[k] = math.NaN()
+				if got := maxF64(a); got == got {
+					t.Errorf("n=%d: maxF64 %v with a NaN at %d", n, got, k)
+				}
+				a[k] = old
+			}
+			d1, d2 := make([]float32, n), make([]float32, n)
+			subF32(d1, a, nil, 0.3)
+			subF32(d2, a, b, 0)
+			w := make([]float64, n)
+			widenF32(w, d1)
+			for i := range a {
+				if d1[i] != float32(a[i]-0.3) || d2[i] != float32(a[i]-b[i]) || w[i] != float64(d1[i]) {
+					t.Errorf("n=%d [%d]: subF32 %v %v widen %v, want %v %v %v", n, i, d1[i], d2[i], w[i],
+						float32(a[i]-0.3), float32(a[i]-b[i]), float64(d1[i]))
+					break
+				}
+			}
+		}
+	})
 }
