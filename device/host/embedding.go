@@ -188,18 +188,23 @@ func tripletGrad[T Float](ga, gp, gn, an, po, ne []T, w tripletW) {
 	if w.p == 2 && w.ws == 0 && w.dp != 0 && w.dn != 0 {
 		// The common case: u(w)_j = w_j/d, one multiply each.
 		kp, kn := w.gs/w.dp, w.gs*w.wn/w.dn
+		if isF32[T]() && ga != nil && gp != nil && gn != nil {
+			tripGrad(f32s(ga), f32s(gp), f32s(gn), f32s(an), f32s(po), f32s(ne), kp, kn, w.eps)
+			return
+		}
 		for j := range d {
 			aj := float64(an[j])
-			up := aj - float64(po[j]) + w.eps
-			un := aj - float64(ne[j]) + w.eps
+			up := (aj - float64(po[j])) + w.eps
+			un := (aj - float64(ne[j])) + w.eps
+			ku, kv := float64(kp*up), float64(kn*un)
 			if ga != nil {
-				ga[j] = T(kp*up - kn*un)
+				ga[j] = T(ku - kv)
 			}
 			if gp != nil {
 				gp[j] = T(-kp * up)
 			}
 			if gn != nil {
-				gn[j] = T(kn * un)
+				gn[j] = T(kv)
 			}
 		}
 		return

@@ -378,3 +378,58 @@ func widenF32(dst []float64, src []float32) {
 		dst[m+t] = float64(v)
 	}
 }
+
+// tripGrad writes a triplet row's gradients for p = 2 without a swap share: with
+// u_t = (a_t − p_t) + eps and v_t = (a_t − n_t) + eps in float64, ga_t = kp·u_t − kn·v_t,
+// gp_t = (−kp)·u_t and gn_t = kn·v_t, each product and difference rounded in float64, then to
+// float32. ga may be a.
+func tripGrad(ga, gp, gn, a, p, n []float32, kp, kn, eps float64) {
+	cnt := len(a)
+	p, n, ga, gp, gn = p[:cnt], n[:cnt], ga[:cnt], gp[:cnt], gn[:cnt]
+	m := cnt &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			tripGradAVX512(&a[0], &p[0], &n[0], &ga[0], &gp[0], &gn[0], m, kp, kn, eps)
+		case 1:
+			tripGradAVX2(&a[0], &p[0], &n[0], &ga[0], &gp[0], &gn[0], m, kp, kn, eps)
+		default:
+			m = 0
+		}
+	}
+	nkp := -kp
+	for t := m; t < cnt; t++ {
+		av := float64(a[t])
+		u := (av - float64(p[t])) + eps
+		v := (av - float64(n[t])) + eps
+		ku, kv := float64(kp*u), float64(kn*v) // the conversions forbid fused multiply-adds
+		ga[t] = float32(ku - kv)
+		gp[t] = float32(nkp * u)
+		gn[t] = float32(kv)
+	}
+}
+
+// segGrad32 writes g_t = (((kb·y_t) + ka)·(p_t·(1 − p_t)) + kg·p_t) + kd·y_t, each float32
+// operation rounded.
+func segGrad32(g, p, y []float32, ka, kb, kg, kd float32) {
+	n := len(g)
+	p, y = p[:n], y[:n]
+	m := n &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			segGradAVX512(&g[0], &p[0], &y[0], m, ka, kb, kg, kd)
+		case 1:
+			segGradAVX2(&g[0], &p[0], &y[0], m, ka, kb, kg, kd)
+		default:
+			m = 0
+		}
+	}
+	for t := m; t < n; t++ {
+		pt, yt := p[t], y[t]
+		u := float32(kb*yt) + ka
+		d := float32(pt * float32(1-pt))
+		r := float32(u*d) + float32(kg*pt)
+		g[t] = r + float32(kd*yt)
+	}
+}

@@ -94,3 +94,15 @@ func widenAVX512(dst *float64, src *float32, n int)
 
 //go:noescape
 func widenAVX2(dst *float64, src *float32, n int)
+
+//go:noescape
+func tripGradAVX512(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64)
+
+//go:noescape
+func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64)
+
+//go:noescape
+func segGradAVX512(dst, p, y *float32, n int, ka, kb, kg, kd float32)
+
+//go:noescape
+func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32)

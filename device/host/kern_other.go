@@ -42,3 +42,12 @@ func subF32AVX512(dst *float32, a, b *float64, n int, c float64) { panic("unreac
 func subF32AVX2(dst *float32, a, b *float64, n int, c float64)   { panic("unreachable") }
 func widenAVX512(dst *float64, src *float32, n int)              { panic("unreachable") }
 func widenAVX2(dst *float64, src *float32, n int)                { panic("unreachable") }
+
+func tripGradAVX512(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) {
+	panic("unreachable")
+}
+func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) {
+	panic("unreachable")
+}
+func segGradAVX512(dst, p, y *float32, n int, ka, kb, kg, kd float32) { panic("unreachable") }
+func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32)   { panic("unreachable") }

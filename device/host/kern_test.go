@@ -3,6 +3,7 @@ package host
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gloss-ml/gloss/internal/vmath"
@@ -262,4 +263,43 @@ func TestConvertKernels(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestTripletAndSegGradKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, n := range []int{0, 1, 15, 16, 31, 64, 77} {
+		a, p, q, y := randF32(r, n, 1), randF32(r, n, 1), randF32(r, n, 1), make([]float32, n)
+		pr := make([]float32, n)
+		for i := range y {
+			y[i] = float32(r.IntN(2))
+			pr[i] = r.Float32()
+		}
+		var ref [4][]float32
+		atLevels(t, func(t *testing.T, l vmath.Level) {
+			ga, gp, gn, g := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+			tripGrad(ga, gp, gn, a, p, q, 0.3, -1.7, 1e-6)
+			segGrad32(g, pr, y, 0.25, -1.5, 0.125, -0.0625)
+			for i := range a {
+				u := float64(a[i]) - float64(p[i]) + 1e-6
+				v := float64(a[i]) - float64(q[i]) + 1e-6
+				if d := math.Abs(float64(ga[i]) - (0.3*u + 1.7*v)); d > 1e-6*(1+math.Abs(0.3*u+1.7*v)) {
+					t.Errorf("n=%d ga[%d] = %v, want %v", n, i, ga[i], 0.3*u+1.7*v)
+				}
+				want := float64((0.25-1.5*y[i])*pr[i]*(1-pr[i])) + 0.125*float64(pr[i]) - 0.0625*float64(y[i])
+				if d := math.Abs(float64(g[i]) - want); d > 1e-6 {
+					t.Errorf("n=%d g[%d] = %v, want %v", n, i, g[i], want)
+				}
+			}
+			got := [4][]float32{ga, gp, gn, g}
+			if l == vmath.Portable {
+				ref = got
+				return
+			}
+			for k := range got {
+				if !slices.Equal(got[k], ref[k]) {
+					t.Errorf("n=%d: output %d at level %v differs from portable", n, k, l)
+				}
+			}
+		})
+	}
 }

@@ -135,14 +135,12 @@ func segGrad[T Float](g, x, y, buf []T, logits bool, k segCoef) {
 		}
 		pb := buf[:hi-lo]
 		vecSigmoid(pb, xb)
-		yb = yb[:len(pb)]
-		gb = gb[:len(pb)]
-		if kg == 0 && kd == 0 {
-			for j, pj := range pb {
-				gb[j] = (ka + kb*yb[j]) * (pj * (1 - pj))
-			}
+		if isF32[T]() {
+			segGrad32(f32s(gb), f32s(pb), f32s(yb), float32(ka), float32(kb), float32(kg), float32(kd))
 			continue
 		}
+		yb = yb[:len(pb)]
+		gb = gb[:len(pb)]
 		for j, pj := range pb {
 			yj := yb[j]
 			gb[j] = (ka+kb*yj)*(pj*(1-pj)) + kg*pj + kd*yj
