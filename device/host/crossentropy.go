@@ -1,6 +1,10 @@
 package host
 
-import "math"
+import (
+	"math"
+
+	"github.com/gloss-ml/gloss/internal/vmath"
+)
 
 // The cross-entropy family on the host engine: cross_entropy, cross_entropy_probs and nll.
 // Mirrors cpuref/crossentropy.go, whose doc comments give the formulas; the engine computes
@@ -327,47 +331,84 @@ func crossEntropyProbs[T Float](a *Args[T]) []float64 {
 		if nb > ceBlocks {
 			bm = make([]float64, nb)
 		}
+		var ss, ts, sms [probsRows]float64
 		var sl, sd float64
-		for i := lo; i < hi; i++ {
-			x, t := a.X[i*c:(i+1)*c], a.Y[i*c:(i+1)*c]
-			var g []T
-			if a.GX != nil {
-				g = a.GX[i*c : (i+1)*c]
+		for r0 := lo; r0 < hi; r0 += probsRows {
+			r1 := min(r0+probsRows, hi)
+			for i := r0; i < r1; i++ {
+				x, t := a.X[i*c:(i+1)*c], a.Y[i*c:(i+1)*c]
+				var g []T
+				if a.GX != nil {
+					g = a.GX[i*c : (i+1)*c]
+				}
+				m, s, tsum, sm := ceScan(x, g, shiftProbs, cw, t, u, b, bm)
+				ss[i-r0], ts[i-r0], sms[i-r0] = s, tsum, sm
+				if g == nil {
+					continue
+				}
+				gs := a.Scale * weightAt(a.Weight, i)
+				if cw == nil {
+					ceGrad(g, bm, m, gs*tsum/s, -gs*b, t, -gs*u)
+					continue
+				}
+				ceGrad(g, bm, m, gs*tsum/s, 0, []T(nil), 0)
+				gu, gb := T(gs*u), T(gs*b)
+				w := cw[:len(g)]
+				t = t[:len(g)]
+				for j := range g {
+					g[j] -= w[j] * (gu*t[j] + gb)
+				}
 			}
-			m, s, tsum, sm := ceScan(x, g, shiftProbs, cw, t, u, b, bm)
-			l := tsum*math.Log(s) + sm
-			sw := weightAt(a.Weight, i)
-			sl += sw * l
-			sd += sw
-			if a.PerSample != nil {
-				a.PerSample[i] = T(sw * l)
-			}
-			if g == nil {
-				continue
-			}
-			gs := a.Scale * sw
-			if cw == nil {
-				ceGrad(g, bm, m, gs*tsum/s, -gs*b, t, -gs*u)
-				continue
-			}
-			ceGrad(g, bm, m, gs*tsum/s, 0, []T(nil), 0)
-			gu, gb := T(gs*u), T(gs*b)
-			w := cw[:len(g)]
-			t = t[:len(g)]
-			for j := range g {
-				g[j] -= w[j] * (gu*t[j] + gb)
+			logs := rowLogs[T](ss[:r1-r0])
+			for i := r0; i < r1; i++ {
+				k := i - r0
+				l := ts[k]*logs[k] + sms[k]
+				sw := weightAt(a.Weight, i)
+				sl += sw * l
+				sd += sw
+				if a.PerSample != nil {
+					a.PerSample[i] = T(sw * l)
+				}
 			}
 		}
 		sums[0], sums[1] = sl, sd
 	})
 }
 
-// nll is cpuref's nll: L = −w_y·x_y, ∂L/∂x_j = −w_y·[j = y]. It reads x_y alone of each row;
-// the gradient's rows are cleared and the label's entry set. Sums: [Σ s_i·L_i, Σ s_i·w_{y_i}].
+// probsRows is the number of rows whose log S cross_entropy_probs takes at once.
+const probsRows = 64
+
+// rowLogs returns log s_k for up to probsRows values s_k ≥ 1 (or NaN): for float32 inputs by
+// one vmath.Log call on the values rounded to float32 (error within 2^−22 absolute for
+// s_k < e^4), for float64 by math.Log. A short row's log is otherwise a large part of its cost.
+func rowLogs[T Float](s []float64) (out [probsRows]float64) {
+	if !isF32[T]() {
+		for k, v := range s {
+			out[k] = math.Log(v)
+		}
+		return out
+	}
+	var s32, l32 [probsRows]float32
+	for k, v := range s {
+		s32[k] = float32(v)
+	}
+	vmath.Log(l32[:len(s)], s32[:len(s)])
+	for k := range s {
+		out[k] = float64(l32[k])
+	}
+	return out
+}
+
+// nll is cpuref's nll: L = −w_y·x_y, ∂L/∂x_j = −w_y·[j = y]. It reads x_y alone of each row:
+// the sums run over chunks of nllRows rows (one element each, so a batch of up to nllRows rows
+// takes no second thread), then the gradient rows are cleared and the label's entries set, in
+// chunks of rows of about rowWork values. The sums are the same with or without the gradient,
+// and every x_y is read before the gradient may overwrite the logits.
+// Sums: [Σ s_i·L_i, Σ s_i·w_{y_i}].
 func nll[T Float](a *Args[T]) []float64 {
 	c := a.C
 	cw := a.ClassWeight
-	return Par(a.N, rowsPer(c), 2, func(lo, hi int, sums []float64) {
+	sums := Par(a.N, nllRows, 2, func(lo, hi int, sums []float64) {
 		var sl, sd float64
 		for i := lo; i < hi; i++ {
 			y := int64(a.Labels[i])
@@ -390,10 +431,11 @@ func nll[T Float](a *Args[T]) []float64 {
 			}
 		}
 		sums[0], sums[1] = sl, sd
-		if a.GX == nil {
-			return
-		}
-		// Every x_y of the chunk has been read: the gradient may overwrite the logits.
+	})
+	if a.GX == nil {
+		return sums
+	}
+	Par(a.N, rowsPer(c), 0, func(lo, hi int, _ []float64) {
 		clear(a.GX[lo*c : hi*c])
 		for i := lo; i < hi; i++ {
 			y := int64(a.Labels[i])
@@ -407,4 +449,8 @@ func nll[T Float](a *Args[T]) []float64 {
 			a.GX[i*c+int(y)] = T(-a.Scale * weightAt(a.Weight, i) * wy)
 		}
 	})
+	return sums
 }
+
+// nllRows is the number of rows of one chunk of nll's sums.
+const nllRows = 1 << 14
