@@ -433,3 +433,35 @@ func segGrad32(g, p, y []float32, ka, kb, kg, kd float32) {
 		g[t] = r + float32(kd*yt)
 	}
 }
+
+// argmaxRows sets idx[r] to the argmax of each of the len(idx) contiguous rows of c floats
+// in x (1 ≤ c ≤ 16): the first index of the largest value, or of the first NaN.
+func argmaxRows(x []float32, c int, idx []int32) {
+	n := len(idx)
+	if n == 0 {
+		return
+	}
+	_ = x[n*c-1]
+	switch simdLevel() {
+	case 2:
+		argmaxRowsAVX512(&x[0], n, c, &idx[0])
+		return
+	case 1:
+		argmaxRowsAVX2(&x[0], n, c, &idx[0])
+		return
+	}
+	for r := range idx {
+		row := x[r*c : (r+1)*c]
+		best := 0
+		for j, v := range row {
+			if v != v {
+				best = j
+				break
+			}
+			if v > row[best] {
+				best = j
+			}
+		}
+		idx[r] = int32(best)
+	}
+}

@@ -106,3 +106,9 @@ func segGradAVX512(dst, p, y *float32, n int, ka, kb, kg, kd float32)
 
 //go:noescape
 func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32)
+
+//go:noescape
+func argmaxRowsAVX512(x *float32, n, c int, idx *int32)
+
+//go:noescape
+func argmaxRowsAVX2(x *float32, n, c int, idx *int32)

@@ -51,3 +51,6 @@ func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) {
 }
 func segGradAVX512(dst, p, y *float32, n int, ka, kb, kg, kd float32) { panic("unreachable") }
 func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32)   { panic("unreachable") }
+
+func argmaxRowsAVX512(x *float32, n, c int, idx *int32) { panic("unreachable") }
+func argmaxRowsAVX2(x *float32, n, c int, idx *int32)   { panic("unreachable") }

@@ -303,3 +303,66 @@ func TestTripletAndSegGradKernels(t *testing.T) {
 		})
 	}
 }
+
+func TestArgmaxRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for c := 1; c <= 16; c++ {
+		n := 200
+		x := make([]float32, n*c)
+		for i := range x {
+			x[i] = float32(r.IntN(5)) - 2 // many ties
+		}
+		for k := 0; k < 20; k++ {
+			switch i := r.IntN(n * c); k % 4 {
+			case 0:
+				x[i] = float32(math.NaN())
+			case 1:
+				x[i] = float32(math.Inf(-1))
+			case 2:
+				x[i] = float32(math.Inf(1))
+			default:
+				x[i] = float32(math.Copysign(0, -1))
+			}
+		}
+		for j := range c { // one row of −Inf
+			x[5*c+j] = float32(math.Inf(-1))
+		}
+		want := make([]int32, n)
+		for i := range want {
+			row := x[i*c : (i+1)*c]
+			best := 0
+			for j, v := range row {
+				if v != v {
+					best = j
+					break
+				}
+				if v > row[best] {
+					best = j
+				}
+			}
+			want[i] = int32(best)
+		}
+		atLevels(t, func(t *testing.T, _ vmath.Level) {
+			got := make([]int32, n)
+			argmaxRows(x[:n*c], c, got) // the last row ends the slice: masked loads stay inside
+			if !slices.Equal(got, want) {
+				t.Errorf("c=%d: %v, want %v", c, got[:10], want[:10])
+			}
+		})
+	}
+}
+
+func TestNearEdge(t *testing.T) {
+	for _, c := range []struct {
+		f, fb float64
+		want  bool
+	}{
+		{1, 15, true}, {1 + 1e-7, 15, true}, {1 - 1e-7, 15, true}, {1.5, 15, false}, {14, 15, true},
+		{15, 15, false}, {14.99999999, 15, false}, {0.3, 15, false}, {1e-9, 15, false}, {7.00001, 15, true},
+		{7.001, 15, false}, {math.NaN(), 15, false}, {2, 2, false}, {1, 2, true}, {0.999999999, 1, false},
+	} {
+		if got := nearEdge(c.f, c.fb); got != c.want {
+			t.Errorf("nearEdge(%v, %v) = %v, want %v", c.f, c.fb, got, c.want)
+		}
+	}
+}

@@ -49,37 +49,53 @@ func argmax[T Float](row []T) int {
 	return 0
 }
 
+// argmaxBlock sets idx[r] = argmax of row r of x (rows of c): short float32 rows by one SIMD
+// call over the block, others row by row.
+func argmaxBlock[T Float](x []T, c int, idx []int32) {
+	if isF32[T]() && c <= 16 {
+		argmaxRows(f32s(x[:len(idx)*c]), c, idx)
+		return
+	}
+	for r := range idx {
+		idx[r] = int32(argmax(x[r*c : (r+1)*c]))
+	}
+}
+
+// metricBlock is the number of rows whose argmax a metric takes at once.
+const metricBlock = 512
+
 // accuracy: P[0] = threshold (C = 1). Sums: [Σ s·correct, Σ s] over rows not ignored.
 func accuracy[T Float](a *Args[T]) []float64 {
 	c, thr := a.C, a.P[0]
 	return Par(a.N, rowsPer(c), 2, func(lo, hi int, sums []float64) {
 		var sc, sw float64
 		var nc, nw int
-		for i := lo; i < hi; i++ {
-			y := int64(a.Labels[i])
-			if y == a.Ignore {
-				continue
+		var idx [metricBlock]int32
+		for r0 := lo; r0 < hi; r0 += metricBlock {
+			r1 := min(r0+metricBlock, hi)
+			if c > 1 {
+				argmaxBlock(a.X[r0*c:r1*c], c, idx[:r1-r0])
 			}
-			var pred int64
-			if c == 1 {
-				if float64(a.X[i]) > thr {
-					pred = 1
+			for i := r0; i < r1; i++ {
+				y := int64(a.Labels[i])
+				if y == a.Ignore {
+					continue
 				}
-			} else {
-				pred = int64(argmax(a.X[i*c : (i+1)*c]))
-			}
-			if a.Weight == nil {
-				nw++
+				pred := int64(idx[i-r0])
+				if c == 1 {
+					pred = int64(b2i(float64(a.X[i]) > thr))
+				}
+				if a.Weight == nil {
+					nw++
+					nc += b2i(pred == y)
+					continue
+				}
+				s := float64(a.Weight[i])
 				if pred == y {
-					nc++
+					sc += s
 				}
-				continue
+				sw += s
 			}
-			s := float64(a.Weight[i])
-			if pred == y {
-				sc += s
-			}
-			sw += s
 		}
 		sums[0], sums[1] = sc+float64(nc), sw+float64(nw)
 	})
@@ -152,18 +168,23 @@ func macroF1[T Float](a *Args[T]) []float64 {
 		k = c
 	}
 	return Par(a.N, max(rowsPer(c), k/4), 3*k, func(lo, hi int, sums []float64) {
-		for i := lo; i < hi; i++ {
-			y := int64(a.Labels[i])
-			if y == a.Ignore {
-				continue
-			}
-			p := int64(argmax(a.X[i*c : (i+1)*c]))
-			s := weightAt(a.Weight, i)
-			if p == y {
-				sums[y] += s
-			} else {
-				sums[int64(k)+p] += s
-				sums[int64(2*k)+y] += s
+		var idx [metricBlock]int32
+		for r0 := lo; r0 < hi; r0 += metricBlock {
+			r1 := min(r0+metricBlock, hi)
+			argmaxBlock(a.X[r0*c:r1*c], c, idx[:r1-r0])
+			for i := r0; i < r1; i++ {
+				y := int64(a.Labels[i])
+				if y == a.Ignore {
+					continue
+				}
+				p := int64(idx[i-r0])
+				s := weightAt(a.Weight, i)
+				if p == y {
+					sums[y] += s
+				} else {
+					sums[int64(k)+p] += s
+					sums[int64(2*k)+y] += s
+				}
 			}
 		}
 	})
@@ -186,52 +207,90 @@ func calibration[T Float](a *Args[T]) []float64 {
 	logits := a.P[1] != 0
 	fb := float64(nb)
 	return Par(a.N, max(rowsPer(c), nb/4), 3*nb, func(lo, hi int, sums []float64) {
-		for i := lo; i < hi; i++ {
-			y := int64(a.Labels[i])
-			if y == a.Ignore {
-				continue
+		var idx [metricBlock]int32
+		var tmp []T
+		if c > 1 && logits && isF32[T]() && c <= 16 {
+			tmp = make([]T, metricBlock*c)
+		}
+		for r0 := lo; r0 < hi; r0 += metricBlock {
+			r1 := min(r0+metricBlock, hi)
+			if c > 1 {
+				argmaxBlock(a.X[r0*c:r1*c], c, idx[:r1-r0])
 			}
-			var q float64
-			var correct bool
-			if c == 1 {
-				q = float64(a.X[i])
-				if logits {
-					q = sigmoid64(q)
-				}
-				correct = y == 1
-			} else {
-				row := a.X[i*c : (i+1)*c]
-				p := argmax(row)
-				q = float64(row[p])
-				if logits {
-					q = 1 / vecSumExp(row, row[p])
-					if f := q * fb; nearEdge(f, fb) {
-						q = topSoftmax64(row, float64(row[p]))
+			if tmp != nil {
+				// The block's e^{x − m} in one vmath call (x − m rounded to float32, as SumExp).
+				t := tmp[:(r1-r0)*c]
+				for i := r0; i < r1; i++ {
+					row := a.X[i*c : (i+1)*c]
+					m := row[idx[i-r0]]
+					tr := t[(i-r0)*c : (i-r0+1)*c]
+					for j, v := range row {
+						tr[j] = v - m
 					}
 				}
-				correct = int64(p) == y
+				vecExp(t, t)
 			}
-			b := 0
-			if f := q * fb; f >= fb {
-				b = nb - 1
-			} else if f > 0 {
-				b = int(f)
-			}
-			s := weightAt(a.Weight, i)
-			sums[b] += s
-			sums[nb+b] += s * q
-			if correct {
-				sums[2*nb+b] += s
+			for i := r0; i < r1; i++ {
+				y := int64(a.Labels[i])
+				if y == a.Ignore {
+					continue
+				}
+				var q float64
+				var correct bool
+				if c == 1 {
+					q = float64(a.X[i])
+					if logits {
+						q = sigmoid64(q)
+					}
+					correct = y == 1
+				} else {
+					row := a.X[i*c : (i+1)*c]
+					p := int(idx[i-r0])
+					q = float64(row[p])
+					if logits {
+						var z float64
+						if tmp != nil {
+							for _, e := range tmp[(i-r0)*c : (i-r0+1)*c] {
+								z += float64(e)
+							}
+						} else {
+							z = vecSumExp(row, row[p])
+						}
+						q = 1 / z
+						if f := q * fb; nearEdge(f, fb) {
+							q = topSoftmax64(row, float64(row[p]))
+						}
+					}
+					correct = int64(p) == y
+				}
+				b := 0
+				if f := q * fb; f >= fb {
+					b = nb - 1
+				} else if f > 0 {
+					b = int(f)
+				}
+				s := weightAt(a.Weight, i)
+				sums[b] += s
+				sums[nb+b] += s * q
+				if correct {
+					sums[2*nb+b] += s
+				}
 			}
 		}
 	})
 }
 
 // nearEdge reports whether f = q·B lies within 1e-5·f of an inner bin edge 1..B−1, where the
-// rounding of a float32 q could put the row in a bin cpuref does not.
+// rounding of a float32 q could put the row in a bin cpuref does not (f ≥ B is the last bin
+// whatever its rounding).
 func nearEdge(f, fb float64) bool {
-	r := math.Round(f)
-	return r >= 1 && r <= fb-1 && math.Abs(f-r) <= 1e-5*f
+	if !(f >= 0.5 && f < fb) { // also NaN
+		return false
+	}
+	i := float64(int(f))
+	frac := f - i
+	tol := 1e-5 * f
+	return frac <= tol && i >= 1 || 1-frac <= tol && i+1 <= fb-1
 }
 
 // topSoftmax64 is cpuref's topSoftmax: 1/Σ_k e^{x_k − m} in float64, summed in order.
