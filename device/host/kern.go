@@ -465,3 +465,72 @@ func argmaxRows(x []float32, c int, idx []int32) {
 		idx[r] = int32(best)
 	}
 }
+
+// margin32 is multi_margin's pass over the classes on one side of the label: with
+// z_t = max(thr + x_t, 0) in float64 (the max keeps a NaN, and z itself where it is ±0), it
+// returns l = Σ z_t (Σ z_t² when sq) and gsum = Σ g_t with g_t = k·[z_t > 0] (2k·z_t when sq),
+// and writes float32(g_t) to g unless g is nil. The first n − n mod 16 elements sum in 16
+// lanes (lanes16, squares by fused multiply-adds), the rest in order after them. g may be x.
+func margin32(g, x []float32, thr, k float64, sq bool) (l, gsum float64) {
+	n := len(x)
+	m := n &^ 15
+	var gp *float32
+	if g != nil {
+		g = g[:n]
+		if m > 0 {
+			gp = &g[0]
+		}
+	}
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			l, gsum = marginAVX512(gp, &x[0], m, thr, k, sq)
+		case 1:
+			l, gsum = marginAVX2(gp, &x[0], m, thr, k, sq)
+		default:
+			var ll, gl [16]float64
+			for t, v := range x[:m] {
+				z, gt := marginTerm(v, thr, k, sq)
+				if sq {
+					ll[t&15] = math.FMA(z, z, ll[t&15])
+				} else {
+					ll[t&15] += z
+				}
+				gl[t&15] += gt
+				if g != nil {
+					g[t] = float32(gt)
+				}
+			}
+			l, gsum = lanes16(ll[:]), lanes16(gl[:])
+		}
+	}
+	for t := m; t < n; t++ {
+		z, gt := marginTerm(x[t], thr, k, sq)
+		if sq {
+			l = math.FMA(z, z, l)
+		} else {
+			l += z
+		}
+		gsum += gt
+		if g != nil {
+			g[t] = float32(gt)
+		}
+	}
+	return l, gsum
+}
+
+// marginTerm returns one class's z = max(thr + x, 0) (VMAXPD's rule: z itself when it is NaN
+// or ±0) and its gradient k·[z > 0], or (2k)·z when sq.
+func marginTerm(x float32, thr, k float64, sq bool) (z, g float64) {
+	z = thr + float64(x)
+	if !(z > 0 || z != z || z == 0) {
+		z = 0
+	}
+	if sq {
+		return z, (k + k) * z
+	}
+	if z > 0 {
+		g = k
+	}
+	return z, g
+}

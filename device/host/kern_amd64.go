@@ -112,3 +112,9 @@ func argmaxRowsAVX512(x *float32, n, c int, idx *int32)
 
 //go:noescape
 func argmaxRowsAVX2(x *float32, n, c int, idx *int32)
+
+//go:noescape
+func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)
+
+//go:noescape
+func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)

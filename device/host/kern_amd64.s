@@ -1418,3 +1418,198 @@ argmax_avx2_found:
 argmax_avx2_done:
 	VZEROUPPER
 	RET
+
+// func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)
+// With z_t = max(thr + x_t, 0) in float64 (VMAXPD's rule: NaN and ±0 kept): l = Σ z_t (Σ z_t² by fused
+// multiply-adds when sq), g_t = float32(k·[z_t > 0]) (float32((2k)·z_t) when sq) unless g is nil,
+// gsum = Σ g_t before rounding; sums in 16 lanes folded as lanes16; n a multiple of 16.
+TEXT ·marginAVX512(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD thr+24(FP), Z28
+	VBROADCASTSD k+32(FP), Z29
+	VADDPD Z29, Z29, Z27
+	VXORPD Z30, Z30, Z30
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+	MOVBLZX sq+40(FP), DX
+	XORQ AX, AX
+margin_512_loop:
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z28, Z4, Z4
+	VMAXPD Z4, Z30, Z4
+	TESTL DX, DX
+	JNZ margin_512_sq0
+	VADDPD Z4, Z0, Z0
+	VCMPPD $0x1e, Z30, Z4, K1
+	VMOVAPD Z30, Z5
+	VMOVAPD Z29, K1, Z5
+	JMP margin_512_g0
+margin_512_sq0:
+	VFMADD231PD Z4, Z4, Z0
+	VMULPD Z27, Z4, Z5
+margin_512_g0:
+	VADDPD Z5, Z2, Z2
+	TESTQ DI, DI
+	JZ margin_512_n0
+	VCVTPD2PS Z5, Y5
+	VMOVUPS Y5, 0(DI)(AX*4)
+margin_512_n0:
+	VCVTPS2PD 32(SI)(AX*4), Z4
+	VADDPD Z28, Z4, Z4
+	VMAXPD Z4, Z30, Z4
+	TESTL DX, DX
+	JNZ margin_512_sq1
+	VADDPD Z4, Z1, Z1
+	VCMPPD $0x1e, Z30, Z4, K1
+	VMOVAPD Z30, Z5
+	VMOVAPD Z29, K1, Z5
+	JMP margin_512_g1
+margin_512_sq1:
+	VFMADD231PD Z4, Z4, Z1
+	VMULPD Z27, Z4, Z5
+margin_512_g1:
+	VADDPD Z5, Z3, Z3
+	TESTQ DI, DI
+	JZ margin_512_n1
+	VCVTPD2PS Z5, Y5
+	VMOVUPS Y5, 32(DI)(AX*4)
+margin_512_n1:
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT margin_512_loop
+	VADDPD Z1, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y6
+	VHADDPD Y6, Y0, Y0
+	VEXTRACTF128 $1, Y0, X6
+	VADDPD X6, X0, X0
+	VHADDPD X0, X0, X0
+	MOVSD X0, l+48(FP)
+	VADDPD Z3, Z2, Z2
+	VEXTRACTF64X4 $1, Z2, Y6
+	VHADDPD Y6, Y2, Y2
+	VEXTRACTF128 $1, Y2, X6
+	VADDPD X6, X2, X2
+	VHADDPD X2, X2, X2
+	MOVSD X2, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+// func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)
+TEXT ·marginAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD thr+24(FP), Y12
+	VBROADCASTSD k+32(FP), Y13
+	VADDPD Y13, Y13, Y14
+	VXORPD Y15, Y15, Y15
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	MOVBLZX sq+40(FP), DX
+	XORQ AX, AX
+margin_avx2_loop:
+	VCVTPS2PD 0(SI)(AX*4), Y8
+	VADDPD Y12, Y8, Y8
+	VMAXPD Y8, Y15, Y8
+	TESTL DX, DX
+	JNZ margin_avx2_sq0
+	VADDPD Y8, Y0, Y0
+	VCMPPD $0x1e, Y15, Y8, Y9
+	VANDPD Y13, Y9, Y9
+	JMP margin_avx2_g0
+margin_avx2_sq0:
+	VFMADD231PD Y8, Y8, Y0
+	VMULPD Y14, Y8, Y9
+margin_avx2_g0:
+	VADDPD Y9, Y4, Y4
+	TESTQ DI, DI
+	JZ margin_avx2_n0
+	VCVTPD2PSY Y9, X9
+	VMOVUPS X9, 0(DI)(AX*4)
+margin_avx2_n0:
+	VCVTPS2PD 16(SI)(AX*4), Y8
+	VADDPD Y12, Y8, Y8
+	VMAXPD Y8, Y15, Y8
+	TESTL DX, DX
+	JNZ margin_avx2_sq1
+	VADDPD Y8, Y1, Y1
+	VCMPPD $0x1e, Y15, Y8, Y9
+	VANDPD Y13, Y9, Y9
+	JMP margin_avx2_g1
+margin_avx2_sq1:
+	VFMADD231PD Y8, Y8, Y1
+	VMULPD Y14, Y8, Y9
+margin_avx2_g1:
+	VADDPD Y9, Y5, Y5
+	TESTQ DI, DI
+	JZ margin_avx2_n1
+	VCVTPD2PSY Y9, X9
+	VMOVUPS X9, 16(DI)(AX*4)
+margin_avx2_n1:
+	VCVTPS2PD 32(SI)(AX*4), Y8
+	VADDPD Y12, Y8, Y8
+	VMAXPD Y8, Y15, Y8
+	TESTL DX, DX
+	JNZ margin_avx2_sq2
+	VADDPD Y8, Y2, Y2
+	VCMPPD $0x1e, Y15, Y8, Y9
+	VANDPD Y13, Y9, Y9
+	JMP margin_avx2_g2
+margin_avx2_sq2:
+	VFMADD231PD Y8, Y8, Y2
+	VMULPD Y14, Y8, Y9
+margin_avx2_g2:
+	VADDPD Y9, Y6, Y6
+	TESTQ DI, DI
+	JZ margin_avx2_n2
+	VCVTPD2PSY Y9, X9
+	VMOVUPS X9, 32(DI)(AX*4)
+margin_avx2_n2:
+	VCVTPS2PD 48(SI)(AX*4), Y8
+	VADDPD Y12, Y8, Y8
+	VMAXPD Y8, Y15, Y8
+	TESTL DX, DX
+	JNZ margin_avx2_sq3
+	VADDPD Y8, Y3, Y3
+	VCMPPD $0x1e, Y15, Y8, Y9
+	VANDPD Y13, Y9, Y9
+	JMP margin_avx2_g3
+margin_avx2_sq3:
+	VFMADD231PD Y8, Y8, Y3
+	VMULPD Y14, Y8, Y9
+margin_avx2_g3:
+	VADDPD Y9, Y7, Y7
+	TESTQ DI, DI
+	JZ margin_avx2_n3
+	VCVTPD2PSY Y9, X9
+	VMOVUPS X9, 48(DI)(AX*4)
+margin_avx2_n3:
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT margin_avx2_loop
+	VADDPD Y2, Y0, Y0
+	VADDPD Y3, Y1, Y1
+	VHADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	MOVSD X0, l+48(FP)
+	VADDPD Y6, Y4, Y4
+	VADDPD Y7, Y5, Y5
+	VHADDPD Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD X5, X4, X4
+	VHADDPD X4, X4, X4
+	MOVSD X4, gsum+56(FP)
+	VZEROUPPER
+	RET

@@ -54,3 +54,10 @@ func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32)   { panic("u
 
 func argmaxRowsAVX512(x *float32, n, c int, idx *int32) { panic("unreachable") }
 func argmaxRowsAVX2(x *float32, n, c int, idx *int32)   { panic("unreachable") }
+
+func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (float64, float64) {
+	panic("unreachable")
+}
+func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (float64, float64) {
+	panic("unreachable")
+}

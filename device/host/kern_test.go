@@ -366,3 +366,48 @@ func TestNearEdge(t *testing.T) {
 		}
 	}
 }
+
+func TestMargin32(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, n := range []int{0, 3, 16, 17, 40, 100} {
+		x := randF32(r, n, 1)
+		if n > 5 {
+			x[2] = 0.5 // thr + x = 0 exactly for thr = −0.5
+		}
+		for _, sq := range []bool{false, true} {
+			var ref []float32
+			var refl, refg float64
+			atLevels(t, func(t *testing.T, l vmath.Level) {
+				g := make([]float32, n)
+				ls, gs := margin32(g, x, -0.5, 0.25, sq)
+				ln, gn := margin32(nil, x, -0.5, 0.25, sq)
+				if ln != ls || gn != gs {
+					t.Errorf("n=%d sq=%v: sums without g %v %v, with g %v %v", n, sq, ln, gn, ls, gs)
+				}
+				var wl, wg float64
+				for j, v := range x {
+					z := max(float64(v)-0.5, 0)
+					gj := 0.0
+					if sq {
+						wl += z * z
+						gj = 0.5 * z
+					} else if wl += z; z > 0 {
+						gj = 0.25
+					}
+					wg += gj
+					if float32(gj) != g[j] {
+						t.Errorf("n=%d sq=%v: g[%d] = %v, want %v", n, sq, j, g[j], gj)
+					}
+				}
+				if math.Abs(ls-wl) > 1e-12*(1+wl) || math.Abs(gs-wg) > 1e-12*(1+wg) {
+					t.Errorf("n=%d sq=%v: l %v gsum %v, want %v %v", n, sq, ls, gs, wl, wg)
+				}
+				if l == vmath.Portable {
+					ref, refl, refg = g, ls, gs
+				} else if !slices.Equal(g, ref) || ls != refl || gs != refg {
+					t.Errorf("n=%d sq=%v: level %v differs from portable", n, sq, l)
+				}
+			})
+		}
+	}
+}

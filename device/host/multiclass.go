@@ -11,7 +11,8 @@ func init() {
 // multiMargin is cpuref's multiMargin: P[0] = p ∈ {1, 2}, P[1] = margin μ,
 // L = (w_y/C)·Σ_{c≠y} max(0, μ − x_y + x_c)^p. Each z_c = (μ − x_y) + x_c is formed in float64
 // from the float32 logits, so the hinge's kink is decided as cpuref decides it; the row is one
-// pass that sums the terms and, when wanted, writes their gradients.
+// pass on each side of the label (margin32, SIMD for float32) that sums the terms and, when
+// wanted, writes their gradients. x_y is read before the row is written (GX may be X).
 // Sums: [Σ s_i·L_i, Σ s_i·w_{y_i}].
 func multiMargin[T Float](a *Args[T]) []float64 {
 	c := a.C
@@ -42,10 +43,23 @@ func multiMargin[T Float](a *Args[T]) []float64 {
 			thr := mu - float64(x[y])
 			sw := weightAt(a.Weight, i)
 			var l float64
-			if g == nil {
-				l = marginSum(x[:y], thr, sq) + marginSum(x[y+1:], thr, sq)
-			} else {
+			switch {
+			case isF32[T]():
 				// ∂/∂x_c = gs·f·p·z^{p−1} where z > 0; ∂/∂x_y = −Σ of those.
+				var g0, g1 []float32
+				if g != nil {
+					g0, g1 = f32s(g[:y]), f32s(g[y+1:])
+				}
+				k := a.Scale * sw * f
+				l0, s0 := margin32(g0, f32s(x[:y]), thr, k, sq)
+				l1, s1 := margin32(g1, f32s(x[y+1:]), thr, k, sq)
+				l = l0 + l1
+				if g != nil {
+					g[y] = T(-(s0 + s1))
+				}
+			case g == nil:
+				l = marginSum(x[:y], thr, sq) + marginSum(x[y+1:], thr, sq)
+			default:
 				gs := a.Scale * sw
 				var l0, l1, s0, s1 float64
 				l0, s0 = marginGrad(g[:y], x[:y], thr, sq, gs*f)
