@@ -46,9 +46,6 @@ func lanes16(l []float64) float64 {
 	return lanes8(&f)
 }
 
-// dotTile is the number of rows of a and of b in one call of dot4x4.
-const dotTile = 4
-
 // dot4x4 computes the 16 dot products of rows a_0..a_3 (a[i·lda:]) with rows b_0..b_3
 // (b[j·ldb:]) over k elements, k a multiple of 8, and stores out[i·ldo+j] = scale·(a_i·b_j):
 // each product accumulated by a fused multiply-add into lane t mod 8 of its dot product, the

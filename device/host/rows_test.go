@@ -312,16 +312,20 @@ func TestRowsInPlace(t *testing.T) {
 // and at every vector level (AVX-512, AVX2, portable Go) this machine has.
 func TestRowsDeterministic(t *testing.T) {
 	cases := rowsCases(rand.New(rand.NewPCG(15, 16)))
-	// Large enough for several chunks of work.
-	r := rand.New(rand.NewPCG(17, 18))
-	big := rowsCase{name: "cross_entropy", n: 300, c: 700, p: [8]float64{0.1, 1e-3}, labels: make([]int32, 300), ignore: -100,
-		grad: [3]bool{true}, per: true, scale: 1.0 / 300}
-	big.x = make([]float64, 300*700)
-	for i := range big.x {
-		big.x[i] = float64(float32(3 * r.NormFloat64()))
+	// Each kernel again on enough rows for several chunks of work (of about 2^14 values).
+	seen := map[string]bool{}
+	for _, c := range cases {
+		if seen[c.name] || c.name == "info_nce" {
+			continue
+		}
+		seen[c.name] = true
+		cases = append(cases, grow(c, max(4, 4*(1<<14)/max(c.n*c.c, 1))))
 	}
-	for i := range big.labels {
-		big.labels[i] = int32(r.IntN(700))
+	r := rand.New(rand.NewPCG(17, 18))
+	big := rowsCase{name: "info_nce", n: 260, c: 33, p: [8]float64{0.07, 1, 1}, grad: [3]bool{true, true}, per: true, scale: 1.0 / 260}
+	big.x, big.y = make([]float64, 260*33), make([]float64, 260*33)
+	for i := range big.x {
+		big.x[i], big.y[i] = float64(float32(r.NormFloat64())), float64(float32(r.NormFloat64()))
 	}
 	cases = append(cases, big)
 	type result struct {
@@ -357,6 +361,31 @@ func TestRowsDeterministic(t *testing.T) {
 			first = false
 		}
 	}
+}
+
+// grow repeats a case's rows k times (labels, weights and inputs alike).
+func grow(c rowsCase, k int) rowsCase {
+	rep := func(v []float64) []float64 {
+		if v == nil {
+			return nil
+		}
+		o := make([]float64, 0, k*len(v))
+		for range k {
+			o = append(o, v...)
+		}
+		return o
+	}
+	g := c
+	g.n = k * c.n
+	g.x, g.y, g.z, g.w = rep(c.x), rep(c.y), rep(c.z), rep(c.w)
+	if c.labels != nil {
+		g.labels = make([]int32, 0, k*len(c.labels))
+		for range k {
+			g.labels = append(g.labels, c.labels...)
+		}
+	}
+	g.scale = 1 / float64(g.n)
+	return g
 }
 
 func sameBits(a, b []float64) bool {
