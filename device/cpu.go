@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gloss-ml/gloss/cpuref"
@@ -44,6 +45,7 @@ func CPURef() Device { return cpuRef }
 type cpuDevice struct {
 	name string
 	ref  bool
+	desc atomic.Pointer[cpuDesc]
 }
 
 // hostBuffer is a cpu buffer: a Go slice.
@@ -97,19 +99,36 @@ func HostSlice(b Buffer) any {
 
 func (d *cpuDevice) Info() Info {
 	total, free := hostMemory()
-	what := "host engine"
-	if d.ref {
-		what = "cpuref, float64 reference"
-	}
 	return Info{
 		Name:         d.name,
 		Kind:         CPU,
-		Description:  fmt.Sprintf("%s, %s/%s, %d threads (GOMAXPROCS)", what, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0)),
+		Description:  d.description(),
 		MemTotal:     total,
 		MemFree:      free,
 		ComputeUnits: runtime.GOMAXPROCS(0),
 		FP64:         true,
 	}
+}
+
+// description is Info's Description, formed again only when GOMAXPROCS changes (package loss
+// asks for Info on every call).
+func (d *cpuDevice) description() string {
+	procs := runtime.GOMAXPROCS(0)
+	if p := d.desc.Load(); p != nil && p.procs == procs {
+		return p.text
+	}
+	what := "host engine"
+	if d.ref {
+		what = "cpuref, float64 reference"
+	}
+	p := &cpuDesc{procs: procs, text: fmt.Sprintf("%s, %s/%s, %d threads (GOMAXPROCS)", what, runtime.GOOS, runtime.GOARCH, procs)}
+	d.desc.Store(p)
+	return p.text
+}
+
+type cpuDesc struct {
+	procs int
+	text  string
 }
 
 // hostMemory returns MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none),
