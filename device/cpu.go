@@ -131,30 +131,29 @@ type cpuDesc struct {
 	text  string
 }
 
-// hostMemory returns MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none),
-// read at most once per memInfoAge: package loss asks a device's Info on every call, and
-// reading the file costs tens of microseconds, more than a small loss itself.
-func hostMemory() (total, free int64) {
-	memInfo.Lock()
-	defer memInfo.Unlock()
-	if now := time.Now(); memInfo.at.IsZero() || now.Sub(memInfo.at) > memInfoAge {
-		memInfo.total, memInfo.free = readMemInfo()
-		memInfo.at = now
-	}
-	return memInfo.total, memInfo.free
-}
-
-// memInfoAge is how long a reading of /proc/meminfo is reused.
-const memInfoAge = time.Second
-
-var memInfo struct {
+// memCache keeps the last /proc/meminfo reading for a short while: Info is called on every
+// loss evaluation (for the device's name and kind), and reading the file costs more than a
+// loss over 64K elements.
+var memCache struct {
 	sync.Mutex
 	at          time.Time
 	total, free int64
 }
 
-// readMemInfo reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
-func readMemInfo() (total, free int64) {
+// hostMemory returns MemTotal and MemAvailable from /proc/meminfo, read at most every 100 ms
+// (0, 0 where there is none).
+func hostMemory() (total, free int64) {
+	memCache.Lock()
+	defer memCache.Unlock()
+	if now := time.Now(); memCache.at.IsZero() || now.Sub(memCache.at) > 100*time.Millisecond {
+		memCache.total, memCache.free = readMeminfo()
+		memCache.at = now
+	}
+	return memCache.total, memCache.free
+}
+
+// readMeminfo reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+func readMeminfo() (total, free int64) {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0, 0
@@ -471,9 +470,9 @@ func (d *cpuDevice) Find(c *Check) (int, error) {
 	case []int32:
 		return host.FindLabels(s[:c.N], c.Lo, c.Hi, c.Ignore), nil
 	case []float32:
-		return host.FindFloat(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
+		return host.Find32(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	case []float64:
-		return host.FindFloat(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
+		return host.Find64(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	}
 	return -1, nil
 }

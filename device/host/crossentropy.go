@@ -132,7 +132,7 @@ func shiftSums[T Float](x, w, t []T, kind shiftKind, u, b, m float64) (wsum, sm 
 	case kind == shiftProbs && w == nil && fastShift[T](2*n, m):
 		var stx, st, sx float64
 		if isF32[T]() {
-			stx, st, sx = sums3(f32s(t), f32s(x))
+			stx, st, sx = sums3(asF32(t), asF32(x))
 		} else {
 			stx, st, sx = vecDot(t, x), vecSum(t), vecSum(x)
 		}

@@ -21,7 +21,7 @@ func pairDist[T Float](u, v []T, p, eps float64) float64 {
 	switch p {
 	case 2:
 		if isF32[T]() {
-			return math.Sqrt(sqDist(f32s(u), f32s(v), eps))
+			return math.Sqrt(sqDist(asF32(u), asF32(v), eps))
 		}
 		var s0, s1, s2, s3 float64
 		j := 0
@@ -189,7 +189,7 @@ func tripletGrad[T Float](ga, gp, gn, an, po, ne []T, w tripletW) {
 		// The common case: u(w)_j = w_j/d, one multiply each.
 		kp, kn := w.gs/w.dp, w.gs*w.wn/w.dn
 		if isF32[T]() && ga != nil && gp != nil && gn != nil {
-			tripGrad(f32s(ga), f32s(gp), f32s(gn), f32s(an), f32s(po), f32s(ne), kp, kn, w.eps)
+			tripGrad(asF32(ga), asF32(gp), asF32(gn), asF32(an), asF32(po), asF32(ne), kp, kn, w.eps)
 			return
 		}
 		for j := range d {
@@ -430,7 +430,7 @@ func (e *nce[T]) simBlock(dst []float64, A, B []float64, lo, hi int) {
 func (e *nce[T]) keepRow(b *nceBuf[T], r int) {
 	dst := b.gm[r*e.np : r*e.np+e.n]
 	if isF32[T]() {
-		widenF32(dst, f32s(b.g[:e.n]))
+		widenF32(dst, asF32(b.g[:e.n]))
 		return
 	}
 	for c, v := range b.g[:e.n] {
@@ -474,7 +474,7 @@ func lseRow[T Float](s []float64, t []T) (m, l1p float64) {
 // shiftTo sets t_c = T(s_c − o_c), or T(s_c − k) when o is nil.
 func shiftTo[T Float](t []T, s, o []float64, k float64) {
 	if isF32[T]() {
-		subF32(f32s(t), s, o, k)
+		subF32(asF32(t), s, o, k)
 		return
 	}
 	if o == nil {

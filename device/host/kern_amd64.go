@@ -54,18 +54,6 @@ func confusionAVX512(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int)
 func confusionAVX2(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int)
 
 //go:noescape
-func rangeFirstAVX512(x *float32, n int, lo, hi float32) int
-
-//go:noescape
-func rangeFirstAVX2(x *float32, n int, lo, hi float32) int
-
-//go:noescape
-func eq2FirstAVX512(x *float32, n int, a, b float32) int
-
-//go:noescape
-func eq2FirstAVX2(x *float32, n int, a, b float32) int
-
-//go:noescape
 func axpbAVX512(x *float32, n int, a, b float32)
 
 //go:noescape

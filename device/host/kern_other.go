@@ -26,11 +26,6 @@ func confusionAVX2(x, y *float32, n int, t float32, ge bool) (int, int, int) {
 	panic("unreachable")
 }
 
-func rangeFirstAVX512(x *float32, n int, lo, hi float32) int { panic("unreachable") }
-func rangeFirstAVX2(x *float32, n int, lo, hi float32) int   { panic("unreachable") }
-func eq2FirstAVX512(x *float32, n int, a, b float32) int     { panic("unreachable") }
-func eq2FirstAVX2(x *float32, n int, a, b float32) int       { panic("unreachable") }
-
 func axpbAVX512(x *float32, n int, a, b float32)         { panic("unreachable") }
 func axpbAVX2(x *float32, n int, a, b float32)           { panic("unreachable") }
 func axpbycAVX512(x, y *float32, n int, a, b, c float32) { panic("unreachable") }

@@ -411,3 +411,66 @@ func TestMargin32(t *testing.T) {
 		}
 	}
 }
+
+// validRef is device.Check.Valid's definition of the float checks.
+func validRef(kind CheckKind, v, lo, hi float64) bool {
+	switch kind {
+	case CheckRange:
+		return v >= lo && v <= hi && (!math.IsInf(v, 0) || math.IsInf(lo, -1) && v < 0 || math.IsInf(hi, 1) && v > 0)
+	case CheckFinite:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	case CheckSign:
+		return v == 1 || v == -1
+	case CheckBinary:
+		return v == 0 || v == 1
+	}
+	return false
+}
+
+func TestFind64AndLabels(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	special := []float64{0, 1, -1, 0.5, math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, 1e-300, 0.1}
+	bounds := [][2]float64{{0, 1}, {0, math.MaxFloat64}, {0, math.Inf(1)}, {math.Inf(-1), math.Inf(1)}, {0.1, 0.3}}
+	for _, kind := range []CheckKind{CheckRange, CheckFinite, CheckSign, CheckBinary} {
+		for _, bd := range bounds {
+			for _, n := range []int{0, 1, 33, ElemChunk + 40, 3 * ElemChunk} {
+				for trial := range 4 {
+					x := make([]float64, n)
+					for i := range x {
+						switch kind {
+						case CheckSign:
+							x[i] = float64(1 - 2*r.IntN(2))
+						case CheckBinary:
+							x[i] = float64(r.IntN(2))
+						default:
+							x[i] = bd[0] + r.Float64()*min(bd[1]-bd[0], 1)
+						}
+					}
+					if trial > 0 && n > 0 {
+						for range trial {
+							x[r.IntN(n)] = special[r.IntN(len(special))]
+						}
+					}
+					want := -1
+					for i, v := range x {
+						if !validRef(kind, v, bd[0], bd[1]) {
+							want = i
+							break
+						}
+					}
+					if got := Find64(x, kind, bd[0], bd[1]); got != want {
+						t.Errorf("kind %d bounds %v n=%d: first failing %d, want %d", kind, bd, n, got, want)
+					}
+				}
+			}
+		}
+	}
+	l := make([]int32, 3*ElemChunk)
+	if got := FindLabels(l, 0, 5, -100); got != -1 {
+		t.Errorf("FindLabels: %d, want -1", got)
+	}
+	l[2*ElemChunk+7], l[2*ElemChunk+9] = 5, -100
+	if got := FindLabels(l, 0, 5, -100); got != 2*ElemChunk+7 {
+		t.Errorf("FindLabels: %d, want %d", got, 2*ElemChunk+7)
+	}
+}

@@ -39,7 +39,7 @@ func argmax[T Float](row []T) int {
 	}
 	m := vecMax(row)
 	if isF32[T]() {
-		return max(0, indexF32(f32s(row), float32(m)))
+		return max(0, indexF32(asF32(row), float32(m)))
 	}
 	for j, v := range row {
 		if v == m || m != m && v != v {
@@ -53,7 +53,7 @@ func argmax[T Float](row []T) int {
 // call over the block, others row by row.
 func argmaxBlock[T Float](x []T, c int, idx []int32) {
 	if isF32[T]() && c <= 16 {
-		argmaxRows(f32s(x[:len(idx)*c]), c, idx)
+		argmaxRows(asF32(x[:len(idx)*c]), c, idx)
 		return
 	}
 	for r := range idx {
@@ -112,7 +112,7 @@ func confusion[T Float](a *Args[T]) []float64 {
 		y = y[:len(x)]
 		if a.Weight == nil && isF32[T]() {
 			t, ge := threshold32(thr)
-			tp, fp, fn := countConfusion(f32s(x), f32s(y), t, ge)
+			tp, fp, fn := countConfusion(asF32(x), asF32(y), t, ge)
 			sums[0], sums[1], sums[2] = float64(tp), float64(fp), float64(fn)
 			return
 		}
@@ -334,9 +334,9 @@ func auc[T Float](a *Args[T]) []float64 {
 	}
 	var u float64
 	if isF32[T]() {
-		u = aucRadix(a, n, radixKeys32(f32s(a.X[:n])))
+		u = aucRadix(a, n, radixKeys32(asF32(a.X[:n])))
 	} else {
-		u = aucRadix(a, n, radixKeys64(f64s(a.X[:n])))
+		u = aucRadix(a, n, radixKeys64(asF64(a.X[:n])))
 	}
 	return []float64{u / (sp * sn), sp, sn}
 }

@@ -48,11 +48,11 @@ func multiMargin[T Float](a *Args[T]) []float64 {
 				// ∂/∂x_c = gs·f·p·z^{p−1} where z > 0; ∂/∂x_y = −Σ of those.
 				var g0, g1 []float32
 				if g != nil {
-					g0, g1 = f32s(g[:y]), f32s(g[y+1:])
+					g0, g1 = asF32(g[:y]), asF32(g[y+1:])
 				}
 				k := a.Scale * sw * f
-				l0, s0 := margin32(g0, f32s(x[:y]), thr, k, sq)
-				l1, s1 := margin32(g1, f32s(x[y+1:]), thr, k, sq)
+				l0, s0 := margin32(g0, asF32(x[:y]), thr, k, sq)
+				l1, s1 := margin32(g1, asF32(x[y+1:]), thr, k, sq)
 				l = l0 + l1
 				if g != nil {
 					g[y] = T(-(s0 + s1))

@@ -101,7 +101,7 @@ func segSums[T Float](x, y, buf []T, logits, bce bool) segRow {
 			vecSigmoid(pb, xb)
 		}
 		if isF32[T]() {
-			spy, sp, sy := sums3(f32s(pb), f32s(yb))
+			spy, sp, sy := sums3(asF32(pb), asF32(yb))
 			s.i += spy
 			s.p += sp
 			s.t += sy
@@ -136,7 +136,7 @@ func segGrad[T Float](g, x, y, buf []T, logits bool, k segCoef) {
 		pb := buf[:hi-lo]
 		vecSigmoid(pb, xb)
 		if isF32[T]() {
-			segGrad32(f32s(gb), f32s(pb), f32s(yb), float32(ka), float32(kb), float32(kg), float32(kd))
+			segGrad32(asF32(gb), asF32(pb), asF32(yb), float32(ka), float32(kb), float32(kg), float32(kd))
 			continue
 		}
 		yb = yb[:len(pb)]

@@ -18,23 +18,23 @@ func isF32[T Float]() bool {
 	return unsafe.Sizeof(z) == 4
 }
 
-// f32s views a []T whose T is 4 bytes as []float32 (no copy).
-func f32s[T Float](x []T) []float32 {
+// asF32 views a []T whose T is 4 bytes as []float32 (no copy).
+func asF32[T Float](x []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
-// f64s views a []T whose T is 8 bytes as []float64 (no copy).
-func f64s[T Float](x []T) []float64 {
+// asF64 views a []T whose T is 8 bytes as []float64 (no copy).
+func asF64[T Float](x []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // vecMax returns the largest element of x: NaN if any element is NaN, −Inf for an empty x.
 func vecMax[T Float](x []T) T {
 	if isF32[T]() {
-		return T(maxF32(f32s(x)))
+		return T(maxF32(asF32(x)))
 	}
 	m := math.Inf(-1)
-	for _, v := range f64s(x) {
+	for _, v := range asF64(x) {
 		if v != v {
 			return T(v)
 		}
@@ -48,10 +48,10 @@ func vecMax[T Float](x []T) T {
 // vecSumExp returns Σ e^{x_j − m} accumulated in float64.
 func vecSumExp[T Float](x []T, m T) float64 {
 	if isF32[T]() {
-		return vmath.SumExp(f32s(x), float32(m))
+		return vmath.SumExp(asF32(x), float32(m))
 	}
 	var s0, s1 float64
-	x64, m64 := f64s(x), float64(m)
+	x64, m64 := asF64(x), float64(m)
 	j := 0
 	for ; j+2 <= len(x64); j += 2 {
 		s0 += math.Exp(x64[j] - m64)
@@ -66,10 +66,10 @@ func vecSumExp[T Float](x []T, m T) float64 {
 // vecExpShiftScale sets dst_j = s·e^{x_j − m}; dst may be x.
 func vecExpShiftScale[T Float](dst, x []T, m, s T) {
 	if isF32[T]() {
-		vmath.ExpShiftScale(f32s(dst), f32s(x), float32(m), float32(s))
+		vmath.ExpShiftScale(asF32(dst), asF32(x), float32(m), float32(s))
 		return
 	}
-	d64, x64 := f64s(dst), f64s(x[:len(dst)])
+	d64, x64 := asF64(dst), asF64(x[:len(dst)])
 	m64, s64 := float64(m), float64(s)
 	for j, v := range x64 {
 		d64[j] = s64 * math.Exp(v-m64)
@@ -79,23 +79,23 @@ func vecExpShiftScale[T Float](dst, x []T, m, s T) {
 // vecSum returns Σ x_j accumulated in float64.
 func vecSum[T Float](x []T) float64 {
 	if isF32[T]() {
-		return vmath.Sum(f32s(x))
+		return vmath.Sum(asF32(x))
 	}
-	return sum4(f64s(x))
+	return sum4(asF64(x))
 }
 
 // vecDot returns Σ x_j·y_j accumulated in float64 (len(y) ≥ len(x)).
 func vecDot[T Float](x, y []T) float64 {
 	if isF32[T]() {
-		return vmath.Dot(f32s(x), f32s(y))
+		return vmath.Dot(asF32(x), asF32(y))
 	}
-	return dot4(f64s(x), f64s(y))
+	return dot4(asF64(x), asF64(y))
 }
 
 // vecAxpy sets y_j += a·x_j (len(x) ≥ len(y)).
 func vecAxpy[T Float](y []T, a T, x []T) {
 	if isF32[T]() {
-		vmath.Axpy(f32s(y), float32(a), f32s(x))
+		vmath.Axpy(asF32(y), float32(a), asF32(x))
 		return
 	}
 	x = x[:len(y)]
@@ -107,10 +107,10 @@ func vecAxpy[T Float](y []T, a T, x []T) {
 // vecExp sets dst_j = e^{x_j}.
 func vecExp[T Float](dst, x []T) {
 	if isF32[T]() {
-		vmath.Exp(f32s(dst), f32s(x))
+		vmath.Exp(asF32(dst), asF32(x))
 		return
 	}
-	d64, x64 := f64s(dst), f64s(x[:len(dst)])
+	d64, x64 := asF64(dst), asF64(x[:len(dst)])
 	for j, v := range x64 {
 		d64[j] = math.Exp(v)
 	}
@@ -119,10 +119,10 @@ func vecExp[T Float](dst, x []T) {
 // vecSigmoid sets dst_j = σ(x_j).
 func vecSigmoid[T Float](dst, x []T) {
 	if isF32[T]() {
-		vmath.Sigmoid(f32s(dst), f32s(x))
+		vmath.Sigmoid(asF32(dst), asF32(x))
 		return
 	}
-	d64, x64 := f64s(dst), f64s(x[:len(dst)])
+	d64, x64 := asF64(dst), asF64(x[:len(dst)])
 	for j, v := range x64 {
 		d64[j] = sigmoid64(v)
 	}
@@ -131,10 +131,10 @@ func vecSigmoid[T Float](dst, x []T) {
 // vecSoftplus sets dst_j = log(1 + e^{x_j}).
 func vecSoftplus[T Float](dst, x []T) {
 	if isF32[T]() {
-		vmath.Softplus(f32s(dst), f32s(x))
+		vmath.Softplus(asF32(dst), asF32(x))
 		return
 	}
-	d64, x64 := f64s(dst), f64s(x[:len(dst)])
+	d64, x64 := asF64(dst), asF64(x[:len(dst)])
 	for j, v := range x64 {
 		d64[j] = max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
 	}
@@ -146,7 +146,7 @@ func vecScale[T Float](x []T, c T) { vecAxpb(x, c, 0) }
 // vecAxpb sets x_j = (a·x_j) + b, each operation rounded.
 func vecAxpb[T Float](x []T, a, b T) {
 	if isF32[T]() {
-		axpbF32(f32s(x), float32(a), float32(b))
+		axpbF32(asF32(x), float32(a), float32(b))
 		return
 	}
 	for j, v := range x {
@@ -157,7 +157,7 @@ func vecAxpb[T Float](x []T, a, b T) {
 // vecAxpbyc sets x_j = (a·x_j) + ((b·y_j) + c), each operation rounded.
 func vecAxpbyc[T Float](x, y []T, a, b, c T) {
 	if isF32[T]() {
-		axpbycF32(f32s(x), f32s(y), float32(a), float32(b), float32(c))
+		axpbycF32(asF32(x), asF32(y), float32(a), float32(b), float32(c))
 		return
 	}
 	y = y[:len(x)]

@@ -85,13 +85,24 @@ func Softplus(dst, x []float32) {
 	softplusRun(&a)
 }
 
-// Max returns the largest element of x: NaN if any element is NaN, −Inf for an empty x.
+// Max returns the largest element of x: the first NaN if any element is NaN, −Inf for an
+// empty x. (Of equal zeros, the sign of the one returned is unspecified.)
 func Max(x []float32) float32 {
 	m := float32(math.Inf(-1))
-	for _, v := range x {
-		if v != v {
-			return v
+	if len(x) == 0 {
+		return m
+	}
+	a := kargs{x: x, n: len(x)}
+	maxRun(&a)
+	// sums[0:4] hold the kernel's NaN lanes as raw bits.
+	if math.Float64bits(a.sums[0])|math.Float64bits(a.sums[1])|math.Float64bits(a.sums[2])|math.Float64bits(a.sums[3]) != 0 {
+		for _, v := range x {
+			if v != v {
+				return v
+			}
 		}
+	}
+	for _, v := range a.flags {
 		if v > m {
 			m = v
 		}

@@ -40,8 +40,11 @@ func TestKargsLayout(t *testing.T) {
 			t.Errorf("kargs.%s at offset %d, the assembly reads it at %d", c.name, c.got, c.off)
 		}
 	}
-	if s := unsafe.Sizeof(a); s != 416 {
-		t.Errorf("kargs is %d bytes, want 416", s)
+	if got := unsafe.Offsetof(a.flags); got != 416 {
+		t.Errorf("kargs.flags at offset %d, the assembly writes it at 416", got)
+	}
+	if s := unsafe.Sizeof(a); s != 480 {
+		t.Errorf("kargs is %d bytes, want 480", s)
 	}
 }
 
@@ -123,16 +126,6 @@ var specials = []float32{
 	0.70710677, 1.4142135, 16777216, -16777216, 3e38,
 }
 
-// inputs returns the float32 inputs of an accuracy sweep: every step-th bit pattern, and the
-// special values.
-func inputs(step uint64) []float32 {
-	xs := append([]float32(nil), specials...)
-	for b := uint64(0); b < 1<<32; b += step {
-		xs = append(xs, math.Float32frombits(uint32(b)))
-	}
-	return xs
-}
-
 func sweepStep() uint64 {
 	if os.Getenv("GLOSS_VMATH_EXHAUSTIVE") == "1" {
 		return 1
@@ -148,6 +141,9 @@ func sweepStep() uint64 {
 func TestUnaryAccuracy(t *testing.T) {
 	step := sweepStep()
 	forLevels(t, func(t *testing.T, l Level) {
+		if step == 1 && l != available[len(available)-1] {
+			t.Skip("the exhaustive sweep runs on the best level only; TestLevelsAgree checks that the others give the same bits")
+		}
 		const block = 1 << 16
 		xs := make([]float32, 0, block)
 		dst := make([]float32, block)
@@ -162,9 +158,7 @@ func TestUnaryAccuracy(t *testing.T) {
 				}
 				xs = xs[:0]
 			}
-			for _, x := range specials {
-				xs = append(xs, x)
-			}
+			xs = append(xs, specials...)
 			check()
 			for b := uint64(0); b < 1<<32; b += step {
 				xs = append(xs, math.Float32frombits(uint32(b)))
@@ -253,6 +247,9 @@ func TestLevelsAgree(t *testing.T) {
 		}
 		for i := range want.sums {
 			a, b := got.sums[i], want.sums[i]
+			if i%4 == 3 && a == b { // Max: the sign of a zero maximum is unspecified
+				continue
+			}
 			if math.Float64bits(a) != math.Float64bits(b) && !(a != a && b != b) {
 				t.Errorf("%v: sum %d: %v, portable gives %v", l, i, a, b)
 			}

@@ -14,6 +14,7 @@ type kargs struct {
 	p                 [8]float32 // parameters
 	_                 float32
 	sums              [16]float64 // lanes 0..7: Σ w·L; lanes 8..15: Σ w (the kernel adds to them)
+	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
 // expGo: ps = e^x
@@ -37,18 +38,8 @@ func expGo(a *kargs) {
 		v21 := fma32(v19, v11, float32(0.5))
 		v22 := fma32(v12, v21, v11)
 		v24 := v22 + float32(1)
-		v25 := int32(v7)
-		v26 := v25 >> 1
-		v27 := v25 - v26
-		v29 := v26 + int32(127)
-		v30 := v29 << 23
-		v31 := math.Float32frombits(uint32(v30))
-		v32 := v27 + int32(127)
-		v33 := v32 << 23
-		v34 := math.Float32frombits(uint32(v33))
-		v35 := float32(v24 * v31)
-		v36 := float32(v35 * v34)
-		ps[i] = v36
+		v25 := float32(float64(v24) * math.Float64frombits(uint64(int64(v7)+1023)<<52))
+		ps[i] = v25
 	}
 }
 
@@ -184,25 +175,15 @@ func tanhGo(a *kargs) {
 		v36 := fma32(v34, v26, float32(0.5))
 		v37 := fma32(v27, v36, v26)
 		v39 := v37 + float32(1)
-		v40 := int32(v22)
-		v41 := v40 >> 1
-		v42 := v40 - v41
-		v44 := v41 + int32(127)
-		v45 := v44 << 23
-		v46 := math.Float32frombits(uint32(v45))
-		v47 := v42 + int32(127)
-		v48 := v47 << 23
-		v49 := math.Float32frombits(uint32(v48))
-		v50 := float32(v39 * v46)
-		v51 := float32(v50 * v49)
-		v53 := v51 + float32(1)
-		v54 := float32(2) / v53
-		v55 := float32(1) - v54
-		v57 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x80000000)))
-		v58 := math.Float32frombits(math.Float32bits(v55) | math.Float32bits(v57))
-		v60 := v2 < float32(0.5493)
-		v61 := sel(v60, v14, v58)
-		ps[i] = v61
+		v40 := float32(float64(v39) * math.Float64frombits(uint64(int64(v22)+1023)<<52))
+		v42 := v40 + float32(1)
+		v43 := float32(2) / v42
+		v44 := float32(1) - v43
+		v46 := math.Float32frombits(math.Float32bits(v0) & math.Float32bits(math.Float32frombits(0x80000000)))
+		v47 := math.Float32frombits(math.Float32bits(v44) | math.Float32bits(v46))
+		v49 := v2 < float32(0.5493)
+		v50 := sel(v49, v14, v47)
+		ps[i] = v50
 	}
 }
 
@@ -229,25 +210,15 @@ func sigmoidGo(a *kargs) {
 		v25 := fma32(v23, v15, float32(0.5))
 		v26 := fma32(v16, v25, v15)
 		v28 := v26 + float32(1)
-		v29 := int32(v11)
-		v30 := v29 >> 1
-		v31 := v29 - v30
-		v33 := v30 + int32(127)
-		v34 := v33 << 23
-		v35 := math.Float32frombits(uint32(v34))
-		v36 := v31 + int32(127)
-		v37 := v36 << 23
-		v38 := math.Float32frombits(uint32(v37))
-		v39 := float32(v28 * v35)
-		v40 := float32(v39 * v38)
-		v41 := float32(1) + v40
-		v42 := float32(1) / v41
-		v43 := float32(v40 * v42)
-		v45 := v0 >= float32(0)
-		v46 := sel(v45, v42, v43)
-		v48 := v0 != v0
-		v49 := sel(v48, v0, v46)
-		ps[i] = v49
+		v29 := float32(float64(v28) * math.Float64frombits(uint64(int64(v11)+1023)<<52))
+		v30 := float32(1) + v29
+		v31 := float32(1) / v30
+		v32 := float32(v29 * v31)
+		v34 := v0 >= float32(0)
+		v35 := sel(v34, v31, v32)
+		v37 := v0 != v0
+		v38 := sel(v37, v0, v35)
+		ps[i] = v38
 	}
 }
 
@@ -275,62 +246,45 @@ func softplusGo(a *kargs) {
 		v27 := fma32(v25, v17, float32(0.5))
 		v28 := fma32(v18, v27, v17)
 		v30 := v28 + float32(1)
-		v31 := int32(v13)
-		v32 := v31 >> 1
-		v33 := v31 - v32
-		v35 := v32 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := v33 + int32(127)
-		v39 := v38 << 23
-		v40 := math.Float32frombits(uint32(v39))
-		v41 := float32(v30 * v37)
-		v42 := float32(v41 * v40)
-		v43 := v42 + float32(1)
-		v44 := v43 - float32(1)
-		v45 := v42 - v44
-		v46 := int32(math.Float32bits(v43))
-		v48 := v46 - int32(1060439283)
-		v49 := v48 >> 23
-		v51 := v48 & int32(8388607)
-		v52 := v51 + int32(1060439283)
-		v53 := math.Float32frombits(uint32(v52))
-		v54 := float32(v49)
-		v55 := v53 - float32(1)
-		v57 := min(v49, int32(126))
-		v58 := int32(127) - v57
-		v59 := v58 << 23
-		v60 := math.Float32frombits(uint32(v59))
-		v61 := float32(1) - v55
-		v62 := fma32(-v55, v61, float32(1))
-		v63 := fma32(-v55, v62, float32(1))
-		v64 := float32(v45 * v60)
-		v65 := float32(v64 * v63)
-		v66 := float32(v55 * v55)
-		v69 := fma32(float32(0.06971612), v55, float32(-0.11479734))
-		v71 := fma32(v69, v55, float32(0.1168542))
-		v73 := fma32(v71, v55, float32(-0.12425687))
-		v75 := fma32(v73, v55, float32(0.14249058))
-		v77 := fma32(v75, v55, float32(-0.16667803))
-		v79 := fma32(v77, v55, float32(0.20000716))
-		v81 := fma32(v79, v55, float32(-0.24999997))
-		v83 := fma32(v81, v55, float32(0.3333333))
-		v85 := fma32(v55, v83, float32(-0.5))
-		v86 := float32(v66 * v85)
-		v87 := v86 + v65
-		v89 := fma32(v54, float32(1.4286068e-06), v87)
-		v90 := v89 + v55
-		v92 := fma32(v54, float32(0.69314575), v90)
-		v94 := v42 == float32(-1)
-		v96 := sel(v94, float32(math.Inf(-1)), v92)
-		v97 := v42 < float32(-1)
-		v99 := sel(v97, math.Float32frombits(0x7fc00000), v96)
-		v101 := v42 == float32(math.Inf(1))
-		v102 := sel(v101, v42, v99)
-		v103 := v42 != v42
-		v104 := sel(v103, v42, v102)
-		v105 := v2 + v104
-		ps[i] = v105
+		v31 := float32(float64(v30) * math.Float64frombits(uint64(int64(v13)+1023)<<52))
+		v32 := v31 + float32(1)
+		v33 := v32 - float32(1)
+		v34 := v31 - v33
+		v35 := int32(math.Float32bits(v32))
+		v37 := v35 - int32(1060439283)
+		v38 := v37 >> 23
+		v40 := v37 & int32(8388607)
+		v41 := v40 + int32(1060439283)
+		v42 := math.Float32frombits(uint32(v41))
+		v43 := float32(v38)
+		v44 := v42 - float32(1)
+		v46 := int32(127) - v38
+		v47 := v46 << 23
+		v48 := math.Float32frombits(uint32(v47))
+		v49 := float32(1) - v44
+		v50 := fma32(-v44, v49, float32(1))
+		v51 := fma32(-v44, v50, float32(1))
+		v52 := float32(v34 * v48)
+		v53 := float32(v52 * v51)
+		v54 := float32(v44 * v44)
+		v57 := fma32(float32(0.06971612), v44, float32(-0.11479734))
+		v59 := fma32(v57, v44, float32(0.1168542))
+		v61 := fma32(v59, v44, float32(-0.12425687))
+		v63 := fma32(v61, v44, float32(0.14249058))
+		v65 := fma32(v63, v44, float32(-0.16667803))
+		v67 := fma32(v65, v44, float32(0.20000716))
+		v69 := fma32(v67, v44, float32(-0.24999997))
+		v71 := fma32(v69, v44, float32(0.3333333))
+		v73 := fma32(v44, v71, float32(-0.5))
+		v74 := float32(v54 * v73)
+		v75 := v74 + v53
+		v77 := fma32(v43, float32(1.4286068e-06), v75)
+		v78 := v77 + v44
+		v80 := fma32(v43, float32(0.69314575), v78)
+		v81 := v31 != v31
+		v82 := sel(v81, v31, v80)
+		v83 := v2 + v82
+		ps[i] = v83
 	}
 }
 
@@ -358,19 +312,9 @@ func expShiftScaleGo(a *kargs) {
 		v24 := fma32(v22, v14, float32(0.5))
 		v25 := fma32(v15, v24, v14)
 		v27 := v25 + float32(1)
-		v28 := int32(v10)
-		v29 := v28 >> 1
-		v30 := v28 - v29
-		v32 := v29 + int32(127)
-		v33 := v32 << 23
-		v34 := math.Float32frombits(uint32(v33))
-		v35 := v30 + int32(127)
-		v36 := v35 << 23
-		v37 := math.Float32frombits(uint32(v36))
-		v38 := float32(v27 * v34)
-		v39 := float32(v38 * v37)
-		v40 := float32(p1 * v39)
-		ps[i] = v40
+		v28 := float32(float64(v27) * math.Float64frombits(uint64(int64(v10)+1023)<<52))
+		v29 := float32(p1 * v28)
+		ps[i] = v29
 	}
 }
 
@@ -420,6 +364,24 @@ func dotGo(a *kargs) {
 	}
 }
 
+// maxGo: flags = lane maxima, sums[0] ≠ 0 if any NaN
+func maxGo(a *kargs) {
+	n := a.n
+	x := a.x[:n]
+	m := float32(math.Inf(-1))
+	for i := 0; i < n; i++ {
+		v0 := x[i]
+		if v := v0; v != v {
+			a.sums[0] = 1
+		} else if v > m {
+			m = v
+		}
+	}
+	for j := range a.flags {
+		a.flags[j] = m
+	}
+}
+
 // sumExpGo: Σ e^(x − p0)
 func sumExpGo(a *kargs) {
 	n := a.n
@@ -442,18 +404,8 @@ func sumExpGo(a *kargs) {
 		v23 := fma32(v21, v13, float32(0.5))
 		v24 := fma32(v14, v23, v13)
 		v26 := v24 + float32(1)
-		v27 := int32(v9)
-		v28 := v27 >> 1
-		v29 := v27 - v28
-		v31 := v28 + int32(127)
-		v32 := v31 << 23
-		v33 := math.Float32frombits(uint32(v32))
-		v34 := v29 + int32(127)
-		v35 := v34 << 23
-		v36 := math.Float32frombits(uint32(v35))
-		v37 := float32(v26 * v33)
-		v38 := float32(v37 * v36)
-		acc[i&7] += float64(v38)
+		v27 := float32(float64(v26) * math.Float64frombits(uint64(int64(v9)+1023)<<52))
+		acc[i&7] += float64(v27)
 	}
 	for j := n % 8; j > 0 && j < 8; j++ {
 		acc[j] += 0

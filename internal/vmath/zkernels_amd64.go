@@ -65,6 +65,12 @@ func dotAVX2(a *kargs)
 func dotAVX512(a *kargs)
 
 //go:noescape
+func maxAVX2(a *kargs)
+
+//go:noescape
+func maxAVX512(a *kargs)
+
+//go:noescape
 func sumExpAVX2(a *kargs)
 
 //go:noescape
@@ -177,6 +183,17 @@ func dotRun(a *kargs) {
 		dotAVX2(a)
 	default:
 		dotGo(a)
+	}
+}
+
+func maxRun(a *kargs) {
+	switch simd() {
+	case 2:
+		maxAVX512(a)
+	case 1:
+		maxAVX2(a)
+	default:
+		maxGo(a)
 	}
 }
 

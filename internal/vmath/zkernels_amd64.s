@@ -571,7 +571,6 @@ body_3:
 	VPADDD       vconst<>+896(SB), Y2, Y2
 	VCVTDQ2PS    Y4, Y5
 	VSUBPS       vconst<>+640(SB), Y2, Y2
-	VPMINSD      vconst<>+2112(SB), Y4, Y4
 	VMOVUPS      vconst<>+704(SB), Y6
 	VPSUBD       Y4, Y6, Y4
 	VPSLLD       $0x17, Y4, Y4
@@ -609,14 +608,8 @@ body_3:
 	VADDPS       Y2, Y4, Y2
 	VMOVUPS      vconst<>+1792(SB), Y3
 	VFMADD213PS  Y2, Y5, Y3
-	VCMPPS       $0x00, vconst<>+2176(SB), Y0, Y2
-	VBLENDVPS    Y2, vconst<>+1920(SB), Y3, Y2
-	VCMPPS       $0x11, vconst<>+2176(SB), Y0, Y3
-	VBLENDVPS    Y3, vconst<>+1984(SB), Y2, Y2
-	VCMPPS       $0x00, vconst<>+2048(SB), Y0, Y3
-	VBLENDVPS    Y3, Y0, Y2, Y2
-	VCMPPS       $0x03, Y0, Y0, Y3
-	VBLENDVPS    Y3, Y0, Y2, Y0
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, Y0, Y3, Y0
 	VADDPS       Y0, Y1, Y0
 	CMPQ         SI, $0x08
 	JL           tailstore_4
@@ -921,6 +914,62 @@ done_5:
 	VZEROUPPER
 	RET
 
+// func maxAVX2(a *byte)
+// Requires: AVX
+TEXT ·maxAVX2(SB), NOSPLIT, $32-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Y0
+	VMOVUPS      Y0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPS      vconst<>+1920(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x08
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Y0
+	JMP     body_3
+
+tailload_2:
+	TESTQ      SI, SI
+	JLE        done_5
+	MOVQ       $0x00000008, DI
+	SUBQ       SI, DI
+	LEAQ       vtail<>+0(SB), R8
+	VMOVUPS    (R8)(DI*4), Y0
+	VMASKMOVPS (DX)(BX*4), Y0, Y0
+
+body_3:
+	CMPQ   SI, $0x08
+	JL     tailstore_4
+	VMAXPS Y0, Y1, Y1
+	VCMPPS $0x03, Y0, Y0, Y0
+	VORPS  Y0, Y2, Y2
+	ADDQ   $0x08, BX
+	JMP    loop_1
+
+tailstore_4:
+	MOVQ      $0x00000008, CX
+	SUBQ      SI, CX
+	LEAQ      vtail<>+0(SB), DX
+	VMOVUPS   (DX)(CX*4), Y3
+	VMOVUPS   vconst<>+1920(SB), Y4
+	VBLENDVPS Y3, Y0, Y4, Y4
+	VMAXPS    Y4, Y1, Y1
+	VCMPPS    $0x03, Y4, Y4, Y0
+	VORPS     Y0, Y2, Y2
+
+done_5:
+	VMOVUPS Y1, 416(AX)
+	VMOVUPS Y1, 448(AX)
+	VMOVUPS Y2, 288(AX)
+	VZEROUPPER
+	RET
+
 // func sumExpAVX2(a *byte)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sumExpAVX2(SB), NOSPLIT, $64-8
@@ -1028,7 +1077,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1037,40 +1086,33 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VMOVUPS      vconst<>+0(SB), Z1
-	VMAXPS       Z0, Z1, Z0
-	VMOVUPS      vconst<>+64(SB), Z1
-	VMINPS       Z0, Z1, Z0
-	VMULPS       vconst<>+128(SB), Z0, Z1
-	VRNDSCALEPS  $0x08, Z1, Z1
-	VMOVUPS      vconst<>+192(SB), Z2
-	VFNMADD213PS Z0, Z1, Z2
+	VMOVUPS      vconst<>+0(SB), Z0
+	VMAXPS       Z1, Z0, Z0
+	VMOVUPS      vconst<>+64(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       vconst<>+128(SB), Z0, Z2
+	VRNDSCALEPS  $0x08, Z2, Z2
+	VMOVUPS      vconst<>+192(SB), Z3
+	VFNMADD213PS Z0, Z2, Z3
 	VMOVUPS      vconst<>+256(SB), Z0
-	VFNMADD213PS Z2, Z1, Z0
-	VMULPS       Z0, Z0, Z2
-	VMOVUPS      vconst<>+320(SB), Z3
-	VFMADD213PS  vconst<>+384(SB), Z0, Z3
+	VFNMADD213PS Z3, Z2, Z0
+	VMULPS       Z0, Z0, Z3
+	VMOVUPS      vconst<>+320(SB), Z4
+	VFMADD213PS  vconst<>+384(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+448(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+512(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+576(SB), Z0, Z4
 	VMOVAPS      Z3, Z3
-	VFMADD213PS  vconst<>+448(SB), Z0, Z3
-	VMOVAPS      Z3, Z3
-	VFMADD213PS  vconst<>+512(SB), Z0, Z3
-	VMOVAPS      Z3, Z3
-	VFMADD213PS  vconst<>+576(SB), Z0, Z3
-	VMOVAPS      Z2, Z2
-	VFMADD213PS  Z0, Z3, Z2
-	VADDPS       vconst<>+640(SB), Z2, Z0
-	VCVTTPS2DQ   Z1, Z1
-	VPSRAD       $0x01, Z1, Z2
-	VPSUBD       Z2, Z1, Z1
-	VPADDD       vconst<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VPADDD       vconst<>+704(SB), Z1, Z1
-	VPSLLD       $0x17, Z1, Z1
-	VMULPS       Z2, Z0, Z0
-	VMULPS       Z1, Z0, Z0
+	VFMADD213PS  Z0, Z4, Z3
+	VADDPS       vconst<>+640(SB), Z3, Z0
+	VSCALEFPS    Z2, Z0, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
 	MOVQ         120(AX), SI
@@ -1111,7 +1153,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1120,59 +1162,66 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VCMPPS      $0x11, vconst<>+768(SB), Z0, K1
-	VMULPS      vconst<>+832(SB), Z0, Z7
-	VBLENDMPS   Z7, Z0, K1, Z1
-	VPSUBD      vconst<>+896(SB), Z1, Z7
-	VPSRAD      $0x17, Z7, Z8
-	VPANDD      vconst<>+960(SB), Z7, Z7
-	VPADDD      vconst<>+896(SB), Z7, Z7
-	VCVTDQ2PS   Z8, Z8
-	VSUBPS      vconst<>+640(SB), Z7, Z7
-	VSUBPS      vconst<>+1024(SB), Z8, Z9
-	VBLENDMPS   Z9, Z8, K1, Z2
-	VMULPS      Z7, Z7, Z8
-	VMOVUPS     vconst<>+1088(SB), Z9
-	VFMADD213PS vconst<>+1152(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1216(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1280(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1344(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1408(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1472(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1536(SB), Z7, Z9
-	VMOVAPS     Z9, Z9
-	VFMADD213PS vconst<>+1600(SB), Z7, Z9
-	VMOVAPS     Z7, Z10
-	VFMADD213PS vconst<>+1664(SB), Z9, Z10
-	VMULPS      Z10, Z8, Z8
-	VMOVUPS     vconst<>+1728(SB), Z9
-	VFMADD213PS Z8, Z2, Z9
-	VADDPS      Z7, Z9, Z7
-	VMOVUPS     vconst<>+1792(SB), Z8
-	VFMADD213PS Z7, Z2, Z8
-	VCMPPS      $0x00, vconst<>+1856(SB), Z0, K1
-	VBLENDMPS   vconst<>+1920(SB), Z8, K1, Z3
-	VCMPPS      $0x11, vconst<>+1856(SB), Z0, K1
-	VBLENDMPS   vconst<>+1984(SB), Z3, K1, Z4
-	VCMPPS      $0x00, vconst<>+2048(SB), Z0, K1
-	VBLENDMPS   Z0, Z4, K1, Z5
-	VCMPPS      $0x03, Z0, Z0, K1
-	VBLENDMPS   Z0, Z5, K1, Z6
+	VCMPPS      $0x11, vconst<>+768(SB), Z1, K1
+	VMULPS      vconst<>+832(SB), Z1, Z0
+	VMOVAPS     Z1, Z2
+	VBLENDMPS   Z0, Z2, K1, Z2
+	VPSUBD      vconst<>+896(SB), Z2, Z0
+	VPSRAD      $0x17, Z0, Z2
+	VPANDD      vconst<>+960(SB), Z0, Z0
+	VPADDD      vconst<>+896(SB), Z0, Z0
+	VCVTDQ2PS   Z2, Z2
+	VSUBPS      vconst<>+640(SB), Z0, Z0
+	VSUBPS      vconst<>+1024(SB), Z2, Z3
+	VMOVAPS     Z2, Z2
+	VBLENDMPS   Z3, Z2, K1, Z2
+	VMULPS      Z0, Z0, Z3
+	VMOVUPS     vconst<>+1088(SB), Z4
+	VFMADD213PS vconst<>+1152(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1216(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1280(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1344(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1408(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1472(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1536(SB), Z0, Z4
+	VMOVAPS     Z4, Z4
+	VFMADD213PS vconst<>+1600(SB), Z0, Z4
+	VMOVAPS     Z0, Z5
+	VFMADD213PS vconst<>+1664(SB), Z4, Z5
+	VMULPS      Z5, Z3, Z3
+	VMOVUPS     vconst<>+1728(SB), Z4
+	VFMADD213PS Z3, Z2, Z4
+	VADDPS      Z0, Z4, Z0
+	VMOVUPS     vconst<>+1792(SB), Z3
+	VFMADD213PS Z0, Z2, Z3
+	VCMPPS      $0x00, vconst<>+1856(SB), Z1, K1
+	VMOVAPS     Z3, Z0
+	VBLENDMPS   vconst<>+1920(SB), Z0, K1, Z0
+	VCMPPS      $0x11, vconst<>+1856(SB), Z1, K1
+	VMOVAPS     Z0, Z0
+	VBLENDMPS   vconst<>+1984(SB), Z0, K1, Z0
+	VCMPPS      $0x00, vconst<>+2048(SB), Z1, K1
+	VMOVAPS     Z0, Z0
+	VBLENDMPS   Z1, Z0, K1, Z0
+	VCMPPS      $0x03, Z1, Z1, K1
+	VMOVAPS     Z0, Z0
+	VBLENDMPS   Z1, Z0, K1, Z0
 	CMPQ        SI, $0x10
 	JL          tailstore_4
 	MOVQ        120(AX), SI
 	TESTQ       SI, SI
 	JZ          skip_6
-	VMOVUPS     Z6, (SI)(BX*4)
+	VMOVUPS     Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1185,7 +1234,7 @@ tailstore_4:
 	MOVQ    120(AX), AX
 	TESTQ   AX, AX
 	JZ      skip_7
-	VMOVUPS Z6, K1, (AX)(BX*4)
+	VMOVUPS Z0, K1, (AX)(BX*4)
 
 skip_7:
 done_5:
@@ -1207,7 +1256,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1216,70 +1265,75 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VADDPS       vconst<>+640(SB), Z0, Z5
-	VSUBPS       vconst<>+640(SB), Z5, Z6
-	VSUBPS       Z6, Z0, Z6
-	VPSUBD       vconst<>+896(SB), Z5, Z5
-	VPSRAD       $0x17, Z5, Z7
-	VPANDD       vconst<>+960(SB), Z5, Z5
-	VPADDD       vconst<>+896(SB), Z5, Z5
-	VCVTDQ2PS    Z7, Z8
-	VSUBPS       vconst<>+640(SB), Z5, Z5
-	VPMINSD      vconst<>+2112(SB), Z7, Z7
-	VMOVUPS      vconst<>+704(SB), Z9
-	VPSUBD       Z7, Z9, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMOVUPS      vconst<>+640(SB), Z9
-	VSUBPS       Z5, Z9, Z9
-	VMOVAPS      Z5, Z10
-	VFNMADD213PS vconst<>+640(SB), Z9, Z10
-	VMOVAPS      Z5, Z9
-	VFNMADD213PS vconst<>+640(SB), Z10, Z9
-	VMULPS       Z7, Z6, Z6
-	VMULPS       Z9, Z6, Z6
-	VMULPS       Z5, Z5, Z7
-	VMOVUPS      vconst<>+1088(SB), Z9
-	VFMADD213PS  vconst<>+1152(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1216(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1280(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1344(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1408(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1472(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1536(SB), Z5, Z9
-	VMOVAPS      Z9, Z9
-	VFMADD213PS  vconst<>+1600(SB), Z5, Z9
-	VMOVAPS      Z5, Z10
-	VFMADD213PS  vconst<>+1664(SB), Z9, Z10
-	VMULPS       Z10, Z7, Z7
-	VADDPS       Z6, Z7, Z6
-	VMOVUPS      vconst<>+1728(SB), Z7
-	VFMADD213PS  Z6, Z8, Z7
-	VADDPS       Z5, Z7, Z5
-	VMOVUPS      vconst<>+1792(SB), Z6
-	VFMADD213PS  Z5, Z8, Z6
-	VCMPPS       $0x00, vconst<>+2176(SB), Z0, K1
-	VBLENDMPS    vconst<>+1920(SB), Z6, K1, Z1
-	VCMPPS       $0x11, vconst<>+2176(SB), Z0, K1
-	VBLENDMPS    vconst<>+1984(SB), Z1, K1, Z2
-	VCMPPS       $0x00, vconst<>+2048(SB), Z0, K1
-	VBLENDMPS    Z0, Z2, K1, Z3
-	VCMPPS       $0x03, Z0, Z0, K1
-	VBLENDMPS    Z0, Z3, K1, Z4
+	VADDPS       vconst<>+640(SB), Z1, Z0
+	VSUBPS       vconst<>+640(SB), Z0, Z2
+	VSUBPS       Z2, Z1, Z2
+	VPSUBD       vconst<>+896(SB), Z0, Z0
+	VPSRAD       $0x17, Z0, Z3
+	VPANDD       vconst<>+960(SB), Z0, Z0
+	VPADDD       vconst<>+896(SB), Z0, Z0
+	VCVTDQ2PS    Z3, Z4
+	VSUBPS       vconst<>+640(SB), Z0, Z0
+	VPMINSD      vconst<>+2112(SB), Z3, Z3
+	VMOVUPS      vconst<>+704(SB), Z5
+	VPSUBD       Z3, Z5, Z3
+	VPSLLD       $0x17, Z3, Z3
+	VMOVUPS      vconst<>+640(SB), Z5
+	VSUBPS       Z0, Z5, Z5
+	VMOVAPS      Z0, Z6
+	VFNMADD213PS vconst<>+640(SB), Z5, Z6
+	VMOVAPS      Z0, Z5
+	VFNMADD213PS vconst<>+640(SB), Z6, Z5
+	VMULPS       Z3, Z2, Z2
+	VMULPS       Z5, Z2, Z2
+	VMULPS       Z0, Z0, Z3
+	VMOVUPS      vconst<>+1088(SB), Z5
+	VFMADD213PS  vconst<>+1152(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1216(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1280(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1344(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1408(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1472(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1536(SB), Z0, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+1600(SB), Z0, Z5
+	VMOVAPS      Z0, Z6
+	VFMADD213PS  vconst<>+1664(SB), Z5, Z6
+	VMULPS       Z6, Z3, Z3
+	VADDPS       Z2, Z3, Z2
+	VMOVUPS      vconst<>+1728(SB), Z3
+	VFMADD213PS  Z2, Z4, Z3
+	VADDPS       Z0, Z3, Z0
+	VMOVUPS      vconst<>+1792(SB), Z2
+	VFMADD213PS  Z0, Z4, Z2
+	VCMPPS       $0x00, vconst<>+2176(SB), Z1, K1
+	VMOVAPS      Z2, Z0
+	VBLENDMPS    vconst<>+1920(SB), Z0, K1, Z0
+	VCMPPS       $0x11, vconst<>+2176(SB), Z1, K1
+	VMOVAPS      Z0, Z0
+	VBLENDMPS    vconst<>+1984(SB), Z0, K1, Z0
+	VCMPPS       $0x00, vconst<>+2048(SB), Z1, K1
+	VMOVAPS      Z0, Z0
+	VBLENDMPS    Z1, Z0, K1, Z0
+	VCMPPS       $0x03, Z1, Z1, K1
+	VMOVAPS      Z0, Z0
+	VBLENDMPS    Z1, Z0, K1, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z4, (SI)(BX*4)
+	VMOVUPS      Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1292,7 +1346,7 @@ tailstore_4:
 	MOVQ    120(AX), AX
 	TESTQ   AX, AX
 	JZ      skip_7
-	VMOVUPS Z4, K1, (AX)(BX*4)
+	VMOVUPS Z0, K1, (AX)(BX*4)
 
 skip_7:
 done_5:
@@ -1314,7 +1368,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1323,117 +1377,24 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VPANDD       vconst<>+2240(SB), Z0, Z2
-	VMULPS       Z0, Z0, Z3
-	VMULPS       Z0, Z3, Z4
-	VMOVUPS      vconst<>+2304(SB), Z5
-	VFMADD213PS  vconst<>+2368(SB), Z3, Z5
-	VMOVAPS      Z5, Z5
-	VFMADD213PS  vconst<>+2432(SB), Z3, Z5
-	VMOVAPS      Z5, Z5
-	VFMADD213PS  vconst<>+2496(SB), Z3, Z5
-	VMOVAPS      Z5, Z5
-	VFMADD213PS  vconst<>+2560(SB), Z3, Z5
-	VMOVAPS      Z4, Z3
-	VFMADD213PS  Z0, Z5, Z3
-	VADDPS       Z2, Z2, Z4
-	VMOVUPS      vconst<>+0(SB), Z5
-	VMAXPS       Z4, Z5, Z4
-	VMOVUPS      vconst<>+64(SB), Z5
-	VMINPS       Z4, Z5, Z4
-	VMULPS       vconst<>+128(SB), Z4, Z5
-	VRNDSCALEPS  $0x08, Z5, Z5
-	VMOVUPS      vconst<>+192(SB), Z6
-	VFNMADD213PS Z4, Z5, Z6
-	VMOVUPS      vconst<>+256(SB), Z4
-	VFNMADD213PS Z6, Z5, Z4
-	VMULPS       Z4, Z4, Z6
-	VMOVUPS      vconst<>+320(SB), Z7
-	VFMADD213PS  vconst<>+384(SB), Z4, Z7
-	VMOVAPS      Z7, Z7
-	VFMADD213PS  vconst<>+448(SB), Z4, Z7
-	VMOVAPS      Z7, Z7
-	VFMADD213PS  vconst<>+512(SB), Z4, Z7
-	VMOVAPS      Z7, Z7
-	VFMADD213PS  vconst<>+576(SB), Z4, Z7
-	VMOVAPS      Z6, Z6
-	VFMADD213PS  Z4, Z7, Z6
-	VADDPS       vconst<>+640(SB), Z6, Z4
-	VCVTTPS2DQ   Z5, Z5
-	VPSRAD       $0x01, Z5, Z6
-	VPSUBD       Z6, Z5, Z5
-	VPADDD       vconst<>+704(SB), Z6, Z6
-	VPSLLD       $0x17, Z6, Z6
-	VPADDD       vconst<>+704(SB), Z5, Z5
-	VPSLLD       $0x17, Z5, Z5
-	VMULPS       Z6, Z4, Z4
-	VMULPS       Z5, Z4, Z4
-	VADDPS       vconst<>+640(SB), Z4, Z4
-	VMOVUPS      vconst<>+2624(SB), Z5
-	VDIVPS       Z4, Z5, Z4
-	VMOVUPS      vconst<>+640(SB), Z5
-	VSUBPS       Z4, Z5, Z4
-	VPANDD       vconst<>+2688(SB), Z0, Z0
-	VPORD        Z0, Z4, Z0
-	VCMPPS       $0x11, vconst<>+2752(SB), Z2, K1
-	VBLENDMPS    Z3, Z0, K1, Z1
-	CMPQ         SI, $0x10
-	JL           tailstore_4
-	MOVQ         120(AX), SI
-	TESTQ        SI, SI
-	JZ           skip_6
-	VMOVUPS      Z1, (SI)(BX*4)
-
-skip_6:
-	ADDQ $0x10, BX
-	JMP  loop_1
-
-tailstore_4:
-	LEAQ    vktail<>+0(SB), CX
-	MOVWLZX (CX)(SI*2), CX
-	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z1, K1, (AX)(BX*4)
-
-skip_7:
-done_5:
-	VZEROUPPER
-	RET
-
-// func sigmoidAVX512(a *byte)
-// Requires: AVX, AVX512F
-TEXT ·sigmoidAVX512(SB), NOSPLIT, $64-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x10
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
-	JMP     body_3
-
-tailload_2:
-	TESTQ     SI, SI
-	JLE       done_5
-	LEAQ      vktail<>+0(SB), DI
-	MOVWLZX   (DI)(SI*2), DI
-	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
-
-body_3:
-	VPANDD       vconst<>+2240(SB), Z0, Z3
-	VPXORD       vconst<>+2688(SB), Z3, Z3
+	VPANDD       vconst<>+2240(SB), Z1, Z0
+	VMULPS       Z1, Z1, Z2
+	VMULPS       Z1, Z2, Z3
+	VMOVUPS      vconst<>+2304(SB), Z4
+	VFMADD213PS  vconst<>+2368(SB), Z2, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+2432(SB), Z2, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+2496(SB), Z2, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+2560(SB), Z2, Z4
+	VMOVAPS      Z3, Z2
+	VFMADD213PS  Z1, Z4, Z2
+	VADDPS       Z0, Z0, Z3
 	VMOVUPS      vconst<>+0(SB), Z4
 	VMAXPS       Z3, Z4, Z3
 	VMOVUPS      vconst<>+64(SB), Z4
@@ -1456,29 +1417,23 @@ body_3:
 	VMOVAPS      Z5, Z5
 	VFMADD213PS  Z3, Z6, Z5
 	VADDPS       vconst<>+640(SB), Z5, Z3
-	VCVTTPS2DQ   Z4, Z4
-	VPSRAD       $0x01, Z4, Z5
-	VPSUBD       Z5, Z4, Z4
-	VPADDD       vconst<>+704(SB), Z5, Z5
-	VPSLLD       $0x17, Z5, Z5
-	VPADDD       vconst<>+704(SB), Z4, Z4
-	VPSLLD       $0x17, Z4, Z4
-	VMULPS       Z5, Z3, Z3
-	VMULPS       Z4, Z3, Z3
-	VADDPS       vconst<>+640(SB), Z3, Z4
-	VMOVUPS      vconst<>+640(SB), Z5
-	VDIVPS       Z4, Z5, Z4
-	VMULPS       Z4, Z3, Z3
-	VCMPPS       $0x1d, vconst<>+1856(SB), Z0, K1
-	VBLENDMPS    Z4, Z3, K1, Z1
-	VCMPPS       $0x03, Z0, Z0, K1
-	VBLENDMPS    Z0, Z1, K1, Z2
+	VSCALEFPS    Z4, Z3, Z3
+	VADDPS       vconst<>+640(SB), Z3, Z3
+	VMOVUPS      vconst<>+2624(SB), Z4
+	VDIVPS       Z3, Z4, Z3
+	VMOVUPS      vconst<>+640(SB), Z4
+	VSUBPS       Z3, Z4, Z3
+	VPANDD       vconst<>+2688(SB), Z1, Z4
+	VPORD        Z4, Z3, Z3
+	VCMPPS       $0x11, vconst<>+2752(SB), Z0, K1
+	VMOVAPS      Z3, Z0
+	VBLENDMPS    Z2, Z0, K1, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z2, (SI)(BX*4)
+	VMOVUPS      Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1491,7 +1446,95 @@ tailstore_4:
 	MOVQ    120(AX), AX
 	TESTQ   AX, AX
 	JZ      skip_7
-	VMOVUPS Z2, K1, (AX)(BX*4)
+	VMOVUPS Z0, K1, (AX)(BX*4)
+
+skip_7:
+done_5:
+	VZEROUPPER
+	RET
+
+// func sigmoidAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
+
+body_3:
+	VPANDD       vconst<>+2240(SB), Z1, Z0
+	VPXORD       vconst<>+2688(SB), Z0, Z0
+	VMOVUPS      vconst<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z0
+	VMOVUPS      vconst<>+64(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       vconst<>+128(SB), Z0, Z2
+	VRNDSCALEPS  $0x08, Z2, Z2
+	VMOVUPS      vconst<>+192(SB), Z3
+	VFNMADD213PS Z0, Z2, Z3
+	VMOVUPS      vconst<>+256(SB), Z0
+	VFNMADD213PS Z3, Z2, Z0
+	VMULPS       Z0, Z0, Z3
+	VMOVUPS      vconst<>+320(SB), Z4
+	VFMADD213PS  vconst<>+384(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+448(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+512(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+576(SB), Z0, Z4
+	VMOVAPS      Z3, Z3
+	VFMADD213PS  Z0, Z4, Z3
+	VADDPS       vconst<>+640(SB), Z3, Z0
+	VSCALEFPS    Z2, Z0, Z0
+	VADDPS       vconst<>+640(SB), Z0, Z2
+	VMOVUPS      vconst<>+640(SB), Z3
+	VDIVPS       Z2, Z3, Z2
+	VMULPS       Z2, Z0, Z0
+	VCMPPS       $0x1d, vconst<>+1856(SB), Z1, K1
+	VMOVAPS      Z0, Z0
+	VBLENDMPS    Z2, Z0, K1, Z0
+	VCMPPS       $0x03, Z1, Z1, K1
+	VMOVAPS      Z0, Z0
+	VBLENDMPS    Z1, Z0, K1, Z0
+	CMPQ         SI, $0x10
+	JL           tailstore_4
+	MOVQ         120(AX), SI
+	TESTQ        SI, SI
+	JZ           skip_6
+	VMOVUPS      Z0, (SI)(BX*4)
+
+skip_6:
+	ADDQ $0x10, BX
+	JMP  loop_1
+
+tailstore_4:
+	LEAQ    vktail<>+0(SB), CX
+	MOVWLZX (CX)(SI*2), CX
+	KMOVW   CX, K1
+	MOVQ    120(AX), AX
+	TESTQ   AX, AX
+	JZ      skip_7
+	VMOVUPS Z0, K1, (AX)(BX*4)
 
 skip_7:
 done_5:
@@ -1513,7 +1556,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1522,100 +1565,87 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VMOVUPS      vconst<>+1856(SB), Z5
-	VMAXPS       Z0, Z5, Z5
-	VPANDD       vconst<>+2240(SB), Z0, Z0
-	VPXORD       vconst<>+2688(SB), Z0, Z0
-	VMOVUPS      vconst<>+0(SB), Z6
-	VMAXPS       Z0, Z6, Z0
-	VMOVUPS      vconst<>+64(SB), Z6
-	VMINPS       Z0, Z6, Z0
-	VMULPS       vconst<>+128(SB), Z0, Z6
-	VRNDSCALEPS  $0x08, Z6, Z6
-	VMOVUPS      vconst<>+192(SB), Z7
-	VFNMADD213PS Z0, Z6, Z7
-	VMOVUPS      vconst<>+256(SB), Z0
-	VFNMADD213PS Z7, Z6, Z0
-	VMULPS       Z0, Z0, Z7
-	VMOVUPS      vconst<>+320(SB), Z8
-	VFMADD213PS  vconst<>+384(SB), Z0, Z8
-	VMOVAPS      Z8, Z8
-	VFMADD213PS  vconst<>+448(SB), Z0, Z8
-	VMOVAPS      Z8, Z8
-	VFMADD213PS  vconst<>+512(SB), Z0, Z8
-	VMOVAPS      Z8, Z8
-	VFMADD213PS  vconst<>+576(SB), Z0, Z8
+	VMOVUPS      vconst<>+1856(SB), Z0
+	VMAXPS       Z1, Z0, Z0
+	VPANDD       vconst<>+2240(SB), Z1, Z2
+	VPXORD       vconst<>+2688(SB), Z2, Z2
+	VMOVUPS      vconst<>+0(SB), Z3
+	VMAXPS       Z2, Z3, Z2
+	VMOVUPS      vconst<>+64(SB), Z3
+	VMINPS       Z2, Z3, Z2
+	VMULPS       vconst<>+128(SB), Z2, Z3
+	VRNDSCALEPS  $0x08, Z3, Z3
+	VMOVUPS      vconst<>+192(SB), Z4
+	VFNMADD213PS Z2, Z3, Z4
+	VMOVUPS      vconst<>+256(SB), Z2
+	VFNMADD213PS Z4, Z3, Z2
+	VMULPS       Z2, Z2, Z4
+	VMOVUPS      vconst<>+320(SB), Z5
+	VFMADD213PS  vconst<>+384(SB), Z2, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+448(SB), Z2, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+512(SB), Z2, Z5
+	VMOVAPS      Z5, Z5
+	VFMADD213PS  vconst<>+576(SB), Z2, Z5
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  Z2, Z5, Z4
+	VADDPS       vconst<>+640(SB), Z4, Z2
+	VSCALEFPS    Z3, Z2, Z2
+	VADDPS       vconst<>+640(SB), Z2, Z3
+	VSUBPS       vconst<>+640(SB), Z3, Z4
+	VSUBPS       Z4, Z2, Z4
+	VPSUBD       vconst<>+896(SB), Z3, Z3
+	VPSRAD       $0x17, Z3, Z5
+	VPANDD       vconst<>+960(SB), Z3, Z3
+	VPADDD       vconst<>+896(SB), Z3, Z3
+	VCVTDQ2PS    Z5, Z6
+	VSUBPS       vconst<>+640(SB), Z3, Z3
+	VMOVUPS      vconst<>+704(SB), Z7
+	VPSUBD       Z5, Z7, Z5
+	VPSLLD       $0x17, Z5, Z5
+	VMOVUPS      vconst<>+640(SB), Z7
+	VSUBPS       Z3, Z7, Z7
+	VMOVAPS      Z3, Z8
+	VFNMADD213PS vconst<>+640(SB), Z7, Z8
+	VMOVAPS      Z3, Z7
+	VFNMADD213PS vconst<>+640(SB), Z8, Z7
+	VMULPS       Z5, Z4, Z4
+	VMULPS       Z7, Z4, Z4
+	VMULPS       Z3, Z3, Z5
+	VMOVUPS      vconst<>+1088(SB), Z7
+	VFMADD213PS  vconst<>+1152(SB), Z3, Z7
 	VMOVAPS      Z7, Z7
-	VFMADD213PS  Z0, Z8, Z7
-	VADDPS       vconst<>+640(SB), Z7, Z0
-	VCVTTPS2DQ   Z6, Z6
-	VPSRAD       $0x01, Z6, Z7
-	VPSUBD       Z7, Z6, Z6
-	VPADDD       vconst<>+704(SB), Z7, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VPADDD       vconst<>+704(SB), Z6, Z6
-	VPSLLD       $0x17, Z6, Z6
-	VMULPS       Z7, Z0, Z0
-	VMULPS       Z6, Z0, Z0
-	VADDPS       vconst<>+640(SB), Z0, Z6
-	VSUBPS       vconst<>+640(SB), Z6, Z7
-	VSUBPS       Z7, Z0, Z7
-	VPSUBD       vconst<>+896(SB), Z6, Z6
-	VPSRAD       $0x17, Z6, Z8
-	VPANDD       vconst<>+960(SB), Z6, Z6
-	VPADDD       vconst<>+896(SB), Z6, Z6
-	VCVTDQ2PS    Z8, Z9
-	VSUBPS       vconst<>+640(SB), Z6, Z6
-	VPMINSD      vconst<>+2112(SB), Z8, Z8
-	VMOVUPS      vconst<>+704(SB), Z10
-	VPSUBD       Z8, Z10, Z8
-	VPSLLD       $0x17, Z8, Z8
-	VMOVUPS      vconst<>+640(SB), Z10
-	VSUBPS       Z6, Z10, Z10
-	VMOVAPS      Z6, Z11
-	VFNMADD213PS vconst<>+640(SB), Z10, Z11
-	VMOVAPS      Z6, Z10
-	VFNMADD213PS vconst<>+640(SB), Z11, Z10
-	VMULPS       Z8, Z7, Z7
-	VMULPS       Z10, Z7, Z7
-	VMULPS       Z6, Z6, Z8
-	VMOVUPS      vconst<>+1088(SB), Z10
-	VFMADD213PS  vconst<>+1152(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1216(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1280(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1344(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1408(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1472(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1536(SB), Z6, Z10
-	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+1600(SB), Z6, Z10
-	VMOVAPS      Z6, Z11
-	VFMADD213PS  vconst<>+1664(SB), Z10, Z11
-	VMULPS       Z11, Z8, Z8
-	VADDPS       Z7, Z8, Z7
-	VMOVUPS      vconst<>+1728(SB), Z8
-	VFMADD213PS  Z7, Z9, Z8
-	VADDPS       Z6, Z8, Z6
-	VMOVUPS      vconst<>+1792(SB), Z7
-	VFMADD213PS  Z6, Z9, Z7
-	VCMPPS       $0x00, vconst<>+2176(SB), Z0, K1
-	VBLENDMPS    vconst<>+1920(SB), Z7, K1, Z1
-	VCMPPS       $0x11, vconst<>+2176(SB), Z0, K1
-	VBLENDMPS    vconst<>+1984(SB), Z1, K1, Z2
-	VCMPPS       $0x00, vconst<>+2048(SB), Z0, K1
-	VBLENDMPS    Z0, Z2, K1, Z3
-	VCMPPS       $0x03, Z0, Z0, K1
-	VBLENDMPS    Z0, Z3, K1, Z4
-	VADDPS       Z4, Z5, Z0
+	VFMADD213PS  vconst<>+1216(SB), Z3, Z7
+	VMOVAPS      Z7, Z7
+	VFMADD213PS  vconst<>+1280(SB), Z3, Z7
+	VMOVAPS      Z7, Z7
+	VFMADD213PS  vconst<>+1344(SB), Z3, Z7
+	VMOVAPS      Z7, Z7
+	VFMADD213PS  vconst<>+1408(SB), Z3, Z7
+	VMOVAPS      Z7, Z7
+	VFMADD213PS  vconst<>+1472(SB), Z3, Z7
+	VMOVAPS      Z7, Z7
+	VFMADD213PS  vconst<>+1536(SB), Z3, Z7
+	VMOVAPS      Z7, Z7
+	VFMADD213PS  vconst<>+1600(SB), Z3, Z7
+	VMOVAPS      Z3, Z8
+	VFMADD213PS  vconst<>+1664(SB), Z7, Z8
+	VMULPS       Z8, Z5, Z5
+	VADDPS       Z4, Z5, Z4
+	VMOVUPS      vconst<>+1728(SB), Z5
+	VFMADD213PS  Z4, Z6, Z5
+	VADDPS       Z3, Z5, Z3
+	VMOVUPS      vconst<>+1792(SB), Z4
+	VFMADD213PS  Z3, Z6, Z4
+	VCMPPS       $0x03, Z2, Z2, K1
+	VMOVAPS      Z4, Z3
+	VBLENDMPS    Z2, Z3, K1, Z3
+	VADDPS       Z3, Z0, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
 	MOVQ         120(AX), SI
@@ -1660,7 +1690,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1669,41 +1699,34 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VSUBPS       (SP), Z0, Z0
-	VMOVUPS      vconst<>+0(SB), Z1
-	VMAXPS       Z0, Z1, Z0
-	VMOVUPS      vconst<>+64(SB), Z1
-	VMINPS       Z0, Z1, Z0
-	VMULPS       vconst<>+128(SB), Z0, Z1
-	VRNDSCALEPS  $0x08, Z1, Z1
-	VMOVUPS      vconst<>+192(SB), Z2
-	VFNMADD213PS Z0, Z1, Z2
+	VSUBPS       (SP), Z1, Z0
+	VMOVUPS      vconst<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z0
+	VMOVUPS      vconst<>+64(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       vconst<>+128(SB), Z0, Z2
+	VRNDSCALEPS  $0x08, Z2, Z2
+	VMOVUPS      vconst<>+192(SB), Z3
+	VFNMADD213PS Z0, Z2, Z3
 	VMOVUPS      vconst<>+256(SB), Z0
-	VFNMADD213PS Z2, Z1, Z0
-	VMULPS       Z0, Z0, Z2
-	VMOVUPS      vconst<>+320(SB), Z3
-	VFMADD213PS  vconst<>+384(SB), Z0, Z3
+	VFNMADD213PS Z3, Z2, Z0
+	VMULPS       Z0, Z0, Z3
+	VMOVUPS      vconst<>+320(SB), Z4
+	VFMADD213PS  vconst<>+384(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+448(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+512(SB), Z0, Z4
+	VMOVAPS      Z4, Z4
+	VFMADD213PS  vconst<>+576(SB), Z0, Z4
 	VMOVAPS      Z3, Z3
-	VFMADD213PS  vconst<>+448(SB), Z0, Z3
-	VMOVAPS      Z3, Z3
-	VFMADD213PS  vconst<>+512(SB), Z0, Z3
-	VMOVAPS      Z3, Z3
-	VFMADD213PS  vconst<>+576(SB), Z0, Z3
-	VMOVAPS      Z2, Z2
-	VFMADD213PS  Z0, Z3, Z2
-	VADDPS       vconst<>+640(SB), Z2, Z0
-	VCVTTPS2DQ   Z1, Z1
-	VPSRAD       $0x01, Z1, Z2
-	VPSUBD       Z2, Z1, Z1
-	VPADDD       vconst<>+704(SB), Z2, Z2
-	VPSLLD       $0x17, Z2, Z2
-	VPADDD       vconst<>+704(SB), Z1, Z1
-	VPSLLD       $0x17, Z1, Z1
-	VMULPS       Z2, Z0, Z0
-	VMULPS       Z1, Z0, Z0
+	VFMADD213PS  Z0, Z4, Z3
+	VADDPS       vconst<>+640(SB), Z3, Z0
+	VSCALEFPS    Z2, Z0, Z0
 	VMULPS       64(SP), Z0, Z0
 	CMPQ         SI, $0x10
 	JL           tailstore_4
@@ -1748,8 +1771,8 @@ loop_1:
 	SUBQ    SI, DI
 	CMPQ    DI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(SI*4), Z0
-	VMOVUPS (BX)(SI*4), Z1
+	VMOVUPS (DX)(SI*4), Z1
+	VMOVUPS (BX)(SI*4), Z2
 	JMP     body_3
 
 tailload_2:
@@ -1758,18 +1781,20 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), R8
 	MOVWLZX   (R8)(DI*2), R8
 	KMOVW     R8, K1
-	VMOVUPS.Z (DX)(SI*4), K1, Z0
-	VMOVUPS.Z (BX)(SI*4), K1, Z1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(SI*4), K1, Z2
 
 body_3:
-	VMOVUPS     (SP), Z2
-	VFMADD213PS Z1, Z0, Z2
+	VMOVUPS     (SP), Z0
+	VFMADD213PS Z2, Z1, Z0
 	CMPQ        DI, $0x10
 	JL          tailstore_4
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_6
-	VMOVUPS     Z2, (DI)(SI*4)
+	VMOVUPS     Z0, (DI)(SI*4)
 
 skip_6:
 	ADDQ $0x10, SI
@@ -1782,7 +1807,7 @@ tailstore_4:
 	MOVQ    120(AX), AX
 	TESTQ   AX, AX
 	JZ      skip_7
-	VMOVUPS Z2, K1, (AX)(SI*4)
+	VMOVUPS Z0, K1, (AX)(SI*4)
 
 skip_7:
 done_5:
@@ -1797,7 +1822,7 @@ TEXT ·sumAVX512(SB), NOSPLIT, $64-8
 	VMOVUPS      Z0, (SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Z1
+	VMOVUPD      288(AX), Z0
 	XORQ         BX, BX
 
 loop_1:
@@ -1805,7 +1830,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1814,16 +1839,17 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
 	CMPQ          SI, $0x10
 	JL            tailstore_4
-	VCVTPS2PD     Y0, Z2
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z0, Z1, Z1
+	VCVTPS2PD     Y1, Z3
+	VEXTRACTF64X4 $0x01, Z1, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z3, Z0, Z0
+	VADDPD        Z4, Z0, Z0
 	ADDQ          $0x10, BX
 	JMP           loop_1
 
@@ -1831,18 +1857,19 @@ tailstore_4:
 	LEAQ          vktail<>+0(SB), CX
 	MOVWLZX       (CX)(SI*2), CX
 	KMOVW         CX, K1
-	VMOVAPS.Z     Z0, K1, Z0
-	VCVTPS2PD     Y0, Z2
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VADDPD        Z2, Z1, Z1
+	VPXORD        Z2, Z2, Z2
+	VMOVAPS.Z     Z1, K1, Z2
+	VCVTPS2PD     Y2, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
 	CMPQ          SI, $0x08
 	JLE           hi_6
-	VADDPD        Z0, Z1, Z1
+	VADDPD        Z2, Z0, Z0
 
 hi_6:
 done_5:
-	VMOVUPD Z1, 288(AX)
+	VMOVUPD Z0, 288(AX)
 	VZEROUPPER
 	RET
 
@@ -1855,7 +1882,7 @@ TEXT ·dotAVX512(SB), NOSPLIT, $64-8
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
-	VMOVUPD      288(AX), Z2
+	VMOVUPD      288(AX), Z0
 	XORQ         SI, SI
 
 loop_1:
@@ -1863,8 +1890,8 @@ loop_1:
 	SUBQ    SI, DI
 	CMPQ    DI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(SI*4), Z0
-	VMOVUPS (BX)(SI*4), Z1
+	VMOVUPS (DX)(SI*4), Z1
+	VMOVUPS (BX)(SI*4), Z2
 	JMP     body_3
 
 tailload_2:
@@ -1873,20 +1900,22 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), R8
 	MOVWLZX   (R8)(DI*2), R8
 	KMOVW     R8, K1
-	VMOVUPS.Z (DX)(SI*4), K1, Z0
-	VMOVUPS.Z (BX)(SI*4), K1, Z1
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z1
+	VPXORD    Z2, Z2, Z2
+	VMOVUPS.Z (BX)(SI*4), K1, Z2
 
 body_3:
 	CMPQ          DI, $0x10
 	JL            tailstore_4
-	VCVTPS2PD     Y0, Z3
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
 	VCVTPS2PD     Y1, Z4
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VFMADD231PD   Z4, Z3, Z2
-	VFMADD231PD   Z1, Z0, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y5
+	VCVTPS2PD     Y5, Z5
+	VCVTPS2PD     Y2, Z6
+	VEXTRACTF64X4 $0x01, Z2, Y7
+	VCVTPS2PD     Y7, Z7
+	VFMADD231PD   Z6, Z4, Z0
+	VFMADD231PD   Z7, Z5, Z0
 	ADDQ          $0x10, SI
 	JMP           loop_1
 
@@ -1894,21 +1923,77 @@ tailstore_4:
 	LEAQ          vktail<>+0(SB), CX
 	MOVWLZX       (CX)(DI*2), CX
 	KMOVW         CX, K1
-	VMOVAPS.Z     Z0, K1, Z0
-	VCVTPS2PD     Y0, Z3
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VCVTPS2PD     Y1, Z4
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VFMADD231PD   Z4, Z3, Z2
+	VPXORD        Z3, Z3, Z3
+	VMOVAPS.Z     Z1, K1, Z3
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VCVTPS2PD     Y2, Z4
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VFMADD231PD   Z4, Z1, Z0
 	CMPQ          DI, $0x08
 	JLE           hi_6
-	VFMADD231PD   Z1, Z0, Z2
+	VFMADD231PD   Z2, Z3, Z0
 
 hi_6:
 done_5:
-	VMOVUPD Z2, 288(AX)
+	VMOVUPD Z0, 288(AX)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(a *byte)
+// Requires: AVX, AVX512F
+TEXT ·maxAVX512(SB), NOSPLIT, $64-8
+	MOVQ         a+0(FP), AX
+	VBROADCASTSS 248(AX), Z0
+	VMOVUPS      Z0, (SP)
+	MOVQ         240(AX), CX
+	MOVQ         (AX), DX
+	VMOVUPS      vconst<>+1920(SB), Z0
+	KXORW        K1, K1, K1
+	XORQ         BX, BX
+
+loop_1:
+	MOVQ    CX, SI
+	SUBQ    BX, SI
+	CMPQ    SI, $0x10
+	JL      tailload_2
+	VMOVUPS (DX)(BX*4), Z1
+	JMP     body_3
+
+tailload_2:
+	TESTQ     SI, SI
+	JLE       done_5
+	LEAQ      vktail<>+0(SB), DI
+	MOVWLZX   (DI)(SI*2), DI
+	KMOVW     DI, K2
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K2, Z1
+
+body_3:
+	CMPQ   SI, $0x10
+	JL     tailstore_4
+	VMAXPS Z1, Z0, Z0
+	VCMPPS $0x03, Z1, Z1, K2
+	KORW   K2, K1, K1
+	ADDQ   $0x10, BX
+	JMP    loop_1
+
+tailstore_4:
+	LEAQ      vktail<>+0(SB), CX
+	MOVWLZX   (CX)(SI*2), CX
+	KMOVW     CX, K2
+	VMOVUPS   vconst<>+1920(SB), Z2
+	VBLENDMPS Z1, Z2, K2, Z2
+	VMAXPS    Z2, Z0, Z0
+	VCMPPS    $0x03, Z2, Z2, K2
+	KORW      K2, K1, K1
+
+done_5:
+	VMOVUPS Z0, 416(AX)
+	KMOVW   K1, CX
+	MOVL    CX, 288(AX)
 	VZEROUPPER
 	RET
 
@@ -1922,7 +2007,7 @@ TEXT ·sumExpAVX512(SB), NOSPLIT, $128-8
 	VMOVUPS      Z0, 64(SP)
 	MOVQ         240(AX), CX
 	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Z1
+	VMOVUPD      288(AX), Z0
 	XORQ         BX, BX
 
 loop_1:
@@ -1930,7 +2015,7 @@ loop_1:
 	SUBQ    BX, SI
 	CMPQ    SI, $0x10
 	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z0
+	VMOVUPS (DX)(BX*4), Z1
 	JMP     body_3
 
 tailload_2:
@@ -1939,48 +2024,41 @@ tailload_2:
 	LEAQ      vktail<>+0(SB), DI
 	MOVWLZX   (DI)(SI*2), DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (DX)(BX*4), K1, Z0
+	VPXORD    Z1, Z1, Z1
+	VMOVUPS.Z (DX)(BX*4), K1, Z1
 
 body_3:
-	VSUBPS        (SP), Z0, Z0
-	VMOVUPS       vconst<>+0(SB), Z2
-	VMAXPS        Z0, Z2, Z0
-	VMOVUPS       vconst<>+64(SB), Z2
-	VMINPS        Z0, Z2, Z0
-	VMULPS        vconst<>+128(SB), Z0, Z2
-	VRNDSCALEPS   $0x08, Z2, Z2
-	VMOVUPS       vconst<>+192(SB), Z3
-	VFNMADD213PS  Z0, Z2, Z3
-	VMOVUPS       vconst<>+256(SB), Z0
-	VFNMADD213PS  Z3, Z2, Z0
-	VMULPS        Z0, Z0, Z3
-	VMOVUPS       vconst<>+320(SB), Z4
-	VFMADD213PS   vconst<>+384(SB), Z0, Z4
-	VMOVAPS       Z4, Z4
-	VFMADD213PS   vconst<>+448(SB), Z0, Z4
-	VMOVAPS       Z4, Z4
-	VFMADD213PS   vconst<>+512(SB), Z0, Z4
-	VMOVAPS       Z4, Z4
-	VFMADD213PS   vconst<>+576(SB), Z0, Z4
-	VMOVAPS       Z3, Z3
-	VFMADD213PS   Z0, Z4, Z3
-	VADDPS        vconst<>+640(SB), Z3, Z0
-	VCVTTPS2DQ    Z2, Z2
-	VPSRAD        $0x01, Z2, Z3
-	VPSUBD        Z3, Z2, Z2
-	VPADDD        vconst<>+704(SB), Z3, Z3
-	VPSLLD        $0x17, Z3, Z3
-	VPADDD        vconst<>+704(SB), Z2, Z2
-	VPSLLD        $0x17, Z2, Z2
-	VMULPS        Z3, Z0, Z0
-	VMULPS        Z2, Z0, Z0
+	VSUBPS        (SP), Z1, Z3
+	VMOVUPS       vconst<>+0(SB), Z4
+	VMAXPS        Z3, Z4, Z3
+	VMOVUPS       vconst<>+64(SB), Z4
+	VMINPS        Z3, Z4, Z3
+	VMULPS        vconst<>+128(SB), Z3, Z4
+	VRNDSCALEPS   $0x08, Z4, Z4
+	VMOVUPS       vconst<>+192(SB), Z5
+	VFNMADD213PS  Z3, Z4, Z5
+	VMOVUPS       vconst<>+256(SB), Z3
+	VFNMADD213PS  Z5, Z4, Z3
+	VMULPS        Z3, Z3, Z5
+	VMOVUPS       vconst<>+320(SB), Z6
+	VFMADD213PS   vconst<>+384(SB), Z3, Z6
+	VMOVAPS       Z6, Z6
+	VFMADD213PS   vconst<>+448(SB), Z3, Z6
+	VMOVAPS       Z6, Z6
+	VFMADD213PS   vconst<>+512(SB), Z3, Z6
+	VMOVAPS       Z6, Z6
+	VFMADD213PS   vconst<>+576(SB), Z3, Z6
+	VMOVAPS       Z5, Z5
+	VFMADD213PS   Z3, Z6, Z5
+	VADDPS        vconst<>+640(SB), Z5, Z3
+	VSCALEFPS     Z4, Z3, Z3
 	CMPQ          SI, $0x10
 	JL            tailstore_4
-	VCVTPS2PD     Y0, Z2
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z0, Z1, Z1
+	VCVTPS2PD     Y3, Z4
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z3, Z0, Z0
 	ADDQ          $0x10, BX
 	JMP           loop_1
 
@@ -1988,18 +2066,19 @@ tailstore_4:
 	LEAQ          vktail<>+0(SB), CX
 	MOVWLZX       (CX)(SI*2), CX
 	KMOVW         CX, K1
-	VMOVAPS.Z     Z0, K1, Z0
-	VCVTPS2PD     Y0, Z2
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VADDPD        Z2, Z1, Z1
+	VPXORD        Z2, Z2, Z2
+	VMOVAPS.Z     Z3, K1, Z2
+	VCVTPS2PD     Y2, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
 	CMPQ          SI, $0x08
 	JLE           hi_6
-	VADDPD        Z0, Z1, Z1
+	VADDPD        Z2, Z0, Z0
 
 hi_6:
 done_5:
-	VMOVUPD Z1, 288(AX)
+	VMOVUPD Z0, 288(AX)
 	VZEROUPPER
 	RET
 

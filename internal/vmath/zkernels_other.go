@@ -24,4 +24,6 @@ func sumRun(a *kargs) { sumGo(a) }
 
 func dotRun(a *kargs) { dotGo(a) }
 
+func maxRun(a *kargs) { maxGo(a) }
+
 func sumExpRun(a *kargs) { sumExpGo(a) }

@@ -74,17 +74,22 @@ type asmgen struct {
 	tab *consts
 
 	// per function
-	b      *built
-	val    map[*node]operand.Op
-	a      reg.GPVirtual // *kargs
-	i      reg.GPVirtual // element index
-	r      reg.GPVirtual // elements left (n − i)
-	local  operand.Mem   // broadcast parameters, then the scale
-	inPtr  [5]reg.GPVirtual
-	inReg  [5]reg.VecVirtual
-	acc    []operand.Op // float64 lanes of Σ w·L (or Σ L)
-	accW   []operand.Op // float64 lanes of Σ w
-	labelN int
+	b       *built
+	val     map[*node]operand.Op
+	a       reg.GPVirtual // *kargs
+	i       reg.GPVirtual // element index
+	r       reg.GPVirtual // elements left (n − i)
+	local   operand.Mem   // broadcast parameters, then the scale
+	inPtr   [5]reg.GPVirtual
+	inReg   [5]reg.VecVirtual
+	flag    reg.VecVirtual
+	flagMem bool
+	maxAcc  reg.VecVirtual
+	nanV    reg.VecVirtual
+	nanK    reg.OpmaskVirtual
+	acc     []operand.Op // float64 lanes of Σ w·L (or Σ L)
+	accW    []operand.Op // float64 lanes of Σ w
+	labelN  int
 }
 
 func (g *asmgen) vec() reg.VecVirtual {
@@ -269,17 +274,42 @@ func (g *asmgen) node(n *node) {
 	case opSel:
 		m, a, b := g.opnd(n.a[0]), g.opnd(n.a[1]), g.reg(n.a[2])
 		if z {
-			c.VBLENDMPS(a, b, m, newv())
+			// avo takes a masked destination as read (merging); define it first.
+			v := newv()
+			c.VMOVAPS(b, v)
+			c.VBLENDMPS(a, v, m, v)
 		} else {
 			c.VBLENDVPS(m, a, b, newv())
 		}
 	case opZero:
 		m, a := g.opnd(n.a[0]), g.opnd(n.a[1])
 		if z {
-			c.VMOVUPS_Z(a, m, newv())
+			v := newv()
+			c.VPXORD(v, v, v)
+			c.VMOVUPS_Z(a, m, v)
 		} else {
 			c.VANDPS(a, m, newv())
 		}
+	case opScale:
+		if z {
+			c.VSCALEFPS(g.opnd(n.a[1]), g.reg(n.a[0]), newv())
+			break
+		}
+		// p·2^n1·2^n2 with n1 = n>>1, n2 = n − n1: both factors normal, the first product
+		// exact, so the second rounds once, as VSCALEFPS does.
+		ni := g.vec()
+		c.VCVTTPS2DQ(g.opnd(n.a[1]), ni)
+		n1 := g.vec()
+		c.VPSRAD(operand.U8(1), ni, n1)
+		c.VPSUBD(n1, ni, ni)
+		bias := g.tab.mem(127)
+		c.VPADDD(bias, n1, n1)
+		c.VPSLLD(operand.U8(23), n1, n1)
+		c.VPADDD(bias, ni, ni)
+		c.VPSLLD(operand.U8(23), ni, ni)
+		v := newv()
+		c.VMULPS(n1, g.reg(n.a[0]), v)
+		c.VMULPS(ni, v, v)
 	default:
 		panic(fmt.Sprintf("asm: op %d", n.op))
 	}
@@ -317,6 +347,7 @@ func (g *asmgen) load(p reg.GPVirtual, dst reg.VecVirtual, mask operand.Op) {
 	case mask == nil:
 		g.c.VMOVUPS(g.streamMem(p), dst)
 	case g.lv.z:
+		g.c.VPXORD(dst, dst, dst) // define dst for avo, which takes a masked destination as read
 		g.c.VMOVUPS_Z(g.streamMem(p), mask, dst)
 	default:
 		g.c.VMASKMOVPS(g.streamMem(p), mask, dst)
@@ -329,15 +360,9 @@ func (g *asmgen) loadAll(mask operand.Op) {
 		if g.inPtr[s] == nil {
 			continue
 		}
-		if s != inW {
+		if s != inW { // the weights are loaded by the epilogue, where they are used
 			g.load(g.inPtr[s], g.inReg[s], mask)
-			continue
 		}
-		skip := g.label("now")
-		g.c.TESTQ(g.inPtr[s], g.inPtr[s])
-		g.c.JZ(operand.LabelRef(skip))
-		g.load(g.inPtr[s], g.inReg[s], mask)
-		g.c.Label(skip)
 	}
 }
 
@@ -454,7 +479,9 @@ func (g *asmgen) function(b *built) {
 		if b.in[s] || (s == inW && k.kind == kLoss) {
 			g.inPtr[s] = c.GP64()
 			c.MOVQ(operand.Mem{Base: g.a, Disp: inOff[s]}, g.inPtr[s])
-			g.inReg[s] = g.vec()
+			if s != inW {
+				g.inReg[s] = g.vec()
+			}
 		}
 	}
 	// Accumulators.
@@ -463,7 +490,7 @@ func (g *asmgen) function(b *built) {
 	if g.lv.z {
 		nacc, bytes = 1, 64
 	}
-	hasSums := k.kind != kMap
+	hasSums := k.kind == kSum || k.kind == kLoss
 	g.acc, g.accW = nil, nil
 	if hasSums {
 		for j := range nacc {
@@ -483,6 +510,31 @@ func (g *asmgen) function(b *built) {
 				c.VMOVUPD(g.accW[j], r)
 				g.accW[j] = r
 			}
+		}
+	}
+	g.flag, g.flagMem = nil, false
+	if k.kind == kLoss && len(gradsOf(b)) > 0 {
+		t := g.vec()
+		c.VXORPS(t, t, t)
+		if k.accMem { // in kargs.flags, like the accumulators
+			g.flagMem = true
+			c.VMOVUPS(t.AsY(), operand.Mem{Base: g.a, Disp: offFlags})
+			if g.lv.z {
+				c.VMOVUPS(t.AsY(), operand.Mem{Base: g.a, Disp: offFlags + 32})
+			}
+		} else {
+			g.flag = t
+		}
+	}
+	if k.kind == kMax {
+		g.maxAcc = g.vec()
+		c.VMOVUPS(g.tab.mem(negInfBits), g.maxAcc)
+		if g.lv.z {
+			g.nanK = c.K()
+			c.KXORW(g.nanK, g.nanK, g.nanK)
+		} else {
+			g.nanV = g.vec()
+			c.VXORPS(g.nanV, g.nanV, g.nanV)
 		}
 	}
 	g.i = c.GP64()
@@ -514,6 +566,25 @@ func (g *asmgen) function(b *built) {
 	c.Label(tailStore)
 	g.epilogue(scale, true)
 	c.Label(done)
+	if k.kind == kMax {
+		c.VMOVUPS(g.maxAcc, operand.Mem{Base: g.a, Disp: offFlags})
+		if g.lv.z {
+			t := c.GP32()
+			c.KMOVW(g.nanK, t)
+			c.MOVL(t, operand.Mem{Base: g.a, Disp: offSums})
+		} else {
+			c.VMOVUPS(g.maxAcc, operand.Mem{Base: g.a, Disp: offFlags + 32})
+			c.VMOVUPS(g.nanV, operand.Mem{Base: g.a, Disp: offSums})
+		}
+	}
+	if g.flag != nil {
+		c.VMOVUPS(g.flag, operand.Mem{Base: g.a, Disp: offFlags})
+		if !g.lv.z {
+			t := c.YMM()
+			c.VXORPS(t, t, t)
+			c.VMOVUPS(t, operand.Mem{Base: g.a, Disp: offFlags + 32})
+		}
+	}
 	if hasSums && !k.accMem {
 		for j, r := range g.acc {
 			c.VMOVUPD(r, operand.Mem{Base: g.a, Disp: offSums + bytes*j})
@@ -535,6 +606,30 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 		mask = g.tailMask()
 	}
 	switch b.k.kind {
+	case kMax:
+		l := g.reg(b.o.L)
+		if tail { // lanes beyond the end count as −Inf
+			d := g.vec()
+			if g.lv.z {
+				c.VMOVUPS(g.tab.mem(negInfBits), d)
+				c.VBLENDMPS(l, d, mask, d)
+			} else {
+				c.VMOVUPS(g.tab.mem(negInfBits), d)
+				c.VBLENDVPS(mask, l, d, d)
+			}
+			l = d
+		}
+		c.VMAXPS(l, g.maxAcc, g.maxAcc)
+		if g.lv.z {
+			k := c.K()
+			c.VCMPPS(operand.U8(cmpPred[opUnord]), l, l, k)
+			c.KORW(k, g.nanK, g.nanK)
+		} else {
+			u := g.vec()
+			c.VCMPPS(operand.U8(cmpPred[opUnord]), l, l, u)
+			c.VORPS(u, g.nanV, g.nanV)
+		}
+		return
 	case kMap:
 		g.storeOut(outPS, g.reg(b.o.Dst), mask)
 		return
@@ -561,7 +656,8 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 	c.TESTQ(g.inPtr[inW], g.inPtr[inW])
 	c.JZ(operand.LabelRef(unweighted))
 	{ // weighted
-		w := g.inReg[inW]
+		w := g.vec()
+		g.load(g.inPtr[inW], w, mask)
 		wl := g.vec()
 		c.VMULPS(w, l, wl)
 		g.storeOut(outPS, wl, mask)
@@ -587,13 +683,31 @@ func (g *asmgen) epilogue(scale operand.Mem, tail bool) {
 	for j, gn := range gs {
 		v := g.vec()
 		c.VMULPS(g.opnd(gn), sw, v)
+		// flag += v − v: NaN where v is not finite (masked to the tail's lanes).
+		t := g.vec()
+		c.VSUBPS(v, v, t)
+		var tt operand.Op = t
+		if tail {
+			tt = g.zero(mask, t)
+		}
+		if g.flagMem {
+			fm := operand.Mem{Base: g.a, Disp: offFlags}
+			f := g.vec()
+			c.VADDPS(fm, tt, f)
+			c.VMOVUPS(f, fm)
+		} else {
+			c.VADDPS(tt, g.flag, g.flag)
+		}
 		g.storeOut(idx[j], v, mask)
 	}
 }
 
+func gradsOf(b *built) []*node { g, _ := b.grads(); return g }
+
 func (g *asmgen) zero(mask, v operand.Op) operand.Op {
 	d := g.vec()
 	if g.lv.z {
+		g.c.VPXORD(d, d, d)
 		g.c.VMOVAPS_Z(v, mask, d)
 	} else {
 		g.c.VANDPS(v, mask, d)

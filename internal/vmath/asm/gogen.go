@@ -134,6 +134,8 @@ func (g *gogen) expr(n *node) string {
 		return fmt.Sprintf("sel(%s, %s, %s)", a(0), a(1), a(2))
 	case opZero:
 		return fmt.Sprintf("sel(%s, %s, 0)", a(0), a(1))
+	case opScale:
+		return fmt.Sprintf("float32(float64(%s) * math.Float64frombits(uint64(int64(%s)+1023)<<52))", a(0), a(1))
 	}
 	panic(fmt.Sprintf("go: op %d", n.op))
 }
@@ -185,8 +187,14 @@ func (g *gogen) function(b *built) string {
 	if len(gs) > 0 {
 		g.p("scale := a.scale")
 	}
-	if k.kind != kMap {
+	if k.kind == kSum || k.kind == kLoss {
 		g.p("acc := &a.sums")
+	}
+	if len(gs) > 0 && k.kind == kLoss {
+		g.p("bad := false")
+	}
+	if k.kind == kMax {
+		g.p("m := float32(math.Inf(-1))")
 	}
 	g.p("for i := 0; i < n; i++ {")
 	for _, nd := range b.f.nodes {
@@ -196,6 +204,8 @@ func (g *gogen) function(b *built) string {
 		g.p("v%d := %s", nd.id, g.expr(nd))
 	}
 	switch k.kind {
+	case kMax:
+		g.p("if v := %s; v != v { a.sums[0] = 1 } else if v > m { m = v }", g.ref(b.o.L))
 	case kMap:
 		g.p("ps[i] = %s", g.ref(b.o.Dst))
 	case kSum:
@@ -206,6 +216,9 @@ func (g *gogen) function(b *built) string {
 		}
 	case kLoss:
 		l := g.ref(b.o.L)
+		if len(gs) > 0 {
+			g.p("var gv float32")
+		}
 		g.p("if w != nil {")
 		g.p("wi := w[i]")
 		g.p("if ps != nil { ps[i] = float32(%s * wi) }", l)
@@ -214,19 +227,30 @@ func (g *gogen) function(b *built) string {
 		if len(gs) > 0 {
 			g.p("sw := float32(scale * wi)")
 			for j, gn := range gs {
-				g.p("if %s != nil { %s[i] = float32(%s * sw) }", goOuts[idx[j]], goOuts[idx[j]], g.ref(gn))
+				g.p("gv = float32(%s * sw)", g.ref(gn))
+				g.p("bad = bad || gv-gv != 0")
+				g.p("if %s != nil { %s[i] = gv }", goOuts[idx[j]], goOuts[idx[j]])
 			}
 		}
 		g.p("} else {")
 		g.p("if ps != nil { ps[i] = %s }", l)
 		g.p("acc[i&7] += float64(%s)", l)
 		for j, gn := range gs {
-			g.p("if %s != nil { %s[i] = float32(%s * scale) }", goOuts[idx[j]], goOuts[idx[j]], g.ref(gn))
+			g.p("gv = float32(%s * scale)", g.ref(gn))
+			g.p("bad = bad || gv-gv != 0")
+			g.p("if %s != nil { %s[i] = gv }", goOuts[idx[j]], goOuts[idx[j]])
 		}
 		g.p("}")
 	}
 	g.p("}")
-	if k.kind != kMap {
+	if len(gs) > 0 && k.kind == kLoss {
+		g.p("a.flags = [16]float32{}")
+		g.p("if bad { a.flags[0] = 1 }")
+	}
+	if k.kind == kMax {
+		g.p("for j := range a.flags { a.flags[j] = m }")
+	}
+	if k.kind == kSum || k.kind == kLoss {
 		// The assembly adds +0 to the lanes of a last partial vector of 8.
 		g.p("for j := n %% 8; j > 0 && j < 8; j++ {")
 		g.p("acc[j] += 0")

@@ -61,6 +61,7 @@ const (
 	opMAndNot // a &^ b
 	opSel     // m ? a : b
 	opZero    // m ? a : 0
+	opScale   // a·2^b for an integral b in [−252, 254], one rounding
 )
 
 type node struct {
@@ -193,8 +194,15 @@ func (f *fn) Sel(m, a, b *node) *node {
 	if m.t != tM || a.t != b.t {
 		panic("Sel: bad operand types")
 	}
+	if a.t == tM { // (m ∧ a) ∨ (b ∧ ¬m)
+		return f.MOr(f.MAnd(m, a), f.MAndNot(b, m))
+	}
 	return f.add(opSel, a.t, 0, m, a, b)
 }
+
+// Scale is a·2^n for an integral float n in [−252, 254], rounded once (VSCALEFPS on
+// AVX-512; two exact powers of two on AVX2; float64 in Go).
+func (f *fn) Scale(a, n *node) *node { return f.add(opScale, tF, 0, a, n) }
 
 // Zero is m ? a : +0.
 func (f *fn) Zero(m, a *node) *node { return f.add(opZero, tF, 0, m, a) }

@@ -21,7 +21,8 @@ const (
 	offScale = 248
 	offP     = 252
 	offSums  = 288
-	kargsLen = 416
+	offFlags = 416 // [16]float32: NaN in a lane where a gradient or Hessian output was not finite
+	kargsLen = 480
 )
 
 // Input streams of the IR (fn.In(k)).
@@ -61,6 +62,7 @@ const (
 	kMap  kind = iota // Dst → PS
 	kSum              // sums[0:8] += LW·L (or L)
 	kLoss             // the loss frame: weights, PS, gradients, sums[0:8] and sums[8:16]
+	kMax              // flags[0:16] = lane maxima of L, sums[0:4] = nonzero where L was NaN
 )
 
 type kernel struct {

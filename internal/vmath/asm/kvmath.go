@@ -20,10 +20,9 @@ func vmathKernels() []*kernel {
 		}},
 		{name: "sum", doc: "Σ x", kind: kSum, body: func(f *fn) outs { return outs{L: f.In(inX)} }},
 		{name: "dot", doc: "Σ x·y", kind: kSum, body: func(f *fn) outs { return outs{L: f.In(inX), LW: f.In(inY)} }},
+		{name: "max", doc: "flags = lane maxima, sums[0] ≠ 0 if any NaN", kind: kMax, body: func(f *fn) outs { return outs{L: f.In(inX)} }},
 		{name: "sumExp", doc: "Σ e^(x − p0)", kind: kSum, body: func(f *fn) outs {
 			return outs{L: f.Exp(f.Sub(f.In(inX), f.P(0)))}
 		}},
 	}
 }
-
-func hostKernels() []*kernel { return nil }

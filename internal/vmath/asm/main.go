@@ -17,6 +17,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/mmcloughlin/avo/build"
@@ -63,6 +64,9 @@ func generate(pkg, dir string, ks []*kernel) error {
 	tab := &consts{index: map[uint32]int{}}
 	for _, lv := range []level{levelAVX2, levelAVX512} {
 		for _, b := range bs {
+			if err := fits(b, lv); err != nil {
+				return err
+			}
 			g := &asmgen{c: ctx, lv: lv, tab: tab}
 			g.function(b)
 		}
@@ -127,6 +131,46 @@ func generate(pkg, dir string, ks []*kernel) error {
 	return writeGo(filepath.Join(dir, "zkernels_other.go"), ot.String())
 }
 
+// fits compiles the kernel alone at the level, and keeps the float64 accumulators in memory
+// when the registers do not suffice for the body and them.
+func fits(b *built, lv level) error {
+	try := func() error {
+		ctx := build.NewContext()
+		g := &asmgen{c: ctx, lv: lv, tab: &consts{index: map[uint32]int{}}}
+		g.function(b)
+		f, err := ctx.Result()
+		if err != nil {
+			return err
+		}
+		if err := pass.Compile.Execute(f); err != nil {
+			return err
+		}
+		if lv.z {
+			return nil
+		}
+		// avo allocates X16–X31 too, which VEX (AVX2) cannot encode.
+		src, err := printer.NewGoAsm(printer.Config{Name: "check"}).Print(f)
+		if err != nil {
+			return err
+		}
+		if r := highVec.Find(src); r != nil {
+			return fmt.Errorf("needs %s, beyond the 16 AVX2 registers", r)
+		}
+		return nil
+	}
+	b.k.accMem = false
+	if try() == nil {
+		return nil
+	}
+	b.k.accMem = true
+	if err := try(); err != nil {
+		return fmt.Errorf("%s%s: %v", b.k.name, lv.name, err)
+	}
+	return nil
+}
+
+var highVec = regexp.MustCompile(`\b[XY](1[6-9]|2[0-9]|3[01])\b`)
+
 func writeGo(path, src string) error {
 	out, err := format.Source([]byte(src))
 	if err != nil {
@@ -149,6 +193,7 @@ type kargs struct {
 	p                 [8]float32 // parameters
 	_                 float32
 	sums              [16]float64 // lanes 0..7: Σ w·L; lanes 8..15: Σ w (the kernel adds to them)
+	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
 
 `

@@ -42,16 +42,11 @@ func (f *fn) Exp(x *node) *node {
 	t := f.Max(f.C(-104), x)
 	t = f.Min(f.C(88.8), t)
 	n := f.Round(f.Mul(t, f.C(log2e)))
-	r := f.FNMA(n, f.C(0.693359375), t)      // 0.693359375 = 355/512: n·c exact for |n| < 2^15
-	r = f.FNMA(n, f.C(-2.12194440e-4), r)    // ln 2 − 355/512
+	r := f.FNMA(n, f.C(0.693359375), t)               // 0.693359375 = 355/512: n·c exact for |n| < 2^15
+	r = f.FNMA(n, f.C(-2.12194440e-4), r)             // ln 2 − 355/512
 	p := f.FMA(f.Mul(r, r), f.hornerBits(r, expR), r) // e^r − 1
 	p = f.Add(p, f.C(1))
-	ni := f.ToI(n)
-	n1 := f.Sra(ni, 1)
-	n2 := f.ISub(ni, n1)
-	s1 := f.AsF(f.Shl(f.IAdd(n1, f.CI(127)), 23))
-	s2 := f.AsF(f.Shl(f.IAdd(n2, f.CI(127)), 23))
-	return f.Mul(f.Mul(p, s1), s2)
+	return f.Scale(p, n)
 }
 
 // logCore returns log(m·2^k) + corr from f = m − 1 (m ∈ [√½, √2)) and k as a float; corr
@@ -59,7 +54,7 @@ func (f *fn) Exp(x *node) *node {
 func (f *fn) logCore(fm, k, corr *node) *node {
 	f2 := f.Mul(fm, fm)
 	q := f.FMA(fm, f.hornerBits(fm, logR), f.C(-0.5)) // −½ + f·R(f)
-	lo := f.Mul(f2, q)                                  // log1p(f) − f
+	lo := f.Mul(f2, q)                                // log1p(f) − f
 	if corr != nil {
 		lo = f.Add(lo, corr)
 	}
@@ -109,6 +104,24 @@ func (f *fn) Log1p(x *node) *node {
 	return f.Sel(f.IsNaN(x), x, y)
 }
 
+// log1pUnit is Log1p for u ∈ [0, 1] or NaN (as e^{−|x|} is): no special cases but NaN.
+func (f *fn) log1pUnit(u *node) *node {
+	v := f.Add(u, f.C(1))
+	c := f.Sub(u, f.Sub(v, f.C(1)))
+	k, fm, ki := f.split(v)
+	s := f.AsF(f.Shl(f.ISub(f.CI(127), ki), 23)) // k ∈ {0, 1}
+	inv := f.FNMA(fm, f.FNMA(fm, f.Sub(f.C(1), fm), f.C(1)), f.C(1))
+	y := f.logCore(fm, k, f.Mul(f.Mul(c, s), inv))
+	return f.Sel(f.IsNaN(u), u, y)
+}
+
+// logNormal is Log for positive normal x (or where a NaN x is propagated by other terms):
+// no special cases and no subnormal scaling.
+func (f *fn) logNormal(x *node) *node {
+	k, fm, _ := f.split(x)
+	return f.logCore(fm, k, nil)
+}
+
 // Tanh: x + x³·T(x²) for |x| < 0.5493 (where tanh < ½), else ±(1 − 2/(e^{2|x|} + 1)).
 func (f *fn) Tanh(x *node) *node {
 	a := f.Abs(x)
@@ -124,7 +137,7 @@ func (f *fn) Tanh(x *node) *node {
 func (f *fn) logistic(x *node) (u, sp, sn *node) {
 	u = f.Exp(f.Neg(f.Abs(x)))
 	r := f.Div(f.C(1), f.Add(f.C(1), u)) // σ(|x|)
-	ur := f.Mul(u, r)                     // σ(−|x|)
+	ur := f.Mul(u, r)                    // σ(−|x|)
 	pos := f.Ge(x, f.C(0))
 	return u, f.Sel(pos, r, ur), f.Sel(pos, ur, r)
 }
@@ -138,5 +151,5 @@ func (f *fn) Sigmoid(x *node) *node {
 
 // Softplus is ln(1 + e^x) = max(x, 0) + log1p(e^{−|x|}).
 func (f *fn) Softplus(x *node) *node {
-	return f.Add(f.Max(f.C(0), x), f.Log1p(f.Exp(f.Neg(f.Abs(x)))))
+	return f.Add(f.Max(f.C(0), x), f.log1pUnit(f.Exp(f.Neg(f.Abs(x)))))
 }
