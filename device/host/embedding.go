@@ -124,12 +124,20 @@ func triplet[T Float](a *Args[T]) []float64 {
 			dist := pairDist[T]
 			var dp, dn, ds, dneg, wn, ws, h float64
 			for try := 0; try < 2; try++ {
-				dp = dist(an, po, deg, eps)
-				dn = dist(an, ne, deg, eps)
+				if try == 0 && deg == 2 && isF32[T]() {
+					// The three distances in one pass (pairDist's bits).
+					dp, dn, ds = tripDist(asF32(an), asF32(po), asF32(ne), eps)
+					dp, dn, ds = math.Sqrt(dp), math.Sqrt(dn), math.Sqrt(ds)
+				} else {
+					dp = dist(an, po, deg, eps)
+					dn = dist(an, ne, deg, eps)
+					if swap {
+						ds = dist(po, ne, deg, eps)
+					}
+				}
 				wn, ws, dneg = 1, 0, dn
 				var tie bool
 				if swap {
-					ds = dist(po, ne, deg, eps)
 					switch {
 					case ds < dn:
 						wn, ws, dneg = 0, 1, ds

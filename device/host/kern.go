@@ -531,3 +531,34 @@ func marginTerm(x float32, thr, k float64, sq bool) (z, g float64) {
 	}
 	return z, g
 }
+
+// tripDist returns sqDist(a, p, eps), sqDist(a, n, eps) and sqDist(p, n, eps) (the same bits)
+// in one pass over the three rows.
+func tripDist(a, p, n []float32, eps float64) (dp, dn, ds float64) {
+	cnt := len(a)
+	p, n = p[:cnt], n[:cnt]
+	m := cnt &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			dp, dn, ds = tripDistAVX512(&a[0], &p[0], &n[0], m, eps)
+		case 1:
+			dp, dn, ds = tripDistAVX2(&a[0], &p[0], &n[0], m, eps)
+		default:
+			m = 0
+		}
+	}
+	if m == 0 {
+		return sqDist(a, p, eps), sqDist(a, n, eps), sqDist(p, n, eps)
+	}
+	for t := m; t < cnt; t++ {
+		av, pv, nv := float64(a[t]), float64(p[t]), float64(n[t])
+		w := av - pv + eps
+		dp = math.FMA(w, w, dp)
+		w = av - nv + eps
+		dn = math.FMA(w, w, dn)
+		w = pv - nv + eps
+		ds = math.FMA(w, w, ds)
+	}
+	return dp, dn, ds
+}

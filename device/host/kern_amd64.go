@@ -106,3 +106,9 @@ func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum floa
 
 //go:noescape
 func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)
+
+//go:noescape
+func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
+
+//go:noescape
+func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)

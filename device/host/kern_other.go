@@ -56,3 +56,10 @@ func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (float64, flo
 func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (float64, float64) {
 	panic("unreachable")
 }
+
+func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (float64, float64, float64) {
+	panic("unreachable")
+}
+func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (float64, float64, float64) {
+	panic("unreachable")
+}

@@ -474,3 +474,16 @@ func TestFind64AndLabels(t *testing.T) {
 		t.Errorf("FindLabels: %d, want %d", got, 2*ElemChunk+7)
 	}
 }
+
+func TestTripDist(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for n := range 70 {
+			a, p, q := randF32(r, n, 1), randF32(r, n, 1), randF32(r, n, 1)
+			dp, dn, ds := tripDist(a, p, q, 1e-6)
+			if dp != sqDist(a, p, 1e-6) || dn != sqDist(a, q, 1e-6) || ds != sqDist(p, q, 1e-6) {
+				t.Errorf("n=%d: tripDist %v %v %v, sqDist %v %v %v", n, dp, dn, ds, sqDist(a, p, 1e-6), sqDist(a, q, 1e-6), sqDist(p, q, 1e-6))
+			}
+		}
+	})
+}
