@@ -67,7 +67,16 @@ func ceScan[T Float](x, g []T, kind shiftKind, w, t []T, u, b float64, bm []floa
 		if w != nil {
 			wcb = w[lo:hi]
 		}
-		mbT := vecMax(xb)
+		var mbT T
+		var pre *[3]float64 // the block's Σt·x, Σt, Σx, taken with its maximum
+		var stats [3]float64
+		if kind == shiftProbs && w == nil && isF32[T]() {
+			var m32 float32
+			m32, stats[0], stats[1], stats[2] = rowStats(asF32(xb), asF32(tb))
+			mbT, pre = T(m32), &stats
+		} else {
+			mbT = vecMax(xb)
+		}
 		mb := float64(mbT)
 		if g != nil {
 			bm[k] = mb
@@ -87,7 +96,7 @@ func ceScan[T Float](x, g []T, kind shiftKind, w, t []T, u, b float64, bm []floa
 		}
 		var wb, smb float64 // the block's Σω and Σ ω·(m_b − x), before x may be overwritten
 		if kind != shiftNone {
-			wb, smb = shiftSums(xb, wcb, tb, kind, u, b, mb)
+			wb, smb = shiftSums(xb, wcb, tb, kind, u, b, mb, pre)
 		}
 		var sb float64
 		if g == nil {
@@ -119,9 +128,10 @@ func ceScan[T Float](x, g []T, kind shiftKind, w, t []T, u, b float64, bm []floa
 }
 
 // shiftSums returns a block's Σ_c ω_c and Σ_c ω_c·(m − x_c) for its maximum m. The second is
-// formed as m·Σω − Σ ω_c·x_c (vector passes) where that cancellation is harmless (fastShift),
-// else term by term. A block of −Inf (m = −Inf) has terms ω_c·∞.
-func shiftSums[T Float](x, w, t []T, kind shiftKind, u, b, m float64) (wsum, sm float64) {
+// formed as m·Σω − Σ ω_c·x_c (vector passes; pre, when set, holds the block's Σt·x, Σt, Σx
+// for probability targets) where that cancellation is harmless (fastShift), else term by
+// term.
+func shiftSums[T Float](x, w, t []T, kind shiftKind, u, b, m float64, pre *[3]float64) (wsum, sm float64) {
 	n := float64(len(x))
 	switch {
 	case kind == shiftOnes && fastShift[T](n, m):
@@ -131,9 +141,12 @@ func shiftSums[T Float](x, w, t []T, kind shiftKind, u, b, m float64) (wsum, sm 
 		return wsum, m*wsum - vecDot(w, x)
 	case kind == shiftProbs && w == nil && fastShift[T](2*n, m):
 		var stx, st, sx float64
-		if isF32[T]() {
+		switch {
+		case pre != nil:
+			stx, st, sx = pre[0], pre[1], pre[2]
+		case isF32[T]():
 			stx, st, sx = sums3(asF32(t), asF32(x))
-		} else {
+		default:
 			stx, st, sx = vecDot(t, x), vecSum(t), vecSum(x)
 		}
 		wsum = u*st + b*n

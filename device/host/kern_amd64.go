@@ -112,3 +112,6 @@ func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
 
 //go:noescape
 func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
+
+//go:noescape
+func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64)

@@ -63,3 +63,7 @@ func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (float64, float64, f
 func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (float64, float64, float64) {
 	panic("unreachable")
 }
+
+func statsAVX512(x, t *float32, n int) (float32, bool, float64, float64, float64) {
+	panic("unreachable")
+}

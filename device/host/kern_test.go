@@ -487,3 +487,22 @@ func TestTripDist(t *testing.T) {
 		}
 	})
 }
+
+func TestRowStats(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 30))
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for n := 1; n < 70; n++ {
+			x, y := randF32(r, n, 3), randF32(r, n, 1)
+			if n == 40 {
+				x[33] = float32(math.NaN())
+			}
+			m, stx, st, sx := rowStats(x, y)
+			wm := maxF32(x)
+			a, b, c := sums3(y, x)
+			same := func(p, q float64) bool { return math.Float64bits(p) == math.Float64bits(q) || p != p && q != q }
+			if !(m == wm || m != m && wm != wm) || !same(stx, a) || !same(st, b) || !same(sx, c) {
+				t.Errorf("n=%d: rowStats %v %v %v %v, want %v %v %v %v", n, m, stx, st, sx, wm, a, b, c)
+			}
+		}
+	})
+}
