@@ -391,3 +391,19 @@ func grow(c rowsCase, k int) rowsCase {
 func sameBits(a, b []float64) bool {
 	return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
 }
+
+// TestRowsValueWithoutGradient checks that a loss's sums and per-sample values have the same
+// bits whether or not its gradients are wanted.
+func TestRowsValueWithoutGradient(t *testing.T) {
+	for ci, c := range rowsCases(rand.New(rand.NewPCG(31, 32))) {
+		if c.grad == [3]bool{} {
+			continue
+		}
+		s1, o1 := runCase[float32](c, false)
+		c.grad = [3]bool{}
+		s2, o2 := runCase[float32](c, false)
+		if !sameBits(s1, s2) || !sameBits(o1[0], o2[0]) {
+			t.Errorf("case %d %s n=%d c=%d: sums %v with the gradient, %v without", ci, c.name, c.n, c.c, s1, s2)
+		}
+	}
+}
