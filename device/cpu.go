@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gloss-ml/gloss/cpuref"
 	"github.com/gloss-ml/gloss/device/host"
@@ -56,8 +57,17 @@ type hostBuffer struct {
 	i32 []int32
 }
 
-func (b *hostBuffer) DType() DType { return b.dt }
+func (b *hostBuffer) DType() DType {
+	if b == nil {
+		return 0
+	}
+	return b.dt
+}
+
 func (b *hostBuffer) Len() int {
+	if b == nil {
+		return 0
+	}
 	switch b.dt {
 	case F32:
 		return len(b.f32)
@@ -81,11 +91,51 @@ func Wrap[T float32 | float64 | int32](s []T) Buffer {
 	panic("unreachable")
 }
 
+// span returns the buffer's memory as [start, end) addresses; empty for an empty buffer.
+func (b *hostBuffer) span() (start, end uintptr) {
+	if b == nil {
+		return 0, 0
+	}
+	var p unsafe.Pointer
+	switch b.dt {
+	case F32:
+		p = unsafe.Pointer(unsafe.SliceData(b.f32))
+	case F64:
+		p = unsafe.Pointer(unsafe.SliceData(b.f64))
+	case I32:
+		p = unsafe.Pointer(unsafe.SliceData(b.i32))
+	}
+	n := uintptr(b.Len()) * uintptr(b.dt.Size())
+	return uintptr(p), uintptr(p) + n
+}
+
+// Overlaps reports whether the two cpu buffers share memory (their Go slices' ranges meet).
+func (b *hostBuffer) Overlaps(o Buffer) bool {
+	ob, ok := o.(*hostBuffer)
+	if !ok || ob == nil || b == nil {
+		return false
+	}
+	s0, e0 := b.span()
+	s1, e1 := ob.span()
+	return s0 < e0 && s1 < e1 && s0 < e1 && s1 < e0
+}
+
+// SameMemory reports whether the two cpu buffers are the same memory: start, dtype and length.
+func (b *hostBuffer) SameMemory(o Buffer) bool {
+	ob, ok := o.(*hostBuffer)
+	if !ok || ob == nil || b == nil {
+		return false
+	}
+	s0, e0 := b.span()
+	s1, e1 := ob.span()
+	return b.dt == ob.dt && s0 == s1 && e0 == e1
+}
+
 // HostSlice returns the Go slice behind a cpu buffer ([]float32, []float64 or []int32), or
 // nil if b is not a cpu buffer.
 func HostSlice(b Buffer) any {
 	hb, ok := b.(*hostBuffer)
-	if !ok {
+	if !ok || hb == nil {
 		return nil
 	}
 	switch hb.dt {
@@ -179,9 +229,69 @@ func readMeminfo() (total, free int64) {
 	return total, free
 }
 
+// maxHostAlloc is the largest cpu allocation tried, in bytes: more than any host has, and
+// below the Go runtime's own limit (beyond which make panics).
+const maxHostAlloc = 1 << 46
+
+// checkAllocSize reports ErrOutOfMemory for n elements of size bytes each that cannot be
+// allocated: a size that overflows, exceeds maxHostAlloc or, from 1 GiB on, the host's
+// available memory (MemAvailable plus free swap, where /proc/meminfo says). Go cannot recover
+// from a failed allocation, so the request is refused before make is called.
+func checkAllocSize(n, size int) error {
+	bytes, ok := MulInt(n, size)
+	if !ok || bytes > maxHostAlloc {
+		return fmt.Errorf("%w: cpu: alloc of %d elements of %d bytes: more than the %d bytes a host can hold", ErrOutOfMemory, n, size, maxHostAlloc)
+	}
+	if bytes >= 1<<30 {
+		if avail := hostAvailable(); avail > 0 && int64(bytes) > avail {
+			return fmt.Errorf("%w: cpu: alloc of %d elements (%.3g GB) exceeds the host's available memory (%.3g GB)", ErrOutOfMemory, n, float64(bytes)/1e9, float64(avail)/1e9)
+		}
+	}
+	return nil
+}
+
+// hostAvailable is MemAvailable plus SwapFree from /proc/meminfo, in bytes (0 where unknown).
+func hostAvailable() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var avail, swap int64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		v, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch fields[0] {
+		case "MemAvailable:":
+			avail = v * 1024
+		case "SwapFree:":
+			swap = v * 1024
+		}
+	}
+	if avail == 0 {
+		return 0
+	}
+	return avail + swap
+}
+
+// Alloc returns a zeroed buffer of n elements. A negative n or an unknown dtype is ErrBuffer;
+// a size the host cannot hold is ErrOutOfMemory (see checkAllocSize), never a panic.
 func (d *cpuDevice) Alloc(dt DType, n int) (Buffer, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("%w: cpu: alloc of %d elements", ErrBuffer, n)
+	}
+	if dt.Size() == 0 {
+		return nil, fmt.Errorf("%w: cpu: alloc of dtype %v", ErrBuffer, dt)
+	}
+	if err := checkAllocSize(n, dt.Size()); err != nil {
+		return nil, err
 	}
 	switch dt {
 	case F32:
@@ -198,7 +308,7 @@ func (d *cpuDevice) Free(Buffer) error { return nil }
 
 func (d *cpuDevice) host(b Buffer) (*hostBuffer, error) {
 	hb, ok := b.(*hostBuffer)
-	if !ok {
+	if !ok || hb == nil {
 		return nil, fmt.Errorf("%w: %T is not a cpu buffer", ErrBuffer, b)
 	}
 	return hb, nil
@@ -236,7 +346,7 @@ func copyChecked(buf any, off int, h any, toBuf bool) error {
 	case []int32:
 		blen = len(b)
 	}
-	if off < 0 || off+n > blen {
+	if off < 0 || off > blen || n > blen-off { // no off+n: it may overflow
 		return fmt.Errorf("%w: %d elements at offset %d of a buffer of %d", ErrBuffer, n, off, blen)
 	}
 	switch b := buf.(type) {
@@ -290,6 +400,12 @@ func (d *cpuDevice) Copy(dst, src Buffer) error {
 	if db.dt != sb.dt || db.Len() != sb.Len() {
 		return fmt.Errorf("%w: copy of %d %v into %d %v", ErrBuffer, sb.Len(), sb.dt, db.Len(), db.dt)
 	}
+	if db.SameMemory(sb) {
+		return nil
+	}
+	if db.Overlaps(sb) {
+		return fmt.Errorf("%w: copy between overlapping views of one buffer", ErrBuffer)
+	}
 	parCopy(db.f32, sb.f32)
 	parCopy(db.f64, sb.f64)
 	parCopy(db.i32, sb.i32)
@@ -319,8 +435,8 @@ func (d *cpuDevice) Slice(b Buffer, off, n int) (Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if off < 0 || n < 0 || off+n > hb.Len() {
-		return nil, fmt.Errorf("%w: slice [%d, %d) of a buffer of %d", ErrBuffer, off, off+n, hb.Len())
+	if off < 0 || n < 0 || off > hb.Len() || n > hb.Len()-off { // no off+n: it may overflow
+		return nil, fmt.Errorf("%w: slice of %d elements at offset %d of a buffer of %d", ErrBuffer, n, off, hb.Len())
 	}
 	v := &hostBuffer{dt: hb.dt}
 	switch hb.dt {
@@ -354,6 +470,9 @@ func Par(n, chunk, nsums int, body func(lo, hi int, sums []float64)) []float64 {
 }
 
 func (d *cpuDevice) Run(c *Call) (Sums, error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: cpu: nil call", ErrBuffer)
+	}
 	if hk, ok := host.Lookup(c.Kernel); ok && !d.ref {
 		return runHost(hk, c)
 	}
@@ -430,6 +549,15 @@ func HostArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
 
 // callArgs converts a Call on cpu buffers into cpuref.Args with the call's own Scale.
 func callArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	if err := checkHostLabels(c); err != nil {
+		return nil, err
+	}
+	if err := checkHostSums(c); err != nil {
+		return nil, err
+	}
 	var err error
 	f := func(b Buffer, name string) []T {
 		if b == nil || err != nil {
@@ -461,10 +589,26 @@ func callArgs[T float32 | float64](c *Call) (*cpuref.Args[T], error) {
 	return a, nil
 }
 
+// Find returns the first of the first c.N elements of c.Buf that fails the check, or -1.
+// A nil check, a buffer that is not a cpu buffer, c.N outside [0, Len], a label check of a
+// float buffer, a value check of an int32 buffer and an unknown kind are ErrBuffer.
 func (d *cpuDevice) Find(c *Check) (int, error) {
+	if c == nil {
+		return 0, fmt.Errorf("%w: cpu: nil check", ErrBuffer)
+	}
 	s := HostSlice(c.Buf)
 	if s == nil {
 		return 0, fmt.Errorf("%w: check of %T, not a cpu buffer", ErrBuffer, c.Buf)
+	}
+	if n := c.Buf.Len(); c.N < 0 || c.N > n {
+		return 0, fmt.Errorf("%w: cpu: check of %d elements of a buffer of %d", ErrBuffer, c.N, n)
+	}
+	_, isLabels := s.([]int32)
+	switch {
+	case c.Kind < CheckLabels || c.Kind > CheckBinary:
+		return 0, fmt.Errorf("%w: cpu: unknown check kind %d", ErrBuffer, c.Kind)
+	case (c.Kind == CheckLabels) != isLabels:
+		return 0, fmt.Errorf("%w: cpu: %s check of a %v buffer", ErrBuffer, c.Kind.Name(), c.Buf.DType())
 	}
 	switch s := s.(type) {
 	case []int32:
@@ -475,4 +619,49 @@ func (d *cpuDevice) Find(c *Check) (int, error) {
 		return host.Find64(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	}
 	return -1, nil
+}
+
+// checkHostLabels refuses a call whose labels the kernel would index out of range: a label
+// outside the kernel's range that is not an honoured ignore index (see LabelRange). Package
+// loss has checked them already; this keeps a Call built by hand from panicking.
+func checkHostLabels(c *Call) error {
+	hi, ignore, ok := LabelRange(c.Kernel, c.C)
+	if !ok || c.Labels == nil {
+		return nil
+	}
+	l, isHost := HostSlice(c.Labels).([]int32)
+	if !isHost {
+		return fmt.Errorf("%w: Labels of call %q is not a cpu int32 buffer", ErrBuffer, c.Kernel)
+	}
+	for i, y := range l {
+		if (int64(y) < 0 || int64(y) >= hi) && !(ignore && int64(y) == c.Ignore) {
+			return fmt.Errorf("%w: cpu: %s: Labels[%d] = %d is outside [0, %d)", ErrBuffer, c.Kernel, i, y, hi)
+		}
+	}
+	return nil
+}
+
+// checkHostSums refuses a metric whose per-chunk sums the host cannot hold: Par keeps 3·Bins
+// sums for each chunk of rows until it adds them in order, which for many bins over many
+// chunks (calibration with 10⁶ bins) is more than the data itself.
+func checkHostSums(c *Call) error {
+	bins := 0
+	switch c.Kernel {
+	case "macro_f1":
+		bins = c.C
+	case "calibration":
+		bins = int(c.P[0])
+	default:
+		return nil
+	}
+	chunk := host.RowChunk(c.C)
+	nchunks := (c.N+chunk-1)/chunk + 1
+	sums, ok := MulInt(nchunks, 3*bins)
+	if !ok {
+		return fmt.Errorf("%w: cpu: %s: %d chunks of 3×%d sums", ErrOutOfMemory, c.Kernel, nchunks, bins)
+	}
+	if err := checkAllocSize(sums, 8); err != nil {
+		return fmt.Errorf("%s: %d chunks of 3×%d sums: %w", c.Kernel, nchunks, bins, err)
+	}
+	return nil
 }

@@ -3,9 +3,10 @@
 // Open("auto" | "cpu" | "opencl" | "opencl:P:D" | "cuda" | "cuda:N"), and the cpu device.
 //
 // A Device computes exactly what package cpuref computes; package losstest checks that.
-// Backends other than cpu live in their own packages (device/opencl, device/cuda), compiled
-// only under their build tags; without the tag each registers a stub whose Open returns
-// ErrNotBuilt with the command that builds it.
+// Backends other than cpu live in their own packages (device/opencl, device/cuda), in every
+// build: they load their driver libraries at run time, and where a library, driver or device
+// is missing their Open returns ErrNoDevice saying what is missing and how to get it (in a
+// binary built without cgo, ErrNotBuilt).
 package device
 
 import (
@@ -15,7 +16,8 @@ import (
 
 // Sentinel errors. Backends wrap them with the call, the input and the value involved.
 var (
-	// ErrNotBuilt: the backend is not compiled into this binary (build tag missing).
+	// ErrNotBuilt: the backend cannot work in this binary (built without cgo, or its package
+	// not imported).
 	ErrNotBuilt = errors.New("device: backend not built")
 	// ErrNoDevice: the backend is built but finds no usable device (no driver, no platform, no GPU).
 	ErrNoDevice = errors.New("device: no device")

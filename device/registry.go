@@ -67,7 +67,7 @@ func List(name string) ([]Info, error) {
 }
 
 // Open opens a device by name: "cpu", "opencl", "opencl:P:D" (platform P, device D),
-// "cuda", "cuda:N", or "auto". "auto" (or "") honours GLOSS_DEVICE, then tries cuda, opencl and
+// "cuda", "cuda:N", or "auto". A name ending in a colon ("cpu:") is ErrUnknown. "auto" (or "") honours GLOSS_DEVICE, then tries cuda, opencl and
 // cpu in that order; use Auto to learn why it skipped a backend. An explicitly named device that
 // is missing is an error that says how to get it.
 func Open(name string) (Device, error) {
@@ -75,7 +75,10 @@ func Open(name string) (Device, error) {
 		d, _, err := Auto()
 		return d, err
 	}
-	backendName, sel, _ := strings.Cut(name, ":")
+	backendName, sel, colon := strings.Cut(name, ":")
+	if colon && sel == "" { // "cpu:", "cuda:": a selector was begun and left empty
+		return nil, fmt.Errorf("%w %q: nothing after the colon (write %q or %q)", ErrUnknown, name, backendName, backendName+":0")
+	}
 	regMu.Lock()
 	b, ok := backends[backendName]
 	regMu.Unlock()

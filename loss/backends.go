@@ -1,7 +1,7 @@
 package loss
 
-// The backends register themselves with package device; without their build tags they
-// register stubs that say how to build them.
+// The backends register themselves with package device. Both are in every build: they find
+// their drivers at run time and say why when there is none.
 import (
 	_ "github.com/gloss-ml/gloss/device/cuda"
 	_ "github.com/gloss-ml/gloss/device/opencl"

@@ -41,8 +41,12 @@ var (
 	ErrTarget = errors.New("loss: bad target")
 	// ErrNonFinite: NaN or Inf in an input when Options.CheckFinite is set.
 	ErrNonFinite = errors.New("loss: non-finite input")
-	// ErrOption: options that do not fit the loss (a Hessian of a row loss, BatchMean of MSE, ...).
+	// ErrOption: options that do not fit the loss (a Hessian of a row loss, BatchMean of MSE,
+	// a reduction other than Mean of a metric, ...).
 	ErrOption = errors.New("loss: bad option")
+	// ErrOverlap: an output that shares memory with an input (other than the gradient written
+	// over Pred in place) or with another output.
+	ErrOverlap = errors.New("loss: output overlaps an input")
 )
 
 // Float is the element type of host inputs.
@@ -92,7 +96,8 @@ func ParseReduction(s string) (Reduction, error) {
 type Options struct {
 	// Device runs the evaluation; nil means the cpu device.
 	Device device.Device
-	// Reduction combines the per-sample terms.
+	// Reduction combines the per-sample terms. A metric takes only Mean (its value is defined
+	// by its counts): Sum, None or BatchMean of a metric is ErrOption.
 	Reduction Reduction
 	// Grad asks for the gradient of the reduced value with respect to each differentiable
 	// input (Result.Grad, GradTarget, GradAux).
@@ -168,12 +173,21 @@ func (l Loss) Name() string {
 	return l.s.name
 }
 
-// Family is the loss's launch shape (elementwise, rowwise or metric).
-func (l Loss) Family() device.Family { return l.s.family }
+// Family is the loss's launch shape (elementwise, rowwise or metric); 0 for the zero Loss.
+func (l Loss) Family() device.Family {
+	if l.s == nil {
+		return 0
+	}
+	return l.s.family
+}
 
-// Params returns the loss's parameters by name (the ignore index included, for labelled losses).
+// Params returns the loss's parameters by name (the ignore index included, for labelled
+// losses); an empty map for the zero Loss.
 func (l Loss) Params() map[string]float64 {
 	m := map[string]float64{}
+	if l.s == nil {
+		return m
+	}
 	for i, p := range l.s.params {
 		m[p.name] = l.p[i]
 	}
@@ -248,7 +262,8 @@ func Bins(n int) Param               { return Param{"bins", float64(n)} }
 const DefaultIgnoreIndex = -100
 
 // New builds the loss with the given kernel name ("huber", "cross_entropy", ...), as the
-// command line does.
+// command line does. A parameter the loss does not take, one outside its domain, and one given
+// twice (even with the same value) are ErrParam.
 func New(name string, params ...Param) (Loss, error) {
 	s, ok := specs[name]
 	if !ok {
@@ -257,6 +272,13 @@ func New(name string, params ...Param) (Loss, error) {
 	l := Loss{s: s, ignore: DefaultIgnoreIndex}
 	for i, p := range s.params {
 		l.p[i] = p.def
+	}
+	for i, p := range params {
+		for _, q := range params[:i] {
+			if q.name == p.name {
+				return Loss{}, fmt.Errorf("%w: %s: parameter %s given twice (%v and %v)", ErrParam, name, p.name, q.v, p.v)
+			}
+		}
 	}
 	for _, p := range params {
 		if p.name == "ignore_index" && s.labels && s.ignore {

@@ -23,6 +23,14 @@ type Buffers struct {
 // Grad may be the Pred buffer itself (the in-place gradient). Sizes: PerSample has one
 // element per element (elementwise losses) or per row; the gradients and Hess have the
 // shape of their input.
+//
+// No output may share memory with an input or with another output, except Grad with Pred
+// when it is exactly Pred (the same buffer, or for cpu buffers the same slice): Run refuses
+// that with ErrOverlap before anything runs. Cpu buffers are compared by the memory ranges of
+// their slices, so overlapping Wraps or Slices are caught; buffers of other devices are
+// compared by what device.Overlap can tell: the buffer itself, and the memory ranges of views
+// where the device's buffers implement device.Overlapper. Two different views of one device
+// allocation that overlap are otherwise the caller's to avoid.
 type Outputs struct {
 	PerSample, Grad, GradTarget, GradAux, Hess device.Buffer
 }
@@ -40,16 +48,22 @@ type Value struct {
 // Run evaluates the loss on device buffers, which stay on dev: the fast path. Inputs are
 // validated on the device (or, where it has no check kernel, on a copy on the host) before
 // any loss kernel runs. Outputs decide what is computed; o.Grad, o.Hessian and o.InPlace
-// are implied by them and o.Device is ignored.
+// are implied by them and o.Device is ignored; a nil dev is the cpu device.
 func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, error) {
 	if l.s == nil {
 		return Value{}, fmt.Errorf("%w: the zero Loss; build one with a constructor", ErrParam)
 	}
+	if dev == nil {
+		dev = device.CPU0()
+	}
 	o.Grad = out.Grad != nil || out.GradTarget != nil || out.GradAux != nil
 	o.Hessian = out.Hess != nil
-	o.InPlace = out.Grad != nil && out.Grad == in.Pred
+	o.InPlace = out.Grad != nil && device.Same(out.Grad, in.Pred)
 	n, c, err := l.shape(in.Rows, in.Cols, bufLen(in.Pred))
 	if err != nil {
+		return Value{}, err
+	}
+	if err := checkOverlap(l.s.name, in, out); err != nil {
 		return Value{}, err
 	}
 	dt := dtypeOfBuf(in.Pred)
@@ -108,6 +122,11 @@ func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 	}
 	host := Buffers{Rows: n, Cols: c, Pred: sliceBuf(b.Pred), Target: sliceBuf(b.Target), Aux: sliceBuf(b.Aux),
 		Labels: sliceBuf(b.Labels), Weights: sliceBuf(b.Weights), ClassWeights: sliceBuf(b.ClassWeights)}
+	if o.InPlace { // the gradient is written over Pred: no other input may share its memory
+		if err := checkOverlap(l.s.name, host, Outputs{Grad: host.Pred}); err != nil {
+			return res, err
+		}
+	}
 	// Validate on the host, before anything is copied to a device.
 	if err := l.checkValues(device.CPU0(), n, c, host, o); err != nil {
 		return res, err
@@ -237,21 +256,7 @@ func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffer
 // exec builds the Call and runs it on dev, or on the cpu when dev cannot.
 func (l Loss) exec(dev device.Device, n, c int, dt device.DType, in Buffers, out Outputs, o Options) (Value, error) {
 	s := l.s
-	call := &device.Call{
-		Kernel: s.name, Family: s.family, DType: dt, N: n, C: c,
-		X: in.Pred, Y: in.Target, Z: in.Aux, Labels: in.Labels, Weight: in.Weights, ClassWeight: in.ClassWeights,
-		P: l.p, Ignore: l.ignoreIndex(), Denom: s.denom, Scale: 1,
-		PerSample: out.PerSample, GX: out.Grad, GY: out.GradTarget, GZ: out.GradAux, Hess: out.Hess,
-	}
-	if s.bins != nil {
-		call.Bins = s.bins(&l, c)
-	}
-	switch {
-	case o.Reduction == BatchMean:
-		call.Scale = 1 / float64(max(n, 1))
-	case o.Reduction == Mean && !s.sumOnly:
-		call.ScaleByDenom = true
-	}
+	call := l.call(n, c, dt, in, out, o)
 	name := dev.Info().Name
 	v := Value{Device: name}
 	var sums device.Sums
@@ -269,6 +274,27 @@ func (l Loss) exec(dev device.Device, n, c int, dt device.DType, in Buffers, out
 	v.Sums = sums
 	v.Value, v.Weight = l.value(sums, o, n)
 	return v, nil
+}
+
+// call builds the device Call of one validated evaluation.
+func (l Loss) call(n, c int, dt device.DType, in Buffers, out Outputs, o Options) *device.Call {
+	s := l.s
+	call := &device.Call{
+		Kernel: s.name, Family: s.family, DType: dt, N: n, C: c,
+		X: in.Pred, Y: in.Target, Z: in.Aux, Labels: in.Labels, Weight: in.Weights, ClassWeight: in.ClassWeights,
+		P: l.p, Ignore: l.ignoreIndex(), Denom: s.denom, Scale: 1,
+		PerSample: out.PerSample, GX: out.Grad, GY: out.GradTarget, GZ: out.GradAux, Hess: out.Hess,
+	}
+	if s.bins != nil {
+		call.Bins = s.bins(&l, c)
+	}
+	switch {
+	case o.Reduction == BatchMean:
+		call.Scale = 1 / float64(max(n, 1))
+	case o.Reduction == Mean && !s.sumOnly:
+		call.ScaleByDenom = true
+	}
+	return call
 }
 
 // runOnHost runs a call on the cpu, copying its device buffers to the host and its outputs back.
@@ -355,15 +381,30 @@ func (l Loss) ignoreIndex() int64 {
 	return math.MinInt64
 }
 
-// shape resolves N and C from the given rows and columns and Pred's length.
+// shape resolves N and C from the given rows and columns and Pred's length. Rows×Cols is
+// computed with an overflow check, and a metric's bins are bounded (see checkBins).
 func (l Loss) shape(rows, cols, predLen int) (n, c int, err error) {
+	n, c, err = l.shapeOf(rows, cols, predLen)
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, c, l.checkBins(n, c)
+}
+
+func (l Loss) shapeOf(rows, cols, predLen int) (n, c int, err error) {
 	s := l.s
 	if rows < 0 || cols < 0 {
 		return 0, 0, fmt.Errorf("%w: %s: negative shape %d×%d", ErrShape, s.name, rows, cols)
 	}
+	if predLen < 0 { // a Buffer implementation that reports a negative length
+		return 0, 0, fmt.Errorf("%w: %s: %s reports %d values", ErrShape, s.name, s.in[0].name, predLen)
+	}
 	switch {
 	case cols > 0:
-		if predLen%cols != 0 || rows != 0 && rows*cols != predLen {
+		if rc, ok := device.MulInt(rows, cols); predLen%cols != 0 || rows != 0 && (!ok || rc != predLen) {
+			if !ok {
+				return 0, 0, fmt.Errorf("%w: %s: Rows×Cols = %d×%d overflows int; %s has %d values", ErrShape, s.name, rows, cols, s.in[0].name, predLen)
+			}
 			return 0, 0, fmt.Errorf("%w: %s: %s has %d values, not Rows×Cols = %d×%d", ErrShape, s.name, s.in[0].name, predLen, rows, cols)
 		}
 		n, c = predLen/cols, cols
@@ -382,6 +423,55 @@ func (l Loss) shape(rows, cols, predLen int) (n, c int, err error) {
 		return 0, 0, fmt.Errorf("%w: %s needs at least %d %s per row, got %d", ErrShape, s.name, s.minCols, s.colWord(), c)
 	}
 	return n, c, nil
+}
+
+// checkBins bounds a metric's sums: macro_f1 has 3·C of them, calibration 3·bins (at most
+// 10⁶ by its parameter's domain). More than the batch's N·C elements and more than
+// device.MaxBins is ErrShape: that allocation would be bounded by nothing the caller passed
+// (Cols 2⁴⁰ of an empty batch would otherwise ask for 3·2⁴⁰ sums).
+func (l Loss) checkBins(n, c int) error {
+	s := l.s
+	if s.bins == nil {
+		return nil
+	}
+	b := s.bins(&l, c)
+	if nc, _ := device.MulInt(n, c); b > max(nc, device.MaxBins) {
+		return fmt.Errorf("%w: %s: %d bins (classes) would need 3×%d sums; a batch of %d values takes at most %d", ErrShape, s.name, b, b, nc, device.MaxBins)
+	}
+	return nil
+}
+
+// checkOverlap refuses outputs that share memory with an input or another output; Grad may
+// be Pred itself (the in-place gradient). Cpu buffers are compared by their memory ranges;
+// other devices' buffers as device.Overlap says (by identity where the device cannot tell).
+func checkOverlap(name string, in Buffers, out Outputs) error {
+	ins := []struct {
+		field string
+		b     device.Buffer
+	}{{"Pred", in.Pred}, {"Target", in.Target}, {"Aux", in.Aux}, {"Labels", in.Labels}, {"Weights", in.Weights}, {"ClassWeights", in.ClassWeights}}
+	outs := []struct {
+		field string
+		b     device.Buffer
+	}{{"PerSample", out.PerSample}, {"Grad", out.Grad}, {"GradTarget", out.GradTarget}, {"GradAux", out.GradAux}, {"Hess", out.Hess}}
+	for i, o := range outs {
+		if o.b == nil {
+			continue
+		}
+		for _, x := range ins {
+			if o.field == "Grad" && x.field == "Pred" && device.Same(o.b, x.b) {
+				continue
+			}
+			if device.Overlap(o.b, x.b) {
+				return fmt.Errorf("%w: %s: output %s shares memory with input %s", ErrOverlap, name, o.field, x.field)
+			}
+		}
+		for _, o2 := range outs[i+1:] {
+			if device.Overlap(o.b, o2.b) {
+				return fmt.Errorf("%w: %s: outputs %s and %s share memory", ErrOverlap, name, o.field, o2.field)
+			}
+		}
+	}
+	return nil
 }
 
 // elementwise reports whether the loss is evaluated per element of N·C (and so takes one
@@ -409,6 +499,8 @@ func (l Loss) checkOptions(o Options) error {
 		return fmt.Errorf("%w: %s: BatchMean is for KLDiv only; use Mean or Sum", ErrOption, s.name)
 	case s.family == device.Metric && (o.Grad || o.Hessian || o.InPlace):
 		return fmt.Errorf("%w: %s is a metric: it has no gradient or Hessian", ErrOption, s.name)
+	case s.family == device.Metric && o.Reduction != Mean:
+		return fmt.Errorf("%w: %s is a metric: its value is defined by its counts, so it takes no reduction but Mean (the zero value), not %v", ErrOption, s.name, o.Reduction)
 	case o.Hessian && !s.hess:
 		return fmt.Errorf("%w: %s has no Hessian diagonal (elementwise losses have one)", ErrOption, s.name)
 	}

@@ -239,6 +239,18 @@ func Lookup(name string) (Spec, bool) {
 // losses with one column), with sample weights when weights is set and class weights where
 // the loss takes them and classWeights is set. Labelled losses get some rows with the ignore
 // index when ignored is set. Values are never all zero.
+//
+// It is a tool for tests and benchmarks: the zero Loss, a nil r, a negative n or c, or a
+// batch of more than MaxGenerate elements gives the empty Batch.
 func Generate(l Loss, r *rand.Rand, n, c int, weights, classWeights, ignored bool) Batch[float64] {
+	if l.s == nil || r == nil || n < 0 || c < 0 {
+		return Batch[float64]{}
+	}
+	if e, ok := device.MulInt(n, max(c, l.s.minCols, 1)); !ok || e > MaxGenerate {
+		return Batch[float64]{}
+	}
 	return l.s.gen.batch(l, r, n, c, weights, classWeights, ignored)
 }
+
+// MaxGenerate is the most elements Generate draws (2²⁸: 2 GiB per float64 input).
+const MaxGenerate = 1 << 28

@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
-# gpu-check.sh (make gpu-check): builds here, without a GPU, everything the GPU host runs, into
+# gpu-check.sh (make gpu-check): builds here, without a GPU, everything a GPU host runs, into
 # the git-ignored folder .gpu/, and writes .gpu/run.sh, the one script to run there.
 #
-# Here (needs Go with cgo, cuda.h and libcuda to link: scripts/deps.sh cuda; no GPU, no nvcc):
+# Here (Go with cgo; no GPU, no CUDA toolkit, no driver needed):
 #
 #   make gpu-check
 #
-# builds .gpu/cuda.test.gz (go test -c -tags cuda ./device/cuda: the conformance suite, the
-# N·C > 2^31 test, the error and alignment tests, BenchmarkLoss) and .gpu/gloss.gz
-# (go build -tags cuda ./cmd/gloss, for `gloss bench`), gzipped so that .gpu and the working
-# tree stay well under the device tool's 64 MiB. The binaries embed the kernels; the host needs
-# only an NVIDIA driver (libcuda.so.1) and glibc ≥ 2.34: no Go, no CUDA toolkit.
+# builds .gpu/cuda.test.gz (go test -c ./device/cuda: the conformance suite, the N·C > 2^31
+# test, the error and alignment tests, BenchmarkLoss) and .gpu/gloss.gz (go build ./cmd/gloss,
+# for `gloss bench`), gzipped to keep .gpu small. The binaries embed the kernels and load the
+# NVIDIA driver library (libcuda.so.1) when they run: the GPU host needs only an NVIDIA driver
+# and glibc ≥ 2.34, no Go and no CUDA toolkit. Copy the repository (or just .gpu/) there and run,
+# from the repository root:
 #
-# Then the lead runs it on the GPU host with the device tool, from the repository root:
-#
-#   run(command="bash .gpu/run.sh", carry=[".gpu"], timeout_s=600)
+#   bash .gpu/run.sh
 #
 # run.sh takes about 4–8 minutes (each step has its own time limit, 470 s in all) and writes
 # under $OUT (./.gpu/out when OUT is unset), 7 files:
@@ -29,6 +28,8 @@
 #                      gloss bench -o: resident fwd and fwd_bwd of mse, bce_with_logits and
 #                      cross_entropy at 8192×50257 (1.6 GB per float32 input; the elementwise
 #                      losses take it as 411M elements), against the measured copy bandwidth
+# A step whose test skips because the driver finds no GPU shows it in its log: the skip says
+# the driver's reason.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,14 +37,14 @@ GO=${GO:-go}
 mkdir -p .gpu
 rm -f .gpu/cuda.test .gpu/cuda.test.gz .gpu/gloss .gpu/gloss.gz .gpu/run.sh
 
-echo "gpu-check: go test -c -tags cuda ./device/cuda"
-"$GO" test -c -tags cuda -o .gpu/cuda.test ./device/cuda
-if [ -d cmd/gloss ]; then
-	echo "gpu-check: go build -tags cuda ./cmd/gloss"
-	"$GO" build -tags cuda -o .gpu/gloss ./cmd/gloss
-else
-	echo "gpu-check: cmd/gloss does not exist yet: no gloss binary, run.sh will skip gloss bench"
+if [ "$("$GO" env CGO_ENABLED)" != 1 ]; then
+	echo "gpu-check: cgo is off (no C compiler?): a binary without cgo cannot load the CUDA driver; install gcc (scripts/deps.sh opencl does)" >&2
+	exit 1
 fi
+echo "gpu-check: go test -c ./device/cuda"
+"$GO" test -c -o .gpu/cuda.test ./device/cuda
+echo "gpu-check: go build ./cmd/gloss"
+"$GO" build -o .gpu/gloss ./cmd/gloss
 for f in .gpu/cuda.test .gpu/gloss; do
 	if [ -f "$f" ]; then gzip -9 -f "$f"; fi
 done
@@ -89,10 +90,11 @@ step() {
 	echo "== $name: $* (limit ${limit}s)" >>"$log"
 	(cd "$bin" && timeout --kill-after=10 "$limit" "$@") >>"$log" 2>&1
 	local rc=$?
-	local pass fail
+	local pass fail skip
 	pass=$(grep -c -- '^--- PASS' "$log" 2>/dev/null)
 	fail=$(grep -c -- '--- FAIL' "$log" 2>/dev/null)
-	note "$name: exit $rc after $(($(date +%s) - s))s (log $(basename "$log"): --- PASS ${pass:-0}, --- FAIL ${fail:-0})$([ $rc = 124 ] && echo ', TIMED OUT')"
+	skip=$(grep -c -- '--- SKIP' "$log" 2>/dev/null)
+	note "$name: exit $rc after $(($(date +%s) - s))s (log $(basename "$log"): --- PASS ${pass:-0}, --- FAIL ${fail:-0}, --- SKIP ${skip:-0})$([ $rc = 124 ] && echo ', TIMED OUT')"
 }
 
 if [ -x "$bin/cuda.test" ]; then
@@ -113,4 +115,4 @@ note "total: $(($(date +%s) - t0))s"
 EOF
 chmod +x .gpu/run.sh
 du -k .gpu/* | awk '{printf "gpu-check: %s %d KiB\n", $2, $1}'
-echo "gpu-check: now run on the GPU host: run(command=\"bash .gpu/run.sh\", carry=[\".gpu\"], timeout_s=600)"
+echo "gpu-check: now, on the GPU host, from the repository root: bash .gpu/run.sh"

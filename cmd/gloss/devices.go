@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,9 +16,10 @@ import (
 
 const devicesUsage = `usage: gloss devices [flags]
 
-Lists every backend's devices (cpu, opencl, cuda) with their memory, compute units and a
-short measurement of their copy bandwidth, and says why a backend has none: not built into
-this binary (rebuild with -tags opencl or -tags cuda), no driver, no platform.
+Lists every backend's devices (cpu, cpuref, opencl, cuda) with their memory, compute units and
+a short measurement of their copy bandwidth, and says why a backend has none: its driver
+library is not installed, the driver is too old, it sees no device, or this binary was built
+without cgo. Every build has every backend: the drivers are looked up when the program runs.
 
 flags:
 `
@@ -49,7 +51,7 @@ func cmdDevices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, b := range device.Backends() {
 		infos, err := device.List(b)
 		if err != nil {
-			rows = append(rows, deviceRow{Backend: b, Absent: absentReason(err)})
+			rows = append(rows, deviceRow{Backend: b, Absent: absentReason(b, err)})
 			continue
 		}
 		if len(infos) == 0 {
@@ -81,11 +83,14 @@ func cmdDevices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
+	// The devices in a table, then one line per backend without a device and why (long
+	// reasons would widen the table).
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "backend\tdevice\tdescription\tmemory\tfree\tunits\tfp64\tcopy GB/s\t")
+	var absent []deviceRow
 	for _, r := range rows {
 		if r.Name == "" {
-			fmt.Fprintf(tw, "%s\t-\tabsent: %s\t\t\t\t\t\t\n", r.Backend, r.Absent)
+			absent = append(absent, r)
 			continue
 		}
 		cp := "-"
@@ -97,7 +102,18 @@ func cmdDevices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%v\t%s\t\n", r.Backend, r.Name, r.Description, gib(r.MemTotal), gib(r.MemFree), r.ComputeUnits, r.FP64, cp)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(absent) > 0 {
+		fmt.Fprintln(stdout)
+	}
+	for _, r := range absent {
+		if _, err := fmt.Fprintf(stdout, "%s: no device: %s\n", r.Backend, r.Absent); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func gib(b int64) string {
@@ -107,13 +123,14 @@ func gib(b int64) string {
 	return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
 }
 
-// absentReason says in words why a backend has no device.
-func absentReason(err error) string {
-	switch {
-	case errors.Is(err, device.ErrNotBuilt):
-		return "not built into this binary: " + err.Error()
-	case errors.Is(err, device.ErrNoDevice):
-		return "no device (driver or platform missing): " + err.Error()
+// absentReason says in words why a backend has no device: the backend's message without the
+// sentinel and backend prefixes the row already shows.
+func absentReason(backend string, err error) string {
+	msg := err.Error()
+	for _, sentinel := range []error{device.ErrNoDevice, device.ErrNotBuilt} {
+		if errors.Is(err, sentinel) {
+			msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+		}
 	}
-	return err.Error()
+	return strings.TrimPrefix(msg, backend+": ")
 }

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"codeberg.org/sbinet/npyio"
-
 	"github.com/gloss-ml/gloss/device"
 	"github.com/gloss-ml/gloss/loss"
 )
@@ -29,7 +27,11 @@ kernel stems (cross_entropy, bce_with_logits, huber, accuracy, calibration, ...)
 
 Rows and columns come from the shape of -pred (a 2-D array is rows × columns, a 1-D array
 rows of one column, more dimensions rows × the product of the rest; CSV: lines × fields);
--rows or -cols override. Every float input is converted to -pred's dtype.
+-rows or -cols override. Every float input is converted to -pred's dtype. A .npy may be of
+any float32, float64, integer or bool dtype, in either byte order and C or Fortran order. A CSV
+holds comma-separated numbers; its first line is a header only when none of its fields is a
+number. Gradient and Hessian flags apply to the losses among LOSS (metrics have none), and
+each of those must have what is asked.
 
 examples:
   gloss eval -pred logits.npy -labels y.npy cross_entropy accuracy calibration
@@ -149,9 +151,20 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if f.rows < 0 || f.cols < 0 {
 		return usagef("-rows and -cols must not be negative")
 	}
-	// Parameters: each must be taken by at least one chosen loss.
+	if _, ok := device.MulInt(f.rows, f.cols); !ok {
+		return usagef("-rows %d × -cols %d overflows", f.rows, f.cols)
+	}
+	if err := checkHonoured(&f, names, red); err != nil {
+		return err
+	}
+	// Parameters: each must be taken by at least one chosen loss, and given once.
 	perLoss := map[string][]loss.Param{}
-	for _, kv := range f.params {
+	for i, kv := range f.params {
+		for _, prev := range f.params[:i] {
+			if prev.name == kv.name {
+				return usagef("parameter %s given twice (-p %s=%g and -p %s=%g)", kv.name, kv.name, prev.v, kv.name, kv.v)
+			}
+		}
 		var takers []string
 		for _, n := range names {
 			sp, _ := loss.Lookup(n)
@@ -203,6 +216,50 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return usagef("-dtype %q: want float32 or float64", dt)
 }
 
+// checkHonoured refuses options that a chosen loss cannot honour: a reduction other than mean
+// of a metric, and an output (-grad, -grad-out, -grad-target-out, -grad-aux-out, -hess-out)
+// that a chosen loss does not have. Metrics have no gradients: next to losses they are
+// evaluated without one; alone they make a gradient flag an error too.
+func checkHonoured(f *evalFlags, names []string, red loss.Reduction) error {
+	var losses, metrics []loss.Spec
+	for _, n := range names {
+		sp, _ := loss.Lookup(n)
+		if sp.Family == device.Metric {
+			metrics = append(metrics, sp)
+		} else {
+			losses = append(losses, sp)
+		}
+	}
+	if red != loss.Mean && len(metrics) > 0 {
+		return usagef("-reduction %v: %s is a metric, whose value is defined by its counts: it takes only mean (evaluate it separately)", red, metrics[0].Name)
+	}
+	for _, o := range []struct {
+		flag  string
+		given bool
+		what  string
+		has   func(sp loss.Spec) bool
+	}{
+		{"-grad", f.grad, "gradient", func(loss.Spec) bool { return true }},
+		{"-grad-out", f.gradOut != "", "gradient", func(loss.Spec) bool { return true }},
+		{"-grad-target-out", f.gradTargetOut != "", "gradient with respect to its -target", func(sp loss.Spec) bool { return sp.Grads[1] }},
+		{"-grad-aux-out", f.gradAuxOut != "", "gradient with respect to its -aux", func(sp loss.Spec) bool { return sp.Grads[2] }},
+		{"-hess-out", f.hessOut != "", "Hessian diagonal (elementwise losses have one)", func(sp loss.Spec) bool { return sp.Hessian }},
+	} {
+		if !o.given {
+			continue
+		}
+		if len(losses) == 0 {
+			return usagef("%s: %s is a metric: it has no gradient or Hessian", o.flag, metrics[0].Name)
+		}
+		for _, sp := range losses {
+			if !o.has(sp) {
+				return usagef("%s: %s has no %s", o.flag, sp.Name, o.what)
+			}
+		}
+	}
+	return nil
+}
+
 func paramNames(sp loss.Spec) string {
 	p := slices.Clone(sp.Params)
 	if sp.Labels {
@@ -233,6 +290,9 @@ func loadInputs[T loss.Float](f *evalFlags, pred *array) (*evalInputs[T], error)
 	rows, cols := pred.rowsCols()
 	switch {
 	case f.rows > 0 && f.cols > 0:
+		if rc, _ := device.MulInt(f.rows, f.cols); rc != n {
+			return nil, fmt.Errorf("%s (pred): %d values are not -rows %d × -cols %d", pred.path, n, f.rows, f.cols)
+		}
 		rows, cols = f.rows, f.cols
 	case f.cols > 0:
 		if n%f.cols != 0 {
@@ -245,7 +305,7 @@ func loadInputs[T loss.Float](f *evalFlags, pred *array) (*evalInputs[T], error)
 		}
 		rows, cols = f.rows, n/f.rows
 	}
-	if rows*cols != n {
+	if rc, ok := device.MulInt(rows, cols); !ok || rc != n {
 		return nil, fmt.Errorf("%s (pred): shape %s has %d values, not %d×%d", pred.path, pred.shapeString(), n, rows, cols)
 	}
 	in.rows, in.cols = rows, cols
@@ -414,12 +474,9 @@ func evalTyped[T loss.Float](ctx context.Context, stdout, stderr io.Writer, f *e
 		b.Weights = in.weights
 		metric := sp.Family == device.Metric
 		o := loss.Options{Device: dev, Reduction: red, CheckFinite: f.checkFinite, EmptyMeanZero: f.emptyMeanZero}
-		if !metric {
+		if !metric { // checkHonoured made sure every loss has what is asked
 			o.Grad = f.grad || f.gradOut != "" || f.gradTargetOut != "" || f.gradAuxOut != ""
-			o.Hessian = f.hessOut != "" && sp.Hessian
-		}
-		if metric && red != loss.Mean {
-			o.Reduction = loss.Mean
+			o.Hessian = f.hessOut != ""
 		}
 		res, err := loss.Compute(l, b, o)
 		if err != nil {
@@ -522,19 +579,17 @@ func withSuffix(path, name string) string {
 // writeNpy writes data to a .npy with pred's shape (two dimensions at most: rows × columns
 // for more).
 func writeNpy[T loss.Float](path string, data []T, shape []int, rows, cols int) error {
+	out := []int{len(data)}
+	if len(shape) >= 2 && rows > 0 {
+		if rc, ok := device.MulInt(rows, cols); ok && rc == len(data) {
+			out = []int{rows, cols}
+		}
+	}
 	fh, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	var v any = data
-	if len(shape) >= 2 && rows*cols == len(data) && rows > 0 {
-		m := make([][]T, rows)
-		for i := range m {
-			m[i] = data[i*cols : (i+1)*cols]
-		}
-		v = m
-	}
-	if err := npyio.Write(fh, v); err != nil {
+	if err := writeNpyTo(fh, data, out); err != nil {
 		fh.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"encoding/csv"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
-	"codeberg.org/sbinet/npyio"
+	"github.com/gloss-ml/gloss/device"
 )
 
 // array is one input file: a NumPy .npy array or a CSV table, row-major.
@@ -37,19 +36,11 @@ func (a *array) len() int {
 
 func (a *array) isFloat() bool { return strings.HasPrefix(a.dtype, "float") }
 
-func (a *array) shapeString() string {
-	s := make([]string, len(a.shape))
-	for i, d := range a.shape {
-		s[i] = strconv.Itoa(d)
-	}
-	if len(s) == 1 {
-		return "(" + s[0] + ",)"
-	}
-	return "(" + strings.Join(s, ", ") + ")"
-}
+func (a *array) shapeString() string { return shapeString(a.shape) }
 
 // rowsCols is the shape as rows × columns: a 1-D array is rows of one column, an array of
-// more than two dimensions is shape[0] rows of the product of the rest.
+// more than two dimensions is shape[0] rows of the product of the rest (which fits in an int:
+// readNpyHeader checks every product of dimensions).
 func (a *array) rowsCols() (int, int) {
 	switch len(a.shape) {
 	case 0:
@@ -64,7 +55,9 @@ func (a *array) rowsCols() (int, int) {
 	return a.shape[0], c
 }
 
-// readArray reads a .npy file (by its magic bytes) or else a CSV file.
+// readArray reads a .npy file (by its magic bytes) or else a CSV file. Regular files are
+// checked against their size before anything is allocated; pipes and devices are read in
+// bounded pieces.
 func readArray(path string) (*array, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -74,192 +67,40 @@ func readArray(path string) (*array, error) {
 		return nil, err
 	}
 	defer f.Close()
-	magic := make([]byte, 6)
-	n, _ := io.ReadFull(f, magic)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	st, err := f.Stat()
+	if err != nil {
 		return nil, err
 	}
-	if n == 6 && string(magic) == string(npyio.Magic[:]) {
-		return readNpy(path, f)
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: a directory, not a .npy or CSV file", path)
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return readArrayFrom(path, f, size)
+}
+
+// readArrayFrom reads a .npy or CSV array from r, whose size is given (-1 when unknown).
+func readArrayFrom(path string, r io.Reader, size int64) (*array, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	magic, _ := br.Peek(len(npyMagic))
+	if string(magic) == npyMagic {
+		return readNpy(path, br, size)
 	}
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
 		return nil, fmt.Errorf("%s: not a NumPy .npy file (no \\x93NUMPY magic)", path)
 	}
-	return readCSV(path, f)
+	return readCSV(path, br)
 }
 
-func readNpy(path string, r io.Reader) (*array, error) {
-	nr, err := npyio.NewReader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+// fits refuses to hold bytes of input data that exceed the host's available memory: an
+// allocation that fails is a fatal error in Go, not one that can be reported.
+func fits(path string, bytes int64) error {
+	if free := device.CPU0().Info().MemFree; free > 0 && bytes > free {
+		return fmt.Errorf("%s: its data needs %.3g GB of memory, the host has %.3g GB available", path, float64(bytes)/1e9, float64(free)/1e9)
 	}
-	h := nr.Header.Descr
-	a := &array{path: path, shape: h.Shape}
-	typ := strings.TrimLeft(strings.Trim(h.Type, "'\""), "<>|=")
-	read := func(ptr any) error {
-		if err := nr.Read(ptr); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("%s: reading %s data: %w", path, h.Type, err)
-		}
-		return nil
-	}
-	readInts := func(ptr any, conv func() []int64) error {
-		if err := read(ptr); err != nil {
-			return err
-		}
-		a.ints = conv()
-		return nil
-	}
-	switch typ {
-	case "f4":
-		a.dtype = "float32"
-		a.f32 = []float32{}
-		err = read(&a.f32)
-	case "f8":
-		a.dtype = "float64"
-		a.f64 = []float64{}
-		err = read(&a.f64)
-	case "i1":
-		var v []int8
-		a.dtype = "int8"
-		err = readInts(&v, func() []int64 { return widen(v) })
-	case "i2":
-		var v []int16
-		a.dtype = "int16"
-		err = readInts(&v, func() []int64 { return widen(v) })
-	case "i4":
-		var v []int32
-		a.dtype = "int32"
-		err = readInts(&v, func() []int64 { return widen(v) })
-	case "i8":
-		a.dtype = "int64"
-		a.ints = []int64{}
-		err = read(&a.ints)
-	case "u1":
-		var v []uint8
-		a.dtype = "uint8"
-		err = readInts(&v, func() []int64 { return widen(v) })
-	case "u2":
-		var v []uint16
-		a.dtype = "uint16"
-		err = readInts(&v, func() []int64 { return widen(v) })
-	case "u4":
-		var v []uint32
-		a.dtype = "uint32"
-		err = readInts(&v, func() []int64 { return widen(v) })
-	case "b1":
-		var v []bool
-		a.dtype = "bool"
-		err = readInts(&v, func() []int64 {
-			out := make([]int64, len(v))
-			for i, b := range v {
-				if b {
-					out[i] = 1
-				}
-			}
-			return out
-		})
-	default:
-		return nil, fmt.Errorf("%s: dtype %q is not supported (use float32, float64 or an integer type)", path, h.Type)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if h.Fortran && len(h.Shape) > 1 {
-		if len(h.Shape) > 2 {
-			return nil, fmt.Errorf("%s: a Fortran-ordered array of %d dimensions: save it C-ordered (np.ascontiguousarray)", path, len(h.Shape))
-		}
-		a.transpose()
-	}
-	want := 1
-	for _, d := range h.Shape {
-		want *= d
-	}
-	if a.len() != want {
-		return nil, fmt.Errorf("%s: shape %s holds %d values, the file has %d", path, a.shapeString(), want, a.len())
-	}
-	return a, nil
-}
-
-func widen[T int8 | int16 | int32 | uint8 | uint16 | uint32](v []T) []int64 {
-	out := make([]int64, len(v))
-	for i, x := range v {
-		out[i] = int64(x)
-	}
-	return out
-}
-
-// transpose turns a Fortran-ordered (column-major) 2-D array into row-major order.
-func (a *array) transpose() {
-	r, c := a.shape[0], a.shape[1]
-	switch {
-	case a.f32 != nil:
-		a.f32 = transposed(a.f32, r, c)
-	case a.f64 != nil:
-		a.f64 = transposed(a.f64, r, c)
-	default:
-		a.ints = transposed(a.ints, r, c)
-	}
-}
-
-func transposed[T any](v []T, r, c int) []T {
-	out := make([]T, len(v))
-	for j := range c {
-		for i := range r {
-			out[i*c+j] = v[j*r+i]
-		}
-	}
-	return out
-}
-
-// readCSV reads a table of numbers: one row per record, a first record that is not all
-// numbers is a header and skipped, lines starting with # are comments.
-func readCSV(path string, r io.Reader) (*array, error) {
-	cr := csv.NewReader(r)
-	cr.Comment = '#'
-	cr.TrimLeadingSpace = true
-	cr.FieldsPerRecord = -1
-	a := &array{path: path, dtype: "float64", f64: []float64{}, csv: true}
-	rows, cols := 0, -1
-	for line := 1; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: not a .npy file, and not CSV: %w", path, err)
-		}
-		vals := make([]float64, len(rec))
-		var bad error
-		for i, s := range rec {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil && bad == nil {
-				bad = fmt.Errorf("%s: line %d, field %d: %q is not a number", path, line, i+1, s)
-			}
-			vals[i] = v
-		}
-		if bad != nil {
-			if rows == 0 && cols < 0 {
-				cols = -2 // a header: skip it
-				continue
-			}
-			return nil, bad
-		}
-		if cols >= 0 && len(vals) != cols {
-			return nil, fmt.Errorf("%s: line %d has %d fields, the lines before %d", path, line, len(vals), cols)
-		}
-		cols = len(vals)
-		rows++
-		a.f64 = append(a.f64, vals...)
-	}
-	if rows == 0 {
-		return nil, fmt.Errorf("%s: no numbers in it", path)
-	}
-	if cols == 1 {
-		a.shape = []int{rows}
-	} else {
-		a.shape = []int{rows, cols}
-	}
-	return a, nil
+	return nil
 }
 
 // floats returns the array as []T (float32 or float64). Integer arrays are converted

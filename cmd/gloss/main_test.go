@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"codeberg.org/sbinet/npyio"
-
 	"github.com/gloss-ml/gloss/loss"
 )
 
@@ -23,17 +21,34 @@ func gloss(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
+// writeTestNpy writes v ([]float32, [][]float32, []float64, []int64 or []int32) as a .npy file.
 func writeTestNpy(t *testing.T, dir, name string, v any) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	f, err := os.Create(p)
+	var buf bytes.Buffer
+	var err error
+	switch v := v.(type) {
+	case []float32:
+		err = writeNpyTo(&buf, v, []int{len(v)})
+	case [][]float32:
+		var flat []float32
+		for _, row := range v {
+			flat = append(flat, row...)
+		}
+		err = writeNpyTo(&buf, flat, []int{len(v), len(flat) / max(len(v), 1)})
+	case []float64:
+		err = writeNpyTo(&buf, v, []int{len(v)})
+	case []int64:
+		err = writeNpyTo(&buf, v, []int{len(v)})
+	case []int32:
+		err = writeNpyTo(&buf, v, []int{len(v)})
+	default:
+		t.Fatalf("writeTestNpy: %T", v)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := npyio.Write(f, v); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -41,20 +56,14 @@ func writeTestNpy(t *testing.T, dir, name string, v any) string {
 
 func readNpyFloat32(t *testing.T, p string) ([]float32, []int) {
 	t.Helper()
-	f, err := os.Open(p)
+	a, err := readArray(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := npyio.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
+	if a.dtype != "float32" {
+		t.Fatalf("%s: dtype %s, want float32", p, a.dtype)
 	}
-	var v []float32
-	if err := r.Read(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v, r.Header.Descr.Shape
+	return a.f32, a.shape
 }
 
 func TestUsage(t *testing.T) {

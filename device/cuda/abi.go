@@ -6,10 +6,10 @@ import (
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
 )
 
-// This file has no build tag: its table is what the host passes to each kernel, and the
-// default-build test checks it against kernels/cuda/abi.txt (the parameter lists nvcc compiled,
-// read from the fatbins' PTX), so CI checks the launch ABI without a GPU. Under -tags cuda,
-// every launch checks its argument list against the table before cuLaunchKernel.
+// This file's table is what the host passes to each kernel, and the package's test checks it
+// against kernels/cuda/abi.txt (the parameter lists nvcc compiled, read from the fatbins'
+// PTX), so CI checks the launch ABI without a GPU. Every launch checks its argument list
+// against the table before cuLaunchKernel.
 
 // Parameter kinds, one byte per kernel parameter, all 8 bytes: a device pointer, a 64-bit
 // integer (i64 or unsigned long long), a double.

@@ -1,14 +1,15 @@
-//go:build cuda
-
-// Package cuda is gloss's CUDA backend, on the driver API through gorgonia.org/cu v0.9.6.
-// Importing it registers the devices "cuda" (the first GPU) and "cuda:N" with package device.
+// Package cuda is gloss's CUDA backend, on the driver API through internal/cu, which loads
+// the NVIDIA driver library (libcuda.so.1) at run time. Importing it registers the devices
+// "cuda" (the first GPU) and "cuda:N" with package device.
+//
+// Every build has it: building needs no CUDA toolkit, headers or libcuda (only cgo), and a
+// program that imports it starts on any machine. Where there is no driver library, a driver
+// older than CUDA 11.0, no GPU, or a binary built without cgo, Open and List return an error
+// wrapping device.ErrNoDevice (device.ErrNotBuilt without cgo) that says which and what to
+// install, and device.Open("auto") moves on to the next backend.
 //
 // The kernels are in kernels/cuda, compiled ahead of time into two fatbins (float32 and
-// float64) that are embedded in the binary: building needs cuda.h and libcuda (for linking),
-// not nvcc. Running needs an NVIDIA GPU and driver: gorgonia.org/cu initialises the driver in
-// its package init and exits the process (status 1) when that fails, so a binary built with
-// -tags cuda cannot start on a machine without a working GPU. Without the tag, this package
-// is a stub that says how to build it.
+// float64) that are embedded compressed in the binary and decompressed at the first Open.
 //
 // Each device runs all its work on one goroutine locked to one OS thread, with the device's
 // primary context current on it: a CUDA context belongs to the thread it is current on. Device
@@ -26,13 +27,16 @@ import (
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/device"
+	"github.com/gloss-ml/gloss/internal/cu"
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
-	"gorgonia.org/cu"
 )
 
 func init() {
 	device.Register("cuda", open, list)
 }
+
+// minCC is the oldest compute capability the fatbins have machine code for (sm_70).
+const minCC = 70
 
 // cudaDevice is one GPU.
 type cudaDevice struct {
@@ -45,14 +49,13 @@ type cudaDevice struct {
 	done   chan struct{}
 
 	// Set by init, read-only afterwards.
-	info      device.Info
-	sms       int // multiprocessors
-	smemOptin int // shared memory per block after opt-in
-	smemSM    int // shared memory per multiprocessor
+	info device.Info
+	sms  int // multiprocessors
+	occ  occupancy
 
 	// Owned by the worker goroutine.
 	dev     cu.Device
-	ctx     cu.CUContext
+	ctx     cu.Context
 	stream  cu.Stream
 	mods    [2]cu.Module // float32, float64
 	fns     map[fnKey]*kfn
@@ -60,6 +63,17 @@ type cudaDevice struct {
 	part    mem          // block partials
 	scratch mem          // per-call scratch (info_nce, histograms)
 	extra   mem          // second per-call scratch (histogram records)
+}
+
+// occupancy holds the per-multiprocessor limits that decide how many blocks of a kernel can be
+// resident at once (see resident).
+type occupancy struct {
+	smemOptin   int // shared memory per block after opt-in
+	smemSM      int // shared memory per multiprocessor
+	smemReserve int // shared memory the driver reserves per block
+	threadsSM   int
+	blocksSM    int
+	regsSM      int
 }
 
 type fnKey struct {
@@ -73,6 +87,7 @@ type kfn struct {
 	name      string
 	maxBlock  int // threads per block it can be launched with
 	staticSM  int // its static shared memory
+	regs      int // registers per thread
 	dynSmemOK int // dynamic shared memory it may use (raised on demand)
 }
 
@@ -82,20 +97,53 @@ type mem struct {
 	bytes int64
 }
 
-// list returns the GPUs the driver sees.
+// unavailable turns cu.Init's error into the reason the backend has no device, with what to
+// do about it.
+func unavailable(err error) error {
+	var (
+		le *cu.LoadError
+		ve *cu.VersionError
+	)
+	lib := cu.Library()
+	switch {
+	case errors.Is(err, cu.ErrNoCgo):
+		return fmt.Errorf("%w: cuda: this binary was built without cgo (CGO_ENABLED=0); rebuild it with cgo and a C compiler to use NVIDIA GPUs", device.ErrNotBuilt)
+	case errors.As(err, &le) && len(le.Missing) == 0:
+		return fmt.Errorf("%w: cuda: the NVIDIA driver library %s is not installed (%s); on a machine with an NVIDIA GPU, install its driver (Debian: nvidia-driver, which brings libcuda1)%s",
+			device.ErrNoDevice, le.Library, le.Reason, envHint())
+	case errors.As(err, &le):
+		return fmt.Errorf("%w: cuda: %v; install a current NVIDIA driver", device.ErrNoDevice, err)
+	case errors.As(err, &ve):
+		return fmt.Errorf("%w: cuda: driver too old: %v", device.ErrNoDevice, err)
+	case errors.Is(err, cu.ErrorNoDevice):
+		v, _ := cu.DriverVersion()
+		return fmt.Errorf("%w: cuda: no NVIDIA GPU: the driver library %s (CUDA %s) is installed but finds no GPU: %v",
+			device.ErrNoDevice, lib, cu.VersionString(v), err)
+	}
+	return fmt.Errorf("%w: cuda: the NVIDIA driver (%s) failed to initialise: %v", device.ErrNoDevice, lib, err)
+}
+
+func envHint() string {
+	return "; or set " + cu.EnvLibrary + " to the driver library's path"
+}
+
+// list returns the GPUs the driver sees, or why there are none.
 func list() ([]device.Info, error) {
-	n, err := cu.NumDevices()
+	if err := cu.Init(); err != nil {
+		return nil, unavailable(err)
+	}
+	n, err := cu.DeviceCount()
 	if err != nil {
-		return nil, fmt.Errorf("%w: cuda: cuDeviceGetCount: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: cuda: %v", device.ErrNoDevice, err)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: cuda: the driver sees no GPU", device.ErrNoDevice)
 	}
 	out := make([]device.Info, 0, n)
 	for i := 0; i < n; i++ {
-		d, err := cu.GetDevice(i)
+		d, err := cu.DeviceGet(i)
 		if err != nil {
-			return nil, fmt.Errorf("%w: cuda:%d: cuDeviceGet: %v", device.ErrDriver, i, err)
+			return nil, fmt.Errorf("%w: cuda:%d: %w", device.ErrDriver, i, err)
 		}
 		info, _, err := describe(i, d)
 		if err != nil {
@@ -111,39 +159,42 @@ func describe(i int, d cu.Device) (device.Info, int, error) {
 	name := "cuda:" + strconv.Itoa(i)
 	model, err := d.Name()
 	if err != nil {
-		return device.Info{}, 0, fmt.Errorf("%w: %s: cuDeviceGetName: %v", device.ErrDriver, name, err)
+		return device.Info{}, 0, fmt.Errorf("%w: %s: %w", device.ErrDriver, name, err)
 	}
 	total, err := d.TotalMem()
 	if err != nil {
-		return device.Info{}, 0, fmt.Errorf("%w: %s: cuDeviceTotalMem: %v", device.ErrDriver, name, err)
+		return device.Info{}, 0, fmt.Errorf("%w: %s: %w", device.ErrDriver, name, err)
 	}
 	attr := func(a cu.DeviceAttribute, what string) (int, error) {
 		v, err := d.Attribute(a)
 		if err != nil {
-			return 0, fmt.Errorf("%w: %s: cuDeviceGetAttribute(%s): %v", device.ErrDriver, name, what, err)
+			return 0, fmt.Errorf("%w: %s: %s: %w", device.ErrDriver, name, what, err)
 		}
 		return v, nil
 	}
-	sms, err := attr(cu.MultiprocessorCount, "MULTIPROCESSOR_COUNT")
+	sms, err := attr(cu.AttrMultiprocessorCount, "MULTIPROCESSOR_COUNT")
 	if err != nil {
 		return device.Info{}, 0, err
 	}
-	major, err := attr(cu.ComputeCapabilityMajor, "COMPUTE_CAPABILITY_MAJOR")
+	major, err := attr(cu.AttrComputeCapabilityMajor, "COMPUTE_CAPABILITY_MAJOR")
 	if err != nil {
 		return device.Info{}, 0, err
 	}
-	minor, err := attr(cu.ComputeCapabilityMinor, "COMPUTE_CAPABILITY_MINOR")
+	minor, err := attr(cu.AttrComputeCapabilityMinor, "COMPUTE_CAPABILITY_MINOR")
 	if err != nil {
 		return device.Info{}, 0, err
 	}
-	drv := cu.Version()
-	desc := fmt.Sprintf("%s (sm_%d%d, %d SMs, CUDA driver %d.%d)", model, major, minor, sms, drv/1000, drv%1000/10)
+	drv, _ := cu.DriverVersion()
+	desc := fmt.Sprintf("%s (sm_%d%d, %d SMs, CUDA driver %s)", model, major, minor, sms, cu.VersionString(drv))
 	return device.Info{Name: name, Kind: device.CUDA, Description: desc, MemTotal: total,
 		ComputeUnits: sms, FP64: true}, major*10 + minor, nil
 }
 
 // open opens "cuda" (selector "") or "cuda:N".
 func open(sel string) (device.Device, error) {
+	if err := cu.Init(); err != nil {
+		return nil, unavailable(err)
+	}
 	ord := 0
 	if sel != "" {
 		v, err := strconv.Atoi(sel)
@@ -152,12 +203,12 @@ func open(sel string) (device.Device, error) {
 		}
 		ord = v
 	}
-	n, err := cu.NumDevices()
+	n, err := cu.DeviceCount()
 	if err != nil {
-		return nil, fmt.Errorf("%w: cuda: cuDeviceGetCount: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: cuda: %v", device.ErrNoDevice, err)
 	}
 	if ord >= n {
-		return nil, fmt.Errorf("%w: cuda:%d: the driver sees %d GPU(s)", device.ErrNoDevice, ord, n)
+		return nil, fmt.Errorf("%w: cuda:%d: the driver sees %d GPU(s) (gloss devices lists them)", device.ErrNoDevice, ord, n)
 	}
 	d := &cudaDevice{ordinal: ord, name: "cuda:" + strconv.Itoa(ord), work: make(chan func()),
 		done: make(chan struct{}), fns: map[fnKey]*kfn{}}
@@ -192,54 +243,74 @@ func (d *cudaDevice) do(f func() error) error {
 	return <-res
 }
 
-// drv wraps a driver error with the call that failed; out-of-memory becomes ErrOutOfMemory.
-func (d *cudaDevice) drv(call string, err error) error {
-	if errors.Is(err, cu.OutOfMemory) {
-		return fmt.Errorf("%w: %s: %s: %v", device.ErrOutOfMemory, d.name, call, err)
+// drv wraps a driver error (which names the driver call and the CUDA error) with what the
+// device was doing; out-of-memory becomes ErrOutOfMemory, anything else ErrDriver.
+func (d *cudaDevice) drv(what string, err error) error {
+	if errors.Is(err, cu.ErrorOutOfMemory) {
+		return fmt.Errorf("%w: %s: %s: %w", device.ErrOutOfMemory, d.name, what, err)
 	}
-	return fmt.Errorf("%w: %s: %s: %v", device.ErrDriver, d.name, call, err)
+	return fmt.Errorf("%w: %s: %s: %w", device.ErrDriver, d.name, what, err)
 }
 
 // init runs on the device's goroutine: context, stream, modules, scratch.
 func (d *cudaDevice) init() error {
-	dev, err := cu.GetDevice(d.ordinal)
+	dev, err := cu.DeviceGet(d.ordinal)
 	if err != nil {
-		return d.drv("cuDeviceGet", err)
+		return d.drv("getting the device", err)
 	}
 	d.dev = dev
 	info, cc, err := describe(d.ordinal, dev)
 	if err != nil {
 		return err
 	}
-	if cc < 70 {
+	if cc < minCC {
 		return fmt.Errorf("%w: %s: %s: compute capability %d.%d; gloss's kernels need sm_70 or newer",
 			device.ErrNoDevice, d.name, info.Description, cc/10, cc%10)
 	}
 	d.info, d.sms = info, info.ComputeUnits
-	if d.ctx, err = dev.RetainPrimaryCtx(); err != nil {
-		return d.drv("cuDevicePrimaryCtxRetain", err)
+	if d.ctx, err = dev.PrimaryCtxRetain(); err != nil {
+		return d.drv("retaining the primary context", err)
 	}
-	if err := cu.SetCurrentContext(d.ctx); err != nil {
-		return d.drv("cuCtxSetCurrent", err)
+	if err := d.ctx.SetCurrent(); err != nil {
+		return d.drv("making the context current", err)
 	}
-	if d.smemOptin, err = smemOptin(d.ordinal); err != nil {
-		return d.drv("cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)", err)
+	for _, a := range []struct {
+		attr cu.DeviceAttribute
+		dst  *int
+		what string
+	}{
+		{cu.AttrMaxSharedMemoryPerBlockOptin, &d.occ.smemOptin, "MAX_SHARED_MEMORY_PER_BLOCK_OPTIN"},
+		{cu.AttrMaxSharedMemoryPerSM, &d.occ.smemSM, "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR"},
+		{cu.AttrReservedSharedMemoryPerBlock, &d.occ.smemReserve, "RESERVED_SHARED_MEMORY_PER_BLOCK"},
+		{cu.AttrMaxThreadsPerMultiprocessor, &d.occ.threadsSM, "MAX_THREADS_PER_MULTIPROCESSOR"},
+		{cu.AttrMaxBlocksPerSM, &d.occ.blocksSM, "MAX_BLOCKS_PER_MULTIPROCESSOR"},
+		{cu.AttrMaxRegistersPerSM, &d.occ.regsSM, "MAX_REGISTERS_PER_MULTIPROCESSOR"},
+	} {
+		if *a.dst, err = dev.Attribute(a.attr); err != nil {
+			return d.drv("reading "+a.what, err)
+		}
 	}
-	if d.smemSM, err = dev.Attribute(cu.MaxSharedMemoryPerMultiprocessor); err != nil {
-		return d.drv("cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)", err)
+	if d.stream, err = cu.StreamCreate(cu.StreamNonBlocking); err != nil {
+		return d.drv("creating a stream", err)
 	}
-	if d.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
-		return d.drv("cuStreamCreate", err)
-	}
-	for i, fb := range [2][]byte{kc.F32, kc.F64} {
-		m, err := cu.LoadData(string(fb))
+	for i, get := range [2]func() ([]byte, error){kc.F32, kc.F64} {
+		what := [2]string{"float32", "float64"}[i]
+		fb, err := get()
 		if err != nil {
-			return d.drv(fmt.Sprintf("cuModuleLoadData(%s fatbin, %d bytes)", [2]string{"float32", "float64"}[i], len(fb)), err)
+			return fmt.Errorf("%w: %s: %v", device.ErrDriver, d.name, err)
+		}
+		m, err := cu.ModuleLoadData(fb)
+		if err != nil {
+			return d.drv(fmt.Sprintf("loading the %s kernels (%d-byte fatbin)", what, len(fb)), err)
 		}
 		d.mods[i] = m
+		marker := kc.Marker(i == 1)
+		if _, err := m.Function(marker); err != nil {
+			return d.drv(fmt.Sprintf("the %s module has no marker kernel %s", what, marker), err)
+		}
 	}
 	if d.small, err = cu.MemAlloc(64); err != nil {
-		return d.drv("cuMemAlloc(64)", err)
+		return d.drv("allocating 64 bytes for results", err)
 	}
 	return d.part.ensure(d, int64(d.sms)*64*4*8)
 }
@@ -251,13 +322,13 @@ func (m *mem) ensure(d *cudaDevice, bytes int64) error {
 	}
 	if m.ptr != 0 {
 		if err := cu.MemFree(m.ptr); err != nil {
-			return d.drv("cuMemFree", err)
+			return d.drv("freeing scratch", err)
 		}
 		m.ptr, m.bytes = 0, 0
 	}
 	p, err := cu.MemAlloc(bytes)
 	if err != nil {
-		return d.drv(fmt.Sprintf("cuMemAlloc(%d bytes of scratch)", bytes), err)
+		return d.drv(fmt.Sprintf("allocating %d bytes of scratch", bytes), err)
 	}
 	m.ptr, m.bytes = p, bytes
 	return nil
@@ -275,24 +346,40 @@ func (d *cudaDevice) fn(dt device.DType, name string) (*kfn, error) {
 	}
 	f, err := m.Function(name)
 	if err != nil {
-		return nil, d.drv("cuModuleGetFunction("+name+")", err)
+		return nil, d.drv("looking up kernel "+name, err)
 	}
 	k := &kfn{fn: f, name: name}
-	if k.maxBlock, err = f.Attribute(cu.FnMaxThreadsPerBlock); err != nil {
-		return nil, d.drv("cuFuncGetAttribute("+name+", MAX_THREADS_PER_BLOCK)", err)
-	}
-	if k.staticSM, err = f.Attribute(cu.SharedSizeBytes); err != nil {
-		return nil, d.drv("cuFuncGetAttribute("+name+", SHARED_SIZE_BYTES)", err)
+	for _, a := range []struct {
+		attr cu.FuncAttribute
+		dst  *int
+		what string
+	}{
+		{cu.FuncMaxThreadsPerBlock, &k.maxBlock, "MAX_THREADS_PER_BLOCK"},
+		{cu.FuncSharedSizeBytes, &k.staticSM, "SHARED_SIZE_BYTES"},
+		{cu.FuncNumRegs, &k.regs, "NUM_REGS"},
+	} {
+		if *a.dst, err = f.Attribute(a.attr); err != nil {
+			return nil, d.drv("reading "+a.what+" of kernel "+name, err)
+		}
 	}
 	k.dynSmemOK = 48 << 10
 	d.fns[key] = k
 	return k, nil
 }
 
+// setDynSmem lets k be launched with up to bytes of dynamic shared memory.
+func (d *cudaDevice) setDynSmem(k *kfn, bytes int) error {
+	if err := k.fn.SetAttribute(cu.FuncMaxDynamicSharedSizeBytes, bytes); err != nil {
+		return d.drv(fmt.Sprintf("raising the dynamic shared memory of %s to %d bytes", k.name, bytes), err)
+	}
+	k.dynSmemOK = bytes
+	return nil
+}
+
 func (d *cudaDevice) Info() device.Info {
 	info := d.info
 	_ = d.do(func() error {
-		free, _, err := cu.MemInfo()
+		free, _, err := cu.MemGetInfo()
 		if err == nil {
 			info.MemFree = free
 		}
@@ -315,34 +402,36 @@ func (d *cudaDevice) shutdown() error {
 		for _, m := range []*mem{&d.part, &d.scratch, &d.extra} {
 			if m.ptr != 0 {
 				if err := cu.MemFree(m.ptr); err != nil {
-					errs = append(errs, d.drv("cuMemFree", err))
+					errs = append(errs, d.drv("freeing scratch", err))
 				}
 				m.ptr, m.bytes = 0, 0
 			}
 		}
 		if d.small != 0 {
 			if err := cu.MemFree(d.small); err != nil {
-				errs = append(errs, d.drv("cuMemFree", err))
+				errs = append(errs, d.drv("freeing the results", err))
 			}
 			d.small = 0
 		}
 		for i := range d.mods {
-			if d.mods[i] != (cu.Module{}) {
+			if !d.mods[i].IsZero() {
 				if err := d.mods[i].Unload(); err != nil {
-					errs = append(errs, d.drv("cuModuleUnload", err))
+					errs = append(errs, d.drv("unloading a module", err))
 				}
 				d.mods[i] = cu.Module{}
 			}
 		}
-		if d.stream != (cu.Stream{}) {
+		if !d.stream.IsZero() {
 			if err := d.stream.Destroy(); err != nil {
-				errs = append(errs, d.drv("cuStreamDestroy", err))
+				errs = append(errs, d.drv("destroying the stream", err))
 			}
+			d.stream = cu.Stream{}
 		}
-		if d.ctx != (cu.CUContext{}) {
-			if err := d.dev.ReleasePrimaryCtx(); err != nil {
-				errs = append(errs, d.drv("cuDevicePrimaryCtxRelease", err))
+		if !d.ctx.IsZero() {
+			if err := d.dev.PrimaryCtxRelease(); err != nil {
+				errs = append(errs, d.drv("releasing the primary context", err))
 			}
+			d.ctx = cu.Context{}
 		}
 	}
 	<-res
@@ -393,7 +482,7 @@ func (d *cudaDevice) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	err := d.do(func() error {
 		p, err := cu.MemAlloc(bytes)
 		if err != nil {
-			return d.drv(fmt.Sprintf("cuMemAlloc(%d bytes)", bytes), err)
+			return d.drv(fmt.Sprintf("allocating %d elements of %v (%d bytes)", n, dt, bytes), err)
 		}
 		b.ptr = p
 		return nil
@@ -420,7 +509,7 @@ func (d *cudaDevice) Free(b device.Buffer) error {
 			return nil
 		}
 		if err := cu.MemFree(cb.ptr); err != nil {
-			return d.drv("cuMemFree", err)
+			return d.drv("freeing a buffer", err)
 		}
 		cb.ptr = 0
 		return nil
@@ -475,14 +564,15 @@ func (d *cudaDevice) Write(dst device.Buffer, off int, src any) error {
 	if err != nil || bytes == 0 {
 		return err
 	}
-	err = d.do(func() error {
+	return d.do(func() error {
+		var pin runtime.Pinner // the driver may read the host memory until the stream is done
+		pin.Pin(p)
+		defer pin.Unpin()
 		if err := cu.MemcpyHtoDAsync(at, p, bytes, d.stream); err != nil {
-			return d.drv(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", bytes), err)
+			return d.drv(fmt.Sprintf("copying %d bytes to the device", bytes), err)
 		}
-		return d.sync("cuMemcpyHtoDAsync")
+		return d.sync("the copy to the device")
 	})
-	runtime.KeepAlive(src)
-	return err
 }
 
 func (d *cudaDevice) Read(dst any, src device.Buffer, off int) error {
@@ -490,14 +580,15 @@ func (d *cudaDevice) Read(dst any, src device.Buffer, off int) error {
 	if err != nil || bytes == 0 {
 		return err
 	}
-	err = d.do(func() error {
+	return d.do(func() error {
+		var pin runtime.Pinner // the driver writes the host memory until the stream is done
+		pin.Pin(p)
+		defer pin.Unpin()
 		if err := cu.MemcpyDtoHAsync(p, at, bytes, d.stream); err != nil {
-			return d.drv(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", bytes), err)
+			return d.drv(fmt.Sprintf("copying %d bytes from the device", bytes), err)
 		}
-		return d.sync("cuMemcpyDtoHAsync")
+		return d.sync("the copy from the device")
 	})
-	runtime.KeepAlive(dst)
-	return err
 }
 
 func (d *cudaDevice) Copy(dst, src device.Buffer) error {
@@ -518,9 +609,9 @@ func (d *cudaDevice) Copy(dst, src device.Buffer) error {
 	bytes := int64(db.n) * int64(db.dt.Size())
 	return d.do(func() error {
 		if err := cu.MemcpyDtoDAsync(db.ptr, sb.ptr, bytes, d.stream); err != nil {
-			return d.drv(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", bytes), err)
+			return d.drv(fmt.Sprintf("copying %d bytes on the device", bytes), err)
 		}
-		return d.sync("cuMemcpyDtoDAsync")
+		return d.sync("the copy on the device")
 	})
 }
 
@@ -552,7 +643,7 @@ func (d *cudaDevice) Supports(kernel string, dt device.DType) bool {
 // sync waits for the stream; after launches, a kernel's failure surfaces here.
 func (d *cudaDevice) sync(after string) error {
 	if err := d.stream.Synchronize(); err != nil {
-		return d.drv("cuStreamSynchronize after "+after, err)
+		return d.drv("waiting for "+after, err)
 	}
 	return nil
 }
@@ -560,8 +651,11 @@ func (d *cudaDevice) sync(after string) error {
 // readSmall copies n doubles of d.small back to the host (and waits for the stream).
 func (d *cudaDevice) readSmall(n int, after string) ([]float64, error) {
 	out := make([]float64, n)
+	var pin runtime.Pinner
+	pin.Pin(&out[0])
+	defer pin.Unpin()
 	if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&out[0]), d.small, int64(8*n), d.stream); err != nil {
-		return nil, d.drv("cuMemcpyDtoHAsync(results)", err)
+		return nil, d.drv("copying the results back", err)
 	}
 	if err := d.sync(after); err != nil {
 		return nil, err

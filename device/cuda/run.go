@@ -1,15 +1,14 @@
-//go:build cuda
-
 package cuda
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/cpuref"
 	"github.com/gloss-ml/gloss/device"
+	"github.com/gloss-ml/gloss/internal/cu"
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
-	"gorgonia.org/cu"
 )
 
 // Layout of d.small (8 doubles): reduce_finish writes its sums at [0, 4), denom_finish Σd and
@@ -25,9 +24,9 @@ const (
 // maxRowCols bounds C for the row kernels, which index a row's columns with 32-bit integers.
 const maxRowCols = 1<<31 - 1<<16
 
-// args is a kernel's parameter list: every parameter is 8 bytes (gorgonia.org/cu's Launch
-// copies 8 bytes from each), in the order of the kernel's signature in kernels/cuda, with the
-// kind of each (kindPtr, kindInt, kindF64), which launch checks against kernelSig.
+// args is a kernel's parameter list: every parameter is 8 bytes (internal/cu's Launch passes
+// 8 bytes for each), in the order of the kernel's signature in kernels/cuda, with the kind of
+// each (kindPtr, kindInt, kindF64), which launch checks against kernelSig.
 type args struct {
 	v     []uint64
 	kinds []byte
@@ -73,30 +72,47 @@ func (d *cudaDevice) launch(k *kfn, grid, block, smem int, a args) error {
 		return nil
 	}
 	if smem > k.dynSmemOK {
-		if err := setDynSmem(k.fn, smem); err != nil {
-			return d.drv(fmt.Sprintf("cuFuncSetAttribute(%s, MAX_DYNAMIC_SHARED_SIZE_BYTES, %d)", k.name, smem), err)
+		if err := d.setDynSmem(k, smem); err != nil {
+			return err
 		}
-		k.dynSmemOK = smem
 	}
-	ps := make([]unsafe.Pointer, len(a.v))
-	for i := range a.v {
-		ps[i] = unsafe.Pointer(&a.v[i])
-	}
-	if err := k.fn.Launch(grid, 1, 1, block, 1, 1, smem, d.stream, ps); err != nil {
-		return d.drv(fmt.Sprintf("cuLaunchKernel(%s, grid %d, block %d, %d bytes of shared memory)", k.name, grid, block, smem), err)
+	if err := k.fn.Launch([3]int{grid, 1, 1}, [3]int{block, 1, 1}, smem, d.stream, a.v); err != nil {
+		return d.drv(fmt.Sprintf("launching %s (grid %d, block %d, %d bytes of shared memory)", k.name, grid, block, smem), err)
 	}
 	return nil
 }
 
-// resident returns how many blocks of k fit on one multiprocessor (at least 1). Grids are
-// sized from it and the SM count only, so the work each block does, and the order of every
-// sum, depend on the problem size and the device alone.
+// resident returns how many blocks of k, with block threads and smem bytes of dynamic shared
+// memory, fit on one multiprocessor at once (at least 1), from the device's limits and the
+// kernel's registers and static shared memory: the smallest of the block limit, the thread
+// limit, the register file (allocated per warp in units of 256 registers) and the shared
+// memory (with the driver's reserve per block). Grids are sized from it and the SM count only,
+// so the work each block does, and the order of every sum, depend on the problem size and the
+// device alone.
 func (d *cudaDevice) resident(k *kfn, block, smem int) int {
-	n, err := k.fn.MaxActiveBlocksPerMultiProcessor(block, int64(smem))
-	if err != nil || n < 1 {
-		return 1
+	return residentBlocks(d.occ, k.regs, k.staticSM+smem, block)
+}
+
+// residentBlocks is resident's arithmetic: regs registers per thread, smem bytes of shared
+// memory per block (static and dynamic), block threads. A limit the driver reported as 0 is
+// taken as unknown (32 blocks, the sm_70–sm_90 block limit, when that one is).
+func residentBlocks(o occupancy, regs, smem, block int) int {
+	warps := (block + 31) / 32
+	n := 32
+	if o.blocksSM > 0 {
+		n = o.blocksSM
 	}
-	return n
+	if o.threadsSM > 0 {
+		n = min(n, o.threadsSM/(warps*32))
+	}
+	if regs > 0 && o.regsSM > 0 {
+		perWarp := (regs*32 + 255) / 256 * 256
+		n = min(n, o.regsSM/perWarp/warps)
+	}
+	if smem > 0 && o.smemSM > 0 {
+		n = min(n, o.smemSM/(smem+o.smemReserve))
+	}
+	return max(n, 1)
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
@@ -425,14 +441,10 @@ func (d *cudaDevice) rowLayout(k *kfn, cl *call, rows int64, stage int) rowLaunc
 	if stage > 0 {
 		cpad := ceilDiv(cl.cols, vn) * vn
 		bytes := gpb * int64(stage) * cpad * size
-		if bytes+int64(k.staticSM) <= int64(d.smemOptin) && bytes <= int64(d.smemSM)-int64(k.staticSM) {
+		if bytes+int64(k.staticSM) <= int64(d.occ.smemOptin) && bytes <= int64(d.occ.smemSM)-int64(k.staticSM) {
 			l.staged, l.smem = true, int(bytes)
-			if l.smem > k.dynSmemOK { // before the occupancy query, which assumes the raised limit
-				if setDynSmem(k.fn, l.smem) == nil {
-					k.dynSmemOK = l.smem
-				} else {
-					l.staged, l.smem = false, 0
-				}
+			if l.smem > k.dynSmemOK && d.setDynSmem(k, l.smem) != nil {
+				l.staged, l.smem = false, 0
 			}
 		}
 	}
@@ -537,7 +549,7 @@ func (d *cudaDevice) runHist(cl *call) (device.Sums, error) {
 	}
 	hist, out, rec := d.scratch.ptr, d.scratch.ptr+cu.DevicePtr(histBytes), d.extra.ptr
 	if err := cu.MemsetD8Async(hist, 0, histBytes, d.stream); err != nil {
-		return nil, d.drv("cuMemsetD8Async(histograms)", err)
+		return nil, d.drv("clearing the histograms", err)
 	}
 	k, err := d.fn(cl.dt, c.Kernel+"_fwd")
 	if err != nil {
@@ -576,8 +588,11 @@ func (d *cudaDevice) runHist(cl *call) (device.Sums, error) {
 		return nil, err
 	}
 	sums := make(device.Sums, nslots)
+	var pin runtime.Pinner
+	pin.Pin(&sums[0])
+	defer pin.Unpin()
 	if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&sums[0]), out, nslots*8, d.stream); err != nil {
-		return nil, d.drv("cuMemcpyDtoHAsync(histogram)", err)
+		return nil, d.drv("copying the histogram back", err)
 	}
 	if err := d.sync(c.Kernel + "_fwd, hist_accumulate, hist_finish"); err != nil {
 		return nil, err
@@ -742,6 +757,9 @@ func (d *cudaDevice) Find(ch *device.Check) (int, error) {
 		return 0, fmt.Errorf("%w: %s: unknown check %d", device.ErrUnsupported, d.name, ch.Kind)
 	}
 	first := uint64(ch.N)
+	var pin runtime.Pinner
+	pin.Pin(&first)
+	defer pin.Unpin()
 	err = d.do(func() error {
 		k, err := d.fn(dt, name)
 		if err != nil {
@@ -749,7 +767,7 @@ func (d *cudaDevice) Find(ch *device.Check) (int, error) {
 		}
 		at := d.small + smallFind
 		if err := cu.MemcpyHtoDAsync(at, unsafe.Pointer(&first), 8, d.stream); err != nil {
-			return d.drv("cuMemcpyHtoDAsync(check index)", err)
+			return d.drv("copying the check's index to the device", err)
 		}
 		var a args
 		a.buf(b)
@@ -768,7 +786,7 @@ func (d *cudaDevice) Find(ch *device.Check) (int, error) {
 			return err
 		}
 		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&first), at, 8, d.stream); err != nil {
-			return d.drv("cuMemcpyDtoHAsync(check index)", err)
+			return d.drv("copying the check's index back", err)
 		}
 		return d.sync(name)
 	})

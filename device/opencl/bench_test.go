@@ -1,5 +1,3 @@
-//go:build opencl
-
 package opencl_test
 
 import (
@@ -43,7 +41,7 @@ var benchCases = []benchCase{
 // goroutines) and "opencl" (the default OpenCL device), float32. Bytes are the inputs read
 // and the gradients written. Compare the pairs with benchstat or by eye:
 //
-//	go test -tags opencl -run '^$' -bench Loss -benchtime 5x ./device/opencl/
+//	go test -run '^$' -bench Loss -benchtime 5x ./device/opencl/
 func BenchmarkLoss(b *testing.B) {
 	for _, bc := range benchCases {
 		kind := "fwd"

@@ -1,5 +1,3 @@
-//go:build opencl
-
 // Package opencl is gloss's OpenCL backend: device.Open("opencl"), "opencl:P" or
 // "opencl:P:D" opens device D of platform P (the first GPU, or else the first device, without
 // a selector). It builds the kernels of package kernels/opencl once per device at Open, one
@@ -15,8 +13,12 @@
 // use: the context, queue and programs are shared, and each launch takes a kernel object from
 // a pool, so no two goroutines set the arguments of one kernel object.
 //
-// It needs the OpenCL headers and ICD loader at build time (Debian: ocl-icd-opencl-dev,
-// opencl-headers) and a driver at run time (for a CPU: pocl-opencl-icd).
+// Every build has it: internal/cl loads the OpenCL ICD loader (libOpenCL.so.1) at run time, so
+// building needs no OpenCL headers or libraries (only cgo), and a program that imports it
+// starts on any machine. Running needs the loader and a driver (Debian: ocl-icd-libopencl1,
+// and for the CPU pocl-opencl-icd; scripts/deps.sh opencl installs both). Without them, or in a
+// binary built without cgo, Open and List return an error wrapping device.ErrNoDevice
+// (device.ErrNotBuilt without cgo) that says what is missing and how to get it.
 package opencl
 
 import (
@@ -54,7 +56,20 @@ type ref struct {
 func discover() ([]ref, error) {
 	plats, err := cl.Platforms()
 	if err != nil {
-		var ce *cl.Error
+		var (
+			ce *cl.Error
+			le *cl.LoadError
+		)
+		if errors.Is(err, cl.ErrNoCgo) {
+			return nil, fmt.Errorf("%w: opencl: this binary was built without cgo (CGO_ENABLED=0); rebuild it with cgo and a C compiler to use OpenCL", device.ErrNotBuilt)
+		}
+		if errors.As(err, &le) && len(le.Missing) == 0 {
+			return nil, fmt.Errorf("%w: opencl: the OpenCL loader %s is not installed (%s); install it and a driver, e.g. on Debian: sudo apt-get install ocl-icd-libopencl1 pocl-opencl-icd (pocl runs OpenCL on the CPU; scripts/deps.sh opencl does it), or set %s to the loader's path",
+				device.ErrNoDevice, le.Library, le.Reason, cl.EnvLibrary)
+		}
+		if le != nil {
+			return nil, fmt.Errorf("%w: opencl: %v", device.ErrNoDevice, err)
+		}
 		if errors.As(err, &ce) && ce.Code == cl.PlatformNotFoundKHR {
 			return nil, fmt.Errorf("%w: opencl: no OpenCL platform is installed (%v); install a driver (ICD), e.g. pocl-opencl-icd for the CPU", device.ErrNoDevice, err)
 		}

@@ -1,8 +1,13 @@
-//go:build opencl
-
-// Package cl is gloss's thin cgo binding to the OpenCL 1.2 host API: platforms and devices,
+// Package cl is gloss's thin binding to the OpenCL 1.2 host API: platforms and devices,
 // contexts, in-order command queues, programs (from source or binaries, with build logs),
 // kernels, buffers and sub-buffers, blocking transfers and kernel launches.
+//
+// It loads the OpenCL ICD loader at run time (dlopen of libOpenCL.so.1, or of the path in
+// GLOSS_LIBOPENCL) and declares in-tree the few types and prototypes it calls: building needs
+// neither OpenCL headers nor libOpenCL, and a binary that imports it starts on any machine.
+// Platforms is the entry point: without the library it returns a *LoadError, without cgo
+// (CGO_ENABLED=0) ErrNoCgo, and with the loader but no driver installed the loader's
+// CL_PLATFORM_NOT_FOUND_KHR (-1001) as an *Error.
 //
 // Every call returns an error carrying the OpenCL status name and the API function that
 // failed (*Error); a failed program build returns a *BuildError holding the build log.
@@ -14,38 +19,33 @@
 // The race detector cannot see that misuse: it happens inside C.
 package cl
 
-/*
-#cgo LDFLAGS: -lOpenCL
-#define CL_TARGET_OPENCL_VERSION 120
-#include <CL/cl.h>
-#include <stdlib.h>
-
-// Go cannot call variadic or callback-taking functions conveniently: small wrappers.
-static cl_context gloss_create_context(cl_uint n, const cl_device_id *devs, cl_int *err) {
-	return clCreateContext(NULL, n, devs, NULL, NULL, err);
-}
-static cl_int gloss_build(cl_program p, cl_uint n, const cl_device_id *devs, const char *opts) {
-	return clBuildProgram(p, n, devs, opts, NULL, NULL);
-}
-static cl_program gloss_program_binary(cl_context ctx, cl_device_id dev, size_t len, const unsigned char *bin, cl_int *status, cl_int *err) {
-	return clCreateProgramWithBinary(ctx, 1, &dev, &len, &bin, status, err);
-}
-static cl_int gloss_program_binary_get(cl_program p, size_t len, unsigned char *dst) {
-	unsigned char *bins[1] = {dst};
-	return clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof(bins), bins, NULL);
-}
-static cl_mem gloss_sub_buffer(cl_mem m, cl_mem_flags flags, size_t origin, size_t size, cl_int *err) {
-	cl_buffer_region r = {origin, size};
-	return clCreateSubBuffer(m, flags, CL_BUFFER_CREATE_TYPE_REGION, &r, err);
-}
-*/
-import "C"
-
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"unsafe"
 )
+
+// EnvLibrary names the environment variable that, when set, gives the OpenCL library to load
+// instead of DefaultLibrary (a path, or a name the dynamic loader searches for).
+const EnvLibrary = "GLOSS_LIBOPENCL"
+
+// DefaultLibrary is the OpenCL ICD loader's soname (Debian: ocl-icd-libopencl1).
+const DefaultLibrary = "libOpenCL.so.1"
+
+// EntryPoints are the OpenCL functions the binding resolves when it loads the library.
+var EntryPoints = []string{
+	"clGetPlatformIDs", "clGetPlatformInfo", "clGetDeviceIDs", "clGetDeviceInfo",
+	"clCreateContext", "clReleaseContext", "clCreateCommandQueue", "clFinish", "clFlush",
+	"clReleaseCommandQueue", "clCreateProgramWithSource", "clCreateProgramWithBinary",
+	"clBuildProgram", "clGetProgramBuildInfo", "clGetProgramInfo", "clReleaseProgram",
+	"clCreateKernel", "clReleaseKernel", "clSetKernelArg", "clGetKernelWorkGroupInfo",
+	"clCreateBuffer", "clCreateSubBuffer", "clReleaseMemObject", "clEnqueueWriteBuffer",
+	"clEnqueueReadBuffer", "clEnqueueCopyBuffer", "clEnqueueFillBuffer",
+	"clEnqueueNDRangeKernel", "clWaitForEvents", "clGetEventProfilingInfo", "clReleaseEvent",
+}
 
 // Error is a failed OpenCL call: the API function and its status code.
 type Error struct {
@@ -75,11 +75,29 @@ func (e *BuildError) Error() string {
 // Unwrap returns the underlying *Error.
 func (e *BuildError) Unwrap() error { return e.Err }
 
-func check(call string, code C.cl_int) error {
-	if code == C.CL_SUCCESS {
+// ErrNoCgo is Platforms' error in a binary built without cgo: OpenCL cannot be loaded.
+var ErrNoCgo = errors.New("cl: this binary was built without cgo (CGO_ENABLED=0), so it cannot load OpenCL; rebuild with cgo and a C compiler")
+
+// LoadError says that the OpenCL library could not be loaded: not found, not loadable, or
+// lacking entry points.
+type LoadError struct {
+	Library string   // what was passed to dlopen
+	Reason  string   // dlerror's message
+	Missing []string // entry points the library lacks
+}
+
+func (e *LoadError) Error() string {
+	if len(e.Missing) > 0 {
+		return fmt.Sprintf("cl: %s lacks the OpenCL 1.2 entry points %s", e.Library, strings.Join(e.Missing, ", "))
+	}
+	return fmt.Sprintf("cl: cannot load %s: %s", e.Library, e.Reason)
+}
+
+func check(call string, code int32) error {
+	if code == Success {
 		return nil
 	}
-	return &Error{Call: call, Code: int32(code)}
+	return &Error{Call: call, Code: code}
 }
 
 // Status codes callers branch on.
@@ -135,23 +153,163 @@ func ErrorName(code int32) string {
 	return "CL_UNKNOWN_ERROR"
 }
 
+// The OpenCL 1.2 enumerants the binding passes (values from the Khronos headers).
+const (
+	clPlatformVersion = 0x0901
+	clPlatformName    = 0x0902
+	clPlatformVendor  = 0x0903
+
+	clDeviceType             = 0x1000
+	clDeviceMaxComputeUnits  = 0x1002
+	clDeviceMaxWorkGroupSize = 0x1004
+	clDeviceMaxMemAllocSize  = 0x1010
+	clDeviceMemBaseAddrAlign = 0x1019
+	clDeviceGlobalMemSize    = 0x101F
+	clDeviceLocalMemSize     = 0x1023
+	clDeviceName             = 0x102B
+	clDeviceVendor           = 0x102C
+	clDriverVersion          = 0x102D
+	clDeviceVersion          = 0x102F
+	clDeviceExtensions       = 0x1030
+	clDeviceDoubleFPConfig   = 0x1032
+	clDeviceOpenCLCVersion   = 0x103D
+
+	clQueueProfilingEnable = 1 << 1
+
+	clProgramBinarySizes = 0x1165
+	clProgramBinaries    = 0x1166
+	clProgramKernelNames = 0x1168
+	clProgramBuildLog    = 0x1183
+
+	clKernelWorkGroupSize = 0x11B0
+
+	clProfilingCommandStart = 0x1282
+	clProfilingCommandEnd   = 0x1283
+)
+
+// api is what the cgo part of the package provides: the library loader and the entry points,
+// with Go types. Object handles are C pointers held as unsafe.Pointer, sizes are uintptr
+// (size_t). Without cgo it is nil and Platforms returns ErrNoCgo.
+type api interface {
+	open(path string) error
+	probe(path string) error
+	getPlatformIDs(n uint32, ids *unsafe.Pointer, num *uint32) int32
+	getPlatformInfo(p unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32
+	getDeviceIDs(p unsafe.Pointer, t uint64, n uint32, ids *unsafe.Pointer, num *uint32) int32
+	getDeviceInfo(d unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32
+	createContext(devs []unsafe.Pointer, code *int32) unsafe.Pointer
+	releaseContext(c unsafe.Pointer) int32
+	createCommandQueue(c, d unsafe.Pointer, props uint64, code *int32) unsafe.Pointer
+	finish(q unsafe.Pointer) int32
+	flush(q unsafe.Pointer) int32
+	releaseCommandQueue(q unsafe.Pointer) int32
+	createProgramWithSource(c unsafe.Pointer, srcs []string, code *int32) unsafe.Pointer
+	createProgramWithBinary(c, d unsafe.Pointer, bin []byte, status, code *int32) unsafe.Pointer
+	buildProgram(p, d unsafe.Pointer, options string) int32
+	getProgramBuildInfo(p, d unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32
+	getProgramInfo(p unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32
+	programBinary(p unsafe.Pointer, dst []byte) int32
+	releaseProgram(p unsafe.Pointer) int32
+	createKernel(p unsafe.Pointer, name string, code *int32) unsafe.Pointer
+	releaseKernel(k unsafe.Pointer) int32
+	setKernelArg(k unsafe.Pointer, i uint32, size uintptr, val unsafe.Pointer) int32
+	getKernelWorkGroupInfo(k, d unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32
+	createBuffer(c unsafe.Pointer, flags uint64, size uintptr, code *int32) unsafe.Pointer
+	createSubBuffer(m unsafe.Pointer, flags uint64, origin, size uintptr, code *int32) unsafe.Pointer
+	releaseMemObject(m unsafe.Pointer) int32
+	enqueueWriteBuffer(q, m unsafe.Pointer, off, size uintptr, src unsafe.Pointer) int32
+	enqueueReadBuffer(q, m unsafe.Pointer, off, size uintptr, dst unsafe.Pointer) int32
+	enqueueCopyBuffer(q, src, dst unsafe.Pointer, srcOff, dstOff, size uintptr) int32
+	enqueueFillBuffer(q, m unsafe.Pointer, pattern []byte, off, size uintptr) int32
+	enqueueNDRangeKernel(q, k unsafe.Pointer, global, local uintptr, ev *unsafe.Pointer) int32
+	waitForEvents(e unsafe.Pointer) int32
+	getEventProfilingInfo(e unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32
+	releaseEvent(e unsafe.Pointer) int32
+}
+
+// impl is set by the cgo part of the package; nil in a build without cgo.
+var impl api
+
+// cNames, also set by the cgo part, lists the entry points its C table resolves (the test
+// compares them with EntryPoints).
+var cNames func() []string
+
+var (
+	loadOnce sync.Once
+	loadErr  error
+	library  string
+)
+
+// load loads the library once per process (GLOSS_LIBOPENCL, else libOpenCL.so.1) and returns
+// the same result every time.
+func load() error {
+	loadOnce.Do(func() {
+		if impl == nil {
+			loadErr = ErrNoCgo
+			return
+		}
+		library = DefaultLibrary
+		if p := os.Getenv(EnvLibrary); p != "" {
+			library = p
+		}
+		noteEnvironment()
+		loadErr = impl.open(library)
+	})
+	return loadErr
+}
+
+// noteEnvironment reads, from Go, what the ICD loader reads from C: its environment variables,
+// its folder of driver files and the dynamic loader's cache (which changes when a library is
+// installed). The results are not used: reading them lets `go test` see them, so that it does
+// not replay a cached run after OpenCL was installed or the environment changed.
+func noteEnvironment() {
+	for _, v := range []string{"OCL_ICD_VENDORS", "OPENCL_VENDOR_PATH", "OCL_ICD_FILENAMES", "POCL_DEVICES", "LD_LIBRARY_PATH"} {
+		os.Getenv(v)
+	}
+	vendors := "/etc/OpenCL/vendors"
+	if v := os.Getenv("OCL_ICD_VENDORS"); v != "" {
+		vendors = v
+	}
+	os.ReadDir(vendors)
+	os.Stat("/etc/ld.so.cache")
+}
+
+// Library returns the OpenCL library the binding loaded or tried to load.
+func Library() string {
+	load()
+	return library
+}
+
+// Probe tries to load an OpenCL library as Platforms would (dlopen and every entry point)
+// and releases it again; it calls nothing in it. It returns nil, ErrNoCgo or a *LoadError.
+func Probe(path string) error {
+	if impl == nil {
+		return ErrNoCgo
+	}
+	return impl.probe(path)
+}
+
 // ---- platforms and devices ----
 
 // Platform is an OpenCL platform (an installed driver, through the ICD loader).
-type Platform struct{ id C.cl_platform_id }
+type Platform struct{ id unsafe.Pointer }
 
-// Platforms lists the installed platforms. With none installed the ICD loader answers
-// CL_PLATFORM_NOT_FOUND_KHR (-1001), returned as an *Error.
+// Platforms loads the OpenCL library on first use and lists the installed platforms. Without
+// the library it returns a *LoadError (ErrNoCgo without cgo); with none installed the ICD
+// loader answers CL_PLATFORM_NOT_FOUND_KHR (-1001), returned as an *Error.
 func Platforms() ([]Platform, error) {
-	var n C.cl_uint
-	if err := check("clGetPlatformIDs", C.clGetPlatformIDs(0, nil, &n)); err != nil {
+	if err := load(); err != nil {
+		return nil, err
+	}
+	var n uint32
+	if err := check("clGetPlatformIDs", impl.getPlatformIDs(0, nil, &n)); err != nil {
 		return nil, err
 	}
 	if n == 0 {
 		return nil, nil
 	}
-	ids := make([]C.cl_platform_id, n)
-	if err := check("clGetPlatformIDs", C.clGetPlatformIDs(n, &ids[0], nil)); err != nil {
+	ids := make([]unsafe.Pointer, n)
+	if err := check("clGetPlatformIDs", impl.getPlatformIDs(n, &ids[0], nil)); err != nil {
 		return nil, err
 	}
 	out := make([]Platform, n)
@@ -161,46 +319,53 @@ func Platforms() ([]Platform, error) {
 	return out, nil
 }
 
-func (p Platform) str(param C.cl_platform_info) (string, error) {
-	var size C.size_t
-	if err := check("clGetPlatformInfo", C.clGetPlatformInfo(p.id, param, 0, nil, &size)); err != nil {
+// infoString reads a string parameter with a size query first.
+func infoString(call string, get func(size uintptr, val unsafe.Pointer, ret *uintptr) int32) (string, error) {
+	var size uintptr
+	if err := check(call, get(0, nil, &size)); err != nil {
 		return "", err
 	}
 	if size == 0 {
 		return "", nil
 	}
 	buf := make([]byte, size)
-	if err := check("clGetPlatformInfo", C.clGetPlatformInfo(p.id, param, size, unsafe.Pointer(&buf[0]), nil)); err != nil {
+	if err := check(call, get(size, unsafe.Pointer(&buf[0]), nil)); err != nil {
 		return "", err
 	}
 	return cstr(buf), nil
 }
 
+func (p Platform) str(param uint32) (string, error) {
+	return infoString("clGetPlatformInfo", func(size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return impl.getPlatformInfo(p.id, param, size, val, ret)
+	})
+}
+
 // Name is CL_PLATFORM_NAME.
-func (p Platform) Name() (string, error) { return p.str(C.CL_PLATFORM_NAME) }
+func (p Platform) Name() (string, error) { return p.str(clPlatformName) }
 
 // Vendor is CL_PLATFORM_VENDOR.
-func (p Platform) Vendor() (string, error) { return p.str(C.CL_PLATFORM_VENDOR) }
+func (p Platform) Vendor() (string, error) { return p.str(clPlatformVendor) }
 
 // Version is CL_PLATFORM_VERSION.
-func (p Platform) Version() (string, error) { return p.str(C.CL_PLATFORM_VERSION) }
+func (p Platform) Version() (string, error) { return p.str(clPlatformVersion) }
 
 // DeviceType selects devices by kind.
 type DeviceType uint64
 
 // Device types.
 const (
-	DeviceTypeCPU         DeviceType = C.CL_DEVICE_TYPE_CPU
-	DeviceTypeGPU         DeviceType = C.CL_DEVICE_TYPE_GPU
-	DeviceTypeAccelerator DeviceType = C.CL_DEVICE_TYPE_ACCELERATOR
-	DeviceTypeAll         DeviceType = C.CL_DEVICE_TYPE_ALL
+	DeviceTypeCPU         DeviceType = 1 << 1
+	DeviceTypeGPU         DeviceType = 1 << 2
+	DeviceTypeAccelerator DeviceType = 1 << 3
+	DeviceTypeAll         DeviceType = 0xFFFFFFFF
 )
 
 // Devices lists the platform's devices of the given type; none is an empty list, not an error.
 func (p Platform) Devices(t DeviceType) ([]Device, error) {
-	var n C.cl_uint
-	code := C.clGetDeviceIDs(p.id, C.cl_device_type(t), 0, nil, &n)
-	if code == C.CL_DEVICE_NOT_FOUND {
+	var n uint32
+	code := impl.getDeviceIDs(p.id, uint64(t), 0, nil, &n)
+	if code == DeviceNotFound {
 		return nil, nil
 	}
 	if err := check("clGetDeviceIDs", code); err != nil {
@@ -209,8 +374,8 @@ func (p Platform) Devices(t DeviceType) ([]Device, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	ids := make([]C.cl_device_id, n)
-	if err := check("clGetDeviceIDs", C.clGetDeviceIDs(p.id, C.cl_device_type(t), n, &ids[0], nil)); err != nil {
+	ids := make([]unsafe.Pointer, n)
+	if err := check("clGetDeviceIDs", impl.getDeviceIDs(p.id, uint64(t), n, &ids[0], nil)); err != nil {
 		return nil, err
 	}
 	out := make([]Device, n)
@@ -221,125 +386,111 @@ func (p Platform) Devices(t DeviceType) ([]Device, error) {
 }
 
 // Device is one OpenCL device.
-type Device struct{ id C.cl_device_id }
+type Device struct{ id unsafe.Pointer }
 
-func (d Device) info(param C.cl_device_info, size uintptr, dst unsafe.Pointer) error {
-	return check("clGetDeviceInfo", C.clGetDeviceInfo(d.id, param, C.size_t(size), dst, nil))
+func (d Device) info(param uint32, size uintptr, dst unsafe.Pointer) error {
+	return check("clGetDeviceInfo", impl.getDeviceInfo(d.id, param, size, dst, nil))
 }
 
-func (d Device) str(param C.cl_device_info) (string, error) {
-	var size C.size_t
-	if err := check("clGetDeviceInfo", C.clGetDeviceInfo(d.id, param, 0, nil, &size)); err != nil {
-		return "", err
-	}
-	if size == 0 {
-		return "", nil
-	}
-	buf := make([]byte, size)
-	if err := d.info(param, uintptr(size), unsafe.Pointer(&buf[0])); err != nil {
-		return "", err
-	}
-	return cstr(buf), nil
+func (d Device) str(param uint32) (string, error) {
+	return infoString("clGetDeviceInfo", func(size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return impl.getDeviceInfo(d.id, param, size, val, ret)
+	})
 }
 
-func (d Device) u64(param C.cl_device_info) (uint64, error) {
-	var v C.cl_ulong
+func (d Device) u64(param uint32) (uint64, error) {
+	var v uint64
 	err := d.info(param, unsafe.Sizeof(v), unsafe.Pointer(&v))
-	return uint64(v), err
+	return v, err
 }
 
-func (d Device) u32(param C.cl_device_info) (uint32, error) {
-	var v C.cl_uint
+func (d Device) u32(param uint32) (uint32, error) {
+	var v uint32
 	err := d.info(param, unsafe.Sizeof(v), unsafe.Pointer(&v))
-	return uint32(v), err
+	return v, err
 }
 
 // Name is CL_DEVICE_NAME.
-func (d Device) Name() (string, error) { return d.str(C.CL_DEVICE_NAME) }
+func (d Device) Name() (string, error) { return d.str(clDeviceName) }
 
 // Vendor is CL_DEVICE_VENDOR.
-func (d Device) Vendor() (string, error) { return d.str(C.CL_DEVICE_VENDOR) }
+func (d Device) Vendor() (string, error) { return d.str(clDeviceVendor) }
 
 // Version is CL_DEVICE_VERSION.
-func (d Device) Version() (string, error) { return d.str(C.CL_DEVICE_VERSION) }
+func (d Device) Version() (string, error) { return d.str(clDeviceVersion) }
 
 // DriverVersion is CL_DRIVER_VERSION.
-func (d Device) DriverVersion() (string, error) { return d.str(C.CL_DRIVER_VERSION) }
+func (d Device) DriverVersion() (string, error) { return d.str(clDriverVersion) }
 
 // OpenCLCVersion is CL_DEVICE_OPENCL_C_VERSION.
-func (d Device) OpenCLCVersion() (string, error) { return d.str(C.CL_DEVICE_OPENCL_C_VERSION) }
+func (d Device) OpenCLCVersion() (string, error) { return d.str(clDeviceOpenCLCVersion) }
 
 // Extensions is CL_DEVICE_EXTENSIONS, space separated.
-func (d Device) Extensions() (string, error) { return d.str(C.CL_DEVICE_EXTENSIONS) }
+func (d Device) Extensions() (string, error) { return d.str(clDeviceExtensions) }
 
 // Type is CL_DEVICE_TYPE.
 func (d Device) Type() (DeviceType, error) {
-	var v C.cl_device_type
-	err := d.info(C.CL_DEVICE_TYPE, unsafe.Sizeof(v), unsafe.Pointer(&v))
+	v, err := d.u64(clDeviceType)
 	return DeviceType(v), err
 }
 
 // MaxComputeUnits is CL_DEVICE_MAX_COMPUTE_UNITS.
 func (d Device) MaxComputeUnits() (int, error) {
-	v, err := d.u32(C.CL_DEVICE_MAX_COMPUTE_UNITS)
+	v, err := d.u32(clDeviceMaxComputeUnits)
 	return int(v), err
 }
 
 // MaxWorkGroupSize is CL_DEVICE_MAX_WORK_GROUP_SIZE.
 func (d Device) MaxWorkGroupSize() (int, error) {
-	var v C.size_t
-	err := d.info(C.CL_DEVICE_MAX_WORK_GROUP_SIZE, unsafe.Sizeof(v), unsafe.Pointer(&v))
+	var v uintptr
+	err := d.info(clDeviceMaxWorkGroupSize, unsafe.Sizeof(v), unsafe.Pointer(&v))
 	return int(v), err
 }
 
 // GlobalMemSize is CL_DEVICE_GLOBAL_MEM_SIZE in bytes.
 func (d Device) GlobalMemSize() (int64, error) {
-	v, err := d.u64(C.CL_DEVICE_GLOBAL_MEM_SIZE)
+	v, err := d.u64(clDeviceGlobalMemSize)
 	return int64(v), err
 }
 
 // MaxMemAllocSize is CL_DEVICE_MAX_MEM_ALLOC_SIZE in bytes.
 func (d Device) MaxMemAllocSize() (int64, error) {
-	v, err := d.u64(C.CL_DEVICE_MAX_MEM_ALLOC_SIZE)
+	v, err := d.u64(clDeviceMaxMemAllocSize)
 	return int64(v), err
 }
 
 // LocalMemSize is CL_DEVICE_LOCAL_MEM_SIZE in bytes.
 func (d Device) LocalMemSize() (int64, error) {
-	v, err := d.u64(C.CL_DEVICE_LOCAL_MEM_SIZE)
+	v, err := d.u64(clDeviceLocalMemSize)
 	return int64(v), err
 }
 
 // MemBaseAddrAlign is CL_DEVICE_MEM_BASE_ADDR_ALIGN in bits: sub-buffer origins must be a
 // multiple of it.
 func (d Device) MemBaseAddrAlign() (int, error) {
-	v, err := d.u32(C.CL_DEVICE_MEM_BASE_ADDR_ALIGN)
+	v, err := d.u32(clDeviceMemBaseAddrAlign)
 	return int(v), err
 }
 
 // DoubleFPConfig is CL_DEVICE_DOUBLE_FP_CONFIG: 0 when the device has no float64.
-func (d Device) DoubleFPConfig() (uint64, error) {
-	var v C.cl_device_fp_config
-	err := d.info(C.CL_DEVICE_DOUBLE_FP_CONFIG, unsafe.Sizeof(v), unsafe.Pointer(&v))
-	return uint64(v), err
-}
+func (d Device) DoubleFPConfig() (uint64, error) { return d.u64(clDeviceDoubleFPConfig) }
 
 // ---- context and queue ----
 
 // Context owns buffers and programs for a set of devices.
-type Context struct{ c C.cl_context }
+type Context struct{ c unsafe.Pointer }
 
 // CreateContext creates a context for the devices.
 func CreateContext(devs ...Device) (*Context, error) {
 	if len(devs) == 0 {
 		return nil, &Error{Call: "clCreateContext", Code: InvalidValue}
 	}
-	ids := make([]C.cl_device_id, len(devs))
+	ids := make([]unsafe.Pointer, len(devs))
 	for i, d := range devs {
 		ids[i] = d.id
 	}
-	var code C.cl_int
-	c := C.gloss_create_context(C.cl_uint(len(ids)), &ids[0], &code)
+	var code int32
+	c := impl.createContext(ids, &code)
 	if err := check("clCreateContext", code); err != nil {
 		return nil, err
 	}
@@ -351,22 +502,22 @@ func (c *Context) Release() error {
 	if c == nil || c.c == nil {
 		return nil
 	}
-	err := check("clReleaseContext", C.clReleaseContext(c.c))
+	err := check("clReleaseContext", impl.releaseContext(c.c))
 	c.c = nil
 	return err
 }
 
 // Queue is an in-order command queue.
-type Queue struct{ q C.cl_command_queue }
+type Queue struct{ q unsafe.Pointer }
 
 // CreateQueue creates an in-order queue on dev, with profiling when asked.
 func (c *Context) CreateQueue(d Device, profiling bool) (*Queue, error) {
-	var props C.cl_command_queue_properties
+	var props uint64
 	if profiling {
-		props = C.CL_QUEUE_PROFILING_ENABLE
+		props = clQueueProfilingEnable
 	}
-	var code C.cl_int
-	q := C.clCreateCommandQueue(c.c, d.id, props, &code)
+	var code int32
+	q := impl.createCommandQueue(c.c, d.id, props, &code)
 	if err := check("clCreateCommandQueue", code); err != nil {
 		return nil, err
 	}
@@ -374,17 +525,17 @@ func (c *Context) CreateQueue(d Device, profiling bool) (*Queue, error) {
 }
 
 // Finish blocks until every command queued so far is done.
-func (q *Queue) Finish() error { return check("clFinish", C.clFinish(q.q)) }
+func (q *Queue) Finish() error { return check("clFinish", impl.finish(q.q)) }
 
 // Flush submits the queued commands without waiting.
-func (q *Queue) Flush() error { return check("clFlush", C.clFlush(q.q)) }
+func (q *Queue) Flush() error { return check("clFlush", impl.flush(q.q)) }
 
 // Release releases the queue (after finishing its work, as OpenCL does).
 func (q *Queue) Release() error {
 	if q == nil || q.q == nil {
 		return nil
 	}
-	err := check("clReleaseCommandQueue", C.clReleaseCommandQueue(q.q))
+	err := check("clReleaseCommandQueue", impl.releaseCommandQueue(q.q))
 	q.q = nil
 	return err
 }
@@ -392,28 +543,15 @@ func (q *Queue) Release() error {
 // ---- programs and kernels ----
 
 // Program is an OpenCL program.
-type Program struct{ p C.cl_program }
+type Program struct{ p unsafe.Pointer }
 
 // CreateProgramWithSource creates a program from source strings, concatenated in order.
 func (c *Context) CreateProgramWithSource(srcs ...string) (*Program, error) {
 	if len(srcs) == 0 {
 		return nil, &Error{Call: "clCreateProgramWithSource", Code: InvalidValue}
 	}
-	strs := C.malloc(C.size_t(len(srcs)) * C.size_t(unsafe.Sizeof((*C.char)(nil))))
-	defer C.free(strs)
-	lens := make([]C.size_t, len(srcs))
-	ptrs := unsafe.Slice((**C.char)(strs), len(srcs))
-	for i, s := range srcs {
-		ptrs[i] = C.CString(s)
-		lens[i] = C.size_t(len(s))
-	}
-	defer func() {
-		for _, p := range ptrs {
-			C.free(unsafe.Pointer(p))
-		}
-	}()
-	var code C.cl_int
-	p := C.clCreateProgramWithSource(c.c, C.cl_uint(len(srcs)), (**C.char)(strs), &lens[0], &code)
+	var code int32
+	p := impl.createProgramWithSource(c.c, srcs, &code)
 	if err := check("clCreateProgramWithSource", code); err != nil {
 		return nil, err
 	}
@@ -426,15 +564,13 @@ func (c *Context) CreateProgramWithBinary(d Device, bin []byte) (*Program, error
 	if len(bin) == 0 {
 		return nil, &Error{Call: "clCreateProgramWithBinary", Code: InvalidBinary}
 	}
-	cbin := C.CBytes(bin)
-	defer C.free(cbin)
-	var status, code C.cl_int
-	p := C.gloss_program_binary(c.c, d.id, C.size_t(len(bin)), (*C.uchar)(cbin), &status, &code)
+	var status, code int32
+	p := impl.createProgramWithBinary(c.c, d.id, bin, &status, &code)
 	if err := check("clCreateProgramWithBinary", code); err != nil {
 		return nil, err
 	}
 	if err := check("clCreateProgramWithBinary (binary status)", status); err != nil {
-		C.clReleaseProgram(p)
+		impl.releaseProgram(p)
 		return nil, err
 	}
 	return &Program{p}, nil
@@ -442,66 +578,44 @@ func (c *Context) CreateProgramWithBinary(d Device, bin []byte) (*Program, error
 
 // Build builds the program for d with the options. A failure is a *BuildError with the log.
 func (p *Program) Build(d Device, options string) error {
-	copts := C.CString(options)
-	defer C.free(unsafe.Pointer(copts))
-	id := d.id
-	code := C.gloss_build(p.p, 1, &id, copts)
-	if code == C.CL_SUCCESS {
+	code := impl.buildProgram(p.p, d.id, options)
+	if code == Success {
 		return nil
 	}
 	log, _ := p.BuildLog(d)
-	return &BuildError{Err: &Error{Call: "clBuildProgram", Code: int32(code)}, Options: options, Log: log}
+	return &BuildError{Err: &Error{Call: "clBuildProgram", Code: code}, Options: options, Log: log}
 }
 
 // BuildLog returns the build log of the program on d.
 func (p *Program) BuildLog(d Device) (string, error) {
-	var size C.size_t
-	if err := check("clGetProgramBuildInfo", C.clGetProgramBuildInfo(p.p, d.id, C.CL_PROGRAM_BUILD_LOG, 0, nil, &size)); err != nil {
-		return "", err
-	}
-	if size == 0 {
-		return "", nil
-	}
-	buf := make([]byte, size)
-	if err := check("clGetProgramBuildInfo", C.clGetProgramBuildInfo(p.p, d.id, C.CL_PROGRAM_BUILD_LOG, size, unsafe.Pointer(&buf[0]), nil)); err != nil {
-		return "", err
-	}
-	return cstr(buf), nil
+	return infoString("clGetProgramBuildInfo", func(size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return impl.getProgramBuildInfo(p.p, d.id, clProgramBuildLog, size, val, ret)
+	})
 }
 
 // Binary returns the built program's binary for its (single) device.
 func (p *Program) Binary() ([]byte, error) {
-	var size C.size_t
-	if err := check("clGetProgramInfo", C.clGetProgramInfo(p.p, C.CL_PROGRAM_BINARY_SIZES, C.size_t(unsafe.Sizeof(size)), unsafe.Pointer(&size), nil)); err != nil {
+	var size uintptr
+	if err := check("clGetProgramInfo", impl.getProgramInfo(p.p, clProgramBinarySizes, unsafe.Sizeof(size), unsafe.Pointer(&size), nil)); err != nil {
 		return nil, err
 	}
 	if size == 0 {
 		return nil, &Error{Call: "clGetProgramInfo(CL_PROGRAM_BINARY_SIZES)", Code: InvalidBinary}
 	}
-	buf := C.malloc(size)
-	defer C.free(buf)
-	if err := check("clGetProgramInfo", C.gloss_program_binary_get(p.p, size, (*C.uchar)(buf))); err != nil {
+	buf := make([]byte, size)
+	if err := check("clGetProgramInfo", impl.programBinary(p.p, buf)); err != nil {
 		return nil, err
 	}
-	return C.GoBytes(buf, C.int(size)), nil
+	return buf, nil
 }
 
 // KernelNames lists the kernels of a built program.
 func (p *Program) KernelNames() ([]string, error) {
-	var size C.size_t
-	if err := check("clGetProgramInfo", C.clGetProgramInfo(p.p, C.CL_PROGRAM_KERNEL_NAMES, 0, nil, &size)); err != nil {
+	s, err := infoString("clGetProgramInfo", func(size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
+		return impl.getProgramInfo(p.p, clProgramKernelNames, size, val, ret)
+	})
+	if err != nil || s == "" {
 		return nil, err
-	}
-	if size == 0 {
-		return nil, nil
-	}
-	buf := make([]byte, size)
-	if err := check("clGetProgramInfo", C.clGetProgramInfo(p.p, C.CL_PROGRAM_KERNEL_NAMES, size, unsafe.Pointer(&buf[0]), nil)); err != nil {
-		return nil, err
-	}
-	s := cstr(buf)
-	if s == "" {
-		return nil, nil
 	}
 	return strings.Split(s, ";"), nil
 }
@@ -511,23 +625,21 @@ func (p *Program) Release() error {
 	if p == nil || p.p == nil {
 		return nil
 	}
-	err := check("clReleaseProgram", C.clReleaseProgram(p.p))
+	err := check("clReleaseProgram", impl.releaseProgram(p.p))
 	p.p = nil
 	return err
 }
 
 // Kernel is one kernel of a built program. Its arguments are state: one goroutine at a time.
 type Kernel struct {
-	k    C.cl_kernel
+	k    unsafe.Pointer
 	Name string
 }
 
 // CreateKernel creates the named kernel; a missing name is CL_INVALID_KERNEL_NAME.
 func (p *Program) CreateKernel(name string) (*Kernel, error) {
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	var code C.cl_int
-	k := C.clCreateKernel(p.p, cname, &code)
+	var code int32
+	k := impl.createKernel(p.p, name, &code)
 	if err := check("clCreateKernel("+name+")", code); err != nil {
 		return nil, err
 	}
@@ -539,22 +651,22 @@ func (k *Kernel) Release() error {
 	if k == nil || k.k == nil {
 		return nil
 	}
-	err := check("clReleaseKernel("+k.Name+")", C.clReleaseKernel(k.k))
+	err := check("clReleaseKernel("+k.Name+")", impl.releaseKernel(k.k))
 	k.k = nil
 	return err
 }
 
 func (k *Kernel) setArg(i int, size uintptr, v unsafe.Pointer) error {
-	code := C.clSetKernelArg(k.k, C.cl_uint(i), C.size_t(size), v)
-	if code == C.CL_SUCCESS {
+	code := impl.setKernelArg(k.k, uint32(i), size, v)
+	if code == Success {
 		return nil
 	}
-	return &Error{Call: fmt.Sprintf("clSetKernelArg(%s, %d)", k.Name, i), Code: int32(code)}
+	return &Error{Call: fmt.Sprintf("clSetKernelArg(%s, %d)", k.Name, i), Code: code}
 }
 
 // SetArgBuffer sets a __global pointer argument; a nil buffer passes NULL.
 func (k *Kernel) SetArgBuffer(i int, m *Mem) error {
-	var h C.cl_mem
+	var h unsafe.Pointer
 	if m != nil {
 		h = m.m
 	}
@@ -563,50 +675,37 @@ func (k *Kernel) SetArgBuffer(i int, m *Mem) error {
 
 // SetArgInt32 sets an int argument.
 func (k *Kernel) SetArgInt32(i int, v int32) error {
-	c := C.cl_int(v)
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgInt64 sets a long argument.
 func (k *Kernel) SetArgInt64(i int, v int64) error {
-	c := C.cl_long(v)
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgUint64 sets a ulong argument.
 func (k *Kernel) SetArgUint64(i int, v uint64) error {
-	c := C.cl_ulong(v)
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgFloat32 sets a float argument.
 func (k *Kernel) SetArgFloat32(i int, v float32) error {
-	c := C.cl_float(v)
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgFloat64 sets a double argument.
 func (k *Kernel) SetArgFloat64(i int, v float64) error {
-	c := C.cl_double(v)
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgFloat32x8 sets a float8 argument.
 func (k *Kernel) SetArgFloat32x8(i int, v [8]float32) error {
-	var c C.cl_float8
-	for j := range v {
-		*(*C.cl_float)(unsafe.Add(unsafe.Pointer(&c), 4*j)) = C.cl_float(v[j])
-	}
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgFloat64x8 sets a double8 argument.
 func (k *Kernel) SetArgFloat64x8(i int, v [8]float64) error {
-	var c C.cl_double8
-	for j := range v {
-		*(*C.cl_double)(unsafe.Add(unsafe.Pointer(&c), 8*j)) = C.cl_double(v[j])
-	}
-	return k.setArg(i, unsafe.Sizeof(c), unsafe.Pointer(&c))
+	return k.setArg(i, unsafe.Sizeof(v), unsafe.Pointer(&v))
 }
 
 // SetArgLocal sets a __local argument of size bytes.
@@ -614,8 +713,8 @@ func (k *Kernel) SetArgLocal(i int, size int) error { return k.setArg(i, uintptr
 
 // WorkGroupSize is CL_KERNEL_WORK_GROUP_SIZE on d: the largest local size it can run with.
 func (k *Kernel) WorkGroupSize(d Device) (int, error) {
-	var v C.size_t
-	err := check("clGetKernelWorkGroupInfo", C.clGetKernelWorkGroupInfo(k.k, d.id, C.CL_KERNEL_WORK_GROUP_SIZE, C.size_t(unsafe.Sizeof(v)), unsafe.Pointer(&v), nil))
+	var v uintptr
+	err := check("clGetKernelWorkGroupInfo", impl.getKernelWorkGroupInfo(k.k, d.id, clKernelWorkGroupSize, unsafe.Sizeof(v), unsafe.Pointer(&v), nil))
 	return int(v), err
 }
 
@@ -626,14 +725,14 @@ type MemFlags uint64
 
 // Buffer flags.
 const (
-	MemReadWrite MemFlags = C.CL_MEM_READ_WRITE
-	MemReadOnly  MemFlags = C.CL_MEM_READ_ONLY
-	MemWriteOnly MemFlags = C.CL_MEM_WRITE_ONLY
+	MemReadWrite MemFlags = 1 << 0
+	MemWriteOnly MemFlags = 1 << 1
+	MemReadOnly  MemFlags = 1 << 2
 )
 
 // Mem is a buffer or a sub-buffer.
 type Mem struct {
-	m    C.cl_mem
+	m    unsafe.Pointer
 	size int
 }
 
@@ -642,8 +741,8 @@ func (m *Mem) Size() int { return m.size }
 
 // CreateBuffer allocates size bytes (size > 0).
 func (c *Context) CreateBuffer(flags MemFlags, size int) (*Mem, error) {
-	var code C.cl_int
-	m := C.clCreateBuffer(c.c, C.cl_mem_flags(flags), C.size_t(size), nil, &code)
+	var code int32
+	m := impl.createBuffer(c.c, uint64(flags), uintptr(size), &code)
 	if err := check("clCreateBuffer", code); err != nil {
 		return nil, err
 	}
@@ -654,8 +753,8 @@ func (c *Context) CreateBuffer(flags MemFlags, size int) (*Mem, error) {
 // device's MemBaseAddrAlign/8 (else CL_MISALIGNED_SUB_BUFFER_OFFSET) and m must not itself be
 // a sub-buffer.
 func (m *Mem) SubBuffer(flags MemFlags, origin, size int) (*Mem, error) {
-	var code C.cl_int
-	s := C.gloss_sub_buffer(m.m, C.cl_mem_flags(flags), C.size_t(origin), C.size_t(size), &code)
+	var code int32
+	s := impl.createSubBuffer(m.m, uint64(flags), uintptr(origin), uintptr(size), &code)
 	if err := check("clCreateSubBuffer", code); err != nil {
 		return nil, err
 	}
@@ -667,7 +766,7 @@ func (m *Mem) Release() error {
 	if m == nil || m.m == nil {
 		return nil
 	}
-	err := check("clReleaseMemObject", C.clReleaseMemObject(m.m))
+	err := check("clReleaseMemObject", impl.releaseMemObject(m.m))
 	m.m = nil
 	return err
 }
@@ -680,7 +779,7 @@ func (q *Queue) WriteBuffer(m *Mem, off int, src unsafe.Pointer, size int) error
 	if size == 0 {
 		return nil
 	}
-	return check("clEnqueueWriteBuffer", C.clEnqueueWriteBuffer(q.q, m.m, C.CL_TRUE, C.size_t(off), C.size_t(size), src, 0, nil, nil))
+	return check("clEnqueueWriteBuffer", impl.enqueueWriteBuffer(q.q, m.m, uintptr(off), uintptr(size), src))
 }
 
 // ReadBuffer copies size bytes of m at byte offset off into host memory at dst, blocking.
@@ -688,7 +787,7 @@ func (q *Queue) ReadBuffer(m *Mem, off int, dst unsafe.Pointer, size int) error 
 	if size == 0 {
 		return nil
 	}
-	return check("clEnqueueReadBuffer", C.clEnqueueReadBuffer(q.q, m.m, C.CL_TRUE, C.size_t(off), C.size_t(size), dst, 0, nil, nil))
+	return check("clEnqueueReadBuffer", impl.enqueueReadBuffer(q.q, m.m, uintptr(off), uintptr(size), dst))
 }
 
 // Write copies a host slice into m at byte offset off, blocking.
@@ -713,7 +812,7 @@ func (q *Queue) CopyBuffer(src, dst *Mem, srcOff, dstOff, size int) error {
 	if size == 0 {
 		return nil
 	}
-	return check("clEnqueueCopyBuffer", C.clEnqueueCopyBuffer(q.q, src.m, dst.m, C.size_t(srcOff), C.size_t(dstOff), C.size_t(size), 0, nil, nil))
+	return check("clEnqueueCopyBuffer", impl.enqueueCopyBuffer(q.q, src.m, dst.m, uintptr(srcOff), uintptr(dstOff), uintptr(size)))
 }
 
 // FillBuffer enqueues a fill of size bytes at off with the repeated pattern (1, 2, 4, ...
@@ -722,48 +821,45 @@ func (q *Queue) FillBuffer(m *Mem, pattern []byte, off, size int) error {
 	if size == 0 {
 		return nil
 	}
-	cp := C.CBytes(pattern)
-	defer C.free(cp)
-	return check("clEnqueueFillBuffer", C.clEnqueueFillBuffer(q.q, m.m, cp, C.size_t(len(pattern)), C.size_t(off), C.size_t(size), 0, nil, nil))
+	if len(pattern) == 0 {
+		return &Error{Call: "clEnqueueFillBuffer", Code: InvalidValue}
+	}
+	return check("clEnqueueFillBuffer", impl.enqueueFillBuffer(q.q, m.m, pattern, uintptr(off), uintptr(size)))
 }
 
 // Run enqueues a one-dimensional launch of global work-items in groups of local (global a
 // multiple of local). No event is created.
 func (q *Queue) Run(k *Kernel, global, local int) error {
-	g, l := C.size_t(global), C.size_t(local)
-	code := C.clEnqueueNDRangeKernel(q.q, k.k, 1, nil, &g, &l, 0, nil, nil)
-	if code == C.CL_SUCCESS {
+	code := impl.enqueueNDRangeKernel(q.q, k.k, uintptr(global), uintptr(local), nil)
+	if code == Success {
 		return nil
 	}
-	return &Error{Call: fmt.Sprintf("clEnqueueNDRangeKernel(%s, global %d, local %d)", k.Name, global, local), Code: int32(code)}
+	return &Error{Call: fmt.Sprintf("clEnqueueNDRangeKernel(%s, global %d, local %d)", k.Name, global, local), Code: code}
 }
 
 // Event is a command's event; its owner must Release it.
-type Event struct{ e C.cl_event }
+type Event struct{ e unsafe.Pointer }
 
 // RunEvent is Run returning the launch's event (for profiling); release it after use.
 func (q *Queue) RunEvent(k *Kernel, global, local int) (*Event, error) {
-	g, l := C.size_t(global), C.size_t(local)
-	var e C.cl_event
-	code := C.clEnqueueNDRangeKernel(q.q, k.k, 1, nil, &g, &l, 0, nil, &e)
-	if code != C.CL_SUCCESS {
-		return nil, &Error{Call: fmt.Sprintf("clEnqueueNDRangeKernel(%s, global %d, local %d)", k.Name, global, local), Code: int32(code)}
+	var e unsafe.Pointer
+	code := impl.enqueueNDRangeKernel(q.q, k.k, uintptr(global), uintptr(local), &e)
+	if code != Success {
+		return nil, &Error{Call: fmt.Sprintf("clEnqueueNDRangeKernel(%s, global %d, local %d)", k.Name, global, local), Code: code}
 	}
 	return &Event{e}, nil
 }
 
 // Wait blocks until the event's command is complete.
-func (e *Event) Wait() error {
-	return check("clWaitForEvents", C.clWaitForEvents(1, &e.e))
-}
+func (e *Event) Wait() error { return check("clWaitForEvents", impl.waitForEvents(e.e)) }
 
 // Duration returns the command's run time in nanoseconds (the queue needs profiling).
 func (e *Event) Duration() (int64, error) {
-	var start, end C.cl_ulong
-	if err := check("clGetEventProfilingInfo", C.clGetEventProfilingInfo(e.e, C.CL_PROFILING_COMMAND_START, C.size_t(unsafe.Sizeof(start)), unsafe.Pointer(&start), nil)); err != nil {
+	var start, end uint64
+	if err := check("clGetEventProfilingInfo", impl.getEventProfilingInfo(e.e, clProfilingCommandStart, unsafe.Sizeof(start), unsafe.Pointer(&start), nil)); err != nil {
 		return 0, err
 	}
-	if err := check("clGetEventProfilingInfo", C.clGetEventProfilingInfo(e.e, C.CL_PROFILING_COMMAND_END, C.size_t(unsafe.Sizeof(end)), unsafe.Pointer(&end), nil)); err != nil {
+	if err := check("clGetEventProfilingInfo", impl.getEventProfilingInfo(e.e, clProfilingCommandEnd, unsafe.Sizeof(end), unsafe.Pointer(&end), nil)); err != nil {
 		return 0, err
 	}
 	return int64(end - start), nil
@@ -774,7 +870,7 @@ func (e *Event) Release() error {
 	if e == nil || e.e == nil {
 		return nil
 	}
-	err := check("clReleaseEvent", C.clReleaseEvent(e.e))
+	err := check("clReleaseEvent", impl.releaseEvent(e.e))
 	e.e = nil
 	return err
 }

@@ -1,30 +1,69 @@
 // Package cuda holds gloss's CUDA kernels: the CUDA C sources (one file per loss family, with
 // the stems of cpuref and loss, and the shared header gloss.cuh), the two fatbins nvcc builds
-// from them (committed, embedded here), and the table that tells the host code in device/cuda
-// how to launch each kernel.
+// from them (committed gzip-compressed, embedded here), and the table that tells the host code
+// in device/cuda how to launch each kernel.
 //
-// It has no build tag and no cgo: a default build embeds the fatbins (so `go build -tags
-// cuda` needs no nvcc), and its test checks, without a GPU, that both fatbins hold every
-// kernel the loss catalog needs.
+// It has no cgo: every build embeds the compressed fatbins (so `go build` needs no nvcc), and
+// they are decompressed only when F32 or F64 is first called, which the CUDA backend does when
+// it opens a GPU: a program that never uses CUDA does not pay for it. The test checks, without
+// a GPU, that both fatbins hold every kernel the loss catalog needs.
 //
 // Regenerate the fatbins with `make kernels` (go generate, which runs gen.sh: nvcc from CUDA
-// 11.8); scripts/check-fatbin.sh checks that the committed ones are what the sources give.
+// 11.8, then gzip -9 -n); scripts/check-fatbin.sh checks that the committed ones are what the
+// sources give, byte for byte.
 package cuda
 
-import _ "embed"
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"io"
+	"sync"
+)
 
 //go:generate bash gen.sh
 
-// F32 is the fatbin of the float32 kernels (compiled with -DREAL=float): sm_70, sm_80 and sm_90
-// machine code and compute_90 PTX, uncompressed.
-//
-//go:embed gloss_f32.fatbin
-var F32 []byte
+//go:embed gloss_f32.fatbin.gz
+var f32gz []byte
 
-// F64 is the fatbin of the float64 kernels (-DREAL=double), with the same symbol names as F32.
-//
-//go:embed gloss_f64.fatbin
-var F64 []byte
+//go:embed gloss_f64.fatbin.gz
+var f64gz []byte
+
+// F32 returns the fatbin of the float32 kernels (compiled with -DREAL=float): sm_70, sm_80 and
+// sm_90 machine code and compute_90 PTX. The first call decompresses it; later calls return
+// the same slice, which callers must not modify.
+func F32() ([]byte, error) { return f32() }
+
+// F64 returns the fatbin of the float64 kernels (-DREAL=double), with the same symbol names as
+// F32's, as F32 does.
+func F64() ([]byte, error) { return f64() }
+
+var (
+	f32 = sync.OnceValues(func() ([]byte, error) { return gunzip("gloss_f32.fatbin.gz", f32gz) })
+	f64 = sync.OnceValues(func() ([]byte, error) { return gunzip("gloss_f64.fatbin.gz", f64gz) })
+)
+
+// Marker returns the name of the kernel that marks a fatbin's element type: gloss_real_float
+// in F32, gloss_real_double in F64 (gloss.cu).
+func Marker(f64 bool) string {
+	if f64 {
+		return "gloss_real_double"
+	}
+	return "gloss_real_float"
+}
+
+func gunzip(name string, gz []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("kernels/cuda: %s: %w", name, err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("kernels/cuda: %s: %w", name, err)
+	}
+	return out, nil
+}
 
 // Constants shared with gloss.cuh (the test checks that they match its #defines).
 const (

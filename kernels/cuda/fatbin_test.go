@@ -2,13 +2,16 @@ package cuda_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	kc "github.com/gloss-ml/gloss/kernels/cuda"
@@ -130,9 +133,14 @@ func TestFatbins(t *testing.T) {
 	sort.Strings(want)
 	for _, fb := range []struct {
 		name string
-		data []byte
-	}{{"gloss_f32.fatbin", kc.F32}, {"gloss_f64.fatbin", kc.F64}} {
-		entries, err := parseFatbin(fb.data)
+		f64  bool
+		get  func() ([]byte, error)
+	}{{"gloss_f32.fatbin", false, kc.F32}, {"gloss_f64.fatbin", true, kc.F64}} {
+		data, err := fb.get()
+		if err != nil {
+			t.Fatalf("%s: %v", fb.name, err)
+		}
+		entries, err := parseFatbin(data)
 		if err != nil {
 			t.Fatalf("%s: %v", fb.name, err)
 		}
@@ -158,6 +166,10 @@ func TestFatbins(t *testing.T) {
 					t.Errorf("%s: %v has no kernel %s", fb.name, e, s)
 				}
 			}
+			if !syms[kc.Marker(fb.f64)] || syms[kc.Marker(!fb.f64)] {
+				t.Errorf("%s: %v: marker kernels: %s %v, %s %v; want only %s", fb.name, e,
+					kc.Marker(false), syms[kc.Marker(false)], kc.Marker(true), syms[kc.Marker(true)], kc.Marker(fb.f64))
+			}
 		}
 		if total == 0 {
 			t.Fatalf("%s: found no kernel symbols at all in %d entries", fb.name, len(entries))
@@ -167,7 +179,44 @@ func TestFatbins(t *testing.T) {
 				t.Errorf("%s: no %s entry (has %v)", fb.name, w, entries)
 			}
 		}
-		t.Logf("%s: %d bytes, %d entries, %d kernel symbols checked in each cubin", fb.name, len(fb.data), len(entries), len(want))
+		t.Logf("%s: %d bytes, %d entries, %d kernel symbols checked in each cubin", fb.name, len(data), len(entries), len(want))
+	}
+}
+
+// TestCompressed checks the committed compressed fatbins: gzip members without a file name or
+// a time stamp (gzip -n), so that their bytes depend on the fatbin alone, and F32 and F64
+// return the same slice on every call.
+func TestCompressed(t *testing.T) {
+	for _, name := range []string{"gloss_f32.fatbin.gz", "gloss_f64.fatbin.gz"} {
+		gz, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if zr.Name != "" || !zr.ModTime.IsZero() || zr.Comment != "" || len(zr.Extra) != 0 {
+			t.Errorf("%s: gzip header has name %q, time %v, comment %q, extra %d bytes: compress with gzip -n",
+				name, zr.Name, zr.ModTime, zr.Comment, len(zr.Extra))
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		get := kc.F32
+		if strings.Contains(name, "f64") {
+			get = kc.F64
+		}
+		a, err := get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := get()
+		if !bytes.Equal(a, raw) || &a[0] != &b[0] {
+			t.Errorf("%s: the embedded fatbin differs from the file, or is decompressed twice", name)
+		}
+		t.Logf("%s: %d bytes, %d uncompressed", name, len(gz), len(raw))
 	}
 }
 

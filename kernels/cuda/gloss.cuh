@@ -5,8 +5,8 @@
 // -DREAL=double into gloss_f64.fatbin, with identical extern "C" symbol names.
 //
 // Rules every kernel follows:
-//   - Every kernel parameter is 8 bytes (a pointer, long long or double): gorgonia.org/cu's
-//     Launch copies 8 bytes from each parameter.
+//   - Every kernel parameter is 8 bytes (a pointer, long long or double): the host's launch
+//     (internal/cu) passes 8 bytes for each parameter.
 //   - Indices are 64-bit (i64); N·C beyond 2^31 works.
 //   - Sums are accumulated in double in a fixed order: per thread over a fixed assignment of
 //     elements (it depends on the grid, which the host derives from the problem size and the
