@@ -672,11 +672,9 @@ func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) er
 		if s.labelHi != nil {
 			hi = s.labelHi(c)
 		}
-		what := fmt.Sprintf("a class in [0, %d)", hi)
-		if s.ignore {
-			what += fmt.Sprintf(" or the ignore index %d", l.ignore)
-		}
-		jobs = append(jobs, job{in.Labels, "Labels", "", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, what, ErrLabel})
+		// The job's what is formed only for an error (below): formatting it costs more than
+		// checking a small batch's labels.
+		jobs = append(jobs, job{in.Labels, "Labels", "", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, "", ErrLabel})
 	}
 	nonNeg := device.Check{Kind: device.CheckRange, Lo: 0, Hi: math.MaxFloat64}
 	if in.Weights != nil {
@@ -703,7 +701,14 @@ func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) er
 			if j.name != "" {
 				field += " (" + j.name + ")"
 			}
-			return fmt.Errorf("%w: %s: %s[%d] = %s, want %s", j.err, s.name, field, bad, readAt(dev, j.buf, bad), j.what)
+			what := j.what
+			if j.chk.Kind == device.CheckLabels {
+				what = fmt.Sprintf("a class in [0, %d)", int(j.chk.Hi))
+				if s.ignore {
+					what += fmt.Sprintf(" or the ignore index %d", l.ignore)
+				}
+			}
+			return fmt.Errorf("%w: %s: %s[%d] = %s, want %s", j.err, s.name, field, bad, readAt(dev, j.buf, bad), what)
 		}
 	}
 	return nil
