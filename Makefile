@@ -77,7 +77,7 @@ gpu-check:
 deps:
 	bash scripts/deps.sh
 
-ci: lint test generate-check cuda-check cuda-emu-test cuda-emu-go-test
+ci: lint cuda-emu test generate-check cuda-check cuda-emu-test
 
 # The CUDA emulator (internal/cudaemu/README.md): gloss's real CUDA kernels compiled for the host
 # under an emulation of the CUDA execution model, behind an emulated driver library that the

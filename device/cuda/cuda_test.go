@@ -89,10 +89,6 @@ func TestOpenErrors(t *testing.T) {
 // every element to the same thread either way.
 func TestUnaligned(t *testing.T) { unaligned(t, openCUDA(t)) }
 
-// TestEmulatedUnaligned is TestUnaligned on the emulator, which faults on a misaligned vector
-// access as a GPU does.
-func TestEmulatedUnaligned(t *testing.T) { unaligned(t, openEmulated(t)) }
-
 func unaligned(t *testing.T, dev device.Device) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {

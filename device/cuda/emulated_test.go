@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,16 +18,17 @@ import (
 	"github.com/gloss-ml/gloss/losstest"
 )
 
-// The Emulated tests run the CUDA backend end to end on the host, against the emulated driver
-// of internal/cudaemu (make cuda-emu; GLOSS_LIBCUDA=build/cuda-emu/libcuda.so.1): the binding,
-// the launch plan, parameter packing and launch geometry are the real ones, and the kernels
-// are the real kernel source compiled for the host under an emulation of the CUDA execution
-// model. They check numbers, not speed. They skip, saying why, unless the CUDA device is the
-// emulator; with GLOSS_REQUIRE_CUDA_EMU=1 (CI sets it) they fail instead.
+// TestEmulated runs the CUDA backend end to end on the host, against the emulated driver of
+// internal/cudaemu (make cuda-emu): the binding, the launch plan, parameter packing and launch
+// geometry are the real ones, and the kernels are the real kernel source compiled for the host
+// under an emulation of the CUDA execution model. It checks numbers, not speed. When the CUDA
+// device this process opens is the emulator (GLOSS_LIBCUDA names it), it runs there; else it
+// runs itself in a child process with GLOSS_LIBCUDA naming build/cuda-emu/libcuda.so.1, and
+// skips saying so when that is not built (fails under GLOSS_REQUIRE_CUDA_EMU=1, which CI sets).
 //
 // The emulator runs every thread of a block as a fibre: the whole conformance suite
 // (TestConformance, which GLOSS_CUDAEMU_FULL=1 lets run on the emulator) takes minutes, nearly all
-// of them InfoNCE's N²·D on its larger shapes. TestEmulatedConformance runs the suite's cases
+// of them InfoNCE's N²·D on its larger shapes. The conformance subtest runs the suite's cases
 // but those: every loss and metric with a CUDA kernel, float32 and float64, each parameter
 // variant, the suite's option sets (weights and class weights, ignored rows, in place, the Sum
 // and Mean reductions, every mode: value; gradients; the Hessian of elementwise losses) and its
@@ -33,9 +36,27 @@ import (
 // 3000 and 50257, whole-block groups; C = 12000 in float32 stages 47 KiB of shared memory, over
 // the 48 KiB limit less the kernel's static shared memory), rows shorter than a warp (C = 3, 5,
 // 7), C = 1, and InfoNCE with at most 33 rows.
-
-// EnvRequireEmu set to 1 makes the Emulated tests fail where the CUDA device is not the emulator.
-const EnvRequireEmu = "GLOSS_REQUIRE_CUDA_EMU"
+func TestEmulated(t *testing.T) {
+	dev, why := openEmulated()
+	if dev == nil {
+		if os.Getenv("GLOSS_TEST_CHILD") == "cuda-emulated" {
+			t.Fatalf("the child cannot open the emulated driver %s: %s", os.Getenv(cu.EnvLibrary), why)
+		}
+		emulatedChild(t, why)
+		return
+	}
+	t.Cleanup(func() {
+		if err := dev.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	t.Logf("%s: %s", dev.Info().Name, dev.Info().Description)
+	t.Run("conformance", func(t *testing.T) { emulatedConformance(t, dev) })
+	t.Run("special", func(t *testing.T) { losstest.Special(t, dev) })
+	t.Run("find", func(t *testing.T) { emulatedFind(t, dev) })
+	t.Run("bad-labels", func(t *testing.T) { emulatedBadLabels(t, dev) })
+	t.Run("unaligned", func(t *testing.T) { unaligned(t, dev) }) // the emulator faults on misaligned vector accesses
+}
 
 // EnvEmuFull set to 1 lets the tests written for a GPU (the whole conformance suite, ...) run on
 // the emulator too; by default they skip there.
@@ -44,31 +65,44 @@ const EnvEmuFull = "GLOSS_CUDAEMU_FULL"
 // emulatorName is the device name the emulated driver reports.
 const emulatorName = "gloss CUDA emulator"
 
-// openEmulated opens the emulated CUDA device, or skips (fails under GLOSS_REQUIRE_CUDA_EMU=1).
-func openEmulated(t *testing.T) device.Device {
-	t.Helper()
-	why := ""
+// openEmulated opens the CUDA device if it is the emulator, or says why not.
+func openEmulated() (device.Device, string) {
 	dev, err := device.Open("cuda")
-	switch {
-	case err != nil:
-		why = err.Error()
-	case !strings.Contains(dev.Info().Description, emulatorName):
-		why = "the CUDA device is " + dev.Info().Description + ", not the emulator"
-		dev.Close()
+	if err != nil {
+		return nil, err.Error()
 	}
-	if why != "" {
-		msg := fmt.Sprintf("no emulated CUDA device (build it with make cuda-emu and set %s=build/cuda-emu/libcuda.so.1, from the repository root): %s", cu.EnvLibrary, why)
+	if !strings.Contains(dev.Info().Description, emulatorName) {
+		desc := dev.Info().Description
+		dev.Close()
+		return nil, "the CUDA device is " + desc + ", not the emulator"
+	}
+	return dev, ""
+}
+
+// emulatedChild runs TestEmulated in a child process on the emulated driver.
+func emulatedChild(t *testing.T, why string) {
+	lib, err := filepath.Abs(emuLibrary)
+	if err == nil {
+		_, err = os.Stat(lib)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("the CUDA device is not the emulator (%s), and the emulator is not built (%v): make cuda-emu builds it", why, err)
 		if os.Getenv(EnvRequireEmu) == "1" {
 			t.Fatalf("%s=1: %s", EnvRequireEmu, msg)
 		}
-		t.Skip(msg)
+		t.Skipf("%s (set %s=1 to make this fail)", msg, EnvRequireEmu)
 	}
-	t.Cleanup(func() {
-		if err := dev.Close(); err != nil {
-			t.Errorf("Close: %v", err)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEmulated$", "-test.v", "-test.timeout=30m")
+	cmd.Env = append(os.Environ(), "GLOSS_TEST_CHILD=cuda-emulated", cu.EnvLibrary+"="+lib, "GLOSS_CUDAEMU_QUIET=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestEmulated ") {
+		t.Fatalf("on the CUDA emulator (%s): %v\n%s", lib, err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "--- ") && strings.Count(line, "/") <= 2 || strings.Contains(l, emulatorName) {
+			t.Log(l)
 		}
-	})
-	return dev
+	}
 }
 
 type emuShape struct{ n, c int }
@@ -117,11 +151,10 @@ func emulatedOptions(s loss.Spec) []emuOption {
 	}
 }
 
-// TestEmulatedConformance checks every kernel of the catalog on the emulated GPU against the
-// cpu reference, on the documented subset of the conformance cases, and that two identical
-// calls give the same bits.
-func TestEmulatedConformance(t *testing.T) {
-	dev := openEmulated(t)
+// emulatedConformance checks every kernel of the catalog on the emulated GPU against the cpu
+// reference, on the documented subset of the conformance cases, and that two identical calls
+// give the same bits.
+func emulatedConformance(t *testing.T, dev device.Device) {
 	seed := uint64(time.Now().UnixNano())
 	for _, s := range loss.Catalog() {
 		if !dev.Supports(s.Name, device.F32) {
@@ -171,16 +204,9 @@ func TestEmulatedConformance(t *testing.T) {
 	}
 }
 
-// TestEmulatedSpecial runs the suite's special cases (extreme logits, −Inf logits, all rows
-// ignored, in place) on the emulated GPU.
-func TestEmulatedSpecial(t *testing.T) {
-	losstest.Special(t, openEmulated(t))
-}
-
-// TestEmulatedFind runs every check kernel over several blocks: the first failing index is
-// the cpu device's (device.Check's definition), wherever the bad value is.
-func TestEmulatedFind(t *testing.T) {
-	dev := openEmulated(t)
+// emulatedFind runs every check kernel over several blocks: the first failing index is the cpu
+// device's (device.Check's definition), wherever the bad value is.
+func emulatedFind(t *testing.T, dev device.Device) {
 	r := rand.New(rand.NewPCG(3, 4))
 	inf := math.Inf(1)
 	for _, n := range []int{1, 9, 70001} {
@@ -245,10 +271,9 @@ func upload(t *testing.T, dev device.Device, dt device.DType, v []float64) devic
 	return b
 }
 
-// TestEmulatedBadLabels: labels outside a kernel's range are an error from the kernels
-// themselves (a call built by hand, which package loss would have refused), never numbers.
-func TestEmulatedBadLabels(t *testing.T) {
-	dev := openEmulated(t)
+// emulatedBadLabels: labels outside a kernel's range are an error from the kernels themselves
+// (a call built by hand, which package loss would have refused), never numbers.
+func emulatedBadLabels(t *testing.T, dev device.Device) {
 	x := upload(t, dev, device.F32, []float64{1, 2, 3, 4, 5, 6})
 	g, err := dev.Alloc(device.F32, 6)
 	if err != nil {

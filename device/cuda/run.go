@@ -129,10 +129,7 @@ func (d *cudaDevice) rowLayout(k *kfn, l *plan.Launch) {
 		cpad := ceilDiv(l.C, vn) * vn
 		bytes := gpb * int64(l.Stage) * cpad * size
 		if bytes+int64(k.staticSM) <= int64(d.occ.smemOptin) && bytes <= int64(d.occ.smemSM)-int64(k.staticSM) {
-			smem = int(bytes)
-			if smem > k.dynSmemOK && d.setDynSmem(k, smem) != nil {
-				smem = 0
-			}
+			smem = int(bytes) // Launch raises the kernel's limit to it first, and reports a failure
 		}
 	}
 	vec := (l.C*size)%kc.VecBytes == 0 && aligned(l.Bufs)

@@ -24,24 +24,28 @@ func (d *Device) caps() plan.Caps {
 }
 
 // Run executes one call (device/plan runs it through call) and returns its sums.
-func (d *Device) Run(c *device.Call) (device.Sums, error) {
+func (d *Device) Run(c *device.Call) (_ device.Sums, err error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
 	defer d.leave()
 	b := &call{d: d}
-	defer b.release()
-	return plan.Run(b, c)
+	defer b.release(&err)
+	s, err := plan.Run(b, c)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Find runs a validity check and returns the first failing index, or -1.
-func (d *Device) Find(ck *device.Check) (int, error) {
+func (d *Device) Find(ck *device.Check) (_ int, err error) {
 	if err := d.enter(); err != nil {
 		return 0, err
 	}
 	defer d.leave()
 	b := &call{d: d}
-	defer b.release()
+	defer b.release(&err)
 	return plan.Find(b, ck)
 }
 
@@ -65,10 +69,11 @@ type call struct {
 
 func (b *call) Caps() plan.Caps { return b.d.caps() }
 
-func (b *call) release() {
+// release releases the call's scratch, reporting a failure in *err unless that holds one.
+func (b *call) release(err *error) {
 	for i, m := range b.scratch {
 		if m != nil {
-			m.Release()
+			b.d.releaseScratch(err, m)
 			b.scratch[i] = nil
 		}
 	}
@@ -133,8 +138,12 @@ func (b *call) Scratch(r plan.Region, bytes int64) error {
 		return nil
 	}
 	if b.scratch[r] != nil {
-		b.scratch[r].Release()
+		var err error
+		b.d.releaseScratch(&err, b.scratch[r])
 		b.scratch[r] = nil
+		if err != nil {
+			return err
+		}
 	}
 	if bytes > b.d.maxAlloc {
 		return fmt.Errorf("%w: %s: scratch of %d bytes (the device allocates at most %d)", device.ErrOutOfMemory, b.d.info.Name, bytes, b.d.maxAlloc)
@@ -142,7 +151,7 @@ func (b *call) Scratch(r plan.Region, bytes int64) error {
 	m, err := b.d.ctx.CreateBuffer(cl.MemReadWrite, int(max(bytes, 8)))
 	if err != nil {
 		if isOOM(err) {
-			return fmt.Errorf("%w: %s: scratch of %d bytes: %v", device.ErrOutOfMemory, b.d.info.Name, bytes, err)
+			return fmt.Errorf("%w: %s: scratch of %d bytes: %w", device.ErrOutOfMemory, b.d.info.Name, bytes, err)
 		}
 		return b.d.driverErr("allocating scratch", err)
 	}
@@ -167,9 +176,9 @@ func (b *call) Launch(l *plan.Launch, args []plan.Arg) error {
 		switch a.Kind {
 		case plan.ArgBuf:
 			var m *cl.Mem
-			bb, err := d.own(a.Buf, fmt.Sprintf("argument %d of %s", i, l.Kernel))
-			if err != nil {
-				return err
+			bb, oerr := d.own(a.Buf, fmt.Sprintf("argument %d of %s", i, l.Kernel))
+			if oerr != nil {
+				return oerr
 			}
 			if bb != nil {
 				m = bb.mem
