@@ -29,17 +29,17 @@ ROW_FN(triplet) {
 	const acc margin = P[TRIPLET_MARGIN], p = P[TRIPLET_P], pm1 = P[TRIPLET_P_MINUS_ONE];
 	const real eps = (real)P[TRIPLET_EPS];
 	const int swap = P[TRIPLET_SWAP] != 0, p1 = p == 1;
-	RACC s[3] = {racc_zero(), racc_zero(), racc_zero()}; // p = 1: Σ|w| per pair (a,p), (a,n), (p,n)
-	RMAX mx[3] = {rmax_zero(), rmax_zero(), rmax_zero()};  // else max |w|
+	RACC s0 = racc_zero(), s1 = racc_zero(), s2 = racc_zero(); // p = 1: Σ|w| per pair (a,p), (a,n), (p,n)
+	RMAX m0 = rmax_zero(), m1 = rmax_zero(), m2 = rmax_zero();  // else max |w|
 	ROW_FOR(r, j) {
 		const VR a = row_lds(r, 0, r->x, j), q = row_lds(r, 1, r->y, j), n = row_lds(r, 2, r->z, j);
 		const VM in = row_in(r, j);
 		const VR w0 = VSEL(in, fabs(a - q + eps), 0), w1 = VSEL(in, fabs(a - n + eps), 0);
 		const VR w2 = swap ? VSEL(in, fabs(q - n + eps), 0) : VZERO;
 		if (p1) {
-			racc_add(&s[0], w0), racc_add(&s[1], w1), racc_add(&s[2], w2);
+			racc_add(&s0, w0), racc_add(&s1, w1), racc_add(&s2, w2);
 		} else {
-			rmax_add(&mx[0], w0), rmax_add(&mx[1], w1), rmax_add(&mx[2], w2);
+			rmax_add(&m0, w0), rmax_add(&m1, w1), rmax_add(&m2, w2);
 		}
 	}
 	GP(const real) sa = row_src(r, 0, r->x);
@@ -47,19 +47,23 @@ ROW_FN(triplet) {
 	GP(const real) sn = row_src(r, 2, r->z);
 	acc dist[3];
 	if (p1) {
+		const RACC s[3] = {s0, s1, s2};
 		row_sums(r, s, dist, 3);
 	} else {
+		const RMAX mx[3] = {m0, m1, m2};
 		acc m[3], t[3];
 		row_maxes(r, mx, m, 3);
+		s0 = racc_zero(), s1 = racc_zero(), s2 = racc_zero();
 		ROW_FOR(r, j) {
 			const VR a = row_ld(r, sa, j), q = row_ld(r, sq, j), n = row_ld(r, sn, j);
 			const VM in = row_in(r, j);
 			const VR w0 = fabs(a - q + eps) / (real)m[0], w1 = fabs(a - n + eps) / (real)m[1];
 			const VR w2 = swap ? fabs(q - n + eps) / (real)m[2] : VZERO;
-			racc_add(&s[0], VSEL(in, p == 2 ? w0 * w0 : pow(w0, VC((real)p)), 0));
-			racc_add(&s[1], VSEL(in, p == 2 ? w1 * w1 : pow(w1, VC((real)p)), 0));
-			racc_add(&s[2], VSEL(in, p == 2 ? w2 * w2 : pow(w2, VC((real)p)), 0));
+			racc_add(&s0, VSEL(in, p == 2 ? w0 * w0 : pow(w0, VC((real)p)), 0));
+			racc_add(&s1, VSEL(in, p == 2 ? w1 * w1 : pow(w1, VC((real)p)), 0));
+			racc_add(&s2, VSEL(in, p == 2 ? w2 * w2 : pow(w2, VC((real)p)), 0));
 		}
+		const RACC s[3] = {s0, s1, s2};
 		row_sums(r, s, t, 3);
 		for (int i = 0; i < 3; i++)
 			dist[i] = (m[i] == 0 || isinf(m[i]) || isnan(m[i])) ? m[i]

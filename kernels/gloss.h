@@ -53,21 +53,22 @@
 #define VSGN(v) VSEL((v) > 0, 1, VSEL((v) < 0, -1, v)) // cpuref's sign: ±1, or ±0 and NaN themselves
 #define VRELU(v) VSEL((v) < 0, 0, v)                    // Go's max(0, v): NaN stays
 
+// sigmoids sets σ(x) and σ(−x) without overflow from one exponential u = e^{−|x|}
+// (cpuref.sigmoid): σ(|x|) = 1/(1 + u), σ(−|x|) = u/(1 + u). NaN propagates.
+FN void sigmoids(const VR x, VR *s_pos, VR *s_neg) {
+	const VR u = exp(-fabs(x)), r = 1 / (1 + u), ur = u * r;
+	*s_pos = VSEL(x < 0, ur, r);
+	*s_neg = VSEL(x < 0, r, ur);
+}
+
 // logistic sets softplus(x), softplus(−x), σ(x) and σ(−x) from one exponential and one log1p
-// (cpuref.logistic): u = e^{−|x|}, softplus(±x) = max(±x, 0) + log1p(u), σ(|x|) = 1/(1 + u),
-// σ(−|x|) = u/(1 + u). Nothing overflows; NaN propagates.
+// (cpuref.logistic): softplus(±x) = max(±x, 0) + log1p(u) with the same u.
 FN void logistic(const VR x, VR *sp_pos, VR *sp_neg, VR *s_pos, VR *s_neg) {
 	const VR u = exp(-fabs(x)), t = log1p(u), r = 1 / (1 + u), ur = u * r;
 	*s_pos = VSEL(x < 0, ur, r);
 	*s_neg = VSEL(x < 0, r, ur);
 	*sp_pos = VMAX(x, VZERO) + t;
 	*sp_neg = VMAX(-x, VZERO) + t;
-}
-
-// sigmoid is σ(x) = 1/(1 + e^{−x}) without overflow (cpuref.sigmoid).
-FN VR sigmoid(const VR x) {
-	const VR e = exp(-fabs(x));
-	return VSEL(x >= 0, 1 / (1 + e), e / (1 + e));
 }
 
 // ---- row helpers ----

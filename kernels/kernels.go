@@ -32,7 +32,7 @@ var Families = []string{
 func OpenCLFiles() []string {
 	f := []string{"opencl/dialect.cl", "params.h", "gloss.h"}
 	f = append(f, Families...)
-	return append(f, "opencl/info_nce.cl")
+	return append(f, "opencl/short_rows.cl", "opencl/info_nce.cl")
 }
 
 // File returns the text of one source file (a path relative to this directory).

@@ -14,17 +14,19 @@ ROW_FN(multi_margin) {
 	const acc wy = r->cw ? (acc)r->cw[y] : 1, f = wy / (acc)r->c;
 	const real fr = (real)f, thr = (real)P[MULTI_MARGIN_MARGIN] - r->x[y];
 	const int sq = P[MULTI_MARGIN_P] == 2, grad = r->mode && r->gx;
-	RACC s[2] = {racc_zero(), racc_zero()}; // Σ max(0, z)^p, Σ of the other classes' gradients
+	RACC sl = racc_zero(), sg = racc_zero(); // Σ max(0, z)^p, Σ of the other classes' gradients
 	row_sync(r);                            // x_y is read everywhere before the first gradient store
 	ROW_FOR(r, j) {
 		const VM live = row_in(r, j) && !lane_at(j, y);
 		const VR z = VMAX(thr + row_ld(r, r->x, j), VZERO);
-		const VR g = VSEL(live, sq ? z * (2 * fr) : VSEL(z > 0, fr, z), 0);
-		racc_add(&s[0], VSEL(live, sq ? z * z : z, 0));
-		racc_add(&s[1], g);
-		if (grad)
+		racc_add(&sl, VSEL(live, sq ? z * z : z, 0));
+		if (grad) {
+			const VR g = VSEL(live, sq ? z * (2 * fr) : VSEL(z > 0, fr, z), 0);
+			racc_add(&sg, g);
 			row_st(r, r->gx, j, (real)r->gs * g); // 0 at y until the sum is known
+		}
 	}
+	const RACC s[2] = {sl, sg};
 	acc t[2];
 	row_sums(r, s, t, 2);
 	if (grad && row_leader(r))

@@ -18,8 +18,8 @@ FN VR seg_prob(const VR x, const int logits, VR *dp) {
 		*dp = VC(1);
 		return x;
 	}
-	VR fp, fn, sp, sn;
-	logistic(x, &fp, &fn, &sp, &sn);
+	VR sp, sn;
+	sigmoids(x, &sp, &sn);
 	*dp = sp * sn;
 	return sp;
 }
@@ -29,20 +29,22 @@ FN VR seg_prob(const VR x, const int logits, VR *dp) {
 FN void seg_row(ROW *r, acc *L, acc *d, const int kind, const int logits, const acc eps, const acc alpha,
                 const acc beta, const acc omab, const acc gamma, const acc wb, const acc wd) {
 	const int nsum = kind == SEG_BCE_DICE ? 6 : 5;
-	RACC s[6] = {racc_zero(), racc_zero(), racc_zero(), racc_zero(), racc_zero(), racc_zero()};
+	// The sums in separate accumulators (an array indexed by a variable would leave memory).
+	RACC si = racc_zero(), sp = racc_zero(), st = racc_zero(), sfp = racc_zero(), sfn = racc_zero(), sb = racc_zero();
 	ROW_FOR(r, j) {
 		const VR x = row_lds(r, 0, r->x, j), y = row_lds(r, 1, r->y, j);
 		const VM in = row_in(r, j);
 		VR dp;
 		const VR p = VSEL(in, seg_prob(x, logits, &dp), 0);
-		racc_add(&s[0], p * y);
-		racc_add(&s[1], p);
-		racc_add(&s[2], y);
-		racc_add(&s[3], p * (1 - y));
-		racc_add(&s[4], VSEL(in, (1 - p) * y, 0));
+		racc_add(&si, p * y);
+		racc_add(&sp, p);
+		racc_add(&st, y);
+		racc_add(&sfp, p * (1 - y));
+		racc_add(&sfn, VSEL(in, (1 - p) * y, 0));
 		if (kind == SEG_BCE_DICE) // the stable BCE-with-logits terms
-			racc_add(&s[5], VSEL(in, VMAX(x, VZERO) - x * y + log1p(exp(-fabs(x))), 0));
+			racc_add(&sb, VSEL(in, VMAX(x, VZERO) - x * y + log1p(exp(-fabs(x))), 0));
 	}
+	const RACC s[6] = {si, sp, st, sfp, sfn, sb};
 	acc t[6];
 	row_sums(r, s, t, nsum);
 	const acc I = t[0], Ps = t[1], T = t[2];

@@ -146,6 +146,7 @@ FN void row_body(LOSS_ARGS) {
 	}
 #define DEFINE_ROW(stem) ROW_KERNEL(stem##_fwd, stem, 0) ROW_KERNEL(stem##_fwd_bwd, stem, 1)
 #define DEFINE_ROW_FWD(stem) ROW_KERNEL(stem##_fwd, stem, 0)
+#define DEFINE_ROW_SHORT(stem) DEFINE_ROW(stem)  // short rows are a sub-warp group's (OpenCL: short_rows.cl)
 
 // DEFINE_HIST makes a histogram metric's stem_fwd: each row group is a worker, worker w =
 // blockIdx.x·groups_per_block + group; it clears histogram w of part (3·aux + 1 slots,

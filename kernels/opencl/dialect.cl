@@ -71,7 +71,7 @@ typedef real8 VR;
 typedef mask8 VM;
 typedef acc8 VA;
 #define VW 8
-#define FN static inline
+#define FN static inline __attribute__((always_inline))
 #define KERNEL __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 #define GP(T) __global T *
 #define ARG_REAL real
@@ -221,12 +221,15 @@ FN void group_min_(__local i64 *scratch, const i64 v, __global i64 *out) {
 // ---- the items of a work-item ----
 
 // FOR_ITEMS(i, n, per, step) runs i over this work-item's items in steps of step: the
-// contiguous run [gid·per, gid·per + per) ∩ [0, n) (per a multiple of step), or with
-// STRIDED the items gid·step, (gid + W)·step, ...
+// contiguous run [gid·per, gid·per + per) ∩ [0, n), or with STRIDED the items gid·step,
+// (gid + W)·step, ... ITEMS_LEFT(i, n) is the number of this work-item's items from i on
+// within its current step (at most step when its run is not a multiple of it).
 #if STRIDED
 #define FOR_ITEMS(i, n, per, step) \
 	for (i64 i = get_global_id(0) * (i64)(step); i < (n); i += get_global_size(0) * (i64)(step))
+#define ITEMS_LEFT(i, n) ((n) - (i))
 #else
+#define ITEMS_LEFT(i, n) (i##_hi - (i))
 #define FOR_ITEMS(i, n, per, step)                                                                       \
 	for (i64 i##_lo = min((i64)get_global_id(0) * (per), (i64)(n)), i##_hi = min(i##_lo + (per), (i64)(n)), \
 	         i = i##_lo;                                                                                 \
@@ -355,9 +358,9 @@ FN void gather8(__global const real *W, const i64 wrow, __global const real *CW,
 			else if (W)                                                                                  \
 				s = ld8(W, i, m);                                                                        \
 			STEM##_elem(P, x, y, z, cw, &l, &gx, &gy, &gz, &hh, MODE);                                   \
-			const mask8 in = HEAD(m);                                                                    \
 			const real8 wl = s * l;                                                                      \
 			if (MODE == 3) {                                                                             \
+				const mask8 in = HEAD(m);                                                                \
 				racc_add(&a0, VSEL(in, wl, 0));                                                          \
 				racc_add(&a1, VSEL(in, s * gx, 0));                                                      \
 				racc_add(&a2, VSEL(in, s * gy, 0));                                                      \
@@ -376,10 +379,15 @@ FN void gather8(__global const real *W, const i64 wrow, __global const real *CW,
 				if (MODE == 2 && H)                                                                      \
 					st8(g * hh, H, i, m);                                                                \
 			}                                                                                            \
-			racc_add(&a0, m == 8 ? wl : VSEL(in, wl, 0));                                                \
-			racc_add(&a1, m == 8 ? s : VSEL(in, s, 0));                                                  \
+			if (m == 8) {                                                                                \
+				racc_add(&a0, wl);                                                                       \
+				racc_add(&a1, s);                                                                        \
+			} else {                                                                                     \
+				racc_add(&a0, VSEL(HEAD(m), wl, 0));                                                     \
+				racc_add(&a1, VSEL(HEAD(m), s, 0));                                                      \
+			}                                                                                            \
 		}                                                                                                \
-		ACCUM t[3] = {racc_total(a0), racc_total(a1), racc_total(a2)};                                   \
+		ACCUM t[3] = {racc_total(a0), racc_total(a1), MODE == 3 ? racc_total(a2) : accum_zero()};        \
 		group_partials(t, 3, part);                                                                      \
 	}
 
@@ -496,12 +504,10 @@ FN void row_argmax(ROW *r, const int slot, __global const real *x, const int nan
 	r.label = LB ? (i64)LB[i] : 0;                                                                       \
 	r.s = W ? (acc)W[i] : 1;
 
-#define ROW_KERNEL(NAME, STEM, MODE)                                                                     \
-	KERNEL void NAME(LOSS_ARGS) {                                                                             \
-		GROUP_LOCALS;                                                                                    \
-		PARAMS;                                                                                          \
+// ROW_LOOP runs a row function over this work-item's rows into the sums a[0..3).
+#define ROW_LOOP(STEM, MODE, a)                                                                          \
+	{                                                                                                    \
 		const acc sc = MODE ? (acc)loss_scale(scale, scale_ptr) : 0;                                      \
-		ACCUM a[3] = {accum_zero(), accum_zero(), accum_zero()};                                         \
 		ROW_SETUP                                                                                        \
 		r.mode = MODE;                                                                                   \
 		FLAT_FOR(i, n, 1) {                                                                              \
@@ -516,6 +522,14 @@ FN void row_argmax(ROW *r, const int slot, __global const real *x, const int nan
 			accum_add(&a[1], r.s * d);                                                                   \
 		}                                                                                                \
 		accum_add(&a[2], r.bad);                                                                         \
+	}
+
+#define ROW_KERNEL(NAME, STEM, MODE)                                                                     \
+	KERNEL void NAME(LOSS_ARGS) {                                                                        \
+		GROUP_LOCALS;                                                                                    \
+		PARAMS;                                                                                          \
+		ACCUM a[3] = {accum_zero(), accum_zero(), accum_zero()};                                         \
+		ROW_LOOP(STEM, MODE, a)                                                                          \
 		group_partials(a, 3, part);                                                                      \
 	}
 
@@ -523,6 +537,9 @@ FN void row_argmax(ROW *r, const int slot, __global const real *x, const int nan
 	ROW_KERNEL(stem##_fwd, stem, 0)       \
 	ROW_KERNEL(stem##_fwd_bwd, stem, 1)
 #define DEFINE_ROW_FWD(stem) ROW_KERNEL(stem##_fwd, stem, 0)
+// DEFINE_ROW_SHORT marks a row loss whose kernels take short rows their own way: on OpenCL
+// they are in short_rows.cl, compiled after the families.
+#define DEFINE_ROW_SHORT(stem)
 
 // DEFINE_HIST makes a histogram metric's stem_fwd: work-group g is a worker; its first
 // work-item clears histogram g of part (3·aux + 1 slots, accumulator pairs) and adds the
