@@ -9,7 +9,9 @@ import "math"
 //	p_c = σ(x_c) (from_logits) or x_c,  I = Σ_c p_c·y_c,  P = Σ_c p_c,  T = Σ_c y_c,
 //	FP = Σ_c p_c·(1 − y_c),  FN = Σ_c (1 − p_c)·y_c,
 //
-// and the gradient with respect to x_c is ∂L/∂p_c times dp_c/dx_c = σ(x_c)·σ(−x_c) (1 with
+// with 1 − p_c formed as σ(−x_c) on logits. Each loss is formed from FP and FN rather than as
+// 1 − a ratio, so that it keeps its precision where it is tiny (near-perfect rows). The
+// gradient with respect to x_c is ∂L/∂p_c times dp_c/dx_c = σ(x_c)·σ(−x_c) (1 with
 // probabilities). There is no gradient with respect to the masks. Every row has d = 1, so
 // the Mean is the mean over rows. Mirrors kernels/cuda/segmentation.cu and
 // kernels/opencl/segmentation.cl.
@@ -27,26 +29,28 @@ type segStats struct {
 	i, p, t, fp, fn float64
 }
 
-// segProb returns p = σ(x) and dp/dx = σ(x)·σ(−x) on logits, or p = x and 1 on probabilities.
-func segProb(x float64, logits bool) (p, dp float64) {
+// segProb returns p = σ(x), q = 1 − p = σ(−x) and dp/dx = σ(x)·σ(−x) on logits, or p = x,
+// q = 1 − x and 1 on probabilities. On logits q is σ(−x) itself, not 1 − σ(x), which is 0
+// or rounding noise where σ(x) rounds to 1 (x ≳ 37, or x = 30 to three digits).
+func segProb(x float64, logits bool) (p, q, dp float64) {
 	if !logits {
-		return x, 1
+		return x, 1 - x, 1
 	}
-	p = sigmoid(x)
-	return p, p * sigmoid(-x)
+	p, q = sigmoid(x), sigmoid(-x)
+	return p, q, p * q
 }
 
 // segSums computes the row sums of x (logits or probabilities) against the masks y.
 func segSums(x, y []float64, logits bool) segStats {
 	var s segStats
 	for c, xc := range x {
-		p, _ := segProb(xc, logits)
+		p, q, _ := segProb(xc, logits)
 		yc := y[c]
 		s.i += p * yc
 		s.p += p
 		s.t += yc
 		s.fp += p * (1 - yc)
-		s.fn += (1 - p) * yc
+		s.fn += q * yc
 	}
 	return s
 }
@@ -55,17 +59,20 @@ func segSums(x, y []float64, logits bool) segStats {
 // respect to p_c, which depends on c only through y_c.
 func segGrad(gx, x, y []float64, logits bool, dLdp func(yc float64) float64) {
 	for c, xc := range x {
-		_, dp := segProb(xc, logits)
+		_, _, dp := segProb(xc, logits)
 		gx[c] = dLdp(y[c]) * dp
 	}
 }
 
 // segDice is the soft Dice loss. P[0] = ε, P[1] = from_logits.
 //
-//	L = 1 − (2I + ε)/(P + T + ε)
-//	∂L/∂p_c = ((2I + ε)/(P + T + ε) − 2y_c)/(P + T + ε)
+//	L = 1 − (2I + ε)/(P + T + ε) = (FP + FN)/(P + T + ε)
+//	∂L/∂p_c = ((2I + ε)/(P + T + ε) − 2y_c)/(P + T + ε) = ((1 − 2y_c) − L)/(P + T + ε)
 //
-// An empty mask with an empty prediction (I = P = T = 0) gives 1 − ε/ε = 0 (NaN when ε = 0).
+// (P + T − 2I = FP + FN.) The right-hand forms are the ones computed: they have no
+// cancellation, so a near-perfect row (logits of ±30 agreeing with the mask) gets its loss of
+// the order of e^{−30} to full precision, where 1 − r would leave rounding noise.
+// An empty mask with an empty prediction (I = P = T = 0) gives 0/ε = 0 (NaN when ε = 0).
 func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	eps, logits := p[0], p[1] != 0
 	s := segSums(in.X, in.Y, logits)
@@ -77,46 +84,50 @@ func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 }
 
 // diceOf returns the Dice loss of a row's sums and its derivative with respect to p_c as a
-// function of y_c.
+// function of y_c (see segDice).
 func diceOf(s segStats, eps float64) (float64, func(yc float64) float64) {
-	num, den := 2*s.i+eps, s.p+s.t+eps
-	r := num / den
-	return 1 - r, func(yc float64) float64 { return (r - 2*yc) / den }
+	den := s.p + s.t + eps
+	l := (s.fp + s.fn) / den
+	return l, func(yc float64) float64 { return ((1 - 2*yc) - l) / den }
 }
 
-// segIoU is the soft Jaccard loss. P[0] = ε, P[1] = from_logits.
+// segIoU is the soft Jaccard loss. P[0] = ε, P[1] = from_logits. With the union
+// U = P + T − I = I + FP + FN:
 //
-//	L = 1 − (I + ε)/(P + T − I + ε)
-//	∂L/∂p_c = ((I + ε)/(P + T − I + ε)·(1 − y_c) − y_c)/(P + T − I + ε)
+//	L = 1 − (I + ε)/(U + ε) = (FP + FN)/(I + FP + FN + ε)
+//	∂L/∂p_c = ((I + ε)/(U + ε)·(1 − y_c) − y_c)/(U + ε) = ((1 − 2y_c) − L·(1 − y_c))/(U + ε)
+//
+// computed in the right-hand, cancellation-free forms (see segDice).
 func segIoU(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	eps, logits := p[0], p[1] != 0
 	s := segSums(in.X, in.Y, logits)
-	num, den := s.i+eps, s.p+s.t-s.i+eps
-	r := num / den
+	den := s.i + (s.fp + s.fn) + eps
+	l := (s.fp + s.fn) / den
 	if out.GX != nil {
-		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return (r*(1-yc) - yc) / den })
+		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return ((1 - 2*yc) - l*(1-yc)) / den })
 	}
-	return 1 - r, 1
+	return l, 1
 }
 
 // tverskyOf returns the Tversky loss of a row's sums and its derivative with respect to p_c
-// as a function of y_c:
+// as a function of y_c. With den = I + α·FP + β·FN + ε and k_c = y_c + α(1 − y_c) − β·y_c:
 //
-//	L = 1 − (I + ε)/(I + α·FP + β·FN + ε)
-//	∂L/∂p_c = ((I + ε)/den·(y_c + α(1 − y_c) − β·y_c) − y_c)/den,  den = I + α·FP + β·FN + ε
+//	L = 1 − (I + ε)/den = (α·FP + β·FN)/den
+//	∂L/∂p_c = ((I + ε)/den·k_c − y_c)/den = (α(1 − y_c) − β·y_c − L·k_c)/den
 //
-// FP and FN are summed as Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] den ≥ I + ε and the
-// loss lies in [0, 1] after rounding too.
+// computed in the right-hand, cancellation-free forms (see segDice). FP and FN are summed as
+// Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] the loss lies in [0, 1] after rounding too.
 func tverskyOf(s segStats, alpha, beta, eps float64) (float64, func(yc float64) float64) {
-	num, den := s.i+eps, s.i+(alpha*s.fp+beta*s.fn)+eps
-	r := num / den
-	return 1 - r, func(yc float64) float64 {
-		return (r*(yc+alpha*(1-yc)-beta*yc) - yc) / den
+	fpn := alpha*s.fp + beta*s.fn
+	den := s.i + fpn + eps
+	l := fpn / den
+	return l, func(yc float64) float64 {
+		return (alpha*(1-yc) - beta*yc - l*(yc+alpha*(1-yc)-beta*yc)) / den
 	}
 }
 
 // segTversky is the Tversky loss. P[0] = α, P[1] = β, P[2] = ε, P[3] = from_logits (see
-// tverskyOf). With α = β = ½ it equals Dice with smoothing 2ε.
+// tverskyOf). With α = β = ½ it equals Dice with smoothing 2ε; with α = β = 1, IoU.
 func segTversky(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	logits := p[3] != 0
 	s := segSums(in.X, in.Y, logits)
@@ -166,7 +177,7 @@ func segBCEDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	dl, g := diceOf(s, eps)
 	if out.GX != nil {
 		for j, xc := range x {
-			pc, dp := segProb(xc, true)
+			pc, _, dp := segProb(xc, true)
 			out.GX[j] = wb*(pc-y[j])/c + wd*g(y[j])*dp
 		}
 	}
