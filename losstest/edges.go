@@ -95,7 +95,9 @@ var edges = map[string][]edge{
 		{name: "gamma=0,|x|=30", params: ps(loss.Gamma(0)), inputs: logits30, rel: outAll},
 		{name: "gamma=0.5,|x|=30", params: ps(loss.Gamma(0.5)), inputs: logits30, rel: outAll},
 		{name: "gamma=0.5,alpha=-1e-50,|x|=30", params: ps(loss.Gamma(0.5), loss.Alpha(-1e-50)), inputs: logits30, rel: outAll, derived: true},
-		{name: "alpha=-1e-50", params: ps(loss.Alpha(-1e-50)), derived: true},
+		// Ordinary logits: the loss, a product of positive factors, is compared relatively; the
+		// gradient and Hessian of soft targets cancel near their zeros.
+		{name: "alpha=-1e-50", params: ps(loss.Alpha(-1e-50)), rel: outValue | outPerSample, derived: true},
 		{name: "alpha=0,|x|=30", params: ps(loss.Alpha(0)), inputs: logits30, rel: outAll},
 		{name: "alpha=1,|x|=30", params: ps(loss.Alpha(1)), inputs: logits30, rel: outAll},
 		{name: "gamma=20,alpha=-1e30", params: ps(loss.Gamma(20), loss.Alpha(-1e30)), inputs: logits30, rel: outAll},
