@@ -64,14 +64,16 @@ func segGrad(gx, x, y []float64, logits bool, dLdp func(yc float64) float64) {
 	}
 }
 
-// segDice is the soft Dice loss. P[0] = ε, P[1] = from_logits.
+// segDice is the soft Dice loss. P[0] = ε, P[1] = from_logits. With den = P + T + ε and
+// r = (2I + ε)/den:
 //
-//	L = 1 − (2I + ε)/(P + T + ε) = (FP + FN)/(P + T + ε)
-//	∂L/∂p_c = ((2I + ε)/(P + T + ε) − 2y_c)/(P + T + ε) = ((1 − 2y_c) − L)/(P + T + ε)
+//	L = 1 − r = (FP + FN)/den
+//	∂L/∂p_c = (r − 2y_c)/den = (r·(1 − y_c) − y_c·(1 + L))/den
 //
-// (P + T − 2I = FP + FN.) The right-hand forms are the ones computed: they have no
-// cancellation, so a near-perfect row (logits of ±30 agreeing with the mask) gets its loss of
-// the order of e^{−30} to full precision, where 1 − r would leave rounding noise.
+// (P + T − 2I = FP + FN.) r and L are both formed from the sums, never as 1 − the other, and
+// the gradient in its right-hand form, whose terms have one sign for masks of 0 and 1: so a
+// near-perfect row (logits of ±30 agreeing with the mask, L of the order of e^{−30}) and a
+// wholly wrong one (r tiny) both keep full precision.
 // An empty mask with an empty prediction (I = P = T = 0) gives 0/ε = 0 (NaN when ε = 0).
 func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	eps, logits := p[0], p[1] != 0
@@ -87,42 +89,43 @@ func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 // function of y_c (see segDice).
 func diceOf(s segStats, eps float64) (float64, func(yc float64) float64) {
 	den := s.p + s.t + eps
-	l := (s.fp + s.fn) / den
-	return l, func(yc float64) float64 { return ((1 - 2*yc) - l) / den }
+	r, l := (2*s.i+eps)/den, (s.fp+s.fn)/den
+	return l, func(yc float64) float64 { return (r*(1-yc) - yc*(1+l)) / den }
 }
 
 // segIoU is the soft Jaccard loss. P[0] = ε, P[1] = from_logits. With the union
-// U = P + T − I = I + FP + FN:
+// U = P + T − I = I + FP + FN, den = U + ε and r = (I + ε)/den:
 //
-//	L = 1 − (I + ε)/(U + ε) = (FP + FN)/(I + FP + FN + ε)
-//	∂L/∂p_c = ((I + ε)/(U + ε)·(1 − y_c) − y_c)/(U + ε) = ((1 − 2y_c) − L·(1 − y_c))/(U + ε)
+//	L = 1 − r = (FP + FN)/den
+//	∂L/∂p_c = (r·(1 − y_c) − y_c)/den
 //
-// computed in the right-hand, cancellation-free forms (see segDice).
+// r and L both formed from the sums (see segDice).
 func segIoU(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	eps, logits := p[0], p[1] != 0
 	s := segSums(in.X, in.Y, logits)
 	den := s.i + (s.fp + s.fn) + eps
-	l := (s.fp + s.fn) / den
+	r, l := (s.i+eps)/den, (s.fp+s.fn)/den
 	if out.GX != nil {
-		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return ((1 - 2*yc) - l*(1-yc)) / den })
+		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return (r*(1-yc) - yc) / den })
 	}
 	return l, 1
 }
 
 // tverskyOf returns the Tversky loss of a row's sums and its derivative with respect to p_c
-// as a function of y_c. With den = I + α·FP + β·FN + ε and k_c = y_c + α(1 − y_c) − β·y_c:
+// as a function of y_c. With den = I + α·FP + β·FN + ε and r = (I + ε)/den:
 //
-//	L = 1 − (I + ε)/den = (α·FP + β·FN)/den
-//	∂L/∂p_c = ((I + ε)/den·k_c − y_c)/den = (α(1 − y_c) − β·y_c − L·k_c)/den
+//	L = 1 − r = (α·FP + β·FN)/den
+//	∂L/∂p_c = (r·(y_c + α(1 − y_c) − β·y_c) − y_c)/den = (r·(α(1 − y_c) − β·y_c) − y_c·L)/den
 //
-// computed in the right-hand, cancellation-free forms (see segDice). FP and FN are summed as
-// Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] the loss lies in [0, 1] after rounding too.
+// r and L both formed from the sums, and the gradient in its right-hand form (see
+// segDice). FP and FN are summed as Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] the
+// loss lies in [0, 1] after rounding too.
 func tverskyOf(s segStats, alpha, beta, eps float64) (float64, func(yc float64) float64) {
 	fpn := alpha*s.fp + beta*s.fn
 	den := s.i + fpn + eps
-	l := fpn / den
+	r, l := (s.i+eps)/den, fpn/den
 	return l, func(yc float64) float64 {
-		return (alpha*(1-yc) - beta*yc - l*(yc+alpha*(1-yc)-beta*yc)) / den
+		return (r*(alpha*(1-yc)-beta*yc) - yc*l) / den
 	}
 }
 
@@ -165,6 +168,9 @@ func segFocalTversky(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 //
 //	L = w_b·(1/C)·Σ_c (max(x_c, 0) − x_c·y_c + log(1 + e^{−|x_c|})) + w_d·Dice(σ(x), y; ε)
 //	∂L/∂x_c = w_b·(σ(x_c) − y_c)/C + w_d·∂Dice/∂p_c·σ(x_c)σ(−x_c)
+//
+// σ(x_c) − y_c is formed as (1 − y_c)·σ(x_c) − y_c·σ(−x_c), which has no cancellation for a
+// mask of 0 or 1 (σ(30) − 1 would leave rounding noise instead of −σ(−30)).
 func segBCEDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	wb, wd, eps := p[0], p[1], p[2]
 	x, y := in.X, in.Y
@@ -177,8 +183,8 @@ func segBCEDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	dl, g := diceOf(s, eps)
 	if out.GX != nil {
 		for j, xc := range x {
-			pc, _, dp := segProb(xc, true)
-			out.GX[j] = wb*(pc-y[j])/c + wd*g(y[j])*dp
+			pc, qc, dp := segProb(xc, true)
+			out.GX[j] = wb*((1-y[j])*pc-y[j]*qc)/c + wd*g(y[j])*dp
 		}
 	}
 	return wb*bce/c + wd*dl, 1
