@@ -84,9 +84,6 @@ func bpow(a *big.Float, g float64) *big.Float {
 // bsigmoid returns σ(x) = 1/(1 + e^{−x}).
 func bsigmoid(x *big.Float) *big.Float { return bquo(bf(1), badd(bf(1), bexp(bneg(x)))) }
 
-// bsoftplus returns log(1 + e^x).
-func bsoftplus(x *big.Float) *big.Float { return blog(badd(bf(1), bexp(x))) }
-
 func f64(x *big.Float) float64 {
 	v, _ := x.Float64()
 	return v

@@ -99,7 +99,9 @@ func TestEdgesRegression(t *testing.T) {
 	}
 	// Errors just inside and outside the threshold d, far inside and far outside.
 	x := []float64{0.5, 0.5, -0.75, 2, 1, -3}
-	around := func(d float64) []float64 { return plus(x, []float64{0.99 * d, 1.01 * d, -0.9 * d, -1.1 * d, 1e-3 * d, -5e3 * d}) }
+	around := func(d float64) []float64 {
+		return plus(x, []float64{0.99 * d, 1.01 * d, -0.9 * d, -1.1 * d, 1e-3 * d, -5e3 * d})
+	}
 	for _, d := range []float64{1e-3, 1e3} {
 		checkElemBig(t, "huber", [8]float64{d}, x, around(d), nil, huber(d), false)
 		checkElemBig(t, "smooth_l1", [8]float64{d}, x, around(d), nil, smoothL1(d), false)
