@@ -1,6 +1,7 @@
 // Package losstest is gloss's conformance suite: Run checks every loss and metric of the
 // catalog on a device against the cpu reference (package cpuref, through the cpuref device),
-// over shapes, dtypes, parameters and options, including every case of SPEC.md §4.
+// over shapes, dtypes, parameters and options, including every case of SPEC.md §4 and every
+// parameter at both ends of its domain (the parameter edges, edges.go).
 //
 // A backend's test is a few lines:
 //
@@ -14,9 +15,10 @@
 //	}
 //
 // Every comparison is |got − ref| ≤ abs + rel·|ref| with the spec's tolerances (abs scaled by
-// the gradient's scale for gradients), NaN matched exactly; the first mismatches are printed
-// with the maximum error. Outputs are views into larger buffers whose guard values must
-// survive the call. Inputs are fresh random draws on every run; the seed is logged on failure.
+// the gradient's scale for gradients; the parameter edges tighten abs where values are tiny),
+// NaN matched exactly; the first mismatches are printed with the maximum error. Outputs are
+// views into larger buffers whose guard values must survive the call. Inputs are fresh random
+// draws on every run; the seed is logged on failure.
 package losstest
 
 import (
