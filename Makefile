@@ -67,7 +67,7 @@ gpu-check:
 deps:
 	bash scripts/deps.sh
 
-ci: lint test cuda-check cuda-emu-test
+ci: lint cuda-emu test cuda-check cuda-emu-test
 
 # The CUDA emulator (internal/cudaemu/README.md): gloss's real CUDA kernels compiled for the host
 # under an emulation of the CUDA execution model, behind an emulated driver library that the

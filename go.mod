@@ -3,6 +3,7 @@ module github.com/gloss-ml/gloss
 go 1.26
 
 require (
+	golang.org/x/sys v0.47.0
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 )

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/cpuref"
@@ -44,6 +46,7 @@ func CPURef() Device { return cpuRef }
 type cpuDevice struct {
 	name string
 	ref  bool
+	desc atomic.Pointer[cpuDesc]
 }
 
 // hostBuffer is a cpu buffer: a Go slice.
@@ -146,14 +149,10 @@ func HostSlice(b Buffer) any {
 
 func (d *cpuDevice) Info() Info {
 	total, free := hostMemory()
-	what := "host engine"
-	if d.ref {
-		what = "cpuref, float64 reference"
-	}
 	return Info{
 		Name:         d.name,
 		Kind:         CPU,
-		Description:  fmt.Sprintf("%s, %s/%s, %d threads (GOMAXPROCS)", what, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0)),
+		Description:  d.description(),
 		MemTotal:     total,
 		MemFree:      free,
 		ComputeUnits: runtime.GOMAXPROCS(0),
@@ -161,8 +160,50 @@ func (d *cpuDevice) Info() Info {
 	}
 }
 
-// hostMemory reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+// description is Info's Description, formed again only when GOMAXPROCS changes (package loss
+// asks for Info on every call).
+func (d *cpuDevice) description() string {
+	procs := runtime.GOMAXPROCS(0)
+	if p := d.desc.Load(); p != nil && p.procs == procs {
+		return p.text
+	}
+	what := "host engine"
+	if d.ref {
+		what = "cpuref, float64 reference"
+	}
+	p := &cpuDesc{procs: procs, text: fmt.Sprintf("%s, %s/%s, %d threads (GOMAXPROCS)", what, runtime.GOOS, runtime.GOARCH, procs)}
+	d.desc.Store(p)
+	return p.text
+}
+
+type cpuDesc struct {
+	procs int
+	text  string
+}
+
+// memCache keeps the last /proc/meminfo reading for a short while: Info is called on every
+// loss evaluation (for the device's name and kind), and reading the file costs more than a
+// loss over 64K elements.
+var memCache struct {
+	sync.Mutex
+	at          time.Time
+	total, free int64
+}
+
+// hostMemory returns MemTotal and MemAvailable from /proc/meminfo, read at most every 100 ms
+// (0, 0 where there is none).
 func hostMemory() (total, free int64) {
+	memCache.Lock()
+	defer memCache.Unlock()
+	if now := time.Now(); memCache.at.IsZero() || now.Sub(memCache.at) > 100*time.Millisecond {
+		memCache.total, memCache.free = readMeminfo()
+		memCache.at = now
+	}
+	return memCache.total, memCache.free
+}
+
+// readMeminfo reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
+func readMeminfo() (total, free int64) {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0, 0
@@ -571,15 +612,11 @@ func (d *cpuDevice) Find(c *Check) (int, error) {
 	}
 	switch s := s.(type) {
 	case []int32:
-		for i, v := range s[:c.N] {
-			if !c.ValidLabel(v) {
-				return i, nil
-			}
-		}
+		return host.FindLabels(s[:c.N], c.Lo, c.Hi, c.Ignore), nil
 	case []float32:
-		return findFloat(c, s), nil
+		return host.Find32(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	case []float64:
-		return findFloat(c, s), nil
+		return host.Find64(s[:c.N], host.CheckKind(c.Kind), c.Lo, c.Hi), nil
 	}
 	return -1, nil
 }
@@ -627,13 +664,4 @@ func checkHostSums(c *Call) error {
 		return fmt.Errorf("%s: %d chunks of 3×%d sums: %w", c.Kernel, nchunks, bins, err)
 	}
 	return nil
-}
-
-func findFloat[T float32 | float64](c *Check, s []T) int {
-	for i, v := range s[:c.N] {
-		if !c.Valid(float64(v)) {
-			return i
-		}
-	}
-	return -1
 }

@@ -103,7 +103,8 @@ type Options struct {
 	// input (Result.Grad, GradTarget, GradAux).
 	Grad bool
 	// InPlace writes the gradient over Pred (the fused forward+backward: one pass over memory).
-	// Result.Grad is then Pred itself.
+	// Result.Grad is then Pred itself. When the evaluation fails, Pred may hold part of the
+	// gradient.
 	InPlace bool
 	// Hessian asks for the Hessian diagonal Result.Hess (elementwise losses only): the second
 	// derivative of the reduced value with respect to each Pred element, Scale·s_i·∂²L_i/∂x_i²;

@@ -48,7 +48,8 @@ type Value struct {
 // Run evaluates the loss on device buffers, which stay on dev: the fast path. Inputs are
 // validated on the device (or, where it has no check kernel, on a copy on the host) before
 // any loss kernel runs. Outputs decide what is computed; o.Grad, o.Hessian and o.InPlace
-// are implied by them and o.Device is ignored; a nil dev is the cpu device.
+// are implied by them and o.Device is ignored; a nil dev is the cpu device. With an error it
+// returns the zero Value, and the outputs' contents are unspecified.
 func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, error) {
 	if l.s == nil {
 		return Value{}, fmt.Errorf("%w: the zero Loss; build one with a constructor", ErrParam)
@@ -85,7 +86,8 @@ func Run(dev device.Device, l Loss, in Buffers, out Outputs, o Options) (Value, 
 }
 
 // Compute evaluates the loss on host slices: on the cpu device they are used in place; on
-// another device (o.Device) they are copied in, and the results copied back.
+// another device (o.Device) they are copied in, and the results copied back. With an error it
+// returns the zero Result: no value and no outputs.
 func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 	var res Result[T]
 	if l.s == nil {
@@ -171,19 +173,22 @@ func Compute[T Float](l Loss, b Batch[T], o Options) (Result[T], error) {
 	} else {
 		v, err = l.execCopy(dev, n, c, dt, host, hostOut, o)
 	}
-	if err != nil {
-		return res, err
+	if err != nil { // no value, and none of the outputs, with an error
+		return Result[T]{}, err
 	}
 	res.Value, res.Weight, res.Sums, res.Device, res.Fallback = v.Value, v.Weight, v.Sums, v.Device, v.Fallback
 	return res, nil
 }
 
-// execCopy copies host buffers to dev, runs there and copies the outputs back.
-func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffers, hostOut Outputs, o Options) (Value, error) {
+// execCopy copies host buffers to dev, runs there and copies the outputs back. It frees what
+// it allocated on dev; a failed Free fails the evaluation (no value with an error).
+func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffers, hostOut Outputs, o Options) (val Value, err error) {
 	var allocated []device.Buffer
 	defer func() {
 		for _, b := range allocated {
-			dev.Free(b)
+			if ferr := dev.Free(b); ferr != nil && err == nil {
+				val, err = Value{}, ferr
+			}
 		}
 	}()
 	up := func(b device.Buffer) (device.Buffer, error) {
@@ -210,7 +215,6 @@ func (l Loss) execCopy(dev device.Device, n, c int, dt device.DType, host Buffer
 	}
 	var din Buffers
 	var dout Outputs
-	var err error
 	din.Rows, din.Cols = n, c
 	for _, p := range []struct {
 		dst *device.Buffer
@@ -668,11 +672,9 @@ func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) er
 		if s.labelHi != nil {
 			hi = s.labelHi(c)
 		}
-		what := fmt.Sprintf("a class in [0, %d)", hi)
-		if s.ignore {
-			what += fmt.Sprintf(" or the ignore index %d", l.ignore)
-		}
-		jobs = append(jobs, job{in.Labels, "Labels", "", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, what, ErrLabel})
+		// The job's what is formed only for an error (below): formatting it costs more than
+		// checking a small batch's labels.
+		jobs = append(jobs, job{in.Labels, "Labels", "", device.Check{Kind: device.CheckLabels, Lo: 0, Hi: float64(hi), Ignore: l.ignoreIndex()}, "", ErrLabel})
 	}
 	nonNeg := device.Check{Kind: device.CheckRange, Lo: 0, Hi: math.MaxFloat64}
 	if in.Weights != nil {
@@ -699,7 +701,14 @@ func (l Loss) checkValues(dev device.Device, n, c int, in Buffers, o Options) er
 			if j.name != "" {
 				field += " (" + j.name + ")"
 			}
-			return fmt.Errorf("%w: %s: %s[%d] = %s, want %s", j.err, s.name, field, bad, readAt(dev, j.buf, bad), j.what)
+			what := j.what
+			if j.chk.Kind == device.CheckLabels {
+				what = fmt.Sprintf("a class in [0, %d)", int(j.chk.Hi))
+				if s.ignore {
+					what += fmt.Sprintf(" or the ignore index %d", l.ignore)
+				}
+			}
+			return fmt.Errorf("%w: %s: %s[%d] = %s, want %s", j.err, s.name, field, bad, readAt(dev, j.buf, bad), what)
 		}
 	}
 	return nil

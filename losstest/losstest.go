@@ -450,6 +450,7 @@ func guarded[T loss.Float](t testing.TB, dev device.Device, name string, n int, 
 	if err != nil {
 		t.Fatalf("%s: slice: %v", name, err)
 	}
+	*bufs = append(*bufs, view) // a view is freed too (an OpenCL sub-buffer is a driver object)
 	return full, view
 }
 
@@ -469,6 +470,14 @@ func toF64[T loss.Float](r loss.Result[T]) loss.Result[float64] {
 	return loss.Result[float64]{Value: r.Value, Weight: r.Weight, Sums: r.Sums, Device: r.Device, Fallback: r.Fallback,
 		PerSample: conv[float64](r.PerSample), Grad: conv[float64](r.Grad), GradTarget: conv[float64](r.GradTarget),
 		GradAux: conv[float64](r.GradAux), Hess: conv[float64](r.Hess)}
+}
+
+// Compare checks a result of the case (converted to float64; f64 when it was computed in
+// float64) against the reference (Reference) within the spec's tolerance, reporting through t
+// under the name path.
+func Compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f64 bool) {
+	t.Helper()
+	compare(t, c, path, ref, got, f64)
 }
 
 // compare checks a device result against the reference within the spec's tolerance.

@@ -31,21 +31,27 @@ func TestEvalMatchesPyTorch(t *testing.T) {
 		{"bce_with_logits", []string{"-pred", f("x.npy"), "-target", f("y.npy")}},
 		{"huber", []string{"-pred", f("x.npy"), "-target", f("y.npy"), "-p", "delta=0.5"}},
 	} {
-		args := append([]string{"eval", "-device", "cpu", "-json"}, tc.args...)
-		code, stdout, stderr := gloss(t, append(args, tc.loss)...)
-		if code != 0 {
-			t.Errorf("gloss %v: exit %d: %s", args, code, stderr)
-			continue
-		}
-		var res []evalResult
-		if err := json.Unmarshal([]byte(stdout), &res); err != nil || len(res) != 1 || res[0].Value == nil {
-			t.Errorf("gloss eval %s: output %q: %v", tc.loss, stdout, err)
-			continue
-		}
-		ref := want[tc.loss].(float64)
-		// The same float32 inputs, float64 arithmetic on both sides: agreement to float64 rounding.
-		if got := *res[0].Value; math.Abs(got-ref) > 1e-12*math.Abs(ref) {
-			t.Errorf("gloss eval %s = %.10g, PyTorch %.10g", tc.loss, got, ref)
+		// cpuref: the same float32 inputs, float64 arithmetic on both sides, so agreement to
+		// float64 rounding. cpu (the host engine, float32 arithmetic): the float32 tolerance.
+		for _, dev := range []struct {
+			name string
+			rel  float64
+		}{{"cpuref", 1e-12}, {"cpu", 1e-6}} {
+			args := append([]string{"eval", "-device", dev.name, "-json"}, tc.args...)
+			code, stdout, stderr := gloss(t, append(args, tc.loss)...)
+			if code != 0 {
+				t.Errorf("gloss %v: exit %d: %s", args, code, stderr)
+				continue
+			}
+			var res []evalResult
+			if err := json.Unmarshal([]byte(stdout), &res); err != nil || len(res) != 1 || res[0].Value == nil {
+				t.Errorf("gloss eval %s: output %q: %v", tc.loss, stdout, err)
+				continue
+			}
+			ref := want[tc.loss].(float64)
+			if got := *res[0].Value; math.Abs(got-ref) > dev.rel*math.Abs(ref) {
+				t.Errorf("gloss eval -device %s %s = %.10g, PyTorch %.10g (tolerance %g relative)", dev.name, tc.loss, got, ref, dev.rel)
+			}
 		}
 	}
 }

@@ -134,7 +134,7 @@ func list() ([]device.Info, error) {
 	}
 	n, err := cu.DeviceCount()
 	if err != nil {
-		return nil, fmt.Errorf("%w: cuda: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: cuda: %w", device.ErrNoDevice, err)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: cuda: the driver sees no GPU", device.ErrNoDevice)
@@ -205,7 +205,7 @@ func open(sel string) (device.Device, error) {
 	}
 	n, err := cu.DeviceCount()
 	if err != nil {
-		return nil, fmt.Errorf("%w: cuda: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: cuda: %w", device.ErrNoDevice, err)
 	}
 	if ord >= n {
 		return nil, fmt.Errorf("%w: cuda:%d: the driver sees %d GPU(s) (gloss devices lists them)", device.ErrNoDevice, ord, n)
@@ -230,7 +230,11 @@ func (d *cudaDevice) loop() {
 	}
 }
 
-// do runs f on the device's goroutine and returns its error.
+// do runs f on the device's goroutine and returns its error. When f fails it first waits for
+// the stream: work f queued before the failure (kernels writing the caller's buffers, copies
+// from or to host memory that is unpinned when f returns) is done when do returns, as it is
+// after a success. That wait's own error is not reported: a failure that outlives it (a
+// sticky context error) is the next call's error.
 func (d *cudaDevice) do(f func() error) error {
 	d.mu.RLock()
 	if d.closed {
@@ -238,7 +242,13 @@ func (d *cudaDevice) do(f func() error) error {
 		return fmt.Errorf("%w: %s", device.ErrClosed, d.name)
 	}
 	res := make(chan error, 1)
-	d.work <- func() { res <- f() }
+	d.work <- func() {
+		err := f()
+		if err != nil && !d.stream.IsZero() {
+			_ = d.stream.Synchronize()
+		}
+		res <- err
+	}
 	d.mu.RUnlock()
 	return <-res
 }
@@ -321,10 +331,12 @@ func (m *mem) ensure(d *cudaDevice, bytes int64) error {
 		return nil
 	}
 	if m.ptr != 0 {
-		if err := cu.MemFree(m.ptr); err != nil {
+		// The old allocation is gone even when the driver reports a failure: it is not freed again.
+		err := cu.MemFree(m.ptr)
+		m.ptr, m.bytes = 0, 0
+		if err != nil {
 			return d.drv("freeing scratch", err)
 		}
-		m.ptr, m.bytes = 0, 0
 	}
 	p, err := cu.MemAlloc(bytes)
 	if err != nil {
@@ -458,6 +470,31 @@ type buffer struct {
 func (b *buffer) DType() device.DType { return b.dt }
 func (b *buffer) Len() int            { return b.n }
 
+// Overlaps reports whether b and o, buffers of one device, share at least one byte: their
+// address ranges meet (device.Overlapper).
+func (b *buffer) Overlaps(o device.Buffer) bool {
+	ob, ok := o.(*buffer)
+	if !ok || ob == nil || ob.d != b.d || b.n == 0 || ob.n == 0 {
+		return false
+	}
+	lo1, hi1 := uint64(b.ptr), uint64(b.ptr)+uint64(b.n)*uint64(b.dt.Size())
+	lo2, hi2 := uint64(ob.ptr), uint64(ob.ptr)+uint64(ob.n)*uint64(ob.dt.Size())
+	return lo1 < hi2 && lo2 < hi1
+}
+
+// SameMemory reports whether b and o are the same memory: the same start, dtype and length
+// (device.Overlapper).
+func (b *buffer) SameMemory(o device.Buffer) bool {
+	ob, ok := o.(*buffer)
+	return ok && ob != nil && ob.d == b.d && ob.ptr == b.ptr && ob.dt == b.dt && ob.n == b.n
+}
+
+// inBounds reports whether n elements at off fit in a buffer of size elements, without
+// computing off+n (which can overflow).
+func inBounds(off, n, size int) bool {
+	return off >= 0 && n >= 0 && off <= size && n <= size-off
+}
+
 // buf returns b as a buffer of this device.
 func (d *cudaDevice) buf(b device.Buffer, what string) (*buffer, error) {
 	cb, ok := b.(*buffer)
@@ -508,10 +545,12 @@ func (d *cudaDevice) Free(b device.Buffer) error {
 		if cb.ptr == 0 {
 			return nil
 		}
-		if err := cu.MemFree(cb.ptr); err != nil {
+		// The allocation is gone even when the driver reports a failure: it is not freed again.
+		err := cu.MemFree(cb.ptr)
+		cb.ptr = 0
+		if err != nil {
 			return d.drv("freeing a buffer", err)
 		}
-		cb.ptr = 0
 		return nil
 	})
 }
@@ -552,7 +591,7 @@ func (d *cudaDevice) span(b device.Buffer, off int, h any, what string) (*buffer
 	if dt != cb.dt {
 		return nil, nil, 0, 0, fmt.Errorf("%w: %s: %s: host %v and buffer %v", device.ErrBuffer, d.name, what, dt, cb.dt)
 	}
-	if off < 0 || off+n > cb.n {
+	if !inBounds(off, n, cb.n) {
 		return nil, nil, 0, 0, fmt.Errorf("%w: %s: %s: %d elements at offset %d of a buffer of %d", device.ErrBuffer, d.name, what, n, off, cb.n)
 	}
 	size := int64(dt.Size())
@@ -622,8 +661,8 @@ func (d *cudaDevice) Slice(b device.Buffer, off, n int) (device.Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if off < 0 || n < 0 || off+n > cb.n {
-		return nil, fmt.Errorf("%w: %s: slice [%d, %d) of a buffer of %d", device.ErrBuffer, d.name, off, off+n, cb.n)
+	if !inBounds(off, n, cb.n) {
+		return nil, fmt.Errorf("%w: %s: slice of %d elements at %d of a buffer of %d", device.ErrBuffer, d.name, n, off, cb.n)
 	}
 	return &buffer{d: d, ptr: cb.ptr + cu.DevicePtr(int64(off)*int64(cb.dt.Size())), dt: cb.dt, n: n, view: true}, nil
 }

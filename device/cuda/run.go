@@ -442,10 +442,8 @@ func (d *cudaDevice) rowLayout(k *kfn, cl *call, rows int64, stage int) rowLaunc
 		cpad := ceilDiv(cl.cols, vn) * vn
 		bytes := gpb * int64(stage) * cpad * size
 		if bytes+int64(k.staticSM) <= int64(d.occ.smemOptin) && bytes <= int64(d.occ.smemSM)-int64(k.staticSM) {
+			// launch raises the kernel's limit to smem first, and reports a failure.
 			l.staged, l.smem = true, int(bytes)
-			if l.smem > k.dynSmemOK && d.setDynSmem(k, l.smem) != nil {
-				l.staged, l.smem = false, 0
-			}
 		}
 	}
 	l.vec = (cl.cols*size)%kc.VecBytes == 0 &&

@@ -18,6 +18,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gloss-ml/gloss/internal/vmath"
 )
 
 // Float is the element type of float inputs and outputs.
@@ -181,6 +183,8 @@ func DenomSum[T Float](a *Args[T], rule Denom, elementwise bool) float64 {
 			for i := lo; i < hi; i++ {
 				acc += float64(a.Weight[i/a.C])
 			}
+		} else if w32, ok := any(a.Weight[lo:hi]).([]float32); ok {
+			acc = vmath.Sum(w32) // vector sum: float64 lanes in a fixed order
 		} else {
 			for _, w := range a.Weight[lo:hi] {
 				acc += float64(w)

@@ -24,6 +24,43 @@ type buffer struct {
 func (b *buffer) DType() device.DType { return b.dt }
 func (b *buffer) Len() int            { return b.n }
 
+// span returns the allocation b belongs to and b's byte range in it.
+func (b *buffer) span() (root *buffer, lo, hi int64) {
+	root, off := b, 0
+	if b.root != nil {
+		root, off = b.root, b.off
+	}
+	size := int64(b.dt.Size())
+	return root, int64(off) * size, int64(off+b.n) * size
+}
+
+// Overlaps reports whether b and o, buffers of one device, share at least one byte: views of
+// one allocation whose byte ranges meet (device.Overlapper).
+func (b *buffer) Overlaps(o device.Buffer) bool {
+	ob, ok := o.(*buffer)
+	if !ok || ob.dev != b.dev || b.n == 0 || ob.n == 0 {
+		return false
+	}
+	r1, lo1, hi1 := b.span()
+	r2, lo2, hi2 := ob.span()
+	return r1 == r2 && lo1 < hi2 && lo2 < hi1
+}
+
+// SameMemory reports whether b and o are the same memory: one allocation, the same start,
+// dtype and length (device.Overlapper).
+func (b *buffer) SameMemory(o device.Buffer) bool {
+	ob, ok := o.(*buffer)
+	if !ok || ob.dev != b.dev || ob.dt != b.dt || ob.n != b.n {
+		return false
+	}
+	if b == ob {
+		return true
+	}
+	r1, lo1, _ := b.span()
+	r2, lo2, _ := ob.span()
+	return r1 == r2 && lo1 == lo2
+}
+
 // isOOM reports whether an allocation failure means the memory is not there.
 func isOOM(err error) bool {
 	var ce *cl.Error
@@ -60,7 +97,7 @@ func (d *Device) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	m, err := d.ctx.CreateBuffer(cl.MemReadWrite, int(size))
 	if err != nil {
 		if isOOM(err) {
-			return nil, fmt.Errorf("%w: %s: alloc of %d %v: %v", device.ErrOutOfMemory, d.info.Name, n, dt, err)
+			return nil, fmt.Errorf("%w: %s: alloc of %d %v: %w", device.ErrOutOfMemory, d.info.Name, n, dt, err)
 		}
 		return nil, d.driverErr(fmt.Sprintf("alloc of %d %v", n, dt), err)
 	}
@@ -147,7 +184,7 @@ func (d *Device) Write(dst device.Buffer, off int, src any) error {
 	if err != nil {
 		return err
 	}
-	if off < 0 || off+n > b.n {
+	if !inBounds(off, n, b.n) {
 		return fmt.Errorf("%w: %s: write of %d elements at %d into a buffer of %d", device.ErrBuffer, d.info.Name, n, off, b.n)
 	}
 	if n == 0 {
@@ -182,7 +219,7 @@ func (d *Device) Read(dst any, src device.Buffer, off int) error {
 	if err != nil {
 		return err
 	}
-	if off < 0 || off+n > b.n {
+	if !inBounds(off, n, b.n) {
 		return fmt.Errorf("%w: %s: read of %d elements at %d from a buffer of %d", device.ErrBuffer, d.info.Name, n, off, b.n)
 	}
 	if n == 0 {
@@ -201,6 +238,12 @@ func (d *Device) Read(dst any, src device.Buffer, off int) error {
 		return d.driverErr("read", err)
 	}
 	return nil
+}
+
+// inBounds reports whether n elements at off fit in a buffer of size elements, without
+// computing off+n (which can overflow).
+func inBounds(off, n, size int) bool {
+	return off >= 0 && n >= 0 && off <= size && n <= size-off
 }
 
 func nilBuf(b *buffer, what string) error {
@@ -258,8 +301,8 @@ func (d *Device) Slice(bb device.Buffer, off, n int) (device.Buffer, error) {
 	if b == nil {
 		return nil, fmt.Errorf("%w: %s: slice of a nil buffer", device.ErrBuffer, d.info.Name)
 	}
-	if off < 0 || n < 0 || off+n > b.n {
-		return nil, fmt.Errorf("%w: %s: slice [%d, %d) of a buffer of %d", device.ErrBuffer, d.info.Name, off, off+n, b.n)
+	if !inBounds(off, n, b.n) {
+		return nil, fmt.Errorf("%w: %s: slice of %d elements at %d of a buffer of %d", device.ErrBuffer, d.info.Name, n, off, b.n)
 	}
 	root, base := b, off
 	if b.root != nil {
@@ -280,7 +323,7 @@ func (d *Device) Slice(bb device.Buffer, off, n int) (device.Buffer, error) {
 	if err != nil {
 		var ce *cl.Error
 		if errors.As(err, &ce) && ce.Code == cl.MisalignedSubBufferOffset {
-			return nil, fmt.Errorf("%w: %s: slice at byte offset %d: %v", device.ErrBuffer, d.info.Name, origin, err)
+			return nil, fmt.Errorf("%w: %s: slice at byte offset %d: %w", device.ErrBuffer, d.info.Name, origin, err)
 		}
 		return nil, d.driverErr("slice", err)
 	}
@@ -289,4 +332,14 @@ func (d *Device) Slice(bb device.Buffer, off, n int) (device.Buffer, error) {
 	d.live[v] = struct{}{}
 	d.liveMu.Unlock()
 	return v, nil
+}
+
+// releaseScratch releases a call's scratch memory when the call ends. A failed release fails
+// the call (*err), unless it failed already: the caller returns no results with an error.
+func (d *Device) releaseScratch(err *error, ms ...*cl.Mem) {
+	for _, m := range ms {
+		if rerr := m.Release(); rerr != nil && *err == nil {
+			*err = d.driverErr("releasing scratch", rerr)
+		}
+	}
 }

@@ -1,6 +1,10 @@
 package opencl
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/gloss-ml/gloss/internal/cl"
+)
 
 // Test hooks for the external tests (package opencl_test).
 
@@ -9,6 +13,10 @@ import "sort"
 func OpenWith(sel string, acc32, strided bool, wg int) (*Device, error) {
 	return open(sel, options{noACC64: acc32, strided: strided, wg: wg})
 }
+
+// OpenUncached opens a device that never uses the program binary cache (whose failures are
+// not errors: a binary that cannot be read or saved is compiled from source).
+func OpenUncached(sel string) (*Device, error) { return open(sel, options{noCache: true}) }
 
 // BuildForTest builds source files (name, text pairs, each given a #line marker) with the
 // device's float32 options, through the binary cache when cache is set, and reports whether
@@ -53,3 +61,54 @@ func (d *Device) ProgramKernels(f64 bool) []string {
 
 // MaxAlloc is the device's largest allocation in bytes.
 func (d *Device) MaxAlloc() int64 { return d.maxAlloc }
+
+// DropKernels releases the kernel objects the programs keep for reuse, so that the next
+// launches create them again.
+func (d *Device) DropKernels() error {
+	var first error
+	for _, p := range d.progs {
+		if p == nil {
+			continue
+		}
+		p.mu.Lock()
+		for _, k := range p.all {
+			if err := k.Release(); err != nil && first == nil {
+				first = err
+			}
+		}
+		p.all, p.free = nil, map[string][]*cl.Kernel{}
+		p.mu.Unlock()
+	}
+	return first
+}
+
+// PooledKernels counts the kernel objects the programs keep.
+func (d *Device) PooledKernels() int {
+	n := 0
+	for _, p := range d.progs {
+		if p != nil {
+			p.mu.Lock()
+			n += len(p.all)
+			p.mu.Unlock()
+		}
+	}
+	return n
+}
+
+// Programs counts the device's programs.
+func (d *Device) Programs() int {
+	n := 0
+	for _, p := range d.progs {
+		if p != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// LiveBuffers counts the buffers and views allocated and not yet freed.
+func (d *Device) LiveBuffers() int {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	return len(d.live)
+}

@@ -68,24 +68,29 @@ func discover() ([]ref, error) {
 				device.ErrNoDevice, le.Library, le.Reason, cl.EnvLibrary)
 		}
 		if le != nil {
-			return nil, fmt.Errorf("%w: opencl: %v", device.ErrNoDevice, err)
+			return nil, fmt.Errorf("%w: opencl: %w", device.ErrNoDevice, err)
 		}
 		if errors.As(err, &ce) && ce.Code == cl.PlatformNotFoundKHR {
 			return nil, fmt.Errorf("%w: opencl: no OpenCL platform is installed (%v); install a driver (ICD), e.g. pocl-opencl-icd for the CPU", device.ErrNoDevice, err)
 		}
-		return nil, fmt.Errorf("%w: opencl: listing platforms: %v", device.ErrNoDevice, err)
+		return nil, fmt.Errorf("%w: opencl: listing platforms: %w", device.ErrNoDevice, err)
 	}
 	if len(plats) == 0 {
 		return nil, fmt.Errorf("%w: opencl: no OpenCL platform is installed; install a driver (ICD), e.g. pocl-opencl-icd for the CPU", device.ErrNoDevice)
 	}
+	// A platform or device the driver fails to describe fails the listing: skipping it would
+	// silently change which device "" (the first GPU) and the indices P:D name.
 	var out []ref
 	for pi, p := range plats {
 		devs, err := p.Devices(cl.DeviceTypeAll)
 		if err != nil {
-			continue
+			return nil, fmt.Errorf("%w: opencl: listing the devices of platform %d: %w", device.ErrNoDevice, pi, err)
 		}
 		for di, d := range devs {
-			t, _ := d.Type()
+			t, err := d.Type()
+			if err != nil {
+				return nil, fmt.Errorf("%w: opencl: reading the type of device %d:%d: %w", device.ErrNoDevice, pi, di, err)
+			}
 			out = append(out, ref{p: pi, d: di, plat: p, dev: d, gpu: t&cl.DeviceTypeGPU != 0})
 		}
 	}
@@ -187,7 +192,7 @@ func query(r ref) (facts, error) {
 	dfp, err := r.dev.DoubleFPConfig()
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
-		return f, fmt.Errorf("%w: opencl: querying device %d:%d: %v", device.ErrDriver, r.p, r.d, err)
+		return f, fmt.Errorf("%w: opencl: querying device %d:%d: %w", device.ErrDriver, r.p, r.d, err)
 	}
 	f.align = max(bits/8, 1)
 	f.fp64 = dfp != 0 && strings.Contains(" "+ext+" ", " cl_khr_fp64 ")
@@ -208,6 +213,7 @@ type options struct {
 	noACC64 bool // accumulate in compensated float32 even where the device has fp64
 	strided bool // GPU layout (grid-stride items) on any device
 	wg      int  // local size of the reduction kernels; 0: 1 on CPUs, 256 elsewhere
+	noCache bool // never use the program binary cache
 }
 
 // Open opens the OpenCL device the selector names ("", "P" or "P:D") and builds its kernels.
@@ -228,8 +234,8 @@ func open(sel string, o options) (*Device, error) {
 	}
 	d := &Device{facts: f, dev: r.dev, live: map[*buffer]struct{}{}}
 	d.acc64 = f.fp64 && !o.noACC64
-	d.binCache = !strings.Contains(f.platform, "PoCL") && !strings.Contains(f.platform, "Portable Computing Language") ||
-		os.Getenv(EnvBinaries) == "1"
+	d.binCache = (!strings.Contains(f.platform, "PoCL") && !strings.Contains(f.platform, "Portable Computing Language") ||
+		os.Getenv(EnvBinaries) == "1") && !o.noCache
 	d.strided = o.strided || !f.cpu
 	d.wg = o.wg
 	if d.wg == 0 {
@@ -331,9 +337,9 @@ func (d *Device) release() error {
 func (d *Device) driverErr(what string, err error) error {
 	var ce *cl.Error
 	if errors.As(err, &ce) && ce.Code == cl.MemObjectAllocationFailure {
-		return fmt.Errorf("%w: %s: %s: %v", device.ErrOutOfMemory, d.info.Name, what, err)
+		return fmt.Errorf("%w: %s: %s: %w", device.ErrOutOfMemory, d.info.Name, what, err)
 	}
-	return fmt.Errorf("%w: %s: %s: %v", device.ErrDriver, d.info.Name, what, err)
+	return fmt.Errorf("%w: %s: %s: %w", device.ErrDriver, d.info.Name, what, err)
 }
 
 // enter takes the read lock for one operation; it fails on a closed device.

@@ -100,7 +100,7 @@ func (d *Device) buildProgram(f64 bool) (*program, error) {
 	}
 	p, err := d.buildSource(kernels.Source(), d.buildOptions(f64))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: building the %s kernels: %v", device.ErrDriver, d.info.Name, what, err)
+		return nil, fmt.Errorf("%w: %s: building the %s kernels: %w", device.ErrDriver, d.info.Name, what, err)
 	}
 	return p, nil
 }

@@ -145,7 +145,7 @@ func (d *Device) scratch(nbytes int) (*cl.Mem, error) {
 	m, err := d.ctx.CreateBuffer(cl.MemReadWrite, max(nbytes, 8))
 	if err != nil {
 		if isOOM(err) {
-			return nil, fmt.Errorf("%w: %s: scratch of %d bytes: %v", device.ErrOutOfMemory, d.info.Name, nbytes, err)
+			return nil, fmt.Errorf("%w: %s: scratch of %d bytes: %w", device.ErrOutOfMemory, d.info.Name, nbytes, err)
 		}
 		return nil, d.driverErr("allocating scratch", err)
 	}
@@ -316,13 +316,19 @@ func (d *Device) Run(c *device.Call) (device.Sums, error) {
 	if err != nil {
 		return nil, err
 	}
+	var s device.Sums
 	switch {
 	case c.Kernel == "info_nce":
-		return d.runInfoNCE(p, c, b)
+		s, err = d.runInfoNCE(p, c, b)
 	case c.Family == device.Metric:
-		return d.runMetric(p, c, b)
+		s, err = d.runMetric(p, c, b)
+	default:
+		s, err = d.runLoss(p, c, b)
 	}
-	return d.runLoss(p, c, b)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // gradScale is the call's gradient scale: Scale, or Scale/Σd when it scales by the Mean's
@@ -339,7 +345,7 @@ func (d *Device) gradScale(p *program, c *device.Call, b *callBufs) (float64, er
 }
 
 // denom computes Σd under the call's rule.
-func (d *Device) denom(p *program, c *device.Call, b *callBufs) (float64, error) {
+func (d *Device) denom(p *program, c *device.Call, b *callBufs) (_ float64, err error) {
 	rule, n, wrow := 0, c.N, false
 	switch c.Denom {
 	case device.DenomWeight:
@@ -371,7 +377,7 @@ func (d *Device) denom(p *program, c *device.Call, b *callBufs) (float64, error)
 	if err != nil {
 		return 0, err
 	}
-	defer part.Release()
+	defer d.releaseScratch(&err, part)
 	if err := d.launch(p, "denom_sum", groups, d.wg, func(a *argList) {
 		a.u64(n)
 		a.u64(c.C)
@@ -401,7 +407,7 @@ func (d *Device) badLabels(c *device.Call, n float64) error {
 }
 
 // runLoss runs an elementwise or row loss.
-func (d *Device) runLoss(p *program, c *device.Call, b *callBufs) (device.Sums, error) {
+func (d *Device) runLoss(p *program, c *device.Call, b *callBufs) (_ device.Sums, err error) {
 	scale, err := d.gradScale(p, c, b)
 	if err != nil {
 		return nil, err
@@ -430,7 +436,7 @@ func (d *Device) runLoss(p *program, c *device.Call, b *callBufs) (device.Sums, 
 	if err != nil {
 		return nil, err
 	}
-	defer part.Release()
+	defer d.releaseScratch(&err, part)
 	if err := d.launch(p, name, groups, d.wg, func(a *argList) {
 		a.u64(n)
 		a.u64(c.C)
@@ -497,7 +503,7 @@ func roundUp32(v float64) float64 {
 }
 
 // runMetric runs a metric kernel and returns its counts.
-func (d *Device) runMetric(p *program, c *device.Call, b *callBufs) (device.Sums, error) {
+func (d *Device) runMetric(p *program, c *device.Call, b *callBufs) (_ device.Sums, err error) {
 	params := c.P
 	n, cost, nsums, out, bins := c.N, c.C, 0, 0, 0
 	switch c.Kernel {
@@ -534,7 +540,7 @@ func (d *Device) runMetric(p *program, c *device.Call, b *callBufs) (device.Sums
 	if err != nil {
 		return nil, err
 	}
-	defer part.Release()
+	defer d.releaseScratch(&err, part)
 	if err := d.launch(p, c.Kernel+"_fwd", groups, 1, func(a *argList) {
 		a.u64(n)
 		a.u64(c.C)
@@ -564,7 +570,7 @@ func (d *Device) runMetric(p *program, c *device.Call, b *callBufs) (device.Sums
 
 // runInfoNCE runs info_nce's kernels: normalise, the column log-sum-exps (symmetric), the
 // rows (loss, sums, query gradient) and the columns (key gradient).
-func (d *Device) runInfoNCE(p *program, c *device.Call, b *callBufs) (device.Sums, error) {
+func (d *Device) runInfoNCE(p *program, c *device.Call, b *callBufs) (_ device.Sums, err error) {
 	n, dim := c.N, c.C
 	if n == 0 {
 		return device.Sums{0, 0}, nil
@@ -576,11 +582,7 @@ func (d *Device) runInfoNCE(p *program, c *device.Call, b *callBufs) (device.Sum
 	normalize, sym := c.P[1] != 0, c.P[2] != 0
 	rb, ab := c.DType.Size(), d.accBytes(p)
 	var mems []*cl.Mem
-	defer func() {
-		for _, m := range mems {
-			m.Release()
-		}
-	}()
+	defer func() { d.releaseScratch(&err, mems...) }()
 	alloc := func(nbytes int) *cl.Mem {
 		if err != nil {
 			return nil
@@ -682,7 +684,7 @@ func (d *Device) runInfoNCE(p *program, c *device.Call, b *callBufs) (device.Sum
 }
 
 // Find runs a validity check and returns the first failing index, or -1.
-func (d *Device) Find(ck *device.Check) (int, error) {
+func (d *Device) Find(ck *device.Check) (_ int, err error) {
 	if err := d.enter(); err != nil {
 		return 0, err
 	}
@@ -740,7 +742,7 @@ func (d *Device) Find(ck *device.Check) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer out.Release()
+	defer d.releaseScratch(&err, out)
 	if err := d.launch(p, name, groups, d.wg, func(a *argList) {
 		a.u64(n)
 		a.u64(per)
