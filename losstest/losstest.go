@@ -209,6 +209,11 @@ type Case struct {
 	// (the absolute ones of the last four still scaled by 1/Σd for a Mean). The parameter
 	// edges tighten them where values are tiny.
 	OutTol32, OutTol64 *[6]Tol
+	// RowGradShare, when set, lets each gradient entry of a row loss also differ by
+	// RowGradShare × the relative tolerance × the largest |entry| of its row: a float32
+	// program computes a saturated pixel's σ(x)σ(−x) to float32's precision relative to the
+	// row, not to the pixel.
+	RowGradShare float64
 }
 
 // convert copies a float64 batch to T (rounding), keeping labels.
@@ -475,7 +480,7 @@ func toF64[T loss.Float](r loss.Result[T]) loss.Result[float64] {
 // Compare checks a result of the case (converted to float64; f64 when it was computed in
 // float64) against the reference (Reference) within the spec's tolerance, reporting through t
 // under the name path.
-func Compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f64 bool) {
+func Compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f64 bool) {
 	t.Helper()
 	compare(t, c, path, ref, got, f64)
 }
@@ -491,8 +496,19 @@ func compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f
 		scalar(t, where, "Weight", got.Weight, ref.Weight, tol)
 	}
 	for k, v := range vectors(got) {
-		Vector(t, where+" "+outNames[k], v, vectors(ref)[k], vtol[k])
+		r := vectors(ref)[k]
+		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, r, vtol[k]))
 	}
+}
+
+// slack returns the extra absolute tolerance of the entries of vector k (in the order of
+// vectors) of a case: with Case.RowGradShare, a share of each row's largest gradient entry for
+// the gradients of a row loss; nil otherwise.
+func slack(c Case, spec loss.Spec, k int, ref []float64, tol Tol) []float64 {
+	if c.RowGradShare == 0 || spec.Family != device.Rowwise || k < 1 || k > 3 {
+		return nil
+	}
+	return rowSlack(ref, c.Batch.Cols, c.RowGradShare*tol.Rel)
 }
 
 // vectors lists a result's PerSample, Grad, GradTarget, GradAux and Hess.
@@ -564,6 +580,12 @@ func close(got, ref float64, tol Tol) bool {
 // largest error.
 func Vector(t testing.TB, what string, got, ref []float64, tol Tol) {
 	t.Helper()
+	vector(t, what, got, ref, tol, nil)
+}
+
+// vector is Vector with an extra absolute tolerance per entry (nil: none).
+func vector(t testing.TB, what string, got, ref []float64, tol Tol, slack []float64) {
+	t.Helper()
 	if len(got) != len(ref) {
 		t.Errorf("%s: %d values, reference has %d", what, len(got), len(ref))
 		return
@@ -573,7 +595,11 @@ func Vector(t testing.TB, what string, got, ref []float64, tol Tol) {
 	worstAt := -1
 	var msgs []string
 	for i := range ref {
-		if close(got[i], ref[i], tol) {
+		ti := tol
+		if slack != nil {
+			ti.Abs += slack[i]
+		}
+		if close(got[i], ref[i], ti) {
 			continue
 		}
 		bad++
@@ -585,7 +611,32 @@ func Vector(t testing.TB, what string, got, ref []float64, tol Tol) {
 		}
 	}
 	if bad > 0 {
-		t.Errorf("%s: %d of %d values differ (abs %.3g + rel %.3g): %s; largest error %.3g at [%d]",
-			what, bad, len(ref), tol.Abs, tol.Rel, strings.Join(msgs, ", "), worst, worstAt)
+		extra := ""
+		if slack != nil {
+			extra = " + a share of each row's largest"
+		}
+		t.Errorf("%s: %d of %d values differ (abs %.3g + rel %.3g%s): %s; largest error %.3g at [%d]",
+			what, bad, len(ref), tol.Abs, tol.Rel, extra, strings.Join(msgs, ", "), worst, worstAt)
 	}
+}
+
+// rowSlack returns, for each entry of a row loss's gradient ref (rows of cols entries), share
+// times the largest |entry| of its row; nil when share is 0 or the rows are not known.
+func rowSlack(ref []float64, cols int, share float64) []float64 {
+	if share == 0 || cols <= 0 || len(ref)%cols != 0 {
+		return nil
+	}
+	s := make([]float64, len(ref))
+	for lo := 0; lo < len(ref); lo += cols {
+		var m float64
+		for _, v := range ref[lo : lo+cols] {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				m = max(m, math.Abs(v))
+			}
+		}
+		for j := lo; j < lo+cols; j++ {
+			s[j] = share * m
+		}
+	}
+	return s
 }
