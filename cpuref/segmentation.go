@@ -9,7 +9,9 @@ import "math"
 //	p_c = σ(x_c) (from_logits) or x_c,  I = Σ_c p_c·y_c,  P = Σ_c p_c,  T = Σ_c y_c,
 //	FP = Σ_c p_c·(1 − y_c),  FN = Σ_c (1 − p_c)·y_c,
 //
-// and the gradient with respect to x_c is ∂L/∂p_c times dp_c/dx_c = σ(x_c)·σ(−x_c) (1 with
+// with 1 − p_c formed as σ(−x_c) on logits. Each loss is formed from FP and FN rather than as
+// 1 − a ratio, so that it keeps its precision where it is tiny (near-perfect rows). The
+// gradient with respect to x_c is ∂L/∂p_c times dp_c/dx_c = σ(x_c)·σ(−x_c) (1 with
 // probabilities). There is no gradient with respect to the masks. Every row has d = 1, so
 // the Mean is the mean over rows. Mirrors kernels/cuda/segmentation.cu and
 // kernels/opencl/segmentation.cl.
@@ -27,26 +29,28 @@ type segStats struct {
 	i, p, t, fp, fn float64
 }
 
-// segProb returns p = σ(x) and dp/dx = σ(x)·σ(−x) on logits, or p = x and 1 on probabilities.
-func segProb(x float64, logits bool) (p, dp float64) {
+// segProb returns p = σ(x), q = 1 − p = σ(−x) and dp/dx = σ(x)·σ(−x) on logits, or p = x,
+// q = 1 − x and 1 on probabilities. On logits q is σ(−x) itself, not 1 − σ(x), which is 0
+// or rounding noise where σ(x) rounds to 1 (x ≳ 37, or x = 30 to three digits).
+func segProb(x float64, logits bool) (p, q, dp float64) {
 	if !logits {
-		return x, 1
+		return x, 1 - x, 1
 	}
-	p = sigmoid(x)
-	return p, p * sigmoid(-x)
+	p, q = sigmoid(x), sigmoid(-x)
+	return p, q, p * q
 }
 
 // segSums computes the row sums of x (logits or probabilities) against the masks y.
 func segSums(x, y []float64, logits bool) segStats {
 	var s segStats
 	for c, xc := range x {
-		p, _ := segProb(xc, logits)
+		p, q, _ := segProb(xc, logits)
 		yc := y[c]
 		s.i += p * yc
 		s.p += p
 		s.t += yc
 		s.fp += p * (1 - yc)
-		s.fn += (1 - p) * yc
+		s.fn += q * yc
 	}
 	return s
 }
@@ -55,17 +59,22 @@ func segSums(x, y []float64, logits bool) segStats {
 // respect to p_c, which depends on c only through y_c.
 func segGrad(gx, x, y []float64, logits bool, dLdp func(yc float64) float64) {
 	for c, xc := range x {
-		_, dp := segProb(xc, logits)
+		_, _, dp := segProb(xc, logits)
 		gx[c] = dLdp(y[c]) * dp
 	}
 }
 
-// segDice is the soft Dice loss. P[0] = ε, P[1] = from_logits.
+// segDice is the soft Dice loss. P[0] = ε, P[1] = from_logits. With den = P + T + ε and
+// r = (2I + ε)/den:
 //
-//	L = 1 − (2I + ε)/(P + T + ε)
-//	∂L/∂p_c = ((2I + ε)/(P + T + ε) − 2y_c)/(P + T + ε)
+//	L = 1 − r = (FP + FN)/den
+//	∂L/∂p_c = (r − 2y_c)/den = (r·(1 − y_c) − y_c·(1 + L))/den
 //
-// An empty mask with an empty prediction (I = P = T = 0) gives 1 − ε/ε = 0 (NaN when ε = 0).
+// (P + T − 2I = FP + FN.) r and L are both formed from the sums, never as 1 − the other, and
+// the gradient in its right-hand form, whose terms have one sign for masks of 0 and 1: so a
+// near-perfect row (logits of ±30 agreeing with the mask, L of the order of e^{−30}) and a
+// wholly wrong one (r tiny) both keep full precision.
+// An empty mask with an empty prediction (I = P = T = 0) gives 0/ε = 0 (NaN when ε = 0).
 func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	eps, logits := p[0], p[1] != 0
 	s := segSums(in.X, in.Y, logits)
@@ -77,46 +86,51 @@ func segDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 }
 
 // diceOf returns the Dice loss of a row's sums and its derivative with respect to p_c as a
-// function of y_c.
+// function of y_c (see segDice).
 func diceOf(s segStats, eps float64) (float64, func(yc float64) float64) {
-	num, den := 2*s.i+eps, s.p+s.t+eps
-	r := num / den
-	return 1 - r, func(yc float64) float64 { return (r - 2*yc) / den }
+	den := s.p + s.t + eps
+	r, l := (2*s.i+eps)/den, (s.fp+s.fn)/den
+	return l, func(yc float64) float64 { return (r*(1-yc) - yc*(1+l)) / den }
 }
 
-// segIoU is the soft Jaccard loss. P[0] = ε, P[1] = from_logits.
+// segIoU is the soft Jaccard loss. P[0] = ε, P[1] = from_logits. With the union
+// U = P + T − I = I + FP + FN, den = U + ε and r = (I + ε)/den:
 //
-//	L = 1 − (I + ε)/(P + T − I + ε)
-//	∂L/∂p_c = ((I + ε)/(P + T − I + ε)·(1 − y_c) − y_c)/(P + T − I + ε)
+//	L = 1 − r = (FP + FN)/den
+//	∂L/∂p_c = (r·(1 − y_c) − y_c)/den
+//
+// r and L both formed from the sums (see segDice).
 func segIoU(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	eps, logits := p[0], p[1] != 0
 	s := segSums(in.X, in.Y, logits)
-	num, den := s.i+eps, s.p+s.t-s.i+eps
-	r := num / den
+	den := s.i + (s.fp + s.fn) + eps
+	r, l := (s.i+eps)/den, (s.fp+s.fn)/den
 	if out.GX != nil {
 		segGrad(out.GX, in.X, in.Y, logits, func(yc float64) float64 { return (r*(1-yc) - yc) / den })
 	}
-	return 1 - r, 1
+	return l, 1
 }
 
 // tverskyOf returns the Tversky loss of a row's sums and its derivative with respect to p_c
-// as a function of y_c:
+// as a function of y_c. With den = I + α·FP + β·FN + ε and r = (I + ε)/den:
 //
-//	L = 1 − (I + ε)/(I + α·FP + β·FN + ε)
-//	∂L/∂p_c = ((I + ε)/den·(y_c + α(1 − y_c) − β·y_c) − y_c)/den,  den = I + α·FP + β·FN + ε
+//	L = 1 − r = (α·FP + β·FN)/den
+//	∂L/∂p_c = (r·(y_c + α(1 − y_c) − β·y_c) − y_c)/den = (r·(α(1 − y_c) − β·y_c) − y_c·L)/den
 //
-// FP and FN are summed as Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] den ≥ I + ε and the
+// r and L both formed from the sums, and the gradient in its right-hand form (see
+// segDice). FP and FN are summed as Σp(1−y) and Σ(1−p)y, so that for p, y ∈ [0, 1] the
 // loss lies in [0, 1] after rounding too.
 func tverskyOf(s segStats, alpha, beta, eps float64) (float64, func(yc float64) float64) {
-	num, den := s.i+eps, s.i+(alpha*s.fp+beta*s.fn)+eps
-	r := num / den
-	return 1 - r, func(yc float64) float64 {
-		return (r*(yc+alpha*(1-yc)-beta*yc) - yc) / den
+	fpn := alpha*s.fp + beta*s.fn
+	den := s.i + fpn + eps
+	r, l := (s.i+eps)/den, fpn/den
+	return l, func(yc float64) float64 {
+		return (r*(alpha*(1-yc)-beta*yc) - yc*l) / den
 	}
 }
 
 // segTversky is the Tversky loss. P[0] = α, P[1] = β, P[2] = ε, P[3] = from_logits (see
-// tverskyOf). With α = β = ½ it equals Dice with smoothing 2ε.
+// tverskyOf). With α = β = ½ it equals Dice with smoothing 2ε; with α = β = 1, IoU.
 func segTversky(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	logits := p[3] != 0
 	s := segSums(in.X, in.Y, logits)
@@ -154,6 +168,9 @@ func segFocalTversky(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 //
 //	L = w_b·(1/C)·Σ_c (max(x_c, 0) − x_c·y_c + log(1 + e^{−|x_c|})) + w_d·Dice(σ(x), y; ε)
 //	∂L/∂x_c = w_b·(σ(x_c) − y_c)/C + w_d·∂Dice/∂p_c·σ(x_c)σ(−x_c)
+//
+// σ(x_c) − y_c is formed as (1 − y_c)·σ(x_c) − y_c·σ(−x_c), which has no cancellation for a
+// mask of 0 or 1 (σ(30) − 1 would leave rounding noise instead of −σ(−30)).
 func segBCEDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	wb, wd, eps := p[0], p[1], p[2]
 	x, y := in.X, in.Y
@@ -166,8 +183,8 @@ func segBCEDice(p *[8]float64, in RowIn, out RowOut) (float64, float64) {
 	dl, g := diceOf(s, eps)
 	if out.GX != nil {
 		for j, xc := range x {
-			pc, dp := segProb(xc, true)
-			out.GX[j] = wb*(pc-y[j])/c + wd*g(y[j])*dp
+			pc, qc, dp := segProb(xc, true)
+			out.GX[j] = wb*((1-y[j])*pc-y[j]*qc)/c + wd*g(y[j])*dp
 		}
 	}
 	return wb*bce/c + wd*dl, 1

@@ -1,6 +1,7 @@
 // Package losstest is gloss's conformance suite: Run checks every loss and metric of the
 // catalog on a device against the cpu reference (package cpuref, through the cpuref device),
-// over shapes, dtypes, parameters and options, including every case of SPEC.md §4.
+// over shapes, dtypes, parameters and options, including every case of SPEC.md §4 and every
+// parameter at both ends of its domain (the parameter edges, edges.go).
 //
 // A backend's test is a few lines:
 //
@@ -14,9 +15,10 @@
 //	}
 //
 // Every comparison is |got − ref| ≤ abs + rel·|ref| with the spec's tolerances (abs scaled by
-// the gradient's scale for gradients), NaN matched exactly; the first mismatches are printed
-// with the maximum error. Outputs are views into larger buffers whose guard values must
-// survive the call. Inputs are fresh random draws on every run; the seed is logged on failure.
+// the gradient's scale for gradients; the parameter edges tighten abs where values are tiny),
+// NaN matched exactly; the first mismatches are printed with the maximum error. Outputs are
+// views into larger buffers whose guard values must survive the call. Inputs are fresh random
+// draws on every run; the seed is logged on failure.
 package losstest
 
 import (
@@ -131,7 +133,8 @@ func withRed(o loss.Options, r loss.Reduction) loss.Options {
 var seedBase = uint64(time.Now().UnixNano())
 
 // Run checks every loss and metric of the catalog on dev: float32, and float64 when the
-// device has fp64. It reports through t and never skips a loss the device claims to support;
+// device has fp64, over random inputs in the middle of every parameter's domain and then
+// over the parameter edges (edges.go). It reports through t and never skips a loss the device claims to support;
 // a loss it does not support is still run (loss falls back to the cpu) and must match.
 func Run(t *testing.T, dev device.Device) {
 	t.Helper()
@@ -142,7 +145,12 @@ func Run(t *testing.T, dev device.Device) {
 	for _, s := range loss.Catalog() {
 		t.Run(s.Name, func(t *testing.T) {
 			for _, dt := range dts {
-				t.Run(dt.String(), func(t *testing.T) { runSpec(t, dev, s, dt) })
+				t.Run(dt.String(), func(t *testing.T) {
+					runSpec(t, dev, s, dt)
+					if len(edges[s.Name]) > 0 {
+						t.Run("edges", func(t *testing.T) { runEdges(t, dev, s, dt) })
+					}
+				})
 			}
 		})
 	}
@@ -196,6 +204,16 @@ type Case struct {
 	Loss    loss.Loss
 	Batch   loss.Batch[float64]
 	Options loss.Options
+	// OutTol32 and OutTol64, when set, replace the spec's tolerances for float32 and float64
+	// results, output by output: Value and Weight, PerSample, Grad, GradTarget, GradAux, Hess
+	// (the absolute ones of the last four still scaled by 1/Σd for a Mean). The parameter
+	// edges tighten them where values are tiny.
+	OutTol32, OutTol64 *[6]Tol
+	// RowGradShare, when set, lets each gradient entry of a row loss also differ by
+	// RowGradShare × the relative tolerance × the largest |entry| of its row: a float32
+	// program computes a saturated pixel's σ(x)σ(−x) to float32's precision relative to the
+	// row, not to the pixel.
+	RowGradShare float64
 }
 
 // convert copies a float64 batch to T (rounding), keeping labels.
@@ -240,7 +258,7 @@ var outNames = [5]string{"PerSample", "Grad", "GradTarget", "GradAux", "Hess"}
 // Check runs one case on dev through loss.Run with data resident on the device (outputs
 // guarded) and through loss.Compute (host slices copied in and out), and compares both with
 // the reference.
-func Check[T loss.Float](t *testing.T, dev device.Device, c Case) {
+func Check[T loss.Float](t testing.TB, dev device.Device, c Case) {
 	t.Helper()
 	ref, err := Reference[T](c)
 	if err != nil {
@@ -266,7 +284,7 @@ func Check[T loss.Float](t *testing.T, dev device.Device, c Case) {
 }
 
 // Twice runs a case twice on dev and requires bit-identical results.
-func Twice[T loss.Float](t *testing.T, dev device.Device, c Case) {
+func Twice[T loss.Float](t testing.TB, dev device.Device, c Case) {
 	t.Helper()
 	a, err := runResident[T](t, dev, c)
 	if err != nil {
@@ -298,7 +316,7 @@ func Twice[T loss.Float](t *testing.T, dev device.Device, c Case) {
 
 // runResident uploads the case to dev, runs loss.Run with guarded output views, checks the
 // guards and returns the outputs as float64.
-func runResident[T loss.Float](t *testing.T, dev device.Device, c Case) (loss.Result[float64], error) {
+func runResident[T loss.Float](t testing.TB, dev device.Device, c Case) (loss.Result[float64], error) {
 	t.Helper()
 	var res loss.Result[float64]
 	hb := convert[T](c.Batch)
@@ -415,7 +433,7 @@ func isNil(v any) bool {
 
 // guarded allocates n+2·guard elements of T, fills them with guardValue, and returns the
 // whole buffer and the view of its middle n elements.
-func guarded[T loss.Float](t *testing.T, dev device.Device, name string, n int, bufs *[]device.Buffer) (device.Buffer, device.Buffer) {
+func guarded[T loss.Float](t testing.TB, dev device.Device, name string, n int, bufs *[]device.Buffer) (device.Buffer, device.Buffer) {
 	t.Helper()
 	dt := device.F32
 	if isF64[T]() {
@@ -441,7 +459,7 @@ func guarded[T loss.Float](t *testing.T, dev device.Device, name string, n int, 
 	return full, view
 }
 
-func checkGuards[T loss.Float](t *testing.T, c Case, what string, full []T) {
+func checkGuards[T loss.Float](t testing.TB, c Case, what string, full []T) {
 	t.Helper()
 	for i := 0; i < guard; i++ {
 		for _, j := range []int{i, len(full) - 1 - i} {
@@ -462,25 +480,59 @@ func toF64[T loss.Float](r loss.Result[T]) loss.Result[float64] {
 // Compare checks a result of the case (converted to float64; f64 when it was computed in
 // float64) against the reference (Reference) within the spec's tolerance, reporting through t
 // under the name path.
-func Compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f64 bool) {
+func Compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f64 bool) {
 	t.Helper()
 	compare(t, c, path, ref, got, f64)
 }
 
 // compare checks a device result against the reference within the spec's tolerance.
-func compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f64 bool) {
+func compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f64 bool) {
 	t.Helper()
 	spec, _ := loss.Lookup(c.Loss.Name())
-	tol := spec.Tol32
-	if f64 {
-		tol = spec.Tol64
-	}
+	tol, vtol := tolerances(c, ref, f64)
 	where := fmt.Sprintf("%s [%s, seed %d]", c.Name, path, c.Seed)
 	scalar(t, where, "Value", got.Value, ref.Value, tol)
 	if spec.Family != device.Metric {
 		scalar(t, where, "Weight", got.Weight, ref.Weight, tol)
 	}
-	// A gradient's natural size is its scale (1/Σd for a Mean): scale the absolute tolerance.
+	for k, v := range vectors(got) {
+		r := vectors(ref)[k]
+		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, r, vtol[k]))
+	}
+}
+
+// slack returns the extra absolute tolerance of the entries of vector k (in the order of
+// vectors) of a case: with Case.RowGradShare, a share of each row's largest gradient entry for
+// the gradients of a row loss; nil otherwise.
+func slack(c Case, spec loss.Spec, k int, ref []float64, tol Tol) []float64 {
+	if c.RowGradShare == 0 || spec.Family != device.Rowwise || k < 1 || k > 3 {
+		return nil
+	}
+	return rowSlack(ref, c.Batch.Cols, c.RowGradShare*tol.Rel)
+}
+
+// vectors lists a result's PerSample, Grad, GradTarget, GradAux and Hess.
+func vectors(r loss.Result[float64]) [5][]float64 {
+	return [5][]float64{r.PerSample, r.Grad, r.GradTarget, r.GradAux, r.Hess}
+}
+
+// tolerances returns the tolerance of a case's Value and Weight, and those of its vectors
+// (in the order of vectors): the case's own, else the spec's for the dtype. The absolute
+// tolerance of the gradients and the Hessian is scaled by their natural size, 1/Σd for a
+// Mean and 1/N for a BatchMean.
+func tolerances(c Case, ref loss.Result[float64], f64 bool) (Tol, [5]Tol) {
+	spec, _ := loss.Lookup(c.Loss.Name())
+	tol := spec.Tol32
+	if f64 {
+		tol = spec.Tol64
+	}
+	all := [6]Tol{tol, tol, tol, tol, tol, tol}
+	switch {
+	case f64 && c.OutTol64 != nil:
+		all = *c.OutTol64
+	case !f64 && c.OutTol32 != nil:
+		all = *c.OutTol32
+	}
 	scale := 1.0
 	switch c.Options.Reduction {
 	case loss.Mean:
@@ -490,15 +542,11 @@ func compare(t *testing.T, c Case, path string, ref, got loss.Result[float64], f
 	case loss.BatchMean:
 		scale = 1 / float64(max(c.Batch.Rows, 1))
 	}
-	gtol := Tol{Abs: tol.Abs * scale, Rel: tol.Rel}
-	vecs := [][2][]float64{{got.PerSample, ref.PerSample}, {got.Grad, ref.Grad}, {got.GradTarget, ref.GradTarget}, {got.GradAux, ref.GradAux}, {got.Hess, ref.Hess}}
-	for k, v := range vecs {
-		tk := tol
-		if k > 0 {
-			tk = gtol
-		}
-		Vector(t, where+" "+outNames[k], v[0], v[1], tk)
+	v := [5]Tol{all[1]}
+	for k := 2; k < 6; k++ {
+		v[k-1] = Tol{Abs: all[k].Abs * scale, Rel: all[k].Rel}
 	}
+	return all[0], v
 }
 
 // Tol is an absolute plus relative tolerance.
@@ -511,7 +559,7 @@ func isF64[T loss.Float]() bool {
 }
 
 // scalar compares one value.
-func scalar(t *testing.T, where, what string, got, ref float64, tol Tol) {
+func scalar(t testing.TB, where, what string, got, ref float64, tol Tol) {
 	t.Helper()
 	if !close(got, ref, tol) {
 		t.Errorf("%s: %s = %v, reference %v (|diff| %.3g > %.3g)", where, what, got, ref, math.Abs(got-ref), tol.Abs+tol.Rel*math.Abs(ref))
@@ -530,7 +578,13 @@ func close(got, ref float64, tol Tol) bool {
 
 // Vector compares two vectors element by element, printing the first five mismatches and the
 // largest error.
-func Vector(t *testing.T, what string, got, ref []float64, tol Tol) {
+func Vector(t testing.TB, what string, got, ref []float64, tol Tol) {
+	t.Helper()
+	vector(t, what, got, ref, tol, nil)
+}
+
+// vector is Vector with an extra absolute tolerance per entry (nil: none).
+func vector(t testing.TB, what string, got, ref []float64, tol Tol, slack []float64) {
 	t.Helper()
 	if len(got) != len(ref) {
 		t.Errorf("%s: %d values, reference has %d", what, len(got), len(ref))
@@ -541,7 +595,11 @@ func Vector(t *testing.T, what string, got, ref []float64, tol Tol) {
 	worstAt := -1
 	var msgs []string
 	for i := range ref {
-		if close(got[i], ref[i], tol) {
+		ti := tol
+		if slack != nil {
+			ti.Abs += slack[i]
+		}
+		if close(got[i], ref[i], ti) {
 			continue
 		}
 		bad++
@@ -553,7 +611,32 @@ func Vector(t *testing.T, what string, got, ref []float64, tol Tol) {
 		}
 	}
 	if bad > 0 {
-		t.Errorf("%s: %d of %d values differ (abs %.3g + rel %.3g): %s; largest error %.3g at [%d]",
-			what, bad, len(ref), tol.Abs, tol.Rel, strings.Join(msgs, ", "), worst, worstAt)
+		extra := ""
+		if slack != nil {
+			extra = " + a share of each row's largest"
+		}
+		t.Errorf("%s: %d of %d values differ (abs %.3g + rel %.3g%s): %s; largest error %.3g at [%d]",
+			what, bad, len(ref), tol.Abs, tol.Rel, extra, strings.Join(msgs, ", "), worst, worstAt)
 	}
+}
+
+// rowSlack returns, for each entry of a row loss's gradient ref (rows of cols entries), share
+// times the largest |entry| of its row; nil when share is 0 or the rows are not known.
+func rowSlack(ref []float64, cols int, share float64) []float64 {
+	if share == 0 || cols <= 0 || len(ref)%cols != 0 {
+		return nil
+	}
+	s := make([]float64, len(ref))
+	for lo := 0; lo < len(ref); lo += cols {
+		var m float64
+		for _, v := range ref[lo : lo+cols] {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				m = max(m, math.Abs(v))
+			}
+		}
+		for j := lo; j < lo+cols; j++ {
+			s[j] = share * m
+		}
+	}
+	return s
 }

@@ -4,16 +4,18 @@ import "math"
 
 // Segmentation losses on the host engine: dice, iou, tversky, focal_tversky and bce_dice.
 // Mirrors cpuref/segmentation.go, whose doc comments give the formulas. A row's loss depends
-// on its pixels only through the sums I = Σ p·y, P = Σ p, T = Σ y (and, for bce_dice,
-// Σ softplus(x) and Σ x·y), with p = σ(x) on logits or p = x on probabilities; FP = P − I and
-// FN = T − I (clamped at 0, so that the Tversky ratio never exceeds 1 after rounding). Its
-// gradient is linear in y_c:
+// on its pixels only through the sums I = Σ p·y, P = Σ p, T = Σ y, FP = Σ p·(1 − y) and
+// FN = Σ q·y (and, for bce_dice, Σ (1 − y)·softplus(x) + y·softplus(−x)), with p = σ(x) and
+// q = σ(−x) on logits or p = x and q = 1 − x on probabilities. FP and FN are summed as such,
+// never as P − I or T − I, and each loss is formed from them rather than as 1 − a ratio, so
+// that a near-perfect row (logits of ±30 agreeing with the mask) keeps its tiny loss and
+// gradient. The gradient is
 //
-//	∂L/∂x_c = (α + β·y_c)·dp_c + γ·p_c + δ·y_c,  dp_c = p_c(1 − p_c) (logits) or 1
+//	∂L/∂x_c = (A·(1 − y_c) + B·y_c)·dp_c + G·((1 − y_c)·p_c − y_c·q_c),  dp_c = p_c·q_c (logits) or 1
 //
-// so a row takes one pass of sums over blocks of segBlock pixels (vmath.Sigmoid into a stack
-// block, then one pass for the three sums), and, for the gradient, one more pass that writes
-// (α + β·y)·dp (+ γ·p + δ·y) from the block's σ.
+// whose terms have one sign each for masks of 0 and 1. A row takes one pass of sums over
+// blocks of segBlock pixels (σ(±x) into stack blocks, then vector sums and dot products) and,
+// for the gradient, one more pass over the same blocks.
 
 func init() {
 	for _, name := range []string{"dice", "iou", "tversky", "focal_tversky", "bce_dice"} {
@@ -21,18 +23,23 @@ func init() {
 	}
 }
 
-// segBlock is the number of pixels transformed at once (a stack block of T).
+// segBlock is the number of pixels transformed at once (stack blocks of T).
 const segBlock = 2048
 
 // segRow holds one row's sums.
 type segRow struct {
-	i, p, t float64 // Σ p·y, Σ p, Σ y
-	sp, xy  float64 // bce_dice: Σ softplus(x), Σ x·y
+	i, p, t, fp, fn float64 // Σ p·y, Σ p, Σ y, Σ p·(1 − y), Σ q·y
+	bce             float64 // bce_dice: Σ (1 − y)·softplus(x) + y·softplus(−x)
 }
 
-// segCoef is a row's loss and gradient coefficients: ∂L/∂x_c = (a + b·y_c)·dp_c + g·p_c + d·y_c.
+// segCoef is a row's loss and gradient coefficients (see the file's comment).
 type segCoef struct {
-	l, a, b, g, d float64
+	l, a, b, g float64
+}
+
+// segBufs are the stack blocks of one row pass: p, q and 1 − y.
+type segBufs[T Float] struct {
+	p, q, ny [segBlock]T
 }
 
 // segmentation returns the kernel of one segmentation loss.
@@ -61,16 +68,16 @@ func segmentation[T Float](name string) func(a *Args[T]) []float64 {
 			coef = func(s segRow) segCoef {
 				d := diceCoef(s, p[2])
 				wb, wd := p[0], p[1]
-				// BCE: (Σ softplus(x) − Σ x·y)/C, gradient (p − y)/C.
-				return segCoef{l: wb*(s.sp-s.xy)/cc + wd*d.l, a: wd * d.a, b: wd * d.b, g: wb / cc, d: -wb / cc}
+				// BCE averaged over the row, gradient (p − y)/C = ((1 − y)p − y·q)/C.
+				return segCoef{l: wb*s.bce/cc + wd*d.l, a: wd * d.a, b: wd * d.b, g: wb / cc}
 			}
 		}
 		return Par(a.N, rowsPer(c), 2, func(lo, hi int, sums []float64) {
-			var buf [segBlock]T
+			buf := new(segBufs[T])
 			var sl, sd float64
 			for i := lo; i < hi; i++ {
 				x, y := a.X[i*c:(i+1)*c], a.Y[i*c:(i+1)*c]
-				s := segSums(x, y, buf[:], logits, bce)
+				s := segSums(x, y, buf, logits, bce)
 				k := coef(s)
 				sw := weightAt(a.Weight, i)
 				sl += sw * k.l
@@ -80,8 +87,8 @@ func segmentation[T Float](name string) func(a *Args[T]) []float64 {
 				}
 				if a.GX != nil {
 					gs := a.Scale * sw
-					k.a, k.b, k.g, k.d = gs*k.a, gs*k.b, gs*k.g, gs*k.d
-					segGrad(a.GX[i*c:(i+1)*c], x, y, buf[:], logits, k)
+					k.a, k.b, k.g = gs*k.a, gs*k.b, gs*k.g
+					segGrad(a.GX[i*c:(i+1)*c], x, y, buf, logits, k)
 				}
 			}
 			sums[0], sums[1] = sl, sd
@@ -89,86 +96,99 @@ func segmentation[T Float](name string) func(a *Args[T]) []float64 {
 	}
 }
 
-// segSums computes a row's sums over blocks of len(buf) pixels.
-func segSums[T Float](x, y, buf []T, logits, bce bool) segRow {
+// segBlockPQ fills b.p, b.q and b.ny for the pixels xb, yb of one block and returns the three
+// slices: p = σ(x), q = σ(−x) on logits (p = x, q = 1 − x on probabilities), ny = 1 − y.
+func segBlockPQ[T Float](xb, yb []T, b *segBufs[T], logits bool) (pb, qb, nyb []T) {
+	m := len(xb)
+	pb, qb, nyb = b.p[:m], b.q[:m], b.ny[:m]
+	for j, v := range yb[:m] {
+		nyb[j] = 1 - v
+	}
+	if !logits {
+		copy(pb, xb)
+		for j, v := range xb {
+			qb[j] = 1 - v
+		}
+		return pb, qb, nyb
+	}
+	vecSigmoid(pb, xb)
+	for j, v := range xb {
+		qb[j] = -v
+	}
+	vecSigmoid(qb, qb)
+	return pb, qb, nyb
+}
+
+// segSums computes a row's sums over blocks of segBlock pixels.
+func segSums[T Float](x, y []T, b *segBufs[T], logits, bce bool) segRow {
 	var s segRow
-	for lo := 0; lo < len(x); lo += len(buf) {
-		hi := min(lo+len(buf), len(x))
+	for lo := 0; lo < len(x); lo += segBlock {
+		hi := min(lo+segBlock, len(x))
 		xb, yb := x[lo:hi], y[lo:hi]
-		pb := xb
-		if logits {
-			pb = buf[:hi-lo]
-			vecSigmoid(pb, xb)
-		}
-		if isF32[T]() {
-			spy, sp, sy := sums3(asF32(pb), asF32(yb))
-			s.i += spy
-			s.p += sp
-			s.t += sy
-		} else {
-			s.i += vecDot(pb, yb)
-			s.p += vecSum(pb)
-			s.t += vecSum(yb)
-		}
-		if bce {
-			s.xy += vecDot(xb, yb)
-			sp := buf[:hi-lo]
-			vecSoftplus(sp, xb)
-			s.sp += vecSum(sp)
+		pb, qb, nyb := segBlockPQ(xb, yb, b, logits)
+		s.i += vecDot(pb, yb)
+		s.p += vecSum(pb)
+		s.t += vecSum(yb)
+		s.fp += vecDot(pb, nyb)
+		s.fn += vecDot(qb, yb)
+		if bce { // softplus(±x) into the p and q blocks, which are not needed any more
+			vecSoftplus(pb, xb)
+			for j, v := range xb {
+				qb[j] = -v
+			}
+			vecSoftplus(qb, qb)
+			s.bce += vecDot(nyb, pb) + vecDot(yb, qb)
 		}
 	}
 	return s
 }
 
-// segGrad writes g_c = (a + b·y_c)·dp_c + γ·p_c + δ·y_c over the row (k holds the coefficients,
-// already scaled). g may be x: each block is read before it is written.
-func segGrad[T Float](g, x, y, buf []T, logits bool, k segCoef) {
-	ka, kb, kg, kd := T(k.a), T(k.b), T(k.g), T(k.d)
-	for lo := 0; lo < len(x); lo += len(buf) {
-		hi := min(lo+len(buf), len(x))
+// segGrad writes g_c = (a·(1 − y_c) + b·y_c)·dp_c + k.g·((1 − y_c)·p_c − y_c·q_c) over the row
+// (k holds the coefficients, already scaled). g may be x: each block is read before it is
+// written.
+func segGrad[T Float](g, x, y []T, b *segBufs[T], logits bool, k segCoef) {
+	ka, kb, kg := T(k.a), T(k.b), T(k.g)
+	for lo := 0; lo < len(x); lo += segBlock {
+		hi := min(lo+segBlock, len(x))
 		xb, yb, gb := x[lo:hi], y[lo:hi], g[lo:hi]
-		if !logits { // dp = 1, p = x
-			for j, v := range yb {
-				gb[j] = ka + kb*v + kg*xb[j] + kd*v
+		pb, qb, nyb := segBlockPQ(xb, yb, b, logits)
+		yb, gb = yb[:len(pb)], gb[:len(pb)]
+		if !logits { // dp = 1, and no BCE term
+			for j, ny := range nyb {
+				gb[j] = ka*ny + kb*yb[j]
 			}
 			continue
 		}
-		pb := buf[:hi-lo]
-		vecSigmoid(pb, xb)
-		if isF32[T]() {
-			segGrad32(asF32(gb), asF32(pb), asF32(yb), float32(ka), float32(kb), float32(kg), float32(kd))
-			continue
-		}
-		yb = yb[:len(pb)]
-		gb = gb[:len(pb)]
 		for j, pj := range pb {
-			yj := yb[j]
-			gb[j] = (ka+kb*yj)*(pj*(1-pj)) + kg*pj + kd*yj
+			qj, yj, ny := qb[j], yb[j], nyb[j]
+			gb[j] = (ka*ny+kb*yj)*(pj*qj) + kg*(ny*pj-yj*qj)
 		}
 	}
 }
 
-// diceCoef: L = 1 − (2I + ε)/(P + T + ε), ∂L/∂p_c = (r − 2y_c)/den.
+// diceCoef: den = P + T + ε, r = (2I + ε)/den, L = (FP + FN)/den,
+// ∂L/∂p_c = (r·(1 − y_c) − y_c·(1 + L))/den.
 func diceCoef(s segRow, eps float64) segCoef {
 	den := s.p + s.t + eps
-	r := (2*s.i + eps) / den
-	return segCoef{l: 1 - r, a: r / den, b: -2 / den}
+	r, l := (2*s.i+eps)/den, (s.fp+s.fn)/den
+	return segCoef{l: l, a: r / den, b: -(1 + l) / den}
 }
 
-// iouCoef: L = 1 − (I + ε)/(P + T − I + ε), ∂L/∂p_c = (r(1 − y_c) − y_c)/den.
+// iouCoef: den = I + FP + FN + ε, r = (I + ε)/den, L = (FP + FN)/den,
+// ∂L/∂p_c = (r·(1 − y_c) − y_c)/den.
 func iouCoef(s segRow, eps float64) segCoef {
-	den := s.p + s.t - s.i + eps
-	r := (s.i + eps) / den
-	return segCoef{l: 1 - r, a: r / den, b: -(r + 1) / den}
+	den := s.i + (s.fp + s.fn) + eps
+	r, l := (s.i+eps)/den, (s.fp+s.fn)/den
+	return segCoef{l: l, a: r / den, b: -1 / den}
 }
 
-// tverskyCoef: L = 1 − (I + ε)/(I + α·FP + β·FN + ε),
-// ∂L/∂p_c = (r·(y_c + α(1 − y_c) − β·y_c) − y_c)/den.
+// tverskyCoef: den = I + α·FP + β·FN + ε, r = (I + ε)/den, L = (α·FP + β·FN)/den,
+// ∂L/∂p_c = (r·(α(1 − y_c) − β·y_c) − y_c·L)/den.
 func tverskyCoef(s segRow, alpha, beta, eps float64) segCoef {
-	fp, fn := max(s.p-s.i, 0), max(s.t-s.i, 0)
-	den := s.i + (alpha*fp + beta*fn) + eps
-	r := (s.i + eps) / den
-	return segCoef{l: 1 - r, a: r * alpha / den, b: (r*(1-alpha-beta) - 1) / den}
+	fpn := alpha*s.fp + beta*s.fn
+	den := s.i + fpn + eps
+	r, l := (s.i+eps)/den, fpn/den
+	return segCoef{l: l, a: r * alpha / den, b: -(r*beta + l) / den}
 }
 
 // focalTverskyCoef: L = t^γ with t the Tversky loss, ∂L/∂p_c = γ·t^(γ−1)·∂t/∂p_c (0 at t = 0
