@@ -20,7 +20,7 @@ var kernelTable = [...]Kernel{
 	{Name: "dice", Family: Rowwise, Denom: DenomWeight, Shape: ShapeRow, Reads: InY, Params: []string{"eps", "from_logits"}, Stage: 2},
 	{Name: "f1", Family: Metric, Denom: DenomWeight, Shape: ShapeConfusion, Reads: InY, Params: []string{"threshold"}, Derived: []string{"threshold_below"}, derive: deriveF1},
 	{Name: "focal", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY, Hess: true, Params: []string{"gamma", "alpha"}, Derived: []string{"balance", "one_minus_alpha", "gamma_ratio"}, derive: deriveFocal},
-	{Name: "focal_tversky", Family: Rowwise, Denom: DenomWeight, Shape: ShapeRow, Reads: InY, Params: []string{"alpha", "beta", "eps", "from_logits", "gamma"}, Derived: []string{"one_minus_alpha_beta"}, derive: deriveFocalTversky, Stage: 2},
+	{Name: "focal_tversky", Family: Rowwise, Denom: DenomWeight, Shape: ShapeRow, Reads: InY, Params: []string{"alpha", "beta", "eps", "from_logits", "gamma"}, Stage: 2},
 	{Name: "gaussian_nll", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY | InZ, Grads: InZ, Hess: true, Params: []string{"full", "eps"}, Derived: []string{"log_term"}, derive: deriveGaussianNll},
 	{Name: "hinge", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY, Hess: true, Params: []string{"margin"}},
 	{Name: "huber", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY, Hess: true, Params: []string{"delta"}},
@@ -43,7 +43,7 @@ var kernelTable = [...]Kernel{
 	{Name: "soft_margin", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY, Hess: true},
 	{Name: "squared_hinge", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY, Hess: true, Params: []string{"margin"}},
 	{Name: "triplet", Family: Rowwise, Denom: DenomWeight, Shape: ShapeRow, Reads: InY | InZ, Grads: InY | InZ, Params: []string{"margin", "p", "eps", "swap"}, Derived: []string{"inv_p", "p_minus_one"}, derive: deriveTriplet, Stage: 3, StageFwd: true},
-	{Name: "tversky", Family: Rowwise, Denom: DenomWeight, Shape: ShapeRow, Reads: InY, Params: []string{"alpha", "beta", "eps", "from_logits"}, Derived: []string{"one_minus_alpha_beta"}, derive: deriveTversky, Stage: 2},
+	{Name: "tversky", Family: Rowwise, Denom: DenomWeight, Shape: ShapeRow, Reads: InY, Params: []string{"alpha", "beta", "eps", "from_logits"}, Stage: 2},
 	{Name: "tweedie", Family: Elementwise, Denom: DenomWeight, Shape: ShapeElem, Reads: InY, Hess: true, Params: []string{"rho"}, Derived: []string{"one_minus_rho", "two_minus_rho"}, derive: deriveTweedie},
 }
 
@@ -74,13 +74,6 @@ func deriveFocal(slots *[8]float64, _ DType) {
 	slots[4] = ratio(gamma-1, gamma) // gamma_ratio
 }
 
-// deriveFocalTversky fills focal_tversky's derived parameters.
-func deriveFocalTversky(slots *[8]float64, _ DType) {
-	alpha := slots[0]
-	beta := slots[1]
-	slots[5] = 1 - alpha - beta // one_minus_alpha_beta
-}
-
 // deriveGaussianNll fills gaussian_nll's derived parameters.
 func deriveGaussianNll(slots *[8]float64, _ DType) {
 	full := slots[0]
@@ -99,13 +92,6 @@ func deriveTriplet(slots *[8]float64, _ DType) {
 	p := slots[1]
 	slots[4] = 1 / p // inv_p
 	slots[5] = p - 1 // p_minus_one
-}
-
-// deriveTversky fills tversky's derived parameters.
-func deriveTversky(slots *[8]float64, _ DType) {
-	alpha := slots[0]
-	beta := slots[1]
-	slots[4] = 1 - alpha - beta // one_minus_alpha_beta
 }
 
 // deriveTweedie fills tweedie's derived parameters.

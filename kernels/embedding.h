@@ -3,18 +3,20 @@
 // dialects' own (opencl/info_nce.cl, cuda/info_nce.cuh). Mirrors cpuref/embedding.go.
 
 // pd_grad is ∂‖w‖_p/∂w_j of a chunk of coordinates w of a distance dd (cpuref.pairDistGrad):
-// sign(w)·(|w|/dd)^(p−1) (w/dd for p = 2, sign(w) for p = 1), 0 where w = 0 or dd = 0.
-FN VR pd_grad(const VR w, const acc dd, const acc p, const acc pm1) {
+// sign(w)·(|w|/dd)^(p−1) (w/dd for p = 2, sign(w) for p = 1), 0 where w = 0 or dd = 0. In
+// accumulator precision: the gradient of an anchor is a difference of two such terms, which
+// cancel where the positive and the negative lie alike.
+FN VA pd_grad(const VA w, const acc dd, const acc p, const acc pm1) {
 	if (dd == 0)
-		return VZERO;
-	VR g;
+		return VAC(0);
+	VA g;
 	if (p == 1)
-		g = copysign(VC(1), w);
+		g = copysign(VAC(1), w);
 	else if (p == 2)
-		g = w / (real)dd;
+		g = w / dd;
 	else
-		g = copysign(pow(fabs(w) / (real)dd, VC((real)pm1)), w);
-	return VSEL(w == 0, 0, g);
+		g = copysign(pow(fabs(w) / dd, VAC(pm1)), w);
+	return VSELA(w == 0, 0, g);
 }
 
 // triplet (PyTorch triplet_margin_loss), anchors x, positives y, negatives z; margin, p (the
@@ -28,6 +30,7 @@ FN VR pd_grad(const VR w, const acc dd, const acc p, const acc pm1) {
 ROW_FN(triplet) {
 	const acc margin = P[TRIPLET_MARGIN], p = P[TRIPLET_P], pm1 = P[TRIPLET_P_MINUS_ONE];
 	const real eps = (real)P[TRIPLET_EPS];
+	const acc ae = eps;
 	const int swap = P[TRIPLET_SWAP] != 0, p1 = p == 1;
 	RACC s0 = racc_zero(), s1 = racc_zero(), s2 = racc_zero(); // p = 1: Σ|w| per pair (a,p), (a,n), (p,n)
 	RMAX m0 = rmax_zero(), m1 = rmax_zero(), m2 = rmax_zero();  // else max |w|
@@ -57,11 +60,18 @@ ROW_FN(triplet) {
 		ROW_FOR(r, j) {
 			const VR a = row_ld(r, sa, j), q = row_ld(r, sq, j), n = row_ld(r, sn, j);
 			const VM in = row_in(r, j);
-			const VR w0 = fabs(a - q + eps) / (real)m[0], w1 = fabs(a - n + eps) / (real)m[1];
-			const VR w2 = swap ? fabs(q - n + eps) / (real)m[2] : VZERO;
-			racc_add(&s0, VSEL(in, p == 2 ? w0 * w0 : pow(w0, VC((real)p)), 0));
-			racc_add(&s1, VSEL(in, p == 2 ? w1 * w1 : pow(w1, VC((real)p)), 0));
-			racc_add(&s2, VSEL(in, p == 2 ? w2 * w2 : pow(w2, VC((real)p)), 0));
+			if (p == 2) {
+				const VR w0 = fabs(a - q + eps) / (real)m[0], w1 = fabs(a - n + eps) / (real)m[1];
+				const VR w2 = swap ? fabs(q - n + eps) / (real)m[2] : VZERO;
+				racc_add(&s0, VSEL(in, w0 * w0, 0)), racc_add(&s1, VSEL(in, w1 * w1, 0));
+				racc_add(&s2, VSEL(in, w2 * w2, 0));
+			} else { // in accumulator precision: the distance's 1/p-th root magnifies every error
+				const VA one = to_va(VSEL(in, VC(1), 0)), av = to_va(a), qv = to_va(q), nv = to_va(n), pv = VAC(p);
+				racc_adda(&s0, one * pow(fabs(av - qv + ae) / m[0], pv));
+				racc_adda(&s1, one * pow(fabs(av - nv + ae) / m[1], pv));
+				if (swap)
+					racc_adda(&s2, one * pow(fabs(qv - nv + ae) / m[2], pv));
+			}
 		}
 		const RACC s[3] = {s0, s1, s2};
 		row_sums(r, s, t, 3);
@@ -82,21 +92,21 @@ ROW_FN(triplet) {
 	if (!r->mode || (!r->gx && !r->gy && !r->gz))
 		return;
 	const int active = hh >= 0;
-	const real g = (real)r->gs, rwn = (real)wn, rws = (real)ws;
+	const acc g = r->gs;
 	ROW_FOR(r, j) {
-		VR ga = VZERO, gp = VZERO, gn = VZERO;
+		VA ga = VAC(0), gp = VAC(0), gn = VAC(0);
 		if (active) {
-			const VR a = row_ld(r, sa, j), q = row_ld(r, sq, j), n = row_ld(r, sn, j);
-			const VR up = pd_grad(a - q + eps, dp, p, pm1), un = pd_grad(a - n + eps, dn, p, pm1);
-			const VR us = ws != 0 ? pd_grad(q - n + eps, ds, p, pm1) : VZERO;
-			ga = up - rwn * un, gp = -up - rws * us, gn = rwn * un + rws * us;
+			const VA a = to_va(row_ld(r, sa, j)), q = to_va(row_ld(r, sq, j)), n = to_va(row_ld(r, sn, j));
+			const VA up = pd_grad(a - q + ae, dp, p, pm1), un = pd_grad(a - n + ae, dn, p, pm1);
+			const VA us = ws != 0 ? pd_grad(q - n + ae, ds, p, pm1) : VAC(0);
+			ga = up - wn * un, gp = -up - ws * us, gn = wn * un + ws * us;
 		}
 		if (r->gx)
-			row_st(r, r->gx, j, g * ga);
+			row_st(r, r->gx, j, to_vr(g * ga));
 		if (r->gy)
-			row_st(r, r->gy, j, g * gp);
+			row_st(r, r->gy, j, to_vr(g * gp));
 		if (r->gz)
-			row_st(r, r->gz, j, g * gn);
+			row_st(r, r->gz, j, to_vr(g * gn));
 	}
 }
 DEFINE_ROW(triplet)

@@ -84,7 +84,6 @@
 #define FOCAL_TVERSKY_EPS 2
 #define FOCAL_TVERSKY_FROM_LOGITS 3
 #define FOCAL_TVERSKY_GAMMA 4
-#define FOCAL_TVERSKY_ONE_MINUS_ALPHA_BETA 5
 #define focal_tversky_STAGE 2
 
 // gaussian_nll
@@ -203,7 +202,6 @@
 #define TVERSKY_BETA 1
 #define TVERSKY_EPS 2
 #define TVERSKY_FROM_LOGITS 3
-#define TVERSKY_ONE_MINUS_ALPHA_BETA 4
 #define tversky_STAGE 2
 
 // tweedie

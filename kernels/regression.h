@@ -93,7 +93,8 @@ DEFINE_ELEM(quantile)
 
 // poisson, log_input, full, eps:
 //   log input: L = e^x − y·x, ∂L/∂x = e^x − y, ∂²L/∂x² = e^x
-//   otherwise: L = x − y·log(x + eps), ∂L/∂x = 1 − y/(x + eps), ∂²L/∂x² = (y/(x + eps))/(x + eps)
+//   otherwise: L = x − y·log(x + eps), ∂L/∂x = 1 − y/(x + eps) (as (x + eps − y)/(x + eps), exact
+//   where x + eps is close to y), ∂²L/∂x² = (y/(x + eps))/(x + eps)
 // full adds Stirling's y·log y − y + ½log(2πy) where y > 1.
 ELEM_FN(poisson) {
 	VR lv;
@@ -108,7 +109,7 @@ ELEM_FN(poisson) {
 		const VR xe = x + (real)P[POISSON_EPS], q = y / xe;
 		lv = x - y * log(xe);
 		if (mode > 0)
-			*gx = 1 - q;
+			*gx = (xe - y) / xe;
 		if (mode > 1)
 			*h = q / xe;
 	}

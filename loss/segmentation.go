@@ -22,9 +22,8 @@ func init() {
 	seg("dice", pNonNeg("eps", 1e-7), pBool("from_logits", true))
 	seg("iou", pNonNeg("eps", 1e-7), pBool("from_logits", true))
 	tv := []param{pNonNeg("alpha", 0.5), pNonNeg("beta", 0.5), pNonNeg("eps", 1e-7), pBool("from_logits", true)}
-	tvd := []Derived{{"one_minus_alpha_beta", "1 - alpha - beta"}}
-	seg("tversky", tv...).derived = tvd
-	seg("focal_tversky", append(tv, pPos("gamma", 0.75))...).derived = tvd
+	seg("tversky", tv...)
+	seg("focal_tversky", append(tv, pPos("gamma", 0.75))...)
 	seg("bce_dice", pNonNeg("bce_weight", 1), pNonNeg("dice_weight", 1), pNonNeg("eps", 1e-7))
 }
 

@@ -35,7 +35,8 @@ import (
 // shapes, which have several blocks (4099 elements; 300 rows), rows longer than a block (C =
 // 3000 and 50257, whole-block groups; C = 12000 in float32 stages 47 KiB of shared memory, over
 // the 48 KiB limit less the kernel's static shared memory), rows shorter than a warp (C = 3, 5,
-// 7), C = 1, and InfoNCE with at most 33 rows.
+// 7), C = 1, and InfoNCE with at most 33 rows. The parameter edges run whole (their shapes are
+// small).
 func TestEmulated(t *testing.T) {
 	dev, why := openEmulated()
 	if dev == nil {
@@ -53,6 +54,9 @@ func TestEmulated(t *testing.T) {
 	t.Logf("%s: %s", dev.Info().Name, dev.Info().Description)
 	t.Run("conformance", func(t *testing.T) { emulatedConformance(t, dev) })
 	t.Run("special", func(t *testing.T) { losstest.Special(t, dev) })
+	for _, dt := range []device.DType{device.F32, device.F64} { // every parameter at both ends of its domain
+		t.Run("edges/"+dt.String(), func(t *testing.T) { losstest.Edges(t, dev, dt) })
+	}
 	t.Run("find", func(t *testing.T) { emulatedFind(t, dev) })
 	t.Run("bad-labels", func(t *testing.T) { emulatedBadLabels(t, dev) })
 	t.Run("unaligned", func(t *testing.T) { unaligned(t, dev) }) // the emulator faults on misaligned vector accesses

@@ -141,8 +141,18 @@ FN VR vsel(const VM& c, const A& a, const B& b) {
 	LANES(real, c.v[k] ? x.v[k] : y.v[k]);
 }
 #define VSEL(c, a, b) vsel(c, a, b)
+FN VA va(const VA& a) { return a; }
+FN VA va(const double a) { return vsplat(a); }
+template <class A, class B>
+FN VA vsela(const VM& c, const A& a, const B& b) {
+	const VA x = va(a), y = va(b);
+	LANES(double, c.v[k] ? x.v[k] : y.v[k]);
+}
+#define VAC(a) vsplat<double>((double)(a))
+#define VSELA(c, a, b) vsela(c, a, b)
 #define to_va(a) to_va_(a)
 FN VA to_va_(const VR& a) { LANES(double, (double)a.v[k]); }
+FN VR to_vr(const VA& a) { LANES(real, (real)a.v[k]); }
 
 FN bool vany(const VM& m) {
 	bool r = false;

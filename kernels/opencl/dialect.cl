@@ -80,6 +80,9 @@ typedef acc8 VA;
 #define VC(v) ((real8)(v))
 #define VZERO VC(0)
 #define VSEL(c, a, b) select((real8)(b), (real8)(a), (c))
+#define VAC(v) ((acc8)(v))
+#define to_vr(v) to_real8(v)
+#define VSELA(c, a, b) select((acc8)(b), (acc8)(a), (c)) // c a comparison of accumulator chunks
 #define LANES ((mask8)(0, 1, 2, 3, 4, 5, 6, 7))
 #define HEAD(m) (LANES < (mask8)(m)) // the lanes below m
 // PARAMS declares P, the kernel's parameter slots, as an array (params.h indexes it).
