@@ -5,7 +5,7 @@ import "math"
 // Binary and multi-label losses: elementwise over N·C elements. X holds probabilities
 // (bce), logits (bce_with_logits, focal) or scores (hinge, squared_hinge, soft_margin);
 // Y the targets. Gradients are with respect to X only. Each block function mirrors
-// kernels/cuda/binary.cu and kernels/opencl/binary.cl.
+// kernels/binary.h.
 
 func init() {
 	registerElem("bce", bce)

@@ -3,7 +3,7 @@ package cpuref
 import "math"
 
 // Cross-entropy family: row losses over N rows of C logits (or log-probabilities for nll).
-// Mirrors kernels/cuda/crossentropy.cu and kernels/opencl/crossentropy.cl.
+// Mirrors kernels/crossentropy.h.
 //
 // Every softmax here is taken the same way (softmaxRow): the row maximum m at its first index
 // k, e_j = e^{x_j−m} (so e_k = 1 exactly) and rest = Σ_{j≠k} e_j. Then the softmax denominator

@@ -6,7 +6,7 @@ import (
 )
 
 // Embedding losses over N embeddings of D coordinates (C = D). Mirrors
-// kernels/cuda/embedding.cu and kernels/opencl/embedding.cl.
+// kernels/embedding.h.
 
 func init() {
 	registerRow("triplet", triplet)

@@ -2,8 +2,7 @@ package cpuref
 
 import "math"
 
-// KL divergence: elementwise over N·C elements. Mirrors kernels/cuda/kldiv.cu and
-// kernels/opencl/kldiv.cl.
+// KL divergence: elementwise over N·C elements. Mirrors kernels/kldiv.h.
 
 func init() {
 	registerElem("kl_div", klDiv)

@@ -3,7 +3,7 @@ package cpuref
 import "math"
 
 // Other multi-class row losses: the multi-class margin loss and CORN for ordinal labels.
-// Mirrors kernels/cuda/multiclass.cu and kernels/opencl/multiclass.cl.
+// Mirrors kernels/multiclass.h.
 
 func init() {
 	registerRow("multi_margin", multiMargin)

@@ -3,7 +3,7 @@ package cpuref
 import "math"
 
 // The elastic-net penalty: elementwise over a parameter buffer X = θ. Mirrors
-// kernels/cuda/penalty.cu and kernels/opencl/penalty.cl.
+// kernels/penalty.h.
 
 func init() {
 	registerElem("penalty", penalty)

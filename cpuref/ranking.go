@@ -3,7 +3,7 @@ package cpuref
 // Pairwise ranking losses: elementwise over pairs, X = s⁺ (the positive item's score),
 // Y = s⁻ (the negative's), Δ = s⁺ − s⁻; ∂L/∂s⁻ = −∂L/∂s⁺ and the Hessian is taken with
 // respect to s⁺. Contrastive takes a distance X = d and a similarity flag Y instead.
-// Each block function mirrors kernels/cuda/ranking.cu and kernels/opencl/ranking.cl.
+// Each block function mirrors kernels/ranking.h.
 
 func init() {
 	registerElem("bpr", bpr)

@@ -4,7 +4,7 @@ import "math"
 
 // Regression losses: elementwise over N·C elements, e = y − x (target minus prediction).
 // X is the prediction, Y the target (Z the variance, for gaussian_nll). Each block function
-// mirrors kernels/cuda/regression.cu and kernels/opencl/regression.cl. Gradients are with
+// mirrors kernels/regression.h. Gradients are with
 // respect to X (and Z for gaussian_nll); the targets are not differentiated.
 
 func init() {

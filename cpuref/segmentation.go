@@ -13,8 +13,7 @@ import "math"
 // 1 − a ratio, so that it keeps its precision where it is tiny (near-perfect rows). The
 // gradient with respect to x_c is ∂L/∂p_c times dp_c/dx_c = σ(x_c)·σ(−x_c) (1 with
 // probabilities). There is no gradient with respect to the masks. Every row has d = 1, so
-// the Mean is the mean over rows. Mirrors kernels/cuda/segmentation.cu and
-// kernels/opencl/segmentation.cl.
+// the Mean is the mean over rows. Mirrors kernels/segmentation.h.
 
 func init() {
 	registerRow("dice", segDice)
