@@ -1,9 +1,10 @@
 // segmentation.h: Dice, IoU, Tversky, focal Tversky and BCE+Dice, row losses with one term per
 // sample over its C pixels (X logits, or probabilities without from_logits; Y masks in
 // [0, 1]). Mirrors cpuref/segmentation.go. Each row is summarised by p_c = σ(x_c) and
-// q_c = σ(−x_c) (or x_c and 1 − x_c), I = Σ p·y, P = Σ p, T = Σ y, FP = Σ p(1−y), FN = Σ q·y
-// (pass 1, staging x and y for the gradient). Each loss is formed from FP and FN, never as
-// 1 − a ratio, so that a near-perfect row keeps its tiny value; ∂L/∂p_c depends on c only
+// q_c = σ(−x_c) (or x_c and 1 − x_c), I = Σ p·y, FP = Σ p(1−y), FN = Σ q·y (pass 1, staging
+// x and y for the gradient); cpuref's P = Σ p and T = Σ y enter only as P + T = 2I + FP + FN.
+// Each loss is formed from FP and FN, never as 1 − a ratio, so that a near-perfect row keeps
+// its tiny value; ∂L/∂p_c depends on c only
 // through y_c, as A(1 − y_c) + B·y_c (terms of one sign each for masks of 0 and 1), and
 // pass 2 writes ∂L/∂x_c = (A(1 − y_c) + B·y_c)·p_c·q_c (p·q = 1 on probabilities). d = 1.
 
@@ -28,28 +29,26 @@ FN VR seg_prob(const VR x, const int logits, VR *q) {
 // bce_dice's weights.
 FN void seg_row(ROW *r, acc *L, acc *d, const int kind, const int logits, const acc eps, const acc alpha,
                 const acc beta, const acc gamma, const acc wb, const acc wd) {
-	const int nsum = kind == SEG_BCE_DICE ? 6 : 5;
+	const int nsum = kind == SEG_BCE_DICE ? 4 : 3;
 	// The sums in separate accumulators (an array indexed by a variable would leave memory).
-	RACC si = racc_zero(), sp = racc_zero(), st = racc_zero(), sfp = racc_zero(), sfn = racc_zero(), sb = racc_zero();
+	RACC si = racc_zero(), sfp = racc_zero(), sfn = racc_zero(), sb = racc_zero();
 	ROW_FOR(r, j) {
 		const VR x = row_lds(r, 0, r->x, j), y = row_lds(r, 1, r->y, j);
 		VR q;
 		const VR p = VSEL(row_in(r, j), seg_prob(x, logits, &q), 0); // y is 0 past the row
 		racc_add(&si, p * y);
-		racc_add(&sp, p);
-		racc_add(&st, y);
 		racc_add(&sfp, p * (1 - y));
 		racc_add(&sfn, q * y);
 		if (kind == SEG_BCE_DICE) // the stable BCE-with-logits terms
 			racc_add(&sb, VSEL(row_in(r, j), VMAX(x, VZERO) - x * y + log1p(exp(-fabs(x))), 0));
 	}
-	const RACC s[6] = {si, sp, st, sfp, sfn, sb};
-	acc t[6];
+	const RACC s[4] = {si, sfp, sfn, sb};
+	acc t[4];
 	row_sums(r, s, t, nsum);
-	const acc I = t[0], Ps = t[1], T = t[2], fpos = t[3], fneg = t[4];
+	const acc I = t[0], fpos = t[1], fneg = t[2];
 	acc l, A, B, bc = 0; // the loss; ∂L/∂p_c = A(1 − y_c) + B·y_c
 	if (kind == SEG_DICE || kind == SEG_BCE_DICE) {
-		const acc den = Ps + T + eps, rr = (2 * I + eps) / den;
+		const acc den = 2 * I + (fpos + fneg) + eps, rr = (2 * I + eps) / den;
 		l = (fpos + fneg) / den, A = rr / den, B = -(1 + l) / den;
 	} else if (kind == SEG_IOU) {
 		const acc den = I + (fpos + fneg) + eps, rr = (I + eps) / den;
@@ -64,7 +63,7 @@ FN void seg_row(ROW *r, acc *L, acc *d, const int kind, const int logits, const 
 	}
 	if (kind == SEG_BCE_DICE) { // L = wb·(1/C)·Σ BCE + wd·Dice, ∂L/∂x_c += wb·((1 − y_c)p_c − y_c·q_c)/C
 		const acc C = (acc)r->c;
-		l = wb * t[5] / C + wd * l, A *= wd, B *= wd, bc = wb / C;
+		l = wb * t[3] / C + wd * l, A *= wd, B *= wd, bc = wb / C;
 	}
 	*L = l;
 	*d = 1;
@@ -81,8 +80,8 @@ FN void seg_row(ROW *r, acc *L, acc *d, const int kind, const int logits, const 
 	}
 }
 
-// dice, ε, from_logits: den = P + T + ε, r = (2I + ε)/den, L = 1 − r = (FP + FN)/den,
-// ∂L/∂p_c = (r − 2y_c)/den = (r(1 − y_c) − y_c(1 + L))/den.
+// dice, ε, from_logits: den = P + T + ε = 2I + FP + FN + ε, r = (2I + ε)/den,
+// L = 1 − r = (FP + FN)/den, ∂L/∂p_c = (r − 2y_c)/den = (r(1 − y_c) − y_c(1 + L))/den.
 ROW_FN(dice) {
 	seg_row(r, L, d, SEG_DICE, P[DICE_FROM_LOGITS] != 0, P[DICE_EPS], 0, 0, 1, 0, 1);
 }

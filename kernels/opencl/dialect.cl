@@ -155,6 +155,13 @@ FN void racc_adda(RACC *a, const acc8 v) {
 #define racc_add(a, v) racc_adda(a, to_va(v))
 
 // racc_total adds the lanes of a in lane order.
+#if GLOSS_ACC64
+FN ACCUM racc_total(const RACC a) { // in registers (a loop over the lanes would go through memory)
+	const acc8 s = a.s;
+	ACCUM t = {((((((s.s0 + s.s1) + s.s2) + s.s3) + s.s4) + s.s5) + s.s6) + s.s7, 0};
+	return t;
+}
+#else
 FN ACCUM racc_total(const RACC a) {
 	acc s[8], c[8];
 	vstore8(a.s, 0, s);
@@ -166,6 +173,7 @@ FN ACCUM racc_total(const RACC a) {
 	}
 	return t;
 }
+#endif
 
 // ---- the group: its local memory and collectives ----
 
