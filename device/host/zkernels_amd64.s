@@ -41264,6 +41264,1858 @@ done_5:
 	VZEROUPPER
 	RET
 
+// func sqDistAVX2(a *float32, b *float32, n int, eps float64) float64
+// Requires: AVX, FMA3, SSE2
+TEXT ·sqDistAVX2(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSD eps+24(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         BX, BX
+
+sqDist_loop_1:
+	VCVTPS2PD    (AX)(BX*4), Y5
+	VCVTPS2PD    (CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y1
+	VCVTPS2PD    16(AX)(BX*4), Y5
+	VCVTPS2PD    16(CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y2
+	VCVTPS2PD    32(AX)(BX*4), Y5
+	VCVTPS2PD    32(CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y3
+	VCVTPS2PD    48(AX)(BX*4), Y5
+	VCVTPS2PD    48(CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y4
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          sqDist_loop_1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VHADDPD      Y2, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func sums3AVX2(p *float32, y *float32, n int) (spy float64, sp float64, sy float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·sums3AVX2(SB), NOSPLIT, $0-48
+	MOVQ   p+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	XORQ   BX, BX
+
+sums3_loop_1:
+	VCVTPS2PD    (AX)(BX*4), Y12
+	VCVTPS2PD    (CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y0
+	VADDPD       Y12, Y4, Y4
+	VADDPD       Y13, Y8, Y8
+	VCVTPS2PD    16(AX)(BX*4), Y12
+	VCVTPS2PD    16(CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y1
+	VADDPD       Y12, Y5, Y5
+	VADDPD       Y13, Y9, Y9
+	VCVTPS2PD    32(AX)(BX*4), Y12
+	VCVTPS2PD    32(CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y2
+	VADDPD       Y12, Y6, Y6
+	VADDPD       Y13, Y10, Y10
+	VCVTPS2PD    48(AX)(BX*4), Y12
+	VCVTPS2PD    48(CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y3
+	VADDPD       Y12, Y7, Y7
+	VADDPD       Y13, Y11, Y11
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          sums3_loop_1
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VHADDPD      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, spy+24(FP)
+	VADDPD       Y6, Y4, Y4
+	VADDPD       Y7, Y5, Y5
+	VHADDPD      Y5, Y4, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, sp+32(FP)
+	VADDPD       Y10, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+	VHADDPD      Y9, Y8, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, sy+40(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX2(x *float32, n int) (m float32, nan bool)
+// Requires: AVX, AVX2, SSE
+TEXT ·maxAVX2(SB), NOSPLIT, $0-21
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0xff800000, DX
+	VMOVD        DX, X1
+	VBROADCASTSS X1, Y1
+	VXORPD       Y2, Y2, Y2
+	XORQ         DX, DX
+
+max_loop_1:
+	VMOVUPS      (AX)(DX*4), Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VORPS        Y4, Y2, Y2
+	VMAXPS       Y3, Y0, Y0
+	VMOVUPS      32(AX)(DX*4), Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VORPS        Y4, Y2, Y2
+	VMAXPS       Y3, Y1, Y1
+	ADDQ         $0x10, DX
+	CMPQ         DX, CX
+	JLT          max_loop_1
+	VMAXPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	MOVSS        X0, m+16(FP)
+	VMOVMSKPS    Y2, AX
+	TESTL        AX, AX
+	SETNE        nan+20(FP)
+	VZEROUPPER
+	RET
+
+// func indexAVX2(x *float32, n int, v float32) int
+// Requires: AVX, SSE
+TEXT ·indexAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVSS        v+16(FP), X0
+	UCOMISS      X0, X0
+	JPS          index_cond_1
+	VBROADCASTSS v+16(FP), Y0
+	XORQ         DX, DX
+
+index_loop_2:
+	VCMPPS    $0x00, (AX)(DX*4), Y0, Y1
+	VMOVMSKPS Y1, BX
+	TESTL     BX, BX
+	JNZ       index_found_3
+	VCMPPS    $0x00, 32(AX)(DX*4), Y0, Y1
+	VMOVMSKPS Y1, BX
+	TESTL     BX, BX
+	JNZ       index_found_4
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       index_loop_2
+	MOVQ      $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_4:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_cond_1:
+	XORQ DX, DX
+
+index_loop_5:
+	VMOVUPS   (AX)(DX*4), Y0
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, BX
+	TESTL     BX, BX
+	JNZ       index_found_6
+	VMOVUPS   32(AX)(DX*4), Y0
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, BX
+	TESTL     BX, BX
+	JNZ       index_found_7
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       index_loop_5
+	MOVQ      $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_6:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_7:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func confusionAVX2(x *float32, y *float32, n int, t float32, ge bool) (tp int, fp int, fn int)
+// Requires: AVX, AVX2, POPCNT
+TEXT ·confusionAVX2(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      ge+28(FP), BX
+	TESTL        BX, BX
+	JNZ          confusion_cond_1
+	VBROADCASTSS t+24(FP), Y0
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_2:
+	VMOVUPS   (AX)(R8*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	VMOVUPS   32(AX)(R8*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMOVUPS   32(CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	ADDQ      $0x10, R8
+	CMPQ      R8, DX
+	JLT       confusion_loop_2
+	MOVQ      BX, tp+32(FP)
+	MOVQ      SI, fp+40(FP)
+	MOVQ      DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+confusion_cond_1:
+	VBROADCASTSS t+24(FP), Y0
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_3:
+	VMOVUPS   (AX)(R8*4), Y2
+	VCMPPS    $0x1d, Y0, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	VMOVUPS   32(AX)(R8*4), Y2
+	VCMPPS    $0x1d, Y0, Y2, Y2
+	VMOVUPS   32(CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	ADDQ      $0x10, R8
+	CMPQ      R8, DX
+	JLT       confusion_loop_3
+	MOVQ      BX, tp+32(FP)
+	MOVQ      SI, fp+40(FP)
+	MOVQ      DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+// func axpbAVX2(x *float32, n int, a float32, b float32)
+// Requires: AVX
+TEXT ·axpbAVX2(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS a+16(FP), Y0
+	VBROADCASTSS b+20(FP), Y1
+	XORQ         DX, DX
+
+axpb_loop_1:
+	VMULPS  (AX)(DX*4), Y0, Y2
+	VADDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)(DX*4)
+	VMULPS  32(AX)(DX*4), Y0, Y2
+	VADDPS  Y1, Y2, Y2
+	VMOVUPS Y2, 32(AX)(DX*4)
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     axpb_loop_1
+	VZEROUPPER
+	RET
+
+// func axpbycAVX2(x *float32, y *float32, n int, a float32, b float32, c float32)
+// Requires: AVX
+TEXT ·axpbycAVX2(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS b+28(FP), Y0
+	VBROADCASTSS c+32(FP), Y1
+	VBROADCASTSS a+24(FP), Y2
+	XORQ         BX, BX
+
+axpbyc_loop_1:
+	VMULPS  (CX)(BX*4), Y0, Y3
+	VADDPS  Y1, Y3, Y3
+	VMULPS  (AX)(BX*4), Y2, Y4
+	VADDPS  Y3, Y4, Y3
+	VMOVUPS Y3, (AX)(BX*4)
+	VMULPS  32(CX)(BX*4), Y0, Y3
+	VADDPS  Y1, Y3, Y3
+	VMULPS  32(AX)(BX*4), Y2, Y4
+	VADDPS  Y3, Y4, Y3
+	VMOVUPS Y3, 32(AX)(BX*4)
+	ADDQ    $0x10, BX
+	CMPQ    BX, DX
+	JLT     axpbyc_loop_1
+	VZEROUPPER
+	RET
+
+// func maxF64AVX2(x *float64, n int) (m float64, nan bool)
+// Requires: AVX, AVX2, SSE2
+TEXT ·maxF64AVX2(SB), NOSPLIT, $0-25
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         $0xfff0000000000000, DX
+	VMOVQ        DX, X0
+	VBROADCASTSD X0, Y0
+	MOVQ         $0xfff0000000000000, DX
+	VMOVQ        DX, X1
+	VBROADCASTSD X1, Y1
+	VXORPD       Y2, Y2, Y2
+	XORQ         DX, DX
+
+maxF64_loop_1:
+	VMOVUPD      (AX)(DX*8), Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VORPD        Y4, Y2, Y2
+	VMAXPD       Y3, Y0, Y0
+	VMOVUPD      32(AX)(DX*8), Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VORPD        Y4, Y2, Y2
+	VMAXPD       Y3, Y1, Y1
+	ADDQ         $0x08, DX
+	CMPQ         DX, CX
+	JLT          maxF64_loop_1
+	VMAXPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPD       X1, X0, X0
+	VPERMILPD    $0x01, X0, X1
+	VMAXPD       X1, X0, X0
+	MOVSD        X0, m+16(FP)
+	VMOVMSKPD    Y2, AX
+	TESTL        AX, AX
+	SETNE        nan+24(FP)
+	VZEROUPPER
+	RET
+
+// func subF32AVX2(dst *float32, a *float64, b *float64, n int, c float64)
+// Requires: AVX
+TEXT ·subF32AVX2(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         n+24(FP), BX
+	TESTQ        DX, DX
+	JNZ          subF32_cond_1
+	VBROADCASTSD c+32(FP), Y0
+	XORQ         DX, DX
+
+subF32_loop_2:
+	VMOVUPD    (CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (AX)(DX*4)
+	VMOVUPD    32(CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, 16(AX)(DX*4)
+	VMOVUPD    64(CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, 32(AX)(DX*4)
+	VMOVUPD    96(CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, 48(AX)(DX*4)
+	ADDQ       $0x10, DX
+	CMPQ       DX, BX
+	JLT        subF32_loop_2
+	VZEROUPPER
+	RET
+
+subF32_cond_1:
+	XORQ SI, SI
+
+subF32_loop_3:
+	VMOVUPD    (CX)(SI*8), Y0
+	VSUBPD     (DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (AX)(SI*4)
+	VMOVUPD    32(CX)(SI*8), Y0
+	VSUBPD     32(DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(AX)(SI*4)
+	VMOVUPD    64(CX)(SI*8), Y0
+	VSUBPD     64(DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 32(AX)(SI*4)
+	VMOVUPD    96(CX)(SI*8), Y0
+	VSUBPD     96(DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 48(AX)(SI*4)
+	ADDQ       $0x10, SI
+	CMPQ       SI, BX
+	JLT        subF32_loop_3
+	VZEROUPPER
+	RET
+
+// func widenAVX2(dst *float64, src *float32, n int)
+// Requires: AVX
+TEXT ·widenAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+widen_loop_1:
+	VCVTPS2PD (CX)(BX*4), Y0
+	VMOVUPD   Y0, (AX)(BX*8)
+	VCVTPS2PD 16(CX)(BX*4), Y0
+	VMOVUPD   Y0, 32(AX)(BX*8)
+	VCVTPS2PD 32(CX)(BX*4), Y0
+	VMOVUPD   Y0, 64(AX)(BX*8)
+	VCVTPS2PD 48(CX)(BX*4), Y0
+	VMOVUPD   Y0, 96(AX)(BX*8)
+	ADDQ      $0x10, BX
+	CMPQ      BX, DX
+	JLT       widen_loop_1
+	VZEROUPPER
+	RET
+
+// func tripGradAVX2(a *float32, p *float32, n *float32, ga *float32, gp *float32, gn *float32, cnt int, kp float64, kn float64, eps float64)
+// Requires: AVX, AVX2
+TEXT ·tripGradAVX2(SB), NOSPLIT, $0-80
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         ga+24(FP), BX
+	MOVQ         gp+32(FP), SI
+	MOVQ         gn+40(FP), DI
+	MOVQ         cnt+48(FP), R8
+	VBROADCASTSD eps+72(FP), Y0
+	VBROADCASTSD kp+56(FP), Y1
+	VBROADCASTSD kn+64(FP), Y2
+	MOVQ         $0x8000000000000000, R9
+	VMOVQ        R9, X3
+	VBROADCASTSD X3, Y3
+	VXORPD       Y3, Y1, Y3
+	XORQ         R9, R9
+
+tripGrad_loop_1:
+	VCVTPS2PD  (AX)(R9*4), Y4
+	VCVTPS2PD  (CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  (DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, (BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, (SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (DI)(R9*4)
+	VCVTPS2PD  16(AX)(R9*4), Y4
+	VCVTPS2PD  16(CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  16(DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 16(BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 16(SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(DI)(R9*4)
+	VCVTPS2PD  32(AX)(R9*4), Y4
+	VCVTPS2PD  32(CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  32(DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 32(BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 32(SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 32(DI)(R9*4)
+	VCVTPS2PD  48(AX)(R9*4), Y4
+	VCVTPS2PD  48(CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  48(DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 48(BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 48(SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 48(DI)(R9*4)
+	ADDQ       $0x10, R9
+	CMPQ       R9, R8
+	JLT        tripGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func segGradAVX2(dst *float32, p *float32, y *float32, n int, ka float32, kb float32, kg float32, kd float32)
+// Requires: AVX, AVX2
+TEXT ·segGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS kb+36(FP), Y0
+	VBROADCASTSS ka+32(FP), Y1
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X2
+	VBROADCASTSS X2, Y2
+	VBROADCASTSS kg+40(FP), Y3
+	VBROADCASTSS kd+44(FP), Y4
+	XORQ         SI, SI
+
+segGrad_loop_1:
+	VMOVUPS (CX)(SI*4), Y5
+	VMOVUPS (DX)(SI*4), Y6
+	VMULPS  Y0, Y6, Y7
+	VADDPS  Y1, Y7, Y7
+	VSUBPS  Y5, Y2, Y8
+	VMULPS  Y8, Y5, Y8
+	VMULPS  Y8, Y7, Y7
+	VMULPS  Y3, Y5, Y5
+	VADDPS  Y5, Y7, Y5
+	VMULPS  Y4, Y6, Y6
+	VADDPS  Y6, Y5, Y5
+	VMOVUPS Y5, (AX)(SI*4)
+	VMOVUPS 32(CX)(SI*4), Y5
+	VMOVUPS 32(DX)(SI*4), Y6
+	VMULPS  Y0, Y6, Y7
+	VADDPS  Y1, Y7, Y7
+	VSUBPS  Y5, Y2, Y8
+	VMULPS  Y8, Y5, Y8
+	VMULPS  Y8, Y7, Y7
+	VMULPS  Y3, Y5, Y5
+	VADDPS  Y5, Y7, Y5
+	VMULPS  Y4, Y6, Y6
+	VADDPS  Y6, Y5, Y5
+	VMOVUPS Y5, 32(AX)(SI*4)
+	ADDQ    $0x10, SI
+	CMPQ    SI, BX
+	JLT     segGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func marginAVX2(dst *float32, x *float32, n int, thr float64, k float64, sq bool) (l float64, gsum float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·marginAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      sq+40(FP), BX
+	TESTL        BX, BX
+	JNZ          margin_cond_1
+	TESTQ        AX, AX
+	JNZ          margin_cond_2
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         AX, AX
+
+margin_loop_3:
+	VCVTPS2PD    (CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y3, Y3
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPS2PD    16(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y4, Y4
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPS2PD    32(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y5, Y5
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPS2PD    48(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y6, Y6
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	ADDQ         $0x10, AX
+	CMPQ         AX, DX
+	JLT          margin_loop_3
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_2:
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         BX, BX
+
+margin_loop_4:
+	VCVTPS2PD    (CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y3, Y3
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, (AX)(BX*4)
+	VCVTPS2PD    16(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y4, Y4
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 16(AX)(BX*4)
+	VCVTPS2PD    32(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y5, Y5
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 32(AX)(BX*4)
+	VCVTPS2PD    48(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y6, Y6
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 48(AX)(BX*4)
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          margin_loop_4
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_1:
+	TESTQ        AX, AX
+	JNZ          margin_cond_5
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VADDPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         AX, AX
+
+margin_loop_6:
+	VCVTPS2PD    (CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y3
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPS2PD    16(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y4
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPS2PD    32(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y5
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPS2PD    48(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y6
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	ADDQ         $0x10, AX
+	CMPQ         AX, DX
+	JLT          margin_loop_6
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_5:
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VADDPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         BX, BX
+
+margin_loop_7:
+	VCVTPS2PD    (CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y3
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, (AX)(BX*4)
+	VCVTPS2PD    16(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y4
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 16(AX)(BX*4)
+	VCVTPS2PD    32(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y5
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 32(AX)(BX*4)
+	VCVTPS2PD    48(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y6
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 48(AX)(BX*4)
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          margin_loop_7
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+// func tripDistAVX2(a *float32, p *float32, n *float32, cnt int, eps float64) (dp float64, dn float64, ds float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·tripDistAVX2(SB), NOSPLIT, $0-64
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         cnt+24(FP), BX
+	VBROADCASTSD eps+32(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y11, Y11, Y11
+	VXORPD       Y12, Y12, Y12
+	XORQ         SI, SI
+
+tripDist_loop_1:
+	VCVTPS2PD    (AX)(SI*4), Y13
+	VCVTPS2PD    (CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y1
+	VCVTPS2PD    (DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y5
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y9
+	VCVTPS2PD    16(AX)(SI*4), Y13
+	VCVTPS2PD    16(CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y2
+	VCVTPS2PD    16(DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y6
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y10
+	VCVTPS2PD    32(AX)(SI*4), Y13
+	VCVTPS2PD    32(CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y3
+	VCVTPS2PD    32(DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y7
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y11
+	VCVTPS2PD    48(AX)(SI*4), Y13
+	VCVTPS2PD    48(CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y4
+	VCVTPS2PD    48(DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y8
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y12
+	ADDQ         $0x10, SI
+	CMPQ         SI, BX
+	JLT          tripDist_loop_1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VHADDPD      Y2, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, dp+40(FP)
+	VADDPD       Y7, Y5, Y5
+	VADDPD       Y8, Y6, Y6
+	VHADDPD      Y6, Y5, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, dn+48(FP)
+	VADDPD       Y11, Y9, Y9
+	VADDPD       Y12, Y10, Y10
+	VHADDPD      Y10, Y9, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, ds+56(FP)
+	VZEROUPPER
+	RET
+
+// func sqDistAVX512(a *float32, b *float32, n int, eps float64) float64
+// Requires: AVX, AVX512F, SSE2
+TEXT ·sqDistAVX512(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSD eps+24(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	XORQ         BX, BX
+
+sqDist_loop_1:
+	VCVTPS2PD     (AX)(BX*4), Z3
+	VCVTPS2PD     (CX)(BX*4), Z4
+	VSUBPD        Z4, Z3, Z3
+	VADDPD        Z0, Z3, Z3
+	VFMADD231PD   Z3, Z3, Z1
+	VCVTPS2PD     32(AX)(BX*4), Z3
+	VCVTPS2PD     32(CX)(BX*4), Z4
+	VSUBPD        Z4, Z3, Z3
+	VADDPD        Z0, Z3, Z3
+	VFMADD231PD   Z3, Z3, Z2
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           sqDist_loop_1
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VHADDPD       Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func sums3AVX512(p *float32, y *float32, n int) (spy float64, sp float64, sy float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·sums3AVX512(SB), NOSPLIT, $0-48
+	MOVQ   p+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	XORQ   BX, BX
+
+sums3_loop_1:
+	VCVTPS2PD     (AX)(BX*4), Z6
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VFMADD231PD   Z7, Z6, Z0
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z4, Z4
+	VCVTPS2PD     32(AX)(BX*4), Z6
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VFMADD231PD   Z7, Z6, Z1
+	VADDPD        Z6, Z3, Z3
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           sums3_loop_1
+	VADDPD        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VHADDPD       Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, spy+24(FP)
+	VADDPD        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VHADDPD       Y0, Y2, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, sp+32(FP)
+	VADDPD        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VHADDPD       Y0, Y4, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, sy+40(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(x *float32, n int) (m float32, nan bool)
+// Requires: AVX, AVX512F, SSE
+TEXT ·maxAVX512(SB), NOSPLIT, $0-21
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, DX
+	VPBROADCASTD DX, Z0
+	KXORW        K1, K1, K1
+	XORQ         DX, DX
+
+max_loop_1:
+	VMOVUPS       (AX)(DX*4), Z1
+	VCMPPS        $0x03, Z1, Z1, K2
+	KORW          K2, K1, K1
+	VMAXPS        Z1, Z0, Z0
+	ADDQ          $0x10, DX
+	CMPQ          DX, CX
+	JLT           max_loop_1
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	MOVSS         X0, m+16(FP)
+	KMOVW         K1, AX
+	TESTL         AX, AX
+	SETNE         nan+20(FP)
+	VZEROUPPER
+	RET
+
+// func indexAVX512(x *float32, n int, v float32) int
+// Requires: AVX, AVX512F, SSE
+TEXT ·indexAVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVSS        v+16(FP), X0
+	UCOMISS      X0, X0
+	JPS          index_cond_1
+	VBROADCASTSS v+16(FP), Z0
+	XORQ         DX, DX
+
+index_loop_2:
+	VCMPPS $0x00, (AX)(DX*4), Z0, K1
+	KMOVW  K1, BX
+	TESTL  BX, BX
+	JNZ    index_found_3
+	ADDQ   $0x10, DX
+	CMPQ   DX, CX
+	JLT    index_loop_2
+	MOVQ   $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_cond_1:
+	XORQ DX, DX
+
+index_loop_4:
+	VMOVUPS (AX)(DX*4), Z0
+	VCMPPS  $0x03, Z0, Z0, K1
+	KMOVW   K1, BX
+	TESTL   BX, BX
+	JNZ     index_found_5
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     index_loop_4
+	MOVQ    $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_5:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func confusionAVX512(x *float32, y *float32, n int, t float32, ge bool) (tp int, fp int, fn int)
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·confusionAVX512(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      ge+28(FP), BX
+	TESTL        BX, BX
+	JNZ          confusion_cond_1
+	VBROADCASTSS t+24(FP), Z0
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_2:
+	VMOVUPS (AX)(R8*4), Z2
+	VCMPPS  $0x1e, Z0, Z2, K1
+	VMOVUPS (CX)(R8*4), Z2
+	VCMPPS  $0x1e, Z1, Z2, K2
+	KANDW   K2, K1, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, BX
+	KANDNW  K1, K2, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, SI
+	KANDNW  K2, K1, K1
+	KMOVW   K1, R9
+	POPCNTL R9, R9
+	ADDQ    R9, DI
+	ADDQ    $0x10, R8
+	CMPQ    R8, DX
+	JLT     confusion_loop_2
+	MOVQ    BX, tp+32(FP)
+	MOVQ    SI, fp+40(FP)
+	MOVQ    DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+confusion_cond_1:
+	VBROADCASTSS t+24(FP), Z0
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_3:
+	VMOVUPS (AX)(R8*4), Z2
+	VCMPPS  $0x1d, Z0, Z2, K1
+	VMOVUPS (CX)(R8*4), Z2
+	VCMPPS  $0x1e, Z1, Z2, K2
+	KANDW   K2, K1, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, BX
+	KANDNW  K1, K2, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, SI
+	KANDNW  K2, K1, K1
+	KMOVW   K1, R9
+	POPCNTL R9, R9
+	ADDQ    R9, DI
+	ADDQ    $0x10, R8
+	CMPQ    R8, DX
+	JLT     confusion_loop_3
+	MOVQ    BX, tp+32(FP)
+	MOVQ    SI, fp+40(FP)
+	MOVQ    DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+// func axpbAVX512(x *float32, n int, a float32, b float32)
+// Requires: AVX, AVX512F
+TEXT ·axpbAVX512(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS a+16(FP), Z0
+	VBROADCASTSS b+20(FP), Z1
+	XORQ         DX, DX
+
+axpb_loop_1:
+	VMULPS  (AX)(DX*4), Z0, Z2
+	VADDPS  Z1, Z2, Z2
+	VMOVUPS Z2, (AX)(DX*4)
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     axpb_loop_1
+	VZEROUPPER
+	RET
+
+// func axpbycAVX512(x *float32, y *float32, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F
+TEXT ·axpbycAVX512(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS b+28(FP), Z0
+	VBROADCASTSS c+32(FP), Z1
+	VBROADCASTSS a+24(FP), Z2
+	XORQ         BX, BX
+
+axpbyc_loop_1:
+	VMULPS  (CX)(BX*4), Z0, Z3
+	VADDPS  Z1, Z3, Z3
+	VMULPS  (AX)(BX*4), Z2, Z4
+	VADDPS  Z3, Z4, Z3
+	VMOVUPS Z3, (AX)(BX*4)
+	ADDQ    $0x10, BX
+	CMPQ    BX, DX
+	JLT     axpbyc_loop_1
+	VZEROUPPER
+	RET
+
+// func maxF64AVX512(x *float64, n int) (m float64, nan bool)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·maxF64AVX512(SB), NOSPLIT, $0-25
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         $0xfff0000000000000, DX
+	VPBROADCASTQ DX, Z0
+	KXORW        K1, K1, K1
+	XORQ         DX, DX
+
+maxF64_loop_1:
+	VMOVUPD       (AX)(DX*8), Z1
+	VCMPPD        $0x03, Z1, Z1, K2
+	KORW          K2, K1, K1
+	VMAXPD        Z1, Z0, Z0
+	ADDQ          $0x08, DX
+	CMPQ          DX, CX
+	JLT           maxF64_loop_1
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VMAXPD        X1, X0, X0
+	MOVSD         X0, m+16(FP)
+	KMOVW         K1, AX
+	TESTL         AX, AX
+	SETNE         nan+24(FP)
+	VZEROUPPER
+	RET
+
+// func subF32AVX512(dst *float32, a *float64, b *float64, n int, c float64)
+// Requires: AVX, AVX512F
+TEXT ·subF32AVX512(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         n+24(FP), BX
+	TESTQ        DX, DX
+	JNZ          subF32_cond_1
+	VBROADCASTSD c+32(FP), Z0
+	XORQ         DX, DX
+
+subF32_loop_2:
+	VMOVUPD   (CX)(DX*8), Z1
+	VSUBPD    Z0, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (AX)(DX*4)
+	VMOVUPD   64(CX)(DX*8), Z1
+	VSUBPD    Z0, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, 32(AX)(DX*4)
+	ADDQ      $0x10, DX
+	CMPQ      DX, BX
+	JLT       subF32_loop_2
+	VZEROUPPER
+	RET
+
+subF32_cond_1:
+	XORQ SI, SI
+
+subF32_loop_3:
+	VMOVUPD   (CX)(SI*8), Z0
+	VSUBPD    (DX)(SI*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (AX)(SI*4)
+	VMOVUPD   64(CX)(SI*8), Z0
+	VSUBPD    64(DX)(SI*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, 32(AX)(SI*4)
+	ADDQ      $0x10, SI
+	CMPQ      SI, BX
+	JLT       subF32_loop_3
+	VZEROUPPER
+	RET
+
+// func widenAVX512(dst *float64, src *float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·widenAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+widen_loop_1:
+	VCVTPS2PD (CX)(BX*4), Z0
+	VMOVUPD   Z0, (AX)(BX*8)
+	VCVTPS2PD 32(CX)(BX*4), Z0
+	VMOVUPD   Z0, 64(AX)(BX*8)
+	ADDQ      $0x10, BX
+	CMPQ      BX, DX
+	JLT       widen_loop_1
+	VZEROUPPER
+	RET
+
+// func tripGradAVX512(a *float32, p *float32, n *float32, ga *float32, gp *float32, gn *float32, cnt int, kp float64, kn float64, eps float64)
+// Requires: AVX, AVX512F
+TEXT ·tripGradAVX512(SB), NOSPLIT, $0-80
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         ga+24(FP), BX
+	MOVQ         gp+32(FP), SI
+	MOVQ         gn+40(FP), DI
+	MOVQ         cnt+48(FP), R8
+	VBROADCASTSD eps+72(FP), Z0
+	VBROADCASTSD kp+56(FP), Z1
+	VBROADCASTSD kn+64(FP), Z2
+	MOVQ         $0x8000000000000000, R9
+	VPBROADCASTQ R9, Z3
+	VPXORQ       Z3, Z1, Z3
+	XORQ         R9, R9
+
+tripGrad_loop_1:
+	VCVTPS2PD (AX)(R9*4), Z4
+	VCVTPS2PD (CX)(R9*4), Z5
+	VSUBPD    Z5, Z4, Z5
+	VADDPD    Z0, Z5, Z5
+	VCVTPS2PD (DX)(R9*4), Z6
+	VSUBPD    Z6, Z4, Z4
+	VADDPD    Z0, Z4, Z4
+	VMULPD    Z5, Z1, Z6
+	VMULPD    Z4, Z2, Z4
+	VSUBPD    Z4, Z6, Z6
+	VCVTPD2PS Z6, Y6
+	VMOVUPS   Y6, (BX)(R9*4)
+	VMULPD    Z5, Z3, Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPS   Y5, (SI)(R9*4)
+	VCVTPD2PS Z4, Y4
+	VMOVUPS   Y4, (DI)(R9*4)
+	VCVTPS2PD 32(AX)(R9*4), Z4
+	VCVTPS2PD 32(CX)(R9*4), Z5
+	VSUBPD    Z5, Z4, Z5
+	VADDPD    Z0, Z5, Z5
+	VCVTPS2PD 32(DX)(R9*4), Z6
+	VSUBPD    Z6, Z4, Z4
+	VADDPD    Z0, Z4, Z4
+	VMULPD    Z5, Z1, Z6
+	VMULPD    Z4, Z2, Z4
+	VSUBPD    Z4, Z6, Z6
+	VCVTPD2PS Z6, Y6
+	VMOVUPS   Y6, 32(BX)(R9*4)
+	VMULPD    Z5, Z3, Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPS   Y5, 32(SI)(R9*4)
+	VCVTPD2PS Z4, Y4
+	VMOVUPS   Y4, 32(DI)(R9*4)
+	ADDQ      $0x10, R9
+	CMPQ      R9, R8
+	JLT       tripGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func segGradAVX512(dst *float32, p *float32, y *float32, n int, ka float32, kb float32, kg float32, kd float32)
+// Requires: AVX, AVX512F
+TEXT ·segGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS kb+36(FP), Z0
+	VBROADCASTSS ka+32(FP), Z1
+	MOVL         $0x3f800000, SI
+	VPBROADCASTD SI, Z2
+	VBROADCASTSS kg+40(FP), Z3
+	VBROADCASTSS kd+44(FP), Z4
+	XORQ         SI, SI
+
+segGrad_loop_1:
+	VMOVUPS (CX)(SI*4), Z5
+	VMOVUPS (DX)(SI*4), Z6
+	VMULPS  Z0, Z6, Z7
+	VADDPS  Z1, Z7, Z7
+	VSUBPS  Z5, Z2, Z8
+	VMULPS  Z8, Z5, Z8
+	VMULPS  Z8, Z7, Z7
+	VMULPS  Z3, Z5, Z5
+	VADDPS  Z5, Z7, Z5
+	VMULPS  Z4, Z6, Z6
+	VADDPS  Z6, Z5, Z5
+	VMOVUPS Z5, (AX)(SI*4)
+	ADDQ    $0x10, SI
+	CMPQ    SI, BX
+	JLT     segGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func marginAVX512(dst *float32, x *float32, n int, thr float64, k float64, sq bool) (l float64, gsum float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·marginAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      sq+40(FP), BX
+	TESTL        BX, BX
+	JNZ          margin_cond_1
+	TESTQ        AX, AX
+	JNZ          margin_cond_2
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         AX, AX
+
+margin_loop_3:
+	VCVTPS2PD     (CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z3, Z3
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z8, Z8, Z8
+	VMOVAPD.Z     Z2, K1, Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     32(CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z4, Z4
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z9, Z9, Z9
+	VMOVAPD.Z     Z2, K1, Z9
+	VADDPD        Z9, Z6, Z6
+	ADDQ          $0x10, AX
+	CMPQ          AX, DX
+	JLT           margin_loop_3
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VHADDPD       Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VHADDPD       Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_2:
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         BX, BX
+
+margin_loop_4:
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z3, Z3
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z8, Z8, Z8
+	VMOVAPD.Z     Z2, K1, Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPD2PS     Z8, Y7
+	VMOVUPS       Y7, (AX)(BX*4)
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z4, Z4
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z9, Z9, Z9
+	VMOVAPD.Z     Z2, K1, Z9
+	VADDPD        Z9, Z6, Z6
+	VCVTPD2PS     Z9, Y7
+	VMOVUPS       Y7, 32(AX)(BX*4)
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           margin_loop_4
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VHADDPD       Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VHADDPD       Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_1:
+	TESTQ        AX, AX
+	JNZ          margin_cond_5
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VADDPD       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         AX, AX
+
+margin_loop_6:
+	VCVTPS2PD     (CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z3
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z5, Z5
+	VCVTPS2PD     32(CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z4
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z6, Z6
+	ADDQ          $0x10, AX
+	CMPQ          AX, DX
+	JLT           margin_loop_6
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VHADDPD       Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VHADDPD       Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_5:
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VADDPD       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         BX, BX
+
+margin_loop_7:
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z3
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z5, Z5
+	VCVTPD2PS     Z7, Y7
+	VMOVUPS       Y7, (AX)(BX*4)
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z4
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z6, Z6
+	VCVTPD2PS     Z7, Y7
+	VMOVUPS       Y7, 32(AX)(BX*4)
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           margin_loop_7
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VHADDPD       Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VHADDPD       Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+// func tripDistAVX512(a *float32, p *float32, n *float32, cnt int, eps float64) (dp float64, dn float64, ds float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·tripDistAVX512(SB), NOSPLIT, $0-64
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         cnt+24(FP), BX
+	VBROADCASTSD eps+32(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         SI, SI
+
+tripDist_loop_1:
+	VCVTPS2PD     (AX)(SI*4), Z7
+	VCVTPS2PD     (CX)(SI*4), Z8
+	VSUBPD        Z8, Z7, Z9
+	VADDPD        Z0, Z9, Z9
+	VFMADD231PD   Z9, Z9, Z1
+	VCVTPS2PD     (DX)(SI*4), Z9
+	VSUBPD        Z9, Z7, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z3
+	VSUBPD        Z9, Z8, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z5
+	VCVTPS2PD     32(AX)(SI*4), Z7
+	VCVTPS2PD     32(CX)(SI*4), Z8
+	VSUBPD        Z8, Z7, Z9
+	VADDPD        Z0, Z9, Z9
+	VFMADD231PD   Z9, Z9, Z2
+	VCVTPS2PD     32(DX)(SI*4), Z9
+	VSUBPD        Z9, Z7, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z4
+	VSUBPD        Z9, Z8, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z6
+	ADDQ          $0x10, SI
+	CMPQ          SI, BX
+	JLT           tripDist_loop_1
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VHADDPD       Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, dp+40(FP)
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VHADDPD       Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, dn+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VHADDPD       Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, ds+56(FP)
+	VZEROUPPER
+	RET
+
+// func statsAVX512(x *float32, t *float32, n int) (m float32, nan bool, stx float64, st float64, sx float64)
+// Requires: AVX, AVX512F, SSE, SSE2
+TEXT ·statsAVX512(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         t+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVL         $0xff800000, BX
+	VPBROADCASTD BX, Z0
+	KXORW        K1, K1, K1
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         BX, BX
+
+stats_loop_1:
+	VMOVUPS       (AX)(BX*4), Z7
+	VCMPPS        $0x03, Z7, Z7, K2
+	KORW          K2, K1, K1
+	VMAXPS        Z7, Z0, Z0
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VCVTPS2PD     (AX)(BX*4), Z8
+	VFMADD231PD   Z8, Z7, Z1
+	VADDPD        Z7, Z3, Z3
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VCVTPS2PD     32(AX)(BX*4), Z8
+	VFMADD231PD   Z8, Z7, Z2
+	VADDPD        Z7, Z4, Z4
+	VADDPD        Z8, Z6, Z6
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           stats_loop_1
+	VEXTRACTF64X4 $0x01, Z0, Y7
+	VMAXPS        Y7, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X7
+	VMAXPS        X7, X0, X0
+	VPERMILPS     $0x4e, X0, X7
+	VMAXPS        X7, X0, X0
+	VPERMILPS     $0xb1, X0, X7
+	VMAXPS        X7, X0, X0
+	MOVSS         X0, m+24(FP)
+	KMOVW         K1, AX
+	TESTL         AX, AX
+	SETNE         nan+28(FP)
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VHADDPD       Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, stx+32(FP)
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VHADDPD       Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, st+40(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VHADDPD       Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VHADDPD       X0, X0, X0
+	MOVSD         X0, sx+48(FP)
+	VZEROUPPER
+	RET
+
 DATA vconst<>+0(SB)/4, $0x00000000
 DATA vconst<>+4(SB)/4, $0x00000000
 DATA vconst<>+8(SB)/4, $0x00000000
