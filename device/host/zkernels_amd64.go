@@ -5,30 +5,6 @@
 package host
 
 //go:noescape
-func checkRangeAVX2(a *kargs)
-
-//go:noescape
-func checkRangeAVX512(a *kargs)
-
-//go:noescape
-func checkFiniteAVX2(a *kargs)
-
-//go:noescape
-func checkFiniteAVX512(a *kargs)
-
-//go:noescape
-func checkSignAVX2(a *kargs)
-
-//go:noescape
-func checkSignAVX512(a *kargs)
-
-//go:noescape
-func checkBinaryAVX2(a *kargs)
-
-//go:noescape
-func checkBinaryAVX512(a *kargs)
-
-//go:noescape
 func mseFAVX2(a *kargs)
 
 //go:noescape
@@ -581,51 +557,31 @@ func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
 func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
 
 //go:noescape
+func checkRangeAVX2(x *float32, n int, lo, hi float32, loInf, hiInf bool) int
+
+//go:noescape
+func checkRangeAVX512(x *float32, n int, lo, hi float32, loInf, hiInf bool) int
+
+//go:noescape
+func checkFiniteAVX2(x *float32, n int) int
+
+//go:noescape
+func checkFiniteAVX512(x *float32, n int) int
+
+//go:noescape
+func checkSignAVX2(x *float32, n int) int
+
+//go:noescape
+func checkSignAVX512(x *float32, n int) int
+
+//go:noescape
+func checkBinaryAVX2(x *float32, n int) int
+
+//go:noescape
+func checkBinaryAVX512(x *float32, n int) int
+
+//go:noescape
 func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64)
-
-func checkRangeRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkRangeAVX512(a)
-	case 1:
-		checkRangeAVX2(a)
-	default:
-		checkRangeGo(a)
-	}
-}
-
-func checkFiniteRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkFiniteAVX512(a)
-	case 1:
-		checkFiniteAVX2(a)
-	default:
-		checkFiniteGo(a)
-	}
-}
-
-func checkSignRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkSignAVX512(a)
-	case 1:
-		checkSignAVX2(a)
-	default:
-		checkSignGo(a)
-	}
-}
-
-func checkBinaryRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkBinaryAVX512(a)
-	case 1:
-		checkBinaryAVX2(a)
-	default:
-		checkBinaryGo(a)
-	}
-}
 
 func mseFRun(a *kargs) {
 	switch simd() {

@@ -4,14 +4,6 @@
 
 package host
 
-func checkRangeRun(a *kargs) { checkRangeGo(a) }
-
-func checkFiniteRun(a *kargs) { checkFiniteGo(a) }
-
-func checkSignRun(a *kargs) { checkSignGo(a) }
-
-func checkBinaryRun(a *kargs) { checkBinaryGo(a) }
-
 func mseFRun(a *kargs) { mseFGo(a) }
 
 func mseGRun(a *kargs) { mseGGo(a) }
@@ -231,6 +223,22 @@ func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64) {
 func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64) {
 	panic("unreachable")
 }
+
+func checkRangeAVX2(x *float32, n int, lo, hi float32, loInf, hiInf bool) int { panic("unreachable") }
+
+func checkRangeAVX512(x *float32, n int, lo, hi float32, loInf, hiInf bool) int { panic("unreachable") }
+
+func checkFiniteAVX2(x *float32, n int) int { panic("unreachable") }
+
+func checkFiniteAVX512(x *float32, n int) int { panic("unreachable") }
+
+func checkSignAVX2(x *float32, n int) int { panic("unreachable") }
+
+func checkSignAVX512(x *float32, n int) int { panic("unreachable") }
+
+func checkBinaryAVX2(x *float32, n int) int { panic("unreachable") }
+
+func checkBinaryAVX512(x *float32, n int) int { panic("unreachable") }
 
 func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64) {
 	panic("unreachable")

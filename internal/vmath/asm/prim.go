@@ -154,6 +154,9 @@ func (f *fn) Count(name string, m *node) { f.sink(opCount, name, m) }
 // is set, as soon as a block has one; −1 when none has.
 func (f *fn) Find(name string, m *node) { f.sink(opFind, name, m) }
 
+// FindNot is Find of the lanes where the mask is clear.
+func (f *fn) FindNot(name string, m *node) { f.sink(opFind, name, m).k = 1 }
+
 func isSink(o op) bool {
 	switch o {
 	case opStore, opStoreN, opSum, opMaxR, opCount, opFind:
@@ -178,6 +181,9 @@ func buildPrim(p *prim, v []bool) *fn {
 	f.markLive(roots...)
 	return f
 }
+
+// finite is |x| < +Inf (false on NaN).
+func finite(f *fn, x *node) *node { return f.Lt(f.Abs(x), f.CB(posInfBits)) }
 
 // hostPrims are device/host's row primitives (kern.go holds their portable twins and the
 // callers, which pass a count that is a multiple of the step and do the rest).
@@ -311,6 +317,37 @@ func hostPrims() []*prim {
 				f.SumProd("dn", w, w)
 				w = sq(f, p, n)
 				f.SumProd("ds", w, w)
+			}},
+		{name: "checkRange", sig: "func(x *float32, n int, lo, hi float32, loInf, hiInf bool) int", n: "n", step: 16,
+			doc: []string{"The first t < n whose x_t fails lo ≤ x_t ≤ hi with ±Inf only where that bound is infinite",
+				"(loInf, hiInf), or −1: device.Check.Valid's CheckRange, lo and hi rounded inwards to float32."},
+			conds: []cond{{condTrue, "loInf"}, {condTrue, "hiInf"}},
+			body: func(f *fn, v []bool) {
+				x := f.S32("x")
+				ok := f.MAnd(f.Ge(x, f.PF("lo")), f.Le(x, f.PF("hi")))
+				fin := finite(f, x)
+				if v[0] {
+					fin = f.MOr(fin, f.Lt(x, f.C(0)))
+				}
+				if v[1] {
+					fin = f.MOr(fin, f.Gt(x, f.C(0)))
+				}
+				f.FindNot("ret", f.MAnd(ok, fin))
+			}},
+		{name: "checkFinite", sig: "func(x *float32, n int) int", n: "n", step: 16,
+			doc:  []string{"The first t < n with x_t not finite, or −1."},
+			body: func(f *fn, _ []bool) { f.FindNot("ret", finite(f, f.S32("x"))) }},
+		{name: "checkSign", sig: "func(x *float32, n int) int", n: "n", step: 16,
+			doc: []string{"The first t < n with x_t ≠ ±1, or −1."},
+			body: func(f *fn, _ []bool) {
+				x := f.S32("x")
+				f.FindNot("ret", f.MOr(f.Eq(x, f.C(1)), f.Eq(x, f.C(-1))))
+			}},
+		{name: "checkBinary", sig: "func(x *float32, n int) int", n: "n", step: 16,
+			doc: []string{"The first t < n with x_t ∉ {0, 1}, or −1."},
+			body: func(f *fn, _ []bool) {
+				x := f.S32("x")
+				f.FindNot("ret", f.MOr(f.Eq(x, f.C(0)), f.Eq(x, f.C(1))))
 			}},
 		{name: "stats", sig: "func(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64)", n: "n", step: 16,
 			only512: true,

@@ -508,18 +508,26 @@ func (g *primgen) emit(n *node, j int) {
 		} else {
 			c.VMAXPS(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
 		}
-	case opXor:
+	case opXor, opAnd, opOr:
 		m, r := g.commute(n.a[0], n.a[1], j)
+		ins := map[op][4]func(...operand.Op){ // AVX-512 float64, AVX-512, AVX2 float64, AVX2
+			opXor: {func(o ...operand.Op) { c.VPXORQ(o[0], o[1], o[2]) }, func(o ...operand.Op) { c.VPXORD(o[0], o[1], o[2]) },
+				func(o ...operand.Op) { c.VXORPD(o[0], o[1], o[2]) }, func(o ...operand.Op) { c.VXORPS(o[0], o[1], o[2]) }},
+			opAnd: {func(o ...operand.Op) { c.VPANDQ(o[0], o[1], o[2]) }, func(o ...operand.Op) { c.VPANDD(o[0], o[1], o[2]) },
+				func(o ...operand.Op) { c.VANDPD(o[0], o[1], o[2]) }, func(o ...operand.Op) { c.VANDPS(o[0], o[1], o[2]) }},
+			opOr: {func(o ...operand.Op) { c.VPORQ(o[0], o[1], o[2]) }, func(o ...operand.Op) { c.VPORD(o[0], o[1], o[2]) },
+				func(o ...operand.Op) { c.VORPD(o[0], o[1], o[2]) }, func(o ...operand.Op) { c.VORPS(o[0], o[1], o[2]) }},
+		}[n.op]
+		k := 3
 		switch {
 		case z && d64:
-			c.VPXORQ(m, r, newv())
+			k = 0
 		case z:
-			c.VPXORD(m, r, newv())
+			k = 1
 		case d64:
-			c.VXORPD(m, r, newv())
-		default:
-			c.VXORPS(m, r, newv())
+			k = 2
 		}
+		ins[k](m, r, newv())
 	case opLt, opLe, opGt, opGe, opEq, opNe, opUnord:
 		a, b := n.a[0], n.a[1]
 		switch n.op {
@@ -540,9 +548,17 @@ func (g *primgen) emit(n *node, j int) {
 			c.VCMPPS(operand.U8(cmpPred[n.op]), g.get(b, j), g.reg(a, j), dst)
 		}
 		d = dst
-	case opMAnd, opMAndNot:
+	case opMAnd, opMAndNot, opMOr:
 		a, b := g.get(n.a[0], j), g.get(n.a[1], j)
 		switch {
+		case z && n.op == opMOr:
+			k := c.K()
+			c.KORW(b, a, k)
+			d = k
+		case n.op == opMOr && d64:
+			c.VORPD(b, a, newv())
+		case n.op == opMOr:
+			c.VORPS(b, a, newv())
 		case z && n.op == opMAnd:
 			k := c.K()
 			c.KANDW(b, a, k)
@@ -641,7 +657,11 @@ func (g *primgen) sink(n *node, j int) {
 		c.ADDQ(t.As64(), g.acc[n][0])
 	case opFind:
 		t := g.maskBits(g.get(x, j))
-		c.TESTL(t, t)
+		if n.k == 1 { // the clear lanes
+			c.XORL(operand.U32(1<<g.l32()-1), t)
+		} else {
+			c.TESTL(t, t)
+		}
 		found := g.label("found")
 		c.JNZ(operand.LabelRef(found))
 		i, off, ret := g.i, j*g.l32(), g.result(n.name)
