@@ -583,6 +583,9 @@ func checkBinaryAVX512(x *float32, n int) int
 //go:noescape
 func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64)
 
+//go:noescape
+func ceProbsRowsAVX512(x, t *float32, c, rows int, out *float64)
+
 func mseFRun(a *kargs) {
 	switch simd() {
 	case 2:

@@ -42135,7 +42135,7 @@ checkBinary_found_3:
 	RET
 
 // func sqDistAVX512(a *float32, b *float32, n int, eps float64) float64
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·sqDistAVX512(SB), NOSPLIT, $0-40
 	MOVQ         a+0(FP), AX
 	MOVQ         b+8(FP), CX
@@ -42161,16 +42161,19 @@ sqDist_loop_1:
 	JLT           sqDist_loop_1
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
-	VHADDPD       Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, ret+32(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
 // func sums3AVX512(p *float32, y *float32, n int) (spy float64, sp float64, sy float64)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·sums3AVX512(SB), NOSPLIT, $0-48
 	MOVQ   p+0(FP), AX
 	MOVQ   y+8(FP), CX
@@ -42199,30 +42202,39 @@ sums3_loop_1:
 	JLT           sums3_loop_1
 	VADDPD        Z1, Z0, Z0
 	VEXTRACTF64X4 $0x01, Z0, Y1
-	VHADDPD       Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y1, Y0, Y6
+	VUNPCKHPD     Y1, Y0, Y0
+	VADDPD        Y0, Y6, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, spy+24(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, spy+24(FP)
 	VADDPD        Z3, Z2, Z2
 	VEXTRACTF64X4 $0x01, Z2, Y0
-	VHADDPD       Y0, Y2, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y2, Y1
+	VUNPCKHPD     Y0, Y2, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, sp+32(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, sp+32(FP)
 	VADDPD        Z5, Z4, Z4
 	VEXTRACTF64X4 $0x01, Z4, Y0
-	VHADDPD       Y0, Y4, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y4, Y1
+	VUNPCKHPD     Y0, Y4, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, sy+40(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, sy+40(FP)
 	VZEROUPPER
 	RET
 
 // func maxAVX512(x *float32, n int) (m float32, nan bool)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·maxAVX512(SB), NOSPLIT, $0-21
 	MOVQ         x+0(FP), AX
 	MOVQ         n+8(FP), CX
@@ -42241,13 +42253,13 @@ max_loop_1:
 	JLT           max_loop_1
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VMAXPS        X1, X0, X0
 	VPERMILPS     $0x4e, X0, X1
 	VMAXPS        X1, X0, X0
 	VPERMILPS     $0xb1, X0, X1
 	VMAXPS        X1, X0, X0
-	MOVSS         X0, m+16(FP)
+	VMOVSS        X0, m+16(FP)
 	KMOVW         K1, AX
 	TESTL         AX, AX
 	SETNE         nan+20(FP)
@@ -42428,7 +42440,7 @@ axpbyc_loop_1:
 	RET
 
 // func maxF64AVX512(x *float64, n int) (m float64, nan bool)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·maxF64AVX512(SB), NOSPLIT, $0-25
 	MOVQ         x+0(FP), AX
 	MOVQ         n+8(FP), CX
@@ -42447,11 +42459,11 @@ maxF64_loop_1:
 	JLT           maxF64_loop_1
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VMAXPD        Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VMAXPD        X1, X0, X0
 	VPERMILPD     $0x01, X0, X1
 	VMAXPD        X1, X0, X0
-	MOVSD         X0, m+16(FP)
+	VMOVSD        X0, m+16(FP)
 	KMOVW         K1, AX
 	TESTL         AX, AX
 	SETNE         nan+24(FP)
@@ -42616,7 +42628,7 @@ segGrad_loop_1:
 	RET
 
 // func marginAVX512(dst *float32, x *float32, n int, thr float64, k float64, sq bool) (l float64, gsum float64)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·marginAVX512(SB), NOSPLIT, $0-64
 	MOVQ         dst+0(FP), AX
 	MOVQ         x+8(FP), CX
@@ -42657,18 +42669,24 @@ margin_loop_3:
 	JLT           margin_loop_3
 	VADDPD        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y0
-	VHADDPD       Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, l+48(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
 	VADDPD        Z6, Z5, Z5
 	VEXTRACTF64X4 $0x01, Z5, Y0
-	VHADDPD       Y0, Y5, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, gsum+56(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
 	VZEROUPPER
 	RET
 
@@ -42708,18 +42726,24 @@ margin_loop_4:
 	JLT           margin_loop_4
 	VADDPD        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y0
-	VHADDPD       Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, l+48(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
 	VADDPD        Z6, Z5, Z5
 	VEXTRACTF64X4 $0x01, Z5, Y0
-	VHADDPD       Y0, Y5, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, gsum+56(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
 	VZEROUPPER
 	RET
 
@@ -42754,18 +42778,24 @@ margin_loop_6:
 	JLT           margin_loop_6
 	VADDPD        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y0
-	VHADDPD       Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, l+48(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
 	VADDPD        Z6, Z5, Z5
 	VEXTRACTF64X4 $0x01, Z5, Y0
-	VHADDPD       Y0, Y5, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, gsum+56(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
 	VZEROUPPER
 	RET
 
@@ -42802,23 +42832,29 @@ margin_loop_7:
 	JLT           margin_loop_7
 	VADDPD        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y0
-	VHADDPD       Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, l+48(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
 	VADDPD        Z6, Z5, Z5
 	VEXTRACTF64X4 $0x01, Z5, Y0
-	VHADDPD       Y0, Y5, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, gsum+56(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
 	VZEROUPPER
 	RET
 
 // func tripDistAVX512(a *float32, p *float32, n *float32, cnt int, eps float64) (dp float64, dn float64, ds float64)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·tripDistAVX512(SB), NOSPLIT, $0-64
 	MOVQ         a+0(FP), AX
 	MOVQ         p+8(FP), CX
@@ -42863,25 +42899,34 @@ tripDist_loop_1:
 	JLT           tripDist_loop_1
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
-	VHADDPD       Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, dp+40(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, dp+40(FP)
 	VADDPD        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y0
-	VHADDPD       Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, dn+48(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, dn+48(FP)
 	VADDPD        Z6, Z5, Z5
 	VEXTRACTF64X4 $0x01, Z5, Y0
-	VHADDPD       Y0, Y5, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, ds+56(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, ds+56(FP)
 	VZEROUPPER
 	RET
 
@@ -43142,7 +43187,7 @@ checkBinary_found_2:
 	RET
 
 // func statsAVX512(x *float32, t *float32, n int) (m float32, nan bool, stx float64, st float64, sx float64)
-// Requires: AVX, AVX512F, SSE, SSE2
+// Requires: AVX, AVX512F, AVX512VL
 TEXT ·statsAVX512(SB), NOSPLIT, $0-56
 	MOVQ         x+0(FP), AX
 	MOVQ         t+8(FP), CX
@@ -43178,37 +43223,300 @@ stats_loop_1:
 	JLT           stats_loop_1
 	VEXTRACTF64X4 $0x01, Z0, Y7
 	VMAXPS        Y7, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X7
+	VEXTRACTF32X4 $0x01, Y0, X7
 	VMAXPS        X7, X0, X0
 	VPERMILPS     $0x4e, X0, X7
 	VMAXPS        X7, X0, X0
 	VPERMILPS     $0xb1, X0, X7
 	VMAXPS        X7, X0, X0
-	MOVSS         X0, m+24(FP)
+	VMOVSS        X0, m+24(FP)
 	KMOVW         K1, AX
 	TESTL         AX, AX
 	SETNE         nan+28(FP)
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
-	VHADDPD       Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, stx+32(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, stx+32(FP)
 	VADDPD        Z4, Z3, Z3
 	VEXTRACTF64X4 $0x01, Z3, Y0
-	VHADDPD       Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, st+40(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, st+40(FP)
 	VADDPD        Z6, Z5, Z5
 	VEXTRACTF64X4 $0x01, Z5, Y0
-	VHADDPD       Y0, Y5, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	MOVSD         X0, sx+48(FP)
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, sx+48(FP)
+	VZEROUPPER
+	RET
+
+// func ceProbsRowsAVX512(x *float32, t *float32, c int, rows int, out *float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·ceProbsRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         t+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         out+32(FP), SI
+	MOVQ         DX, DI
+	ANDQ         $-16, DI
+	MOVQ         DX, R8
+	SHLQ         $0x02, R8
+	MOVL         $0xc2d00000, R9
+	VPBROADCASTD R9, Z0
+	MOVL         $0x42b1999a, R9
+	VPBROADCASTD R9, Z1
+	MOVL         $0x3fb8aa3b, R9
+	VPBROADCASTD R9, Z2
+	MOVL         $0x3f318000, R9
+	VPBROADCASTD R9, Z3
+	MOVL         $0xb95e8083, R9
+	VPBROADCASTD R9, Z4
+	MOVL         $0x3ab6887e, R9
+	VPBROADCASTD R9, Z5
+	MOVL         $0x3c0905b1, R9
+	VPBROADCASTD R9, Z6
+	MOVL         $0x3d2aaa8d, R9
+	VPBROADCASTD R9, Z7
+	MOVL         $0x3e2aaa6f, R9
+	VPBROADCASTD R9, Z8
+	MOVL         $0x3f000000, R9
+	VPBROADCASTD R9, Z9
+	MOVL         $0x3f800000, R9
+	VPBROADCASTD R9, Z10
+	TESTQ        BX, BX
+	JZ           ceProbsRows_end_1
+	MOVQ         AX, R9
+	MOVQ         CX, R10
+	MOVQ         SI, R10
+	MOVQ         BX, R11
+
+ceProbsRows_stats_2:
+	TESTQ        DI, DI
+	JZ           ceProbsRows_none_3
+	MOVL         $0xff800000, R12
+	VPBROADCASTD R12, Z11
+	KXORW        K1, K1, K1
+	VPXORQ       Z12, Z12, Z12
+	VPXORQ       Z13, Z13, Z13
+	VPXORQ       Z14, Z14, Z14
+	VPXORQ       Z15, Z15, Z15
+	VPXORQ       Z16, Z16, Z16
+	VPXORQ       Z17, Z17, Z17
+	XORQ         R12, R12
+
+stats_loop_5:
+	VMOVUPS       (AX)(R12*4), Z18
+	VCMPPS        $0x03, Z18, Z18, K2
+	KORW          K2, K1, K1
+	VMAXPS        Z18, Z11, Z11
+	VCVTPS2PD     (CX)(R12*4), Z18
+	VCVTPS2PD     (AX)(R12*4), Z23
+	VFMADD231PD   Z23, Z18, Z12
+	VADDPD        Z18, Z14, Z14
+	VADDPD        Z23, Z16, Z16
+	VCVTPS2PD     32(CX)(R12*4), Z18
+	VCVTPS2PD     32(AX)(R12*4), Z23
+	VFMADD231PD   Z23, Z18, Z13
+	VADDPD        Z18, Z15, Z15
+	VADDPD        Z23, Z17, Z17
+	ADDQ          $0x10, R12
+	CMPQ          R12, DI
+	JLT           stats_loop_5
+	VEXTRACTF64X4 $0x01, Z11, Y18
+	VMAXPS        Y18, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VMAXPS        X18, X11, X11
+	VPERMILPS     $0x4e, X11, X18
+	VMAXPS        X18, X11, X11
+	VPERMILPS     $0xb1, X11, X18
+	VMAXPS        X18, X11, X11
+	VMOVSS        X11, (SI)
+	KMOVW         K1, R12
+	TESTL         R12, R12
+	SETNE         4(SI)
+	VADDPD        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y11
+	VUNPCKLPD     Y11, Y12, Y18
+	VUNPCKHPD     Y11, Y12, Y11
+	VADDPD        Y11, Y18, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VADDPD        X18, X11, X11
+	VUNPCKHPD     X11, X11, X18
+	VADDSD        X18, X11, X11
+	VMOVSD        X11, 8(SI)
+	VADDPD        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z14, Y11
+	VUNPCKLPD     Y11, Y14, Y18
+	VUNPCKHPD     Y11, Y14, Y11
+	VADDPD        Y11, Y18, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VADDPD        X18, X11, X11
+	VUNPCKHPD     X11, X11, X18
+	VADDSD        X18, X11, X11
+	VMOVSD        X11, 16(SI)
+	VADDPD        Z17, Z16, Z16
+	VEXTRACTF64X4 $0x01, Z16, Y11
+	VUNPCKLPD     Y11, Y16, Y18
+	VUNPCKHPD     Y11, Y16, Y11
+	VADDPD        Y11, Y18, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VADDPD        X18, X11, X11
+	VUNPCKHPD     X11, X11, X18
+	VADDSD        X18, X11, X11
+	VMOVSD        X11, 24(SI)
+	JMP           ceProbsRows_tailmax_4
+
+ceProbsRows_none_3:
+	MOVL $0xff800000, (SI)
+	MOVB $0x00, 4(SI)
+	MOVQ $0x00000000, 8(SI)
+	MOVQ $0x00000000, 16(SI)
+	MOVQ $0x00000000, 24(SI)
+
+ceProbsRows_tailmax_4:
+	VMOVSS (SI), X11
+	MOVQ   DI, R12
+
+ceProbsRows_next_6:
+	CMPQ     R12, DX
+	JGE      ceProbsRows_maxdone_7
+	VMOVSS   (AX)(R12*4), X18
+	VUCOMISS X18, X18
+	JPC      ceProbsRows_ordered_8
+	MOVB     $0x01, 4(SI)
+
+ceProbsRows_ordered_8:
+	VMAXSS X11, X18, X11
+	INCQ   R12
+	JMP    ceProbsRows_next_6
+
+ceProbsRows_maxdone_7:
+	VMOVSS X11, (SI)
+	ADDQ   R8, AX
+	ADDQ   R8, CX
+	ADDQ   $0x28, SI
+	DECQ   BX
+	JNZ    ceProbsRows_stats_2
+	MOVQ   R9, AX
+	MOVQ   R10, SI
+	MOVQ   R11, BX
+
+ceProbsRows_sumexp_9:
+	VBROADCASTSS (SI), Z11
+	VPXORQ       Z19, Z19, Z19
+	XORQ         CX, CX
+	MOVQ         DX, DI
+	ANDQ         $-16, DI
+	JZ           ceSumExp_rest_11
+
+ceSumExp_loop_10:
+	VMOVUPS       (AX)(CX*4), Z12
+	VSUBPS        Z11, Z12, Z12
+	VMAXPS        Z12, Z0, Z12
+	VMINPS        Z12, Z1, Z12
+	VMULPS        Z2, Z12, Z13
+	VRNDSCALEPS   $0x08, Z13, Z13
+	VMOVUPS       Z13, Z14
+	VFNMADD213PS  Z12, Z3, Z14
+	VMOVUPS       Z13, Z12
+	VFNMADD213PS  Z14, Z4, Z12
+	VMULPS        Z12, Z12, Z14
+	VMOVUPS       Z5, Z15
+	VFMADD213PS   Z6, Z12, Z15
+	VMOVUPS       Z15, Z15
+	VFMADD213PS   Z7, Z12, Z15
+	VMOVUPS       Z15, Z15
+	VFMADD213PS   Z8, Z12, Z15
+	VMOVUPS       Z15, Z15
+	VFMADD213PS   Z9, Z12, Z15
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z12, Z15, Z14
+	VADDPS        Z10, Z14, Z12
+	VSCALEFPS     Z13, Z12, Z12
+	VCVTPS2PD     Y12, Z13
+	VADDPD        Z13, Z19, Z19
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z19, Z19
+	ADDQ          $0x10, CX
+	CMPQ          CX, DI
+	JLT           ceSumExp_loop_10
+
+ceSumExp_rest_11:
+	MOVQ          DX, DI
+	SUBQ          CX, DI
+	JZ            ceSumExp_done_12
+	LEAQ          vktail<>+0(SB), R9
+	MOVWLZX       (R9)(DI*2), DI
+	KMOVW         DI, K1
+	KSHIFTRW      $0x08, K1, K2
+	VPXORQ        Z20, Z20, Z20
+	VMOVUPS.Z     (AX)(CX*4), K1, Z20
+	VSUBPS        Z11, Z20, Z11
+	VMAXPS        Z11, Z0, Z11
+	VMINPS        Z11, Z1, Z11
+	VMULPS        Z2, Z11, Z12
+	VRNDSCALEPS   $0x08, Z12, Z12
+	VMOVUPS       Z12, Z13
+	VFNMADD213PS  Z11, Z3, Z13
+	VMOVUPS       Z12, Z11
+	VFNMADD213PS  Z13, Z4, Z11
+	VMULPS        Z11, Z11, Z13
+	VMOVUPS       Z5, Z14
+	VFMADD213PS   Z6, Z11, Z14
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z7, Z11, Z14
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z8, Z11, Z14
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z9, Z11, Z14
+	VMOVUPS       Z13, Z13
+	VFMADD213PS   Z11, Z14, Z13
+	VADDPS        Z10, Z13, Z11
+	VSCALEFPS     Z12, Z11, Z11
+	VCVTPS2PD     Y11, Z12
+	VPXORQ        Z21, Z21, Z21
+	VMOVAPD.Z     Z12, K1, Z21
+	VADDPD        Z21, Z19, Z19
+	VEXTRACTF64X4 $0x01, Z11, Y11
+	VCVTPS2PD     Y11, Z11
+	VPXORQ        Z22, Z22, Z22
+	VMOVAPD.Z     Z11, K2, Z22
+	VADDPD        Z22, Z19, Z19
+
+ceSumExp_done_12:
+	VEXTRACTF64X4 $0x01, Z19, Y11
+	VUNPCKLPD     Y11, Y19, Y12
+	VUNPCKHPD     Y11, Y19, Y11
+	VADDPD        Y11, Y12, Y11
+	VEXTRACTF32X4 $0x01, Y11, X12
+	VADDPD        X12, X11, X11
+	VUNPCKHPD     X11, X11, X12
+	VADDSD        X12, X11, X11
+	VMOVSD        X11, 32(SI)
+	ADDQ          R8, AX
+	ADDQ          $0x28, SI
+	DECQ          BX
+	JNZ           ceProbsRows_sumexp_9
+
+ceProbsRows_end_1:
 	VZEROUPPER
 	RET
 

@@ -243,3 +243,5 @@ func checkBinaryAVX512(x *float32, n int) int { panic("unreachable") }
 func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64) {
 	panic("unreachable")
 }
+
+func ceProbsRowsAVX512(x, t *float32, c, rows int, out *float64) { panic("unreachable") }

@@ -54,6 +54,23 @@ func main() {
 	}
 }
 
+// custom is a generated function with a frame of its own, built from primitives' bodies
+// (cerows.go).
+type custom struct {
+	name, sig string // the functions are name+level name
+	levels    []level
+	emit      func(c *build.Context, lv level)
+}
+
+// customFor returns the custom functions of a target.
+func customFor(pkg string) []custom {
+	if pkg == "host" {
+		return []custom{{name: "ceProbsRows", sig: "func(x, t *float32, c, rows int, out *float64)",
+			levels: []level{levelAVX512}, emit: ceProbsRows}}
+	}
+	return nil
+}
+
 // primsFor returns the primitives of a target (prim.go).
 func primsFor(pkg string) []*prim {
 	if pkg == "host" {
@@ -92,6 +109,11 @@ func generate(pkg, dir string, ks []*kernel) error {
 				return err
 			}
 		}
+		for _, cf := range customFor(pkg) {
+			if slices.Contains(cf.levels, lv) {
+				cf.emit(ctx, lv)
+			}
+		}
 	}
 	tab.emitData(ctx)
 	f, err := ctx.Result()
@@ -121,6 +143,11 @@ func generate(pkg, dir string, ks []*kernel) error {
 	for _, p := range ps {
 		for _, lv := range p.levels() {
 			fmt.Fprintf(&st, "//go:noescape\nfunc %s%s%s\n\n", p.name, lv.name, strings.TrimPrefix(p.sig, "func"))
+		}
+	}
+	for _, cf := range customFor(pkg) {
+		for _, lv := range cf.levels {
+			fmt.Fprintf(&st, "//go:noescape\nfunc %s%s%s\n\n", cf.name, lv.name, strings.TrimPrefix(cf.sig, "func"))
 		}
 	}
 	for _, b := range bs {
@@ -161,6 +188,11 @@ func generate(pkg, dir string, ks []*kernel) error {
 	for _, p := range ps {
 		for _, lv := range p.levels() {
 			fmt.Fprintf(&ot, "func %s%s%s { panic(\"unreachable\") }\n\n", p.name, lv.name, strings.TrimPrefix(p.sig, "func"))
+		}
+	}
+	for _, cf := range customFor(pkg) {
+		for _, lv := range cf.levels {
+			fmt.Fprintf(&ot, "func %s%s%s { panic(\"unreachable\") }\n\n", cf.name, lv.name, strings.TrimPrefix(cf.sig, "func"))
 		}
 	}
 	return writeGo(filepath.Join(dir, "zkernels_other.go"), ot.String())

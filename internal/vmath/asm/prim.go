@@ -98,10 +98,10 @@ func (f *fn) CD(v float64) *node {
 	return n
 }
 
-// Widen converts a float32 stream to float64 lanes (exactly); one node for each stream.
+// Widen converts float32 lanes to float64 (exactly); one node for each value.
 func (f *fn) Widen(s *node) *node {
-	if s.op != opIn || s.t != tF {
-		panic("Widen: only of a float32 stream")
+	if s.t != tF {
+		panic("Widen: only of float32 lanes")
 	}
 	for _, n := range f.nodes {
 		if n.op == opWiden && n.a[0] == s {
@@ -119,6 +119,13 @@ func (f *fn) NegD(a *node) *node {
 }
 
 func (f *fn) sink(o op, name string, args ...*node) *node {
+	if o == opSum {
+		for _, a := range args {
+			if a.t != tD {
+				panic(name + ": sums take float64 lanes")
+			}
+		}
+	}
 	n := f.add(o, args[0].t, 0, args...)
 	n.name = name
 	return n
@@ -137,6 +144,10 @@ func (f *fn) StoreN(name string, v *node) {
 
 // Sum adds float64 lanes to the result name.
 func (f *fn) Sum(name string, v *node) { f.sink(opSum, name, v) }
+
+// Sum8 adds float64 lanes to the result name in 8 lanes (element t in lane t mod 8), added
+// at the end as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)): vmath's sums.
+func (f *fn) Sum8(name string, v *node) { f.sink(opSum, name, v).k = 8 }
 
 // SumProd adds a·b to the result name, by fused multiply-adds.
 func (f *fn) SumProd(name string, a, b *node) { f.sink(opSum, name, a, b) }

@@ -39,6 +39,15 @@ type primgen struct {
 	nan    map[*node]operand.Op   // opMaxR's NaN lanes
 	tails  []func()
 	labelN int
+
+	// For bodies embedded in a frame of their own (cerows.go): results and parameters at
+	// given memory, constants materialized once, and the mask of a tail block (nil in a
+	// whole block).
+	results map[string]operand.Mem
+	params  map[string]operand.Mem
+	consts  map[[2]uint64]reg.VecVirtual
+	mask    operand.Op
+	masks64 map[int]operand.Op
 }
 
 func (g *primgen) vec() reg.VecVirtual {
@@ -58,6 +67,9 @@ func (g *primgen) l32() int { return g.lv.w }
 func (g *primgen) l64() int { return g.lv.w / 2 }
 
 func (g *primgen) param(name string) operand.Mem {
+	if m, ok := g.params[name]; ok {
+		return m
+	}
 	b, err := g.c.Param(name).Resolve()
 	if err != nil {
 		panic(fmt.Sprintf("%s: parameter %s: %v", g.p.name, name, err))
@@ -66,6 +78,9 @@ func (g *primgen) param(name string) operand.Mem {
 }
 
 func (g *primgen) result(name string) operand.Mem {
+	if m, ok := g.results[name]; ok {
+		return m
+	}
 	r := g.c.Return(name)
 	if name == "ret" { // the one unnamed result
 		r = g.c.ReturnIndex(0)
@@ -169,16 +184,31 @@ func kind32(n *node) bool {
 	return n.t == tF || n.t == tM
 }
 
-// variant emits one variant: invariants, accumulators, the loop, the results.
+// variant emits one variant of the primitive and returns.
 func (g *primgen) variant(v []bool) {
+	c := g.c
+	g.tails = nil
+	g.block(buildPrim(g.p, v), g.n, false)
+	c.VZEROUPPER()
+	c.RET()
+	for _, t := range g.tails {
+		t()
+	}
+}
+
+// block emits f over count elements: its invariants, the accumulators, the loop over whole
+// blocks of step elements, and the results. Without tail count is a multiple of step and
+// not 0; with tail (AVX-512 only) it is any length, the loop is skipped when it has no
+// whole block, and the rest is one block under a mask: its loads fill the lanes beyond the
+// end with zeros, and its sums add zeros there.
+func (g *primgen) block(f *fn, count reg.GPVirtual, tail bool) {
 	c, p := g.c, g.p
-	f := buildPrim(p, v)
 	g.f = f
 	g.inv = map[*node]operand.Op{}
 	g.acc = map[*node][]operand.Op{}
 	g.nan = map[*node]operand.Op{}
 	g.uses = map[*node]int{}
-	g.tails = nil
+	g.mask = nil
 	invariant := map[*node]bool{}
 	has32 := false
 	for _, n := range f.nodes {
@@ -195,7 +225,7 @@ func (g *primgen) variant(v []bool) {
 			}
 			invariant[n] = all
 		}
-		if n.op != opWiden { // a conversion reads the stream's memory
+		if n.op != opWiden || n.a[0].op != opIn { // a stream's conversion reads its memory
 			for _, a := range n.a {
 				g.uses[a]++
 			}
@@ -232,10 +262,14 @@ func (g *primgen) variant(v []bool) {
 		}
 		switch n.op {
 		case opSum:
-			if p64*g.l64() != 16 {
-				panic(fmt.Sprintf("%s: sums keep 16 lanes", p.name))
+			lanes := 16
+			if n.k == 8 {
+				lanes = 8
 			}
-			for range p64 {
+			if p64*g.l64()%lanes != 0 {
+				panic(fmt.Sprintf("%s: a block of %d elements does not fill %d lanes", p.name, p.step, lanes))
+			}
+			for range lanes / g.l64() {
 				r := g.vec()
 				g.zero(r)
 				g.acc[n] = append(g.acc[n], r)
@@ -265,13 +299,9 @@ func (g *primgen) variant(v []bool) {
 			g.acc[n] = []operand.Op{r}
 		}
 	}
-	g.i = c.GP64()
-	c.XORQ(g.i, g.i)
-	loop := g.label("loop")
-	c.Label(loop)
-	for grp := range groups {
-		g.val = map[*node]map[int]operand.Op{}
-		// Nodes in the order the body made them: a store comes after the reads it may clobber.
+	// One block: the nodes in the order the body made them (a store comes after the reads
+	// it may clobber), group by group.
+	blockBody := func() {
 		emit := func(n *node, j int) {
 			if isSink(n.op) {
 				g.sink(n, j)
@@ -279,33 +309,71 @@ func (g *primgen) variant(v []bool) {
 				g.emit(n, j)
 			}
 		}
-		if has32 {
-			for _, n := range f.nodes {
-				if n.live && !invariant[n] && kind32(n) {
-					emit(n, grp)
+		for grp := range groups {
+			g.val = map[*node]map[int]operand.Op{}
+			if has32 {
+				for _, n := range f.nodes {
+					if n.live && !invariant[n] && kind32(n) {
+						emit(n, grp)
+					}
 				}
 			}
-		}
-		for q := grp * per; q < (grp+1)*per; q++ {
-			for _, n := range f.nodes {
-				if n.live && !invariant[n] && !kind32(n) {
-					emit(n, q)
+			for q := grp * per; q < (grp+1)*per; q++ {
+				for _, n := range f.nodes {
+					if n.live && !invariant[n] && !kind32(n) {
+						emit(n, q)
+					}
 				}
 			}
 		}
 	}
-	c.ADDQ(operand.U8(p.step), g.i)
-	c.CMPQ(g.i, g.n)
-	c.JLT(operand.LabelRef(loop))
+	g.i = c.GP64()
+	c.XORQ(g.i, g.i)
+	loop := g.label("loop")
+	if !tail {
+		c.Label(loop)
+		blockBody()
+		c.ADDQ(operand.U8(p.step), g.i)
+		c.CMPQ(g.i, count)
+		c.JLT(operand.LabelRef(loop))
+	} else {
+		if !g.lv.z || groups != 1 {
+			panic(fmt.Sprintf("%s: a tail block needs AVX-512 and one register of float32 a block", p.name))
+		}
+		whole := c.GP64()
+		c.MOVQ(count, whole)
+		c.ANDQ(operand.I32(-p.step), whole)
+		rest := g.label("rest")
+		c.JZ(operand.LabelRef(rest))
+		c.Label(loop)
+		blockBody()
+		c.ADDQ(operand.U8(p.step), g.i)
+		c.CMPQ(g.i, whole)
+		c.JLT(operand.LabelRef(loop))
+		c.Label(rest)
+		r := c.GP64()
+		c.MOVQ(count, r)
+		c.SUBQ(g.i, r)
+		done := g.label("done")
+		c.JZ(operand.LabelRef(done))
+		// The mask of the first r lanes, (1 << r) − 1, from the table.
+		base := c.GP64()
+		c.LEAQ(operand.NewDataAddr(symKTail, 0), base)
+		t := c.GP32()
+		c.MOVWLZX(operand.Mem{Base: base, Index: r, Scale: 2}, t)
+		k := c.K()
+		c.KMOVW(t, k)
+		k8 := c.K()
+		c.KSHIFTRW(operand.U8(8), k, k8)
+		g.mask, g.masks64 = k, map[int]operand.Op{0: k, 1: k8}
+		blockBody()
+		g.mask = nil
+		c.Label(done)
+	}
 	for _, n := range f.nodes {
 		if n.live && isSink(n.op) {
 			g.finish(n)
 		}
-	}
-	c.VZEROUPPER()
-	c.RET()
-	for _, t := range g.tails {
-		t()
 	}
 }
 
@@ -359,6 +427,10 @@ func (g *primgen) invariant(n *node) operand.Op {
 	c := g.c
 	switch n.op {
 	case opConst:
+		key := [2]uint64{uint64(n.t), n.bits64 | uint64(n.bits)}
+		if r, ok := g.consts[key]; ok {
+			return r
+		}
 		r := g.vec()
 		if n.t == tD {
 			g.broadcastConst(tD, r, n.bits64)
@@ -403,6 +475,17 @@ func (g *primgen) get(n *node, j int) operand.Op {
 	switch n.op {
 	case opIn:
 		m := g.mem(n.name, n.t, j)
+		if g.mask != nil { // zeros beyond the end
+			r := g.vec()
+			g.zero(r)
+			if n.t == tD {
+				g.c.VMOVUPD_Z(m, g.masks64[j], r)
+			} else {
+				g.c.VMOVUPS_Z(m, g.mask, r)
+			}
+			g.set(n, j, r)
+			return r
+		}
 		if g.uses[n] < 2 {
 			return m
 		}
@@ -453,13 +536,35 @@ func (g *primgen) commute(a, b *node, j int) (operand.Op, operand.Op) {
 	return ob, g.reg(a, j)
 }
 
-// widen converts float64 part j of a float32 stream from memory.
+// widen converts float64 part j of a float32 value: of a stream from memory, else from the
+// half of the float32 register that holds those lanes.
 func (g *primgen) widen(n *node, j int) operand.Op {
+	c := g.c
 	s := n.a[0]
-	p := g.ptr[s.name]
-	m := operand.Mem{Base: p, Index: g.i, Scale: 4, Disp: 4 * g.l64() * j}
 	r := g.vec()
-	g.c.VCVTPS2PD(m, r)
+	if s.op == opIn && g.mask == nil {
+		p := g.ptr[s.name]
+		m := operand.Mem{Base: p, Index: g.i, Scale: 4, Disp: 4 * g.l64() * j}
+		c.VCVTPS2PD(m, r)
+		return r
+	}
+	v := g.reg(s, j/2).(reg.VecVirtual)
+	var h operand.Op
+	switch {
+	case j%2 == 0 && g.lv.z:
+		h = v.AsY()
+	case j%2 == 0:
+		h = v.AsX()
+	case g.lv.z:
+		y := c.YMM()
+		c.VEXTRACTF64X4(operand.U8(1), v, y)
+		h = y
+	default:
+		x := c.XMM()
+		c.VEXTRACTF128(operand.U8(1), v, x)
+		h = x
+	}
+	c.VCVTPS2PD(h, r)
 	return r
 }
 
@@ -508,6 +613,69 @@ func (g *primgen) emit(n *node, j int) {
 		} else {
 			c.VMAXPS(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
 		}
+	case opMin:
+		if d64 {
+			c.VMINPD(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
+		} else {
+			c.VMINPS(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
+		}
+	case opRound: // to nearest, ties to even
+		switch {
+		case z && d64:
+			c.VRNDSCALEPD(operand.U8(8), g.get(n.a[0], j), newv())
+		case z:
+			c.VRNDSCALEPS(operand.U8(8), g.get(n.a[0], j), newv())
+		case d64:
+			c.VROUNDPD(operand.U8(8), g.get(n.a[0], j), newv())
+		default:
+			c.VROUNDPS(operand.U8(8), g.get(n.a[0], j), newv())
+		}
+	case opFMA, opFMS, opFNMA: // v = a; v = v·b ± c, one rounding
+		a, b, cc := n.a[0], n.a[1], n.a[2]
+		if isMem(g.get(b, j)) && !isMem(g.get(a, j)) {
+			a, b = b, a
+		}
+		v := newv()
+		g.move(n.t, g.get(a, j), v)
+		rb := g.reg(b, j)
+		switch {
+		case n.op == opFMA && d64:
+			c.VFMADD213PD(g.get(cc, j), rb, v)
+		case n.op == opFMA:
+			c.VFMADD213PS(g.get(cc, j), rb, v)
+		case n.op == opFMS && d64:
+			c.VFMSUB213PD(g.get(cc, j), rb, v)
+		case n.op == opFMS:
+			c.VFMSUB213PS(g.get(cc, j), rb, v)
+		case d64:
+			c.VFNMADD213PD(g.get(cc, j), rb, v)
+		default:
+			c.VFNMADD213PS(g.get(cc, j), rb, v)
+		}
+	case opScale: // a·2^n, n integral
+		if d64 {
+			panic(fmt.Sprintf("%s: Scale of float64 lanes", g.p.name))
+		}
+		if z {
+			c.VSCALEFPS(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
+			break
+		}
+		// p·2^n1·2^n2 with n1 = n>>1, n2 = n − n1: both factors normal, the first product
+		// exact, so the second rounds once, as VSCALEFPS does (asmgen.go's opScale).
+		ni := g.vec()
+		c.VCVTTPS2DQ(g.get(n.a[1], j), ni)
+		n1 := g.vec()
+		c.VPSRAD(operand.U8(1), ni, n1)
+		c.VPSUBD(n1, ni, ni)
+		bias := g.vec()
+		g.broadcastConst(tF, bias, 127)
+		c.VPADDD(bias, n1, n1)
+		c.VPSLLD(operand.U8(23), n1, n1)
+		c.VPADDD(bias, ni, ni)
+		c.VPSLLD(operand.U8(23), ni, ni)
+		v := newv()
+		c.VMULPS(n1, g.reg(n.a[0], j), v)
+		c.VMULPS(ni, v, v)
 	case opXor, opAnd, opOr:
 		m, r := g.commute(n.a[0], n.a[1], j)
 		ins := map[op][4]func(...operand.Op){ // AVX-512 float64, AVX-512, AVX2 float64, AVX2
@@ -618,7 +786,17 @@ func (g *primgen) sink(n *node, j int) {
 			c.VMOVUPS(h, m)
 		}
 	case opSum:
-		a := g.acc[n][j]
+		a := g.acc[n][j%len(g.acc[n])]
+		if g.mask != nil { // zeros beyond the end
+			if len(n.a) == 2 {
+				panic(fmt.Sprintf("%s: a product sum in a tail block", g.p.name))
+			}
+			v := g.vec()
+			g.zero(v)
+			c.VMOVAPD_Z(g.reg(x, j), g.masks64[j], v)
+			c.VADDPD(v, a, a)
+			break
+		}
 		if len(n.a) == 2 {
 			c.VFMADD231PD(g.get(n.a[1], j), g.reg(x, j), a)
 		} else {
@@ -696,25 +874,47 @@ func (g *primgen) finish(n *node) {
 	c := g.c
 	z := g.lv.z
 	switch n.op {
-	case opSum: // 16 lanes: fold l_u + l_{u+8}, then ((f0+f1)+(f2+f3))+((f4+f5)+(f6+f7))
+	case opSum: // 16 lanes: fold l_u + l_{u+8}; then ((f0+f1)+(f2+f3))+((f4+f5)+(f6+f7))
 		a := g.acc[n]
-		var lo, hi reg.VecVirtual // the folded lanes 0..3 and 4..7
-		if z {
+		var lo, hi reg.VecVirtual // the (folded) lanes 0..3 and 4..7
+		switch {
+		case z:
 			f := a[0].(reg.VecVirtual)
-			c.VADDPD(a[1], f, f)
+			if len(a) == 2 {
+				c.VADDPD(a[1], f, f)
+			}
 			lo = f.AsY().(reg.VecVirtual)
 			hi = c.YMM()
 			c.VEXTRACTF64X4(operand.U8(1), f, hi)
-		} else {
+		default:
 			lo, hi = a[0].(reg.VecVirtual), a[1].(reg.VecVirtual)
-			c.VADDPD(a[2], lo, lo)
-			c.VADDPD(a[3], hi, hi)
+			if len(a) == 4 {
+				c.VADDPD(a[2], lo, lo)
+				c.VADDPD(a[3], hi, hi)
+			}
 		}
+		// (f0+f1, f4+f5, f2+f3, f6+f7), then ((f0+f1)+(f2+f3), (f4+f5)+(f6+f7)), then their sum.
+		// AVX-512 uses EVEX forms (unpacks for the horizontal adds): its registers may be
+		// X16–X31, which VEX cannot encode.
 		h := c.YMM()
+		s := c.XMM()
+		if z {
+			u1, u2 := c.YMM(), c.YMM()
+			c.VUNPCKLPD(hi, lo, u1)
+			c.VUNPCKHPD(hi, lo, u2)
+			c.VADDPD(u2, u1, h)
+			x := c.XMM()
+			c.VEXTRACTF32X4(operand.U8(1), h, x)
+			c.VADDPD(x, h.AsX(), s)
+			t, r := c.XMM(), c.XMM()
+			c.VUNPCKHPD(s, s, t)
+			c.VADDSD(t, s, r)
+			c.VMOVSD(r, g.result(n.name))
+			break
+		}
 		c.VHADDPD(hi, lo, h)
 		x := c.XMM()
 		c.VEXTRACTF128(operand.U8(1), h, x)
-		s := c.XMM()
 		c.VADDPD(x, h.AsX(), s)
 		c.VHADDPD(s, s, s)
 		c.MOVSD(s, g.result(n.name))
@@ -747,7 +947,11 @@ func (g *primgen) finish(n *node) {
 			panic(fmt.Sprintf("%s: maxima of %d registers", g.p.name, len(a)))
 		}
 		hx := c.XMM()
-		c.VEXTRACTF128(operand.U8(1), y, hx)
+		if z {
+			c.VEXTRACTF32X4(operand.U8(1), y, hx)
+		} else {
+			c.VEXTRACTF128(operand.U8(1), y, hx)
+		}
 		x := max(hx, y.(reg.VecVirtual).AsX())
 		perms := []uint8{0x4e, 0xb1}
 		if d64 {
@@ -762,9 +966,14 @@ func (g *primgen) finish(n *node) {
 			}
 			x = max(t, x)
 		}
-		if d64 {
+		switch {
+		case z && d64:
+			c.VMOVSD(x, g.result(n.name))
+		case z:
+			c.VMOVSS(x, g.result(n.name))
+		case d64:
 			c.MOVSD(x, g.result(n.name))
-		} else {
+		default:
 			c.MOVSS(x, g.result(n.name))
 		}
 		t := c.GP32()
