@@ -8,7 +8,7 @@ import (
 
 // The row kernels' own SIMD primitives (candidates for internal/vmath): AVX-512 and AVX2
 // assembly on amd64, generated with the elementwise kernels by internal/vmath/asm from its IR
-// (zkernels_amd64.s; its prim.go describes each body; dot4x4 and argmaxRows are written by
+// (zkernels_amd64.s; its prim.go and cerows.go describe each body; argmaxRows is written by
 // hand in kern_amd64.s), run at the level vmath is active at (vmath.Active, so GLOSS_SIMD and
 // vmath.Use select them too), and the portable Go here, which defines each primitive and
 // computes the same bits at every level. A float64 sum keeps L lanes, element t in lane t mod L, each lane in index

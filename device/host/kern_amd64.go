@@ -6,12 +6,6 @@ package host
 // kern_amd64.s).
 const haveAsm = true
 
-//go:noescape
-func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
-
-//go:noescape
-func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
-
 // dot4x4AVX2 runs the 4×4 tile as four 2×2 tiles (AVX2 has 16 vector registers).
 func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	as := unsafeSlice(a, 3*lda+k)

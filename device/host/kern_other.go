@@ -6,9 +6,6 @@ package host
 // kern_amd64.s).
 const haveAsm = false
 
-func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
-	panic("unreachable")
-}
 func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	panic("unreachable")
 }

@@ -586,6 +586,12 @@ func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64
 //go:noescape
 func ceProbsRowsAVX512(x, t *float32, c, rows int, out *float64)
 
+//go:noescape
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+
+//go:noescape
+func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+
 func mseFRun(a *kargs) {
 	switch simd() {
 	case 2:

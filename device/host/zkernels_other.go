@@ -245,3 +245,11 @@ func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64
 }
 
 func ceProbsRowsAVX512(x, t *float32, c, rows int, out *float64) { panic("unreachable") }
+
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
+	panic("unreachable")
+}
+
+func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
+	panic("unreachable")
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/operand"
@@ -145,4 +147,67 @@ func findPrim(name string) *prim {
 		}
 	}
 	panic("no primitive " + name)
+}
+
+// dotTile emits device/host's dot4x4AVX512 (rows = 4) or dot2x2AVX2 (rows = 2): out[i·ldo+j]
+// = scale·(a_i·b_j) for the rows a_i = a[i·lda:] and b_j = b[j·ldb:] over k elements (k a
+// multiple of 8, not 0), each dot product a primitive's 8-lane sum of fused products, the
+// lanes added as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)) and then multiplied by scale.
+func dotTile(rows int) func(c *build.Context, lv level) {
+	return func(c *build.Context, lv level) {
+		name := "dot4x4"
+		if rows == 2 {
+			name = "dot2x2"
+		}
+		p := &prim{name: name, step: 8, body: func(f *fn, _ []bool) {
+			for i := range rows {
+				for j := range rows {
+					f.SumProd8(fmt.Sprintf("d%d%d", i, j), f.S64(fmt.Sprintf("a%d", i)), f.S64(fmt.Sprintf("b%d", j)))
+				}
+			}
+		}}
+		c.Function(name + lv.name)
+		c.Attributes(attr.NOSPLIT)
+		c.SignatureExpr("func(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)")
+		c.Doc(fmt.Sprintf("out[i·ldo+j] = scale·(a_i·b_j) for i, j < %d: lane u of each dot accumulates a[i·lda+t]·b[j·ldb+t] for", rows),
+			"t ≡ u mod 8 by fused multiply-adds in t order; the lanes are added as",
+			"((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), then multiplied by scale.")
+		g := &primgen{c: c, lv: lv, p: p}
+		// rowPtrs returns base + i·ld·8 for i < rows.
+		rowPtrs := func(base, ld string) []reg.GPVirtual {
+			b, l := c.GP64(), c.GP64()
+			c.MOVQ(g.param(base), b)
+			c.MOVQ(g.param(ld), l)
+			c.SHLQ(operand.U8(3), l)
+			ps := []reg.GPVirtual{b}
+			for range rows - 1 {
+				r := c.GP64()
+				c.LEAQ(operand.Mem{Base: ps[len(ps)-1], Index: l, Scale: 1}, r)
+				ps = append(ps, r)
+			}
+			return ps
+		}
+		g.ptr = map[string]reg.GPVirtual{}
+		for i, r := range rowPtrs("a", "lda") {
+			g.ptr[fmt.Sprintf("a%d", i)] = r
+		}
+		for j, r := range rowPtrs("b", "ldb") {
+			g.ptr[fmt.Sprintf("b%d", j)] = r
+		}
+		k := c.GP64()
+		c.MOVQ(g.param("k"), k)
+		outs := rowPtrs("out", "ldo")
+		g.results = map[string]operand.Mem{}
+		for i := range rows {
+			for j := range rows {
+				g.results[fmt.Sprintf("d%d%d", i, j)] = operand.Mem{Base: outs[i], Disp: 8 * j}
+			}
+		}
+		sc := c.XMM()
+		c.VMOVSD(g.param("scale"), sc)
+		g.scale = sc
+		g.block(buildPrim(p, nil), k, false)
+		c.VZEROUPPER()
+		c.RET()
+	}
 }

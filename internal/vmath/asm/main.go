@@ -65,8 +65,12 @@ type custom struct {
 // customFor returns the custom functions of a target.
 func customFor(pkg string) []custom {
 	if pkg == "host" {
-		return []custom{{name: "ceProbsRows", sig: "func(x, t *float32, c, rows int, out *float64)",
-			levels: []level{levelAVX512}, emit: ceProbsRows}}
+		dot := "func(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)"
+		return []custom{
+			{name: "ceProbsRows", sig: "func(x, t *float32, c, rows int, out *float64)", levels: []level{levelAVX512}, emit: ceProbsRows},
+			{name: "dot4x4", sig: dot, levels: []level{levelAVX512}, emit: dotTile(4)},
+			{name: "dot2x2", sig: dot, levels: []level{levelAVX2}, emit: dotTile(2)},
+		}
 	}
 	return nil
 }

@@ -145,6 +145,9 @@ func (f *fn) StoreN(name string, v *node) {
 // Sum adds float64 lanes to the result name.
 func (f *fn) Sum(name string, v *node) { f.sink(opSum, name, v) }
 
+// SumProd8 adds a·b to the result name in 8 lanes (as Sum8), by fused multiply-adds.
+func (f *fn) SumProd8(name string, a, b *node) { f.sink(opSum, name, a, b).k = 8 }
+
 // Sum8 adds float64 lanes to the result name in 8 lanes (element t in lane t mod 8), added
 // at the end as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)): vmath's sums.
 func (f *fn) Sum8(name string, v *node) { f.sink(opSum, name, v).k = 8 }

@@ -48,6 +48,7 @@ type primgen struct {
 	consts  map[[2]uint64]reg.VecVirtual
 	mask    operand.Op
 	masks64 map[int]operand.Op
+	scale   operand.Op // when set, each float64 sum is multiplied by it before it is stored
 }
 
 func (g *primgen) vec() reg.VecVirtual {
@@ -909,6 +910,9 @@ func (g *primgen) finish(n *node) {
 			t, r := c.XMM(), c.XMM()
 			c.VUNPCKHPD(s, s, t)
 			c.VADDSD(t, s, r)
+			if g.scale != nil {
+				c.VMULSD(g.scale, r, r)
+			}
 			c.VMOVSD(r, g.result(n.name))
 			break
 		}
@@ -917,6 +921,9 @@ func (g *primgen) finish(n *node) {
 		c.VEXTRACTF128(operand.U8(1), h, x)
 		c.VADDPD(x, h.AsX(), s)
 		c.VHADDPD(s, s, s)
+		if g.scale != nil {
+			c.VMULSD(g.scale, s, s)
+		}
 		c.MOVSD(s, g.result(n.name))
 	case opMaxR: // pairwise, the upper half into the lower: lo > hi ? lo : hi
 		a := g.acc[n]
