@@ -2,8 +2,7 @@
 
 package host
 
-// haveAsm reports whether this build has the primitives' assembly (zkernels_amd64.s,
-// kern_amd64.s).
+// haveAsm reports whether this build has the primitives' assembly (zkernels_amd64.s).
 const haveAsm = true
 
 // dot4x4AVX2 runs the 4×4 tile as four 2×2 tiles (AVX2 has 16 vector registers).
@@ -17,9 +16,3 @@ func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, l
 		}
 	}
 }
-
-//go:noescape
-func argmaxRowsAVX512(x *float32, n, c int, idx *int32)
-
-//go:noescape
-func argmaxRowsAVX2(x *float32, n, c int, idx *int32)

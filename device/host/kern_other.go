@@ -2,13 +2,9 @@
 
 package host
 
-// haveAsm reports whether this build has the primitives' assembly (zkernels_amd64.s,
-// kern_amd64.s).
+// haveAsm reports whether this build has the primitives' assembly (zkernels_amd64.s).
 const haveAsm = false
 
 func dot4x4AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	panic("unreachable")
 }
-
-func argmaxRowsAVX512(x *float32, n, c int, idx *int32) { panic("unreachable") }
-func argmaxRowsAVX2(x *float32, n, c int, idx *int32)   { panic("unreachable") }

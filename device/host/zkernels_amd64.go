@@ -592,6 +592,12 @@ func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64,
 //go:noescape
 func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
 
+//go:noescape
+func argmaxRowsAVX2(x *float32, n, c int, idx *int32)
+
+//go:noescape
+func argmaxRowsAVX512(x *float32, n, c int, idx *int32)
+
 func mseFRun(a *kargs) {
 	switch simd() {
 	case 2:

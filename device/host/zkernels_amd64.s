@@ -42208,6 +42208,84 @@ dot2x2_loop_1:
 	VZEROUPPER
 	RET
 
+// func argmaxRowsAVX2(x *float32, n int, c int, idx *int32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·argmaxRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         idx+24(FP), BX
+	LEAQ         vtail<>+0(SB), SI
+	MOVQ         $0x00000008, DI
+	MOVQ         DX, R8
+	CMPQ         R8, DI
+	CMOVQGT      DI, R8
+	MOVQ         DI, R9
+	SUBQ         R8, R9
+	VMOVUPS      (SI)(R9*4), Y0
+	MOVQ         DX, R8
+	SUBQ         $0x08, R8
+	XORQ         R9, R9
+	CMPQ         R8, R9
+	CMOVQLT      R9, R8
+	CMPQ         R8, DI
+	CMOVQGT      DI, R8
+	SUBQ         R8, DI
+	VMOVUPS      (SI)(DI*4), Y1
+	SHLQ         $0x02, DX
+	MOVL         $0xff800000, SI
+	VMOVD        SI, X2
+	VBROADCASTSS X2, Y2
+	TESTQ        CX, CX
+	JZ           argmaxRows_end_1
+
+argmaxRows_row_2:
+	VMASKMOVPS (AX), Y0, Y3
+	VBLENDVPS  Y0, Y3, Y2, Y3
+	VCMPPS     $0x03, Y3, Y3, Y4
+	VMASKMOVPS 32(AX), Y1, Y5
+	VBLENDVPS  Y1, Y5, Y2, Y5
+	VMAXPS     Y5, Y3, Y6
+	VPERM2F128 $0x01, Y6, Y6, Y7
+	VMAXPS     Y7, Y6, Y6
+	VPERMILPS  $0x4e, Y6, Y7
+	VMAXPS     Y7, Y6, Y6
+	VPERMILPS  $0xb1, Y6, Y7
+	VMAXPS     Y7, Y6, Y6
+	VCMPPS     $0x00, Y6, Y3, Y3
+	VCMPPS     $0x03, Y5, Y5, Y7
+	VCMPPS     $0x00, Y6, Y5, Y5
+	VMOVMSKPS  Y4, SI
+	VMOVMSKPS  Y7, DI
+	SHLL       $0x08, DI
+	ORL        DI, SI
+	JNZ        argmaxRows_found_4
+	VANDPS     Y0, Y3, Y3
+	VMOVMSKPS  Y3, SI
+	VANDPS     Y1, Y5, Y3
+	VMOVMSKPS  Y3, DI
+	SHLL       $0x08, DI
+	ORL        DI, SI
+	JZ         argmaxRows_none_5
+	BSFL       SI, SI
+	MOVL       SI, (BX)
+
+argmaxRows_none_5:
+argmaxRows_next_3:
+	ADDQ DX, AX
+	ADDQ $0x04, BX
+	DECQ CX
+	JNZ  argmaxRows_row_2
+
+argmaxRows_end_1:
+	VZEROUPPER
+	RET
+
+argmaxRows_found_4:
+	BSFL SI, SI
+	MOVL SI, (BX)
+	JMP  argmaxRows_next_3
+
 // func sqDistAVX512(a *float32, b *float32, n int, eps float64) float64
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·sqDistAVX512(SB), NOSPLIT, $0-40
@@ -43825,6 +43903,60 @@ dot4x4_loop_1:
 	VMOVSD        X1, 24(R12)
 	VZEROUPPER
 	RET
+
+// func argmaxRowsAVX512(x *float32, n int, c int, idx *int32)
+// Requires: AVX, AVX512F
+TEXT ·argmaxRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         idx+24(FP), BX
+	LEAQ         vktail<>+0(SB), SI
+	MOVWLZX      (SI)(DX*2), SI
+	KMOVW        SI, K1
+	SHLQ         $0x02, DX
+	MOVL         $0xff800000, SI
+	VPBROADCASTD SI, Z0
+	TESTQ        CX, CX
+	JZ           argmaxRows_end_1
+
+argmaxRows_row_2:
+	VMOVAPS    Z0, Z1
+	VMOVUPS    (AX), K1, Z1
+	VCMPPS     $0x03, Z1, Z1, K1, K2
+	VSHUFF32X4 $0x4e, Z1, Z1, Z2
+	VMAXPS     Z2, Z1, Z2
+	VSHUFF32X4 $0xb1, Z2, Z2, Z3
+	VMAXPS     Z3, Z2, Z2
+	VPERMILPS  $0x4e, Z2, Z3
+	VMAXPS     Z3, Z2, Z2
+	VPERMILPS  $0xb1, Z2, Z3
+	VMAXPS     Z3, Z2, Z2
+	VCMPPS     $0x00, Z2, Z1, K1, K3
+	KORTESTW   K2, K2
+	JNZ        argmaxRows_found_4
+	KMOVW      K3, SI
+	TESTL      SI, SI
+	JZ         argmaxRows_none_5
+	BSFL       SI, SI
+	MOVL       SI, (BX)
+
+argmaxRows_none_5:
+argmaxRows_next_3:
+	ADDQ DX, AX
+	ADDQ $0x04, BX
+	DECQ CX
+	JNZ  argmaxRows_row_2
+
+argmaxRows_end_1:
+	VZEROUPPER
+	RET
+
+argmaxRows_found_4:
+	KMOVW K2, SI
+	BSFL  SI, SI
+	MOVL  SI, (BX)
+	JMP   argmaxRows_next_3
 
 DATA vconst<>+0(SB)/4, $0x7fffffff
 DATA vconst<>+4(SB)/4, $0x7fffffff

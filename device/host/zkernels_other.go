@@ -253,3 +253,7 @@ func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64,
 func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
 	panic("unreachable")
 }
+
+func argmaxRowsAVX2(x *float32, n, c int, idx *int32) { panic("unreachable") }
+
+func argmaxRowsAVX512(x *float32, n, c int, idx *int32) { panic("unreachable") }

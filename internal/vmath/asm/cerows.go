@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
@@ -209,5 +210,89 @@ func dotTile(rows int) func(c *build.Context, lv level) {
 		g.block(buildPrim(p, nil), k, false)
 		c.VZEROUPPER()
 		c.RET()
+	}
+}
+
+// argmaxRows emits device/host's argmaxRows: for each of n contiguous rows of c ≤ 16 floats,
+// idx[r] = the first index of the row's first NaN, else of its largest value. One masked
+// block a row (the lanes beyond c read −Inf): Find(NaN), then Find(x == HMax(x)).
+func argmaxRows(c *build.Context, lv level) {
+	p := &prim{name: "argmaxRows", step: 16, body: func(f *fn, _ []bool) {
+		x := f.S32Fill("x", float32(math.Inf(-1)))
+		f.Find("ret", f.IsNaN(x))
+		f.Find("ret", f.Eq(x, f.HMax(x)))
+	}}
+	body := buildPrim(p, nil)
+	c.Function("argmaxRows" + lv.name)
+	c.Attributes(attr.NOSPLIT)
+	c.SignatureExpr("func(x *float32, n, c int, idx *int32)")
+	c.Doc("For each of n contiguous rows of c ≤ 16 floats: idx[r] = the first index of the row's largest",
+		"value, or of its first NaN. Masked loads never touch memory beyond the rows.")
+	g := &primgen{c: c, lv: lv, p: p}
+	xp, nr, cn, ip := c.GP64(), c.GP64(), c.GP64(), c.GP64()
+	c.MOVQ(g.param("x"), xp)
+	c.MOVQ(g.param("n"), nr)
+	c.MOVQ(g.param("c"), cn)
+	c.MOVQ(g.param("idx"), ip)
+	// The lanes of a row, once: the first c of 16.
+	var masks []operand.Op
+	if lv.z {
+		base, t := c.GP64(), c.GP32()
+		c.LEAQ(operand.NewDataAddr(symKTail, 0), base)
+		c.MOVWLZX(operand.Mem{Base: base, Index: cn, Scale: 2}, t)
+		k := c.K()
+		c.KMOVW(t, k)
+		masks = []operand.Op{k}
+	} else {
+		// Part p has min(max(c − 8p, 0), 8) lanes: vtail's 8 × −1 then 8 × 0 read from
+		// 8 − that.
+		base := c.GP64()
+		c.LEAQ(operand.NewDataAddr(symTail, 0), base)
+		eight := c.GP64()
+		c.MOVQ(operand.U32(8), eight)
+		for part := range 2 {
+			r := c.GP64()
+			c.MOVQ(cn, r)
+			if part == 1 {
+				c.SUBQ(operand.U8(8), r)
+				zero := c.GP64()
+				c.XORQ(zero, zero)
+				c.CMPQ(r, zero)
+				c.CMOVQLT(zero, r)
+			}
+			c.CMPQ(r, eight)
+			c.CMOVQGT(eight, r)
+			t := c.GP64()
+			c.MOVQ(eight, t)
+			c.SUBQ(r, t)
+			m := c.YMM()
+			c.VMOVUPS(operand.Mem{Base: base, Index: t, Scale: 4}, m)
+			masks = append(masks, m)
+		}
+	}
+	stride := c.GP64()
+	c.MOVQ(cn, stride)
+	c.SHLQ(operand.U8(2), stride)
+	fill := uint64(math.Float32bits(float32(math.Inf(-1))))
+	g.consts = map[[2]uint64]reg.VecVirtual{{uint64(tF), fill}: g.constReg(tF, fill)}
+	end := g.label("end")
+	c.TESTQ(nr, nr)
+	c.JZ(operand.LabelRef(end))
+	row, next := g.label("row"), g.label("next")
+	g.rowNext = next
+	g.ptr = map[string]reg.GPVirtual{"x": xp}
+	g.results = map[string]operand.Mem{"ret": {Base: ip}}
+	c.Label(row)
+	g.maskedBlock(body, masks)
+	c.Label(next)
+	c.ADDQ(stride, xp)
+	c.ADDQ(operand.U8(4), ip)
+	c.DECQ(nr)
+	c.JNZ(operand.LabelRef(row))
+	c.Label(end)
+	c.VZEROUPPER()
+	c.RET()
+	for _, t := range g.tails {
+		t()
 	}
 }

@@ -74,6 +74,7 @@ const (
 	opMaxR   // sink: lane maxima of a[0] (x86 MAX rule) into the result name, any NaN into name2
 	opCount  // sink: add the number of lanes of the mask a[0] to the integer result name
 	opFind   // sink: return the index of the first lane of the mask a[0] (result name), −1 if none
+	opHMax   // the maximum of all lanes of a[0] (pairwise, x86 MAX rule), in every lane
 )
 
 type node struct {

@@ -70,6 +70,7 @@ func customFor(pkg string) []custom {
 			{name: "ceProbsRows", sig: "func(x, t *float32, c, rows int, out *float64)", levels: []level{levelAVX512}, emit: ceProbsRows},
 			{name: "dot4x4", sig: dot, levels: []level{levelAVX512}, emit: dotTile(4)},
 			{name: "dot2x2", sig: dot, levels: []level{levelAVX2}, emit: dotTile(2)},
+			{name: "argmaxRows", sig: "func(x *float32, n, c int, idx *int32)", levels: []level{levelAVX2, levelAVX512}, emit: argmaxRows},
 		}
 	}
 	return nil

@@ -76,6 +76,24 @@ func (f *fn) named(o op, t typ, name string) *node {
 // S32 is the float32 stream the pointer parameter name points to.
 func (f *fn) S32(name string) *node { return f.named(opIn, tF, name) }
 
+// S32Fill is the float32 stream name, whose lanes beyond the end of a masked block read fill
+// (instead of 0).
+func (f *fn) S32Fill(name string, fill float32) *node {
+	n := f.named(opIn, tF, name)
+	n.bits, n.k = math.Float32bits(fill), 1
+	return n
+}
+
+// HMax is the largest lane of a (of a whole block, or of a masked block's lanes and fills),
+// in every lane: pairwise maxima under the x86 rule; of NaN-free lanes the value does not
+// depend on the order (±0 aside).
+func (f *fn) HMax(a *node) *node {
+	if a.t != tF {
+		panic("HMax: float32 lanes only")
+	}
+	return f.add(opHMax, tF, 0, a)
+}
+
 // S64 is the float64 stream the pointer parameter name points to.
 func (f *fn) S64(name string) *node { return f.named(opIn, tD, name) }
 

@@ -48,7 +48,10 @@ type primgen struct {
 	consts  map[[2]uint64]reg.VecVirtual
 	mask    operand.Op
 	masks64 map[int]operand.Op
-	scale   operand.Op // when set, each float64 sum is multiplied by it before it is stored
+	scale   operand.Op   // when set, each float64 sum is multiplied by it before it is stored
+	vmasks  []operand.Op // AVX2: a masked block's lane mask of each float32 part
+	// In a frame of rows, a Find stores its index (int32) and jumps to rowNext.
+	rowNext string
 }
 
 func (g *primgen) vec() reg.VecVirtual {
@@ -378,6 +381,138 @@ func (g *primgen) block(f *fn, count reg.GPVirtual, tail bool) {
 	}
 }
 
+// maskedBlock emits f over one block whose first lanes are valid, as masks gives them (an
+// opmask on AVX-512, a vector mask for each float32 part on AVX2): the value nodes of every
+// part first, then the Find sinks one after the other, each over all parts (so that a Find
+// before another wins wherever its lane is); in a frame of rows (rowNext set), the only use.
+func (g *primgen) maskedBlock(f *fn, masks []operand.Op) {
+	c := g.c
+	g.f = f
+	g.inv = map[*node]operand.Op{}
+	g.uses = map[*node]int{}
+	g.val = map[*node]map[int]operand.Op{}
+	if g.lv.z {
+		g.mask, g.vmasks = masks[0], nil
+	} else {
+		g.mask, g.vmasks = nil, masks
+	}
+	for _, n := range f.nodes {
+		if n.live {
+			for _, a := range n.a {
+				g.uses[a]++
+			}
+		}
+	}
+	for _, n := range f.nodes {
+		if n.live && (n.op == opConst || n.op == opParam) {
+			g.inv[n] = g.invariant(n)
+		}
+	}
+	g.i = nil // one block: the streams' pointers address it
+	parts := g.p.step / g.l32()
+	for j := range parts {
+		for _, n := range f.nodes {
+			if n.live && !isSink(n.op) && g.inv[n] == nil {
+				if !kind32(n) {
+					panic(fmt.Sprintf("%s: float64 lanes in a masked block", g.p.name))
+				}
+				g.emit(n, j)
+			}
+		}
+	}
+	var finds []*node
+	for _, n := range f.nodes {
+		if n.live && isSink(n.op) {
+			if n.op != opFind || n.k == 1 {
+				panic(fmt.Sprintf("%s: sink %d in a masked block", g.p.name, n.op))
+			}
+			finds = append(finds, n)
+		}
+	}
+	// Each Find over all parts at once: the parts' lanes (those before the end) as one word of
+	// bits. A Find that hits stores its first lane and ends the block; the last one does so in
+	// line.
+	for fi, n := range finds {
+		ret, next := g.result(n.name), g.rowNext
+		if g.lv.z && parts == 1 { // the compares were masked by the block's lanes
+			m := g.get(n.a[0], 0)
+			if fi < len(finds)-1 {
+				found := g.label("found")
+				c.KORTESTW(m, m)
+				c.JNZ(operand.LabelRef(found))
+				g.tails = append(g.tails, func() {
+					c.Label(found)
+					t := g.maskBits(m)
+					c.BSFL(t, t)
+					c.MOVL(t, ret)
+					c.JMP(operand.LabelRef(next))
+				})
+				continue
+			}
+			t := g.maskBits(m)
+			none := g.label("none")
+			c.TESTL(t, t)
+			c.JZ(operand.LabelRef(none))
+			c.BSFL(t, t)
+			c.MOVL(t, ret)
+			c.Label(none)
+			continue
+		}
+		t := c.GP32()
+		for j := range parts {
+			m := g.get(n.a[0], j)
+			switch {
+			case fillFalse(n.a[0]): // false beyond the end already
+			case g.lv.z:
+				k := c.K()
+				c.KANDW(g.mask, m, k)
+				m = k
+			default:
+				v := g.vec()
+				c.VANDPS(g.vmasks[j], m, v)
+				m = v
+			}
+			b := g.maskBits(m)
+			if j == 0 {
+				c.MOVL(b, t)
+				continue
+			}
+			c.SHLL(operand.U8(j*g.l32()), b)
+			c.ORL(b, t) // sets the flags of t
+		}
+		if parts == 1 {
+			c.TESTL(t, t)
+		}
+		if fi < len(finds)-1 {
+			found := g.label("found")
+			c.JNZ(operand.LabelRef(found))
+			g.tails = append(g.tails, func() {
+				c.Label(found)
+				c.BSFL(t, t)
+				c.MOVL(t, ret)
+				c.JMP(operand.LabelRef(next))
+			})
+			continue
+		}
+		none := g.label("none")
+		c.JZ(operand.LabelRef(none))
+		c.BSFL(t, t)
+		c.MOVL(t, ret)
+		c.Label(none)
+	}
+	g.mask, g.vmasks = nil, nil
+}
+
+// fillFalse reports whether a mask is false in the lanes beyond the end of a masked block:
+// the NaN test of a stream whose fill is not NaN.
+func fillFalse(m *node) bool {
+	if m.op != opUnord || m.a[0] != m.a[1] {
+		return false
+	}
+	x := m.a[0]
+	return x.op == opIn && x.k == 1 && x.t == tF && !math.IsNaN(float64(math.Float32frombits(x.bits)))
+}
+
 func negInf(t typ) uint64 {
 	if t == tD {
 		return math.Float64bits(math.Inf(-1))
@@ -391,6 +526,17 @@ func (g *primgen) zero(r reg.VecVirtual) {
 	} else {
 		g.c.VXORPD(r, r, r)
 	}
+}
+
+// constReg returns a register holding bits in every lane: one of the constants materialized
+// before a frame's loop, or a new one.
+func (g *primgen) constReg(t typ, bits uint64) reg.VecVirtual {
+	if r, ok := g.consts[[2]uint64{uint64(t), bits}]; ok {
+		return r
+	}
+	r := g.vec()
+	g.broadcastConst(t, r, bits)
+	return r
 }
 
 // broadcastConst sets every lane of r (of type t) to bits.
@@ -459,6 +605,12 @@ func (g *primgen) mem(name string, t typ, j int) operand.Mem {
 	if !ok {
 		panic(fmt.Sprintf("%s: no pointer %s", g.p.name, name))
 	}
+	if g.i == nil {
+		if t == tD {
+			return operand.Mem{Base: p, Disp: 8 * g.l64() * j}
+		}
+		return operand.Mem{Base: p, Disp: 4 * g.l32() * j}
+	}
 	if t == tD {
 		return operand.Mem{Base: p, Index: g.i, Scale: 8, Disp: 8 * g.l64() * j}
 	}
@@ -476,12 +628,32 @@ func (g *primgen) get(n *node, j int) operand.Op {
 	switch n.op {
 	case opIn:
 		m := g.mem(n.name, n.t, j)
-		if g.mask != nil { // zeros beyond the end
+		if g.vmasks != nil { // AVX2: zeros beyond the end, or the fill
+			if n.t != tF {
+				panic(fmt.Sprintf("%s: a float64 stream in an AVX2 masked block", g.p.name))
+			}
 			r := g.vec()
-			g.zero(r)
-			if n.t == tD {
+			g.c.VMASKMOVPS(m, g.vmasks[j], r)
+			if n.k == 1 {
+				fill := g.constReg(tF, uint64(n.bits))
+				f := g.vec()
+				g.c.VBLENDVPS(g.vmasks[j], r, fill, f)
+				r = f
+			}
+			g.set(n, j, r)
+			return r
+		}
+		if g.mask != nil { // zeros beyond the end, or the fill
+			r := g.vec()
+			switch {
+			case n.t == tD:
+				g.zero(r)
 				g.c.VMOVUPD_Z(m, g.masks64[j], r)
-			} else {
+			case n.k == 1:
+				g.c.VMOVAPS(g.constReg(tF, uint64(n.bits)), r)
+				g.c.VMOVUPS(m, g.mask, r)
+			default:
+				g.zero(r)
 				g.c.VMOVUPS_Z(m, g.mask, r)
 			}
 			g.set(n, j, r)
@@ -711,9 +883,12 @@ func (g *primgen) emit(n *node, j int) {
 		} else {
 			dst = g.vec()
 		}
-		if d64 {
+		switch {
+		case d64:
 			c.VCMPPD(operand.U8(cmpPred[n.op]), g.get(b, j), g.reg(a, j), dst)
-		} else {
+		case z && g.mask != nil && g.i == nil: // a masked block: its lanes alone
+			c.VCMPPS(operand.U8(cmpPred[n.op]), g.get(b, j), g.reg(a, j), g.mask, dst)
+		default:
 			c.VCMPPS(operand.U8(cmpPred[n.op]), g.get(b, j), g.reg(a, j), dst)
 		}
 		d = dst
@@ -761,6 +936,40 @@ func (g *primgen) emit(n *node, j int) {
 		default:
 			c.VANDPS(a, m, newv())
 		}
+	case opHMax: // every part gets the same vector: computed once, from all parts
+		if v, ok := g.val[n][0]; ok {
+			g.set(n, j, v)
+			return
+		}
+		mx := func(a, b operand.Op) operand.Op { // a > b ? a : b
+			r := g.vec()
+			c.VMAXPS(b, a, r)
+			return r
+		}
+		v := g.reg(n.a[0], 0)
+		if z {
+			t := g.vec()
+			c.VSHUFF32X4(operand.U8(0x4e), v, v, t)
+			v = mx(v, t)
+			t = g.vec()
+			c.VSHUFF32X4(operand.U8(0xb1), v, v, t)
+			v = mx(v, t)
+		} else {
+			if g.p.step/g.l32() != 2 {
+				panic(fmt.Sprintf("%s: HMax over %d registers", g.p.name, g.p.step/g.l32()))
+			}
+			v = mx(v, g.reg(n.a[0], 1))
+			t := g.vec()
+			c.VPERM2F128(operand.U8(1), v, v, t)
+			v = mx(v, t)
+		}
+		for _, imm := range []uint8{0x4e, 0xb1} {
+			t := g.vec()
+			c.VPERMILPS(operand.U8(imm), v, t)
+			v = mx(v, t)
+		}
+		g.set(n, 0, v)
+		d = v
 	default:
 		panic(fmt.Sprintf("%s: op %d in a primitive", g.p.name, n.op))
 	}
@@ -835,15 +1044,29 @@ func (g *primgen) sink(n *node, j int) {
 		c.POPCNTL(t, t)
 		c.ADDQ(t.As64(), g.acc[n][0])
 	case opFind:
-		t := g.maskBits(g.get(x, j))
+		m := g.get(x, j)
+		switch { // only the lanes before the end of a masked block
+		case g.mask != nil:
+			k := c.K()
+			c.KANDW(g.mask, m, k)
+			m = k
+		case g.vmasks != nil:
+			v := g.vec()
+			c.VANDPS(g.vmasks[j], m, v)
+			m = v
+		}
+		t := g.maskBits(m)
 		if n.k == 1 { // the clear lanes
+			if g.mask != nil || g.vmasks != nil {
+				panic(fmt.Sprintf("%s: FindNot in a masked block", g.p.name))
+			}
 			c.XORL(operand.U32(1<<g.l32()-1), t)
 		} else {
 			c.TESTL(t, t)
 		}
 		found := g.label("found")
 		c.JNZ(operand.LabelRef(found))
-		i, off, ret := g.i, j*g.l32(), g.result(n.name)
+		i, off, ret, next := g.i, j*g.l32(), g.result(n.name), g.rowNext
 		g.tails = append(g.tails, func() {
 			c.Label(found)
 			c.BSFL(t, t)
@@ -851,6 +1074,11 @@ func (g *primgen) sink(n *node, j int) {
 			c.ADDQ(i, r)
 			if off > 0 {
 				c.ADDQ(operand.U8(off), r)
+			}
+			if next != "" {
+				c.MOVL(t, ret)
+				c.JMP(operand.LabelRef(next))
+				return
 			}
 			c.MOVQ(r, ret)
 			c.VZEROUPPER()
