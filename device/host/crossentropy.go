@@ -355,48 +355,18 @@ func crossEntropyProbs[T Float](a *Args[T]) []float64 {
 			bm = make([]float64, nb)
 		}
 		var ss, ts, sms [probsRows]float64
-		var rs [probsRows]ceRow
 		var sl, sd float64
 		for r0 := lo; r0 < hi; r0 += probsRows {
 			r1 := min(r0+probsRows, hi)
 			done := 0 // rows r0 … r0+done−1 are finished
 			if fused {
-				x, t := asF32(a.X[r0*c:r1*c]), asF32(a.Y[r0*c:r1*c])
-				ceProbsRowsAVX512(&x[0], &t[0], c, r1-r0, (*float64)(unsafe.Pointer(&rs[0])))
-				// Rows without a tail whose shifted sum takes the fast form: ceProbsFinish's
-				// and shiftSums' arithmetic, inline.
-				if c&15 == 0 {
-					n := float64(c)
-					for k := range rs[:r1-r0] {
-						r := &rs[k]
-						mb := float64(r.m)
-						if r.nan || !fastShift[T](2*n, mb) { // fastShift is false at ±Inf
-							break
-						}
-						wsum, sm, ok := probsShift(u, b, n, mb, r.stx, r.st, r.sx)
-						if !ok {
-							break
-						}
-						var w0, s0 float64 // ceScan's running sums
-						w0 += wsum
-						s0 += sm
-						ss[k], ts[k], sms[k] = r.s, w0, s0
-						done++
-					}
-				}
+				done = ceProbsFused(asF32(a.X[r0*c:r1*c]), asF32(a.Y[r0*c:r1*c]), c, u, b, &ss, &ts, &sms)
 			}
 			for i := r0 + done; i < r1; i++ {
 				x, t := a.X[i*c:(i+1)*c], a.Y[i*c:(i+1)*c]
 				var g []T
 				if a.GX != nil {
 					g = a.GX[i*c : (i+1)*c]
-				}
-				if fused {
-					var ok bool
-					ss[i-r0], ts[i-r0], sms[i-r0], ok = ceProbsFinish(&rs[i-r0], asF32(x), asF32(t), u, b)
-					if ok {
-						continue
-					}
 				}
 				m, s, tsum, sm := ceScan(x, g, shiftProbs, cw, t, u, b, bm)
 				ss[i-r0], ts[i-r0], sms[i-r0] = s, tsum, sm
@@ -444,6 +414,44 @@ type ceRow struct {
 	_           [3]byte
 	stx, st, sx float64
 	s           float64
+}
+
+// ceProbsFused runs the forward scan of the float32 rows x, t (of c elements, at most
+// probsRows of them) through ceProbsRowsAVX512 and sets S, Σ_c τ_c and Σ_c τ_c·(m − x_c) of
+// the first rows it can finish (rows without a tail whose shifted sum takes the fast form,
+// inline; others by ceProbsFinish), up to the first that ceScan must take. It returns their
+// number. (A function of its own: the gradient path's frame keeps its size.)
+//
+//go:noinline
+func ceProbsFused(x, t []float32, c int, u, b float64, ss, ts, sms *[probsRows]float64) int {
+	var rs [probsRows]ceRow
+	rows := len(x) / c
+	ceProbsRowsAVX512(&x[0], &t[0], c, rows, (*float64)(unsafe.Pointer(&rs[0])))
+	n := float64(c)
+	for k, r := range rs[:rows] {
+		if c&15 == 0 {
+			// ceProbsFinish's and shiftSums' arithmetic, inline.
+			mb := float64(r.m)
+			if r.nan || !fastShift[float32](2*n, mb) { // fastShift is false at ±Inf
+				return k
+			}
+			wsum, sm, ok := probsShift(u, b, n, mb, r.stx, r.st, r.sx)
+			if !ok {
+				return k
+			}
+			var w0, s0 float64 // ceScan's running sums
+			w0 += wsum
+			s0 += sm
+			ss[k], ts[k], sms[k] = r.s, w0, s0
+			continue
+		}
+		var ok bool
+		ss[k], ts[k], sms[k], ok = ceProbsFinish(&rs[k], x[k*c:(k+1)*c], t[k*c:(k+1)*c], u, b)
+		if !ok {
+			return k
+		}
+	}
+	return rows
 }
 
 // ceProbsFinish completes a row of one block from its ceRow as ceScan does (rowStats, then
