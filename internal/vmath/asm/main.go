@@ -210,25 +210,7 @@ func fits(b *built, lv level) error {
 		ctx := build.NewContext()
 		g := &asmgen{c: ctx, lv: lv, tab: &consts{index: map[uint32]int{}}}
 		g.function(b)
-		f, err := ctx.Result()
-		if err != nil {
-			return err
-		}
-		if err := pass.Compile.Execute(f); err != nil {
-			return err
-		}
-		if lv.z {
-			return nil
-		}
-		// avo allocates X16–X31 too, which VEX (AVX2) cannot encode.
-		src, err := printer.NewGoAsm(printer.Config{Name: "check"}).Print(f)
-		if err != nil {
-			return err
-		}
-		if r := highVec.Find(src); r != nil {
-			return fmt.Errorf("needs %s, beyond the 16 AVX2 registers", r)
-		}
-		return nil
+		return compiles(ctx, lv)
 	}
 	b.k.accMem = false
 	if try() == nil {
@@ -237,6 +219,29 @@ func fits(b *built, lv level) error {
 	b.k.accMem = true
 	if err := try(); err != nil {
 		return fmt.Errorf("%s%s: %v", b.k.name, lv.name, err)
+	}
+	return nil
+}
+
+// compiles allocates the registers of the one function in ctx and, for AVX2, checks that it
+// uses X0–X15 alone: avo allocates X16–X31 too, which VEX cannot encode.
+func compiles(ctx *build.Context, lv level) error {
+	f, err := ctx.Result()
+	if err != nil {
+		return err
+	}
+	if err := pass.Compile.Execute(f); err != nil {
+		return err
+	}
+	if lv.z {
+		return nil
+	}
+	src, err := printer.NewGoAsm(printer.Config{Name: "check"}).Print(f)
+	if err != nil {
+		return err
+	}
+	if r := highVec.Find(src); r != nil {
+		return fmt.Errorf("needs %s, beyond the 16 AVX2 registers", r)
 	}
 	return nil
 }

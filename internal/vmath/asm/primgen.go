@@ -8,8 +8,6 @@ import (
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/operand"
-	"github.com/mmcloughlin/avo/pass"
-	"github.com/mmcloughlin/avo/printer"
 	"github.com/mmcloughlin/avo/reg"
 )
 
@@ -1250,19 +1248,5 @@ func tryPrim(lv level, p *prim, remat bool) error {
 	ctx := build.NewContext()
 	g := &primgen{c: ctx, lv: lv, p: p, remat: remat}
 	g.function()
-	f, err := ctx.Result()
-	if err != nil {
-		return err
-	}
-	if err := pass.Compile.Execute(f); err != nil {
-		return err
-	}
-	src, err := printer.NewGoAsm(printer.Config{Name: "check"}).Print(f)
-	if err != nil {
-		return err
-	}
-	if r := highVec.Find(src); r != nil {
-		return fmt.Errorf("needs %s, beyond the 16 AVX2 registers", r)
-	}
-	return nil
+	return compiles(ctx, lv)
 }
