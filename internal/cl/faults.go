@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/internal/faultlayer"
@@ -53,36 +52,30 @@ func (l Live) String() string {
 		l.Contexts, l.Queues, l.Programs, l.Kernels, l.Mems, l.Events)
 }
 
-var faultsMu sync.Mutex
+// faults is the slot of impl, where InstallFaults puts a layer.
+var faults = faultlayer.NewSlot(&impl)
 
 // InstallFaults puts a Faults layer between the binding and the library and returns it. It
 // fails when the binding cannot load a library (no cgo) or a layer is installed already. It
 // must be called, and the layer removed, while no other goroutine calls the binding.
 func InstallFaults() (*Faults, error) {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	if impl == nil {
-		return nil, ErrNoCgo
+	l, err := faults.Install(ErrNoCgo, errors.New("cl: a fault layer is installed already"),
+		func(i api) bool { _, ok := i.(*Faults); return ok },
+		func(inner api) api {
+			f := &Faults{inner: inner}
+			for i := range f.live {
+				f.live[i] = faultlayer.Objects[unsafe.Pointer]{}
+			}
+			return f
+		})
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := impl.(*Faults); ok {
-		return nil, errors.New("cl: a fault layer is installed already")
-	}
-	f := &Faults{inner: impl}
-	for i := range f.live {
-		f.live[i] = faultlayer.Objects[unsafe.Pointer]{}
-	}
-	impl = f
-	return f, nil
+	return l.(*Faults), nil
 }
 
 // Remove takes the layer out: the binding calls the library directly again.
-func (f *Faults) Remove() {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	if impl == f {
-		impl = f.inner
-	}
-}
+func (f *Faults) Remove() { faults.Remove(f, f.inner) }
 
 // Live counts the objects created through the layer and not released.
 func (f *Faults) Live() (l Live) {

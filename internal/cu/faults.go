@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"unsafe"
 
 	"github.com/gloss-ml/gloss/internal/faultlayer"
@@ -50,34 +49,27 @@ func (l Live) String() string {
 		l.Contexts, l.Modules, l.Allocations, l.Streams, l.HostCopies)
 }
 
-var faultsMu sync.Mutex
+// faults is the slot of impl, where InstallFaults puts a layer.
+var faults = faultlayer.NewSlot(&impl)
 
 // InstallFaults puts a Faults layer between the binding and the driver and returns it. It
 // fails when the binding cannot load a driver (no cgo) or a layer is installed already. It
 // must be called, and the layer removed, while no other goroutine calls the binding.
 func InstallFaults() (*Faults, error) {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	if impl == nil {
-		return nil, ErrNoCgo
+	l, err := faults.Install(ErrNoCgo, errors.New("cu: a fault layer is installed already"),
+		func(i driver) bool { _, ok := i.(*Faults); return ok },
+		func(inner driver) driver {
+			return &Faults{inner: inner, retains: map[int32]int{}, modules: faultlayer.Objects[unsafe.Pointer]{},
+				allocs: faultlayer.Objects[uint64]{}, streams: faultlayer.Objects[unsafe.Pointer]{}, copies: map[unsafe.Pointer]int{}}
+		})
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := impl.(*Faults); ok {
-		return nil, errors.New("cu: a fault layer is installed already")
-	}
-	f := &Faults{inner: impl, retains: map[int32]int{}, modules: faultlayer.Objects[unsafe.Pointer]{},
-		allocs: faultlayer.Objects[uint64]{}, streams: faultlayer.Objects[unsafe.Pointer]{}, copies: map[unsafe.Pointer]int{}}
-	impl = f
-	return f, nil
+	return l.(*Faults), nil
 }
 
 // Remove takes the layer out: the binding calls the driver directly again.
-func (f *Faults) Remove() {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	if impl == f {
-		impl = f.inner
-	}
-}
+func (f *Faults) Remove() { faults.Remove(f, f.inner) }
 
 // Live counts what the driver holds for the binding.
 func (f *Faults) Live() (l Live) {

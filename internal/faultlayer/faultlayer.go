@@ -142,3 +142,39 @@ func (o Objects[K]) Describe(kind string, out []string) []string {
 	}
 	return out
 }
+
+// Slot is where a binding keeps its implementation (impl, of interface type I), with the
+// lock under which a fault layer is put in and taken out.
+type Slot[I comparable] struct {
+	mu   sync.Mutex
+	impl *I
+}
+
+// NewSlot returns the slot of the implementation variable impl.
+func NewSlot[I comparable](impl *I) *Slot[I] { return &Slot[I]{impl: impl} }
+
+// Install puts the layer that wrap makes over the implementation into the slot and returns
+// it: errNone when there is no implementation (a build without cgo), errTwice when isLayer
+// reports that a layer is installed already.
+func (s *Slot[I]) Install(errNone, errTwice error, isLayer func(I) bool, wrap func(inner I) I) (I, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var zero I
+	switch {
+	case *s.impl == zero:
+		return zero, errNone
+	case isLayer(*s.impl):
+		return zero, errTwice
+	}
+	*s.impl = wrap(*s.impl)
+	return *s.impl, nil
+}
+
+// Remove puts inner back in the slot if layer is there.
+func (s *Slot[I]) Remove(layer, inner I) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if *s.impl == layer {
+		*s.impl = inner
+	}
+}

@@ -1,6 +1,7 @@
 package faultlayer
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -66,5 +67,44 @@ func TestObjects(t *testing.T) {
 	}
 	if !o.Remove("x") || o.Remove("x") || len(o) != 1 {
 		t.Errorf("Remove: %v", o)
+	}
+}
+
+type impl interface{ name() string }
+
+type base struct{}
+
+func (base) name() string { return "base" }
+
+type layer struct{ inner impl }
+
+func (l *layer) name() string { return "layer over " + l.inner.name() }
+
+// TestSlot puts a layer in and takes it out, and refuses a slot without an implementation
+// and a second layer.
+func TestSlot(t *testing.T) {
+	var cur impl
+	s := NewSlot(&cur)
+	errNone, errTwice := errors.New("none"), errors.New("twice")
+	isLayer := func(i impl) bool { _, ok := i.(*layer); return ok }
+	wrap := func(inner impl) impl { return &layer{inner} }
+	if l, err := s.Install(errNone, errTwice, isLayer, wrap); err != errNone || l != nil {
+		t.Errorf("Install without an implementation = %v, %v; want errNone", l, err)
+	}
+	cur = base{}
+	l, err := s.Install(errNone, errTwice, isLayer, wrap)
+	if err != nil || cur != l || cur.name() != "layer over base" {
+		t.Fatalf("Install = %v, %v; the slot holds %v", l, err, cur)
+	}
+	if _, err := s.Install(errNone, errTwice, isLayer, wrap); err != errTwice {
+		t.Errorf("a second Install = %v, want errTwice", err)
+	}
+	s.Remove(base{}, nil) // not the layer in the slot: nothing happens
+	if cur != l {
+		t.Errorf("Remove of another layer changed the slot to %v", cur)
+	}
+	s.Remove(l, base{})
+	if cur != (base{}) {
+		t.Errorf("after Remove the slot holds %v", cur)
 	}
 }
