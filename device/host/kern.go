@@ -7,10 +7,12 @@ import (
 )
 
 // The row kernels' own SIMD primitives (candidates for internal/vmath): AVX-512 and AVX2
-// assembly on amd64 (kern_amd64.s), run at the level vmath is active at (vmath.Active, so
-// GLOSS_SIMD and vmath.Use select them too), and portable Go that computes the same bits at
-// every level. A float64 sum keeps L lanes, element t in lane t mod L, each lane in index
-// order and each step a fused multiply-add or an add; 8 lanes are added at the end as
+// assembly on amd64, generated with the elementwise kernels by internal/vmath/asm from its
+// IR (zkernels_amd64.s; the generator's prim.go and cerows.go describe each body), run at the
+// level vmath is active at (vmath.Active, so GLOSS_SIMD and vmath.Use select them too), and
+// the portable Go here, which defines each primitive and computes the same bits at every
+// level. A float64 sum keeps L lanes, element t in lane t mod L, each lane in index order and
+// each step a fused multiply-add or an add; 8 lanes are added at the end as
 // ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), as vmath does, and 16 lanes are first folded to 8
 // (l_u + l_{u+8}). The dot products of dot4x4 use 8 lanes (its 16 products are independent
 // chains already); the row sums use 16 lanes, two or four independent chains per sum. Maxima,
