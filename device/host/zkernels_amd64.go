@@ -539,10 +539,16 @@ func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64)
 func tripGradAVX512(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64)
 
 //go:noescape
-func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32)
+func segGradAVX2(dst, p, q, y *float32, n int, ka, kb, kg float32)
 
 //go:noescape
-func segGradAVX512(dst, p, y *float32, n int, ka, kb, kg, kd float32)
+func segGradAVX512(dst, p, q, y *float32, n int, ka, kb, kg float32)
+
+//go:noescape
+func fpfnAVX2(p, q, y *float32, n int) (fp, fn float64)
+
+//go:noescape
+func fpfnAVX512(p, q, y *float32, n int) (fp, fn float64)
 
 //go:noescape
 func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)

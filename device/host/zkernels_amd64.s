@@ -41323,50 +41323,125 @@ tripGrad_loop_1:
 	VZEROUPPER
 	RET
 
-// func segGradAVX2(dst *float32, p *float32, y *float32, n int, ka float32, kb float32, kg float32, kd float32)
+// func segGradAVX2(dst *float32, p *float32, q *float32, y *float32, n int, ka float32, kb float32, kg float32)
 // Requires: AVX, AVX2
-TEXT ·segGradAVX2(SB), NOSPLIT, $0-48
+TEXT ·segGradAVX2(SB), NOSPLIT, $0-52
 	MOVQ         dst+0(FP), AX
 	MOVQ         p+8(FP), CX
-	MOVQ         y+16(FP), DX
-	MOVQ         n+24(FP), BX
-	VBROADCASTSS kb+36(FP), Y0
-	VBROADCASTSS ka+32(FP), Y1
-	MOVL         $0x3f800000, SI
-	VMOVD        SI, X2
-	VBROADCASTSS X2, Y2
-	VBROADCASTSS kg+40(FP), Y3
-	VBROADCASTSS kd+44(FP), Y4
-	XORQ         SI, SI
+	MOVQ         q+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVL         $0x3f800000, DI
+	VMOVD        DI, X0
+	VBROADCASTSS X0, Y0
+	VBROADCASTSS ka+40(FP), Y1
+	VBROADCASTSS kb+44(FP), Y2
+	VBROADCASTSS kg+48(FP), Y3
+	XORQ         DI, DI
 
 segGrad_loop_1:
-	VMOVUPS (CX)(SI*4), Y5
-	VMOVUPS (DX)(SI*4), Y6
-	VMULPS  Y0, Y6, Y7
-	VADDPS  Y1, Y7, Y7
-	VSUBPS  Y5, Y2, Y8
-	VMULPS  Y8, Y5, Y8
-	VMULPS  Y8, Y7, Y7
-	VMULPS  Y3, Y5, Y5
-	VADDPS  Y5, Y7, Y5
-	VMULPS  Y4, Y6, Y6
-	VADDPS  Y6, Y5, Y5
-	VMOVUPS Y5, (AX)(SI*4)
-	VMOVUPS 32(CX)(SI*4), Y5
-	VMOVUPS 32(DX)(SI*4), Y6
-	VMULPS  Y0, Y6, Y7
-	VADDPS  Y1, Y7, Y7
-	VSUBPS  Y5, Y2, Y8
-	VMULPS  Y8, Y5, Y8
-	VMULPS  Y8, Y7, Y7
-	VMULPS  Y3, Y5, Y5
-	VADDPS  Y5, Y7, Y5
-	VMULPS  Y4, Y6, Y6
-	VADDPS  Y6, Y5, Y5
-	VMOVUPS Y5, 32(AX)(SI*4)
-	ADDQ    $0x10, SI
-	CMPQ    SI, BX
+	VMOVUPS (CX)(DI*4), Y4
+	VMOVUPS (DX)(DI*4), Y5
+	VMOVUPS (BX)(DI*4), Y6
+	VSUBPS  Y6, Y0, Y7
+	VMULPS  Y1, Y7, Y8
+	VMULPS  Y2, Y6, Y9
+	VADDPS  Y9, Y8, Y8
+	VMULPS  Y4, Y7, Y7
+	VMULPS  Y5, Y6, Y6
+	VSUBPS  Y6, Y7, Y6
+	VMULPS  Y5, Y4, Y4
+	VMULPS  Y4, Y8, Y4
+	VMULPS  Y3, Y6, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, (AX)(DI*4)
+	VMOVUPS 32(CX)(DI*4), Y4
+	VMOVUPS 32(DX)(DI*4), Y5
+	VMOVUPS 32(BX)(DI*4), Y6
+	VSUBPS  Y6, Y0, Y7
+	VMULPS  Y1, Y7, Y8
+	VMULPS  Y2, Y6, Y9
+	VADDPS  Y9, Y8, Y8
+	VMULPS  Y4, Y7, Y7
+	VMULPS  Y5, Y6, Y6
+	VSUBPS  Y6, Y7, Y6
+	VMULPS  Y5, Y4, Y4
+	VMULPS  Y4, Y8, Y4
+	VMULPS  Y3, Y6, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, 32(AX)(DI*4)
+	ADDQ    $0x10, DI
+	CMPQ    DI, SI
 	JLT     segGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func fpfnAVX2(p *float32, q *float32, y *float32, n int) (fp float64, fn float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·fpfnAVX2(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X0
+	VBROADCASTSS X0, Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	XORQ         SI, SI
+
+fpfn_loop_1:
+	VSUBPS       (DX)(SI*4), Y0, Y9
+	VCVTPS2PD    X9, Y10
+	VCVTPS2PD    (AX)(SI*4), Y11
+	VFMADD231PD  Y10, Y11, Y1
+	VCVTPS2PD    (CX)(SI*4), Y10
+	VCVTPS2PD    (DX)(SI*4), Y11
+	VFMADD231PD  Y11, Y10, Y5
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VCVTPS2PD    16(AX)(SI*4), Y10
+	VFMADD231PD  Y9, Y10, Y2
+	VCVTPS2PD    16(CX)(SI*4), Y9
+	VCVTPS2PD    16(DX)(SI*4), Y10
+	VFMADD231PD  Y10, Y9, Y6
+	VSUBPS       32(DX)(SI*4), Y0, Y9
+	VCVTPS2PD    X9, Y10
+	VCVTPS2PD    32(AX)(SI*4), Y11
+	VFMADD231PD  Y10, Y11, Y3
+	VCVTPS2PD    32(CX)(SI*4), Y10
+	VCVTPS2PD    32(DX)(SI*4), Y11
+	VFMADD231PD  Y11, Y10, Y7
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VCVTPS2PD    48(AX)(SI*4), Y10
+	VFMADD231PD  Y9, Y10, Y4
+	VCVTPS2PD    48(CX)(SI*4), Y9
+	VCVTPS2PD    48(DX)(SI*4), Y10
+	VFMADD231PD  Y10, Y9, Y8
+	ADDQ         $0x10, SI
+	CMPQ         SI, BX
+	JLT          fpfn_loop_1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VHADDPD      Y2, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, fp+32(FP)
+	VADDPD       Y7, Y5, Y5
+	VADDPD       Y8, Y6, Y6
+	VHADDPD      Y6, Y5, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, fn+40(FP)
 	VZEROUPPER
 	RET
 
@@ -42745,37 +42820,96 @@ tripGrad_loop_1:
 	VZEROUPPER
 	RET
 
-// func segGradAVX512(dst *float32, p *float32, y *float32, n int, ka float32, kb float32, kg float32, kd float32)
+// func segGradAVX512(dst *float32, p *float32, q *float32, y *float32, n int, ka float32, kb float32, kg float32)
 // Requires: AVX, AVX512F
-TEXT ·segGradAVX512(SB), NOSPLIT, $0-48
+TEXT ·segGradAVX512(SB), NOSPLIT, $0-52
 	MOVQ         dst+0(FP), AX
 	MOVQ         p+8(FP), CX
-	MOVQ         y+16(FP), DX
-	MOVQ         n+24(FP), BX
-	VBROADCASTSS kb+36(FP), Z0
-	VBROADCASTSS ka+32(FP), Z1
-	MOVL         $0x3f800000, SI
-	VPBROADCASTD SI, Z2
-	VBROADCASTSS kg+40(FP), Z3
-	VBROADCASTSS kd+44(FP), Z4
-	XORQ         SI, SI
+	MOVQ         q+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVL         $0x3f800000, DI
+	VPBROADCASTD DI, Z0
+	VBROADCASTSS ka+40(FP), Z1
+	VBROADCASTSS kb+44(FP), Z2
+	VBROADCASTSS kg+48(FP), Z3
+	XORQ         DI, DI
 
 segGrad_loop_1:
-	VMOVUPS (CX)(SI*4), Z5
-	VMOVUPS (DX)(SI*4), Z6
-	VMULPS  Z0, Z6, Z7
-	VADDPS  Z1, Z7, Z7
-	VSUBPS  Z5, Z2, Z8
-	VMULPS  Z8, Z5, Z8
-	VMULPS  Z8, Z7, Z7
-	VMULPS  Z3, Z5, Z5
-	VADDPS  Z5, Z7, Z5
-	VMULPS  Z4, Z6, Z6
-	VADDPS  Z6, Z5, Z5
-	VMOVUPS Z5, (AX)(SI*4)
-	ADDQ    $0x10, SI
-	CMPQ    SI, BX
+	VMOVUPS (CX)(DI*4), Z4
+	VMOVUPS (DX)(DI*4), Z5
+	VMOVUPS (BX)(DI*4), Z6
+	VSUBPS  Z6, Z0, Z7
+	VMULPS  Z1, Z7, Z8
+	VMULPS  Z2, Z6, Z9
+	VADDPS  Z9, Z8, Z8
+	VMULPS  Z4, Z7, Z7
+	VMULPS  Z5, Z6, Z6
+	VSUBPS  Z6, Z7, Z6
+	VMULPS  Z5, Z4, Z4
+	VMULPS  Z4, Z8, Z4
+	VMULPS  Z3, Z6, Z5
+	VADDPS  Z5, Z4, Z4
+	VMOVUPS Z4, (AX)(DI*4)
+	ADDQ    $0x10, DI
+	CMPQ    DI, SI
 	JLT     segGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func fpfnAVX512(p *float32, q *float32, y *float32, n int) (fp float64, fn float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·fpfnAVX512(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VPBROADCASTD SI, Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	XORQ         SI, SI
+
+fpfn_loop_1:
+	VSUBPS        (DX)(SI*4), Z0, Z5
+	VCVTPS2PD     Y5, Z6
+	VCVTPS2PD     (AX)(SI*4), Z7
+	VFMADD231PD   Z6, Z7, Z1
+	VCVTPS2PD     (CX)(SI*4), Z6
+	VCVTPS2PD     (DX)(SI*4), Z7
+	VFMADD231PD   Z7, Z6, Z3
+	VEXTRACTF64X4 $0x01, Z5, Y5
+	VCVTPS2PD     Y5, Z5
+	VCVTPS2PD     32(AX)(SI*4), Z6
+	VFMADD231PD   Z5, Z6, Z2
+	VCVTPS2PD     32(CX)(SI*4), Z5
+	VCVTPS2PD     32(DX)(SI*4), Z6
+	VFMADD231PD   Z6, Z5, Z4
+	ADDQ          $0x10, SI
+	CMPQ          SI, BX
+	JLT           fpfn_loop_1
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, fp+32(FP)
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, fn+40(FP)
 	VZEROUPPER
 	RET
 

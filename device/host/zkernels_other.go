@@ -206,9 +206,13 @@ func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) { 
 
 func tripGradAVX512(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) { panic("unreachable") }
 
-func segGradAVX2(dst, p, y *float32, n int, ka, kb, kg, kd float32) { panic("unreachable") }
+func segGradAVX2(dst, p, q, y *float32, n int, ka, kb, kg float32) { panic("unreachable") }
 
-func segGradAVX512(dst, p, y *float32, n int, ka, kb, kg, kd float32) { panic("unreachable") }
+func segGradAVX512(dst, p, q, y *float32, n int, ka, kb, kg float32) { panic("unreachable") }
+
+func fpfnAVX2(p, q, y *float32, n int) (fp, fn float64) { panic("unreachable") }
+
+func fpfnAVX512(p, q, y *float32, n int) (fp, fn float64) { panic("unreachable") }
 
 func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64) {
 	panic("unreachable")

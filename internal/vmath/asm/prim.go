@@ -307,15 +307,24 @@ func hostPrims() []*prim {
 				f.StoreN("gp", f.Mul(f.NegD(kp), u))
 				f.StoreN("gn", kv)
 			}},
-		{name: "segGrad", sig: "func(dst, p, y *float32, n int, ka, kb, kg, kd float32)", n: "n", step: 16,
-			doc: []string{"g_t = (((kb·y_t) + ka)·(p_t·(1 − p_t)) + kg·p_t) + kd·y_t, each float32 operation rounded,",
-				"for t < n (a multiple of 16)."},
+		{name: "segGrad", sig: "func(dst, p, q, y *float32, n int, ka, kb, kg float32)", n: "n", step: 16,
+			doc: []string{"g_t = ((1 − y_t)·ka + y_t·kb)·(p_t·q_t) + kg·((1 − y_t)·p_t − y_t·q_t), each float32",
+				"operation rounded, for t < n (a multiple of 16): a segmentation loss's gradient from σ(x) and σ(−x)."},
 			body: func(f *fn, _ []bool) {
-				p, y := f.S32("p"), f.S32("y")
-				u := f.Add(f.Mul(y, f.PF("kb")), f.PF("ka"))
-				d := f.Mul(p, f.Sub(f.C(1), p))
-				r := f.Add(f.Mul(u, d), f.Mul(p, f.PF("kg")))
-				f.Store("dst", f.Add(r, f.Mul(y, f.PF("kd"))))
+				p, q, y := f.S32("p"), f.S32("q"), f.S32("y")
+				ny := f.Sub(f.C(1), y)
+				u := f.Add(f.Mul(ny, f.PF("ka")), f.Mul(y, f.PF("kb")))
+				t := f.Sub(f.Mul(ny, p), f.Mul(y, q))
+				f.Store("dst", f.Add(f.Mul(u, f.Mul(p, q)), f.Mul(t, f.PF("kg"))))
+			}},
+		{name: "fpfn", sig: "func(p, q, y *float32, n int) (fp, fn float64)", n: "n", step: 16,
+			doc: []string{"Σ p_t·(1 − y_t) and Σ q_t·y_t over t < n in float64 (1 − y_t rounded to float32 first),",
+				"each in 16 lanes folded as lanes16: a segmentation row's false positives and negatives."},
+			body: func(f *fn, _ []bool) {
+				y := f.S32("y")
+				ny := f.Widen(f.Sub(f.C(1), y))
+				f.SumProd("fp", f.Widen(f.S32("p")), ny)
+				f.SumProd("fn", f.Widen(f.S32("q")), f.Widen(y))
 			}},
 		{name: "margin", sig: "func(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)", n: "n", step: 16,
 			doc: []string{"With z_t = max(thr + x_t, 0) in float64 (VMAXPD's rule: NaN and ±0 kept): l = Σ z_t (Σ z_t² by fused",
