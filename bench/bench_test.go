@@ -74,6 +74,9 @@ func TestApplies(t *testing.T) {
 	}{
 		{"mse", Hess, true}, {"cross_entropy", Hess, false}, {"cross_entropy", FwdBwd, true},
 		{"accuracy", Fwd, true}, {"accuracy", FwdBwd, false}, {"auc", Hess, false},
+		// In place only where the prediction may take any value: logits, not probabilities.
+		{"cross_entropy", InPlace, true}, {"huber", InPlace, true}, {"bce", InPlace, false},
+		{"accuracy", InPlace, false},
 	} {
 		if got := Applies(spec(t, tc.loss), tc.mode); got != tc.want {
 			t.Errorf("Applies(%s, %s) = %v, want %v", tc.loss, tc.mode, got, tc.want)
@@ -358,9 +361,10 @@ func TestRunCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One copy row, then cross_entropy (fwd, fwd_bwd), mse (fwd, fwd_bwd, hess), auc (fwd).
-	if len(rep.Results) != 7 {
-		t.Fatalf("%d result rows, want 7: %+v", len(rep.Results), rep.Results)
+	// One copy row, then cross_entropy (fwd, fwd_bwd, inplace), mse (fwd, fwd_bwd, hess,
+	// inplace), auc (fwd).
+	if len(rep.Results) != 9 {
+		t.Fatalf("%d result rows, want 9: %+v", len(rep.Results), rep.Results)
 	}
 	if r := rep.Results[0]; r.Loss != CopyLoss || !(r.GBs > 0) || r.Bytes != 2<<20 {
 		t.Errorf("copy row = %+v, want %s with 2 MiB moved and a bandwidth", r, CopyLoss)

@@ -20,18 +20,23 @@ const (
 	// Hess is the value, the gradient and the Hessian diagonal: what gradient-boosting
 	// libraries consume.
 	Hess Mode = "hess"
+	// InPlace is FwdBwd with the gradient with respect to the prediction written over the
+	// prediction itself (Options.InPlace): one pass over the logits, no second buffer. It
+	// applies to losses whose prediction may take any value, so that the timed repeats, which
+	// run on the previous call's gradient, stay valid inputs.
+	InPlace Mode = "inplace"
 )
 
 // AllModes lists the modes in the order runs and tables use.
-var AllModes = []Mode{Fwd, FwdBwd, Hess}
+var AllModes = []Mode{Fwd, FwdBwd, Hess, InPlace}
 
 // ParseModes parses a comma-separated list of modes.
 func ParseModes(s string) ([]Mode, error) {
 	var out []Mode
 	for _, f := range splitList(s) {
 		m := Mode(f)
-		if m != Fwd && m != FwdBwd && m != Hess {
-			return nil, fmt.Errorf("bench: unknown mode %q (want fwd, fwd_bwd or hess)", f)
+		if m != Fwd && m != FwdBwd && m != Hess && m != InPlace {
+			return nil, fmt.Errorf("bench: unknown mode %q (want fwd, fwd_bwd, hess or inplace)", f)
 		}
 		out = append(out, m)
 	}
@@ -42,7 +47,8 @@ func ParseModes(s string) ([]Mode, error) {
 }
 
 // Applies reports whether a loss has the mode: metrics only Fwd, Hess only where the loss
-// has a Hessian diagonal.
+// has a Hessian diagonal, InPlace where the loss is differentiable in a prediction that may
+// take any value.
 func Applies(sp loss.Spec, m Mode) bool {
 	switch m {
 	case Fwd:
@@ -51,6 +57,8 @@ func Applies(sp loss.Spec, m Mode) bool {
 		return sp.Family != device.Metric
 	case Hess:
 		return sp.Family != device.Metric && sp.Hessian
+	case InPlace:
+		return sp.Family != device.Metric && sp.Grads[0] && sp.Domains[0] == ""
 	}
 	return false
 }
@@ -61,7 +69,7 @@ func Applies(sp loss.Spec, m Mode) bool {
 //	reads  = (number of float inputs)·N·C·es + 4·N (int32 labels) + N·es (sample weights, when
 //	         weights) + C·es (class weights, when classWeights and the loss takes them)
 //	writes = Fwd: 0 (the reduced value is a few sums)
-//	         FwdBwd: (number of differentiable inputs)·N·C·es
+//	         FwdBwd and InPlace: (number of differentiable inputs)·N·C·es
 //	         Hess: FwdBwd's + N·C·es for the Hessian diagonal
 //
 // For example cross-entropy over N rows of C classes with its gradient moves 2·N·C·4 + 4·N
@@ -88,7 +96,7 @@ func Bytes(sp loss.Spec, m Mode, n, c, es int, weights, classWeights bool) int64
 	if classWeights && sp.ClassWeights != "" {
 		b += int64(c) * int64(es)
 	}
-	if m == FwdBwd || m == Hess {
+	if m == FwdBwd || m == Hess || m == InPlace {
 		for i, g := range sp.Grads {
 			if g && sp.Inputs[i] != "" {
 				b += nc

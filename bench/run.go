@@ -280,13 +280,14 @@ func seedFor(seed uint64, name string, z Size) *rand.Rand {
 }
 
 func options(m Mode) loss.Options {
-	return loss.Options{Grad: m != Fwd, Hessian: m == Hess}
+	return loss.Options{Grad: m != Fwd, Hessian: m == Hess, InPlace: m == InPlace}
 }
 
-// refOptions are options(m) on the cpuref device: the judge every timed result is checked against.
+// refOptions are options(m) on the cpuref device, out of place (the inputs stay as they are):
+// the judge every timed result is checked against.
 func refOptions(m Mode) loss.Options {
 	o := options(m)
-	o.Device = device.CPURef()
+	o.Device, o.InPlace = device.CPURef(), false
 	return o
 }
 
@@ -402,6 +403,20 @@ func residentCase[T loss.Float](row *Result, dev device.Device, p plannedLoss, i
 	if err != nil {
 		row.Status, row.Note = Failed, "allocating outputs: "+err.Error()
 		return nil, free
+	}
+	if row.Mode == InPlace {
+		// The gradient overwrites a copy of the prediction, so that the other modes keep theirs.
+		pred, err := dev.Alloc(dt, len(b.Pred))
+		if err == nil {
+			freeOut := free
+			free = func() { freeOut(); dev.Free(pred) }
+			err = dev.Copy(pred, in.Pred)
+		}
+		if err != nil {
+			row.Status, row.Note = Failed, "copying the prediction: "+err.Error()
+			return nil, free
+		}
+		in.Pred, out.Grad, host[0] = pred, pred, make([]T, len(b.Pred))
 	}
 	v, err := loss.Run(dev, p.l, in, out, loss.Options{})
 	if err != nil {
@@ -528,6 +543,9 @@ func prepare[T loss.Float](dev device.Device, l loss.Loss, m Mode, z Size, seed 
 func runCopy[T loss.Float](ctx context.Context, row *Result, dev device.Device, p plannedLoss, b loss.Batch[T], ref loss.Result[float64], tol loss.Tol, t Timing) []float64 {
 	o := options(row.Mode)
 	o.Device = dev
+	if o.InPlace { // the gradient lands in a copy of the prediction, not in the shared batch
+		b.Pred = slices.Clone(b.Pred)
+	}
 	res, err := loss.Compute(p.l, b, o)
 	if err != nil {
 		row.Status, row.Note = Failed, err.Error()

@@ -215,6 +215,7 @@ type Spec struct {
 	Name         string
 	Family       device.Family
 	Inputs       [3]string // names of Pred, Target and Aux as this loss reads them; "" if not taken
+	Domains      [3]string // the domain of each input in words ("a value in [0, 1]"); "" for any value
 	Grads        [3]bool   // differentiable in Pred, Target, Aux
 	Labels       bool
 	ClassWeights string // "" when not taken
@@ -256,7 +257,7 @@ func Catalog() []Spec {
 			Denom: s.denom, Ignore: s.labels && s.ignore, Shape: s.shape, Derived: s.derived,
 			Stage: s.stage, StageFwd: s.stageFwd, s: s}
 		for i, x := range s.in {
-			sp.Inputs[i], sp.Grads[i] = x.name, x.grad
+			sp.Inputs[i], sp.Grads[i], sp.Domains[i] = x.name, x.grad, x.what
 		}
 		for _, p := range s.params {
 			sp.Params = append(sp.Params, p.name)

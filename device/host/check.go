@@ -23,17 +23,16 @@ const checkChunk = 1 << 16
 
 // Find32 returns the index of the first element of s that fails the check, or −1: the
 // device.Check.Valid rules on float32 values, with the bounds lo and hi (CheckRange) given in
-// float64. A vector kernel counts the failures of each chunk on all cores; only a chunk with
-// failures is scanned for the first one.
+// float64. Chunks of checkChunk elements run on all cores, each through a vector primitive
+// that stops at its first failure (the rest of a chunk, under 16 elements, and the portable
+// level by scanFirst); the least failing index wins.
 func Find32(s []float32, kind CheckKind, lo, hi float64) int {
 	if len(s) == 0 {
 		return -1
 	}
-	var run func(*kargs)
 	var p [8]float32
 	switch kind {
 	case CheckRange:
-		run = checkRangeRun
 		// v ≥ lo ⇔ v ≥ the least float32 ≥ lo, and likewise for hi.
 		p[0], p[1] = up32(lo), down32(hi)
 		if math.IsInf(lo, -1) {
@@ -42,12 +41,7 @@ func Find32(s []float32, kind CheckKind, lo, hi float64) int {
 		if math.IsInf(hi, 1) {
 			p[3] = 1
 		}
-	case CheckFinite:
-		run = checkFiniteRun
-	case CheckSign:
-		run = checkSignRun
-	case CheckBinary:
-		run = checkBinaryRun
+	case CheckFinite, CheckSign, CheckBinary:
 	default:
 		return scanFirst(s, kind, p, 0)
 	}
@@ -55,37 +49,76 @@ func Find32(s []float32, kind CheckKind, lo, hi float64) int {
 	first := make([]int, nchunks)
 	work := func(k int) {
 		lo := k * checkChunk
-		hi := min(lo+checkChunk, len(s))
-		a := &kargs{x: s[lo:hi], n: hi - lo, p: p}
-		run(a)
-		first[k] = -1
-		if lanes(a.sums[:8]) != 0 {
-			first[k] = scanFirst(s[lo:hi], kind, p, lo)
-		}
+		first[k] = find32Chunk(s[lo:min(lo+checkChunk, len(s))], kind, p, lo)
 	}
 	workers := min(runtime.GOMAXPROCS(0), nchunks)
 	if workers <= 1 {
 		for k := range nchunks {
 			work(k)
+			if first[k] >= 0 {
+				return first[k]
+			}
 		}
-	} else {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for k := int(next.Add(1) - 1); k < nchunks; k = int(next.Add(1) - 1) {
-					work(k)
-				}
-			})
-		}
-		wg.Wait()
+		return -1
 	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < nchunks; k = int(next.Add(1) - 1) {
+				work(k)
+			}
+		})
+	}
+	wg.Wait()
 	for _, f := range first {
 		if f >= 0 {
 			return f
 		}
 	}
 	return -1
+}
+
+// find32Chunk returns off plus the index of the first element of s that fails, or −1: the
+// vector primitives over the first len(s) − len(s) mod 16 elements, scanFirst over the rest.
+func find32Chunk(s []float32, kind CheckKind, p [8]float32, off int) int {
+	m := len(s) &^ 15
+	lvl := simdLevel()
+	if m == 0 || lvl == 0 {
+		return scanFirst(s, kind, p, off)
+	}
+	var j int
+	switch kind {
+	case CheckRange:
+		loInf, hiInf := p[2] != 0, p[3] != 0
+		if lvl == 2 {
+			j = checkRangeAVX512(&s[0], m, p[0], p[1], loInf, hiInf)
+		} else {
+			j = checkRangeAVX2(&s[0], m, p[0], p[1], loInf, hiInf)
+		}
+	case CheckFinite:
+		if lvl == 2 {
+			j = checkFiniteAVX512(&s[0], m)
+		} else {
+			j = checkFiniteAVX2(&s[0], m)
+		}
+	case CheckSign:
+		if lvl == 2 {
+			j = checkSignAVX512(&s[0], m)
+		} else {
+			j = checkSignAVX2(&s[0], m)
+		}
+	case CheckBinary:
+		if lvl == 2 {
+			j = checkBinaryAVX512(&s[0], m)
+		} else {
+			j = checkBinaryAVX2(&s[0], m)
+		}
+	}
+	if j >= 0 {
+		return off + j
+	}
+	return scanFirst(s[m:], kind, p, off+m)
 }
 
 // scanFirst returns off plus the index of the first element of s that fails, or −1.

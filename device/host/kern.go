@@ -7,10 +7,12 @@ import (
 )
 
 // The row kernels' own SIMD primitives (candidates for internal/vmath): AVX-512 and AVX2
-// assembly on amd64 (kern_amd64.s), run at the level vmath is active at (vmath.Active, so
-// GLOSS_SIMD and vmath.Use select them too), and portable Go that computes the same bits at
-// every level. A float64 sum keeps L lanes, element t in lane t mod L, each lane in index
-// order and each step a fused multiply-add or an add; 8 lanes are added at the end as
+// assembly on amd64, generated with the elementwise kernels by internal/vmath/asm from its
+// IR (zkernels_amd64.s; the generator's prim.go and cerows.go describe each body), run at the
+// level vmath is active at (vmath.Active, so GLOSS_SIMD and vmath.Use select them too), and
+// the portable Go here, which defines each primitive and computes the same bits at every
+// level. A float64 sum keeps L lanes, element t in lane t mod L, each lane in index order and
+// each step a fused multiply-add or an add; 8 lanes are added at the end as
 // ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), as vmath does, and 16 lanes are first folded to 8
 // (l_u + l_{u+8}). The dot products of dot4x4 use 8 lanes (its 16 products are independent
 // chains already); the row sums use 16 lanes, two or four independent chains per sum. Maxima,
@@ -406,29 +408,58 @@ func tripGrad(ga, gp, gn, a, p, n []float32, kp, kn, eps float64) {
 	}
 }
 
-// segGrad32 writes g_t = (((kb·y_t) + ka)·(p_t·(1 − p_t)) + kg·p_t) + kd·y_t, each float32
-// operation rounded.
-func segGrad32(g, p, y []float32, ka, kb, kg, kd float32) {
+// segGrad32 writes g_t = ((1 − y_t)·ka + y_t·kb)·(p_t·q_t) + kg·((1 − y_t)·p_t − y_t·q_t), each
+// float32 operation rounded: a segmentation loss's gradient from p = σ(x) and q = σ(−x).
+func segGrad32(g, p, q, y []float32, ka, kb, kg float32) {
 	n := len(g)
-	p, y = p[:n], y[:n]
+	p, q, y = p[:n], q[:n], y[:n]
 	m := n &^ 15
 	if m > 0 {
 		switch simdLevel() {
 		case 2:
-			segGradAVX512(&g[0], &p[0], &y[0], m, ka, kb, kg, kd)
+			segGradAVX512(&g[0], &p[0], &q[0], &y[0], m, ka, kb, kg)
 		case 1:
-			segGradAVX2(&g[0], &p[0], &y[0], m, ka, kb, kg, kd)
+			segGradAVX2(&g[0], &p[0], &q[0], &y[0], m, ka, kb, kg)
 		default:
 			m = 0
 		}
 	}
 	for t := m; t < n; t++ {
-		pt, yt := p[t], y[t]
-		u := float32(kb*yt) + ka
-		d := float32(pt * float32(1-pt))
-		r := float32(u*d) + float32(kg*pt)
-		g[t] = r + float32(kd*yt)
+		pt, qt, yt := p[t], q[t], y[t]
+		ny := 1 - yt
+		u := float32(ny*ka) + float32(yt*kb)
+		v := float32(ny*pt) - float32(yt*qt)
+		g[t] = float32(u*float32(pt*qt)) + float32(v*kg)
 	}
+}
+
+// fpfn returns Σ p_t·(1 − y_t) and Σ q_t·y_t in float64 (1 − y_t rounded to float32 first):
+// a segmentation row's false positives and negatives from p = σ(x) and q = σ(−x).
+func fpfn(p, q, y []float32) (fp, fn float64) {
+	n := len(p)
+	q, y = q[:n], y[:n]
+	m := n &^ 15
+	if m > 0 {
+		switch simdLevel() {
+		case 2:
+			fp, fn = fpfnAVX512(&p[0], &q[0], &y[0], m)
+		case 1:
+			fp, fn = fpfnAVX2(&p[0], &q[0], &y[0], m)
+		default:
+			var l [32]float64
+			for t, v := range p[:m] {
+				u := t & 15
+				l[u] += float64(v) * float64(1-y[t])
+				l[16+u] += float64(q[t]) * float64(y[t])
+			}
+			fp, fn = lanes16(l[0:16]), lanes16(l[16:32])
+		}
+	}
+	for t := m; t < n; t++ {
+		fp += float64(p[t]) * float64(1-y[t])
+		fn += float64(q[t]) * float64(y[t])
+	}
+	return fp, fn
 }
 
 // argmaxRows sets idx[r] to the argmax of each of the len(idx) contiguous rows of c floats

@@ -39,11 +39,13 @@ func TestKernelsSameBitsAtEveryLevel(t *testing.T) {
 		mx              float32
 		idx, idxNaN     int
 		tp, fp, fn      int
+		fpf, fnf        float64
 	}
 	compute := func(a, b []float32) res {
 		var o res
 		o.sq = sqDist(a, b, 1e-6)
 		o.spy, o.sp, o.sy = sums3(a, b)
+		o.fpf, o.fnf = fpfn(a, b, a)
 		o.mx = maxF32(a)
 		o.idx = indexF32(a, o.mx)
 		o.idxNaN = indexF32(a, float32(math.NaN()))
@@ -62,7 +64,7 @@ func TestKernelsSameBitsAtEveryLevel(t *testing.T) {
 			if l == vmath.Portable {
 				ref[n] = got
 				// The portable results against plain float64 arithmetic.
-				var sq, spy, sp, sy float64
+				var sq, spy, sp, sy, fp, fn float64
 				mx := float32(math.Inf(-1))
 				for j := range a {
 					w := float64(a[j]) - float64(b[j]) + 1e-6
@@ -70,9 +72,11 @@ func TestKernelsSameBitsAtEveryLevel(t *testing.T) {
 					spy += float64(a[j]) * float64(b[j])
 					sp += float64(a[j])
 					sy += float64(b[j])
+					fp += float64(a[j]) * float64(1-a[j])
+					fn += float64(b[j]) * float64(a[j])
 					mx = max(mx, a[j])
 				}
-				for _, c := range [][2]float64{{got.sq, sq}, {got.spy, spy}, {got.sp, sp}, {got.sy, sy}} {
+				for _, c := range [][2]float64{{got.sq, sq}, {got.spy, spy}, {got.sp, sp}, {got.sy, sy}, {got.fpf, fp}, {got.fnf, fn}} {
 					if math.Abs(c[0]-c[1]) > 1e-12*(1+math.Abs(c[1])) {
 						t.Errorf("n=%d: %v, plain sum %v", n, c[0], c[1])
 					}
@@ -278,14 +282,19 @@ func TestTripletAndSegGradKernels(t *testing.T) {
 		atLevels(t, func(t *testing.T, l vmath.Level) {
 			ga, gp, gn, g := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 			tripGrad(ga, gp, gn, a, p, q, 0.3, -1.7, 1e-6)
-			segGrad32(g, pr, y, 0.25, -1.5, 0.125, -0.0625)
+			qr := make([]float32, n)
+			for i, v := range pr {
+				qr[i] = 1 - v
+			}
+			segGrad32(g, pr, qr, y, 0.25, -1.5, 0.125)
 			for i := range a {
 				u := float64(a[i]) - float64(p[i]) + 1e-6
 				v := float64(a[i]) - float64(q[i]) + 1e-6
 				if d := math.Abs(float64(ga[i]) - (0.3*u + 1.7*v)); d > 1e-6*(1+math.Abs(0.3*u+1.7*v)) {
 					t.Errorf("n=%d ga[%d] = %v, want %v", n, i, ga[i], 0.3*u+1.7*v)
 				}
-				want := float64((0.25-1.5*y[i])*pr[i]*(1-pr[i])) + 0.125*float64(pr[i]) - 0.0625*float64(y[i])
+				ny := 1 - float64(y[i])
+				want := (0.25*ny-1.5*float64(y[i]))*float64(pr[i])*float64(qr[i]) + 0.125*(ny*float64(pr[i])-float64(y[i])*float64(qr[i]))
 				if d := math.Abs(float64(g[i]) - want); d > 1e-6 {
 					t.Errorf("n=%d g[%d] = %v, want %v", n, i, g[i], want)
 				}

@@ -126,11 +126,17 @@ func segSums[T Float](x, y []T, b *segBufs[T], logits, bce bool) segRow {
 		hi := min(lo+segBlock, len(x))
 		xb, yb := x[lo:hi], y[lo:hi]
 		pb, qb, nyb := segBlockPQ(xb, yb, b, logits)
-		s.i += vecDot(pb, yb)
-		s.p += vecSum(pb)
-		s.t += vecSum(yb)
-		s.fp += vecDot(pb, nyb)
-		s.fn += vecDot(qb, yb)
+		if isF32[T]() {
+			spy, sp, sy := sums3(asF32(pb), asF32(yb))
+			fp, fn := fpfn(asF32(pb), asF32(qb), asF32(yb))
+			s.i, s.p, s.t, s.fp, s.fn = s.i+spy, s.p+sp, s.t+sy, s.fp+fp, s.fn+fn
+		} else {
+			s.i += vecDot(pb, yb)
+			s.p += vecSum(pb)
+			s.t += vecSum(yb)
+			s.fp += vecDot(pb, nyb)
+			s.fn += vecDot(qb, yb)
+		}
 		if bce { // softplus(±x) into the p and q blocks, which are not needed any more
 			vecSoftplus(pb, xb)
 			for j, v := range xb {
@@ -157,6 +163,10 @@ func segGrad[T Float](g, x, y []T, b *segBufs[T], logits bool, k segCoef) {
 			for j, ny := range nyb {
 				gb[j] = ka*ny + kb*yb[j]
 			}
+			continue
+		}
+		if isF32[T]() {
+			segGrad32(asF32(gb), asF32(pb), asF32(qb), asF32(yb), float32(ka), float32(kb), float32(kg))
 			continue
 		}
 		for j, pj := range pb {

@@ -5,30 +5,6 @@
 package host
 
 //go:noescape
-func checkRangeAVX2(a *kargs)
-
-//go:noescape
-func checkRangeAVX512(a *kargs)
-
-//go:noescape
-func checkFiniteAVX2(a *kargs)
-
-//go:noescape
-func checkFiniteAVX512(a *kargs)
-
-//go:noescape
-func checkSignAVX2(a *kargs)
-
-//go:noescape
-func checkSignAVX512(a *kargs)
-
-//go:noescape
-func checkBinaryAVX2(a *kargs)
-
-//go:noescape
-func checkBinaryAVX512(a *kargs)
-
-//go:noescape
 func mseFAVX2(a *kargs)
 
 //go:noescape
@@ -496,49 +472,137 @@ func penaltyHAVX2(a *kargs)
 //go:noescape
 func penaltyHAVX512(a *kargs)
 
-func checkRangeRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkRangeAVX512(a)
-	case 1:
-		checkRangeAVX2(a)
-	default:
-		checkRangeGo(a)
-	}
-}
+//go:noescape
+func sqDistAVX2(a, b *float32, n int, eps float64) float64
 
-func checkFiniteRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkFiniteAVX512(a)
-	case 1:
-		checkFiniteAVX2(a)
-	default:
-		checkFiniteGo(a)
-	}
-}
+//go:noescape
+func sqDistAVX512(a, b *float32, n int, eps float64) float64
 
-func checkSignRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkSignAVX512(a)
-	case 1:
-		checkSignAVX2(a)
-	default:
-		checkSignGo(a)
-	}
-}
+//go:noescape
+func sums3AVX2(p, y *float32, n int) (spy, sp, sy float64)
 
-func checkBinaryRun(a *kargs) {
-	switch simd() {
-	case 2:
-		checkBinaryAVX512(a)
-	case 1:
-		checkBinaryAVX2(a)
-	default:
-		checkBinaryGo(a)
-	}
-}
+//go:noescape
+func sums3AVX512(p, y *float32, n int) (spy, sp, sy float64)
+
+//go:noescape
+func maxAVX2(x *float32, n int) (m float32, nan bool)
+
+//go:noescape
+func maxAVX512(x *float32, n int) (m float32, nan bool)
+
+//go:noescape
+func indexAVX2(x *float32, n int, v float32) int
+
+//go:noescape
+func indexAVX512(x *float32, n int, v float32) int
+
+//go:noescape
+func confusionAVX2(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int)
+
+//go:noescape
+func confusionAVX512(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int)
+
+//go:noescape
+func axpbAVX2(x *float32, n int, a, b float32)
+
+//go:noescape
+func axpbAVX512(x *float32, n int, a, b float32)
+
+//go:noescape
+func axpbycAVX2(x, y *float32, n int, a, b, c float32)
+
+//go:noescape
+func axpbycAVX512(x, y *float32, n int, a, b, c float32)
+
+//go:noescape
+func maxF64AVX2(x *float64, n int) (m float64, nan bool)
+
+//go:noescape
+func maxF64AVX512(x *float64, n int) (m float64, nan bool)
+
+//go:noescape
+func subF32AVX2(dst *float32, a, b *float64, n int, c float64)
+
+//go:noescape
+func subF32AVX512(dst *float32, a, b *float64, n int, c float64)
+
+//go:noescape
+func widenAVX2(dst *float64, src *float32, n int)
+
+//go:noescape
+func widenAVX512(dst *float64, src *float32, n int)
+
+//go:noescape
+func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64)
+
+//go:noescape
+func tripGradAVX512(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64)
+
+//go:noescape
+func segGradAVX2(dst, p, q, y *float32, n int, ka, kb, kg float32)
+
+//go:noescape
+func segGradAVX512(dst, p, q, y *float32, n int, ka, kb, kg float32)
+
+//go:noescape
+func fpfnAVX2(p, q, y *float32, n int) (fp, fn float64)
+
+//go:noescape
+func fpfnAVX512(p, q, y *float32, n int) (fp, fn float64)
+
+//go:noescape
+func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)
+
+//go:noescape
+func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64)
+
+//go:noescape
+func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
+
+//go:noescape
+func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64)
+
+//go:noescape
+func checkRangeAVX2(x *float32, n int, lo, hi float32, loInf, hiInf bool) int
+
+//go:noescape
+func checkRangeAVX512(x *float32, n int, lo, hi float32, loInf, hiInf bool) int
+
+//go:noescape
+func checkFiniteAVX2(x *float32, n int) int
+
+//go:noescape
+func checkFiniteAVX512(x *float32, n int) int
+
+//go:noescape
+func checkSignAVX2(x *float32, n int) int
+
+//go:noescape
+func checkSignAVX512(x *float32, n int) int
+
+//go:noescape
+func checkBinaryAVX2(x *float32, n int) int
+
+//go:noescape
+func checkBinaryAVX512(x *float32, n int) int
+
+//go:noescape
+func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64)
+
+//go:noescape
+func ceProbsRowsAVX512(x, t *float32, c, rows int, out *float64)
+
+//go:noescape
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+
+//go:noescape
+func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+
+//go:noescape
+func argmaxRowsAVX2(x *float32, n, c int, idx *int32)
+
+//go:noescape
+func argmaxRowsAVX512(x *float32, n, c int, idx *int32)
 
 func mseFRun(a *kargs) {
 	switch simd() {

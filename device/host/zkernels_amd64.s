@@ -4,278 +4,6 @@
 
 #include "textflag.h"
 
-// func checkRangeAVX2(a *byte)
-// Requires: AVX
-TEXT ·checkRangeAVX2(SB), NOSPLIT, $160-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Y0
-	VMOVUPS      Y0, (SP)
-	VBROADCASTSS 256(AX), Y0
-	VMOVUPS      Y0, 32(SP)
-	VBROADCASTSS 260(AX), Y0
-	VMOVUPS      Y0, 64(SP)
-	VBROADCASTSS 264(AX), Y0
-	VMOVUPS      Y0, 96(SP)
-	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, 128(SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Y1
-	VMOVUPD      320(AX), Y2
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x08
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Y0
-	JMP     body_3
-
-tailload_2:
-	TESTQ      SI, SI
-	JLE        done_5
-	MOVQ       $0x00000008, DI
-	SUBQ       SI, DI
-	LEAQ       vtail<>+0(SB), R8
-	VMOVUPS    (R8)(DI*4), Y0
-	VMASKMOVPS (DX)(BX*4), Y0, Y0
-
-body_3:
-	VCMPPS       $0x1d, (SP), Y0, Y3
-	VCMPPS       $0x12, 32(SP), Y0, Y4
-	VANDPS       Y4, Y3, Y3
-	VMOVUPS      64(SP), Y4
-	VCMPPS       $0x04, vconst<>+0(SB), Y4, Y4
-	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
-	VANDPS       Y5, Y4, Y4
-	VMOVUPS      96(SP), Y5
-	VCMPPS       $0x04, vconst<>+0(SB), Y5, Y5
-	VCMPPS       $0x1e, vconst<>+0(SB), Y0, Y6
-	VANDPS       Y6, Y5, Y5
-	VORPS        Y5, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y0, Y0
-	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y0
-	VORPS        Y4, Y0, Y0
-	VANDPS       Y0, Y3, Y0
-	VMOVUPS      vconst<>+192(SB), Y3
-	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
-	CMPQ         SI, $0x08
-	JL           tailstore_4
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-	ADDQ         $0x08, BX
-	JMP          loop_1
-
-tailstore_4:
-	MOVQ         $0x00000008, CX
-	SUBQ         SI, CX
-	LEAQ         vtail<>+0(SB), DX
-	VMOVUPS      (DX)(CX*4), Y3
-	VANDPS       Y0, Y3, Y0
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-
-done_5:
-	VMOVUPD Y1, 288(AX)
-	VMOVUPD Y2, 320(AX)
-	VZEROUPPER
-	RET
-
-// func checkFiniteAVX2(a *byte)
-// Requires: AVX
-TEXT ·checkFiniteAVX2(SB), NOSPLIT, $32-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Y1
-	VMOVUPD      320(AX), Y2
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x08
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Y0
-	JMP     body_3
-
-tailload_2:
-	TESTQ      SI, SI
-	JLE        done_5
-	MOVQ       $0x00000008, DI
-	SUBQ       SI, DI
-	LEAQ       vtail<>+0(SB), R8
-	VMOVUPS    (R8)(DI*4), Y0
-	VMASKMOVPS (DX)(BX*4), Y0, Y0
-
-body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y0
-	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y3
-	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
-	CMPQ         SI, $0x08
-	JL           tailstore_4
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-	ADDQ         $0x08, BX
-	JMP          loop_1
-
-tailstore_4:
-	MOVQ         $0x00000008, CX
-	SUBQ         SI, CX
-	LEAQ         vtail<>+0(SB), DX
-	VMOVUPS      (DX)(CX*4), Y3
-	VANDPS       Y0, Y3, Y0
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-
-done_5:
-	VMOVUPD Y1, 288(AX)
-	VMOVUPD Y2, 320(AX)
-	VZEROUPPER
-	RET
-
-// func checkSignAVX2(a *byte)
-// Requires: AVX
-TEXT ·checkSignAVX2(SB), NOSPLIT, $32-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Y1
-	VMOVUPD      320(AX), Y2
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x08
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Y0
-	JMP     body_3
-
-tailload_2:
-	TESTQ      SI, SI
-	JLE        done_5
-	MOVQ       $0x00000008, DI
-	SUBQ       SI, DI
-	LEAQ       vtail<>+0(SB), R8
-	VMOVUPS    (R8)(DI*4), Y0
-	VMASKMOVPS (DX)(BX*4), Y0, Y0
-
-body_3:
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y3
-	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y0
-	VORPS        Y0, Y3, Y0
-	VMOVUPS      vconst<>+192(SB), Y3
-	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
-	CMPQ         SI, $0x08
-	JL           tailstore_4
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-	ADDQ         $0x08, BX
-	JMP          loop_1
-
-tailstore_4:
-	MOVQ         $0x00000008, CX
-	SUBQ         SI, CX
-	LEAQ         vtail<>+0(SB), DX
-	VMOVUPS      (DX)(CX*4), Y3
-	VANDPS       Y0, Y3, Y0
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-
-done_5:
-	VMOVUPD Y1, 288(AX)
-	VMOVUPD Y2, 320(AX)
-	VZEROUPPER
-	RET
-
-// func checkBinaryAVX2(a *byte)
-// Requires: AVX
-TEXT ·checkBinaryAVX2(SB), NOSPLIT, $32-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Y0
-	VMOVUPS      Y0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Y1
-	VMOVUPD      320(AX), Y2
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x08
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Y0
-	JMP     body_3
-
-tailload_2:
-	TESTQ      SI, SI
-	JLE        done_5
-	MOVQ       $0x00000008, DI
-	SUBQ       SI, DI
-	LEAQ       vtail<>+0(SB), R8
-	VMOVUPS    (R8)(DI*4), Y0
-	VMASKMOVPS (DX)(BX*4), Y0, Y0
-
-body_3:
-	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y3
-	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y0
-	VORPS        Y0, Y3, Y0
-	VMOVUPS      vconst<>+192(SB), Y3
-	VBLENDVPS    Y0, vconst<>+0(SB), Y3, Y0
-	CMPQ         SI, $0x08
-	JL           tailstore_4
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-	ADDQ         $0x08, BX
-	JMP          loop_1
-
-tailstore_4:
-	MOVQ         $0x00000008, CX
-	SUBQ         SI, CX
-	LEAQ         vtail<>+0(SB), DX
-	VMOVUPS      (DX)(CX*4), Y3
-	VANDPS       Y0, Y3, Y0
-	VCVTPS2PD    X0, Y3
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y0, Y2, Y2
-
-done_5:
-	VMOVUPD Y1, 288(AX)
-	VMOVUPD Y2, 320(AX)
-	VZEROUPPER
-	RET
-
 // func mseFAVX2(a *byte)
 // Requires: AVX, FMA3
 TEXT ·mseFAVX2(SB), NOSPLIT, $32-8
@@ -338,7 +66,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -358,7 +86,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -395,7 +123,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -415,7 +143,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -497,7 +225,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -518,7 +246,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -565,7 +293,7 @@ skip_13:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -586,7 +314,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -682,7 +410,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -703,7 +431,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -721,7 +449,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+320(SB), Y1, Y0
+	VMULPS  vconst<>+64(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -759,7 +487,7 @@ skip_14:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -780,7 +508,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -799,7 +527,7 @@ grads_13:
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+320(SB), Y1, Y0
+	VMULPS     vconst<>+64(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
@@ -861,7 +589,7 @@ tailload_2:
 
 body_3:
 	VSUBPS  Y1, Y0, Y0
-	VANDPS  vconst<>+64(SB), Y0, Y0
+	VANDPS  vconst<>+0(SB), Y0, Y0
 	CMPQ    R8, $0x08
 	JL      tailstore_4
 	TESTQ   SI, SI
@@ -884,7 +612,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -904,7 +632,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -941,7 +669,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -961,7 +689,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1019,11 +747,11 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y0, Y1
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y10
-	VBLENDVPS Y10, vconst<>+256(SB), Y0, Y0
-	VBLENDVPS Y9, vconst<>+192(SB), Y0, Y0
+	VANDPS    vconst<>+0(SB), Y0, Y1
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y10
+	VBLENDVPS Y10, vconst<>+192(SB), Y0, Y0
+	VBLENDVPS Y9, vconst<>+256(SB), Y0, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -1046,7 +774,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1067,7 +795,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1114,7 +842,7 @@ skip_13:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1135,7 +863,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1207,11 +935,11 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y0, Y1
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y10
-	VBLENDVPS Y10, vconst<>+256(SB), Y0, Y0
-	VBLENDVPS Y9, vconst<>+192(SB), Y0, Y0
+	VANDPS    vconst<>+0(SB), Y0, Y1
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y10
+	VBLENDVPS Y10, vconst<>+192(SB), Y0, Y0
+	VBLENDVPS Y9, vconst<>+256(SB), Y0, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -1234,7 +962,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1255,7 +983,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1273,7 +1001,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Y1, Y0
+	VMULPS  vconst<>+128(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -1311,7 +1039,7 @@ skip_14:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1332,7 +1060,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1351,7 +1079,7 @@ grads_13:
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+0(SB), Y1, Y0
+	VMULPS     vconst<>+128(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
@@ -1419,10 +1147,10 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y0, Y1
+	VANDPS    vconst<>+0(SB), Y0, Y1
 	VCMPPS    $0x12, (SP), Y1, Y8
 	VMULPS    Y0, Y0, Y0
-	VMULPS    vconst<>+384(SB), Y0, Y0
+	VMULPS    vconst<>+320(SB), Y0, Y0
 	VSUBPS    64(SP), Y1, Y1
 	VMULPS    (SP), Y1, Y1
 	VBLENDVPS Y8, Y0, Y1, Y0
@@ -1448,7 +1176,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1468,7 +1196,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1505,7 +1233,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1525,7 +1253,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1589,10 +1317,10 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y0, Y1
+	VANDPS    vconst<>+0(SB), Y0, Y1
 	VCMPPS    $0x12, (SP), Y1, Y9
 	VMULPS    Y0, Y0, Y10
-	VMULPS    vconst<>+384(SB), Y10, Y10
+	VMULPS    vconst<>+320(SB), Y10, Y10
 	VSUBPS    64(SP), Y1, Y1
 	VMULPS    (SP), Y1, Y1
 	VBLENDVPS Y9, Y10, Y1, Y1
@@ -1622,7 +1350,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1643,7 +1371,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1690,7 +1418,7 @@ skip_13:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1711,7 +1439,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1784,10 +1512,10 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y2
-	VANDPS    vconst<>+64(SB), Y2, Y3
+	VANDPS    vconst<>+0(SB), Y2, Y3
 	VCMPPS    $0x12, (SP), Y3, Y4
 	VMULPS    Y2, Y2, Y5
-	VMULPS    vconst<>+384(SB), Y5, Y5
+	VMULPS    vconst<>+320(SB), Y5, Y5
 	VSUBPS    64(SP), Y3, Y3
 	VMULPS    (SP), Y3, Y3
 	VBLENDVPS Y4, Y5, Y3, Y3
@@ -1801,28 +1529,28 @@ body_3:
 	VSUBPS    Y6, Y0, Y0
 	VADDPS    Y5, Y1, Y1
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y4, Y1
+	VANDPS    vconst<>+0(SB), Y4, Y1
 	VCMPPS    $0x00, (SP), Y1, Y5
-	VANDPS    vconst<>+64(SB), Y0, Y6
-	VANDPS    vconst<>+64(SB), Y4, Y7
-	VANDPS    vconst<>+128(SB), Y7, Y8
+	VANDPS    vconst<>+0(SB), Y0, Y6
+	VANDPS    vconst<>+0(SB), Y4, Y7
+	VANDPS    vconst<>+384(SB), Y7, Y8
 	VMULPS    vconst<>+448(SB), Y8, Y8
 	VANDPS    vconst<>+512(SB), Y7, Y7
-	VCMPPS    $0x00, vconst<>+0(SB), Y7, Y7
+	VCMPPS    $0x00, vconst<>+128(SB), Y7, Y7
 	VMULPS    Y0, Y4, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y9, Y9
 	VANDPS    Y9, Y7, Y7
-	VMULPS    vconst<>+384(SB), Y8, Y9
+	VMULPS    vconst<>+320(SB), Y8, Y9
 	VBLENDVPS Y7, Y9, Y8, Y7
 	VCMPPS    $0x12, Y7, Y6, Y6
 	VMULPS    Y0, Y4, Y0
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y0
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y0
 	VORPS     Y0, Y6, Y0
 	VCMPPS    $0x11, (SP), Y1, Y1
 	VANDPS    Y0, Y5, Y0
 	VORPS     Y0, Y1, Y0
-	VMOVUPS   vconst<>+0(SB), Y1
-	VBLENDVPS Y0, vconst<>+192(SB), Y1, Y0
+	VMOVUPS   vconst<>+128(SB), Y1
+	VBLENDVPS Y0, vconst<>+256(SB), Y1, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -1853,7 +1581,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y7, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y3
+	VANDPS       vconst<>+0(SB), Y4, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -1882,7 +1610,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y4, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y1
+	VANDPS       vconst<>+0(SB), Y3, Y1
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1952,7 +1680,7 @@ skip_14:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y8, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y3
+	VANDPS       vconst<>+0(SB), Y5, Y3
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -1981,7 +1709,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -2067,7 +1795,7 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y0, Y1
+	VANDPS    vconst<>+0(SB), Y0, Y1
 	VCMPPS    $0x11, (SP), Y1, Y8
 	VMULPS    Y0, Y0, Y0
 	VMULPS    32(SP), Y0, Y0
@@ -2095,7 +1823,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2115,7 +1843,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2152,7 +1880,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2172,7 +1900,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2238,17 +1966,17 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y0, Y1
+	VANDPS    vconst<>+0(SB), Y0, Y1
 	VCMPPS    $0x11, (SP), Y1, Y9
 	VMULPS    Y0, Y0, Y10
 	VMULPS    32(SP), Y10, Y10
 	VSUBPS    96(SP), Y1, Y1
 	VBLENDVPS Y9, Y10, Y1, Y1
 	VMULPS    64(SP), Y0, Y10
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y11
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y12
-	VBLENDVPS Y12, vconst<>+256(SB), Y0, Y0
-	VBLENDVPS Y11, vconst<>+192(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y11
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y12
+	VBLENDVPS Y12, vconst<>+192(SB), Y0, Y0
+	VBLENDVPS Y11, vconst<>+256(SB), Y0, Y0
 	VBLENDVPS Y9, Y10, Y0, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
@@ -2272,7 +2000,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2293,7 +2021,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2340,7 +2068,7 @@ skip_13:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2361,7 +2089,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2436,17 +2164,17 @@ tailload_2:
 
 body_3:
 	VSUBPS    Y1, Y0, Y2
-	VANDPS    vconst<>+64(SB), Y2, Y3
+	VANDPS    vconst<>+0(SB), Y2, Y3
 	VCMPPS    $0x11, (SP), Y3, Y4
 	VMULPS    Y2, Y2, Y5
 	VMULPS    32(SP), Y5, Y5
 	VSUBPS    96(SP), Y3, Y3
 	VBLENDVPS Y4, Y5, Y3, Y3
 	VMULPS    64(SP), Y2, Y5
-	VCMPPS    $0x1e, vconst<>+0(SB), Y2, Y6
-	VCMPPS    $0x11, vconst<>+0(SB), Y2, Y7
-	VBLENDVPS Y7, vconst<>+256(SB), Y2, Y2
-	VBLENDVPS Y6, vconst<>+192(SB), Y2, Y2
+	VCMPPS    $0x1e, vconst<>+128(SB), Y2, Y6
+	VCMPPS    $0x11, vconst<>+128(SB), Y2, Y7
+	VBLENDVPS Y7, vconst<>+192(SB), Y2, Y2
+	VBLENDVPS Y6, vconst<>+256(SB), Y2, Y2
 	VBLENDVPS Y4, Y5, Y2, Y2
 	VSUBPS    Y1, Y0, Y4
 	VSUBPS    Y0, Y4, Y5
@@ -2454,22 +2182,22 @@ body_3:
 	VSUBPS    Y6, Y0, Y0
 	VADDPS    Y5, Y1, Y1
 	VSUBPS    Y1, Y0, Y0
-	VANDPS    vconst<>+64(SB), Y4, Y1
+	VANDPS    vconst<>+0(SB), Y4, Y1
 	VCMPPS    $0x00, (SP), Y1, Y5
-	VANDPS    vconst<>+64(SB), Y0, Y6
-	VANDPS    vconst<>+64(SB), Y4, Y7
-	VANDPS    vconst<>+128(SB), Y7, Y8
+	VANDPS    vconst<>+0(SB), Y0, Y6
+	VANDPS    vconst<>+0(SB), Y4, Y7
+	VANDPS    vconst<>+384(SB), Y7, Y8
 	VMULPS    vconst<>+448(SB), Y8, Y8
 	VANDPS    vconst<>+512(SB), Y7, Y7
-	VCMPPS    $0x00, vconst<>+0(SB), Y7, Y7
+	VCMPPS    $0x00, vconst<>+128(SB), Y7, Y7
 	VMULPS    Y0, Y4, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y9, Y9
 	VANDPS    Y9, Y7, Y7
-	VMULPS    vconst<>+384(SB), Y8, Y9
+	VMULPS    vconst<>+320(SB), Y8, Y9
 	VBLENDVPS Y7, Y9, Y8, Y7
 	VCMPPS    $0x12, Y7, Y6, Y6
 	VMULPS    Y0, Y4, Y0
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y0
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y0
 	VANDNPS   Y0, Y6, Y0
 	VCMPPS    $0x11, (SP), Y1, Y1
 	VANDPS    Y0, Y5, Y0
@@ -2505,7 +2233,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y7, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y3
+	VANDPS       vconst<>+0(SB), Y4, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -2534,7 +2262,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y4, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y1
+	VANDPS       vconst<>+0(SB), Y3, Y1
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2604,7 +2332,7 @@ skip_14:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y8, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y3
+	VANDPS       vconst<>+0(SB), Y5, Y3
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -2633,7 +2361,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -2716,13 +2444,13 @@ tailload_2:
 body_3:
 	VSUBPS      Y1, Y0, Y0
 	VMULPS      32(SP), Y0, Y1
-	VANDPS      vconst<>+64(SB), Y1, Y8
+	VANDPS      vconst<>+0(SB), Y1, Y8
 	VCMPPS      $0x1e, vconst<>+576(SB), Y8, Y9
 	VMOVAPS     Y1, Y10
-	VFMADD213PS vconst<>+192(SB), Y1, Y10
+	VFMADD213PS vconst<>+256(SB), Y1, Y10
 	VSQRTPS     Y10, Y10
 	VBLENDVPS   Y9, Y8, Y10, Y8
-	VADDPS      vconst<>+192(SB), Y8, Y8
+	VADDPS      vconst<>+256(SB), Y8, Y8
 	VDIVPS      Y8, Y1, Y1
 	VMULPS      (SP), Y1, Y1
 	VMULPS      Y1, Y0, Y0
@@ -2748,7 +2476,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2768,7 +2496,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2805,7 +2533,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2825,7 +2553,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2888,13 +2616,13 @@ tailload_2:
 body_3:
 	VSUBPS      Y1, Y0, Y0
 	VMULPS      32(SP), Y0, Y1
-	VANDPS      vconst<>+64(SB), Y1, Y9
+	VANDPS      vconst<>+0(SB), Y1, Y9
 	VCMPPS      $0x1e, vconst<>+576(SB), Y9, Y10
 	VMOVAPS     Y1, Y11
-	VFMADD213PS vconst<>+192(SB), Y1, Y11
+	VFMADD213PS vconst<>+256(SB), Y1, Y11
 	VSQRTPS     Y11, Y11
 	VBLENDVPS   Y10, Y9, Y11, Y9
-	VADDPS      vconst<>+192(SB), Y9, Y10
+	VADDPS      vconst<>+256(SB), Y9, Y10
 	VDIVPS      Y10, Y1, Y1
 	VMULPS      (SP), Y1, Y1
 	VMULPS      Y1, Y0, Y1
@@ -2921,7 +2649,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2942,7 +2670,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2989,7 +2717,7 @@ skip_13:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3010,7 +2738,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3087,20 +2815,20 @@ tailload_2:
 body_3:
 	VSUBPS      Y1, Y0, Y0
 	VMULPS      32(SP), Y0, Y1
-	VANDPS      vconst<>+64(SB), Y1, Y9
+	VANDPS      vconst<>+0(SB), Y1, Y9
 	VCMPPS      $0x1e, vconst<>+576(SB), Y9, Y10
 	VMOVAPS     Y1, Y11
-	VFMADD213PS vconst<>+192(SB), Y1, Y11
+	VFMADD213PS vconst<>+256(SB), Y1, Y11
 	VSQRTPS     Y11, Y11
 	VBLENDVPS   Y10, Y9, Y11, Y9
-	VADDPS      vconst<>+192(SB), Y9, Y10
+	VADDPS      vconst<>+256(SB), Y9, Y10
 	VDIVPS      Y10, Y1, Y1
 	VMULPS      (SP), Y1, Y1
 	VMULPS      Y1, Y0, Y1
 	VDIVPS      Y9, Y0, Y0
 	VMULPS      Y9, Y9, Y10
 	VMULPS      Y9, Y10, Y9
-	VMOVUPS     vconst<>+192(SB), Y10
+	VMOVUPS     vconst<>+256(SB), Y10
 	VDIVPS      Y9, Y10, Y9
 	CMPQ        R8, $0x08
 	JL          tailstore_4
@@ -3124,7 +2852,7 @@ skip_8:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3145,7 +2873,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3201,7 +2929,7 @@ skip_14:
 	VFMADD231PD  Y15, Y1, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y1
+	VANDPS       vconst<>+0(SB), Y12, Y1
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3222,7 +2950,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3303,7 +3031,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Y1, Y0, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VMULPS       vconst<>+640(SB), Y1, Y8
 	VMOVUPS      vconst<>+704(SB), Y9
 	VMAXPS       Y8, Y9, Y8
@@ -3323,10 +3051,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y8, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y8, Y11
+	VFMADD213PS  vconst<>+320(SB), Y8, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y8, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y8
+	VADDPS       vconst<>+256(SB), Y10, Y8
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -3336,7 +3064,7 @@ body_3:
 	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y10, Y8, Y8
 	VMULPS       Y9, Y8, Y8
-	VMULPS       vconst<>+384(SB), Y0, Y0
+	VMULPS       vconst<>+320(SB), Y0, Y0
 	VMULPS       Y0, Y0, Y9
 	VMULPS       Y0, Y9, Y10
 	VMOVUPS      vconst<>+1344(SB), Y11
@@ -3347,28 +3075,28 @@ body_3:
 	VFMADD213PS  vconst<>+1536(SB), Y9, Y11
 	VMOVAPS      Y10, Y9
 	VFMADD213PS  Y0, Y11, Y9
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y0
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y0
 	VMULPS       Y9, Y9, Y9
-	VMULPS       vconst<>+320(SB), Y9, Y9
+	VMULPS       vconst<>+64(SB), Y9, Y9
 	VBLENDVPS    Y0, Y9, Y8, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y10
+	VADDPS       vconst<>+256(SB), Y8, Y9
+	VSUBPS       vconst<>+256(SB), Y9, Y10
 	VSUBPS       Y10, Y8, Y10
 	VPSUBD       vconst<>+1600(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+512(SB), Y9, Y9
 	VPADDD       vconst<>+1600(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y9, Y9
+	VSUBPS       vconst<>+256(SB), Y9, Y9
 	VMOVUPS      vconst<>+1280(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
+	VMOVUPS      vconst<>+256(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
+	VFNMADD213PS vconst<>+256(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
+	VFNMADD213PS vconst<>+256(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -3424,7 +3152,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -3444,7 +3172,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -3481,7 +3209,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -3501,7 +3229,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -3554,7 +3282,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Y1, Y0, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VMULPS       vconst<>+640(SB), Y1, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -3574,10 +3302,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -3587,7 +3315,7 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VMULPS       vconst<>+384(SB), Y0, Y3
+	VMULPS       vconst<>+320(SB), Y0, Y3
 	VMULPS       Y3, Y3, Y4
 	VMULPS       Y3, Y4, Y5
 	VMOVUPS      vconst<>+1344(SB), Y6
@@ -3598,28 +3326,28 @@ body_3:
 	VFMADD213PS  vconst<>+1536(SB), Y4, Y6
 	VMOVAPS      Y5, Y4
 	VFMADD213PS  Y3, Y6, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y3
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y3
 	VMULPS       Y4, Y4, Y4
-	VMULPS       vconst<>+320(SB), Y4, Y4
+	VMULPS       vconst<>+64(SB), Y4, Y4
 	VBLENDVPS    Y3, Y4, Y2, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y5
-	VSUBPS       vconst<>+192(SB), Y5, Y6
+	VADDPS       vconst<>+256(SB), Y4, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y6
 	VSUBPS       Y6, Y4, Y6
 	VPSUBD       vconst<>+1600(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y7
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y5, Y9, Y9
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y5, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y5, Y5, Y7
@@ -3653,7 +3381,7 @@ body_3:
 	VADDPS       Y4, Y1, Y5
 	VSUBPS       vconst<>+2432(SB), Y5, Y5
 	VBLENDVPS    Y3, Y4, Y5, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
+	VADDPS       vconst<>+256(SB), Y2, Y4
 	VMULPS       Y0, Y0, Y5
 	VMULPS       Y0, Y5, Y6
 	VMOVUPS      vconst<>+2496(SB), Y7
@@ -3666,7 +3394,7 @@ body_3:
 	VFMADD213PS  vconst<>+2752(SB), Y5, Y7
 	VMOVAPS      Y6, Y5
 	VFMADD213PS  Y0, Y7, Y5
-	VMOVUPS      vconst<>+192(SB), Y6
+	VMOVUPS      vconst<>+256(SB), Y6
 	VSUBPS       Y2, Y6, Y2
 	VDIVPS       Y4, Y2, Y2
 	VANDPS       vconst<>+2816(SB), Y0, Y0
@@ -3703,7 +3431,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y6, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -3732,7 +3460,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y1
+	VANDPS       vconst<>+0(SB), Y3, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -3792,7 +3520,7 @@ skip_13:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y7, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -3821,7 +3549,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -3884,7 +3612,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Y1, Y0, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VMULPS       vconst<>+640(SB), Y1, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -3904,10 +3632,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -3917,7 +3645,7 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VMULPS       vconst<>+384(SB), Y0, Y3
+	VMULPS       vconst<>+320(SB), Y0, Y3
 	VMULPS       Y3, Y3, Y4
 	VMULPS       Y3, Y4, Y5
 	VMOVUPS      vconst<>+1344(SB), Y6
@@ -3928,28 +3656,28 @@ body_3:
 	VFMADD213PS  vconst<>+1536(SB), Y4, Y6
 	VMOVAPS      Y5, Y4
 	VFMADD213PS  Y3, Y6, Y4
-	VCMPPS       $0x11, vconst<>+192(SB), Y1, Y3
+	VCMPPS       $0x11, vconst<>+256(SB), Y1, Y3
 	VMULPS       Y4, Y4, Y4
-	VMULPS       vconst<>+320(SB), Y4, Y4
+	VMULPS       vconst<>+64(SB), Y4, Y4
 	VBLENDVPS    Y3, Y4, Y2, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y5
-	VSUBPS       vconst<>+192(SB), Y5, Y6
+	VADDPS       vconst<>+256(SB), Y4, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y6
 	VSUBPS       Y6, Y4, Y6
 	VPSUBD       vconst<>+1600(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y7
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y5, Y9, Y9
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y5, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y5, Y5, Y7
@@ -3983,7 +3711,7 @@ body_3:
 	VADDPS       Y4, Y1, Y5
 	VSUBPS       vconst<>+2432(SB), Y5, Y5
 	VBLENDVPS    Y3, Y4, Y5, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
+	VADDPS       vconst<>+256(SB), Y2, Y4
 	VMULPS       Y0, Y0, Y5
 	VMULPS       Y0, Y5, Y6
 	VMOVUPS      vconst<>+2496(SB), Y7
@@ -3996,7 +3724,7 @@ body_3:
 	VFMADD213PS  vconst<>+2752(SB), Y5, Y7
 	VMOVAPS      Y6, Y5
 	VFMADD213PS  Y0, Y7, Y5
-	VMOVUPS      vconst<>+192(SB), Y6
+	VMOVUPS      vconst<>+256(SB), Y6
 	VSUBPS       Y2, Y6, Y6
 	VDIVPS       Y4, Y6, Y6
 	VANDPS       vconst<>+2816(SB), Y0, Y0
@@ -4036,7 +3764,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y7, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y3
+	VANDPS       vconst<>+0(SB), Y4, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -4065,7 +3793,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y4, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y2
+	VANDPS       vconst<>+0(SB), Y3, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -4135,7 +3863,7 @@ skip_14:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y8, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y3
+	VANDPS       vconst<>+0(SB), Y5, Y3
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -4164,7 +3892,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -4275,7 +4003,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4295,7 +4023,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4332,7 +4060,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4352,7 +4080,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4421,9 +4149,9 @@ body_3:
 	VMULPS    (SP), Y0, Y1
 	VMULPS    32(SP), Y0, Y9
 	VMAXPS    Y9, Y1, Y1
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y10
-	VMULPS    vconst<>+0(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y10
+	VMULPS    vconst<>+128(SB), Y0, Y0
 	VBLENDVPS Y10, 64(SP), Y0, Y0
 	VBLENDVPS Y9, 96(SP), Y0, Y0
 	CMPQ      R8, $0x08
@@ -4448,7 +4176,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4469,7 +4197,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4516,7 +4244,7 @@ skip_13:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4537,7 +4265,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4620,9 +4348,9 @@ body_3:
 	VMULPS    (SP), Y0, Y1
 	VMULPS    32(SP), Y0, Y9
 	VMAXPS    Y9, Y1, Y1
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y0, Y10
-	VMULPS    vconst<>+0(SB), Y0, Y0
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y0, Y10
+	VMULPS    vconst<>+128(SB), Y0, Y0
 	VBLENDVPS Y10, 64(SP), Y0, Y0
 	VBLENDVPS Y9, 96(SP), Y0, Y0
 	CMPQ      R8, $0x08
@@ -4647,7 +4375,7 @@ skip_8:
 	VFMADD231PD  Y13, Y1, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4668,7 +4396,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4686,7 +4414,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Y1, Y0
+	VMULPS  vconst<>+128(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -4724,7 +4452,7 @@ skip_14:
 	VFMADD231PD  Y14, Y1, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y1
+	VANDPS       vconst<>+0(SB), Y11, Y1
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4745,7 +4473,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4764,7 +4492,7 @@ grads_13:
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+0(SB), Y1, Y0
+	VMULPS     vconst<>+128(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
@@ -4843,10 +4571,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y8, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y8, Y11
+	VFMADD213PS  vconst<>+320(SB), Y8, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y8, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y8
+	VADDPS       vconst<>+256(SB), Y10, Y8
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -4880,7 +4608,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y0, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4900,7 +4628,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4937,7 +4665,7 @@ skip_12:
 	VFMADD231PD  Y8, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4957,7 +4685,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5032,10 +4760,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -5070,7 +4798,7 @@ skip_8:
 	VFMADD231PD  Y13, Y10, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -5091,7 +4819,7 @@ skip_9:
 	VCVTPS2PD    X9, Y9
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y9, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -5138,7 +4866,7 @@ skip_13:
 	VFMADD231PD  Y14, Y9, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y9
+	VANDPS       vconst<>+0(SB), Y11, Y9
 	VCVTPS2PD    X9, Y11
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -5159,7 +4887,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -5248,10 +4976,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -5286,7 +5014,7 @@ skip_8:
 	VFMADD231PD  Y14, Y10, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y10
+	VANDPS       vconst<>+0(SB), Y11, Y10
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -5307,7 +5035,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -5363,7 +5091,7 @@ skip_14:
 	VFMADD231PD  Y15, Y10, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y10
+	VANDPS       vconst<>+0(SB), Y12, Y10
 	VCVTPS2PD    X10, Y12
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -5384,7 +5112,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y10
+	VANDPS       vconst<>+0(SB), Y10, Y10
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -5482,10 +5210,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y8, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y8, Y11
+	VFMADD213PS  vconst<>+320(SB), Y8, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y8, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y8
+	VADDPS       vconst<>+256(SB), Y10, Y8
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -5505,7 +5233,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y8, Y8
 	VPADDD       vconst<>+1600(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y10
-	VSUBPS       vconst<>+192(SB), Y8, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y8
 	VSUBPS       vconst<>+3136(SB), Y10, Y11
 	VBLENDVPS    Y0, Y11, Y10, Y0
 	VMULPS       Y8, Y8, Y10
@@ -5533,23 +5261,23 @@ body_3:
 	VADDPS       Y8, Y11, Y8
 	VMOVUPS      vconst<>+2368(SB), Y10
 	VFMADD213PS  Y8, Y0, Y10
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y0
 	VBLENDVPS    Y0, vconst<>+3200(SB), Y10, Y0
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y8
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y8
 	VBLENDVPS    Y8, vconst<>+3264(SB), Y0, Y0
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y8
 	VBLENDVPS    Y8, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y8
 	VBLENDVPS    Y8, Y1, Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y1, Y8
 	VMOVAPS      Y1, Y10
 	VFMADD213PS  Y8, Y0, Y10
-	VMOVUPS      vconst<>+384(SB), Y8
+	VMOVUPS      vconst<>+320(SB), Y8
 	VFMADD213PS  vconst<>+3328(SB), Y0, Y8
 	VADDPS       Y8, Y10, Y0
-	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y8
-	VMOVUPS      vconst<>+192(SB), Y10
-	VCMPPS       $0x04, vconst<>+0(SB), Y10, Y10
+	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y8
+	VMOVUPS      vconst<>+256(SB), Y10
+	VCMPPS       $0x04, vconst<>+128(SB), Y10, Y10
 	VANDPS       Y10, Y8, Y8
 	VANDPS       Y0, Y8, Y0
 	VADDPS       Y0, Y9, Y0
@@ -5577,7 +5305,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5597,7 +5325,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5634,7 +5362,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5654,7 +5382,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5729,10 +5457,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -5752,7 +5480,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y11, Y11
 	VPADDD       vconst<>+1600(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+192(SB), Y11, Y11
+	VSUBPS       vconst<>+256(SB), Y11, Y11
 	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y0, Y13, Y12, Y0
 	VMULPS       Y11, Y11, Y12
@@ -5780,23 +5508,23 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y0, Y12
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y0
 	VBLENDVPS    Y0, vconst<>+3200(SB), Y12, Y0
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y11
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y0, Y0
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y11
 	VBLENDVPS    Y11, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y11
 	VBLENDVPS    Y11, Y1, Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y1, Y11
 	VMOVAPS      Y1, Y12
 	VFMADD213PS  Y11, Y0, Y12
-	VMOVUPS      vconst<>+384(SB), Y11
+	VMOVUPS      vconst<>+320(SB), Y11
 	VFMADD213PS  vconst<>+3328(SB), Y0, Y11
 	VADDPS       Y11, Y12, Y0
-	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y11
-	VMOVUPS      vconst<>+192(SB), Y12
-	VCMPPS       $0x04, vconst<>+0(SB), Y12, Y12
+	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y11
+	VMOVUPS      vconst<>+256(SB), Y12
+	VCMPPS       $0x04, vconst<>+128(SB), Y12, Y12
 	VANDPS       Y12, Y11, Y11
 	VANDPS       Y0, Y11, Y0
 	VADDPS       Y0, Y10, Y0
@@ -5825,7 +5553,7 @@ skip_8:
 	VFMADD231PD  Y13, Y0, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5846,7 +5574,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5893,7 +5621,7 @@ skip_13:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5914,7 +5642,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6003,10 +5731,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -6026,7 +5754,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y11, Y11
 	VPADDD       vconst<>+1600(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+192(SB), Y11, Y11
+	VSUBPS       vconst<>+256(SB), Y11, Y11
 	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y0, Y13, Y12, Y0
 	VMULPS       Y11, Y11, Y12
@@ -6054,23 +5782,23 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y0, Y12
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y0
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y0
 	VBLENDVPS    Y0, vconst<>+3200(SB), Y12, Y0
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y11
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y0, Y0
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y11
 	VBLENDVPS    Y11, Y1, Y0, Y0
 	VCMPPS       $0x03, Y1, Y1, Y11
 	VBLENDVPS    Y11, Y1, Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y1, Y11
 	VMOVAPS      Y1, Y12
 	VFMADD213PS  Y11, Y0, Y12
-	VMOVUPS      vconst<>+384(SB), Y11
+	VMOVUPS      vconst<>+320(SB), Y11
 	VFMADD213PS  vconst<>+3328(SB), Y0, Y11
 	VADDPS       Y11, Y12, Y0
-	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y11
-	VMOVUPS      vconst<>+192(SB), Y12
-	VCMPPS       $0x04, vconst<>+0(SB), Y12, Y12
+	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y11
+	VMOVUPS      vconst<>+256(SB), Y12
+	VCMPPS       $0x04, vconst<>+128(SB), Y12, Y12
 	VANDPS       Y12, Y11, Y11
 	VANDPS       Y0, Y11, Y0
 	VADDPS       Y0, Y10, Y0
@@ -6099,7 +5827,7 @@ skip_8:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6120,7 +5848,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6176,7 +5904,7 @@ skip_14:
 	VFMADD231PD  Y15, Y0, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y0
+	VANDPS       vconst<>+0(SB), Y12, Y0
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6197,7 +5925,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6293,7 +6021,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y11, Y11
 	VPADDD       vconst<>+1600(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+192(SB), Y11, Y11
+	VSUBPS       vconst<>+256(SB), Y11, Y11
 	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
@@ -6321,34 +6049,34 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
-	VCMPPS       $0x00, vconst<>+0(SB), Y8, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y10
 	VBLENDVPS    Y10, vconst<>+3200(SB), Y12, Y10
-	VCMPPS       $0x11, vconst<>+0(SB), Y8, Y11
+	VCMPPS       $0x11, vconst<>+128(SB), Y8, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y8, Y11
 	VBLENDVPS    Y11, Y8, Y10, Y10
 	VCMPPS       $0x03, Y8, Y8, Y11
 	VBLENDVPS    Y11, Y8, Y10, Y10
 	VDIVPS       Y8, Y9, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y11
+	VADDPS       vconst<>+256(SB), Y8, Y9
+	VSUBPS       vconst<>+256(SB), Y9, Y11
 	VSUBPS       Y11, Y8, Y11
 	VPSUBD       vconst<>+1600(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y12
 	VANDPS       vconst<>+512(SB), Y9, Y9
 	VPADDD       vconst<>+1600(SB), Y9, Y9
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+192(SB), Y9, Y9
+	VSUBPS       vconst<>+256(SB), Y9, Y9
 	VPMINSD      vconst<>+3456(SB), Y12, Y12
 	VMOVUPS      vconst<>+1280(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+192(SB), Y14
+	VMOVUPS      vconst<>+256(SB), Y14
 	VSUBPS       Y9, Y14, Y14
 	VMOVAPS      Y9, Y15
-	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VFNMADD213PS vconst<>+256(SB), Y14, Y15
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VFNMADD213PS vconst<>+256(SB), Y15, Y14
 	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
 	VMULPS       Y9, Y9, Y12
@@ -6377,11 +6105,11 @@ body_3:
 	VADDPS       Y9, Y12, Y9
 	VMOVUPS      vconst<>+2368(SB), Y11
 	VFMADD213PS  Y9, Y13, Y11
-	VCMPPS       $0x00, vconst<>+256(SB), Y8, Y9
+	VCMPPS       $0x00, vconst<>+192(SB), Y8, Y9
 	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+256(SB), Y8, Y11
+	VCMPPS       $0x11, vconst<>+192(SB), Y8, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y8, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y8, Y11
 	VBLENDVPS    Y11, Y8, Y9, Y9
 	VCMPPS       $0x03, Y8, Y8, Y11
 	VBLENDVPS    Y11, Y8, Y9, Y8
@@ -6410,7 +6138,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y0, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6430,7 +6158,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6467,7 +6195,7 @@ skip_12:
 	VFMADD231PD  Y8, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6487,7 +6215,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -6557,7 +6285,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -6585,34 +6313,34 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VDIVPS       Y3, Y4, Y3
-	VADDPS       vconst<>+192(SB), Y3, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y6
+	VADDPS       vconst<>+256(SB), Y3, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VPMINSD      vconst<>+3456(SB), Y7, Y7
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
@@ -6641,18 +6369,18 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
-	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
+	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
 	VADDPS       Y3, Y5, Y3
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS Y0, Y3, Y1
-	VMOVUPS      vconst<>+192(SB), Y0
+	VMOVUPS      vconst<>+256(SB), Y0
 	VSUBPS       Y2, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -6684,7 +6412,7 @@ skip_8:
 	VMOVUPD      384(AX), Y1
 	VADDPD       Y6, Y1, Y1
 	VMOVUPD      Y1, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y1
+	VANDPS       vconst<>+0(SB), Y3, Y1
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6713,7 +6441,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6773,7 +6501,7 @@ skip_13:
 	VMOVUPD      384(AX), Y1
 	VADDPD       Y7, Y1, Y1
 	VMOVUPD      Y1, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y1
+	VANDPS       vconst<>+0(SB), Y4, Y1
 	VCVTPS2PD    X1, Y4
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6802,7 +6530,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6882,7 +6610,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y7, Y7
 	VPADDD       vconst<>+1600(SB), Y7, Y7
 	VCVTDQ2PS    Y8, Y8
-	VSUBPS       vconst<>+192(SB), Y7, Y7
+	VSUBPS       vconst<>+256(SB), Y7, Y7
 	VSUBPS       vconst<>+3136(SB), Y8, Y9
 	VBLENDVPS    Y6, Y9, Y8, Y6
 	VMULPS       Y7, Y7, Y8
@@ -6910,34 +6638,34 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2368(SB), Y8
 	VFMADD213PS  Y7, Y6, Y8
-	VCMPPS       $0x00, vconst<>+0(SB), Y4, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y6
 	VBLENDVPS    Y6, vconst<>+3200(SB), Y8, Y6
-	VCMPPS       $0x11, vconst<>+0(SB), Y4, Y7
+	VCMPPS       $0x11, vconst<>+128(SB), Y4, Y7
 	VBLENDVPS    Y7, vconst<>+3264(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y7
+	VCMPPS       $0x00, vconst<>+384(SB), Y4, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y6
 	VCMPPS       $0x03, Y4, Y4, Y7
 	VBLENDVPS    Y7, Y4, Y6, Y6
 	VDIVPS       Y4, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y5
-	VSUBPS       vconst<>+192(SB), Y5, Y7
+	VADDPS       vconst<>+256(SB), Y4, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y7
 	VSUBPS       Y7, Y4, Y7
 	VPSUBD       vconst<>+1600(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y8
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VPMINSD      vconst<>+3456(SB), Y8, Y8
 	VMOVUPS      vconst<>+1280(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+192(SB), Y10
+	VMOVUPS      vconst<>+256(SB), Y10
 	VSUBPS       Y5, Y10, Y10
 	VMOVAPS      Y5, Y11
-	VFNMADD213PS vconst<>+192(SB), Y10, Y11
+	VFNMADD213PS vconst<>+256(SB), Y10, Y11
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+192(SB), Y11, Y10
+	VFNMADD213PS vconst<>+256(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y5, Y5, Y8
@@ -6966,18 +6694,18 @@ body_3:
 	VADDPS       Y5, Y8, Y5
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y5, Y9, Y7
-	VCMPPS       $0x00, vconst<>+256(SB), Y4, Y5
+	VCMPPS       $0x00, vconst<>+192(SB), Y4, Y5
 	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+256(SB), Y4, Y7
+	VCMPPS       $0x11, vconst<>+192(SB), Y4, Y7
 	VBLENDVPS    Y7, vconst<>+3264(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y4, Y7
+	VCMPPS       $0x00, vconst<>+384(SB), Y4, Y7
 	VBLENDVPS    Y7, Y4, Y5, Y5
 	VCMPPS       $0x03, Y4, Y4, Y7
 	VBLENDVPS    Y7, Y4, Y5, Y4
 	VADDPS       Y4, Y6, Y4
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS Y0, Y4, Y1
-	VMOVUPS      vconst<>+192(SB), Y0
+	VMOVUPS      vconst<>+256(SB), Y0
 	VSUBPS       Y3, Y0, Y0
 	VDIVPS       Y2, Y3, Y2
 	CMPQ         R8, $0x08
@@ -7010,7 +6738,7 @@ skip_8:
 	VMOVUPD      384(AX), Y1
 	VADDPD       Y7, Y1, Y1
 	VMOVUPD      Y1, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y1
+	VANDPS       vconst<>+0(SB), Y4, Y1
 	VCVTPS2PD    X1, Y4
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -7039,7 +6767,7 @@ skip_9:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -7109,7 +6837,7 @@ skip_14:
 	VMOVUPD      384(AX), Y1
 	VADDPD       Y8, Y1, Y1
 	VMOVUPD      Y1, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y1
+	VANDPS       vconst<>+0(SB), Y5, Y1
 	VCVTPS2PD    X1, Y5
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -7138,7 +6866,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y1, Y1
+	VANDPS       vconst<>+0(SB), Y1, Y1
 	VCVTPS2PD    X1, Y4
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -7225,7 +6953,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -7253,34 +6981,34 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y4
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
 	VDIVPS       Y2, Y3, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VSUBPS       vconst<>+192(SB), Y3, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VSUBPS       vconst<>+256(SB), Y3, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y3, Y3
 	VPSRAD       $0x17, Y3, Y6
 	VANDPS       vconst<>+512(SB), Y3, Y3
 	VPADDD       vconst<>+1600(SB), Y3, Y3
 	VCVTDQ2PS    Y6, Y7
-	VSUBPS       vconst<>+192(SB), Y3, Y3
+	VSUBPS       vconst<>+256(SB), Y3, Y3
 	VPMINSD      vconst<>+3456(SB), Y6, Y6
 	VMOVUPS      vconst<>+1280(SB), Y8
 	VPSUBD       Y6, Y8, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMOVUPS      vconst<>+192(SB), Y8
+	VMOVUPS      vconst<>+256(SB), Y8
 	VSUBPS       Y3, Y8, Y8
 	VMOVAPS      Y3, Y9
-	VFNMADD213PS vconst<>+192(SB), Y8, Y9
+	VFNMADD213PS vconst<>+256(SB), Y8, Y9
 	VMOVAPS      Y3, Y8
-	VFNMADD213PS vconst<>+192(SB), Y9, Y8
+	VFNMADD213PS vconst<>+256(SB), Y9, Y8
 	VMULPS       Y6, Y5, Y5
 	VMULPS       Y8, Y5, Y5
 	VMULPS       Y3, Y3, Y6
@@ -7309,11 +7037,11 @@ body_3:
 	VADDPS       Y3, Y6, Y3
 	VMOVUPS      vconst<>+2368(SB), Y5
 	VFMADD213PS  Y3, Y7, Y5
-	VCMPPS       $0x00, vconst<>+256(SB), Y2, Y3
+	VCMPPS       $0x00, vconst<>+192(SB), Y2, Y3
 	VBLENDVPS    Y3, vconst<>+3200(SB), Y5, Y3
-	VCMPPS       $0x11, vconst<>+256(SB), Y2, Y5
+	VCMPPS       $0x11, vconst<>+192(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+3264(SB), Y3, Y3
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y5
 	VBLENDVPS    Y5, Y2, Y3, Y3
 	VCMPPS       $0x03, Y2, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y3, Y2
@@ -7326,7 +7054,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y5, Y5
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VSUBPS       vconst<>+3136(SB), Y5, Y6
 	VBLENDVPS    Y3, Y6, Y5, Y3
 	VMULPS       Y4, Y4, Y5
@@ -7354,11 +7082,11 @@ body_3:
 	VADDPS       Y4, Y6, Y4
 	VMOVUPS      vconst<>+2368(SB), Y5
 	VFMADD213PS  Y4, Y3, Y5
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y3
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y3
 	VBLENDVPS    Y3, vconst<>+3200(SB), Y5, Y3
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y4
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y4
 	VBLENDVPS    Y4, vconst<>+3264(SB), Y3, Y3
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
 	VCMPPS       $0x03, Y1, Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
@@ -7366,29 +7094,29 @@ body_3:
 	VFNMADD213PS Y0, Y2, Y4
 	VSUBPS       Y1, Y0, Y0
 	VADDPS       32(SP), Y0, Y5
-	VANDPS       vconst<>+64(SB), Y5, Y6
-	VMULPS       vconst<>+384(SB), Y1, Y7
+	VANDPS       vconst<>+0(SB), Y5, Y6
+	VMULPS       vconst<>+320(SB), Y1, Y7
 	VCMPPS       $0x11, Y7, Y6, Y6
 	VDIVPS       Y1, Y5, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y7
-	VSUBPS       vconst<>+192(SB), Y7, Y8
+	VADDPS       vconst<>+256(SB), Y5, Y7
+	VSUBPS       vconst<>+256(SB), Y7, Y8
 	VSUBPS       Y8, Y5, Y8
 	VPSUBD       vconst<>+1600(SB), Y7, Y7
 	VPSRAD       $0x17, Y7, Y9
 	VANDPS       vconst<>+512(SB), Y7, Y7
 	VPADDD       vconst<>+1600(SB), Y7, Y7
 	VCVTDQ2PS    Y9, Y10
-	VSUBPS       vconst<>+192(SB), Y7, Y7
+	VSUBPS       vconst<>+256(SB), Y7, Y7
 	VPMINSD      vconst<>+3456(SB), Y9, Y9
 	VMOVUPS      vconst<>+1280(SB), Y11
 	VPSUBD       Y9, Y11, Y9
 	VPSLLD       $0x17, Y9, Y9
-	VMOVUPS      vconst<>+192(SB), Y11
+	VMOVUPS      vconst<>+256(SB), Y11
 	VSUBPS       Y7, Y11, Y11
 	VMOVAPS      Y7, Y12
-	VFNMADD213PS vconst<>+192(SB), Y11, Y12
+	VFNMADD213PS vconst<>+256(SB), Y11, Y12
 	VMOVAPS      Y7, Y11
-	VFNMADD213PS vconst<>+192(SB), Y12, Y11
+	VFNMADD213PS vconst<>+256(SB), Y12, Y11
 	VMULPS       Y9, Y8, Y8
 	VMULPS       Y11, Y8, Y8
 	VMULPS       Y7, Y7, Y9
@@ -7417,11 +7145,11 @@ body_3:
 	VADDPS       Y7, Y9, Y7
 	VMOVUPS      vconst<>+2368(SB), Y8
 	VFMADD213PS  Y7, Y10, Y8
-	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y7
+	VCMPPS       $0x00, vconst<>+192(SB), Y5, Y7
 	VBLENDVPS    Y7, vconst<>+3200(SB), Y8, Y7
-	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y8
+	VCMPPS       $0x11, vconst<>+192(SB), Y5, Y8
 	VBLENDVPS    Y8, vconst<>+3264(SB), Y7, Y7
-	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y8
+	VCMPPS       $0x00, vconst<>+384(SB), Y5, Y8
 	VBLENDVPS    Y8, Y5, Y7, Y7
 	VCMPPS       $0x03, Y5, Y5, Y8
 	VBLENDVPS    Y8, Y5, Y7, Y5
@@ -7429,12 +7157,12 @@ body_3:
 	VBLENDVPS    Y6, Y5, Y2, Y2
 	VMOVAPS      Y1, Y5
 	VFNMADD213PS Y0, Y2, Y5
-	VMOVUPS      vconst<>+384(SB), Y0
+	VMOVUPS      vconst<>+320(SB), Y0
 	VFMADD213PS  vconst<>+3328(SB), Y3, Y0
 	VADDPS       Y0, Y5, Y0
-	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y2
+	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y2
 	VMOVUPS      (SP), Y3
-	VCMPPS       $0x04, vconst<>+0(SB), Y3, Y3
+	VCMPPS       $0x04, vconst<>+128(SB), Y3, Y3
 	VANDPS       Y3, Y2, Y2
 	VBLENDVPS    Y2, Y0, Y4, Y0
 	VCMPPS       $0x1e, vconst<>+3520(SB), Y1, Y1
@@ -7470,7 +7198,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y1, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y0
+	VANDPS       vconst<>+0(SB), Y2, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7498,7 +7226,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7547,7 +7275,7 @@ skip_12:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y2, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y0
+	VANDPS       vconst<>+0(SB), Y3, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7575,7 +7303,7 @@ skip_13:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7642,7 +7370,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -7670,34 +7398,34 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VDIVPS       Y3, Y4, Y3
-	VADDPS       vconst<>+192(SB), Y3, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y6
+	VADDPS       vconst<>+256(SB), Y3, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VPMINSD      vconst<>+3456(SB), Y7, Y7
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
@@ -7726,11 +7454,11 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
-	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
+	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
@@ -7743,7 +7471,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -7771,11 +7499,11 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y4
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y5
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y5
 	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y5
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
 	VCMPPS       $0x03, Y1, Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
@@ -7783,29 +7511,29 @@ body_3:
 	VFNMADD213PS Y0, Y3, Y5
 	VSUBPS       Y1, Y0, Y0
 	VADDPS       32(SP), Y0, Y6
-	VANDPS       vconst<>+64(SB), Y6, Y7
-	VMULPS       vconst<>+384(SB), Y1, Y8
+	VANDPS       vconst<>+0(SB), Y6, Y7
+	VMULPS       vconst<>+320(SB), Y1, Y8
 	VCMPPS       $0x11, Y8, Y7, Y7
 	VDIVPS       Y1, Y6, Y6
-	VADDPS       vconst<>+192(SB), Y6, Y8
-	VSUBPS       vconst<>+192(SB), Y8, Y9
+	VADDPS       vconst<>+256(SB), Y6, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y9
 	VSUBPS       Y9, Y6, Y9
 	VPSUBD       vconst<>+1600(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+512(SB), Y8, Y8
 	VPADDD       vconst<>+1600(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+192(SB), Y8, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y8
 	VPMINSD      vconst<>+3456(SB), Y10, Y10
 	VMOVUPS      vconst<>+1280(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+192(SB), Y12
+	VMOVUPS      vconst<>+256(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+192(SB), Y12, Y13
+	VFNMADD213PS vconst<>+256(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+192(SB), Y13, Y12
+	VFNMADD213PS vconst<>+256(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -7834,11 +7562,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+3200(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
+	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y9
 	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
+	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y6
@@ -7846,19 +7574,19 @@ body_3:
 	VBLENDVPS    Y7, Y6, Y3, Y3
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS Y0, Y3, Y6
-	VMOVUPS      vconst<>+384(SB), Y0
+	VMOVUPS      vconst<>+320(SB), Y0
 	VFMADD213PS  vconst<>+3328(SB), Y4, Y0
 	VADDPS       Y0, Y6, Y0
-	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y3
+	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y3
 	VMOVUPS      (SP), Y4
-	VCMPPS       $0x04, vconst<>+0(SB), Y4, Y4
+	VCMPPS       $0x04, vconst<>+128(SB), Y4, Y4
 	VANDPS       Y4, Y3, Y3
 	VBLENDVPS    Y3, Y0, Y5, Y0
 	VCMPPS       $0x1e, vconst<>+3520(SB), Y1, Y4
 	VANDPS       Y4, Y3, Y3
 	VBLENDVPS    Y3, vconst<>+3264(SB), Y0, Y0
 	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      vconst<>+192(SB), Y2
+	VMOVUPS      vconst<>+256(SB), Y2
 	VSUBPS       Y1, Y2, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -7890,7 +7618,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y6, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y0
+	VANDPS       vconst<>+0(SB), Y3, Y0
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7919,7 +7647,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7979,7 +7707,7 @@ skip_13:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y7, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y0
+	VANDPS       vconst<>+0(SB), Y4, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8008,7 +7736,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8087,7 +7815,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -8115,34 +7843,34 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y5
 	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+0(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+128(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y5, Y5
 	VDIVPS       Y3, Y4, Y3
-	VADDPS       vconst<>+192(SB), Y3, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y6
+	VADDPS       vconst<>+256(SB), Y3, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VPMINSD      vconst<>+3456(SB), Y7, Y7
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y6, Y6
 	VMULPS       Y9, Y6, Y6
 	VMULPS       Y4, Y4, Y7
@@ -8171,11 +7899,11 @@ body_3:
 	VADDPS       Y4, Y7, Y4
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y4, Y8, Y6
-	VCMPPS       $0x00, vconst<>+256(SB), Y3, Y4
+	VCMPPS       $0x00, vconst<>+192(SB), Y3, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+256(SB), Y3, Y6
+	VCMPPS       $0x11, vconst<>+192(SB), Y3, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y4
 	VCMPPS       $0x03, Y3, Y3, Y6
 	VBLENDVPS    Y6, Y3, Y4, Y3
@@ -8188,7 +7916,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -8216,11 +7944,11 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y4
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y5
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y5
 	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y5
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
 	VCMPPS       $0x03, Y1, Y1, Y5
 	VBLENDVPS    Y5, Y1, Y4, Y4
@@ -8228,29 +7956,29 @@ body_3:
 	VFNMADD213PS Y0, Y3, Y5
 	VSUBPS       Y1, Y0, Y0
 	VADDPS       32(SP), Y0, Y6
-	VANDPS       vconst<>+64(SB), Y6, Y7
-	VMULPS       vconst<>+384(SB), Y1, Y8
+	VANDPS       vconst<>+0(SB), Y6, Y7
+	VMULPS       vconst<>+320(SB), Y1, Y8
 	VCMPPS       $0x11, Y8, Y7, Y7
 	VDIVPS       Y1, Y6, Y6
-	VADDPS       vconst<>+192(SB), Y6, Y8
-	VSUBPS       vconst<>+192(SB), Y8, Y9
+	VADDPS       vconst<>+256(SB), Y6, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y9
 	VSUBPS       Y9, Y6, Y9
 	VPSUBD       vconst<>+1600(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+512(SB), Y8, Y8
 	VPADDD       vconst<>+1600(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+192(SB), Y8, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y8
 	VPMINSD      vconst<>+3456(SB), Y10, Y10
 	VMOVUPS      vconst<>+1280(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+192(SB), Y12
+	VMOVUPS      vconst<>+256(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+192(SB), Y12, Y13
+	VFNMADD213PS vconst<>+256(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+192(SB), Y13, Y12
+	VFNMADD213PS vconst<>+256(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -8279,11 +8007,11 @@ body_3:
 	VADDPS       Y8, Y10, Y8
 	VMOVUPS      vconst<>+2368(SB), Y9
 	VFMADD213PS  Y8, Y11, Y9
-	VCMPPS       $0x00, vconst<>+256(SB), Y6, Y8
+	VCMPPS       $0x00, vconst<>+192(SB), Y6, Y8
 	VBLENDVPS    Y8, vconst<>+3200(SB), Y9, Y8
-	VCMPPS       $0x11, vconst<>+256(SB), Y6, Y9
+	VCMPPS       $0x11, vconst<>+192(SB), Y6, Y9
 	VBLENDVPS    Y9, vconst<>+3264(SB), Y8, Y8
-	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y9
+	VCMPPS       $0x00, vconst<>+384(SB), Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y9
 	VBLENDVPS    Y9, Y6, Y8, Y6
@@ -8291,19 +8019,19 @@ body_3:
 	VBLENDVPS    Y7, Y6, Y3, Y3
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS Y0, Y3, Y6
-	VMOVUPS      vconst<>+384(SB), Y0
+	VMOVUPS      vconst<>+320(SB), Y0
 	VFMADD213PS  vconst<>+3328(SB), Y4, Y0
 	VADDPS       Y0, Y6, Y0
-	VCMPPS       $0x1e, vconst<>+192(SB), Y1, Y3
+	VCMPPS       $0x1e, vconst<>+256(SB), Y1, Y3
 	VMOVUPS      (SP), Y4
-	VCMPPS       $0x04, vconst<>+0(SB), Y4, Y4
+	VCMPPS       $0x04, vconst<>+128(SB), Y4, Y4
 	VANDPS       Y4, Y3, Y3
 	VBLENDVPS    Y3, Y0, Y5, Y0
 	VCMPPS       $0x1e, vconst<>+3520(SB), Y1, Y4
 	VANDPS       Y4, Y3, Y3
 	VBLENDVPS    Y3, vconst<>+3264(SB), Y0, Y0
 	VDIVPS       Y2, Y1, Y1
-	VMOVUPS      vconst<>+192(SB), Y3
+	VMOVUPS      vconst<>+256(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VDIVPS       Y2, Y1, Y1
 	CMPQ         R8, $0x08
@@ -8336,7 +8064,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y7, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y0
+	VANDPS       vconst<>+0(SB), Y4, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8365,7 +8093,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y4, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8435,7 +8163,7 @@ skip_14:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y8, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y0
+	VANDPS       vconst<>+0(SB), Y5, Y0
 	VCVTPS2PD    X0, Y5
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8464,7 +8192,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8578,10 +8306,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y8, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y8, Y12
+	VFMADD213PS  vconst<>+320(SB), Y8, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y8, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y8
+	VADDPS       vconst<>+256(SB), Y11, Y8
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y11
 	VPSUBD       Y11, Y9, Y9
@@ -8593,7 +8321,7 @@ body_3:
 	VMULPS       Y9, Y8, Y8
 	VMOVAPS      Y8, Y9
 	VFMADD213PS  Y8, Y10, Y9
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y8
 	VMULPS       (SP), Y0, Y10
 	VMOVUPS      (SP), Y11
 	VFMSUB213PS  Y10, Y0, Y11
@@ -8617,10 +8345,10 @@ body_3:
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1216(SB), Y0, Y13
 	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+384(SB), Y0, Y13
+	VFMADD213PS  vconst<>+320(SB), Y0, Y13
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y0, Y13, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y0
+	VADDPS       vconst<>+256(SB), Y11, Y0
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -8633,7 +8361,7 @@ body_3:
 	VMOVAPS      Y0, Y10
 	VFMADD213PS  Y0, Y12, Y10
 	VMULPS       Y10, Y1, Y0
-	VMOVUPS      vconst<>+0(SB), Y1
+	VMOVUPS      vconst<>+128(SB), Y1
 	VBLENDVPS    Y8, Y0, Y1, Y0
 	VMULPS       96(SP), Y9, Y1
 	VMOVUPS      64(SP), Y8
@@ -8660,7 +8388,7 @@ skip_8:
 	VFMADD231PD  Y0, Y8, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y0, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8680,7 +8408,7 @@ skip_9:
 	VCVTPS2PD    X1, Y1
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y1, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8717,7 +8445,7 @@ skip_12:
 	VFMADD231PD  Y8, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8737,7 +8465,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8831,10 +8559,10 @@ body_3:
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y13
 	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+384(SB), Y9, Y13
+	VFMADD213PS  vconst<>+320(SB), Y9, Y13
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  Y9, Y13, Y12
-	VADDPS       vconst<>+192(SB), Y12, Y9
+	VADDPS       vconst<>+256(SB), Y12, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y12
 	VPSUBD       Y12, Y10, Y10
@@ -8846,7 +8574,7 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMOVAPS      Y9, Y10
 	VFMADD213PS  Y9, Y11, Y10
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y9
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y9
 	VMULPS       (SP), Y0, Y11
 	VMOVUPS      (SP), Y12
 	VFMSUB213PS  Y11, Y0, Y12
@@ -8870,10 +8598,10 @@ body_3:
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1216(SB), Y0, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+384(SB), Y0, Y14
+	VFMADD213PS  vconst<>+320(SB), Y0, Y14
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  Y0, Y14, Y12
-	VADDPS       vconst<>+192(SB), Y12, Y0
+	VADDPS       vconst<>+256(SB), Y12, Y0
 	VCVTTPS2DQ   Y11, Y11
 	VPSRAD       $0x01, Y11, Y12
 	VPSUBD       Y12, Y11, Y11
@@ -8886,7 +8614,7 @@ body_3:
 	VMOVAPS      Y0, Y11
 	VFMADD213PS  Y0, Y13, Y11
 	VMULPS       Y11, Y1, Y0
-	VMOVUPS      vconst<>+0(SB), Y1
+	VMOVUPS      vconst<>+128(SB), Y1
 	VBLENDVPS    Y9, Y0, Y1, Y0
 	VMULPS       96(SP), Y10, Y1
 	VMOVUPS      64(SP), Y9
@@ -8914,7 +8642,7 @@ skip_8:
 	VFMADD231PD  Y13, Y9, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y9
+	VANDPS       vconst<>+0(SB), Y10, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -8935,7 +8663,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y1
+	VANDPS       vconst<>+0(SB), Y9, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -8982,7 +8710,7 @@ skip_13:
 	VFMADD231PD  Y14, Y9, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y9
+	VANDPS       vconst<>+0(SB), Y11, Y9
 	VCVTPS2PD    X9, Y11
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -9003,7 +8731,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -9111,10 +8839,10 @@ body_3:
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y13
 	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+384(SB), Y9, Y13
+	VFMADD213PS  vconst<>+320(SB), Y9, Y13
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  Y9, Y13, Y12
-	VADDPS       vconst<>+192(SB), Y12, Y9
+	VADDPS       vconst<>+256(SB), Y12, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y12
 	VPSUBD       Y12, Y10, Y10
@@ -9126,7 +8854,7 @@ body_3:
 	VMULPS       Y10, Y9, Y9
 	VMOVAPS      Y9, Y10
 	VFMADD213PS  Y9, Y11, Y10
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y9
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y9
 	VMULPS       (SP), Y0, Y11
 	VMOVUPS      (SP), Y12
 	VFMSUB213PS  Y11, Y0, Y12
@@ -9150,10 +8878,10 @@ body_3:
 	VMOVAPS      Y14, Y14
 	VFMADD213PS  vconst<>+1216(SB), Y0, Y14
 	VMOVAPS      Y14, Y14
-	VFMADD213PS  vconst<>+384(SB), Y0, Y14
+	VFMADD213PS  vconst<>+320(SB), Y0, Y14
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  Y0, Y14, Y12
-	VADDPS       vconst<>+192(SB), Y12, Y0
+	VADDPS       vconst<>+256(SB), Y12, Y0
 	VCVTTPS2DQ   Y11, Y11
 	VPSRAD       $0x01, Y11, Y12
 	VPSUBD       Y12, Y11, Y11
@@ -9166,7 +8894,7 @@ body_3:
 	VMOVAPS      Y0, Y11
 	VFMADD213PS  Y0, Y13, Y11
 	VMULPS       Y11, Y1, Y0
-	VMOVUPS      vconst<>+0(SB), Y1
+	VMOVUPS      vconst<>+128(SB), Y1
 	VBLENDVPS    Y9, Y0, Y1, Y0
 	VMULPS       96(SP), Y10, Y1
 	VMOVUPS      64(SP), Y9
@@ -9197,7 +8925,7 @@ skip_8:
 	VFMADD231PD  Y14, Y9, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y9
+	VANDPS       vconst<>+0(SB), Y10, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -9218,7 +8946,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -9274,7 +9002,7 @@ skip_14:
 	VFMADD231PD  Y15, Y9, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y9
+	VANDPS       vconst<>+0(SB), Y12, Y9
 	VCVTPS2PD    X9, Y12
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -9295,7 +9023,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -9394,7 +9122,7 @@ body_3:
 	VANDPS      vconst<>+512(SB), Y10, Y10
 	VPADDD      vconst<>+1600(SB), Y10, Y10
 	VCVTDQ2PS   Y11, Y11
-	VSUBPS      vconst<>+192(SB), Y10, Y10
+	VSUBPS      vconst<>+256(SB), Y10, Y10
 	VSUBPS      vconst<>+3136(SB), Y11, Y12
 	VBLENDVPS   Y9, Y12, Y11, Y9
 	VMULPS      Y10, Y10, Y11
@@ -9422,17 +9150,17 @@ body_3:
 	VADDPS      Y10, Y12, Y10
 	VMOVUPS     vconst<>+2368(SB), Y11
 	VFMADD213PS Y10, Y9, Y11
-	VCMPPS      $0x00, vconst<>+0(SB), Y2, Y9
+	VCMPPS      $0x00, vconst<>+128(SB), Y2, Y9
 	VBLENDVPS   Y9, vconst<>+3200(SB), Y11, Y9
-	VCMPPS      $0x11, vconst<>+0(SB), Y2, Y10
+	VCMPPS      $0x11, vconst<>+128(SB), Y2, Y10
 	VBLENDVPS   Y10, vconst<>+3264(SB), Y9, Y9
-	VCMPPS      $0x00, vconst<>+128(SB), Y2, Y10
+	VCMPPS      $0x00, vconst<>+384(SB), Y2, Y10
 	VBLENDVPS   Y10, Y2, Y9, Y9
 	VCMPPS      $0x03, Y2, Y2, Y10
 	VBLENDVPS   Y10, Y2, Y9, Y2
 	VMULPS      Y1, Y0, Y0
 	VADDPS      Y0, Y2, Y0
-	VMOVUPS     vconst<>+384(SB), Y1
+	VMOVUPS     vconst<>+320(SB), Y1
 	VFMADD213PS 32(SP), Y0, Y1
 	CMPQ        R9, $0x08
 	JL          tailstore_4
@@ -9456,7 +9184,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y4
 	VADDPD       Y10, Y5, Y5
 	VADDPD       Y0, Y6, Y6
-	VANDPS       vconst<>+64(SB), Y2, Y0
+	VANDPS       vconst<>+0(SB), Y2, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -9476,7 +9204,7 @@ skip_9:
 	VCVTPS2PD    X2, Y2
 	VADDPD       Y0, Y3, Y3
 	VADDPD       Y2, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -9513,7 +9241,7 @@ skip_12:
 	VFMADD231PD  Y2, Y1, Y4
 	VADDPD       Y10, Y5, Y5
 	VADDPD       Y2, Y6, Y6
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -9533,7 +9261,7 @@ skip_13:
 	VCVTPS2PD    X2, Y2
 	VADDPD       Y0, Y3, Y3
 	VADDPD       Y2, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -9604,7 +9332,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -9632,23 +9360,23 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y6
+	VCMPPS       $0x11, vconst<>+128(SB), Y2, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y6
 	VBLENDVPS    Y6, Y2, Y5, Y5
 	VCMPPS       $0x03, Y2, Y2, Y6
 	VBLENDVPS    Y6, Y2, Y5, Y5
 	VMULPS       Y4, Y3, Y6
 	VADDPS       Y6, Y5, Y5
-	VMOVUPS      vconst<>+384(SB), Y6
+	VMOVUPS      vconst<>+320(SB), Y6
 	VFMADD213PS  32(SP), Y5, Y6
 	VSUBPS       Y1, Y0, Y0
 	VDIVPS       Y2, Y0, Y0
 	VMOVAPS      Y3, Y1
-	VFNMADD213PS vconst<>+192(SB), Y4, Y1
-	VMULPS       vconst<>+384(SB), Y1, Y1
+	VFNMADD213PS vconst<>+256(SB), Y4, Y1
+	VMULPS       vconst<>+320(SB), Y1, Y1
 	VDIVPS       Y2, Y1, Y1
 	CMPQ         R9, $0x08
 	JL           tailstore_4
@@ -9680,7 +9408,7 @@ skip_8:
 	VMOVUPD      384(AX), Y4
 	VADDPD       Y7, Y4, Y4
 	VMOVUPD      Y4, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -9709,7 +9437,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y6, Y2
+	VANDPS       vconst<>+0(SB), Y6, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -9779,7 +9507,7 @@ skip_14:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y8, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y3
+	VANDPS       vconst<>+0(SB), Y5, Y3
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -9808,7 +9536,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -9900,7 +9628,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y7, Y7
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VSUBPS       vconst<>+3136(SB), Y7, Y8
 	VBLENDVPS    Y5, Y8, Y7, Y5
 	VMULPS       Y6, Y6, Y7
@@ -9928,25 +9656,25 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y5, Y7
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y5
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y5
 	VBLENDVPS    Y5, vconst<>+3200(SB), Y7, Y5
-	VCMPPS       $0x11, vconst<>+0(SB), Y2, Y6
+	VCMPPS       $0x11, vconst<>+128(SB), Y2, Y6
 	VBLENDVPS    Y6, vconst<>+3264(SB), Y5, Y5
-	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y6
+	VCMPPS       $0x00, vconst<>+384(SB), Y2, Y6
 	VBLENDVPS    Y6, Y2, Y5, Y5
 	VCMPPS       $0x03, Y2, Y2, Y6
 	VBLENDVPS    Y6, Y2, Y5, Y5
 	VMULPS       Y4, Y3, Y6
 	VADDPS       Y6, Y5, Y5
-	VMOVUPS      vconst<>+384(SB), Y6
+	VMOVUPS      vconst<>+320(SB), Y6
 	VFMADD213PS  32(SP), Y5, Y6
 	VSUBPS       Y1, Y0, Y0
 	VDIVPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y1
+	VMOVUPS      vconst<>+256(SB), Y1
 	VDIVPS       Y2, Y1, Y1
 	VMOVAPS      Y3, Y3
-	VFNMADD213PS vconst<>+192(SB), Y4, Y3
-	VMULPS       vconst<>+384(SB), Y3, Y3
+	VFNMADD213PS vconst<>+256(SB), Y4, Y3
+	VMULPS       vconst<>+320(SB), Y3, Y3
 	VDIVPS       Y2, Y3, Y2
 	CMPQ         R9, $0x08
 	JL           tailstore_4
@@ -9978,7 +9706,7 @@ skip_8:
 	VMOVUPD      384(AX), Y5
 	VADDPD       Y8, Y5, Y5
 	VMOVUPD      Y5, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y4
+	VANDPS       vconst<>+0(SB), Y4, Y4
 	VCVTPS2PD    X4, Y5
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
@@ -10007,7 +9735,7 @@ skip_9:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y6, Y3
+	VANDPS       vconst<>+0(SB), Y6, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -10087,7 +9815,7 @@ skip_15:
 	VMOVUPD      384(AX), Y4
 	VADDPD       Y9, Y4, Y4
 	VMOVUPD      Y4, 384(AX)
-	VANDPS       vconst<>+64(SB), Y6, Y4
+	VANDPS       vconst<>+0(SB), Y6, Y4
 	VCVTPS2PD    X4, Y6
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
@@ -10116,7 +9844,7 @@ skip_16:
 	VMOVUPD      320(AX), Y5
 	VADDPD       Y6, Y5, Y5
 	VMOVUPD      Y5, 320(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y4
+	VANDPS       vconst<>+0(SB), Y4, Y4
 	VCVTPS2PD    X4, Y5
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
@@ -10204,7 +9932,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VMOVUPS      vconst<>+192(SB), Y8
+	VMOVUPS      vconst<>+256(SB), Y8
 	VSUBPS       Y1, Y8, Y8
 	VCMPPS       $0x11, vconst<>+3008(SB), Y0, Y9
 	VMULPS       vconst<>+3072(SB), Y0, Y10
@@ -10214,7 +9942,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y10, Y10
 	VPADDD       vconst<>+1600(SB), Y10, Y10
 	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y10
 	VSUBPS       vconst<>+3136(SB), Y11, Y12
 	VBLENDVPS    Y9, Y12, Y11, Y9
 	VMULPS       Y10, Y10, Y11
@@ -10242,36 +9970,36 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2368(SB), Y11
 	VFMADD213PS  Y10, Y9, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y9
 	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y10
+	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y10
 	VBLENDVPS    Y10, vconst<>+3264(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y10
+	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y10
 	VBLENDVPS    Y10, Y0, Y9, Y9
 	VCMPPS       $0x03, Y0, Y0, Y10
 	VBLENDVPS    Y10, Y0, Y9, Y9
 	VMOVUPS      vconst<>+3584(SB), Y10
 	VMAXPS       Y9, Y10, Y9
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VADDPS       vconst<>+192(SB), Y0, Y10
-	VSUBPS       vconst<>+192(SB), Y10, Y11
+	VADDPS       vconst<>+256(SB), Y0, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y11
 	VSUBPS       Y11, Y0, Y11
 	VPSUBD       vconst<>+1600(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y12
 	VANDPS       vconst<>+512(SB), Y10, Y10
 	VPADDD       vconst<>+1600(SB), Y10, Y10
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y10
 	VPMINSD      vconst<>+3456(SB), Y12, Y12
 	VMOVUPS      vconst<>+1280(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+192(SB), Y14
+	VMOVUPS      vconst<>+256(SB), Y14
 	VSUBPS       Y10, Y14, Y14
 	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VFNMADD213PS vconst<>+256(SB), Y14, Y15
 	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VFNMADD213PS vconst<>+256(SB), Y15, Y14
 	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
 	VMULPS       Y10, Y10, Y12
@@ -10300,11 +10028,11 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2368(SB), Y11
 	VFMADD213PS  Y10, Y13, Y11
-	VCMPPS       $0x00, vconst<>+256(SB), Y0, Y10
+	VCMPPS       $0x00, vconst<>+192(SB), Y0, Y10
 	VBLENDVPS    Y10, vconst<>+3200(SB), Y11, Y10
-	VCMPPS       $0x11, vconst<>+256(SB), Y0, Y11
+	VCMPPS       $0x11, vconst<>+192(SB), Y0, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y11
 	VBLENDVPS    Y11, Y0, Y10, Y10
 	VCMPPS       $0x03, Y0, Y0, Y11
 	VBLENDVPS    Y11, Y0, Y10, Y0
@@ -10336,7 +10064,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -10356,7 +10084,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -10393,7 +10121,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -10413,7 +10141,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -10465,9 +10193,9 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VMOVUPS      vconst<>+192(SB), Y2
+	VMOVUPS      vconst<>+256(SB), Y2
 	VSUBPS       Y0, Y2, Y2
-	VMOVUPS      vconst<>+192(SB), Y3
+	VMOVUPS      vconst<>+256(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VCMPPS       $0x11, vconst<>+3008(SB), Y0, Y4
 	VMULPS       vconst<>+3072(SB), Y0, Y5
@@ -10477,7 +10205,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -10505,36 +10233,36 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y4
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y5
+	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VMOVUPS      vconst<>+3584(SB), Y5
 	VMAXPS       Y4, Y5, Y4
 	VXORPS       vconst<>+2816(SB), Y0, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y6
-	VSUBPS       vconst<>+192(SB), Y6, Y7
+	VADDPS       vconst<>+256(SB), Y5, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
 	VPSUBD       vconst<>+1600(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VPMINSD      vconst<>+3456(SB), Y8, Y8
 	VMOVUPS      vconst<>+1280(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+192(SB), Y10
+	VMOVUPS      vconst<>+256(SB), Y10
 	VSUBPS       Y6, Y10, Y10
 	VMOVAPS      Y6, Y11
-	VFNMADD213PS vconst<>+192(SB), Y10, Y11
+	VFNMADD213PS vconst<>+256(SB), Y10, Y11
 	VMOVAPS      Y6, Y10
-	VFNMADD213PS vconst<>+192(SB), Y11, Y10
+	VFNMADD213PS vconst<>+256(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
@@ -10563,11 +10291,11 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y6
+	VCMPPS       $0x00, vconst<>+192(SB), Y5, Y6
 	VBLENDVPS    Y6, vconst<>+3200(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y7
+	VCMPPS       $0x11, vconst<>+192(SB), Y5, Y7
 	VBLENDVPS    Y7, vconst<>+3264(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y7
+	VCMPPS       $0x00, vconst<>+384(SB), Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y6
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y5
@@ -10612,7 +10340,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y6, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -10641,7 +10369,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y1
+	VANDPS       vconst<>+0(SB), Y3, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -10701,7 +10429,7 @@ skip_13:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y7, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -10730,7 +10458,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -10792,9 +10520,9 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VMOVUPS      vconst<>+192(SB), Y2
+	VMOVUPS      vconst<>+256(SB), Y2
 	VSUBPS       Y0, Y2, Y2
-	VMOVUPS      vconst<>+192(SB), Y3
+	VMOVUPS      vconst<>+256(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VCMPPS       $0x11, vconst<>+3008(SB), Y0, Y4
 	VMULPS       vconst<>+3072(SB), Y0, Y5
@@ -10804,7 +10532,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VSUBPS       vconst<>+3136(SB), Y6, Y7
 	VBLENDVPS    Y4, Y7, Y6, Y4
 	VMULPS       Y5, Y5, Y6
@@ -10832,36 +10560,36 @@ body_3:
 	VADDPS       Y5, Y7, Y5
 	VMOVUPS      vconst<>+2368(SB), Y6
 	VFMADD213PS  Y5, Y4, Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y0, Y4
+	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y4
 	VBLENDVPS    Y4, vconst<>+3200(SB), Y6, Y4
-	VCMPPS       $0x11, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x11, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, vconst<>+3264(SB), Y4, Y4
-	VCMPPS       $0x00, vconst<>+128(SB), Y0, Y5
+	VCMPPS       $0x00, vconst<>+384(SB), Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VCMPPS       $0x03, Y0, Y0, Y5
 	VBLENDVPS    Y5, Y0, Y4, Y4
 	VMOVUPS      vconst<>+3584(SB), Y5
 	VMAXPS       Y4, Y5, Y4
 	VXORPS       vconst<>+2816(SB), Y0, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y6
-	VSUBPS       vconst<>+192(SB), Y6, Y7
+	VADDPS       vconst<>+256(SB), Y5, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y7
 	VSUBPS       Y7, Y5, Y7
 	VPSUBD       vconst<>+1600(SB), Y6, Y6
 	VPSRAD       $0x17, Y6, Y8
 	VANDPS       vconst<>+512(SB), Y6, Y6
 	VPADDD       vconst<>+1600(SB), Y6, Y6
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y6, Y6
+	VSUBPS       vconst<>+256(SB), Y6, Y6
 	VPMINSD      vconst<>+3456(SB), Y8, Y8
 	VMOVUPS      vconst<>+1280(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+192(SB), Y10
+	VMOVUPS      vconst<>+256(SB), Y10
 	VSUBPS       Y6, Y10, Y10
 	VMOVAPS      Y6, Y11
-	VFNMADD213PS vconst<>+192(SB), Y10, Y11
+	VFNMADD213PS vconst<>+256(SB), Y10, Y11
 	VMOVAPS      Y6, Y10
-	VFNMADD213PS vconst<>+192(SB), Y11, Y10
+	VFNMADD213PS vconst<>+256(SB), Y11, Y10
 	VMULPS       Y8, Y7, Y7
 	VMULPS       Y10, Y7, Y7
 	VMULPS       Y6, Y6, Y8
@@ -10890,11 +10618,11 @@ body_3:
 	VADDPS       Y6, Y8, Y6
 	VMOVUPS      vconst<>+2368(SB), Y7
 	VFMADD213PS  Y6, Y9, Y7
-	VCMPPS       $0x00, vconst<>+256(SB), Y5, Y6
+	VCMPPS       $0x00, vconst<>+192(SB), Y5, Y6
 	VBLENDVPS    Y6, vconst<>+3200(SB), Y7, Y6
-	VCMPPS       $0x11, vconst<>+256(SB), Y5, Y7
+	VCMPPS       $0x11, vconst<>+192(SB), Y5, Y7
 	VBLENDVPS    Y7, vconst<>+3264(SB), Y6, Y6
-	VCMPPS       $0x00, vconst<>+128(SB), Y5, Y7
+	VCMPPS       $0x00, vconst<>+384(SB), Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y6
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, Y5, Y6, Y5
@@ -10948,7 +10676,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y7, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -10977,7 +10705,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y1
+	VANDPS       vconst<>+0(SB), Y4, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -11047,7 +10775,7 @@ skip_14:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y8, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11076,7 +10804,7 @@ skip_15:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11155,7 +10883,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y8
+	VANDPS       vconst<>+0(SB), Y0, Y8
 	VXORPS       vconst<>+2816(SB), Y8, Y8
 	VMOVUPS      vconst<>+704(SB), Y9
 	VMAXPS       Y8, Y9, Y8
@@ -11175,10 +10903,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y8, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y8, Y11
+	VFMADD213PS  vconst<>+320(SB), Y8, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y8, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y8
+	VADDPS       vconst<>+256(SB), Y10, Y8
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -11188,24 +10916,24 @@ body_3:
 	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y10, Y8, Y8
 	VMULPS       Y9, Y8, Y8
-	VADDPS       vconst<>+192(SB), Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y9, Y10
+	VADDPS       vconst<>+256(SB), Y8, Y9
+	VSUBPS       vconst<>+256(SB), Y9, Y10
 	VSUBPS       Y10, Y8, Y10
 	VPSUBD       vconst<>+1600(SB), Y9, Y9
 	VPSRAD       $0x17, Y9, Y11
 	VANDPS       vconst<>+512(SB), Y9, Y9
 	VPADDD       vconst<>+1600(SB), Y9, Y9
 	VCVTDQ2PS    Y11, Y12
-	VSUBPS       vconst<>+192(SB), Y9, Y9
+	VSUBPS       vconst<>+256(SB), Y9, Y9
 	VMOVUPS      vconst<>+1280(SB), Y13
 	VPSUBD       Y11, Y13, Y11
 	VPSLLD       $0x17, Y11, Y11
-	VMOVUPS      vconst<>+192(SB), Y13
+	VMOVUPS      vconst<>+256(SB), Y13
 	VSUBPS       Y9, Y13, Y13
 	VMOVAPS      Y9, Y14
-	VFNMADD213PS vconst<>+192(SB), Y13, Y14
+	VFNMADD213PS vconst<>+256(SB), Y13, Y14
 	VMOVAPS      Y9, Y13
-	VFNMADD213PS vconst<>+192(SB), Y14, Y13
+	VFNMADD213PS vconst<>+256(SB), Y14, Y13
 	VMULPS       Y11, Y10, Y10
 	VMULPS       Y13, Y10, Y10
 	VMULPS       Y9, Y9, Y11
@@ -11236,14 +10964,14 @@ body_3:
 	VFMADD213PS  Y9, Y12, Y10
 	VCMPPS       $0x03, Y8, Y8, Y9
 	VBLENDVPS    Y9, Y8, Y10, Y8
-	VMOVUPS      vconst<>+0(SB), Y9
+	VMOVUPS      vconst<>+128(SB), Y9
 	VMAXPS       Y0, Y9, Y9
 	VADDPS       Y8, Y9, Y9
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y10
+	VMOVUPS      vconst<>+128(SB), Y10
 	VMAXPS       Y0, Y10, Y0
 	VADDPS       Y8, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y8
+	VMOVUPS      vconst<>+256(SB), Y8
 	VSUBPS       Y1, Y8, Y8
 	VMULPS       (SP), Y1, Y1
 	VMULPS       Y0, Y1, Y0
@@ -11271,7 +10999,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y0, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -11291,7 +11019,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -11328,7 +11056,7 @@ skip_12:
 	VFMADD231PD  Y8, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -11348,7 +11076,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -11402,7 +11130,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -11422,10 +11150,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -11435,31 +11163,31 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VMOVUPS      vconst<>+192(SB), Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VMOVUPS      vconst<>+256(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -11490,14 +11218,14 @@ body_3:
 	VFMADD213PS  Y4, Y8, Y5
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VMOVUPS      vconst<>+0(SB), Y4
+	VMOVUPS      vconst<>+128(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VADDPS       Y2, Y4, Y4
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y5
+	VMOVUPS      vconst<>+128(SB), Y5
 	VMAXPS       Y0, Y5, Y0
 	VADDPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y2
+	VMOVUPS      vconst<>+256(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       (SP), Y1, Y1
 	VMULPS       Y0, Y1, Y0
@@ -11536,7 +11264,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y6, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11565,7 +11293,7 @@ skip_9:
 	VMOVUPD      320(AX), Y0
 	VADDPD       Y2, Y0, Y0
 	VMOVUPD      Y0, 320(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y0
+	VANDPS       vconst<>+0(SB), Y5, Y0
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -11625,7 +11353,7 @@ skip_13:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y7, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11654,7 +11382,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11718,7 +11446,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -11738,10 +11466,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -11751,31 +11479,31 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VMOVUPS      vconst<>+192(SB), Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VMOVUPS      vconst<>+256(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -11806,14 +11534,14 @@ body_3:
 	VFMADD213PS  Y4, Y8, Y5
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VMOVUPS      vconst<>+0(SB), Y4
+	VMOVUPS      vconst<>+128(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VADDPS       Y2, Y4, Y4
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y5
+	VMOVUPS      vconst<>+128(SB), Y5
 	VMAXPS       Y0, Y5, Y0
 	VADDPS       Y2, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y2
+	VMOVUPS      vconst<>+256(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       (SP), Y1, Y1
 	VMULPS       Y0, Y1, Y0
@@ -11855,7 +11583,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y7, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11884,7 +11612,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y1
+	VANDPS       vconst<>+0(SB), Y5, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -11954,7 +11682,7 @@ skip_14:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y8, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y2
+	VANDPS       vconst<>+0(SB), Y5, Y2
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11983,7 +11711,7 @@ skip_15:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y5, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12066,7 +11794,7 @@ tailload_2:
 
 body_3:
 	VMULPS       (SP), Y2, Y2
-	VANDPS       vconst<>+64(SB), Y0, Y9
+	VANDPS       vconst<>+0(SB), Y0, Y9
 	VXORPS       vconst<>+2816(SB), Y9, Y9
 	VMOVUPS      vconst<>+704(SB), Y10
 	VMAXPS       Y9, Y10, Y9
@@ -12086,10 +11814,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -12099,24 +11827,24 @@ body_3:
 	VPSLLD       $0x17, Y10, Y10
 	VMULPS       Y11, Y9, Y9
 	VMULPS       Y10, Y9, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y10
-	VSUBPS       vconst<>+192(SB), Y10, Y11
+	VADDPS       vconst<>+256(SB), Y9, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y11
 	VSUBPS       Y11, Y9, Y11
 	VPSUBD       vconst<>+1600(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y12
 	VANDPS       vconst<>+512(SB), Y10, Y10
 	VPADDD       vconst<>+1600(SB), Y10, Y10
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y10
 	VMOVUPS      vconst<>+1280(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+192(SB), Y14
+	VMOVUPS      vconst<>+256(SB), Y14
 	VSUBPS       Y10, Y14, Y14
 	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VFNMADD213PS vconst<>+256(SB), Y14, Y15
 	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VFNMADD213PS vconst<>+256(SB), Y15, Y14
 	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
 	VMULPS       Y10, Y10, Y12
@@ -12147,14 +11875,14 @@ body_3:
 	VFMADD213PS  Y10, Y13, Y11
 	VCMPPS       $0x03, Y9, Y9, Y10
 	VBLENDVPS    Y10, Y9, Y11, Y9
-	VMOVUPS      vconst<>+0(SB), Y10
+	VMOVUPS      vconst<>+128(SB), Y10
 	VMAXPS       Y0, Y10, Y10
 	VADDPS       Y9, Y10, Y10
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y11
+	VMOVUPS      vconst<>+128(SB), Y11
 	VMAXPS       Y0, Y11, Y0
 	VADDPS       Y9, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y1, Y9, Y9
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y0
@@ -12182,7 +11910,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y4
 	VADDPD       Y10, Y5, Y5
 	VADDPD       Y0, Y6, Y6
-	VANDPS       vconst<>+64(SB), Y2, Y0
+	VANDPS       vconst<>+0(SB), Y2, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -12202,7 +11930,7 @@ skip_9:
 	VCVTPS2PD    X2, Y2
 	VADDPD       Y0, Y3, Y3
 	VADDPD       Y2, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -12239,7 +11967,7 @@ skip_12:
 	VFMADD231PD  Y2, Y1, Y4
 	VADDPD       Y10, Y5, Y5
 	VADDPD       Y2, Y6, Y6
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -12259,7 +11987,7 @@ skip_13:
 	VCVTPS2PD    X2, Y2
 	VADDPD       Y0, Y3, Y3
 	VADDPD       Y2, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -12317,7 +12045,7 @@ tailload_2:
 
 body_3:
 	VMULPS       (SP), Y2, Y2
-	VANDPS       vconst<>+64(SB), Y0, Y3
+	VANDPS       vconst<>+0(SB), Y0, Y3
 	VXORPS       vconst<>+2816(SB), Y3, Y3
 	VMOVUPS      vconst<>+704(SB), Y4
 	VMAXPS       Y3, Y4, Y3
@@ -12337,10 +12065,10 @@ body_3:
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1216(SB), Y3, Y6
 	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+384(SB), Y3, Y6
+	VFMADD213PS  vconst<>+320(SB), Y3, Y6
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  Y3, Y6, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y3
+	VADDPS       vconst<>+256(SB), Y5, Y3
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -12350,31 +12078,31 @@ body_3:
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y5, Y3, Y3
 	VMULPS       Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y3, Y4
-	VMOVUPS      vconst<>+192(SB), Y5
+	VADDPS       vconst<>+256(SB), Y3, Y4
+	VMOVUPS      vconst<>+256(SB), Y5
 	VDIVPS       Y4, Y5, Y4
 	VMULPS       Y4, Y3, Y5
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y6
 	VBLENDVPS    Y6, Y4, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y4, Y4
-	VADDPS       vconst<>+192(SB), Y3, Y5
-	VSUBPS       vconst<>+192(SB), Y5, Y6
+	VADDPS       vconst<>+256(SB), Y3, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1600(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y8
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VMOVUPS      vconst<>+1280(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+192(SB), Y10
+	VMOVUPS      vconst<>+256(SB), Y10
 	VSUBPS       Y5, Y10, Y10
 	VMOVAPS      Y5, Y11
-	VFNMADD213PS vconst<>+192(SB), Y10, Y11
+	VFNMADD213PS vconst<>+256(SB), Y10, Y11
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+192(SB), Y11, Y10
+	VFNMADD213PS vconst<>+256(SB), Y11, Y10
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y10, Y6, Y6
 	VMULPS       Y5, Y5, Y8
@@ -12405,14 +12133,14 @@ body_3:
 	VFMADD213PS  Y5, Y9, Y6
 	VCMPPS       $0x03, Y3, Y3, Y5
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VMOVUPS      vconst<>+0(SB), Y5
+	VMOVUPS      vconst<>+128(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y3, Y5, Y5
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y6
+	VMOVUPS      vconst<>+128(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y3, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y3
+	VMOVUPS      vconst<>+256(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y0
@@ -12451,7 +12179,7 @@ skip_8:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y6, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y2
+	VANDPS       vconst<>+0(SB), Y3, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12480,7 +12208,7 @@ skip_9:
 	VMOVUPD      320(AX), Y0
 	VADDPD       Y3, Y0, Y0
 	VMOVUPD      Y0, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y0
+	VANDPS       vconst<>+0(SB), Y2, Y0
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -12540,7 +12268,7 @@ skip_13:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y7, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12569,7 +12297,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12637,7 +12365,7 @@ tailload_2:
 
 body_3:
 	VMULPS       (SP), Y2, Y2
-	VANDPS       vconst<>+64(SB), Y0, Y3
+	VANDPS       vconst<>+0(SB), Y0, Y3
 	VXORPS       vconst<>+2816(SB), Y3, Y3
 	VMOVUPS      vconst<>+704(SB), Y4
 	VMAXPS       Y3, Y4, Y3
@@ -12657,10 +12385,10 @@ body_3:
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1216(SB), Y3, Y6
 	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+384(SB), Y3, Y6
+	VFMADD213PS  vconst<>+320(SB), Y3, Y6
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  Y3, Y6, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y3
+	VADDPS       vconst<>+256(SB), Y5, Y3
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -12670,31 +12398,31 @@ body_3:
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y5, Y3, Y3
 	VMULPS       Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y3, Y4
-	VMOVUPS      vconst<>+192(SB), Y5
+	VADDPS       vconst<>+256(SB), Y3, Y4
+	VMOVUPS      vconst<>+256(SB), Y5
 	VDIVPS       Y4, Y5, Y4
 	VMULPS       Y4, Y3, Y5
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y6
 	VBLENDVPS    Y6, Y4, Y5, Y7
 	VBLENDVPS    Y6, Y5, Y4, Y4
-	VADDPS       vconst<>+192(SB), Y3, Y5
-	VSUBPS       vconst<>+192(SB), Y5, Y6
+	VADDPS       vconst<>+256(SB), Y3, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y6
 	VSUBPS       Y6, Y3, Y6
 	VPSUBD       vconst<>+1600(SB), Y5, Y5
 	VPSRAD       $0x17, Y5, Y8
 	VANDPS       vconst<>+512(SB), Y5, Y5
 	VPADDD       vconst<>+1600(SB), Y5, Y5
 	VCVTDQ2PS    Y8, Y9
-	VSUBPS       vconst<>+192(SB), Y5, Y5
+	VSUBPS       vconst<>+256(SB), Y5, Y5
 	VMOVUPS      vconst<>+1280(SB), Y10
 	VPSUBD       Y8, Y10, Y8
 	VPSLLD       $0x17, Y8, Y8
-	VMOVUPS      vconst<>+192(SB), Y10
+	VMOVUPS      vconst<>+256(SB), Y10
 	VSUBPS       Y5, Y10, Y10
 	VMOVAPS      Y5, Y11
-	VFNMADD213PS vconst<>+192(SB), Y10, Y11
+	VFNMADD213PS vconst<>+256(SB), Y10, Y11
 	VMOVAPS      Y5, Y10
-	VFNMADD213PS vconst<>+192(SB), Y11, Y10
+	VFNMADD213PS vconst<>+256(SB), Y11, Y10
 	VMULPS       Y8, Y6, Y6
 	VMULPS       Y10, Y6, Y6
 	VMULPS       Y5, Y5, Y8
@@ -12725,14 +12453,14 @@ body_3:
 	VFMADD213PS  Y5, Y9, Y6
 	VCMPPS       $0x03, Y3, Y3, Y5
 	VBLENDVPS    Y5, Y3, Y6, Y3
-	VMOVUPS      vconst<>+0(SB), Y5
+	VMOVUPS      vconst<>+128(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y3, Y5, Y5
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VMOVUPS      vconst<>+0(SB), Y6
+	VMOVUPS      vconst<>+128(SB), Y6
 	VMAXPS       Y0, Y6, Y0
 	VADDPS       Y3, Y0, Y0
-	VMOVUPS      vconst<>+192(SB), Y3
+	VMOVUPS      vconst<>+256(SB), Y3
 	VSUBPS       Y1, Y3, Y3
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y0
@@ -12774,7 +12502,7 @@ skip_8:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y7, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y2
+	VANDPS       vconst<>+0(SB), Y3, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12803,7 +12531,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y3, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y1
+	VANDPS       vconst<>+0(SB), Y2, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -12873,7 +12601,7 @@ skip_14:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y8, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12902,7 +12630,7 @@ skip_15:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12983,7 +12711,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -13003,10 +12731,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -13016,24 +12744,24 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VSUBPS       vconst<>+192(SB), Y3, Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VSUBPS       vconst<>+256(SB), Y3, Y4
 	VSUBPS       Y4, Y2, Y4
 	VPSUBD       vconst<>+1600(SB), Y3, Y3
 	VPSRAD       $0x17, Y3, Y5
 	VANDPS       vconst<>+512(SB), Y3, Y3
 	VPADDD       vconst<>+1600(SB), Y3, Y3
 	VCVTDQ2PS    Y5, Y6
-	VSUBPS       vconst<>+192(SB), Y3, Y3
+	VSUBPS       vconst<>+256(SB), Y3, Y3
 	VMOVUPS      vconst<>+1280(SB), Y7
 	VPSUBD       Y5, Y7, Y5
 	VPSLLD       $0x17, Y5, Y5
-	VMOVUPS      vconst<>+192(SB), Y7
+	VMOVUPS      vconst<>+256(SB), Y7
 	VSUBPS       Y3, Y7, Y7
 	VMOVAPS      Y3, Y8
-	VFNMADD213PS vconst<>+192(SB), Y7, Y8
+	VFNMADD213PS vconst<>+256(SB), Y7, Y8
 	VMOVAPS      Y3, Y7
-	VFNMADD213PS vconst<>+192(SB), Y8, Y7
+	VFNMADD213PS vconst<>+256(SB), Y8, Y7
 	VMULPS       Y5, Y4, Y4
 	VMULPS       Y7, Y4, Y4
 	VMULPS       Y3, Y3, Y5
@@ -13064,37 +12792,37 @@ body_3:
 	VFMADD213PS  Y3, Y6, Y4
 	VCMPPS       $0x03, Y2, Y2, Y3
 	VBLENDVPS    Y3, Y2, Y4, Y3
-	VMOVUPS      vconst<>+0(SB), Y4
+	VMOVUPS      vconst<>+128(SB), Y4
 	VMAXPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VXORPS       vconst<>+2816(SB), Y0, Y5
-	VMOVUPS      vconst<>+0(SB), Y6
+	VMOVUPS      vconst<>+128(SB), Y6
 	VMAXPS       Y5, Y6, Y5
 	VADDPS       Y3, Y5, Y3
-	VMOVUPS      vconst<>+192(SB), Y5
+	VMOVUPS      vconst<>+256(SB), Y5
 	VSUBPS       Y1, Y5, Y5
 	VMULPS       Y3, Y1, Y6
 	VMOVAPS      Y5, Y7
 	VFMADD213PS  Y6, Y4, Y7
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y6
 	VMOVAPS      Y1, Y8
 	VFMADD213PS  Y5, Y2, Y8
 	VMOVAPS      Y5, Y9
 	VFMADD213PS  Y1, Y2, Y9
 	VBLENDVPS    Y6, Y8, Y9, Y2
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y8
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y8
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VANDPS       Y8, Y6, Y8
 	VANDNPS      Y9, Y6, Y6
 	VORPS        Y6, Y8, Y6
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VPSUBD       vconst<>+1600(SB), Y2, Y2
 	VPSRAD       $0x17, Y2, Y8
 	VANDPS       vconst<>+512(SB), Y2, Y2
 	VPADDD       vconst<>+1600(SB), Y2, Y2
 	VCVTDQ2PS    Y8, Y8
-	VSUBPS       vconst<>+192(SB), Y2, Y2
+	VSUBPS       vconst<>+256(SB), Y2, Y2
 	VMULPS       Y2, Y2, Y9
 	VMOVUPS      vconst<>+1664(SB), Y10
 	VFMADD213PS  vconst<>+1728(SB), Y2, Y10
@@ -13124,7 +12852,7 @@ body_3:
 	VMINPS       Y3, Y4, Y2
 	VSUBPS       Y2, Y0, Y0
 	VMOVUPS      (SP), Y2
-	VCMPPS       $0x00, vconst<>+0(SB), Y2, Y2
+	VCMPPS       $0x00, vconst<>+128(SB), Y2, Y2
 	VMULPS       (SP), Y0, Y0
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y0, Y3, Y0
@@ -13144,10 +12872,10 @@ body_3:
 	VMOVAPS      Y6, Y6
 	VFMADD213PS  vconst<>+1216(SB), Y0, Y6
 	VMOVAPS      Y6, Y6
-	VFMADD213PS  vconst<>+384(SB), Y0, Y6
+	VFMADD213PS  vconst<>+320(SB), Y0, Y6
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y0, Y6, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y0
+	VADDPS       vconst<>+256(SB), Y4, Y0
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -13157,13 +12885,13 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y0, Y0
 	VMULPS       Y3, Y0, Y0
-	VBLENDVPS    Y2, vconst<>+192(SB), Y0, Y0
+	VBLENDVPS    Y2, vconst<>+256(SB), Y0, Y0
 	VMOVUPS      96(SP), Y2
-	VCMPPS       $0x04, vconst<>+0(SB), Y2, Y2
+	VCMPPS       $0x04, vconst<>+128(SB), Y2, Y2
 	VMULPS       64(SP), Y5, Y3
 	VMOVUPS      32(SP), Y4
 	VFMADD213PS  Y3, Y1, Y4
-	VMOVUPS      vconst<>+192(SB), Y1
+	VMOVUPS      vconst<>+256(SB), Y1
 	VBLENDVPS    Y2, Y4, Y1, Y1
 	VMULPS       Y0, Y1, Y0
 	VMULPS       Y7, Y0, Y0
@@ -13197,7 +12925,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y1, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y0
+	VANDPS       vconst<>+0(SB), Y2, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -13225,7 +12953,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -13274,7 +13002,7 @@ skip_12:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y2, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y0
+	VANDPS       vconst<>+0(SB), Y3, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -13302,7 +13030,7 @@ skip_13:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -13362,7 +13090,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -13382,10 +13110,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -13395,31 +13123,31 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VMOVUPS      vconst<>+192(SB), Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VMOVUPS      vconst<>+256(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -13450,14 +13178,14 @@ body_3:
 	VFMADD213PS  Y4, Y8, Y5
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, Y2, Y5, Y4
-	VMOVUPS      vconst<>+0(SB), Y5
+	VMOVUPS      vconst<>+128(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
 	VXORPS       vconst<>+2816(SB), Y0, Y7
-	VMOVUPS      vconst<>+0(SB), Y8
+	VMOVUPS      vconst<>+128(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VADDPS       Y4, Y7, Y4
-	VMOVUPS      vconst<>+192(SB), Y7
+	VMOVUPS      vconst<>+256(SB), Y7
 	VSUBPS       Y1, Y7, Y7
 	VMULPS       Y4, Y1, Y8
 	VMOVAPS      Y7, Y9
@@ -13465,25 +13193,25 @@ body_3:
 	VMULPS       Y3, Y1, Y3
 	VMOVAPS      Y7, Y8
 	VFMSUB213PS  Y3, Y6, Y8
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y3
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y3
 	VMOVAPS      Y1, Y6
 	VFMADD213PS  Y7, Y2, Y6
 	VMOVAPS      Y7, Y10
 	VFMADD213PS  Y1, Y2, Y10
 	VBLENDVPS    Y3, Y6, Y10, Y2
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y10
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
 	VANDPS       Y6, Y3, Y6
 	VANDNPS      Y10, Y3, Y3
 	VORPS        Y3, Y6, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VPSUBD       vconst<>+1600(SB), Y2, Y2
 	VPSRAD       $0x17, Y2, Y6
 	VANDPS       vconst<>+512(SB), Y2, Y2
 	VPADDD       vconst<>+1600(SB), Y2, Y2
 	VCVTDQ2PS    Y6, Y6
-	VSUBPS       vconst<>+192(SB), Y2, Y2
+	VSUBPS       vconst<>+256(SB), Y2, Y2
 	VMULPS       Y2, Y2, Y10
 	VMOVUPS      vconst<>+1664(SB), Y11
 	VFMADD213PS  vconst<>+1728(SB), Y2, Y11
@@ -13513,7 +13241,7 @@ body_3:
 	VMINPS       Y4, Y5, Y2
 	VSUBPS       Y2, Y0, Y2
 	VMOVUPS      (SP), Y3
-	VCMPPS       $0x00, vconst<>+0(SB), Y3, Y3
+	VCMPPS       $0x00, vconst<>+128(SB), Y3, Y3
 	VMULPS       (SP), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y6
 	VMAXPS       Y2, Y6, Y2
@@ -13533,10 +13261,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y2, Y11
+	VFMADD213PS  vconst<>+320(SB), Y2, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y2, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y2
+	VADDPS       vconst<>+256(SB), Y10, Y2
 	VCVTTPS2DQ   Y6, Y6
 	VPSRAD       $0x01, Y6, Y10
 	VPSUBD       Y10, Y6, Y6
@@ -13546,20 +13274,20 @@ body_3:
 	VPSLLD       $0x17, Y6, Y6
 	VMULPS       Y10, Y2, Y2
 	VMULPS       Y6, Y2, Y2
-	VBLENDVPS    Y3, vconst<>+192(SB), Y2, Y2
+	VBLENDVPS    Y3, vconst<>+256(SB), Y2, Y2
 	VMOVUPS      96(SP), Y6
-	VCMPPS       $0x04, vconst<>+0(SB), Y6, Y6
+	VCMPPS       $0x04, vconst<>+128(SB), Y6, Y6
 	VMULPS       64(SP), Y7, Y7
 	VMOVUPS      32(SP), Y10
 	VFMADD213PS  Y7, Y1, Y10
-	VMOVUPS      vconst<>+192(SB), Y7
+	VMOVUPS      vconst<>+256(SB), Y7
 	VBLENDVPS    Y6, Y10, Y7, Y6
 	VMULPS       Y2, Y6, Y2
 	VMULPS       Y9, Y2, Y6
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      vconst<>+192(SB), Y7
+	VMOVUPS      vconst<>+256(SB), Y7
 	VSUBPS       Y1, Y7, Y1
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y7
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y7
 	VANDNPS      Y7, Y3, Y3
 	VMAXPS       Y4, Y5, Y4
 	VADDPS       Y0, Y4, Y0
@@ -13582,10 +13310,10 @@ body_3:
 	VMOVAPS      Y7, Y7
 	VFMADD213PS  vconst<>+1216(SB), Y0, Y7
 	VMOVAPS      Y7, Y7
-	VFMADD213PS  vconst<>+384(SB), Y0, Y7
+	VFMADD213PS  vconst<>+320(SB), Y0, Y7
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  Y0, Y7, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y0
+	VADDPS       vconst<>+256(SB), Y5, Y0
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -13631,7 +13359,7 @@ skip_8:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y6, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -13660,7 +13388,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y2, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y6, Y1
+	VANDPS       vconst<>+0(SB), Y6, Y1
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -13720,7 +13448,7 @@ skip_13:
 	VMOVUPD      384(AX), Y2
 	VADDPD       Y7, Y2, Y2
 	VMOVUPD      Y2, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y2
+	VANDPS       vconst<>+0(SB), Y4, Y2
 	VCVTPS2PD    X2, Y4
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -13749,7 +13477,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y2, Y2
+	VANDPS       vconst<>+0(SB), Y2, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -13821,7 +13549,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -13841,10 +13569,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -13854,31 +13582,31 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VMOVUPS      vconst<>+192(SB), Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VMOVUPS      vconst<>+256(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -13909,14 +13637,14 @@ body_3:
 	VFMADD213PS  Y4, Y8, Y5
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, Y2, Y5, Y4
-	VMOVUPS      vconst<>+0(SB), Y5
+	VMOVUPS      vconst<>+128(SB), Y5
 	VMAXPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
 	VXORPS       vconst<>+2816(SB), Y0, Y7
-	VMOVUPS      vconst<>+0(SB), Y8
+	VMOVUPS      vconst<>+128(SB), Y8
 	VMAXPS       Y7, Y8, Y7
 	VADDPS       Y4, Y7, Y4
-	VMOVUPS      vconst<>+192(SB), Y7
+	VMOVUPS      vconst<>+256(SB), Y7
 	VSUBPS       Y1, Y7, Y7
 	VMULPS       Y4, Y1, Y8
 	VMOVAPS      Y7, Y9
@@ -13926,25 +13654,25 @@ body_3:
 	VFMSUB213PS  Y8, Y6, Y10
 	VMULPS       Y3, Y6, Y8
 	VSUBPS       Y6, Y3, Y3
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y6
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y6
 	VMOVAPS      Y1, Y11
 	VFMADD213PS  Y7, Y2, Y11
 	VMOVAPS      Y7, Y12
 	VFMADD213PS  Y1, Y2, Y12
 	VBLENDVPS    Y6, Y11, Y12, Y2
-	VCMPPS       $0x00, vconst<>+192(SB), Y1, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y12
+	VCMPPS       $0x00, vconst<>+256(SB), Y1, Y11
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y12
 	VANDPS       Y11, Y6, Y11
 	VANDNPS      Y12, Y6, Y6
 	VORPS        Y6, Y11, Y6
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y0, Y0
 	VPSUBD       vconst<>+1600(SB), Y2, Y2
 	VPSRAD       $0x17, Y2, Y11
 	VANDPS       vconst<>+512(SB), Y2, Y2
 	VPADDD       vconst<>+1600(SB), Y2, Y2
 	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y2, Y2
+	VSUBPS       vconst<>+256(SB), Y2, Y2
 	VMULPS       Y2, Y2, Y12
 	VMOVUPS      vconst<>+1664(SB), Y13
 	VFMADD213PS  vconst<>+1728(SB), Y2, Y13
@@ -13974,7 +13702,7 @@ body_3:
 	VMINPS       Y4, Y5, Y2
 	VSUBPS       Y2, Y0, Y2
 	VMOVUPS      (SP), Y6
-	VCMPPS       $0x00, vconst<>+0(SB), Y6, Y6
+	VCMPPS       $0x00, vconst<>+128(SB), Y6, Y6
 	VMULPS       (SP), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y11
 	VMAXPS       Y2, Y11, Y2
@@ -13994,10 +13722,10 @@ body_3:
 	VMOVAPS      Y13, Y13
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y13
 	VMOVAPS      Y13, Y13
-	VFMADD213PS  vconst<>+384(SB), Y2, Y13
+	VFMADD213PS  vconst<>+320(SB), Y2, Y13
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  Y2, Y13, Y12
-	VADDPS       vconst<>+192(SB), Y12, Y2
+	VADDPS       vconst<>+256(SB), Y12, Y2
 	VCVTTPS2DQ   Y11, Y11
 	VPSRAD       $0x01, Y11, Y12
 	VPSUBD       Y12, Y11, Y11
@@ -14007,20 +13735,20 @@ body_3:
 	VPSLLD       $0x17, Y11, Y11
 	VMULPS       Y12, Y2, Y2
 	VMULPS       Y11, Y2, Y2
-	VBLENDVPS    Y6, vconst<>+192(SB), Y2, Y2
+	VBLENDVPS    Y6, vconst<>+256(SB), Y2, Y2
 	VMOVUPS      96(SP), Y11
-	VCMPPS       $0x04, vconst<>+0(SB), Y11, Y11
+	VCMPPS       $0x04, vconst<>+128(SB), Y11, Y11
 	VMULPS       64(SP), Y7, Y7
 	VMOVUPS      32(SP), Y12
 	VFMADD213PS  Y7, Y1, Y12
-	VMOVUPS      vconst<>+192(SB), Y7
+	VMOVUPS      vconst<>+256(SB), Y7
 	VBLENDVPS    Y11, Y12, Y7, Y7
 	VMULPS       Y2, Y7, Y2
 	VMULPS       Y9, Y2, Y7
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      vconst<>+192(SB), Y11
+	VMOVUPS      vconst<>+256(SB), Y11
 	VSUBPS       Y1, Y11, Y1
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y11
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y11
 	VANDNPS      Y11, Y6, Y6
 	VMAXPS       Y4, Y5, Y4
 	VADDPS       Y0, Y4, Y0
@@ -14043,10 +13771,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y0, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y0, Y11
+	VFMADD213PS  vconst<>+320(SB), Y0, Y11
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  Y0, Y11, Y5
-	VADDPS       vconst<>+192(SB), Y5, Y0
+	VADDPS       vconst<>+256(SB), Y5, Y0
 	VCVTTPS2DQ   Y4, Y4
 	VPSRAD       $0x01, Y4, Y5
 	VPSUBD       Y5, Y4, Y4
@@ -14071,7 +13799,7 @@ body_3:
 	VADDPS       Y0, Y0, Y4
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y3, Y10, Y4
-	VCMPPS       $0x04, vconst<>+0(SB), Y0, Y0
+	VCMPPS       $0x04, vconst<>+128(SB), Y0, Y0
 	VANDPS       Y4, Y0, Y0
 	VADDPS       Y0, Y8, Y0
 	VMULPS       Y0, Y2, Y0
@@ -14105,7 +13833,7 @@ skip_8:
 	VMOVUPD      384(AX), Y4
 	VADDPD       Y7, Y4, Y4
 	VMOVUPD      Y4, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -14134,7 +13862,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y7, Y2
+	VANDPS       vconst<>+0(SB), Y7, Y2
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -14204,7 +13932,7 @@ skip_14:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y8, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y3
+	VANDPS       vconst<>+0(SB), Y5, Y3
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -14233,7 +13961,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -14314,7 +14042,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS (SP), Y0, Y1
-	VMOVUPS      vconst<>+0(SB), Y0
+	VMOVUPS      vconst<>+128(SB), Y0
 	VMAXPS       Y1, Y0, Y0
 	CMPQ         R8, $0x08
 	JL           tailstore_4
@@ -14338,7 +14066,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14358,7 +14086,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14395,7 +14123,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14415,7 +14143,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14476,9 +14204,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y9
 	VFNMADD213PS (SP), Y0, Y9
-	VMOVUPS      vconst<>+0(SB), Y0
+	VMOVUPS      vconst<>+128(SB), Y0
 	VMAXPS       Y9, Y0, Y0
-	VCMPPS       $0x1e, vconst<>+0(SB), Y9, Y9
+	VCMPPS       $0x1e, vconst<>+128(SB), Y9, Y9
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VANDPS       Y1, Y9, Y1
 	CMPQ         R8, $0x08
@@ -14503,7 +14231,7 @@ skip_8:
 	VFMADD231PD  Y13, Y0, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14524,7 +14252,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14571,7 +14299,7 @@ skip_13:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14592,7 +14320,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14667,9 +14395,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y9
 	VFNMADD213PS (SP), Y0, Y9
-	VMOVUPS      vconst<>+0(SB), Y0
+	VMOVUPS      vconst<>+128(SB), Y0
 	VMAXPS       Y9, Y0, Y0
-	VCMPPS       $0x1e, vconst<>+0(SB), Y9, Y9
+	VCMPPS       $0x1e, vconst<>+128(SB), Y9, Y9
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VANDPS       Y1, Y9, Y1
 	CMPQ         R8, $0x08
@@ -14694,7 +14422,7 @@ skip_8:
 	VFMADD231PD  Y13, Y0, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14715,7 +14443,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14733,7 +14461,7 @@ grads_7:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Y0, Y0
+	VMULPS  vconst<>+128(SB), Y0, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -14771,7 +14499,7 @@ skip_14:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14792,7 +14520,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14811,7 +14539,7 @@ grads_13:
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+0(SB), Y0, Y0
+	VMULPS     vconst<>+128(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
@@ -14876,7 +14604,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS (SP), Y0, Y1
-	VMOVUPS      vconst<>+0(SB), Y0
+	VMOVUPS      vconst<>+128(SB), Y0
 	VMAXPS       Y1, Y0, Y0
 	VMULPS       Y0, Y0, Y0
 	CMPQ         R8, $0x08
@@ -14901,7 +14629,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14921,7 +14649,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14958,7 +14686,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14978,7 +14706,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15039,7 +14767,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y9
 	VFNMADD213PS (SP), Y0, Y9
-	VMOVUPS      vconst<>+0(SB), Y0
+	VMOVUPS      vconst<>+128(SB), Y0
 	VMAXPS       Y9, Y0, Y0
 	VMULPS       Y0, Y0, Y9
 	VADDPS       Y1, Y1, Y1
@@ -15067,7 +14795,7 @@ skip_8:
 	VFMADD231PD  Y13, Y9, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y9
+	VANDPS       vconst<>+0(SB), Y10, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -15088,7 +14816,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y1
+	VANDPS       vconst<>+0(SB), Y9, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -15135,7 +14863,7 @@ skip_13:
 	VFMADD231PD  Y14, Y9, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y9
+	VANDPS       vconst<>+0(SB), Y11, Y9
 	VCVTPS2PD    X9, Y11
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -15156,7 +14884,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -15231,14 +14959,14 @@ tailload_2:
 body_3:
 	VMOVAPS      Y1, Y9
 	VFNMADD213PS (SP), Y0, Y9
-	VMOVUPS      vconst<>+0(SB), Y0
+	VMOVUPS      vconst<>+128(SB), Y0
 	VMAXPS       Y9, Y0, Y0
 	VMULPS       Y0, Y0, Y10
 	VADDPS       Y1, Y1, Y1
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMULPS       Y0, Y1, Y0
-	VCMPPS       $0x1e, vconst<>+0(SB), Y9, Y1
-	VANDPS       vconst<>+320(SB), Y1, Y1
+	VCMPPS       $0x1e, vconst<>+128(SB), Y9, Y1
+	VANDPS       vconst<>+64(SB), Y1, Y1
 	CMPQ         R8, $0x08
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -15261,7 +14989,7 @@ skip_8:
 	VFMADD231PD  Y14, Y10, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y10
+	VANDPS       vconst<>+0(SB), Y11, Y10
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -15282,7 +15010,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y9
+	VANDPS       vconst<>+0(SB), Y10, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -15338,7 +15066,7 @@ skip_14:
 	VFMADD231PD  Y15, Y10, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y10
+	VANDPS       vconst<>+0(SB), Y12, Y10
 	VCVTPS2PD    X10, Y12
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -15359,7 +15087,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y10
+	VANDPS       vconst<>+0(SB), Y10, Y10
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -15441,7 +15169,7 @@ tailload_2:
 body_3:
 	VMULPS       Y0, Y1, Y0
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+704(SB), Y8
 	VMAXPS       Y1, Y8, Y1
@@ -15461,10 +15189,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1216(SB), Y1, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+384(SB), Y1, Y10
+	VFMADD213PS  vconst<>+320(SB), Y1, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y1, Y10, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y1
+	VADDPS       vconst<>+256(SB), Y9, Y1
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -15474,24 +15202,24 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y1, Y1
 	VMULPS       Y8, Y1, Y1
-	VADDPS       vconst<>+192(SB), Y1, Y8
-	VSUBPS       vconst<>+192(SB), Y8, Y9
+	VADDPS       vconst<>+256(SB), Y1, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y9
 	VSUBPS       Y9, Y1, Y9
 	VPSUBD       vconst<>+1600(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+512(SB), Y8, Y8
 	VPADDD       vconst<>+1600(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+192(SB), Y8, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y8
 	VMOVUPS      vconst<>+1280(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+192(SB), Y12
+	VMOVUPS      vconst<>+256(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+192(SB), Y12, Y13
+	VFNMADD213PS vconst<>+256(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+192(SB), Y13, Y12
+	VFNMADD213PS vconst<>+256(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -15522,7 +15250,7 @@ body_3:
 	VFMADD213PS  Y8, Y11, Y9
 	VCMPPS       $0x03, Y1, Y1, Y8
 	VBLENDVPS    Y8, Y1, Y9, Y1
-	VMOVUPS      vconst<>+0(SB), Y8
+	VMOVUPS      vconst<>+128(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y1, Y0, Y0
 	CMPQ         R8, $0x08
@@ -15547,7 +15275,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15567,7 +15295,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15604,7 +15332,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15624,7 +15352,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15678,7 +15406,7 @@ tailload_2:
 body_3:
 	VMULPS       Y0, Y1, Y0
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -15698,10 +15426,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -15711,30 +15439,30 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VMOVUPS      vconst<>+192(SB), Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VMOVUPS      vconst<>+256(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y6
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y6, Y7
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VMOVUPS      vconst<>+1280(SB), Y8
 	VPSUBD       Y6, Y8, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMOVUPS      vconst<>+192(SB), Y8
+	VMOVUPS      vconst<>+256(SB), Y8
 	VSUBPS       Y4, Y8, Y8
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y8, Y9
+	VFNMADD213PS vconst<>+256(SB), Y8, Y9
 	VMOVAPS      Y4, Y8
-	VFNMADD213PS vconst<>+192(SB), Y9, Y8
+	VFNMADD213PS vconst<>+256(SB), Y9, Y8
 	VMULPS       Y6, Y5, Y5
 	VMULPS       Y8, Y5, Y5
 	VMULPS       Y4, Y4, Y6
@@ -15765,7 +15493,7 @@ body_3:
 	VFMADD213PS  Y4, Y7, Y5
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VMOVUPS      vconst<>+0(SB), Y4
+	VMOVUPS      vconst<>+128(SB), Y4
 	VMAXPS       Y0, Y4, Y0
 	VADDPS       Y2, Y0, Y0
 	VMULPS       Y3, Y1, Y1
@@ -15800,7 +15528,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y6, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y0
+	VANDPS       vconst<>+0(SB), Y3, Y0
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15829,7 +15557,7 @@ skip_9:
 	VMOVUPD      320(AX), Y2
 	VADDPD       Y3, Y2, Y2
 	VMOVUPD      Y2, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15889,7 +15617,7 @@ skip_13:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y7, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y0
+	VANDPS       vconst<>+0(SB), Y4, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15918,7 +15646,7 @@ skip_14:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15982,7 +15710,7 @@ tailload_2:
 body_3:
 	VMULPS       Y0, Y1, Y0
 	VXORPS       vconst<>+2816(SB), Y0, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y2
+	VANDPS       vconst<>+0(SB), Y0, Y2
 	VXORPS       vconst<>+2816(SB), Y2, Y2
 	VMOVUPS      vconst<>+704(SB), Y3
 	VMAXPS       Y2, Y3, Y2
@@ -16002,10 +15730,10 @@ body_3:
 	VMOVAPS      Y5, Y5
 	VFMADD213PS  vconst<>+1216(SB), Y2, Y5
 	VMOVAPS      Y5, Y5
-	VFMADD213PS  vconst<>+384(SB), Y2, Y5
+	VFMADD213PS  vconst<>+320(SB), Y2, Y5
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  Y2, Y5, Y4
-	VADDPS       vconst<>+192(SB), Y4, Y2
+	VADDPS       vconst<>+256(SB), Y4, Y2
 	VCVTTPS2DQ   Y3, Y3
 	VPSRAD       $0x01, Y3, Y4
 	VPSUBD       Y4, Y3, Y3
@@ -16015,31 +15743,31 @@ body_3:
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y2, Y3
-	VMOVUPS      vconst<>+192(SB), Y4
+	VADDPS       vconst<>+256(SB), Y2, Y3
+	VMOVUPS      vconst<>+256(SB), Y4
 	VDIVPS       Y3, Y4, Y3
 	VMULPS       Y3, Y2, Y4
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y5
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y5
 	VBLENDVPS    Y5, Y3, Y4, Y6
 	VBLENDVPS    Y5, Y4, Y3, Y3
-	VADDPS       vconst<>+192(SB), Y2, Y4
-	VSUBPS       vconst<>+192(SB), Y4, Y5
+	VADDPS       vconst<>+256(SB), Y2, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y5
 	VSUBPS       Y5, Y2, Y5
 	VPSUBD       vconst<>+1600(SB), Y4, Y4
 	VPSRAD       $0x17, Y4, Y7
 	VANDPS       vconst<>+512(SB), Y4, Y4
 	VPADDD       vconst<>+1600(SB), Y4, Y4
 	VCVTDQ2PS    Y7, Y8
-	VSUBPS       vconst<>+192(SB), Y4, Y4
+	VSUBPS       vconst<>+256(SB), Y4, Y4
 	VMOVUPS      vconst<>+1280(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMOVUPS      vconst<>+192(SB), Y9
+	VMOVUPS      vconst<>+256(SB), Y9
 	VSUBPS       Y4, Y9, Y9
 	VMOVAPS      Y4, Y10
-	VFNMADD213PS vconst<>+192(SB), Y9, Y10
+	VFNMADD213PS vconst<>+256(SB), Y9, Y10
 	VMOVAPS      Y4, Y9
-	VFNMADD213PS vconst<>+192(SB), Y10, Y9
+	VFNMADD213PS vconst<>+256(SB), Y10, Y9
 	VMULPS       Y7, Y5, Y5
 	VMULPS       Y9, Y5, Y5
 	VMULPS       Y4, Y4, Y7
@@ -16070,7 +15798,7 @@ body_3:
 	VFMADD213PS  Y4, Y8, Y5
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, Y2, Y5, Y2
-	VMOVUPS      vconst<>+0(SB), Y4
+	VMOVUPS      vconst<>+128(SB), Y4
 	VMAXPS       Y0, Y4, Y0
 	VADDPS       Y2, Y0, Y0
 	VMULPS       Y6, Y1, Y1
@@ -16106,7 +15834,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y7, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y0
+	VANDPS       vconst<>+0(SB), Y4, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16135,7 +15863,7 @@ skip_9:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16205,7 +15933,7 @@ skip_14:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y8, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y0
+	VANDPS       vconst<>+0(SB), Y5, Y0
 	VCVTPS2PD    X0, Y5
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16234,7 +15962,7 @@ skip_15:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16311,7 +16039,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y8
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y8
 	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y9
 	VMULPS       vconst<>+3072(SB), Y1, Y10
 	VBLENDVPS    Y9, Y10, Y1, Y10
@@ -16320,7 +16048,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y10, Y10
 	VPADDD       vconst<>+1600(SB), Y10, Y10
 	VCVTDQ2PS    Y11, Y11
-	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y10
 	VSUBPS       vconst<>+3136(SB), Y11, Y12
 	VBLENDVPS    Y9, Y12, Y11, Y9
 	VMULPS       Y10, Y10, Y11
@@ -16348,16 +16076,16 @@ body_3:
 	VADDPS       Y10, Y12, Y10
 	VMOVUPS      vconst<>+2368(SB), Y11
 	VFMADD213PS  Y10, Y9, Y11
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y9
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y9
 	VBLENDVPS    Y9, vconst<>+3200(SB), Y11, Y9
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y10
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y10
 	VBLENDVPS    Y10, vconst<>+3264(SB), Y9, Y9
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y10
 	VBLENDVPS    Y10, Y1, Y9, Y9
 	VCMPPS       $0x03, Y1, Y1, Y10
 	VBLENDVPS    Y10, Y1, Y9, Y9
 	VMULPS       Y9, Y1, Y9
-	VMOVUPS      vconst<>+0(SB), Y10
+	VMOVUPS      vconst<>+128(SB), Y10
 	VBLENDVPS    Y8, Y9, Y10, Y8
 	VMOVAPS      Y1, Y1
 	VFNMADD213PS Y8, Y0, Y1
@@ -16383,7 +16111,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y0, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16403,7 +16131,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16440,7 +16168,7 @@ skip_12:
 	VFMADD231PD  Y8, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16460,7 +16188,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16517,7 +16245,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y9
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y9
 	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y10
 	VMULPS       vconst<>+3072(SB), Y1, Y11
 	VBLENDVPS    Y10, Y11, Y1, Y11
@@ -16526,7 +16254,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y11, Y11
 	VPADDD       vconst<>+1600(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+192(SB), Y11, Y11
+	VSUBPS       vconst<>+256(SB), Y11, Y11
 	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
@@ -16554,16 +16282,16 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
 	VBLENDVPS    Y10, vconst<>+3200(SB), Y12, Y10
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y11
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y11
 	VBLENDVPS    Y11, Y1, Y10, Y10
 	VCMPPS       $0x03, Y1, Y1, Y11
 	VBLENDVPS    Y11, Y1, Y10, Y10
 	VMULPS       Y10, Y1, Y10
-	VMOVUPS      vconst<>+0(SB), Y11
+	VMOVUPS      vconst<>+128(SB), Y11
 	VBLENDVPS    Y9, Y10, Y11, Y9
 	VMOVAPS      Y1, Y10
 	VFNMADD213PS Y9, Y0, Y10
@@ -16590,7 +16318,7 @@ skip_8:
 	VFMADD231PD  Y13, Y10, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16611,7 +16339,7 @@ skip_9:
 	VCVTPS2PD    X9, Y9
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y9, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -16658,7 +16386,7 @@ skip_13:
 	VFMADD231PD  Y14, Y9, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y9
+	VANDPS       vconst<>+0(SB), Y11, Y9
 	VCVTPS2PD    X9, Y11
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16679,7 +16407,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16750,7 +16478,7 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VCMPPS       $0x04, vconst<>+0(SB), Y1, Y9
+	VCMPPS       $0x04, vconst<>+128(SB), Y1, Y9
 	VCMPPS       $0x11, vconst<>+3008(SB), Y1, Y10
 	VMULPS       vconst<>+3072(SB), Y1, Y11
 	VBLENDVPS    Y10, Y11, Y1, Y11
@@ -16759,7 +16487,7 @@ body_3:
 	VANDPS       vconst<>+512(SB), Y11, Y11
 	VPADDD       vconst<>+1600(SB), Y11, Y11
 	VCVTDQ2PS    Y12, Y12
-	VSUBPS       vconst<>+192(SB), Y11, Y11
+	VSUBPS       vconst<>+256(SB), Y11, Y11
 	VSUBPS       vconst<>+3136(SB), Y12, Y13
 	VBLENDVPS    Y10, Y13, Y12, Y10
 	VMULPS       Y11, Y11, Y12
@@ -16787,16 +16515,16 @@ body_3:
 	VADDPS       Y11, Y13, Y11
 	VMOVUPS      vconst<>+2368(SB), Y12
 	VFMADD213PS  Y11, Y10, Y12
-	VCMPPS       $0x00, vconst<>+0(SB), Y1, Y10
+	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y10
 	VBLENDVPS    Y10, vconst<>+3200(SB), Y12, Y10
-	VCMPPS       $0x11, vconst<>+0(SB), Y1, Y11
+	VCMPPS       $0x11, vconst<>+128(SB), Y1, Y11
 	VBLENDVPS    Y11, vconst<>+3264(SB), Y10, Y10
-	VCMPPS       $0x00, vconst<>+128(SB), Y1, Y11
+	VCMPPS       $0x00, vconst<>+384(SB), Y1, Y11
 	VBLENDVPS    Y11, Y1, Y10, Y10
 	VCMPPS       $0x03, Y1, Y1, Y11
 	VBLENDVPS    Y11, Y1, Y10, Y10
 	VMULPS       Y10, Y1, Y10
-	VMOVUPS      vconst<>+0(SB), Y11
+	VMOVUPS      vconst<>+128(SB), Y11
 	VBLENDVPS    Y9, Y10, Y11, Y9
 	VMOVAPS      Y1, Y10
 	VFNMADD213PS Y9, Y0, Y10
@@ -16823,7 +16551,7 @@ skip_8:
 	VFMADD231PD  Y13, Y10, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16844,7 +16572,7 @@ skip_9:
 	VCVTPS2PD    X9, Y9
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y9, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y1
+	VANDPS       vconst<>+0(SB), Y10, Y1
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -16862,7 +16590,7 @@ grads_7:
 	VMOVUPS Y0, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Y1, Y0
+	VMULPS  vconst<>+128(SB), Y1, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -16900,7 +16628,7 @@ skip_14:
 	VFMADD231PD  Y14, Y9, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y9
+	VANDPS       vconst<>+0(SB), Y11, Y9
 	VCVTPS2PD    X9, Y11
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16921,7 +16649,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y9, Y9
+	VANDPS       vconst<>+0(SB), Y9, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16940,7 +16668,7 @@ grads_13:
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+0(SB), Y9, Y0
+	VMULPS     vconst<>+128(SB), Y9, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
@@ -17019,10 +16747,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y8, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y8, Y11
+	VFMADD213PS  vconst<>+320(SB), Y8, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y8, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y8
+	VADDPS       vconst<>+256(SB), Y10, Y8
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -17056,7 +16784,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17076,7 +16804,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17113,7 +16841,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17133,7 +16861,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17208,10 +16936,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -17246,7 +16974,7 @@ skip_8:
 	VFMADD231PD  Y13, Y0, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17267,7 +16995,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17314,7 +17042,7 @@ skip_13:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17335,7 +17063,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17424,10 +17152,10 @@ body_3:
 	VMOVAPS      Y12, Y12
 	VFMADD213PS  vconst<>+1216(SB), Y9, Y12
 	VMOVAPS      Y12, Y12
-	VFMADD213PS  vconst<>+384(SB), Y9, Y12
+	VFMADD213PS  vconst<>+320(SB), Y9, Y12
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  Y9, Y12, Y11
-	VADDPS       vconst<>+192(SB), Y11, Y9
+	VADDPS       vconst<>+256(SB), Y11, Y9
 	VCVTTPS2DQ   Y10, Y10
 	VPSRAD       $0x01, Y10, Y11
 	VPSUBD       Y11, Y10, Y10
@@ -17462,7 +17190,7 @@ skip_8:
 	VFMADD231PD  Y13, Y0, Y3
 	VADDPD       Y12, Y4, Y4
 	VADDPD       Y13, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17483,7 +17211,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17501,7 +17229,7 @@ grads_7:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Y0, Y0
+	VMULPS  vconst<>+128(SB), Y0, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -17539,7 +17267,7 @@ skip_14:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17560,7 +17288,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17579,7 +17307,7 @@ grads_13:
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
 skip_16:
-	VMULPS     vconst<>+0(SB), Y0, Y0
+	VMULPS     vconst<>+128(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
@@ -17641,7 +17369,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Y0, Y1, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+704(SB), Y8
 	VMAXPS       Y1, Y8, Y1
@@ -17661,10 +17389,10 @@ body_3:
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  vconst<>+1216(SB), Y1, Y10
 	VMOVAPS      Y10, Y10
-	VFMADD213PS  vconst<>+384(SB), Y1, Y10
+	VFMADD213PS  vconst<>+320(SB), Y1, Y10
 	VMOVAPS      Y9, Y9
 	VFMADD213PS  Y1, Y10, Y9
-	VADDPS       vconst<>+192(SB), Y9, Y1
+	VADDPS       vconst<>+256(SB), Y9, Y1
 	VCVTTPS2DQ   Y8, Y8
 	VPSRAD       $0x01, Y8, Y9
 	VPSUBD       Y9, Y8, Y8
@@ -17674,24 +17402,24 @@ body_3:
 	VPSLLD       $0x17, Y8, Y8
 	VMULPS       Y9, Y1, Y1
 	VMULPS       Y8, Y1, Y1
-	VADDPS       vconst<>+192(SB), Y1, Y8
-	VSUBPS       vconst<>+192(SB), Y8, Y9
+	VADDPS       vconst<>+256(SB), Y1, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y9
 	VSUBPS       Y9, Y1, Y9
 	VPSUBD       vconst<>+1600(SB), Y8, Y8
 	VPSRAD       $0x17, Y8, Y10
 	VANDPS       vconst<>+512(SB), Y8, Y8
 	VPADDD       vconst<>+1600(SB), Y8, Y8
 	VCVTDQ2PS    Y10, Y11
-	VSUBPS       vconst<>+192(SB), Y8, Y8
+	VSUBPS       vconst<>+256(SB), Y8, Y8
 	VMOVUPS      vconst<>+1280(SB), Y12
 	VPSUBD       Y10, Y12, Y10
 	VPSLLD       $0x17, Y10, Y10
-	VMOVUPS      vconst<>+192(SB), Y12
+	VMOVUPS      vconst<>+256(SB), Y12
 	VSUBPS       Y8, Y12, Y12
 	VMOVAPS      Y8, Y13
-	VFNMADD213PS vconst<>+192(SB), Y12, Y13
+	VFNMADD213PS vconst<>+256(SB), Y12, Y13
 	VMOVAPS      Y8, Y12
-	VFNMADD213PS vconst<>+192(SB), Y13, Y12
+	VFNMADD213PS vconst<>+256(SB), Y13, Y12
 	VMULPS       Y10, Y9, Y9
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y8, Y8, Y10
@@ -17722,7 +17450,7 @@ body_3:
 	VFMADD213PS  Y8, Y11, Y9
 	VCMPPS       $0x03, Y1, Y1, Y8
 	VBLENDVPS    Y8, Y1, Y9, Y1
-	VMOVUPS      vconst<>+0(SB), Y8
+	VMOVUPS      vconst<>+128(SB), Y8
 	VMAXPS       Y0, Y8, Y0
 	VADDPS       Y1, Y0, Y0
 	CMPQ         R8, $0x08
@@ -17747,7 +17475,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17767,7 +17495,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17804,7 +17532,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17824,7 +17552,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17882,7 +17610,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Y0, Y1, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+704(SB), Y9
 	VMAXPS       Y1, Y9, Y1
@@ -17902,10 +17630,10 @@ body_3:
 	VMOVAPS      Y11, Y11
 	VFMADD213PS  vconst<>+1216(SB), Y1, Y11
 	VMOVAPS      Y11, Y11
-	VFMADD213PS  vconst<>+384(SB), Y1, Y11
+	VFMADD213PS  vconst<>+320(SB), Y1, Y11
 	VMOVAPS      Y10, Y10
 	VFMADD213PS  Y1, Y11, Y10
-	VADDPS       vconst<>+192(SB), Y10, Y1
+	VADDPS       vconst<>+256(SB), Y10, Y1
 	VCVTTPS2DQ   Y9, Y9
 	VPSRAD       $0x01, Y9, Y10
 	VPSUBD       Y10, Y9, Y9
@@ -17915,30 +17643,30 @@ body_3:
 	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y10, Y1, Y1
 	VMULPS       Y9, Y1, Y1
-	VADDPS       vconst<>+192(SB), Y1, Y9
-	VMOVUPS      vconst<>+192(SB), Y10
+	VADDPS       vconst<>+256(SB), Y1, Y9
+	VMOVUPS      vconst<>+256(SB), Y10
 	VDIVPS       Y9, Y10, Y9
 	VMULPS       Y9, Y1, Y10
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y11
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y11
 	VBLENDVPS    Y11, Y9, Y10, Y9
-	VADDPS       vconst<>+192(SB), Y1, Y10
-	VSUBPS       vconst<>+192(SB), Y10, Y11
+	VADDPS       vconst<>+256(SB), Y1, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y11
 	VSUBPS       Y11, Y1, Y11
 	VPSUBD       vconst<>+1600(SB), Y10, Y10
 	VPSRAD       $0x17, Y10, Y12
 	VANDPS       vconst<>+512(SB), Y10, Y10
 	VPADDD       vconst<>+1600(SB), Y10, Y10
 	VCVTDQ2PS    Y12, Y13
-	VSUBPS       vconst<>+192(SB), Y10, Y10
+	VSUBPS       vconst<>+256(SB), Y10, Y10
 	VMOVUPS      vconst<>+1280(SB), Y14
 	VPSUBD       Y12, Y14, Y12
 	VPSLLD       $0x17, Y12, Y12
-	VMOVUPS      vconst<>+192(SB), Y14
+	VMOVUPS      vconst<>+256(SB), Y14
 	VSUBPS       Y10, Y14, Y14
 	VMOVAPS      Y10, Y15
-	VFNMADD213PS vconst<>+192(SB), Y14, Y15
+	VFNMADD213PS vconst<>+256(SB), Y14, Y15
 	VMOVAPS      Y10, Y14
-	VFNMADD213PS vconst<>+192(SB), Y15, Y14
+	VFNMADD213PS vconst<>+256(SB), Y15, Y14
 	VMULPS       Y12, Y11, Y11
 	VMULPS       Y14, Y11, Y11
 	VMULPS       Y10, Y10, Y12
@@ -17969,7 +17697,7 @@ body_3:
 	VFMADD213PS  Y10, Y13, Y11
 	VCMPPS       $0x03, Y1, Y1, Y10
 	VBLENDVPS    Y10, Y1, Y11, Y1
-	VMOVUPS      vconst<>+0(SB), Y10
+	VMOVUPS      vconst<>+128(SB), Y10
 	VMAXPS       Y0, Y10, Y0
 	VADDPS       Y1, Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y9, Y1
@@ -17995,7 +17723,7 @@ skip_8:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18016,7 +17744,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18072,7 +17800,7 @@ skip_14:
 	VFMADD231PD  Y15, Y0, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y0
+	VANDPS       vconst<>+0(SB), Y12, Y0
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18093,7 +17821,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18170,7 +17898,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Y0, Y1, Y0
-	VANDPS       vconst<>+64(SB), Y0, Y1
+	VANDPS       vconst<>+0(SB), Y0, Y1
 	VXORPS       vconst<>+2816(SB), Y1, Y1
 	VMOVUPS      vconst<>+704(SB), Y2
 	VMAXPS       Y1, Y2, Y1
@@ -18190,10 +17918,10 @@ body_3:
 	VMOVAPS      Y4, Y4
 	VFMADD213PS  vconst<>+1216(SB), Y1, Y4
 	VMOVAPS      Y4, Y4
-	VFMADD213PS  vconst<>+384(SB), Y1, Y4
+	VFMADD213PS  vconst<>+320(SB), Y1, Y4
 	VMOVAPS      Y3, Y3
 	VFMADD213PS  Y1, Y4, Y3
-	VADDPS       vconst<>+192(SB), Y3, Y1
+	VADDPS       vconst<>+256(SB), Y3, Y1
 	VCVTTPS2DQ   Y2, Y2
 	VPSRAD       $0x01, Y2, Y3
 	VPSUBD       Y3, Y2, Y2
@@ -18203,31 +17931,31 @@ body_3:
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y3, Y1, Y1
 	VMULPS       Y2, Y1, Y1
-	VADDPS       vconst<>+192(SB), Y1, Y2
-	VMOVUPS      vconst<>+192(SB), Y3
+	VADDPS       vconst<>+256(SB), Y1, Y2
+	VMOVUPS      vconst<>+256(SB), Y3
 	VDIVPS       Y2, Y3, Y2
 	VMULPS       Y2, Y1, Y3
-	VCMPPS       $0x1d, vconst<>+0(SB), Y0, Y4
+	VCMPPS       $0x1d, vconst<>+128(SB), Y0, Y4
 	VBLENDVPS    Y4, Y2, Y3, Y5
 	VBLENDVPS    Y4, Y3, Y2, Y2
-	VADDPS       vconst<>+192(SB), Y1, Y3
-	VSUBPS       vconst<>+192(SB), Y3, Y4
+	VADDPS       vconst<>+256(SB), Y1, Y3
+	VSUBPS       vconst<>+256(SB), Y3, Y4
 	VSUBPS       Y4, Y1, Y4
 	VPSUBD       vconst<>+1600(SB), Y3, Y3
 	VPSRAD       $0x17, Y3, Y6
 	VANDPS       vconst<>+512(SB), Y3, Y3
 	VPADDD       vconst<>+1600(SB), Y3, Y3
 	VCVTDQ2PS    Y6, Y7
-	VSUBPS       vconst<>+192(SB), Y3, Y3
+	VSUBPS       vconst<>+256(SB), Y3, Y3
 	VMOVUPS      vconst<>+1280(SB), Y8
 	VPSUBD       Y6, Y8, Y6
 	VPSLLD       $0x17, Y6, Y6
-	VMOVUPS      vconst<>+192(SB), Y8
+	VMOVUPS      vconst<>+256(SB), Y8
 	VSUBPS       Y3, Y8, Y8
 	VMOVAPS      Y3, Y9
-	VFNMADD213PS vconst<>+192(SB), Y8, Y9
+	VFNMADD213PS vconst<>+256(SB), Y8, Y9
 	VMOVAPS      Y3, Y8
-	VFNMADD213PS vconst<>+192(SB), Y9, Y8
+	VFNMADD213PS vconst<>+256(SB), Y9, Y8
 	VMULPS       Y6, Y4, Y4
 	VMULPS       Y8, Y4, Y4
 	VMULPS       Y3, Y3, Y6
@@ -18258,7 +17986,7 @@ body_3:
 	VFMADD213PS  Y3, Y7, Y4
 	VCMPPS       $0x03, Y1, Y1, Y3
 	VBLENDVPS    Y3, Y1, Y4, Y1
-	VMOVUPS      vconst<>+0(SB), Y3
+	VMOVUPS      vconst<>+128(SB), Y3
 	VMAXPS       Y0, Y3, Y0
 	VADDPS       Y1, Y0, Y0
 	VXORPS       vconst<>+2816(SB), Y5, Y1
@@ -18293,7 +18021,7 @@ skip_8:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y8, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y4, Y0
+	VANDPS       vconst<>+0(SB), Y4, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18322,7 +18050,7 @@ skip_9:
 	VMOVUPD      320(AX), Y3
 	VADDPD       Y4, Y3, Y3
 	VMOVUPD      Y3, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18402,7 +18130,7 @@ skip_15:
 	VMOVUPD      384(AX), Y0
 	VADDPD       Y9, Y0, Y0
 	VMOVUPD      Y0, 384(AX)
-	VANDPS       vconst<>+64(SB), Y6, Y0
+	VANDPS       vconst<>+0(SB), Y6, Y0
 	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18431,7 +18159,7 @@ skip_16:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y6, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18529,21 +18257,21 @@ body_3:
 	VSUBPS    Y1, Y0, Y0
 	VMOVUPS   (SP), Y1
 	VSUBPS    Y8, Y1, Y1
-	VANDPS    vconst<>+64(SB), Y0, Y9
-	VANDPS    vconst<>+64(SB), Y8, Y10
-	VANDPS    vconst<>+128(SB), Y10, Y11
+	VANDPS    vconst<>+0(SB), Y0, Y9
+	VANDPS    vconst<>+0(SB), Y8, Y10
+	VANDPS    vconst<>+384(SB), Y10, Y11
 	VMULPS    vconst<>+448(SB), Y11, Y11
 	VANDPS    vconst<>+512(SB), Y10, Y10
-	VCMPPS    $0x00, vconst<>+0(SB), Y10, Y10
+	VCMPPS    $0x00, vconst<>+128(SB), Y10, Y10
 	VMULPS    Y0, Y8, Y8
-	VCMPPS    $0x11, vconst<>+0(SB), Y8, Y8
+	VCMPPS    $0x11, vconst<>+128(SB), Y8, Y8
 	VANDPS    Y8, Y10, Y8
-	VMULPS    vconst<>+384(SB), Y11, Y10
+	VMULPS    vconst<>+320(SB), Y11, Y10
 	VBLENDVPS Y8, Y10, Y11, Y8
 	VCMPPS    $0x12, Y8, Y9, Y8
-	VBLENDVPS Y8, vconst<>+0(SB), Y0, Y0
+	VBLENDVPS Y8, vconst<>+128(SB), Y0, Y0
 	VSUBPS    Y0, Y1, Y0
-	VMOVUPS   vconst<>+0(SB), Y1
+	VMOVUPS   vconst<>+128(SB), Y1
 	VMAXPS    Y0, Y1, Y0
 	CMPQ      R8, $0x08
 	JL        tailstore_4
@@ -18567,7 +18295,7 @@ skip_8:
 	VFMADD231PD  Y1, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y1, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18587,7 +18315,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18624,7 +18352,7 @@ skip_12:
 	VFMADD231PD  Y8, Y0, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18644,7 +18372,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y1, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18711,25 +18439,25 @@ body_3:
 	VSUBPS    Y1, Y0, Y0
 	VMOVUPS   (SP), Y1
 	VSUBPS    Y9, Y1, Y1
-	VANDPS    vconst<>+64(SB), Y0, Y10
-	VANDPS    vconst<>+64(SB), Y9, Y11
-	VANDPS    vconst<>+128(SB), Y11, Y12
+	VANDPS    vconst<>+0(SB), Y0, Y10
+	VANDPS    vconst<>+0(SB), Y9, Y11
+	VANDPS    vconst<>+384(SB), Y11, Y12
 	VMULPS    vconst<>+448(SB), Y12, Y12
 	VANDPS    vconst<>+512(SB), Y11, Y11
-	VCMPPS    $0x00, vconst<>+0(SB), Y11, Y11
+	VCMPPS    $0x00, vconst<>+128(SB), Y11, Y11
 	VMULPS    Y0, Y9, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y9, Y9
 	VANDPS    Y9, Y11, Y9
-	VMULPS    vconst<>+384(SB), Y12, Y11
+	VMULPS    vconst<>+320(SB), Y12, Y11
 	VBLENDVPS Y9, Y11, Y12, Y9
 	VCMPPS    $0x12, Y9, Y10, Y9
-	VBLENDVPS Y9, vconst<>+0(SB), Y0, Y0
+	VBLENDVPS Y9, vconst<>+128(SB), Y0, Y0
 	VSUBPS    Y0, Y1, Y0
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y1
-	VMOVUPS   vconst<>+0(SB), Y9
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y1
+	VMOVUPS   vconst<>+128(SB), Y9
 	VMAXPS    Y0, Y9, Y0
-	VANDPS    vconst<>+256(SB), Y1, Y9
-	VANDPS    vconst<>+192(SB), Y1, Y1
+	VANDPS    vconst<>+192(SB), Y1, Y9
+	VANDPS    vconst<>+256(SB), Y1, Y1
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -18752,7 +18480,7 @@ skip_8:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18773,7 +18501,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18829,7 +18557,7 @@ skip_14:
 	VFMADD231PD  Y15, Y0, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y0
+	VANDPS       vconst<>+0(SB), Y12, Y0
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18850,7 +18578,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18941,25 +18669,25 @@ body_3:
 	VSUBPS    Y1, Y0, Y0
 	VMOVUPS   (SP), Y1
 	VSUBPS    Y9, Y1, Y1
-	VANDPS    vconst<>+64(SB), Y0, Y10
-	VANDPS    vconst<>+64(SB), Y9, Y11
-	VANDPS    vconst<>+128(SB), Y11, Y12
+	VANDPS    vconst<>+0(SB), Y0, Y10
+	VANDPS    vconst<>+0(SB), Y9, Y11
+	VANDPS    vconst<>+384(SB), Y11, Y12
 	VMULPS    vconst<>+448(SB), Y12, Y12
 	VANDPS    vconst<>+512(SB), Y11, Y11
-	VCMPPS    $0x00, vconst<>+0(SB), Y11, Y11
+	VCMPPS    $0x00, vconst<>+128(SB), Y11, Y11
 	VMULPS    Y0, Y9, Y9
-	VCMPPS    $0x11, vconst<>+0(SB), Y9, Y9
+	VCMPPS    $0x11, vconst<>+128(SB), Y9, Y9
 	VANDPS    Y9, Y11, Y9
-	VMULPS    vconst<>+384(SB), Y12, Y11
+	VMULPS    vconst<>+320(SB), Y12, Y11
 	VBLENDVPS Y9, Y11, Y12, Y9
 	VCMPPS    $0x12, Y9, Y10, Y9
-	VBLENDVPS Y9, vconst<>+0(SB), Y0, Y0
+	VBLENDVPS Y9, vconst<>+128(SB), Y0, Y0
 	VSUBPS    Y0, Y1, Y0
-	VCMPPS    $0x1e, vconst<>+0(SB), Y0, Y1
-	VMOVUPS   vconst<>+0(SB), Y9
+	VCMPPS    $0x1e, vconst<>+128(SB), Y0, Y1
+	VMOVUPS   vconst<>+128(SB), Y9
 	VMAXPS    Y0, Y9, Y0
-	VANDPS    vconst<>+256(SB), Y1, Y9
-	VANDPS    vconst<>+192(SB), Y1, Y1
+	VANDPS    vconst<>+192(SB), Y1, Y9
+	VANDPS    vconst<>+256(SB), Y1, Y1
 	CMPQ      R8, $0x08
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -18982,7 +18710,7 @@ skip_8:
 	VFMADD231PD  Y14, Y0, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y11, Y0
+	VANDPS       vconst<>+0(SB), Y11, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19003,7 +18731,7 @@ skip_9:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y2, Y2
 	VADDPD       Y11, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19030,7 +18758,7 @@ skip_10:
 	VMOVUPS Y1, (R8)(DI*4)
 
 skip_11:
-	VMULPS  vconst<>+0(SB), Y0, Y0
+	VMULPS  vconst<>+128(SB), Y0, Y0
 	VSUBPS  Y0, Y0, Y1
 	VADDPS  Y1, Y8, Y8
 	MOVQ    216(AX), R8
@@ -19068,7 +18796,7 @@ skip_15:
 	VFMADD231PD  Y15, Y0, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y0
+	VANDPS       vconst<>+0(SB), Y12, Y0
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19089,7 +18817,7 @@ skip_16:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y0, Y0
+	VANDPS       vconst<>+0(SB), Y0, Y0
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19118,7 +18846,7 @@ skip_17:
 	VMASKMOVPS Y1, Y10, (CX)(DI*4)
 
 skip_18:
-	VMULPS     vconst<>+0(SB), Y0, Y0
+	VMULPS     vconst<>+128(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y10, Y1
 	VADDPS     Y1, Y8, Y8
@@ -19183,9 +18911,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Y8
 	VSUBPS      Y0, Y8, Y8
-	VMOVUPS     vconst<>+0(SB), Y9
+	VMOVUPS     vconst<>+128(SB), Y9
 	VMAXPS      Y8, Y9, Y8
-	VMOVUPS     vconst<>+192(SB), Y9
+	VMOVUPS     vconst<>+256(SB), Y9
 	VSUBPS      Y1, Y9, Y9
 	VMULPS      Y0, Y0, Y0
 	VMULPS      Y8, Y8, Y8
@@ -19214,7 +18942,7 @@ skip_8:
 	VFMADD231PD  Y0, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y0, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19234,7 +18962,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19271,7 +18999,7 @@ skip_12:
 	VFMADD231PD  Y8, Y1, Y3
 	VADDPD       Y10, Y4, Y4
 	VADDPD       Y8, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19291,7 +19019,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y2, Y2
 	VADDPD       Y8, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y1, Y0
+	VANDPS       vconst<>+0(SB), Y1, Y0
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19352,9 +19080,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Y9
 	VSUBPS      Y0, Y9, Y9
-	VMOVUPS     vconst<>+0(SB), Y10
+	VMOVUPS     vconst<>+128(SB), Y10
 	VMAXPS      Y9, Y10, Y9
-	VMOVUPS     vconst<>+192(SB), Y10
+	VMOVUPS     vconst<>+256(SB), Y10
 	VSUBPS      Y1, Y10, Y10
 	VMULPS      Y0, Y0, Y11
 	VMULPS      Y9, Y9, Y12
@@ -19389,7 +19117,7 @@ skip_8:
 	VFMADD231PD  Y14, Y12, Y3
 	VADDPD       Y13, Y4, Y4
 	VADDPD       Y14, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y10, Y10
+	VANDPS       vconst<>+0(SB), Y10, Y10
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -19410,7 +19138,7 @@ skip_9:
 	VCVTPS2PD    X10, Y10
 	VADDPD       Y9, Y2, Y2
 	VADDPD       Y10, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y14, Y9
+	VANDPS       vconst<>+0(SB), Y14, Y9
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -19466,7 +19194,7 @@ skip_14:
 	VFMADD231PD  Y15, Y10, Y3
 	VADDPD       Y14, Y4, Y4
 	VADDPD       Y15, Y5, Y5
-	VANDPS       vconst<>+64(SB), Y12, Y10
+	VANDPS       vconst<>+0(SB), Y12, Y10
 	VCVTPS2PD    X10, Y12
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -19487,7 +19215,7 @@ skip_15:
 	VCVTPS2PD    X12, Y12
 	VADDPD       Y11, Y2, Y2
 	VADDPD       Y12, Y3, Y3
-	VANDPS       vconst<>+64(SB), Y10, Y10
+	VANDPS       vconst<>+0(SB), Y10, Y10
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -19567,9 +19295,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Y2
 	VSUBPS      Y0, Y2, Y2
-	VMOVUPS     vconst<>+0(SB), Y3
+	VMOVUPS     vconst<>+128(SB), Y3
 	VMAXPS      Y2, Y3, Y2
-	VMOVUPS     vconst<>+192(SB), Y3
+	VMOVUPS     vconst<>+256(SB), Y3
 	VSUBPS      Y1, Y3, Y3
 	VMULPS      Y0, Y0, Y4
 	VMULPS      Y2, Y2, Y5
@@ -19583,7 +19311,7 @@ body_3:
 	VFMSUB213PS Y2, Y0, Y6
 	VADDPS      Y3, Y3, Y2
 	VCMPPS      $0x11, (SP), Y0, Y0
-	VANDPS      vconst<>+192(SB), Y0, Y0
+	VANDPS      vconst<>+256(SB), Y0, Y0
 	VADDPS      Y1, Y1, Y1
 	VMOVAPS     Y2, Y2
 	VFMADD213PS Y1, Y0, Y2
@@ -19618,7 +19346,7 @@ skip_8:
 	VMOVUPD      384(AX), Y4
 	VADDPD       Y8, Y4, Y4
 	VMOVUPD      Y4, 384(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -19647,7 +19375,7 @@ skip_9:
 	VMOVUPD      320(AX), Y1
 	VADDPD       Y3, Y1, Y1
 	VMOVUPD      Y1, 320(AX)
-	VANDPS       vconst<>+64(SB), Y7, Y1
+	VANDPS       vconst<>+0(SB), Y7, Y1
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -19727,7 +19455,7 @@ skip_15:
 	VMOVUPD      384(AX), Y3
 	VADDPD       Y9, Y3, Y3
 	VMOVUPD      Y3, 384(AX)
-	VANDPS       vconst<>+64(SB), Y5, Y3
+	VANDPS       vconst<>+0(SB), Y5, Y3
 	VCVTPS2PD    X3, Y5
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -19756,7 +19484,7 @@ skip_16:
 	VMOVUPD      320(AX), Y4
 	VADDPD       Y5, Y4, Y4
 	VMOVUPD      Y4, 320(AX)
-	VANDPS       vconst<>+64(SB), Y3, Y3
+	VANDPS       vconst<>+0(SB), Y3, Y3
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -19848,7 +19576,7 @@ tailload_2:
 
 body_3:
 	VMULPS      Y0, Y0, Y7
-	VANDPS      vconst<>+64(SB), Y0, Y0
+	VANDPS      vconst<>+0(SB), Y0, Y0
 	VMULPS      (SP), Y0, Y0
 	VMOVUPS     32(SP), Y8
 	VFMADD213PS Y0, Y7, Y8
@@ -19874,7 +19602,7 @@ skip_8:
 	VFMADD231PD  Y0, Y8, Y2
 	VADDPD       Y10, Y3, Y3
 	VADDPD       Y0, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y7, Y0
+	VANDPS       vconst<>+0(SB), Y7, Y0
 	VCVTPS2PD    X0, Y7
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19894,7 +19622,7 @@ skip_9:
 	VCVTPS2PD    X7, Y7
 	VADDPD       Y0, Y1, Y1
 	VADDPD       Y7, Y2, Y2
-	VANDPS       vconst<>+64(SB), Y8, Y0
+	VANDPS       vconst<>+0(SB), Y8, Y0
 	VCVTPS2PD    X0, Y7
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19931,7 +19659,7 @@ skip_12:
 	VFMADD231PD  Y8, Y7, Y2
 	VADDPD       Y10, Y3, Y3
 	VADDPD       Y8, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y9, Y0
+	VANDPS       vconst<>+0(SB), Y9, Y0
 	VCVTPS2PD    X0, Y7
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -19951,7 +19679,7 @@ skip_13:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y1, Y1
 	VADDPD       Y8, Y2, Y2
-	VANDPS       vconst<>+64(SB), Y7, Y0
+	VANDPS       vconst<>+0(SB), Y7, Y0
 	VCVTPS2PD    X0, Y7
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -20012,14 +19740,14 @@ tailload_2:
 
 body_3:
 	VMULPS      Y0, Y0, Y8
-	VANDPS      vconst<>+64(SB), Y0, Y9
+	VANDPS      vconst<>+0(SB), Y0, Y9
 	VMULPS      (SP), Y9, Y9
 	VMOVUPS     32(SP), Y10
 	VFMADD213PS Y9, Y8, Y10
-	VCMPPS      $0x1e, vconst<>+0(SB), Y0, Y8
-	VCMPPS      $0x11, vconst<>+0(SB), Y0, Y9
-	VBLENDVPS   Y9, vconst<>+256(SB), Y0, Y9
-	VBLENDVPS   Y8, vconst<>+192(SB), Y9, Y8
+	VCMPPS      $0x1e, vconst<>+128(SB), Y0, Y8
+	VCMPPS      $0x11, vconst<>+128(SB), Y0, Y9
+	VBLENDVPS   Y9, vconst<>+192(SB), Y0, Y9
+	VBLENDVPS   Y8, vconst<>+256(SB), Y9, Y8
 	VMULPS      (SP), Y8, Y8
 	VMOVUPS     64(SP), Y9
 	VFMADD213PS Y8, Y0, Y9
@@ -20045,7 +19773,7 @@ skip_8:
 	VFMADD231PD  Y13, Y10, Y2
 	VADDPD       Y12, Y3, Y3
 	VADDPD       Y13, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y8, Y8
+	VANDPS       vconst<>+0(SB), Y8, Y8
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20066,7 +19794,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y1, Y1
 	VADDPD       Y8, Y2, Y2
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y8
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -20113,7 +19841,7 @@ skip_13:
 	VFMADD231PD  Y14, Y8, Y2
 	VADDPD       Y13, Y3, Y3
 	VADDPD       Y14, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y11, Y8
+	VANDPS       vconst<>+0(SB), Y11, Y8
 	VCVTPS2PD    X8, Y11
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20134,7 +19862,7 @@ skip_14:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y1, Y1
 	VADDPD       Y11, Y2, Y2
-	VANDPS       vconst<>+64(SB), Y8, Y8
+	VANDPS       vconst<>+0(SB), Y8, Y8
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20209,14 +19937,14 @@ tailload_2:
 
 body_3:
 	VMULPS      Y0, Y0, Y8
-	VANDPS      vconst<>+64(SB), Y0, Y9
+	VANDPS      vconst<>+0(SB), Y0, Y9
 	VMULPS      (SP), Y9, Y9
 	VMOVUPS     32(SP), Y10
 	VFMADD213PS Y9, Y8, Y10
-	VCMPPS      $0x1e, vconst<>+0(SB), Y0, Y8
-	VCMPPS      $0x11, vconst<>+0(SB), Y0, Y9
-	VBLENDVPS   Y9, vconst<>+256(SB), Y0, Y9
-	VBLENDVPS   Y8, vconst<>+192(SB), Y9, Y8
+	VCMPPS      $0x1e, vconst<>+128(SB), Y0, Y8
+	VCMPPS      $0x11, vconst<>+128(SB), Y0, Y9
+	VBLENDVPS   Y9, vconst<>+192(SB), Y0, Y9
+	VBLENDVPS   Y8, vconst<>+256(SB), Y9, Y8
 	VMULPS      (SP), Y8, Y8
 	VMOVUPS     64(SP), Y9
 	VFMADD213PS Y8, Y0, Y9
@@ -20242,7 +19970,7 @@ skip_8:
 	VFMADD231PD  Y13, Y10, Y2
 	VADDPD       Y12, Y3, Y3
 	VADDPD       Y13, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y8, Y8
+	VANDPS       vconst<>+0(SB), Y8, Y8
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20263,7 +19991,7 @@ skip_9:
 	VCVTPS2PD    X8, Y8
 	VADDPD       Y0, Y1, Y1
 	VADDPD       Y8, Y2, Y2
-	VANDPS       vconst<>+64(SB), Y10, Y0
+	VANDPS       vconst<>+0(SB), Y10, Y0
 	VCVTPS2PD    X0, Y8
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -20319,7 +20047,7 @@ skip_14:
 	VFMADD231PD  Y14, Y8, Y2
 	VADDPD       Y13, Y3, Y3
 	VADDPD       Y14, Y4, Y4
-	VANDPS       vconst<>+64(SB), Y11, Y8
+	VANDPS       vconst<>+0(SB), Y11, Y8
 	VCVTPS2PD    X8, Y11
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20340,7 +20068,7 @@ skip_15:
 	VCVTPS2PD    X11, Y11
 	VADDPD       Y10, Y1, Y1
 	VADDPD       Y11, Y2, Y2
-	VANDPS       vconst<>+64(SB), Y8, Y8
+	VANDPS       vconst<>+0(SB), Y8, Y8
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20379,286 +20107,6 @@ done_5:
 	VMOVUPD Y4, 384(AX)
 	VMOVUPD Y5, 416(AX)
 	VMOVUPD Y6, 448(AX)
-	VZEROUPPER
-	RET
-
-// func checkRangeAVX512(a *byte)
-// Requires: AVX, AVX512F
-TEXT ·checkRangeAVX512(SB), NOSPLIT, $320-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 252(AX), Z0
-	VMOVUPS      Z0, (SP)
-	VBROADCASTSS 256(AX), Z0
-	VMOVUPS      Z0, 64(SP)
-	VBROADCASTSS 260(AX), Z0
-	VMOVUPS      Z0, 128(SP)
-	VBROADCASTSS 264(AX), Z0
-	VMOVUPS      Z0, 192(SP)
-	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, 256(SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Z0
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x10
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z1
-	JMP     body_3
-
-tailload_2:
-	TESTQ     SI, SI
-	JLE       done_5
-	LEAQ      vktail<>+0(SB), DI
-	MOVWLZX   (DI)(SI*2), DI
-	KMOVW     DI, K1
-	VPXORD    Z1, Z1, Z1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-
-body_3:
-	VCMPPS        $0x1d, (SP), Z1, K1
-	VCMPPS        $0x12, 64(SP), Z1, K2
-	KANDW         K2, K1, K1
-	VMOVUPS       128(SP), Z3
-	VCMPPS        $0x04, vconst<>+0(SB), Z3, K2
-	VCMPPS        $0x11, vconst<>+0(SB), Z1, K3
-	KANDW         K3, K2, K2
-	VMOVUPS       192(SP), Z3
-	VCMPPS        $0x04, vconst<>+0(SB), Z3, K3
-	VCMPPS        $0x1e, vconst<>+0(SB), Z1, K4
-	KANDW         K4, K3, K3
-	KORW          K3, K2, K2
-	VPANDD        vconst<>+64(SB), Z1, Z3
-	VCMPPS        $0x11, vconst<>+128(SB), Z3, K3
-	KORW          K2, K3, K2
-	KANDW         K2, K1, K1
-	VMOVUPS       vconst<>+192(SB), Z3
-	VMOVAPS       Z3, Z3
-	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
-	CMPQ          SI, $0x10
-	JL            tailstore_4
-	VCVTPS2PD     Y3, Z4
-	VEXTRACTF64X4 $0x01, Z3, Y3
-	VCVTPS2PD     Y3, Z3
-	VADDPD        Z4, Z0, Z0
-	VADDPD        Z3, Z0, Z0
-	ADDQ          $0x10, BX
-	JMP           loop_1
-
-tailstore_4:
-	LEAQ          vktail<>+0(SB), CX
-	MOVWLZX       (CX)(SI*2), CX
-	KMOVW         CX, K1
-	VPXORD        Z2, Z2, Z2
-	VMOVAPS.Z     Z3, K1, Z2
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          SI, $0x08
-	JLE           hi_6
-	VADDPD        Z2, Z0, Z0
-
-hi_6:
-done_5:
-	VMOVUPD Z0, 288(AX)
-	VZEROUPPER
-	RET
-
-// func checkFiniteAVX512(a *byte)
-// Requires: AVX, AVX512F
-TEXT ·checkFiniteAVX512(SB), NOSPLIT, $64-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Z0
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x10
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z1
-	JMP     body_3
-
-tailload_2:
-	TESTQ     SI, SI
-	JLE       done_5
-	LEAQ      vktail<>+0(SB), DI
-	MOVWLZX   (DI)(SI*2), DI
-	KMOVW     DI, K1
-	VPXORD    Z1, Z1, Z1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-
-body_3:
-	VPANDD        vconst<>+64(SB), Z1, Z3
-	VCMPPS        $0x11, vconst<>+128(SB), Z3, K1
-	VMOVUPS       vconst<>+192(SB), Z3
-	VMOVAPS       Z3, Z3
-	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
-	CMPQ          SI, $0x10
-	JL            tailstore_4
-	VCVTPS2PD     Y3, Z4
-	VEXTRACTF64X4 $0x01, Z3, Y3
-	VCVTPS2PD     Y3, Z3
-	VADDPD        Z4, Z0, Z0
-	VADDPD        Z3, Z0, Z0
-	ADDQ          $0x10, BX
-	JMP           loop_1
-
-tailstore_4:
-	LEAQ          vktail<>+0(SB), CX
-	MOVWLZX       (CX)(SI*2), CX
-	KMOVW         CX, K1
-	VPXORD        Z2, Z2, Z2
-	VMOVAPS.Z     Z3, K1, Z2
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          SI, $0x08
-	JLE           hi_6
-	VADDPD        Z2, Z0, Z0
-
-hi_6:
-done_5:
-	VMOVUPD Z0, 288(AX)
-	VZEROUPPER
-	RET
-
-// func checkSignAVX512(a *byte)
-// Requires: AVX, AVX512F
-TEXT ·checkSignAVX512(SB), NOSPLIT, $64-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Z0
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x10
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z1
-	JMP     body_3
-
-tailload_2:
-	TESTQ     SI, SI
-	JLE       done_5
-	LEAQ      vktail<>+0(SB), DI
-	MOVWLZX   (DI)(SI*2), DI
-	KMOVW     DI, K1
-	VPXORD    Z1, Z1, Z1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-
-body_3:
-	VCMPPS        $0x00, vconst<>+192(SB), Z1, K1
-	VCMPPS        $0x00, vconst<>+256(SB), Z1, K2
-	KORW          K2, K1, K1
-	VMOVUPS       vconst<>+192(SB), Z3
-	VMOVAPS       Z3, Z3
-	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
-	CMPQ          SI, $0x10
-	JL            tailstore_4
-	VCVTPS2PD     Y3, Z4
-	VEXTRACTF64X4 $0x01, Z3, Y3
-	VCVTPS2PD     Y3, Z3
-	VADDPD        Z4, Z0, Z0
-	VADDPD        Z3, Z0, Z0
-	ADDQ          $0x10, BX
-	JMP           loop_1
-
-tailstore_4:
-	LEAQ          vktail<>+0(SB), CX
-	MOVWLZX       (CX)(SI*2), CX
-	KMOVW         CX, K1
-	VPXORD        Z2, Z2, Z2
-	VMOVAPS.Z     Z3, K1, Z2
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          SI, $0x08
-	JLE           hi_6
-	VADDPD        Z2, Z0, Z0
-
-hi_6:
-done_5:
-	VMOVUPD Z0, 288(AX)
-	VZEROUPPER
-	RET
-
-// func checkBinaryAVX512(a *byte)
-// Requires: AVX, AVX512F
-TEXT ·checkBinaryAVX512(SB), NOSPLIT, $64-8
-	MOVQ         a+0(FP), AX
-	VBROADCASTSS 248(AX), Z0
-	VMOVUPS      Z0, (SP)
-	MOVQ         240(AX), CX
-	MOVQ         (AX), DX
-	VMOVUPD      288(AX), Z0
-	XORQ         BX, BX
-
-loop_1:
-	MOVQ    CX, SI
-	SUBQ    BX, SI
-	CMPQ    SI, $0x10
-	JL      tailload_2
-	VMOVUPS (DX)(BX*4), Z1
-	JMP     body_3
-
-tailload_2:
-	TESTQ     SI, SI
-	JLE       done_5
-	LEAQ      vktail<>+0(SB), DI
-	MOVWLZX   (DI)(SI*2), DI
-	KMOVW     DI, K1
-	VPXORD    Z1, Z1, Z1
-	VMOVUPS.Z (DX)(BX*4), K1, Z1
-
-body_3:
-	VCMPPS        $0x00, vconst<>+0(SB), Z1, K1
-	VCMPPS        $0x00, vconst<>+192(SB), Z1, K2
-	KORW          K2, K1, K1
-	VMOVUPS       vconst<>+192(SB), Z3
-	VMOVAPS       Z3, Z3
-	VBLENDMPS     vconst<>+0(SB), Z3, K1, Z3
-	CMPQ          SI, $0x10
-	JL            tailstore_4
-	VCVTPS2PD     Y3, Z4
-	VEXTRACTF64X4 $0x01, Z3, Y3
-	VCVTPS2PD     Y3, Z3
-	VADDPD        Z4, Z0, Z0
-	VADDPD        Z3, Z0, Z0
-	ADDQ          $0x10, BX
-	JMP           loop_1
-
-tailstore_4:
-	LEAQ          vktail<>+0(SB), CX
-	MOVWLZX       (CX)(SI*2), CX
-	KMOVW         CX, K1
-	VPXORD        Z2, Z2, Z2
-	VMOVAPS.Z     Z3, K1, Z2
-	VCVTPS2PD     Y2, Z1
-	VEXTRACTF64X4 $0x01, Z2, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          SI, $0x08
-	JLE           hi_6
-	VADDPD        Z2, Z0, Z0
-
-hi_6:
-done_5:
-	VMOVUPD Z0, 288(AX)
 	VZEROUPPER
 	RET
 
@@ -20722,7 +20170,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -20742,7 +20190,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -20788,7 +20236,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -20816,7 +20264,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -20896,7 +20344,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -20917,7 +20365,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -20973,7 +20421,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21002,7 +20450,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21096,7 +20544,7 @@ skip_8:
 	VFMADD231PD   Z16, Z11, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -21117,7 +20565,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -21135,7 +20583,7 @@ grads_7:
 	VMOVUPS Z10, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+320(SB), Z11, Z10
+	VMULPS  vconst<>+64(SB), Z11, Z10
 	VSUBPS  Z10, Z10, Z11
 	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
@@ -21182,7 +20630,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21211,7 +20659,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21235,7 +20683,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+320(SB), Z1, Z1
+	VMULPS    vconst<>+64(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
 	VMOVAPS.Z Z2, K1, Z7
@@ -21291,7 +20739,7 @@ tailload_2:
 
 body_3:
 	VSUBPS  Z2, Z1, Z7
-	VPANDD  vconst<>+64(SB), Z7, Z7
+	VPANDD  vconst<>+0(SB), Z7, Z7
 	CMPQ    R8, $0x10
 	JL      tailstore_4
 	TESTQ   SI, SI
@@ -21314,7 +20762,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -21334,7 +20782,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -21380,7 +20828,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21408,7 +20856,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21464,13 +20912,13 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z9
-	VPANDD    vconst<>+64(SB), Z9, Z10
-	VCMPPS    $0x1e, vconst<>+0(SB), Z9, K1
-	VCMPPS    $0x11, vconst<>+0(SB), Z9, K2
+	VPANDD    vconst<>+0(SB), Z9, Z10
+	VCMPPS    $0x1e, vconst<>+128(SB), Z9, K1
+	VCMPPS    $0x11, vconst<>+128(SB), Z9, K2
 	VMOVAPS   Z9, Z9
-	VBLENDMPS vconst<>+256(SB), Z9, K2, Z9
+	VBLENDMPS vconst<>+192(SB), Z9, K2, Z9
 	VMOVAPS   Z9, Z9
-	VBLENDMPS vconst<>+192(SB), Z9, K1, Z9
+	VBLENDMPS vconst<>+256(SB), Z9, K1, Z9
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -21493,7 +20941,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -21514,7 +20962,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -21570,7 +21018,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21599,7 +21047,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21669,13 +21117,13 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z10
-	VPANDD    vconst<>+64(SB), Z10, Z11
-	VCMPPS    $0x1e, vconst<>+0(SB), Z10, K1
-	VCMPPS    $0x11, vconst<>+0(SB), Z10, K2
+	VPANDD    vconst<>+0(SB), Z10, Z11
+	VCMPPS    $0x1e, vconst<>+128(SB), Z10, K1
+	VCMPPS    $0x11, vconst<>+128(SB), Z10, K2
 	VMOVAPS   Z10, Z10
-	VBLENDMPS vconst<>+256(SB), Z10, K2, Z10
+	VBLENDMPS vconst<>+192(SB), Z10, K2, Z10
 	VMOVAPS   Z10, Z10
-	VBLENDMPS vconst<>+192(SB), Z10, K1, Z10
+	VBLENDMPS vconst<>+256(SB), Z10, K1, Z10
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -21698,7 +21146,7 @@ skip_8:
 	VFMADD231PD   Z16, Z11, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -21719,7 +21167,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -21737,7 +21185,7 @@ grads_7:
 	VMOVUPS Z10, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Z11, Z10
+	VMULPS  vconst<>+128(SB), Z11, Z10
 	VSUBPS  Z10, Z10, Z11
 	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
@@ -21784,7 +21232,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21813,7 +21261,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21837,7 +21285,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
 	VMOVAPS.Z Z2, K1, Z7
@@ -21899,10 +21347,10 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z7
-	VPANDD    vconst<>+64(SB), Z7, Z8
+	VPANDD    vconst<>+0(SB), Z7, Z8
 	VCMPPS    $0x12, (SP), Z8, K1
 	VMULPS    Z7, Z7, Z7
-	VMULPS    vconst<>+384(SB), Z7, Z7
+	VMULPS    vconst<>+320(SB), Z7, Z7
 	VSUBPS    128(SP), Z8, Z8
 	VMULPS    (SP), Z8, Z8
 	VMOVAPS   Z8, Z8
@@ -21929,7 +21377,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -21949,7 +21397,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -21995,7 +21443,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22023,7 +21471,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22085,10 +21533,10 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z9
-	VPANDD    vconst<>+64(SB), Z9, Z10
+	VPANDD    vconst<>+0(SB), Z9, Z10
 	VCMPPS    $0x12, (SP), Z10, K1
 	VMULPS    Z9, Z9, Z11
-	VMULPS    vconst<>+384(SB), Z11, Z11
+	VMULPS    vconst<>+320(SB), Z11, Z11
 	VSUBPS    128(SP), Z10, Z10
 	VMULPS    (SP), Z10, Z10
 	VMOVAPS   Z10, Z10
@@ -22119,7 +21567,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -22140,7 +21588,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -22196,7 +21644,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22225,7 +21673,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22301,10 +21749,10 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z10
-	VPANDD    vconst<>+64(SB), Z10, Z11
+	VPANDD    vconst<>+0(SB), Z10, Z11
 	VCMPPS    $0x12, (SP), Z11, K1
 	VMULPS    Z10, Z10, Z12
-	VMULPS    vconst<>+384(SB), Z12, Z12
+	VMULPS    vconst<>+320(SB), Z12, Z12
 	VSUBPS    128(SP), Z11, Z11
 	VMULPS    (SP), Z11, Z11
 	VMOVAPS   Z11, Z11
@@ -22319,30 +21767,30 @@ body_3:
 	VSUBPS    Z14, Z1, Z14
 	VADDPS    Z13, Z2, Z13
 	VSUBPS    Z13, Z14, Z13
-	VPANDD    vconst<>+64(SB), Z12, Z14
+	VPANDD    vconst<>+0(SB), Z12, Z14
 	VCMPPS    $0x00, (SP), Z14, K1
-	VPANDD    vconst<>+64(SB), Z13, Z15
-	VPANDD    vconst<>+64(SB), Z12, Z16
-	VPANDD    vconst<>+128(SB), Z16, Z17
+	VPANDD    vconst<>+0(SB), Z13, Z15
+	VPANDD    vconst<>+0(SB), Z12, Z16
+	VPANDD    vconst<>+384(SB), Z16, Z17
 	VMULPS    vconst<>+448(SB), Z17, Z17
 	VPANDD    vconst<>+512(SB), Z16, Z16
-	VCMPPS    $0x00, vconst<>+0(SB), Z16, K2
+	VCMPPS    $0x00, vconst<>+128(SB), Z16, K2
 	VMULPS    Z13, Z12, Z16
-	VCMPPS    $0x11, vconst<>+0(SB), Z16, K3
+	VCMPPS    $0x11, vconst<>+128(SB), Z16, K3
 	KANDW     K3, K2, K2
-	VMULPS    vconst<>+384(SB), Z17, Z16
+	VMULPS    vconst<>+320(SB), Z17, Z16
 	VMOVAPS   Z17, Z17
 	VBLENDMPS Z16, Z17, K2, Z17
 	VCMPPS    $0x12, Z17, Z15, K2
 	VMULPS    Z13, Z12, Z12
-	VCMPPS    $0x11, vconst<>+0(SB), Z12, K3
+	VCMPPS    $0x11, vconst<>+128(SB), Z12, K3
 	KORW      K3, K2, K2
 	VCMPPS    $0x11, (SP), Z14, K3
 	KANDW     K2, K1, K1
 	KORW      K1, K3, K1
-	VMOVUPS   vconst<>+0(SB), Z12
+	VMOVUPS   vconst<>+128(SB), Z12
 	VMOVAPS   Z12, Z12
-	VBLENDMPS vconst<>+192(SB), Z12, K1, Z12
+	VBLENDMPS vconst<>+256(SB), Z12, K1, Z12
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -22365,7 +21813,7 @@ skip_8:
 	VFMADD231PD   Z17, Z11, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z11
+	VPANDD        vconst<>+0(SB), Z14, Z11
 	VCVTPS2PD     Y11, Z14
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -22386,7 +21834,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -22451,7 +21899,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22480,7 +21928,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22568,7 +22016,7 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z7
-	VPANDD    vconst<>+64(SB), Z7, Z8
+	VPANDD    vconst<>+0(SB), Z7, Z8
 	VCMPPS    $0x11, (SP), Z8, K1
 	VMULPS    Z7, Z7, Z7
 	VMULPS    64(SP), Z7, Z7
@@ -22597,7 +22045,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -22617,7 +22065,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -22663,7 +22111,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22691,7 +22139,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22755,7 +22203,7 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z9
-	VPANDD    vconst<>+64(SB), Z9, Z10
+	VPANDD    vconst<>+0(SB), Z9, Z10
 	VCMPPS    $0x11, (SP), Z10, K1
 	VMULPS    Z9, Z9, Z11
 	VMULPS    64(SP), Z11, Z11
@@ -22763,12 +22211,12 @@ body_3:
 	VMOVAPS   Z10, Z10
 	VBLENDMPS Z11, Z10, K1, Z10
 	VMULPS    128(SP), Z9, Z11
-	VCMPPS    $0x1e, vconst<>+0(SB), Z9, K2
-	VCMPPS    $0x11, vconst<>+0(SB), Z9, K3
+	VCMPPS    $0x1e, vconst<>+128(SB), Z9, K2
+	VCMPPS    $0x11, vconst<>+128(SB), Z9, K3
 	VMOVAPS   Z9, Z9
-	VBLENDMPS vconst<>+256(SB), Z9, K3, Z9
+	VBLENDMPS vconst<>+192(SB), Z9, K3, Z9
 	VMOVAPS   Z9, Z9
-	VBLENDMPS vconst<>+192(SB), Z9, K2, Z9
+	VBLENDMPS vconst<>+256(SB), Z9, K2, Z9
 	VMOVAPS   Z9, Z9
 	VBLENDMPS Z11, Z9, K1, Z9
 	CMPQ      R8, $0x10
@@ -22793,7 +22241,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -22814,7 +22262,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -22870,7 +22318,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22899,7 +22347,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22977,7 +22425,7 @@ tailload_2:
 
 body_3:
 	VSUBPS    Z2, Z1, Z11
-	VPANDD    vconst<>+64(SB), Z11, Z12
+	VPANDD    vconst<>+0(SB), Z11, Z12
 	VCMPPS    $0x11, (SP), Z12, K1
 	VMULPS    Z11, Z11, Z13
 	VMULPS    64(SP), Z13, Z13
@@ -22985,12 +22433,12 @@ body_3:
 	VMOVAPS   Z12, Z12
 	VBLENDMPS Z13, Z12, K1, Z12
 	VMULPS    128(SP), Z11, Z13
-	VCMPPS    $0x1e, vconst<>+0(SB), Z11, K2
-	VCMPPS    $0x11, vconst<>+0(SB), Z11, K3
+	VCMPPS    $0x1e, vconst<>+128(SB), Z11, K2
+	VCMPPS    $0x11, vconst<>+128(SB), Z11, K3
 	VMOVAPS   Z11, Z11
-	VBLENDMPS vconst<>+256(SB), Z11, K3, Z11
+	VBLENDMPS vconst<>+192(SB), Z11, K3, Z11
 	VMOVAPS   Z11, Z11
-	VBLENDMPS vconst<>+192(SB), Z11, K2, Z11
+	VBLENDMPS vconst<>+256(SB), Z11, K2, Z11
 	VMOVAPS   Z11, Z11
 	VBLENDMPS Z13, Z11, K1, Z11
 	VSUBPS    Z2, Z1, Z13
@@ -22999,23 +22447,23 @@ body_3:
 	VSUBPS    Z15, Z1, Z15
 	VADDPS    Z14, Z2, Z14
 	VSUBPS    Z14, Z15, Z14
-	VPANDD    vconst<>+64(SB), Z13, Z15
+	VPANDD    vconst<>+0(SB), Z13, Z15
 	VCMPPS    $0x00, (SP), Z15, K1
-	VPANDD    vconst<>+64(SB), Z14, Z16
-	VPANDD    vconst<>+64(SB), Z13, Z17
-	VPANDD    vconst<>+128(SB), Z17, Z18
+	VPANDD    vconst<>+0(SB), Z14, Z16
+	VPANDD    vconst<>+0(SB), Z13, Z17
+	VPANDD    vconst<>+384(SB), Z17, Z18
 	VMULPS    vconst<>+448(SB), Z18, Z18
 	VPANDD    vconst<>+512(SB), Z17, Z17
-	VCMPPS    $0x00, vconst<>+0(SB), Z17, K2
+	VCMPPS    $0x00, vconst<>+128(SB), Z17, K2
 	VMULPS    Z14, Z13, Z17
-	VCMPPS    $0x11, vconst<>+0(SB), Z17, K3
+	VCMPPS    $0x11, vconst<>+128(SB), Z17, K3
 	KANDW     K3, K2, K2
-	VMULPS    vconst<>+384(SB), Z18, Z17
+	VMULPS    vconst<>+320(SB), Z18, Z17
 	VMOVAPS   Z18, Z18
 	VBLENDMPS Z17, Z18, K2, Z18
 	VCMPPS    $0x12, Z18, Z16, K2
 	VMULPS    Z14, Z13, Z13
-	VCMPPS    $0x11, vconst<>+0(SB), Z13, K3
+	VCMPPS    $0x11, vconst<>+128(SB), Z13, K3
 	KANDNW    K3, K2, K2
 	VCMPPS    $0x11, (SP), Z15, K3
 	KANDW     K2, K1, K1
@@ -23044,7 +22492,7 @@ skip_8:
 	VFMADD231PD   Z17, Z12, Z0
 	VADDPD        Z16, Z9, Z9
 	VADDPD        Z17, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z14, Z12
+	VPANDD        vconst<>+0(SB), Z14, Z12
 	VCVTPS2PD     Y12, Z14
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -23065,7 +22513,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z12, Z12
+	VPANDD        vconst<>+0(SB), Z12, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -23130,7 +22578,7 @@ hi_15:
 	VADDPD Z13, Z9, Z9
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23159,7 +22607,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23244,14 +22692,14 @@ tailload_2:
 body_3:
 	VSUBPS      Z2, Z1, Z7
 	VMULPS      64(SP), Z7, Z8
-	VPANDD      vconst<>+64(SB), Z8, Z9
+	VPANDD      vconst<>+0(SB), Z8, Z9
 	VCMPPS      $0x1e, vconst<>+576(SB), Z9, K1
 	VMOVAPS     Z8, Z10
-	VFMADD213PS vconst<>+192(SB), Z8, Z10
+	VFMADD213PS vconst<>+256(SB), Z8, Z10
 	VSQRTPS     Z10, Z10
 	VMOVAPS     Z10, Z10
 	VBLENDMPS   Z9, Z10, K1, Z10
-	VADDPS      vconst<>+192(SB), Z10, Z9
+	VADDPS      vconst<>+256(SB), Z10, Z9
 	VDIVPS      Z9, Z8, Z8
 	VMULPS      (SP), Z8, Z8
 	VMULPS      Z8, Z7, Z7
@@ -23277,7 +22725,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -23297,7 +22745,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -23343,7 +22791,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23371,7 +22819,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23432,14 +22880,14 @@ tailload_2:
 body_3:
 	VSUBPS      Z2, Z1, Z9
 	VMULPS      64(SP), Z9, Z10
-	VPANDD      vconst<>+64(SB), Z10, Z11
+	VPANDD      vconst<>+0(SB), Z10, Z11
 	VCMPPS      $0x1e, vconst<>+576(SB), Z11, K1
 	VMOVAPS     Z10, Z12
-	VFMADD213PS vconst<>+192(SB), Z10, Z12
+	VFMADD213PS vconst<>+256(SB), Z10, Z12
 	VSQRTPS     Z12, Z12
 	VMOVAPS     Z12, Z12
 	VBLENDMPS   Z11, Z12, K1, Z12
-	VADDPS      vconst<>+192(SB), Z12, Z11
+	VADDPS      vconst<>+256(SB), Z12, Z11
 	VDIVPS      Z11, Z10, Z10
 	VMULPS      (SP), Z10, Z10
 	VMULPS      Z10, Z9, Z10
@@ -23466,7 +22914,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -23487,7 +22935,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -23543,7 +22991,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23572,7 +23020,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23647,21 +23095,21 @@ tailload_2:
 body_3:
 	VSUBPS      Z2, Z1, Z10
 	VMULPS      64(SP), Z10, Z11
-	VPANDD      vconst<>+64(SB), Z11, Z12
+	VPANDD      vconst<>+0(SB), Z11, Z12
 	VCMPPS      $0x1e, vconst<>+576(SB), Z12, K1
 	VMOVAPS     Z11, Z13
-	VFMADD213PS vconst<>+192(SB), Z11, Z13
+	VFMADD213PS vconst<>+256(SB), Z11, Z13
 	VSQRTPS     Z13, Z13
 	VMOVAPS     Z13, Z13
 	VBLENDMPS   Z12, Z13, K1, Z13
-	VADDPS      vconst<>+192(SB), Z13, Z12
+	VADDPS      vconst<>+256(SB), Z13, Z12
 	VDIVPS      Z12, Z11, Z11
 	VMULPS      (SP), Z11, Z11
 	VMULPS      Z11, Z10, Z11
 	VDIVPS      Z13, Z10, Z10
 	VMULPS      Z13, Z13, Z12
 	VMULPS      Z13, Z12, Z12
-	VMOVUPS     vconst<>+192(SB), Z13
+	VMOVUPS     vconst<>+256(SB), Z13
 	VDIVPS      Z12, Z13, Z12
 	CMPQ        R8, $0x10
 	JL          tailstore_4
@@ -23685,7 +23133,7 @@ skip_8:
 	VFMADD231PD   Z17, Z11, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z11
+	VPANDD        vconst<>+0(SB), Z14, Z11
 	VCVTPS2PD     Y11, Z14
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -23706,7 +23154,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -23771,7 +23219,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23800,7 +23248,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23880,7 +23328,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Z2, Z1, Z7
-	VPANDD       vconst<>+64(SB), Z7, Z8
+	VPANDD       vconst<>+0(SB), Z7, Z8
 	VMULPS       vconst<>+640(SB), Z8, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
 	VMAXPS       Z9, Z10, Z9
@@ -23900,12 +23348,12 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VFMADD213PS  vconst<>+320(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
+	VADDPS       vconst<>+256(SB), Z11, Z9
 	VSCALEFPS    Z10, Z9, Z9
-	VMULPS       vconst<>+384(SB), Z7, Z7
+	VMULPS       vconst<>+320(SB), Z7, Z7
 	VMULPS       Z7, Z7, Z10
 	VMULPS       Z7, Z10, Z11
 	VMOVUPS      vconst<>+1344(SB), Z12
@@ -23916,29 +23364,29 @@ body_3:
 	VFMADD213PS  vconst<>+1536(SB), Z10, Z12
 	VMOVAPS      Z11, Z10
 	VFMADD213PS  Z7, Z12, Z10
-	VCMPPS       $0x11, vconst<>+192(SB), Z8, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z8, K1
 	VMULPS       Z10, Z10, Z7
-	VMULPS       vconst<>+320(SB), Z7, Z7
+	VMULPS       vconst<>+64(SB), Z7, Z7
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
-	VSUBPS       vconst<>+192(SB), Z7, Z10
+	VADDPS       vconst<>+256(SB), Z9, Z7
+	VSUBPS       vconst<>+256(SB), Z7, Z10
 	VSUBPS       Z10, Z9, Z10
 	VPSUBD       vconst<>+1600(SB), Z7, Z7
 	VPSRAD       $0x17, Z7, Z11
 	VPANDD       vconst<>+512(SB), Z7, Z7
 	VPADDD       vconst<>+1600(SB), Z7, Z7
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z7, Z7
+	VSUBPS       vconst<>+256(SB), Z7, Z7
 	VMOVUPS      vconst<>+1280(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z7, Z13, Z13
 	VMOVAPS      Z7, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
+	VFNMADD213PS vconst<>+256(SB), Z13, Z14
 	VMOVAPS      Z7, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
+	VFNMADD213PS vconst<>+256(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z7, Z7, Z11
@@ -23996,7 +23444,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -24016,7 +23464,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -24062,7 +23510,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24090,7 +23538,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24146,7 +23594,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Z2, Z1, Z9
-	VPANDD       vconst<>+64(SB), Z9, Z10
+	VPANDD       vconst<>+0(SB), Z9, Z10
 	VMULPS       vconst<>+640(SB), Z10, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
 	VMAXPS       Z11, Z12, Z11
@@ -24166,12 +23614,12 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z11, Z14
+	VFMADD213PS  vconst<>+320(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z11
+	VADDPS       vconst<>+256(SB), Z13, Z11
 	VSCALEFPS    Z12, Z11, Z11
-	VMULPS       vconst<>+384(SB), Z9, Z12
+	VMULPS       vconst<>+320(SB), Z9, Z12
 	VMULPS       Z12, Z12, Z13
 	VMULPS       Z12, Z13, Z14
 	VMOVUPS      vconst<>+1344(SB), Z15
@@ -24182,29 +23630,29 @@ body_3:
 	VFMADD213PS  vconst<>+1536(SB), Z13, Z15
 	VMOVAPS      Z14, Z13
 	VFMADD213PS  Z12, Z15, Z13
-	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
 	VMULPS       Z13, Z13, Z12
-	VMULPS       vconst<>+320(SB), Z12, Z12
+	VMULPS       vconst<>+64(SB), Z12, Z12
 	VMOVAPS      Z11, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z14
+	VADDPS       vconst<>+256(SB), Z13, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z14
 	VSUBPS       Z14, Z13, Z14
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VMOVUPS      vconst<>+1280(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VFNMADD213PS vconst<>+256(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VFNMADD213PS vconst<>+256(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -24240,7 +23688,7 @@ body_3:
 	VSUBPS       vconst<>+2432(SB), Z13, Z13
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z11, Z12
+	VADDPS       vconst<>+256(SB), Z11, Z12
 	VMULPS       Z9, Z9, Z14
 	VMULPS       Z9, Z14, Z15
 	VMOVUPS      vconst<>+2496(SB), Z16
@@ -24253,7 +23701,7 @@ body_3:
 	VFMADD213PS  vconst<>+2752(SB), Z14, Z16
 	VMOVAPS      Z15, Z14
 	VFMADD213PS  Z9, Z16, Z14
-	VMOVUPS      vconst<>+192(SB), Z15
+	VMOVUPS      vconst<>+256(SB), Z15
 	VSUBPS       Z11, Z15, Z11
 	VDIVPS       Z12, Z11, Z11
 	VPANDD       vconst<>+2816(SB), Z9, Z9
@@ -24283,7 +23731,7 @@ skip_8:
 	VFMADD231PD   Z15, Z13, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -24304,7 +23752,7 @@ skip_9:
 	VCVTPS2PD     Y11, Z11
 	VADDPD        Z10, Z0, Z0
 	VADDPD        Z11, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z13, Z10
+	VPANDD        vconst<>+0(SB), Z13, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -24360,7 +23808,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24389,7 +23837,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24459,7 +23907,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Z2, Z1, Z10
-	VPANDD       vconst<>+64(SB), Z10, Z11
+	VPANDD       vconst<>+0(SB), Z10, Z11
 	VMULPS       vconst<>+640(SB), Z11, Z12
 	VMOVUPS      vconst<>+704(SB), Z13
 	VMAXPS       Z12, Z13, Z12
@@ -24479,12 +23927,12 @@ body_3:
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1216(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+384(SB), Z12, Z15
+	VFMADD213PS  vconst<>+320(SB), Z12, Z15
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z15, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z12
+	VADDPS       vconst<>+256(SB), Z14, Z12
 	VSCALEFPS    Z13, Z12, Z12
-	VMULPS       vconst<>+384(SB), Z10, Z13
+	VMULPS       vconst<>+320(SB), Z10, Z13
 	VMULPS       Z13, Z13, Z14
 	VMULPS       Z13, Z14, Z15
 	VMOVUPS      vconst<>+1344(SB), Z16
@@ -24495,29 +23943,29 @@ body_3:
 	VFMADD213PS  vconst<>+1536(SB), Z14, Z16
 	VMOVAPS      Z15, Z14
 	VFMADD213PS  Z13, Z16, Z14
-	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
 	VMULPS       Z14, Z14, Z13
-	VMULPS       vconst<>+320(SB), Z13, Z13
+	VMULPS       vconst<>+64(SB), Z13, Z13
 	VMOVAPS      Z12, Z14
 	VBLENDMPS    Z13, Z14, K1, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z15
+	VADDPS       vconst<>+256(SB), Z14, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z15
 	VSUBPS       Z15, Z14, Z15
 	VPSUBD       vconst<>+1600(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VMOVUPS      vconst<>+1280(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+192(SB), Z18
+	VMOVUPS      vconst<>+256(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+192(SB), Z18, Z19
+	VFNMADD213PS vconst<>+256(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+192(SB), Z19, Z18
+	VFNMADD213PS vconst<>+256(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -24553,7 +24001,7 @@ body_3:
 	VSUBPS       vconst<>+2432(SB), Z14, Z14
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z13, Z14, K1, Z14
-	VADDPS       vconst<>+192(SB), Z12, Z13
+	VADDPS       vconst<>+256(SB), Z12, Z13
 	VMULPS       Z10, Z10, Z15
 	VMULPS       Z10, Z15, Z16
 	VMOVUPS      vconst<>+2496(SB), Z17
@@ -24566,7 +24014,7 @@ body_3:
 	VFMADD213PS  vconst<>+2752(SB), Z15, Z17
 	VMOVAPS      Z16, Z15
 	VFMADD213PS  Z10, Z17, Z15
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z12, Z16, Z16
 	VDIVPS       Z13, Z16, Z16
 	VPANDD       vconst<>+2816(SB), Z10, Z10
@@ -24599,7 +24047,7 @@ skip_8:
 	VFMADD231PD   Z17, Z14, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z13
+	VPANDD        vconst<>+0(SB), Z13, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -24620,7 +24068,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z14, Z12
+	VPANDD        vconst<>+0(SB), Z14, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -24685,7 +24133,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24714,7 +24162,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24827,7 +24275,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -24847,7 +24295,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -24893,7 +24341,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24921,7 +24369,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24988,9 +24436,9 @@ body_3:
 	VMULPS    (SP), Z9, Z10
 	VMULPS    64(SP), Z9, Z11
 	VMAXPS    Z11, Z10, Z10
-	VCMPPS    $0x1e, vconst<>+0(SB), Z9, K1
-	VCMPPS    $0x11, vconst<>+0(SB), Z9, K2
-	VMULPS    vconst<>+0(SB), Z9, Z9
+	VCMPPS    $0x1e, vconst<>+128(SB), Z9, K1
+	VCMPPS    $0x11, vconst<>+128(SB), Z9, K2
+	VMULPS    vconst<>+128(SB), Z9, Z9
 	VMOVAPS   Z9, Z9
 	VBLENDMPS 128(SP), Z9, K2, Z9
 	VMOVAPS   Z9, Z9
@@ -25017,7 +24465,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -25038,7 +24486,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -25094,7 +24542,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25123,7 +24571,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25204,9 +24652,9 @@ body_3:
 	VMULPS    (SP), Z10, Z11
 	VMULPS    64(SP), Z10, Z12
 	VMAXPS    Z12, Z11, Z11
-	VCMPPS    $0x1e, vconst<>+0(SB), Z10, K1
-	VCMPPS    $0x11, vconst<>+0(SB), Z10, K2
-	VMULPS    vconst<>+0(SB), Z10, Z10
+	VCMPPS    $0x1e, vconst<>+128(SB), Z10, K1
+	VCMPPS    $0x11, vconst<>+128(SB), Z10, K2
+	VMULPS    vconst<>+128(SB), Z10, Z10
 	VMOVAPS   Z10, Z10
 	VBLENDMPS 128(SP), Z10, K2, Z10
 	VMOVAPS   Z10, Z10
@@ -25233,7 +24681,7 @@ skip_8:
 	VFMADD231PD   Z16, Z11, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -25254,7 +24702,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -25272,7 +24720,7 @@ grads_7:
 	VMOVUPS Z10, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Z11, Z10
+	VMULPS  vconst<>+128(SB), Z11, Z10
 	VSUBPS  Z10, Z10, Z11
 	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
@@ -25319,7 +24767,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25348,7 +24796,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25372,7 +24820,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
 	VMOVAPS.Z Z2, K1, Z7
@@ -25445,10 +24893,10 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+384(SB), Z7, Z10
+	VFMADD213PS  vconst<>+320(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
+	VADDPS       vconst<>+256(SB), Z9, Z7
 	VSCALEFPS    Z8, Z7, Z7
 	VMOVAPS      Z2, Z8
 	VFNMADD213PS Z7, Z1, Z8
@@ -25474,7 +24922,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -25494,7 +24942,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -25540,7 +24988,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25568,7 +25016,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25641,10 +25089,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VFMADD213PS  vconst<>+320(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
+	VADDPS       vconst<>+256(SB), Z11, Z9
 	VSCALEFPS    Z10, Z9, Z9
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS Z9, Z1, Z10
@@ -25671,7 +25119,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -25692,7 +25140,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -25748,7 +25196,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25777,7 +25225,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25864,10 +25312,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+320(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
+	VADDPS       vconst<>+256(SB), Z12, Z10
 	VSCALEFPS    Z11, Z10, Z10
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS Z10, Z1, Z11
@@ -25894,7 +25342,7 @@ skip_8:
 	VFMADD231PD   Z17, Z11, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z11
+	VPANDD        vconst<>+0(SB), Z14, Z11
 	VCVTPS2PD     Y11, Z14
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -25915,7 +25363,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -25980,7 +25428,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26009,7 +25457,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26106,10 +25554,10 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1216(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z8, Z11
+	VFMADD213PS  vconst<>+320(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z8
+	VADDPS       vconst<>+256(SB), Z10, Z8
 	VSCALEFPS    Z9, Z8, Z8
 	VMOVAPS      Z2, Z9
 	VFNMADD213PS Z8, Z1, Z9
@@ -26122,7 +25570,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z10
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VSUBPS       vconst<>+3136(SB), Z10, Z11
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
@@ -26151,13 +25599,13 @@ body_3:
 	VADDPS       Z8, Z12, Z8
 	VMOVUPS      vconst<>+2368(SB), Z11
 	VFMADD213PS  Z8, Z10, Z11
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z11, Z8
 	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z2, Z8, K1, Z8
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -26166,12 +25614,12 @@ body_3:
 	VPXORD       vconst<>+2816(SB), Z2, Z10
 	VMOVAPS      Z2, Z11
 	VFMADD213PS  Z10, Z8, Z11
-	VMOVUPS      vconst<>+384(SB), Z10
+	VMOVUPS      vconst<>+320(SB), Z10
 	VFMADD213PS  vconst<>+3328(SB), Z8, Z10
 	VADDPS       Z10, Z11, Z8
-	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
-	VMOVUPS      vconst<>+192(SB), Z10
-	VCMPPS       $0x04, vconst<>+0(SB), Z10, K2
+	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VMOVUPS      vconst<>+256(SB), Z10
+	VCMPPS       $0x04, vconst<>+128(SB), Z10, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z3, Z3, Z3
 	VMOVUPS.Z    Z8, K1, Z3
@@ -26201,7 +25649,7 @@ skip_8:
 	VFMADD231PD   Z9, Z8, Z0
 	VADDPD        Z12, Z6, Z6
 	VADDPD        Z9, Z6, Z6
-	VPANDD        vconst<>+64(SB), Z10, Z8
+	VPANDD        vconst<>+0(SB), Z10, Z8
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -26221,7 +25669,7 @@ skip_9:
 	VCVTPS2PD     Y10, Z10
 	VADDPD        Z9, Z0, Z0
 	VADDPD        Z10, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z8
+	VPANDD        vconst<>+0(SB), Z8, Z8
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -26267,7 +25715,7 @@ hi_13:
 	VADDPD Z5, Z6, Z6
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26295,7 +25743,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26368,10 +25816,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+320(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
+	VADDPS       vconst<>+256(SB), Z12, Z10
 	VSCALEFPS    Z11, Z10, Z10
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS Z10, Z1, Z11
@@ -26384,7 +25832,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -26413,13 +25861,13 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z2, Z12, K1, Z12
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -26428,12 +25876,12 @@ body_3:
 	VPXORD       vconst<>+2816(SB), Z2, Z13
 	VMOVAPS      Z2, Z14
 	VFMADD213PS  Z13, Z12, Z14
-	VMOVUPS      vconst<>+384(SB), Z13
+	VMOVUPS      vconst<>+320(SB), Z13
 	VFMADD213PS  vconst<>+3328(SB), Z12, Z13
 	VADDPS       Z13, Z14, Z12
-	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
-	VMOVUPS      vconst<>+192(SB), Z13
-	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
+	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VMOVUPS      vconst<>+256(SB), Z13
+	VCMPPS       $0x04, vconst<>+128(SB), Z13, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z4, Z4, Z4
 	VMOVUPS.Z    Z12, K1, Z4
@@ -26464,7 +25912,7 @@ skip_8:
 	VFMADD231PD   Z16, Z11, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -26485,7 +25933,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -26541,7 +25989,7 @@ hi_14:
 	VADDPD Z11, Z8, Z8
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26570,7 +26018,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26657,10 +26105,10 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z11, Z14
+	VFMADD213PS  vconst<>+320(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z11
+	VADDPS       vconst<>+256(SB), Z13, Z11
 	VSCALEFPS    Z12, Z11, Z11
 	VMOVAPS      Z2, Z12
 	VFNMADD213PS Z11, Z1, Z12
@@ -26673,7 +26121,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z14, Z14
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VSUBPS       vconst<>+3136(SB), Z14, Z15
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z15, Z14, K1, Z14
@@ -26702,13 +26150,13 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z14, Z15
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z2, Z13, K1, Z13
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -26717,12 +26165,12 @@ body_3:
 	VPXORD       vconst<>+2816(SB), Z2, Z14
 	VMOVAPS      Z2, Z15
 	VFMADD213PS  Z14, Z13, Z15
-	VMOVUPS      vconst<>+384(SB), Z14
+	VMOVUPS      vconst<>+320(SB), Z14
 	VFMADD213PS  vconst<>+3328(SB), Z13, Z14
 	VADDPS       Z14, Z15, Z13
-	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
-	VMOVUPS      vconst<>+192(SB), Z14
-	VCMPPS       $0x04, vconst<>+0(SB), Z14, K2
+	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
+	VMOVUPS      vconst<>+256(SB), Z14
+	VCMPPS       $0x04, vconst<>+128(SB), Z14, K2
 	KANDW        K2, K1, K1
 	VPXORD       Z4, Z4, Z4
 	VMOVUPS.Z    Z13, K1, Z4
@@ -26753,7 +26201,7 @@ skip_8:
 	VFMADD231PD   Z18, Z12, Z0
 	VADDPD        Z17, Z9, Z9
 	VADDPD        Z18, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z15, Z12
+	VPANDD        vconst<>+0(SB), Z15, Z12
 	VCVTPS2PD     Y12, Z15
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -26774,7 +26222,7 @@ skip_9:
 	VCVTPS2PD     Y15, Z15
 	VADDPD        Z14, Z0, Z0
 	VADDPD        Z15, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z12, Z12
+	VPANDD        vconst<>+0(SB), Z12, Z12
 	VCVTPS2PD     Y12, Z14
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -26839,7 +26287,7 @@ hi_15:
 	VADDPD Z12, Z9, Z9
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26868,7 +26316,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26964,7 +26412,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z9, Z9
 	VPADDD       vconst<>+1600(SB), Z9, Z9
 	VCVTDQ2PS    Z10, Z10
-	VSUBPS       vconst<>+192(SB), Z9, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z9
 	VSUBPS       vconst<>+3136(SB), Z10, Z11
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
@@ -26993,38 +26441,38 @@ body_3:
 	VADDPS       Z9, Z12, Z9
 	VMOVUPS      vconst<>+2368(SB), Z11
 	VFMADD213PS  Z9, Z10, Z11
-	VCMPPS       $0x00, vconst<>+0(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
 	VMOVAPS      Z11, Z9
 	VBLENDMPS    vconst<>+3200(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+0(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z7, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+3264(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z7, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
 	VCMPPS       $0x03, Z7, Z7, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
 	VDIVPS       Z7, Z8, Z7
-	VADDPS       vconst<>+192(SB), Z7, Z8
-	VSUBPS       vconst<>+192(SB), Z8, Z10
+	VADDPS       vconst<>+256(SB), Z7, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z10
 	VSUBPS       Z10, Z7, Z10
 	VPSUBD       vconst<>+1600(SB), Z8, Z8
 	VPSRAD       $0x17, Z8, Z11
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VPMINSD      vconst<>+3456(SB), Z11, Z11
 	VMOVUPS      vconst<>+1280(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z8, Z13, Z13
 	VMOVAPS      Z8, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
+	VFNMADD213PS vconst<>+256(SB), Z13, Z14
 	VMOVAPS      Z8, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
+	VFNMADD213PS vconst<>+256(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z8, Z8, Z11
@@ -27053,13 +26501,13 @@ body_3:
 	VADDPS       Z8, Z11, Z8
 	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z8, Z12, Z10
-	VCMPPS       $0x00, vconst<>+256(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z7, K1
 	VMOVAPS      Z10, Z8
 	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VCMPPS       $0x03, Z7, Z7, K1
@@ -27090,7 +26538,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -27110,7 +26558,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -27156,7 +26604,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -27184,7 +26632,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -27258,7 +26706,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -27287,38 +26735,38 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VDIVPS       Z10, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z13
+	VADDPS       vconst<>+256(SB), Z10, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z13
 	VSUBPS       Z13, Z10, Z13
 	VPSUBD       vconst<>+1600(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+512(SB), Z11, Z11
 	VPADDD       vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z11
 	VPMINSD      vconst<>+3456(SB), Z14, Z14
 	VMOVUPS      vconst<>+1280(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
+	VFNMADD213PS vconst<>+256(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
+	VFNMADD213PS vconst<>+256(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -27347,13 +26795,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VCMPPS       $0x03, Z10, Z10, K1
@@ -27362,7 +26810,7 @@ body_3:
 	VADDPS       Z11, Z12, Z10
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS Z1, Z10, Z11
-	VMOVUPS      vconst<>+192(SB), Z10
+	VMOVUPS      vconst<>+256(SB), Z10
 	VSUBPS       Z9, Z10, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -27386,7 +26834,7 @@ skip_8:
 	VFMADD231PD   Z15, Z11, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z11
+	VPANDD        vconst<>+0(SB), Z12, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -27407,7 +26855,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z10, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z10
+	VPANDD        vconst<>+0(SB), Z11, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -27463,7 +26911,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -27492,7 +26940,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -27580,7 +27028,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z14, Z14
 	VPADDD       vconst<>+1600(SB), Z14, Z14
 	VCVTDQ2PS    Z15, Z15
-	VSUBPS       vconst<>+192(SB), Z14, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z14
 	VSUBPS       vconst<>+3136(SB), Z15, Z16
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z16, Z15, K1, Z15
@@ -27609,38 +27057,38 @@ body_3:
 	VADDPS       Z14, Z17, Z14
 	VMOVUPS      vconst<>+2368(SB), Z16
 	VFMADD213PS  Z14, Z15, Z16
-	VCMPPS       $0x00, vconst<>+0(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z16, Z14
 	VBLENDMPS    vconst<>+3200(SB), Z14, K1, Z14
-	VCMPPS       $0x11, vconst<>+0(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    vconst<>+3264(SB), Z14, K1, Z14
-	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VCMPPS       $0x03, Z12, Z12, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VDIVPS       Z12, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z15
+	VADDPS       vconst<>+256(SB), Z12, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z15
 	VSUBPS       Z15, Z12, Z15
 	VPSUBD       vconst<>+1600(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VPMINSD      vconst<>+3456(SB), Z16, Z16
 	VMOVUPS      vconst<>+1280(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+192(SB), Z18
+	VMOVUPS      vconst<>+256(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+192(SB), Z18, Z19
+	VFNMADD213PS vconst<>+256(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+192(SB), Z19, Z18
+	VFNMADD213PS vconst<>+256(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -27669,13 +27117,13 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z17, Z15
-	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z12, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
 	VCMPPS       $0x03, Z12, Z12, K1
@@ -27684,7 +27132,7 @@ body_3:
 	VADDPS       Z13, Z14, Z12
 	VMOVAPS      Z2, Z13
 	VFNMADD213PS Z1, Z12, Z13
-	VMOVUPS      vconst<>+192(SB), Z12
+	VMOVUPS      vconst<>+256(SB), Z12
 	VSUBPS       Z11, Z12, Z12
 	VDIVPS       Z10, Z11, Z10
 	CMPQ         R8, $0x10
@@ -27709,7 +27157,7 @@ skip_8:
 	VFMADD231PD   Z17, Z13, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z13
+	VPANDD        vconst<>+0(SB), Z14, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -27730,7 +27178,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -27795,7 +27243,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -27824,7 +27272,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -27920,7 +27368,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z9, Z9
 	VPADDD       vconst<>+1600(SB), Z9, Z9
 	VCVTDQ2PS    Z10, Z10
-	VSUBPS       vconst<>+192(SB), Z9, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z9
 	VSUBPS       vconst<>+3136(SB), Z10, Z11
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
@@ -27949,38 +27397,38 @@ body_3:
 	VADDPS       Z9, Z12, Z9
 	VMOVUPS      vconst<>+2368(SB), Z11
 	VFMADD213PS  Z9, Z10, Z11
-	VCMPPS       $0x00, vconst<>+0(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
 	VMOVAPS      Z11, Z9
 	VBLENDMPS    vconst<>+3200(SB), Z9, K1, Z9
-	VCMPPS       $0x11, vconst<>+0(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z7, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+3264(SB), Z9, K1, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z7, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
 	VCMPPS       $0x03, Z7, Z7, K1
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
 	VDIVPS       Z7, Z8, Z7
-	VADDPS       vconst<>+192(SB), Z7, Z8
-	VSUBPS       vconst<>+192(SB), Z8, Z10
+	VADDPS       vconst<>+256(SB), Z7, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z10
 	VSUBPS       Z10, Z7, Z10
 	VPSUBD       vconst<>+1600(SB), Z8, Z8
 	VPSRAD       $0x17, Z8, Z11
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VPMINSD      vconst<>+3456(SB), Z11, Z11
 	VMOVUPS      vconst<>+1280(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z8, Z13, Z13
 	VMOVAPS      Z8, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
+	VFNMADD213PS vconst<>+256(SB), Z13, Z14
 	VMOVAPS      Z8, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
+	VFNMADD213PS vconst<>+256(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z8, Z8, Z11
@@ -28009,13 +27457,13 @@ body_3:
 	VADDPS       Z8, Z11, Z8
 	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z8, Z12, Z10
-	VCMPPS       $0x00, vconst<>+256(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z7, K1
 	VMOVAPS      Z10, Z8
 	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+256(SB), Z7, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z7, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z7, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VCMPPS       $0x03, Z7, Z7, K1
@@ -28031,7 +27479,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z9, Z9
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VSUBPS       vconst<>+3136(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
@@ -28060,13 +27508,13 @@ body_3:
 	VADDPS       Z8, Z11, Z8
 	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z8, Z9, Z10
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z10, Z8
 	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z2, Z8, K1, Z8
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -28076,29 +27524,29 @@ body_3:
 	VFNMADD213PS Z1, Z7, Z9
 	VSUBPS       Z2, Z1, Z10
 	VADDPS       64(SP), Z10, Z11
-	VPANDD       vconst<>+64(SB), Z11, Z12
-	VMULPS       vconst<>+384(SB), Z2, Z13
+	VPANDD       vconst<>+0(SB), Z11, Z12
+	VMULPS       vconst<>+320(SB), Z2, Z13
 	VCMPPS       $0x11, Z13, Z12, K1
 	VDIVPS       Z2, Z11, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z13
+	VADDPS       vconst<>+256(SB), Z11, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z13
 	VSUBPS       Z13, Z11, Z13
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z14
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VPMINSD      vconst<>+3456(SB), Z14, Z14
 	VMOVUPS      vconst<>+1280(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z12, Z16, Z16
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
+	VFNMADD213PS vconst<>+256(SB), Z16, Z17
 	VMOVAPS      Z12, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
+	VFNMADD213PS vconst<>+256(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z12, Z12, Z14
@@ -28127,13 +27575,13 @@ body_3:
 	VADDPS       Z12, Z14, Z12
 	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z12, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K2
+	VCMPPS       $0x00, vconst<>+192(SB), Z11, K2
 	VMOVAPS      Z13, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K2, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K2
+	VCMPPS       $0x11, vconst<>+192(SB), Z11, K2
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K2, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K2
+	VCMPPS       $0x00, vconst<>+384(SB), Z11, K2
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K2, Z12
 	VCMPPS       $0x03, Z11, Z11, K2
@@ -28144,12 +27592,12 @@ body_3:
 	VBLENDMPS    Z12, Z7, K1, Z7
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS Z10, Z7, Z11
-	VMOVUPS      vconst<>+384(SB), Z7
+	VMOVUPS      vconst<>+320(SB), Z7
 	VFMADD213PS  vconst<>+3328(SB), Z8, Z7
 	VADDPS       Z7, Z11, Z7
-	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
 	VMOVUPS      (SP), Z8
-	VCMPPS       $0x04, vconst<>+0(SB), Z8, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z8, K2
 	KANDW        K2, K1, K1
 	VMOVAPS      Z9, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
@@ -28179,7 +27627,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -28199,7 +27647,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -28245,7 +27693,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -28273,7 +27721,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -28346,7 +27794,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -28375,38 +27823,38 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VDIVPS       Z10, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z13
+	VADDPS       vconst<>+256(SB), Z10, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z13
 	VSUBPS       Z13, Z10, Z13
 	VPSUBD       vconst<>+1600(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+512(SB), Z11, Z11
 	VPADDD       vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z11
 	VPMINSD      vconst<>+3456(SB), Z14, Z14
 	VMOVUPS      vconst<>+1280(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
+	VFNMADD213PS vconst<>+256(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
+	VFNMADD213PS vconst<>+256(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -28435,13 +27883,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z15, Z13
-	VCMPPS       $0x00, vconst<>+256(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z10, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+256(SB), Z10, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z10, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z10, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VCMPPS       $0x03, Z10, Z10, K1
@@ -28457,7 +27905,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z11, Z11
 	VPADDD       vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z11
 	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
@@ -28486,13 +27934,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z2, Z11, K1, Z11
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -28502,29 +27950,29 @@ body_3:
 	VFNMADD213PS Z1, Z10, Z12
 	VSUBPS       Z2, Z1, Z13
 	VADDPS       64(SP), Z13, Z14
-	VPANDD       vconst<>+64(SB), Z14, Z15
-	VMULPS       vconst<>+384(SB), Z2, Z16
+	VPANDD       vconst<>+0(SB), Z14, Z15
+	VMULPS       vconst<>+320(SB), Z2, Z16
 	VCMPPS       $0x11, Z16, Z15, K1
 	VDIVPS       Z2, Z14, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z15, Z16
+	VADDPS       vconst<>+256(SB), Z14, Z15
+	VSUBPS       vconst<>+256(SB), Z15, Z16
 	VSUBPS       Z16, Z14, Z16
 	VPSUBD       vconst<>+1600(SB), Z15, Z15
 	VPSRAD       $0x17, Z15, Z17
 	VPANDD       vconst<>+512(SB), Z15, Z15
 	VPADDD       vconst<>+1600(SB), Z15, Z15
 	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+192(SB), Z15, Z15
+	VSUBPS       vconst<>+256(SB), Z15, Z15
 	VPMINSD      vconst<>+3456(SB), Z17, Z17
 	VMOVUPS      vconst<>+1280(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+192(SB), Z19
+	VMOVUPS      vconst<>+256(SB), Z19
 	VSUBPS       Z15, Z19, Z19
 	VMOVAPS      Z15, Z20
-	VFNMADD213PS vconst<>+192(SB), Z19, Z20
+	VFNMADD213PS vconst<>+256(SB), Z19, Z20
 	VMOVAPS      Z15, Z19
-	VFNMADD213PS vconst<>+192(SB), Z20, Z19
+	VFNMADD213PS vconst<>+256(SB), Z20, Z19
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z15, Z15, Z17
@@ -28553,13 +28001,13 @@ body_3:
 	VADDPS       Z15, Z17, Z15
 	VMOVUPS      vconst<>+2368(SB), Z16
 	VFMADD213PS  Z15, Z18, Z16
-	VCMPPS       $0x00, vconst<>+256(SB), Z14, K2
+	VCMPPS       $0x00, vconst<>+192(SB), Z14, K2
 	VMOVAPS      Z16, Z15
 	VBLENDMPS    vconst<>+3200(SB), Z15, K2, Z15
-	VCMPPS       $0x11, vconst<>+256(SB), Z14, K2
+	VCMPPS       $0x11, vconst<>+192(SB), Z14, K2
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    vconst<>+3264(SB), Z15, K2, Z15
-	VCMPPS       $0x00, vconst<>+128(SB), Z14, K2
+	VCMPPS       $0x00, vconst<>+384(SB), Z14, K2
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z14, Z15, K2, Z15
 	VCMPPS       $0x03, Z14, Z14, K2
@@ -28570,12 +28018,12 @@ body_3:
 	VBLENDMPS    Z15, Z10, K1, Z10
 	VMOVAPS      Z2, Z14
 	VFNMADD213PS Z13, Z10, Z14
-	VMOVUPS      vconst<>+384(SB), Z10
+	VMOVUPS      vconst<>+320(SB), Z10
 	VFMADD213PS  vconst<>+3328(SB), Z11, Z10
 	VADDPS       Z10, Z14, Z10
-	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
 	VMOVUPS      (SP), Z11
-	VCMPPS       $0x04, vconst<>+0(SB), Z11, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z11, K2
 	KANDW        K2, K1, K1
 	VMOVAPS      Z12, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
@@ -28584,7 +28032,7 @@ body_3:
 	VMOVAPS      Z11, Z10
 	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
 	VDIVPS       Z9, Z2, Z9
-	VMOVUPS      vconst<>+192(SB), Z11
+	VMOVUPS      vconst<>+256(SB), Z11
 	VSUBPS       Z9, Z11, Z9
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -28608,7 +28056,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -28629,7 +28077,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -28685,7 +28133,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -28714,7 +28162,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -28801,7 +28249,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z14, Z14
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VSUBPS       vconst<>+3136(SB), Z14, Z15
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z15, Z14, K1, Z14
@@ -28830,38 +28278,38 @@ body_3:
 	VADDPS       Z13, Z16, Z13
 	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z13, Z14, Z15
-	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VDIVPS       Z11, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z14
+	VADDPS       vconst<>+256(SB), Z11, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z14
 	VSUBPS       Z14, Z11, Z14
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VPMINSD      vconst<>+3456(SB), Z15, Z15
 	VMOVUPS      vconst<>+1280(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VFNMADD213PS vconst<>+256(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VFNMADD213PS vconst<>+256(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -28890,13 +28338,13 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z16, Z14
-	VCMPPS       $0x00, vconst<>+256(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z11, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+256(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
 	VCMPPS       $0x03, Z11, Z11, K1
@@ -28912,7 +28360,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -28941,13 +28389,13 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z2, Z12, K1, Z12
 	VCMPPS       $0x03, Z2, Z2, K1
@@ -28957,29 +28405,29 @@ body_3:
 	VFNMADD213PS Z1, Z11, Z13
 	VSUBPS       Z2, Z1, Z14
 	VADDPS       64(SP), Z14, Z15
-	VPANDD       vconst<>+64(SB), Z15, Z16
-	VMULPS       vconst<>+384(SB), Z2, Z17
+	VPANDD       vconst<>+0(SB), Z15, Z16
+	VMULPS       vconst<>+320(SB), Z2, Z17
 	VCMPPS       $0x11, Z17, Z16, K1
 	VDIVPS       Z2, Z15, Z15
-	VADDPS       vconst<>+192(SB), Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z16, Z17
+	VADDPS       vconst<>+256(SB), Z15, Z16
+	VSUBPS       vconst<>+256(SB), Z16, Z17
 	VSUBPS       Z17, Z15, Z17
 	VPSUBD       vconst<>+1600(SB), Z16, Z16
 	VPSRAD       $0x17, Z16, Z18
 	VPANDD       vconst<>+512(SB), Z16, Z16
 	VPADDD       vconst<>+1600(SB), Z16, Z16
 	VCVTDQ2PS    Z18, Z19
-	VSUBPS       vconst<>+192(SB), Z16, Z16
+	VSUBPS       vconst<>+256(SB), Z16, Z16
 	VPMINSD      vconst<>+3456(SB), Z18, Z18
 	VMOVUPS      vconst<>+1280(SB), Z20
 	VPSUBD       Z18, Z20, Z18
 	VPSLLD       $0x17, Z18, Z18
-	VMOVUPS      vconst<>+192(SB), Z20
+	VMOVUPS      vconst<>+256(SB), Z20
 	VSUBPS       Z16, Z20, Z20
 	VMOVAPS      Z16, Z21
-	VFNMADD213PS vconst<>+192(SB), Z20, Z21
+	VFNMADD213PS vconst<>+256(SB), Z20, Z21
 	VMOVAPS      Z16, Z20
-	VFNMADD213PS vconst<>+192(SB), Z21, Z20
+	VFNMADD213PS vconst<>+256(SB), Z21, Z20
 	VMULPS       Z18, Z17, Z17
 	VMULPS       Z20, Z17, Z17
 	VMULPS       Z16, Z16, Z18
@@ -29008,13 +28456,13 @@ body_3:
 	VADDPS       Z16, Z18, Z16
 	VMOVUPS      vconst<>+2368(SB), Z17
 	VFMADD213PS  Z16, Z19, Z17
-	VCMPPS       $0x00, vconst<>+256(SB), Z15, K2
+	VCMPPS       $0x00, vconst<>+192(SB), Z15, K2
 	VMOVAPS      Z17, Z16
 	VBLENDMPS    vconst<>+3200(SB), Z16, K2, Z16
-	VCMPPS       $0x11, vconst<>+256(SB), Z15, K2
+	VCMPPS       $0x11, vconst<>+192(SB), Z15, K2
 	VMOVAPS      Z16, Z16
 	VBLENDMPS    vconst<>+3264(SB), Z16, K2, Z16
-	VCMPPS       $0x00, vconst<>+128(SB), Z15, K2
+	VCMPPS       $0x00, vconst<>+384(SB), Z15, K2
 	VMOVAPS      Z16, Z16
 	VBLENDMPS    Z15, Z16, K2, Z16
 	VCMPPS       $0x03, Z15, Z15, K2
@@ -29025,12 +28473,12 @@ body_3:
 	VBLENDMPS    Z16, Z11, K1, Z11
 	VMOVAPS      Z2, Z15
 	VFNMADD213PS Z14, Z11, Z15
-	VMOVUPS      vconst<>+384(SB), Z11
+	VMOVUPS      vconst<>+320(SB), Z11
 	VFMADD213PS  vconst<>+3328(SB), Z12, Z11
 	VADDPS       Z11, Z15, Z11
-	VCMPPS       $0x1e, vconst<>+192(SB), Z2, K1
+	VCMPPS       $0x1e, vconst<>+256(SB), Z2, K1
 	VMOVUPS      (SP), Z12
-	VCMPPS       $0x04, vconst<>+0(SB), Z12, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z12, K2
 	KANDW        K2, K1, K1
 	VMOVAPS      Z13, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
@@ -29039,7 +28487,7 @@ body_3:
 	VMOVAPS      Z12, Z11
 	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
 	VDIVPS       Z10, Z2, Z12
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z12, Z13, Z13
 	VDIVPS       Z10, Z12, Z10
 	CMPQ         R8, $0x10
@@ -29064,7 +28512,7 @@ skip_8:
 	VFMADD231PD   Z17, Z11, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z11
+	VPANDD        vconst<>+0(SB), Z14, Z11
 	VCVTPS2PD     Y11, Z14
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -29085,7 +28533,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -29150,7 +28598,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29179,7 +28627,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29295,14 +28743,14 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z7, Z11
+	VFMADD213PS  vconst<>+320(SB), Z7, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z7, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z7
+	VADDPS       vconst<>+256(SB), Z10, Z7
 	VSCALEFPS    Z8, Z7, Z7
 	VMOVAPS      Z7, Z8
 	VFMADD213PS  Z7, Z9, Z8
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
 	VMULPS       (SP), Z1, Z7
 	VMOVUPS      (SP), Z9
 	VFMSUB213PS  Z7, Z1, Z9
@@ -29326,15 +28774,15 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z7, Z12
+	VFMADD213PS  vconst<>+320(SB), Z7, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z7, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z7
+	VADDPS       vconst<>+256(SB), Z11, Z7
 	VSCALEFPS    Z9, Z7, Z7
 	VMOVAPS      Z7, Z9
 	VFMADD213PS  Z7, Z10, Z9
 	VMULPS       Z9, Z2, Z7
-	VMOVUPS      vconst<>+0(SB), Z9
+	VMOVUPS      vconst<>+128(SB), Z9
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z7, Z9, K1, Z9
 	VMULPS       192(SP), Z8, Z7
@@ -29362,7 +28810,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -29382,7 +28830,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -29428,7 +28876,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29456,7 +28904,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29548,14 +28996,14 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z9, Z13
+	VFMADD213PS  vconst<>+320(SB), Z9, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z9, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z9
+	VADDPS       vconst<>+256(SB), Z12, Z9
 	VSCALEFPS    Z10, Z9, Z9
 	VMOVAPS      Z9, Z10
 	VFMADD213PS  Z9, Z11, Z10
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
 	VMULPS       (SP), Z1, Z9
 	VMOVUPS      (SP), Z11
 	VFMSUB213PS  Z9, Z1, Z11
@@ -29579,15 +29027,15 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z9, Z14
+	VFMADD213PS  vconst<>+320(SB), Z9, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z9, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z9
+	VADDPS       vconst<>+256(SB), Z13, Z9
 	VSCALEFPS    Z11, Z9, Z9
 	VMOVAPS      Z9, Z11
 	VFMADD213PS  Z9, Z12, Z11
 	VMULPS       Z11, Z2, Z9
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
 	VMULPS       192(SP), Z10, Z9
@@ -29616,7 +29064,7 @@ skip_8:
 	VFMADD231PD   Z15, Z12, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -29637,7 +29085,7 @@ skip_9:
 	VCVTPS2PD     Y11, Z11
 	VADDPD        Z10, Z0, Z0
 	VADDPD        Z11, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -29693,7 +29141,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29722,7 +29170,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29828,14 +29276,14 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z10, Z14
+	VFMADD213PS  vconst<>+320(SB), Z10, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z10, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z10
+	VADDPS       vconst<>+256(SB), Z13, Z10
 	VSCALEFPS    Z11, Z10, Z10
 	VMOVAPS      Z10, Z11
 	VFMADD213PS  Z10, Z12, Z11
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
 	VMULPS       (SP), Z1, Z10
 	VMOVUPS      (SP), Z12
 	VFMSUB213PS  Z10, Z1, Z12
@@ -29859,15 +29307,15 @@ body_3:
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+384(SB), Z10, Z15
+	VFMADD213PS  vconst<>+320(SB), Z10, Z15
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z10, Z15, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z10
+	VADDPS       vconst<>+256(SB), Z14, Z10
 	VSCALEFPS    Z12, Z10, Z10
 	VMOVAPS      Z10, Z12
 	VFMADD213PS  Z10, Z13, Z12
 	VMULPS       Z12, Z2, Z10
-	VMOVUPS      vconst<>+0(SB), Z12
+	VMOVUPS      vconst<>+128(SB), Z12
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VMULPS       192(SP), Z11, Z10
@@ -29899,7 +29347,7 @@ skip_8:
 	VFMADD231PD   Z17, Z13, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z12, Z12
+	VPANDD        vconst<>+0(SB), Z12, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -29920,7 +29368,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -29985,7 +29433,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30014,7 +29462,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30114,7 +29562,7 @@ body_3:
 	VPANDD      vconst<>+512(SB), Z11, Z11
 	VPADDD      vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS   Z12, Z12
-	VSUBPS      vconst<>+192(SB), Z11, Z11
+	VSUBPS      vconst<>+256(SB), Z11, Z11
 	VSUBPS      vconst<>+3136(SB), Z12, Z13
 	VMOVAPS     Z12, Z12
 	VBLENDMPS   Z13, Z12, K1, Z12
@@ -30143,13 +29591,13 @@ body_3:
 	VADDPS      Z11, Z14, Z11
 	VMOVUPS     vconst<>+2368(SB), Z13
 	VFMADD213PS Z11, Z12, Z13
-	VCMPPS      $0x00, vconst<>+0(SB), Z8, K1
+	VCMPPS      $0x00, vconst<>+128(SB), Z8, K1
 	VMOVAPS     Z13, Z11
 	VBLENDMPS   vconst<>+3200(SB), Z11, K1, Z11
-	VCMPPS      $0x11, vconst<>+0(SB), Z8, K1
+	VCMPPS      $0x11, vconst<>+128(SB), Z8, K1
 	VMOVAPS     Z11, Z11
 	VBLENDMPS   vconst<>+3264(SB), Z11, K1, Z11
-	VCMPPS      $0x00, vconst<>+128(SB), Z8, K1
+	VCMPPS      $0x00, vconst<>+384(SB), Z8, K1
 	VMOVAPS     Z11, Z11
 	VBLENDMPS   Z8, Z11, K1, Z11
 	VCMPPS      $0x03, Z8, Z8, K1
@@ -30157,7 +29605,7 @@ body_3:
 	VBLENDMPS   Z8, Z11, K1, Z11
 	VMULPS      Z10, Z9, Z8
 	VADDPS      Z8, Z11, Z8
-	VMOVUPS     vconst<>+384(SB), Z9
+	VMOVUPS     vconst<>+320(SB), Z9
 	VFMADD213PS 64(SP), Z8, Z9
 	CMPQ        R9, $0x10
 	JL          tailstore_4
@@ -30181,7 +29629,7 @@ skip_8:
 	VFMADD231PD   Z8, Z9, Z0
 	VADDPD        Z12, Z6, Z6
 	VADDPD        Z8, Z6, Z6
-	VPANDD        vconst<>+64(SB), Z10, Z8
+	VPANDD        vconst<>+0(SB), Z10, Z8
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -30201,7 +29649,7 @@ skip_9:
 	VCVTPS2PD     Y10, Z10
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z10, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z9, Z8
+	VPANDD        vconst<>+0(SB), Z9, Z8
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -30247,7 +29695,7 @@ hi_13:
 	VADDPD Z5, Z6, Z6
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30275,7 +29723,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30351,7 +29799,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z14, Z14
 	VPADDD       vconst<>+1600(SB), Z14, Z14
 	VCVTDQ2PS    Z15, Z15
-	VSUBPS       vconst<>+192(SB), Z14, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z14
 	VSUBPS       vconst<>+3136(SB), Z15, Z16
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z16, Z15, K1, Z15
@@ -30380,13 +29828,13 @@ body_3:
 	VADDPS       Z14, Z17, Z14
 	VMOVUPS      vconst<>+2368(SB), Z16
 	VFMADD213PS  Z14, Z15, Z16
-	VCMPPS       $0x00, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z16, Z14
 	VBLENDMPS    vconst<>+3200(SB), Z14, K1, Z14
-	VCMPPS       $0x11, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    vconst<>+3264(SB), Z14, K1, Z14
-	VCMPPS       $0x00, vconst<>+128(SB), Z11, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z11, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z11, Z14, K1, Z14
 	VCMPPS       $0x03, Z11, Z11, K1
@@ -30394,13 +29842,13 @@ body_3:
 	VBLENDMPS    Z11, Z14, K1, Z14
 	VMULPS       Z13, Z12, Z15
 	VADDPS       Z15, Z14, Z14
-	VMOVUPS      vconst<>+384(SB), Z15
+	VMOVUPS      vconst<>+320(SB), Z15
 	VFMADD213PS  64(SP), Z14, Z15
 	VSUBPS       Z2, Z1, Z14
 	VDIVPS       Z11, Z14, Z14
 	VMOVAPS      Z12, Z12
-	VFNMADD213PS vconst<>+192(SB), Z13, Z12
-	VMULPS       vconst<>+384(SB), Z12, Z12
+	VFNMADD213PS vconst<>+256(SB), Z13, Z12
+	VMULPS       vconst<>+320(SB), Z12, Z12
 	VDIVPS       Z11, Z12, Z11
 	CMPQ         R9, $0x10
 	JL           tailstore_4
@@ -30424,7 +29872,7 @@ skip_8:
 	VFMADD231PD   Z18, Z15, Z0
 	VADDPD        Z17, Z9, Z9
 	VADDPD        Z18, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z13, Z13
+	VPANDD        vconst<>+0(SB), Z13, Z13
 	VCVTPS2PD     Y13, Z15
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -30445,7 +29893,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z15, Z12
+	VPANDD        vconst<>+0(SB), Z15, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -30510,7 +29958,7 @@ hi_15:
 	VADDPD Z12, Z9, Z9
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30539,7 +29987,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30640,7 +30088,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z15, Z15
 	VPADDD       vconst<>+1600(SB), Z15, Z15
 	VCVTDQ2PS    Z16, Z16
-	VSUBPS       vconst<>+192(SB), Z15, Z15
+	VSUBPS       vconst<>+256(SB), Z15, Z15
 	VSUBPS       vconst<>+3136(SB), Z16, Z17
 	VMOVAPS      Z16, Z16
 	VBLENDMPS    Z17, Z16, K1, Z16
@@ -30669,13 +30117,13 @@ body_3:
 	VADDPS       Z15, Z18, Z15
 	VMOVUPS      vconst<>+2368(SB), Z17
 	VFMADD213PS  Z15, Z16, Z17
-	VCMPPS       $0x00, vconst<>+0(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z17, Z15
 	VBLENDMPS    vconst<>+3200(SB), Z15, K1, Z15
-	VCMPPS       $0x11, vconst<>+0(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z12, K1
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    vconst<>+3264(SB), Z15, K1, Z15
-	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
 	VMOVAPS      Z15, Z15
 	VBLENDMPS    Z12, Z15, K1, Z15
 	VCMPPS       $0x03, Z12, Z12, K1
@@ -30683,15 +30131,15 @@ body_3:
 	VBLENDMPS    Z12, Z15, K1, Z15
 	VMULPS       Z14, Z13, Z16
 	VADDPS       Z16, Z15, Z15
-	VMOVUPS      vconst<>+384(SB), Z16
+	VMOVUPS      vconst<>+320(SB), Z16
 	VFMADD213PS  64(SP), Z15, Z16
 	VSUBPS       Z2, Z1, Z15
 	VDIVPS       Z12, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VDIVPS       Z12, Z17, Z17
 	VMOVAPS      Z13, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
-	VMULPS       vconst<>+384(SB), Z13, Z13
+	VFNMADD213PS vconst<>+256(SB), Z14, Z13
+	VMULPS       vconst<>+320(SB), Z13, Z13
 	VDIVPS       Z12, Z13, Z12
 	CMPQ         R9, $0x10
 	JL           tailstore_4
@@ -30715,7 +30163,7 @@ skip_8:
 	VFMADD231PD   Z20, Z16, Z0
 	VADDPD        Z19, Z10, Z10
 	VADDPD        Z20, Z10, Z10
-	VPANDD        vconst<>+64(SB), Z14, Z14
+	VPANDD        vconst<>+0(SB), Z14, Z14
 	VCVTPS2PD     Y14, Z16
 	VEXTRACTF64X4 $0x01, Z14, Y14
 	VCVTPS2PD     Y14, Z14
@@ -30736,7 +30184,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z16, Z13
+	VPANDD        vconst<>+0(SB), Z16, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -30810,7 +30258,7 @@ hi_16:
 	VADDPD Z13, Z10, Z10
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30839,7 +30287,7 @@ skip_19:
 	VADDPD        Z2, Z0, Z0
 
 hi_20:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30929,7 +30377,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VMOVUPS      vconst<>+192(SB), Z7
+	VMOVUPS      vconst<>+256(SB), Z7
 	VSUBPS       Z2, Z7, Z7
 	VCMPPS       $0x11, vconst<>+3008(SB), Z1, K1
 	VMULPS       vconst<>+3072(SB), Z1, Z8
@@ -30940,7 +30388,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z9, Z9
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VSUBPS       vconst<>+3136(SB), Z9, Z10
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z10, Z9, K1, Z9
@@ -30969,13 +30417,13 @@ body_3:
 	VADDPS       Z8, Z11, Z8
 	VMOVUPS      vconst<>+2368(SB), Z10
 	VFMADD213PS  Z8, Z9, Z10
-	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z10, Z8
 	VBLENDMPS    vconst<>+3200(SB), Z8, K1, Z8
-	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    vconst<>+3264(SB), Z8, K1, Z8
-	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z1, K1
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z1, Z8, K1, Z8
 	VCMPPS       $0x03, Z1, Z1, K1
@@ -30984,25 +30432,25 @@ body_3:
 	VMOVUPS      vconst<>+3584(SB), Z9
 	VMAXPS       Z8, Z9, Z8
 	VPXORD       vconst<>+2816(SB), Z1, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z10
-	VSUBPS       vconst<>+192(SB), Z10, Z11
+	VADDPS       vconst<>+256(SB), Z9, Z10
+	VSUBPS       vconst<>+256(SB), Z10, Z11
 	VSUBPS       Z11, Z9, Z11
 	VPSUBD       vconst<>+1600(SB), Z10, Z10
 	VPSRAD       $0x17, Z10, Z12
 	VPANDD       vconst<>+512(SB), Z10, Z10
 	VPADDD       vconst<>+1600(SB), Z10, Z10
 	VCVTDQ2PS    Z12, Z13
-	VSUBPS       vconst<>+192(SB), Z10, Z10
+	VSUBPS       vconst<>+256(SB), Z10, Z10
 	VPMINSD      vconst<>+3456(SB), Z12, Z12
 	VMOVUPS      vconst<>+1280(SB), Z14
 	VPSUBD       Z12, Z14, Z12
 	VPSLLD       $0x17, Z12, Z12
-	VMOVUPS      vconst<>+192(SB), Z14
+	VMOVUPS      vconst<>+256(SB), Z14
 	VSUBPS       Z10, Z14, Z14
 	VMOVAPS      Z10, Z15
-	VFNMADD213PS vconst<>+192(SB), Z14, Z15
+	VFNMADD213PS vconst<>+256(SB), Z14, Z15
 	VMOVAPS      Z10, Z14
-	VFNMADD213PS vconst<>+192(SB), Z15, Z14
+	VFNMADD213PS vconst<>+256(SB), Z15, Z14
 	VMULPS       Z12, Z11, Z11
 	VMULPS       Z14, Z11, Z11
 	VMULPS       Z10, Z10, Z12
@@ -31031,13 +30479,13 @@ body_3:
 	VADDPS       Z10, Z12, Z10
 	VMOVUPS      vconst<>+2368(SB), Z11
 	VFMADD213PS  Z10, Z13, Z11
-	VCMPPS       $0x00, vconst<>+256(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z9, K1
 	VMOVAPS      Z11, Z10
 	VBLENDMPS    vconst<>+3200(SB), Z10, K1, Z10
-	VCMPPS       $0x11, vconst<>+256(SB), Z9, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+3264(SB), Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z9, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z9, K1
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VCMPPS       $0x03, Z9, Z9, K1
@@ -31071,7 +30519,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -31091,7 +30539,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -31137,7 +30585,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31165,7 +30613,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31220,9 +30668,9 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VMOVUPS      vconst<>+192(SB), Z9
+	VMOVUPS      vconst<>+256(SB), Z9
 	VSUBPS       Z1, Z9, Z9
-	VMOVUPS      vconst<>+192(SB), Z10
+	VMOVUPS      vconst<>+256(SB), Z10
 	VSUBPS       Z2, Z10, Z10
 	VCMPPS       $0x11, vconst<>+3008(SB), Z1, K1
 	VMULPS       vconst<>+3072(SB), Z1, Z11
@@ -31233,7 +30681,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z11, Z11
 	VPADDD       vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS    Z12, Z12
-	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z11
 	VSUBPS       vconst<>+3136(SB), Z12, Z13
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
@@ -31262,13 +30710,13 @@ body_3:
 	VADDPS       Z11, Z14, Z11
 	VMOVUPS      vconst<>+2368(SB), Z13
 	VFMADD213PS  Z11, Z12, Z13
-	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    vconst<>+3200(SB), Z11, K1, Z11
-	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    vconst<>+3264(SB), Z11, K1, Z11
-	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z1, K1
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z1, Z11, K1, Z11
 	VCMPPS       $0x03, Z1, Z1, K1
@@ -31277,25 +30725,25 @@ body_3:
 	VMOVUPS      vconst<>+3584(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VPXORD       vconst<>+2816(SB), Z1, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z14
+	VADDPS       vconst<>+256(SB), Z12, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z14
 	VSUBPS       Z14, Z12, Z14
 	VPSUBD       vconst<>+1600(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z15
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VPMINSD      vconst<>+3456(SB), Z15, Z15
 	VMOVUPS      vconst<>+1280(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z13, Z17, Z17
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VFNMADD213PS vconst<>+256(SB), Z17, Z18
 	VMOVAPS      Z13, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VFNMADD213PS vconst<>+256(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z13, Z13, Z15
@@ -31324,13 +30772,13 @@ body_3:
 	VADDPS       Z13, Z15, Z13
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z13, Z16, Z14
-	VCMPPS       $0x00, vconst<>+256(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z12, K1
 	VMOVAPS      Z14, Z13
 	VBLENDMPS    vconst<>+3200(SB), Z13, K1, Z13
-	VCMPPS       $0x11, vconst<>+256(SB), Z12, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    vconst<>+3264(SB), Z13, K1, Z13
-	VCMPPS       $0x00, vconst<>+128(SB), Z12, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z12, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
 	VCMPPS       $0x03, Z12, Z12, K1
@@ -31369,7 +30817,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -31390,7 +30838,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -31446,7 +30894,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31475,7 +30923,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31544,9 +30992,9 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VMOVUPS      vconst<>+192(SB), Z10
+	VMOVUPS      vconst<>+256(SB), Z10
 	VSUBPS       Z1, Z10, Z10
-	VMOVUPS      vconst<>+192(SB), Z11
+	VMOVUPS      vconst<>+256(SB), Z11
 	VSUBPS       Z2, Z11, Z11
 	VCMPPS       $0x11, vconst<>+3008(SB), Z1, K1
 	VMULPS       vconst<>+3072(SB), Z1, Z12
@@ -31557,7 +31005,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VSUBPS       vconst<>+3136(SB), Z13, Z14
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
@@ -31586,13 +31034,13 @@ body_3:
 	VADDPS       Z12, Z15, Z12
 	VMOVUPS      vconst<>+2368(SB), Z14
 	VFMADD213PS  Z12, Z13, Z14
-	VCMPPS       $0x00, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    vconst<>+3200(SB), Z12, K1, Z12
-	VCMPPS       $0x11, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x11, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    vconst<>+3264(SB), Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+128(SB), Z1, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z1, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z1, Z12, K1, Z12
 	VCMPPS       $0x03, Z1, Z1, K1
@@ -31601,25 +31049,25 @@ body_3:
 	VMOVUPS      vconst<>+3584(SB), Z13
 	VMAXPS       Z12, Z13, Z12
 	VPXORD       vconst<>+2816(SB), Z1, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z14
-	VSUBPS       vconst<>+192(SB), Z14, Z15
+	VADDPS       vconst<>+256(SB), Z13, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z15
 	VSUBPS       Z15, Z13, Z15
 	VPSUBD       vconst<>+1600(SB), Z14, Z14
 	VPSRAD       $0x17, Z14, Z16
 	VPANDD       vconst<>+512(SB), Z14, Z14
 	VPADDD       vconst<>+1600(SB), Z14, Z14
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+192(SB), Z14, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z14
 	VPMINSD      vconst<>+3456(SB), Z16, Z16
 	VMOVUPS      vconst<>+1280(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+192(SB), Z18
+	VMOVUPS      vconst<>+256(SB), Z18
 	VSUBPS       Z14, Z18, Z18
 	VMOVAPS      Z14, Z19
-	VFNMADD213PS vconst<>+192(SB), Z18, Z19
+	VFNMADD213PS vconst<>+256(SB), Z18, Z19
 	VMOVAPS      Z14, Z18
-	VFNMADD213PS vconst<>+192(SB), Z19, Z18
+	VFNMADD213PS vconst<>+256(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z14, Z14, Z16
@@ -31648,13 +31096,13 @@ body_3:
 	VADDPS       Z14, Z16, Z14
 	VMOVUPS      vconst<>+2368(SB), Z15
 	VFMADD213PS  Z14, Z17, Z15
-	VCMPPS       $0x00, vconst<>+256(SB), Z13, K1
+	VCMPPS       $0x00, vconst<>+192(SB), Z13, K1
 	VMOVAPS      Z15, Z14
 	VBLENDMPS    vconst<>+3200(SB), Z14, K1, Z14
-	VCMPPS       $0x11, vconst<>+256(SB), Z13, K1
+	VCMPPS       $0x11, vconst<>+192(SB), Z13, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    vconst<>+3264(SB), Z14, K1, Z14
-	VCMPPS       $0x00, vconst<>+128(SB), Z13, K1
+	VCMPPS       $0x00, vconst<>+384(SB), Z13, K1
 	VMOVAPS      Z14, Z14
 	VBLENDMPS    Z13, Z14, K1, Z14
 	VCMPPS       $0x03, Z13, Z13, K1
@@ -31702,7 +31150,7 @@ skip_8:
 	VFMADD231PD   Z17, Z12, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z12
+	VPANDD        vconst<>+0(SB), Z14, Z12
 	VCVTPS2PD     Y12, Z14
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -31723,7 +31171,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z12, Z11
+	VPANDD        vconst<>+0(SB), Z12, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -31788,7 +31236,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31817,7 +31265,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31898,7 +31346,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VPANDD       vconst<>+64(SB), Z1, Z7
+	VPANDD       vconst<>+0(SB), Z1, Z7
 	VPXORD       vconst<>+2816(SB), Z7, Z7
 	VMOVUPS      vconst<>+704(SB), Z8
 	VMAXPS       Z7, Z8, Z7
@@ -31918,29 +31366,29 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+384(SB), Z7, Z10
+	VFMADD213PS  vconst<>+320(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
+	VADDPS       vconst<>+256(SB), Z9, Z7
 	VSCALEFPS    Z8, Z7, Z7
-	VADDPS       vconst<>+192(SB), Z7, Z8
-	VSUBPS       vconst<>+192(SB), Z8, Z9
+	VADDPS       vconst<>+256(SB), Z7, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z9
 	VSUBPS       Z9, Z7, Z9
 	VPSUBD       vconst<>+1600(SB), Z8, Z8
 	VPSRAD       $0x17, Z8, Z10
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VMOVUPS      vconst<>+1280(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
-	VMOVUPS      vconst<>+192(SB), Z12
+	VMOVUPS      vconst<>+256(SB), Z12
 	VSUBPS       Z8, Z12, Z12
 	VMOVAPS      Z8, Z13
-	VFNMADD213PS vconst<>+192(SB), Z12, Z13
+	VFNMADD213PS vconst<>+256(SB), Z12, Z13
 	VMOVAPS      Z8, Z12
-	VFNMADD213PS vconst<>+192(SB), Z13, Z12
+	VFNMADD213PS vconst<>+256(SB), Z13, Z12
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z8, Z8, Z10
@@ -31972,14 +31420,14 @@ body_3:
 	VCMPPS       $0x03, Z7, Z7, K1
 	VMOVAPS      Z9, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
-	VMOVUPS      vconst<>+0(SB), Z7
+	VMOVUPS      vconst<>+128(SB), Z7
 	VMAXPS       Z1, Z7, Z7
 	VADDPS       Z8, Z7, Z7
 	VPXORD       vconst<>+2816(SB), Z1, Z9
-	VMOVUPS      vconst<>+0(SB), Z10
+	VMOVUPS      vconst<>+128(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z8, Z9, Z8
-	VMOVUPS      vconst<>+192(SB), Z9
+	VMOVUPS      vconst<>+256(SB), Z9
 	VSUBPS       Z2, Z9, Z9
 	VMULPS       (SP), Z2, Z10
 	VMULPS       Z8, Z10, Z8
@@ -32007,7 +31455,7 @@ skip_8:
 	VFMADD231PD   Z7, Z9, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -32027,7 +31475,7 @@ skip_9:
 	VCVTPS2PD     Y8, Z8
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z8, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -32073,7 +31521,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32101,7 +31549,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32158,7 +31606,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VPANDD       vconst<>+64(SB), Z1, Z9
+	VPANDD       vconst<>+0(SB), Z1, Z9
 	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
 	VMAXPS       Z9, Z10, Z9
@@ -32178,38 +31626,38 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VFMADD213PS  vconst<>+320(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
+	VADDPS       vconst<>+256(SB), Z11, Z9
 	VSCALEFPS    Z10, Z9, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z10
-	VMOVUPS      vconst<>+192(SB), Z11
+	VADDPS       vconst<>+256(SB), Z9, Z10
+	VMOVUPS      vconst<>+256(SB), Z11
 	VDIVPS       Z10, Z11, Z10
 	VMULPS       Z10, Z9, Z11
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z11, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
-	VADDPS       vconst<>+192(SB), Z9, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z13
+	VADDPS       vconst<>+256(SB), Z9, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z13
 	VSUBPS       Z13, Z9, Z13
 	VPSUBD       vconst<>+1600(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+512(SB), Z11, Z11
 	VPADDD       vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z11
 	VMOVUPS      vconst<>+1280(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
+	VFNMADD213PS vconst<>+256(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
+	VFNMADD213PS vconst<>+256(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -32241,14 +31689,14 @@ body_3:
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    Z9, Z11, K1, Z11
-	VMOVUPS      vconst<>+0(SB), Z9
+	VMOVUPS      vconst<>+128(SB), Z9
 	VMAXPS       Z1, Z9, Z9
 	VADDPS       Z11, Z9, Z9
 	VPXORD       vconst<>+2816(SB), Z1, Z13
-	VMOVUPS      vconst<>+0(SB), Z14
+	VMOVUPS      vconst<>+128(SB), Z14
 	VMAXPS       Z13, Z14, Z13
 	VADDPS       Z11, Z13, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z2, Z13, Z13
 	VMULPS       (SP), Z2, Z14
 	VMULPS       Z11, Z14, Z11
@@ -32279,7 +31727,7 @@ skip_8:
 	VFMADD231PD   Z15, Z13, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -32300,7 +31748,7 @@ skip_9:
 	VCVTPS2PD     Y11, Z11
 	VADDPD        Z9, Z0, Z0
 	VADDPD        Z11, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z15, Z9
+	VPANDD        vconst<>+0(SB), Z15, Z9
 	VCVTPS2PD     Y9, Z11
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z9
@@ -32356,7 +31804,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32385,7 +31833,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32456,7 +31904,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VPANDD       vconst<>+64(SB), Z1, Z10
+	VPANDD       vconst<>+0(SB), Z1, Z10
 	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMOVUPS      vconst<>+704(SB), Z11
 	VMAXPS       Z10, Z11, Z10
@@ -32476,38 +31924,38 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+320(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
+	VADDPS       vconst<>+256(SB), Z12, Z10
 	VSCALEFPS    Z11, Z10, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VMOVUPS      vconst<>+192(SB), Z12
+	VADDPS       vconst<>+256(SB), Z10, Z11
+	VMOVUPS      vconst<>+256(SB), Z12
 	VDIVPS       Z11, Z12, Z11
 	VMULPS       Z11, Z10, Z12
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z12, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
-	VADDPS       vconst<>+192(SB), Z10, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z14
+	VADDPS       vconst<>+256(SB), Z10, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z14
 	VSUBPS       Z14, Z10, Z14
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VMOVUPS      vconst<>+1280(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VFNMADD213PS vconst<>+256(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VFNMADD213PS vconst<>+256(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -32539,14 +31987,14 @@ body_3:
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
-	VMOVUPS      vconst<>+0(SB), Z10
+	VMOVUPS      vconst<>+128(SB), Z10
 	VMAXPS       Z1, Z10, Z10
 	VADDPS       Z12, Z10, Z10
 	VPXORD       vconst<>+2816(SB), Z1, Z14
-	VMOVUPS      vconst<>+0(SB), Z15
+	VMOVUPS      vconst<>+128(SB), Z15
 	VMAXPS       Z14, Z15, Z14
 	VADDPS       Z12, Z14, Z12
-	VMOVUPS      vconst<>+192(SB), Z14
+	VMOVUPS      vconst<>+256(SB), Z14
 	VSUBPS       Z2, Z14, Z14
 	VMULPS       (SP), Z2, Z15
 	VMULPS       Z12, Z15, Z12
@@ -32580,7 +32028,7 @@ skip_8:
 	VFMADD231PD   Z17, Z15, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z13
+	VPANDD        vconst<>+0(SB), Z13, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -32601,7 +32049,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z16, Z11
+	VPANDD        vconst<>+0(SB), Z16, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -32666,7 +32114,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32695,7 +32143,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32781,7 +32229,7 @@ tailload_2:
 
 body_3:
 	VMULPS       (SP), Z3, Z8
-	VPANDD       vconst<>+64(SB), Z1, Z9
+	VPANDD       vconst<>+0(SB), Z1, Z9
 	VPXORD       vconst<>+2816(SB), Z9, Z9
 	VMOVUPS      vconst<>+704(SB), Z10
 	VMAXPS       Z9, Z10, Z9
@@ -32801,29 +32249,29 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VFMADD213PS  vconst<>+320(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
+	VADDPS       vconst<>+256(SB), Z11, Z9
 	VSCALEFPS    Z10, Z9, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z10
-	VSUBPS       vconst<>+192(SB), Z10, Z11
+	VADDPS       vconst<>+256(SB), Z9, Z10
+	VSUBPS       vconst<>+256(SB), Z10, Z11
 	VSUBPS       Z11, Z9, Z11
 	VPSUBD       vconst<>+1600(SB), Z10, Z10
 	VPSRAD       $0x17, Z10, Z12
 	VPANDD       vconst<>+512(SB), Z10, Z10
 	VPADDD       vconst<>+1600(SB), Z10, Z10
 	VCVTDQ2PS    Z12, Z13
-	VSUBPS       vconst<>+192(SB), Z10, Z10
+	VSUBPS       vconst<>+256(SB), Z10, Z10
 	VMOVUPS      vconst<>+1280(SB), Z14
 	VPSUBD       Z12, Z14, Z12
 	VPSLLD       $0x17, Z12, Z12
-	VMOVUPS      vconst<>+192(SB), Z14
+	VMOVUPS      vconst<>+256(SB), Z14
 	VSUBPS       Z10, Z14, Z14
 	VMOVAPS      Z10, Z15
-	VFNMADD213PS vconst<>+192(SB), Z14, Z15
+	VFNMADD213PS vconst<>+256(SB), Z14, Z15
 	VMOVAPS      Z10, Z14
-	VFNMADD213PS vconst<>+192(SB), Z15, Z14
+	VFNMADD213PS vconst<>+256(SB), Z15, Z14
 	VMULPS       Z12, Z11, Z11
 	VMULPS       Z14, Z11, Z11
 	VMULPS       Z10, Z10, Z12
@@ -32855,14 +32303,14 @@ body_3:
 	VCMPPS       $0x03, Z9, Z9, K1
 	VMOVAPS      Z11, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
-	VMOVUPS      vconst<>+0(SB), Z9
+	VMOVUPS      vconst<>+128(SB), Z9
 	VMAXPS       Z1, Z9, Z9
 	VADDPS       Z10, Z9, Z9
 	VPXORD       vconst<>+2816(SB), Z1, Z11
-	VMOVUPS      vconst<>+0(SB), Z12
+	VMOVUPS      vconst<>+128(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VADDPS       Z10, Z11, Z10
-	VMOVUPS      vconst<>+192(SB), Z11
+	VMOVUPS      vconst<>+256(SB), Z11
 	VSUBPS       Z2, Z11, Z11
 	VMULPS       Z2, Z8, Z8
 	VMULPS       Z10, Z8, Z8
@@ -32890,7 +32338,7 @@ skip_8:
 	VFMADD231PD   Z8, Z10, Z0
 	VADDPD        Z12, Z6, Z6
 	VADDPD        Z8, Z6, Z6
-	VPANDD        vconst<>+64(SB), Z9, Z8
+	VPANDD        vconst<>+0(SB), Z9, Z8
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -32910,7 +32358,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z8
+	VPANDD        vconst<>+0(SB), Z10, Z8
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -32956,7 +32404,7 @@ hi_13:
 	VADDPD Z5, Z6, Z6
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32984,7 +32432,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33046,7 +32494,7 @@ tailload_2:
 
 body_3:
 	VMULPS       (SP), Z3, Z10
-	VPANDD       vconst<>+64(SB), Z1, Z11
+	VPANDD       vconst<>+0(SB), Z1, Z11
 	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
 	VMAXPS       Z11, Z12, Z11
@@ -33066,38 +32514,38 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z11, Z14
+	VFMADD213PS  vconst<>+320(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z11
+	VADDPS       vconst<>+256(SB), Z13, Z11
 	VSCALEFPS    Z12, Z11, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VMOVUPS      vconst<>+192(SB), Z13
+	VADDPS       vconst<>+256(SB), Z11, Z12
+	VMOVUPS      vconst<>+256(SB), Z13
 	VDIVPS       Z12, Z13, Z12
 	VMULPS       Z12, Z11, Z13
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z13, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
-	VADDPS       vconst<>+192(SB), Z11, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z15
+	VADDPS       vconst<>+256(SB), Z11, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z15
 	VSUBPS       Z15, Z11, Z15
 	VPSUBD       vconst<>+1600(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VMOVUPS      vconst<>+1280(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+192(SB), Z18
+	VMOVUPS      vconst<>+256(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+192(SB), Z18, Z19
+	VFNMADD213PS vconst<>+256(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+192(SB), Z19, Z18
+	VFNMADD213PS vconst<>+256(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -33129,14 +32577,14 @@ body_3:
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMAXPS       Z1, Z11, Z11
 	VADDPS       Z13, Z11, Z11
 	VPXORD       vconst<>+2816(SB), Z1, Z15
-	VMOVUPS      vconst<>+0(SB), Z16
+	VMOVUPS      vconst<>+128(SB), Z16
 	VMAXPS       Z15, Z16, Z15
 	VADDPS       Z13, Z15, Z13
-	VMOVUPS      vconst<>+192(SB), Z15
+	VMOVUPS      vconst<>+256(SB), Z15
 	VSUBPS       Z2, Z15, Z15
 	VMULPS       Z2, Z10, Z10
 	VMULPS       Z13, Z10, Z13
@@ -33167,7 +32615,7 @@ skip_8:
 	VFMADD231PD   Z16, Z14, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z12, Z12
+	VPANDD        vconst<>+0(SB), Z12, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -33188,7 +32636,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z10, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z16, Z10
+	VPANDD        vconst<>+0(SB), Z16, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -33244,7 +32692,7 @@ hi_14:
 	VADDPD Z10, Z8, Z8
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33273,7 +32721,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33349,7 +32797,7 @@ tailload_2:
 
 body_3:
 	VMULPS       (SP), Z3, Z11
-	VPANDD       vconst<>+64(SB), Z1, Z12
+	VPANDD       vconst<>+0(SB), Z1, Z12
 	VPXORD       vconst<>+2816(SB), Z12, Z12
 	VMOVUPS      vconst<>+704(SB), Z13
 	VMAXPS       Z12, Z13, Z12
@@ -33369,38 +32817,38 @@ body_3:
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1216(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+384(SB), Z12, Z15
+	VFMADD213PS  vconst<>+320(SB), Z12, Z15
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z15, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z12
+	VADDPS       vconst<>+256(SB), Z14, Z12
 	VSCALEFPS    Z13, Z12, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z13
-	VMOVUPS      vconst<>+192(SB), Z14
+	VADDPS       vconst<>+256(SB), Z12, Z13
+	VMOVUPS      vconst<>+256(SB), Z14
 	VDIVPS       Z13, Z14, Z13
 	VMULPS       Z13, Z12, Z14
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z14, Z15
 	VBLENDMPS    Z13, Z15, K1, Z15
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z12, Z14
-	VSUBPS       vconst<>+192(SB), Z14, Z16
+	VADDPS       vconst<>+256(SB), Z12, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z16
 	VSUBPS       Z16, Z12, Z16
 	VPSUBD       vconst<>+1600(SB), Z14, Z14
 	VPSRAD       $0x17, Z14, Z17
 	VPANDD       vconst<>+512(SB), Z14, Z14
 	VPADDD       vconst<>+1600(SB), Z14, Z14
 	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+192(SB), Z14, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z14
 	VMOVUPS      vconst<>+1280(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+192(SB), Z19
+	VMOVUPS      vconst<>+256(SB), Z19
 	VSUBPS       Z14, Z19, Z19
 	VMOVAPS      Z14, Z20
-	VFNMADD213PS vconst<>+192(SB), Z19, Z20
+	VFNMADD213PS vconst<>+256(SB), Z19, Z20
 	VMOVAPS      Z14, Z19
-	VFNMADD213PS vconst<>+192(SB), Z20, Z19
+	VFNMADD213PS vconst<>+256(SB), Z20, Z19
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z14, Z14, Z17
@@ -33432,14 +32880,14 @@ body_3:
 	VCMPPS       $0x03, Z12, Z12, K1
 	VMOVAPS      Z16, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
-	VMOVUPS      vconst<>+0(SB), Z12
+	VMOVUPS      vconst<>+128(SB), Z12
 	VMAXPS       Z1, Z12, Z12
 	VADDPS       Z14, Z12, Z12
 	VPXORD       vconst<>+2816(SB), Z1, Z16
-	VMOVUPS      vconst<>+0(SB), Z17
+	VMOVUPS      vconst<>+128(SB), Z17
 	VMAXPS       Z16, Z17, Z16
 	VADDPS       Z14, Z16, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z2, Z16, Z16
 	VMULPS       Z2, Z11, Z11
 	VMULPS       Z14, Z11, Z14
@@ -33473,7 +32921,7 @@ skip_8:
 	VFMADD231PD   Z18, Z16, Z0
 	VADDPD        Z17, Z9, Z9
 	VADDPD        Z18, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z13, Z13
+	VPANDD        vconst<>+0(SB), Z13, Z13
 	VCVTPS2PD     Y13, Z15
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -33494,7 +32942,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z17, Z12
+	VPANDD        vconst<>+0(SB), Z17, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -33559,7 +33007,7 @@ hi_15:
 	VADDPD Z12, Z9, Z9
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33588,7 +33036,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33677,7 +33125,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VPANDD       vconst<>+64(SB), Z1, Z7
+	VPANDD       vconst<>+0(SB), Z1, Z7
 	VPXORD       vconst<>+2816(SB), Z7, Z7
 	VMOVUPS      vconst<>+704(SB), Z8
 	VMAXPS       Z7, Z8, Z7
@@ -33697,29 +33145,29 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+384(SB), Z7, Z10
+	VFMADD213PS  vconst<>+320(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
+	VADDPS       vconst<>+256(SB), Z9, Z7
 	VSCALEFPS    Z8, Z7, Z7
-	VADDPS       vconst<>+192(SB), Z7, Z8
-	VSUBPS       vconst<>+192(SB), Z8, Z9
+	VADDPS       vconst<>+256(SB), Z7, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z9
 	VSUBPS       Z9, Z7, Z9
 	VPSUBD       vconst<>+1600(SB), Z8, Z8
 	VPSRAD       $0x17, Z8, Z10
 	VPANDD       vconst<>+512(SB), Z8, Z8
 	VPADDD       vconst<>+1600(SB), Z8, Z8
 	VCVTDQ2PS    Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z8, Z8
+	VSUBPS       vconst<>+256(SB), Z8, Z8
 	VMOVUPS      vconst<>+1280(SB), Z12
 	VPSUBD       Z10, Z12, Z10
 	VPSLLD       $0x17, Z10, Z10
-	VMOVUPS      vconst<>+192(SB), Z12
+	VMOVUPS      vconst<>+256(SB), Z12
 	VSUBPS       Z8, Z12, Z12
 	VMOVAPS      Z8, Z13
-	VFNMADD213PS vconst<>+192(SB), Z12, Z13
+	VFNMADD213PS vconst<>+256(SB), Z12, Z13
 	VMOVAPS      Z8, Z12
-	VFNMADD213PS vconst<>+192(SB), Z13, Z12
+	VFNMADD213PS vconst<>+256(SB), Z13, Z12
 	VMULPS       Z10, Z9, Z9
 	VMULPS       Z12, Z9, Z9
 	VMULPS       Z8, Z8, Z10
@@ -33751,38 +33199,38 @@ body_3:
 	VCMPPS       $0x03, Z7, Z7, K1
 	VMOVAPS      Z9, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
-	VMOVUPS      vconst<>+0(SB), Z9
+	VMOVUPS      vconst<>+128(SB), Z9
 	VMAXPS       Z1, Z9, Z9
 	VADDPS       Z8, Z9, Z9
 	VPXORD       vconst<>+2816(SB), Z1, Z10
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z8, Z10, Z8
-	VMOVUPS      vconst<>+192(SB), Z10
+	VMOVUPS      vconst<>+256(SB), Z10
 	VSUBPS       Z2, Z10, Z10
 	VMULPS       Z8, Z2, Z11
 	VMOVAPS      Z10, Z12
 	VFMADD213PS  Z11, Z9, Z12
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z2, Z11
 	VFMADD213PS  Z10, Z7, Z11
 	VMOVAPS      Z10, Z13
 	VFMADD213PS  Z2, Z7, Z13
 	VMOVAPS      Z13, Z7
 	VBLENDMPS    Z11, Z7, K1, Z7
-	VCMPPS       $0x00, vconst<>+192(SB), Z2, K2
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K3
+	VCMPPS       $0x00, vconst<>+256(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K3
 	KANDW        K2, K1, K2
 	KANDNW       K3, K1, K1
 	KORW         K1, K2, K1
-	VPANDD       vconst<>+64(SB), Z1, Z11
+	VPANDD       vconst<>+0(SB), Z1, Z11
 	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VPSUBD       vconst<>+1600(SB), Z7, Z7
 	VPSRAD       $0x17, Z7, Z13
 	VPANDD       vconst<>+512(SB), Z7, Z7
 	VPADDD       vconst<>+1600(SB), Z7, Z7
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z7, Z7
+	VSUBPS       vconst<>+256(SB), Z7, Z7
 	VMULPS       Z7, Z7, Z14
 	VMOVUPS      vconst<>+1664(SB), Z15
 	VFMADD213PS  vconst<>+1728(SB), Z7, Z15
@@ -33813,7 +33261,7 @@ body_3:
 	VMINPS       Z8, Z9, Z8
 	VSUBPS       Z8, Z7, Z7
 	VMOVUPS      (SP), Z8
-	VCMPPS       $0x00, vconst<>+0(SB), Z8, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z8, K1
 	VMULPS       (SP), Z7, Z7
 	VMOVUPS      vconst<>+704(SB), Z8
 	VMAXPS       Z7, Z8, Z7
@@ -33833,19 +33281,19 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z7, Z11
+	VFMADD213PS  vconst<>+320(SB), Z7, Z11
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z11, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
+	VADDPS       vconst<>+256(SB), Z9, Z7
 	VSCALEFPS    Z8, Z7, Z7
 	VMOVAPS      Z7, Z7
-	VBLENDMPS    vconst<>+192(SB), Z7, K1, Z7
+	VBLENDMPS    vconst<>+256(SB), Z7, K1, Z7
 	VMOVUPS      192(SP), Z8
-	VCMPPS       $0x04, vconst<>+0(SB), Z8, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z8, K1
 	VMULPS       128(SP), Z10, Z8
 	VMOVUPS      64(SP), Z9
 	VFMADD213PS  Z8, Z2, Z9
-	VMOVUPS      vconst<>+192(SB), Z8
+	VMOVUPS      vconst<>+256(SB), Z8
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K1, Z8
 	VMULPS       Z7, Z8, Z7
@@ -33872,7 +33320,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -33892,7 +33340,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -33938,7 +33386,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33966,7 +33414,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -34031,7 +33479,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VPANDD       vconst<>+64(SB), Z1, Z10
+	VPANDD       vconst<>+0(SB), Z1, Z10
 	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMOVUPS      vconst<>+704(SB), Z11
 	VMAXPS       Z10, Z11, Z10
@@ -34051,38 +33499,38 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+320(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
+	VADDPS       vconst<>+256(SB), Z12, Z10
 	VSCALEFPS    Z11, Z10, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VMOVUPS      vconst<>+192(SB), Z12
+	VADDPS       vconst<>+256(SB), Z10, Z11
+	VMOVUPS      vconst<>+256(SB), Z12
 	VDIVPS       Z11, Z12, Z11
 	VMULPS       Z11, Z10, Z12
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z12, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K1, Z11
-	VADDPS       vconst<>+192(SB), Z10, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z14
+	VADDPS       vconst<>+256(SB), Z10, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z14
 	VSUBPS       Z14, Z10, Z14
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VMOVUPS      vconst<>+1280(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VFNMADD213PS vconst<>+256(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VFNMADD213PS vconst<>+256(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -34114,14 +33562,14 @@ body_3:
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    Z10, Z12, K1, Z12
-	VMOVUPS      vconst<>+0(SB), Z14
+	VMOVUPS      vconst<>+128(SB), Z14
 	VMAXPS       Z1, Z14, Z14
 	VADDPS       Z12, Z14, Z14
 	VPXORD       vconst<>+2816(SB), Z1, Z15
-	VMOVUPS      vconst<>+0(SB), Z16
+	VMOVUPS      vconst<>+128(SB), Z16
 	VMAXPS       Z15, Z16, Z15
 	VADDPS       Z12, Z15, Z12
-	VMOVUPS      vconst<>+192(SB), Z15
+	VMOVUPS      vconst<>+256(SB), Z15
 	VSUBPS       Z2, Z15, Z15
 	VMULPS       Z12, Z2, Z16
 	VMOVAPS      Z15, Z17
@@ -34129,26 +33577,26 @@ body_3:
 	VMULPS       Z11, Z2, Z11
 	VMOVAPS      Z15, Z16
 	VFMSUB213PS  Z11, Z13, Z16
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z2, Z11
 	VFMADD213PS  Z15, Z10, Z11
 	VMOVAPS      Z15, Z13
 	VFMADD213PS  Z2, Z10, Z13
 	VMOVAPS      Z13, Z10
 	VBLENDMPS    Z11, Z10, K1, Z10
-	VCMPPS       $0x00, vconst<>+192(SB), Z2, K2
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K3
+	VCMPPS       $0x00, vconst<>+256(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K3
 	KANDW        K2, K1, K2
 	KANDNW       K3, K1, K1
 	KORW         K1, K2, K1
-	VPANDD       vconst<>+64(SB), Z1, Z11
+	VPANDD       vconst<>+0(SB), Z1, Z11
 	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VPSUBD       vconst<>+1600(SB), Z10, Z10
 	VPSRAD       $0x17, Z10, Z13
 	VPANDD       vconst<>+512(SB), Z10, Z10
 	VPADDD       vconst<>+1600(SB), Z10, Z10
 	VCVTDQ2PS    Z13, Z13
-	VSUBPS       vconst<>+192(SB), Z10, Z10
+	VSUBPS       vconst<>+256(SB), Z10, Z10
 	VMULPS       Z10, Z10, Z18
 	VMOVUPS      vconst<>+1664(SB), Z19
 	VFMADD213PS  vconst<>+1728(SB), Z10, Z19
@@ -34179,7 +33627,7 @@ body_3:
 	VMINPS       Z12, Z14, Z11
 	VSUBPS       Z11, Z10, Z11
 	VMOVUPS      (SP), Z13
-	VCMPPS       $0x00, vconst<>+0(SB), Z13, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z13, K1
 	VMULPS       (SP), Z11, Z11
 	VMOVUPS      vconst<>+704(SB), Z13
 	VMAXPS       Z11, Z13, Z11
@@ -34199,27 +33647,27 @@ body_3:
 	VMOVAPS      Z19, Z19
 	VFMADD213PS  vconst<>+1216(SB), Z11, Z19
 	VMOVAPS      Z19, Z19
-	VFMADD213PS  vconst<>+384(SB), Z11, Z19
+	VFMADD213PS  vconst<>+320(SB), Z11, Z19
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  Z11, Z19, Z18
-	VADDPS       vconst<>+192(SB), Z18, Z11
+	VADDPS       vconst<>+256(SB), Z18, Z11
 	VSCALEFPS    Z13, Z11, Z11
 	VMOVAPS      Z11, Z11
-	VBLENDMPS    vconst<>+192(SB), Z11, K1, Z11
+	VBLENDMPS    vconst<>+256(SB), Z11, K1, Z11
 	VMOVUPS      192(SP), Z13
-	VCMPPS       $0x04, vconst<>+0(SB), Z13, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z13, K2
 	VMULPS       128(SP), Z15, Z13
 	VMOVUPS      64(SP), Z15
 	VFMADD213PS  Z13, Z2, Z15
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z15, Z13, K2, Z13
 	VMULPS       Z11, Z13, Z11
 	VMULPS       Z17, Z11, Z13
 	VADDPS       Z2, Z2, Z15
-	VMOVUPS      vconst<>+192(SB), Z18
+	VMOVUPS      vconst<>+256(SB), Z18
 	VSUBPS       Z15, Z18, Z15
-	VCMPPS       $0x04, vconst<>+0(SB), Z15, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z15, K2
 	KANDNW       K2, K1, K1
 	VMAXPS       Z12, Z14, Z12
 	VADDPS       Z10, Z12, Z10
@@ -34242,10 +33690,10 @@ body_3:
 	VMOVAPS      Z18, Z18
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z18
 	VMOVAPS      Z18, Z18
-	VFMADD213PS  vconst<>+384(SB), Z10, Z18
+	VFMADD213PS  vconst<>+320(SB), Z10, Z18
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z10, Z18, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z10
+	VADDPS       vconst<>+256(SB), Z14, Z10
 	VSCALEFPS    Z12, Z10, Z10
 	VMULPS       (SP), Z15, Z12
 	VMULPS       Z10, Z12, Z10
@@ -34276,7 +33724,7 @@ skip_8:
 	VFMADD231PD   Z16, Z13, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z12, Z12
+	VPANDD        vconst<>+0(SB), Z12, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -34297,7 +33745,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -34353,7 +33801,7 @@ hi_14:
 	VADDPD Z11, Z8, Z8
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -34382,7 +33830,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -34461,7 +33909,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VPANDD       vconst<>+64(SB), Z1, Z12
+	VPANDD       vconst<>+0(SB), Z1, Z12
 	VPXORD       vconst<>+2816(SB), Z12, Z12
 	VMOVUPS      vconst<>+704(SB), Z13
 	VMAXPS       Z12, Z13, Z12
@@ -34481,38 +33929,38 @@ body_3:
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1216(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+384(SB), Z12, Z15
+	VFMADD213PS  vconst<>+320(SB), Z12, Z15
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z15, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z12
+	VADDPS       vconst<>+256(SB), Z14, Z12
 	VSCALEFPS    Z13, Z12, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z13
-	VMOVUPS      vconst<>+192(SB), Z14
+	VADDPS       vconst<>+256(SB), Z12, Z13
+	VMOVUPS      vconst<>+256(SB), Z14
 	VDIVPS       Z13, Z14, Z13
 	VMULPS       Z13, Z12, Z14
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z14, Z15
 	VBLENDMPS    Z13, Z15, K1, Z15
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z12, Z14
-	VSUBPS       vconst<>+192(SB), Z14, Z16
+	VADDPS       vconst<>+256(SB), Z12, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z16
 	VSUBPS       Z16, Z12, Z16
 	VPSUBD       vconst<>+1600(SB), Z14, Z14
 	VPSRAD       $0x17, Z14, Z17
 	VPANDD       vconst<>+512(SB), Z14, Z14
 	VPADDD       vconst<>+1600(SB), Z14, Z14
 	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+192(SB), Z14, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z14
 	VMOVUPS      vconst<>+1280(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+192(SB), Z19
+	VMOVUPS      vconst<>+256(SB), Z19
 	VSUBPS       Z14, Z19, Z19
 	VMOVAPS      Z14, Z20
-	VFNMADD213PS vconst<>+192(SB), Z19, Z20
+	VFNMADD213PS vconst<>+256(SB), Z19, Z20
 	VMOVAPS      Z14, Z19
-	VFNMADD213PS vconst<>+192(SB), Z20, Z19
+	VFNMADD213PS vconst<>+256(SB), Z20, Z19
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z14, Z14, Z17
@@ -34544,14 +33992,14 @@ body_3:
 	VCMPPS       $0x03, Z12, Z12, K1
 	VMOVAPS      Z16, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
-	VMOVUPS      vconst<>+0(SB), Z16
+	VMOVUPS      vconst<>+128(SB), Z16
 	VMAXPS       Z1, Z16, Z16
 	VADDPS       Z14, Z16, Z16
 	VPXORD       vconst<>+2816(SB), Z1, Z17
-	VMOVUPS      vconst<>+0(SB), Z18
+	VMOVUPS      vconst<>+128(SB), Z18
 	VMAXPS       Z17, Z18, Z17
 	VADDPS       Z14, Z17, Z14
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z2, Z17, Z17
 	VMULPS       Z14, Z2, Z18
 	VMOVAPS      Z17, Z19
@@ -34561,26 +34009,26 @@ body_3:
 	VFMSUB213PS  Z18, Z15, Z20
 	VMULPS       Z13, Z15, Z18
 	VSUBPS       Z15, Z13, Z13
-	VCMPPS       $0x1d, vconst<>+0(SB), Z1, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z1, K1
 	VMOVAPS      Z2, Z15
 	VFMADD213PS  Z17, Z12, Z15
 	VMOVAPS      Z17, Z21
 	VFMADD213PS  Z2, Z12, Z21
 	VMOVAPS      Z21, Z12
 	VBLENDMPS    Z15, Z12, K1, Z12
-	VCMPPS       $0x00, vconst<>+192(SB), Z2, K2
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K3
+	VCMPPS       $0x00, vconst<>+256(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K3
 	KANDW        K2, K1, K2
 	KANDNW       K3, K1, K1
 	KORW         K1, K2, K1
-	VPANDD       vconst<>+64(SB), Z1, Z15
+	VPANDD       vconst<>+0(SB), Z1, Z15
 	VPXORD       vconst<>+2816(SB), Z15, Z15
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z21
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z21, Z21
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VMULPS       Z12, Z12, Z22
 	VMOVUPS      vconst<>+1664(SB), Z23
 	VFMADD213PS  vconst<>+1728(SB), Z12, Z23
@@ -34611,7 +34059,7 @@ body_3:
 	VMINPS       Z14, Z16, Z15
 	VSUBPS       Z15, Z12, Z15
 	VMOVUPS      (SP), Z21
-	VCMPPS       $0x00, vconst<>+0(SB), Z21, K1
+	VCMPPS       $0x00, vconst<>+128(SB), Z21, K1
 	VMULPS       (SP), Z15, Z15
 	VMOVUPS      vconst<>+704(SB), Z21
 	VMAXPS       Z15, Z21, Z15
@@ -34631,27 +34079,27 @@ body_3:
 	VMOVAPS      Z23, Z23
 	VFMADD213PS  vconst<>+1216(SB), Z15, Z23
 	VMOVAPS      Z23, Z23
-	VFMADD213PS  vconst<>+384(SB), Z15, Z23
+	VFMADD213PS  vconst<>+320(SB), Z15, Z23
 	VMOVAPS      Z22, Z22
 	VFMADD213PS  Z15, Z23, Z22
-	VADDPS       vconst<>+192(SB), Z22, Z15
+	VADDPS       vconst<>+256(SB), Z22, Z15
 	VSCALEFPS    Z21, Z15, Z15
 	VMOVAPS      Z15, Z15
-	VBLENDMPS    vconst<>+192(SB), Z15, K1, Z15
+	VBLENDMPS    vconst<>+256(SB), Z15, K1, Z15
 	VMOVUPS      192(SP), Z21
-	VCMPPS       $0x04, vconst<>+0(SB), Z21, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z21, K2
 	VMULPS       128(SP), Z17, Z17
 	VMOVUPS      64(SP), Z21
 	VFMADD213PS  Z17, Z2, Z21
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VMOVAPS      Z17, Z17
 	VBLENDMPS    Z21, Z17, K2, Z17
 	VMULPS       Z15, Z17, Z15
 	VMULPS       Z19, Z15, Z17
 	VADDPS       Z2, Z2, Z21
-	VMOVUPS      vconst<>+192(SB), Z22
+	VMOVUPS      vconst<>+256(SB), Z22
 	VSUBPS       Z21, Z22, Z21
-	VCMPPS       $0x04, vconst<>+0(SB), Z21, K2
+	VCMPPS       $0x04, vconst<>+128(SB), Z21, K2
 	KANDNW       K2, K1, K1
 	VMAXPS       Z14, Z16, Z14
 	VADDPS       Z12, Z14, Z12
@@ -34674,10 +34122,10 @@ body_3:
 	VMOVAPS      Z22, Z22
 	VFMADD213PS  vconst<>+1216(SB), Z12, Z22
 	VMOVAPS      Z22, Z22
-	VFMADD213PS  vconst<>+384(SB), Z12, Z22
+	VFMADD213PS  vconst<>+320(SB), Z12, Z22
 	VMOVAPS      Z16, Z16
 	VFMADD213PS  Z12, Z22, Z16
-	VADDPS       vconst<>+192(SB), Z16, Z12
+	VADDPS       vconst<>+256(SB), Z16, Z12
 	VSCALEFPS    Z14, Z12, Z12
 	VMULPS       (SP), Z21, Z14
 	VMULPS       Z12, Z14, Z12
@@ -34695,7 +34143,7 @@ body_3:
 	VADDPS       Z4, Z4, Z14
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z13, Z20, Z14
-	VCMPPS       $0x04, vconst<>+0(SB), Z4, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z4, K1
 	VPXORD       Z5, Z5, Z5
 	VMOVUPS.Z    Z14, K1, Z5
 	VADDPS       Z5, Z18, Z13
@@ -34722,7 +34170,7 @@ skip_8:
 	VFMADD231PD   Z19, Z17, Z0
 	VADDPD        Z18, Z10, Z10
 	VADDPD        Z19, Z10, Z10
-	VPANDD        vconst<>+64(SB), Z15, Z15
+	VPANDD        vconst<>+0(SB), Z15, Z15
 	VCVTPS2PD     Y15, Z16
 	VEXTRACTF64X4 $0x01, Z15, Y15
 	VCVTPS2PD     Y15, Z15
@@ -34743,7 +34191,7 @@ skip_9:
 	VCVTPS2PD     Y15, Z15
 	VADDPD        Z14, Z0, Z0
 	VADDPD        Z15, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z17, Z14
+	VPANDD        vconst<>+0(SB), Z17, Z14
 	VCVTPS2PD     Y14, Z15
 	VEXTRACTF64X4 $0x01, Z14, Y14
 	VCVTPS2PD     Y14, Z14
@@ -34808,7 +34256,7 @@ hi_15:
 	VADDPD Z6, Z10, Z10
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -34837,7 +34285,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z6, Z1
+	VPANDD        vconst<>+0(SB), Z6, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -34920,7 +34368,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z7
 	VFNMADD213PS (SP), Z1, Z7
-	VMOVUPS      vconst<>+0(SB), Z8
+	VMOVUPS      vconst<>+128(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	CMPQ         R8, $0x10
 	JL           tailstore_4
@@ -34944,7 +34392,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -34964,7 +34412,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -35010,7 +34458,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35038,7 +34486,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35097,9 +34545,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z10
 	VFNMADD213PS (SP), Z1, Z10
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMAXPS       Z10, Z11, Z11
-	VCMPPS       $0x1e, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x1e, vconst<>+128(SB), Z10, K1
 	VPXORD       vconst<>+2816(SB), Z2, Z10
 	VPXORD       Z4, Z4, Z4
 	VMOVUPS.Z    Z10, K1, Z4
@@ -35125,7 +34573,7 @@ skip_8:
 	VFMADD231PD   Z15, Z11, Z0
 	VADDPD        Z14, Z8, Z8
 	VADDPD        Z15, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z12, Z11
+	VPANDD        vconst<>+0(SB), Z12, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -35146,7 +34594,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z10, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z10
+	VPANDD        vconst<>+0(SB), Z11, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -35202,7 +34650,7 @@ hi_14:
 	VADDPD Z11, Z8, Z8
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35231,7 +34679,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35304,9 +34752,9 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS (SP), Z1, Z11
-	VMOVUPS      vconst<>+0(SB), Z12
+	VMOVUPS      vconst<>+128(SB), Z12
 	VMAXPS       Z11, Z12, Z12
-	VCMPPS       $0x1e, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x1e, vconst<>+128(SB), Z11, K1
 	VPXORD       vconst<>+2816(SB), Z2, Z11
 	VPXORD       Z4, Z4, Z4
 	VMOVUPS.Z    Z11, K1, Z4
@@ -35332,7 +34780,7 @@ skip_8:
 	VFMADD231PD   Z16, Z12, Z0
 	VADDPD        Z15, Z9, Z9
 	VADDPD        Z16, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z13, Z12
+	VPANDD        vconst<>+0(SB), Z13, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -35353,7 +34801,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z12, Z11
+	VPANDD        vconst<>+0(SB), Z12, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -35371,7 +34819,7 @@ grads_7:
 	VMOVUPS Z12, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Z11, Z11
+	VMULPS  vconst<>+128(SB), Z11, Z11
 	VSUBPS  Z11, Z11, Z12
 	VADDPS  Z12, Z3, Z3
 	MOVQ    216(AX), R8
@@ -35418,7 +34866,7 @@ hi_15:
 	VADDPD Z12, Z9, Z9
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35447,7 +34895,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35471,7 +34919,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
 	VMOVAPS.Z Z2, K1, Z8
@@ -35530,7 +34978,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z7
 	VFNMADD213PS (SP), Z1, Z7
-	VMOVUPS      vconst<>+0(SB), Z8
+	VMOVUPS      vconst<>+128(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	VMULPS       Z7, Z7, Z7
 	CMPQ         R8, $0x10
@@ -35555,7 +35003,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -35575,7 +35023,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -35621,7 +35069,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35649,7 +35097,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35708,7 +35156,7 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z9
 	VFNMADD213PS (SP), Z1, Z9
-	VMOVUPS      vconst<>+0(SB), Z10
+	VMOVUPS      vconst<>+128(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VMULPS       Z9, Z9, Z10
 	VADDPS       Z2, Z2, Z11
@@ -35736,7 +35184,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -35757,7 +35205,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -35813,7 +35261,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35842,7 +35290,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35915,15 +35363,15 @@ tailload_2:
 body_3:
 	VMOVAPS      Z2, Z11
 	VFNMADD213PS (SP), Z1, Z11
-	VMOVUPS      vconst<>+0(SB), Z12
+	VMOVUPS      vconst<>+128(SB), Z12
 	VMAXPS       Z11, Z12, Z12
 	VMULPS       Z12, Z12, Z13
 	VADDPS       Z2, Z2, Z14
 	VPXORD       vconst<>+2816(SB), Z14, Z14
 	VMULPS       Z12, Z14, Z12
-	VCMPPS       $0x1e, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x1e, vconst<>+128(SB), Z11, K1
 	VPXORD       Z4, Z4, Z4
-	VMOVUPS.Z    vconst<>+320(SB), K1, Z4
+	VMOVUPS.Z    vconst<>+64(SB), K1, Z4
 	CMPQ         R8, $0x10
 	JL           tailstore_4
 	TESTQ        SI, SI
@@ -35946,7 +35394,7 @@ skip_8:
 	VFMADD231PD   Z17, Z13, Z0
 	VADDPD        Z16, Z9, Z9
 	VADDPD        Z17, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z14, Z13
+	VPANDD        vconst<>+0(SB), Z14, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -35967,7 +35415,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -36032,7 +35480,7 @@ hi_15:
 	VADDPD Z13, Z9, Z9
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36061,7 +35509,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36142,7 +35590,7 @@ tailload_2:
 body_3:
 	VMULPS       Z1, Z2, Z7
 	VPXORD       vconst<>+2816(SB), Z7, Z7
-	VPANDD       vconst<>+64(SB), Z7, Z8
+	VPANDD       vconst<>+0(SB), Z7, Z8
 	VPXORD       vconst<>+2816(SB), Z8, Z8
 	VMOVUPS      vconst<>+704(SB), Z9
 	VMAXPS       Z8, Z9, Z8
@@ -36162,29 +35610,29 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1216(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z8, Z11
+	VFMADD213PS  vconst<>+320(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z8
+	VADDPS       vconst<>+256(SB), Z10, Z8
 	VSCALEFPS    Z9, Z8, Z8
-	VADDPS       vconst<>+192(SB), Z8, Z9
-	VSUBPS       vconst<>+192(SB), Z9, Z10
+	VADDPS       vconst<>+256(SB), Z8, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z10
 	VSUBPS       Z10, Z8, Z10
 	VPSUBD       vconst<>+1600(SB), Z9, Z9
 	VPSRAD       $0x17, Z9, Z11
 	VPANDD       vconst<>+512(SB), Z9, Z9
 	VPADDD       vconst<>+1600(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z9, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z9
 	VMOVUPS      vconst<>+1280(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMOVAPS      Z9, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
+	VFNMADD213PS vconst<>+256(SB), Z13, Z14
 	VMOVAPS      Z9, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
+	VFNMADD213PS vconst<>+256(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
@@ -36216,7 +35664,7 @@ body_3:
 	VCMPPS       $0x03, Z8, Z8, K1
 	VMOVAPS      Z10, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
-	VMOVUPS      vconst<>+0(SB), Z8
+	VMOVUPS      vconst<>+128(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	VADDPS       Z9, Z7, Z7
 	CMPQ         R8, $0x10
@@ -36241,7 +35689,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -36261,7 +35709,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -36307,7 +35755,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36335,7 +35783,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36392,7 +35840,7 @@ tailload_2:
 body_3:
 	VMULPS       Z1, Z2, Z9
 	VPXORD       vconst<>+2816(SB), Z9, Z9
-	VPANDD       vconst<>+64(SB), Z9, Z10
+	VPANDD       vconst<>+0(SB), Z9, Z10
 	VPXORD       vconst<>+2816(SB), Z10, Z10
 	VMOVUPS      vconst<>+704(SB), Z11
 	VMAXPS       Z10, Z11, Z10
@@ -36412,36 +35860,36 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+320(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
+	VADDPS       vconst<>+256(SB), Z12, Z10
 	VSCALEFPS    Z11, Z10, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VMOVUPS      vconst<>+192(SB), Z12
+	VADDPS       vconst<>+256(SB), Z10, Z11
+	VMOVUPS      vconst<>+256(SB), Z12
 	VDIVPS       Z11, Z12, Z11
 	VMULPS       Z11, Z10, Z12
-	VCMPPS       $0x1d, vconst<>+0(SB), Z9, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z9, K1
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
-	VADDPS       vconst<>+192(SB), Z10, Z11
-	VSUBPS       vconst<>+192(SB), Z11, Z13
+	VADDPS       vconst<>+256(SB), Z10, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z13
 	VSUBPS       Z13, Z10, Z13
 	VPSUBD       vconst<>+1600(SB), Z11, Z11
 	VPSRAD       $0x17, Z11, Z14
 	VPANDD       vconst<>+512(SB), Z11, Z11
 	VPADDD       vconst<>+1600(SB), Z11, Z11
 	VCVTDQ2PS    Z14, Z15
-	VSUBPS       vconst<>+192(SB), Z11, Z11
+	VSUBPS       vconst<>+256(SB), Z11, Z11
 	VMOVUPS      vconst<>+1280(SB), Z16
 	VPSUBD       Z14, Z16, Z14
 	VPSLLD       $0x17, Z14, Z14
-	VMOVUPS      vconst<>+192(SB), Z16
+	VMOVUPS      vconst<>+256(SB), Z16
 	VSUBPS       Z11, Z16, Z16
 	VMOVAPS      Z11, Z17
-	VFNMADD213PS vconst<>+192(SB), Z16, Z17
+	VFNMADD213PS vconst<>+256(SB), Z16, Z17
 	VMOVAPS      Z11, Z16
-	VFNMADD213PS vconst<>+192(SB), Z17, Z16
+	VFNMADD213PS vconst<>+256(SB), Z17, Z16
 	VMULPS       Z14, Z13, Z13
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z11, Z11, Z14
@@ -36473,7 +35921,7 @@ body_3:
 	VCMPPS       $0x03, Z10, Z10, K1
 	VMOVAPS      Z13, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
-	VMOVUPS      vconst<>+0(SB), Z10
+	VMOVUPS      vconst<>+128(SB), Z10
 	VMAXPS       Z9, Z10, Z9
 	VADDPS       Z11, Z9, Z9
 	VMULPS       Z12, Z2, Z10
@@ -36500,7 +35948,7 @@ skip_8:
 	VFMADD231PD   Z15, Z9, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z9
+	VPANDD        vconst<>+0(SB), Z12, Z9
 	VCVTPS2PD     Y9, Z12
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z9
@@ -36521,7 +35969,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z9, Z9
+	VPANDD        vconst<>+0(SB), Z9, Z9
 	VCVTPS2PD     Y9, Z11
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z9
@@ -36577,7 +36025,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36606,7 +36054,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36677,7 +36125,7 @@ tailload_2:
 body_3:
 	VMULPS       Z1, Z2, Z10
 	VPXORD       vconst<>+2816(SB), Z10, Z10
-	VPANDD       vconst<>+64(SB), Z10, Z11
+	VPANDD       vconst<>+0(SB), Z10, Z11
 	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
 	VMAXPS       Z11, Z12, Z11
@@ -36697,38 +36145,38 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z11, Z14
+	VFMADD213PS  vconst<>+320(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z11
+	VADDPS       vconst<>+256(SB), Z13, Z11
 	VSCALEFPS    Z12, Z11, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VMOVUPS      vconst<>+192(SB), Z13
+	VADDPS       vconst<>+256(SB), Z11, Z12
+	VMOVUPS      vconst<>+256(SB), Z13
 	VDIVPS       Z12, Z13, Z12
 	VMULPS       Z12, Z11, Z13
-	VCMPPS       $0x1d, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z13, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
 	VMOVAPS      Z12, Z12
 	VBLENDMPS    Z13, Z12, K1, Z12
-	VADDPS       vconst<>+192(SB), Z11, Z13
-	VSUBPS       vconst<>+192(SB), Z13, Z15
+	VADDPS       vconst<>+256(SB), Z11, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z15
 	VSUBPS       Z15, Z11, Z15
 	VPSUBD       vconst<>+1600(SB), Z13, Z13
 	VPSRAD       $0x17, Z13, Z16
 	VPANDD       vconst<>+512(SB), Z13, Z13
 	VPADDD       vconst<>+1600(SB), Z13, Z13
 	VCVTDQ2PS    Z16, Z17
-	VSUBPS       vconst<>+192(SB), Z13, Z13
+	VSUBPS       vconst<>+256(SB), Z13, Z13
 	VMOVUPS      vconst<>+1280(SB), Z18
 	VPSUBD       Z16, Z18, Z16
 	VPSLLD       $0x17, Z16, Z16
-	VMOVUPS      vconst<>+192(SB), Z18
+	VMOVUPS      vconst<>+256(SB), Z18
 	VSUBPS       Z13, Z18, Z18
 	VMOVAPS      Z13, Z19
-	VFNMADD213PS vconst<>+192(SB), Z18, Z19
+	VFNMADD213PS vconst<>+256(SB), Z18, Z19
 	VMOVAPS      Z13, Z18
-	VFNMADD213PS vconst<>+192(SB), Z19, Z18
+	VFNMADD213PS vconst<>+256(SB), Z19, Z18
 	VMULPS       Z16, Z15, Z15
 	VMULPS       Z18, Z15, Z15
 	VMULPS       Z13, Z13, Z16
@@ -36760,7 +36208,7 @@ body_3:
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z15, Z13
 	VBLENDMPS    Z11, Z13, K1, Z13
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z13, Z10, Z10
 	VMULPS       Z14, Z2, Z11
@@ -36788,7 +36236,7 @@ skip_8:
 	VFMADD231PD   Z17, Z10, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z10
+	VPANDD        vconst<>+0(SB), Z14, Z10
 	VCVTPS2PD     Y10, Z14
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -36809,7 +36257,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z13
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -36874,7 +36322,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36903,7 +36351,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36982,7 +36430,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
 	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K2
 	VMULPS       vconst<>+3072(SB), Z2, Z7
 	VMOVAPS      Z2, Z8
@@ -36992,7 +36440,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z7, Z7
 	VPADDD       vconst<>+1600(SB), Z7, Z7
 	VCVTDQ2PS    Z8, Z8
-	VSUBPS       vconst<>+192(SB), Z7, Z7
+	VSUBPS       vconst<>+256(SB), Z7, Z7
 	VSUBPS       vconst<>+3136(SB), Z8, Z9
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z9, Z8, K2, Z8
@@ -37021,20 +36469,20 @@ body_3:
 	VADDPS       Z7, Z10, Z7
 	VMOVUPS      vconst<>+2368(SB), Z9
 	VFMADD213PS  Z7, Z8, Z9
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z9, Z7
 	VBLENDMPS    vconst<>+3200(SB), Z7, K2, Z7
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    vconst<>+3264(SB), Z7, K2, Z7
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K2
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K2, Z7
 	VCMPPS       $0x03, Z2, Z2, K2
 	VMOVAPS      Z7, Z7
 	VBLENDMPS    Z2, Z7, K2, Z7
 	VMULPS       Z7, Z2, Z7
-	VMOVUPS      vconst<>+0(SB), Z8
+	VMOVUPS      vconst<>+128(SB), Z8
 	VMOVAPS      Z8, Z8
 	VBLENDMPS    Z7, Z8, K1, Z8
 	VMOVAPS      Z2, Z7
@@ -37061,7 +36509,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -37081,7 +36529,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -37127,7 +36575,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37155,7 +36603,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37210,7 +36658,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
 	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K2
 	VMULPS       vconst<>+3072(SB), Z2, Z9
 	VMOVAPS      Z2, Z10
@@ -37220,7 +36668,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z9, Z9
 	VPADDD       vconst<>+1600(SB), Z9, Z9
 	VCVTDQ2PS    Z10, Z10
-	VSUBPS       vconst<>+192(SB), Z9, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z9
 	VSUBPS       vconst<>+3136(SB), Z10, Z11
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z11, Z10, K2, Z10
@@ -37249,20 +36697,20 @@ body_3:
 	VADDPS       Z9, Z12, Z9
 	VMOVUPS      vconst<>+2368(SB), Z11
 	VFMADD213PS  Z9, Z10, Z11
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z11, Z9
 	VBLENDMPS    vconst<>+3200(SB), Z9, K2, Z9
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    vconst<>+3264(SB), Z9, K2, Z9
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z2, Z9, K2, Z9
 	VCMPPS       $0x03, Z2, Z2, K2
 	VMOVAPS      Z9, Z9
 	VBLENDMPS    Z2, Z9, K2, Z9
 	VMULPS       Z9, Z2, Z9
-	VMOVUPS      vconst<>+0(SB), Z10
+	VMOVUPS      vconst<>+128(SB), Z10
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z9, Z10, K1, Z10
 	VMOVAPS      Z2, Z9
@@ -37290,7 +36738,7 @@ skip_8:
 	VFMADD231PD   Z15, Z9, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z9
+	VPANDD        vconst<>+0(SB), Z12, Z9
 	VCVTPS2PD     Y9, Z12
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z9
@@ -37311,7 +36759,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z9, Z9
+	VPANDD        vconst<>+0(SB), Z9, Z9
 	VCVTPS2PD     Y9, Z11
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z9
@@ -37367,7 +36815,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37396,7 +36844,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37465,7 +36913,7 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VCMPPS       $0x04, vconst<>+0(SB), Z2, K1
+	VCMPPS       $0x04, vconst<>+128(SB), Z2, K1
 	VCMPPS       $0x11, vconst<>+3008(SB), Z2, K2
 	VMULPS       vconst<>+3072(SB), Z2, Z10
 	VMOVAPS      Z2, Z11
@@ -37475,7 +36923,7 @@ body_3:
 	VPANDD       vconst<>+512(SB), Z10, Z10
 	VPADDD       vconst<>+1600(SB), Z10, Z10
 	VCVTDQ2PS    Z11, Z11
-	VSUBPS       vconst<>+192(SB), Z10, Z10
+	VSUBPS       vconst<>+256(SB), Z10, Z10
 	VSUBPS       vconst<>+3136(SB), Z11, Z12
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z12, Z11, K2, Z11
@@ -37504,20 +36952,20 @@ body_3:
 	VADDPS       Z10, Z13, Z10
 	VMOVUPS      vconst<>+2368(SB), Z12
 	VFMADD213PS  Z10, Z11, Z12
-	VCMPPS       $0x00, vconst<>+0(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z12, Z10
 	VBLENDMPS    vconst<>+3200(SB), Z10, K2, Z10
-	VCMPPS       $0x11, vconst<>+0(SB), Z2, K2
+	VCMPPS       $0x11, vconst<>+128(SB), Z2, K2
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    vconst<>+3264(SB), Z10, K2, Z10
-	VCMPPS       $0x00, vconst<>+128(SB), Z2, K2
+	VCMPPS       $0x00, vconst<>+384(SB), Z2, K2
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z2, Z10, K2, Z10
 	VCMPPS       $0x03, Z2, Z2, K2
 	VMOVAPS      Z10, Z10
 	VBLENDMPS    Z2, Z10, K2, Z10
 	VMULPS       Z10, Z2, Z10
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMOVAPS      Z11, Z11
 	VBLENDMPS    Z10, Z11, K1, Z11
 	VMOVAPS      Z2, Z10
@@ -37545,7 +36993,7 @@ skip_8:
 	VFMADD231PD   Z16, Z10, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z10
+	VPANDD        vconst<>+0(SB), Z13, Z10
 	VCVTPS2PD     Y10, Z13
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -37566,7 +37014,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -37584,7 +37032,7 @@ grads_7:
 	VMOVUPS Z11, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Z10, Z10
+	VMULPS  vconst<>+128(SB), Z10, Z10
 	VSUBPS  Z10, Z10, Z11
 	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
@@ -37631,7 +37079,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37660,7 +37108,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37684,7 +37132,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
 	VMOVAPS.Z Z2, K1, Z7
@@ -37757,10 +37205,10 @@ body_3:
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  vconst<>+1216(SB), Z7, Z10
 	VMOVAPS      Z10, Z10
-	VFMADD213PS  vconst<>+384(SB), Z7, Z10
+	VFMADD213PS  vconst<>+320(SB), Z7, Z10
 	VMOVAPS      Z9, Z9
 	VFMADD213PS  Z7, Z10, Z9
-	VADDPS       vconst<>+192(SB), Z9, Z7
+	VADDPS       vconst<>+256(SB), Z9, Z7
 	VSCALEFPS    Z8, Z7, Z7
 	VSUBPS       Z1, Z2, Z8
 	VMULPS       Z8, Z7, Z7
@@ -37786,7 +37234,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -37806,7 +37254,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -37852,7 +37300,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37880,7 +37328,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37953,10 +37401,10 @@ body_3:
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  vconst<>+1216(SB), Z9, Z12
 	VMOVAPS      Z12, Z12
-	VFMADD213PS  vconst<>+384(SB), Z9, Z12
+	VFMADD213PS  vconst<>+320(SB), Z9, Z12
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  Z9, Z12, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z9
+	VADDPS       vconst<>+256(SB), Z11, Z9
 	VSCALEFPS    Z10, Z9, Z9
 	VSUBPS       Z1, Z2, Z10
 	VMULPS       Z10, Z9, Z10
@@ -37983,7 +37431,7 @@ skip_8:
 	VFMADD231PD   Z15, Z10, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z10
+	VPANDD        vconst<>+0(SB), Z12, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -38004,7 +37452,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z11, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -38060,7 +37508,7 @@ hi_14:
 	VADDPD Z11, Z7, Z7
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38089,7 +37537,7 @@ skip_17:
 	VADDPD        Z2, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38176,10 +37624,10 @@ body_3:
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  vconst<>+1216(SB), Z10, Z13
 	VMOVAPS      Z13, Z13
-	VFMADD213PS  vconst<>+384(SB), Z10, Z13
+	VFMADD213PS  vconst<>+320(SB), Z10, Z13
 	VMOVAPS      Z12, Z12
 	VFMADD213PS  Z10, Z13, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z10
+	VADDPS       vconst<>+256(SB), Z12, Z10
 	VSCALEFPS    Z11, Z10, Z10
 	VSUBPS       Z1, Z2, Z11
 	VMULPS       Z11, Z10, Z11
@@ -38206,7 +37654,7 @@ skip_8:
 	VFMADD231PD   Z16, Z11, Z0
 	VADDPD        Z15, Z8, Z8
 	VADDPD        Z16, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z11
+	VPANDD        vconst<>+0(SB), Z13, Z11
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -38227,7 +37675,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -38245,7 +37693,7 @@ grads_7:
 	VMOVUPS Z10, (R8)(DI*4)
 
 skip_10:
-	VMULPS  vconst<>+0(SB), Z11, Z10
+	VMULPS  vconst<>+128(SB), Z11, Z10
 	VSUBPS  Z10, Z10, Z11
 	VADDPS  Z11, Z3, Z3
 	MOVQ    216(AX), R8
@@ -38292,7 +37740,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38321,7 +37769,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38345,7 +37793,7 @@ grads_13:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_21:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
 	VMOVAPS.Z Z2, K1, Z7
@@ -38401,7 +37849,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Z1, Z2, Z7
-	VPANDD       vconst<>+64(SB), Z7, Z8
+	VPANDD       vconst<>+0(SB), Z7, Z8
 	VPXORD       vconst<>+2816(SB), Z8, Z8
 	VMOVUPS      vconst<>+704(SB), Z9
 	VMAXPS       Z8, Z9, Z8
@@ -38421,29 +37869,29 @@ body_3:
 	VMOVAPS      Z11, Z11
 	VFMADD213PS  vconst<>+1216(SB), Z8, Z11
 	VMOVAPS      Z11, Z11
-	VFMADD213PS  vconst<>+384(SB), Z8, Z11
+	VFMADD213PS  vconst<>+320(SB), Z8, Z11
 	VMOVAPS      Z10, Z10
 	VFMADD213PS  Z8, Z11, Z10
-	VADDPS       vconst<>+192(SB), Z10, Z8
+	VADDPS       vconst<>+256(SB), Z10, Z8
 	VSCALEFPS    Z9, Z8, Z8
-	VADDPS       vconst<>+192(SB), Z8, Z9
-	VSUBPS       vconst<>+192(SB), Z9, Z10
+	VADDPS       vconst<>+256(SB), Z8, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z10
 	VSUBPS       Z10, Z8, Z10
 	VPSUBD       vconst<>+1600(SB), Z9, Z9
 	VPSRAD       $0x17, Z9, Z11
 	VPANDD       vconst<>+512(SB), Z9, Z9
 	VPADDD       vconst<>+1600(SB), Z9, Z9
 	VCVTDQ2PS    Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z9, Z9
+	VSUBPS       vconst<>+256(SB), Z9, Z9
 	VMOVUPS      vconst<>+1280(SB), Z13
 	VPSUBD       Z11, Z13, Z11
 	VPSLLD       $0x17, Z11, Z11
-	VMOVUPS      vconst<>+192(SB), Z13
+	VMOVUPS      vconst<>+256(SB), Z13
 	VSUBPS       Z9, Z13, Z13
 	VMOVAPS      Z9, Z14
-	VFNMADD213PS vconst<>+192(SB), Z13, Z14
+	VFNMADD213PS vconst<>+256(SB), Z13, Z14
 	VMOVAPS      Z9, Z13
-	VFNMADD213PS vconst<>+192(SB), Z14, Z13
+	VFNMADD213PS vconst<>+256(SB), Z14, Z13
 	VMULPS       Z11, Z10, Z10
 	VMULPS       Z13, Z10, Z10
 	VMULPS       Z9, Z9, Z11
@@ -38475,7 +37923,7 @@ body_3:
 	VCMPPS       $0x03, Z8, Z8, K1
 	VMOVAPS      Z10, Z9
 	VBLENDMPS    Z8, Z9, K1, Z9
-	VMOVUPS      vconst<>+0(SB), Z8
+	VMOVUPS      vconst<>+128(SB), Z8
 	VMAXPS       Z7, Z8, Z7
 	VADDPS       Z9, Z7, Z7
 	CMPQ         R8, $0x10
@@ -38500,7 +37948,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -38520,7 +37968,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -38566,7 +38014,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38594,7 +38042,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38650,7 +38098,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Z1, Z2, Z10
-	VPANDD       vconst<>+64(SB), Z10, Z11
+	VPANDD       vconst<>+0(SB), Z10, Z11
 	VPXORD       vconst<>+2816(SB), Z11, Z11
 	VMOVUPS      vconst<>+704(SB), Z12
 	VMAXPS       Z11, Z12, Z11
@@ -38670,36 +38118,36 @@ body_3:
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  vconst<>+1216(SB), Z11, Z14
 	VMOVAPS      Z14, Z14
-	VFMADD213PS  vconst<>+384(SB), Z11, Z14
+	VFMADD213PS  vconst<>+320(SB), Z11, Z14
 	VMOVAPS      Z13, Z13
 	VFMADD213PS  Z11, Z14, Z13
-	VADDPS       vconst<>+192(SB), Z13, Z11
+	VADDPS       vconst<>+256(SB), Z13, Z11
 	VSCALEFPS    Z12, Z11, Z11
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VMOVUPS      vconst<>+192(SB), Z13
+	VADDPS       vconst<>+256(SB), Z11, Z12
+	VMOVUPS      vconst<>+256(SB), Z13
 	VDIVPS       Z12, Z13, Z12
 	VMULPS       Z12, Z11, Z13
-	VCMPPS       $0x1d, vconst<>+0(SB), Z10, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z10, K1
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z12, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z11, Z12
-	VSUBPS       vconst<>+192(SB), Z12, Z14
+	VADDPS       vconst<>+256(SB), Z11, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z14
 	VSUBPS       Z14, Z11, Z14
 	VPSUBD       vconst<>+1600(SB), Z12, Z12
 	VPSRAD       $0x17, Z12, Z15
 	VPANDD       vconst<>+512(SB), Z12, Z12
 	VPADDD       vconst<>+1600(SB), Z12, Z12
 	VCVTDQ2PS    Z15, Z16
-	VSUBPS       vconst<>+192(SB), Z12, Z12
+	VSUBPS       vconst<>+256(SB), Z12, Z12
 	VMOVUPS      vconst<>+1280(SB), Z17
 	VPSUBD       Z15, Z17, Z15
 	VPSLLD       $0x17, Z15, Z15
-	VMOVUPS      vconst<>+192(SB), Z17
+	VMOVUPS      vconst<>+256(SB), Z17
 	VSUBPS       Z12, Z17, Z17
 	VMOVAPS      Z12, Z18
-	VFNMADD213PS vconst<>+192(SB), Z17, Z18
+	VFNMADD213PS vconst<>+256(SB), Z17, Z18
 	VMOVAPS      Z12, Z17
-	VFNMADD213PS vconst<>+192(SB), Z18, Z17
+	VFNMADD213PS vconst<>+256(SB), Z18, Z17
 	VMULPS       Z15, Z14, Z14
 	VMULPS       Z17, Z14, Z14
 	VMULPS       Z12, Z12, Z15
@@ -38731,7 +38179,7 @@ body_3:
 	VCMPPS       $0x03, Z11, Z11, K1
 	VMOVAPS      Z14, Z12
 	VBLENDMPS    Z11, Z12, K1, Z12
-	VMOVUPS      vconst<>+0(SB), Z11
+	VMOVUPS      vconst<>+128(SB), Z11
 	VMAXPS       Z10, Z11, Z10
 	VADDPS       Z12, Z10, Z10
 	VPXORD       vconst<>+2816(SB), Z13, Z11
@@ -38757,7 +38205,7 @@ skip_8:
 	VFMADD231PD   Z17, Z10, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z14, Z10
+	VPANDD        vconst<>+0(SB), Z14, Z10
 	VCVTPS2PD     Y10, Z14
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -38778,7 +38226,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z10
+	VPANDD        vconst<>+0(SB), Z10, Z10
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -38843,7 +38291,7 @@ hi_15:
 	VADDPD Z12, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38872,7 +38320,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -38953,7 +38401,7 @@ tailload_2:
 
 body_3:
 	VSUBPS       Z1, Z2, Z11
-	VPANDD       vconst<>+64(SB), Z11, Z12
+	VPANDD       vconst<>+0(SB), Z11, Z12
 	VPXORD       vconst<>+2816(SB), Z12, Z12
 	VMOVUPS      vconst<>+704(SB), Z13
 	VMAXPS       Z12, Z13, Z12
@@ -38973,38 +38421,38 @@ body_3:
 	VMOVAPS      Z15, Z15
 	VFMADD213PS  vconst<>+1216(SB), Z12, Z15
 	VMOVAPS      Z15, Z15
-	VFMADD213PS  vconst<>+384(SB), Z12, Z15
+	VFMADD213PS  vconst<>+320(SB), Z12, Z15
 	VMOVAPS      Z14, Z14
 	VFMADD213PS  Z12, Z15, Z14
-	VADDPS       vconst<>+192(SB), Z14, Z12
+	VADDPS       vconst<>+256(SB), Z14, Z12
 	VSCALEFPS    Z13, Z12, Z12
-	VADDPS       vconst<>+192(SB), Z12, Z13
-	VMOVUPS      vconst<>+192(SB), Z14
+	VADDPS       vconst<>+256(SB), Z12, Z13
+	VMOVUPS      vconst<>+256(SB), Z14
 	VDIVPS       Z13, Z14, Z13
 	VMULPS       Z13, Z12, Z14
-	VCMPPS       $0x1d, vconst<>+0(SB), Z11, K1
+	VCMPPS       $0x1d, vconst<>+128(SB), Z11, K1
 	VMOVAPS      Z14, Z15
 	VBLENDMPS    Z13, Z15, K1, Z15
 	VMOVAPS      Z13, Z13
 	VBLENDMPS    Z14, Z13, K1, Z13
-	VADDPS       vconst<>+192(SB), Z12, Z14
-	VSUBPS       vconst<>+192(SB), Z14, Z16
+	VADDPS       vconst<>+256(SB), Z12, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z16
 	VSUBPS       Z16, Z12, Z16
 	VPSUBD       vconst<>+1600(SB), Z14, Z14
 	VPSRAD       $0x17, Z14, Z17
 	VPANDD       vconst<>+512(SB), Z14, Z14
 	VPADDD       vconst<>+1600(SB), Z14, Z14
 	VCVTDQ2PS    Z17, Z18
-	VSUBPS       vconst<>+192(SB), Z14, Z14
+	VSUBPS       vconst<>+256(SB), Z14, Z14
 	VMOVUPS      vconst<>+1280(SB), Z19
 	VPSUBD       Z17, Z19, Z17
 	VPSLLD       $0x17, Z17, Z17
-	VMOVUPS      vconst<>+192(SB), Z19
+	VMOVUPS      vconst<>+256(SB), Z19
 	VSUBPS       Z14, Z19, Z19
 	VMOVAPS      Z14, Z20
-	VFNMADD213PS vconst<>+192(SB), Z19, Z20
+	VFNMADD213PS vconst<>+256(SB), Z19, Z20
 	VMOVAPS      Z14, Z19
-	VFNMADD213PS vconst<>+192(SB), Z20, Z19
+	VFNMADD213PS vconst<>+256(SB), Z20, Z19
 	VMULPS       Z17, Z16, Z16
 	VMULPS       Z19, Z16, Z16
 	VMULPS       Z14, Z14, Z17
@@ -39036,7 +38484,7 @@ body_3:
 	VCMPPS       $0x03, Z12, Z12, K1
 	VMOVAPS      Z16, Z14
 	VBLENDMPS    Z12, Z14, K1, Z14
-	VMOVUPS      vconst<>+0(SB), Z12
+	VMOVUPS      vconst<>+128(SB), Z12
 	VMAXPS       Z11, Z12, Z11
 	VADDPS       Z14, Z11, Z11
 	VPXORD       vconst<>+2816(SB), Z15, Z12
@@ -39063,7 +38511,7 @@ skip_8:
 	VFMADD231PD   Z19, Z11, Z0
 	VADDPD        Z18, Z9, Z9
 	VADDPD        Z19, Z9, Z9
-	VPANDD        vconst<>+64(SB), Z16, Z11
+	VPANDD        vconst<>+0(SB), Z16, Z11
 	VCVTPS2PD     Y11, Z16
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -39084,7 +38532,7 @@ skip_9:
 	VCVTPS2PD     Y16, Z16
 	VADDPD        Z14, Z0, Z0
 	VADDPD        Z16, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z11
+	VPANDD        vconst<>+0(SB), Z11, Z11
 	VCVTPS2PD     Y11, Z14
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -39158,7 +38606,7 @@ hi_16:
 	VADDPD Z14, Z9, Z9
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39187,7 +38635,7 @@ skip_19:
 	VADDPD        Z2, Z0, Z0
 
 hi_20:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39287,23 +38735,23 @@ body_3:
 	VSUBPS    Z8, Z9, Z8
 	VMOVUPS   (SP), Z9
 	VSUBPS    Z7, Z9, Z9
-	VPANDD    vconst<>+64(SB), Z8, Z10
-	VPANDD    vconst<>+64(SB), Z7, Z11
-	VPANDD    vconst<>+128(SB), Z11, Z12
+	VPANDD    vconst<>+0(SB), Z8, Z10
+	VPANDD    vconst<>+0(SB), Z7, Z11
+	VPANDD    vconst<>+384(SB), Z11, Z12
 	VMULPS    vconst<>+448(SB), Z12, Z12
 	VPANDD    vconst<>+512(SB), Z11, Z11
-	VCMPPS    $0x00, vconst<>+0(SB), Z11, K1
+	VCMPPS    $0x00, vconst<>+128(SB), Z11, K1
 	VMULPS    Z8, Z7, Z7
-	VCMPPS    $0x11, vconst<>+0(SB), Z7, K2
+	VCMPPS    $0x11, vconst<>+128(SB), Z7, K2
 	KANDW     K2, K1, K1
-	VMULPS    vconst<>+384(SB), Z12, Z7
+	VMULPS    vconst<>+320(SB), Z12, Z7
 	VMOVAPS   Z12, Z11
 	VBLENDMPS Z7, Z11, K1, Z11
 	VCMPPS    $0x12, Z11, Z10, K1
 	VMOVAPS   Z8, Z7
-	VBLENDMPS vconst<>+0(SB), Z7, K1, Z7
+	VBLENDMPS vconst<>+128(SB), Z7, K1, Z7
 	VSUBPS    Z7, Z9, Z7
-	VMOVUPS   vconst<>+0(SB), Z8
+	VMOVUPS   vconst<>+128(SB), Z8
 	VMAXPS    Z7, Z8, Z7
 	CMPQ      R8, $0x10
 	JL        tailstore_4
@@ -39327,7 +38775,7 @@ skip_8:
 	VFMADD231PD   Z8, Z7, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -39347,7 +38795,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z7, Z7
+	VPANDD        vconst<>+0(SB), Z7, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -39393,7 +38841,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39421,7 +38869,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39486,29 +38934,29 @@ body_3:
 	VSUBPS    Z13, Z14, Z13
 	VMOVUPS   (SP), Z14
 	VSUBPS    Z12, Z14, Z14
-	VPANDD    vconst<>+64(SB), Z13, Z15
-	VPANDD    vconst<>+64(SB), Z12, Z16
-	VPANDD    vconst<>+128(SB), Z16, Z17
+	VPANDD    vconst<>+0(SB), Z13, Z15
+	VPANDD    vconst<>+0(SB), Z12, Z16
+	VPANDD    vconst<>+384(SB), Z16, Z17
 	VMULPS    vconst<>+448(SB), Z17, Z17
 	VPANDD    vconst<>+512(SB), Z16, Z16
-	VCMPPS    $0x00, vconst<>+0(SB), Z16, K1
+	VCMPPS    $0x00, vconst<>+128(SB), Z16, K1
 	VMULPS    Z13, Z12, Z12
-	VCMPPS    $0x11, vconst<>+0(SB), Z12, K2
+	VCMPPS    $0x11, vconst<>+128(SB), Z12, K2
 	KANDW     K2, K1, K1
-	VMULPS    vconst<>+384(SB), Z17, Z12
+	VMULPS    vconst<>+320(SB), Z17, Z12
 	VMOVAPS   Z17, Z16
 	VBLENDMPS Z12, Z16, K1, Z16
 	VCMPPS    $0x12, Z16, Z15, K1
 	VMOVAPS   Z13, Z12
-	VBLENDMPS vconst<>+0(SB), Z12, K1, Z12
+	VBLENDMPS vconst<>+128(SB), Z12, K1, Z12
 	VSUBPS    Z12, Z14, Z12
-	VCMPPS    $0x1e, vconst<>+0(SB), Z12, K1
-	VMOVUPS   vconst<>+0(SB), Z13
+	VCMPPS    $0x1e, vconst<>+128(SB), Z12, K1
+	VMOVUPS   vconst<>+128(SB), Z13
 	VMAXPS    Z12, Z13, Z12
 	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z vconst<>+256(SB), K1, Z4
+	VMOVUPS.Z vconst<>+192(SB), K1, Z4
 	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z vconst<>+192(SB), K1, Z5
+	VMOVUPS.Z vconst<>+256(SB), K1, Z5
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -39531,7 +38979,7 @@ skip_8:
 	VFMADD231PD   Z17, Z12, Z0
 	VADDPD        Z16, Z10, Z10
 	VADDPD        Z17, Z10, Z10
-	VPANDD        vconst<>+64(SB), Z14, Z12
+	VPANDD        vconst<>+0(SB), Z14, Z12
 	VCVTPS2PD     Y12, Z14
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -39552,7 +39000,7 @@ skip_9:
 	VCVTPS2PD     Y14, Z14
 	VADDPD        Z13, Z0, Z0
 	VADDPD        Z14, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z12, Z12
+	VPANDD        vconst<>+0(SB), Z12, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -39617,7 +39065,7 @@ hi_15:
 	VADDPD Z13, Z10, Z10
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39646,7 +39094,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z6, Z1
+	VPANDD        vconst<>+0(SB), Z6, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39736,29 +39184,29 @@ body_3:
 	VSUBPS    Z14, Z15, Z14
 	VMOVUPS   (SP), Z15
 	VSUBPS    Z13, Z15, Z15
-	VPANDD    vconst<>+64(SB), Z14, Z16
-	VPANDD    vconst<>+64(SB), Z13, Z17
-	VPANDD    vconst<>+128(SB), Z17, Z18
+	VPANDD    vconst<>+0(SB), Z14, Z16
+	VPANDD    vconst<>+0(SB), Z13, Z17
+	VPANDD    vconst<>+384(SB), Z17, Z18
 	VMULPS    vconst<>+448(SB), Z18, Z18
 	VPANDD    vconst<>+512(SB), Z17, Z17
-	VCMPPS    $0x00, vconst<>+0(SB), Z17, K1
+	VCMPPS    $0x00, vconst<>+128(SB), Z17, K1
 	VMULPS    Z14, Z13, Z13
-	VCMPPS    $0x11, vconst<>+0(SB), Z13, K2
+	VCMPPS    $0x11, vconst<>+128(SB), Z13, K2
 	KANDW     K2, K1, K1
-	VMULPS    vconst<>+384(SB), Z18, Z13
+	VMULPS    vconst<>+320(SB), Z18, Z13
 	VMOVAPS   Z18, Z17
 	VBLENDMPS Z13, Z17, K1, Z17
 	VCMPPS    $0x12, Z17, Z16, K1
 	VMOVAPS   Z14, Z13
-	VBLENDMPS vconst<>+0(SB), Z13, K1, Z13
+	VBLENDMPS vconst<>+128(SB), Z13, K1, Z13
 	VSUBPS    Z13, Z15, Z13
-	VCMPPS    $0x1e, vconst<>+0(SB), Z13, K1
-	VMOVUPS   vconst<>+0(SB), Z14
+	VCMPPS    $0x1e, vconst<>+128(SB), Z13, K1
+	VMOVUPS   vconst<>+128(SB), Z14
 	VMAXPS    Z13, Z14, Z13
 	VPXORD    Z4, Z4, Z4
-	VMOVUPS.Z vconst<>+256(SB), K1, Z4
+	VMOVUPS.Z vconst<>+192(SB), K1, Z4
 	VPXORD    Z5, Z5, Z5
-	VMOVUPS.Z vconst<>+192(SB), K1, Z5
+	VMOVUPS.Z vconst<>+256(SB), K1, Z5
 	CMPQ      R8, $0x10
 	JL        tailstore_4
 	TESTQ     SI, SI
@@ -39781,7 +39229,7 @@ skip_8:
 	VFMADD231PD   Z18, Z13, Z0
 	VADDPD        Z17, Z11, Z11
 	VADDPD        Z18, Z11, Z11
-	VPANDD        vconst<>+64(SB), Z15, Z13
+	VPANDD        vconst<>+0(SB), Z15, Z13
 	VCVTPS2PD     Y13, Z15
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -39802,7 +39250,7 @@ skip_9:
 	VCVTPS2PD     Y15, Z15
 	VADDPD        Z14, Z0, Z0
 	VADDPD        Z15, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z13, Z13
+	VPANDD        vconst<>+0(SB), Z13, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -39829,7 +39277,7 @@ skip_10:
 	VMOVUPS Z14, (R8)(DI*4)
 
 skip_11:
-	VMULPS  vconst<>+0(SB), Z13, Z13
+	VMULPS  vconst<>+128(SB), Z13, Z13
 	VSUBPS  Z13, Z13, Z14
 	VADDPS  Z14, Z3, Z3
 	MOVQ    216(AX), R8
@@ -39876,7 +39324,7 @@ hi_16:
 	VADDPD Z14, Z11, Z11
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39905,7 +39353,7 @@ skip_19:
 	VADDPD        Z2, Z0, Z0
 
 hi_20:
-	VPANDD        vconst<>+64(SB), Z6, Z1
+	VPANDD        vconst<>+0(SB), Z6, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -39940,7 +39388,7 @@ skip_22:
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
 skip_23:
-	VMULPS    vconst<>+0(SB), Z1, Z1
+	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z10, Z10, Z10
 	VMOVAPS.Z Z2, K1, Z10
@@ -39999,9 +39447,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Z7
 	VSUBPS      Z1, Z7, Z7
-	VMOVUPS     vconst<>+0(SB), Z8
+	VMOVUPS     vconst<>+128(SB), Z8
 	VMAXPS      Z7, Z8, Z7
-	VMOVUPS     vconst<>+192(SB), Z8
+	VMOVUPS     vconst<>+256(SB), Z8
 	VSUBPS      Z2, Z8, Z8
 	VMULPS      Z1, Z1, Z9
 	VMULPS      Z7, Z7, Z7
@@ -40030,7 +39478,7 @@ skip_8:
 	VFMADD231PD   Z7, Z8, Z0
 	VADDPD        Z11, Z5, Z5
 	VADDPD        Z7, Z5, Z5
-	VPANDD        vconst<>+64(SB), Z9, Z7
+	VPANDD        vconst<>+0(SB), Z9, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -40050,7 +39498,7 @@ skip_9:
 	VCVTPS2PD     Y9, Z9
 	VADDPD        Z7, Z0, Z0
 	VADDPD        Z9, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z7
+	VPANDD        vconst<>+0(SB), Z8, Z7
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y7
 	VCVTPS2PD     Y7, Z7
@@ -40096,7 +39544,7 @@ hi_13:
 	VADDPD Z4, Z5, Z5
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40124,7 +39572,7 @@ skip_16:
 	VADDPD        Z2, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40183,9 +39631,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Z10
 	VSUBPS      Z1, Z10, Z10
-	VMOVUPS     vconst<>+0(SB), Z11
+	VMOVUPS     vconst<>+128(SB), Z11
 	VMAXPS      Z10, Z11, Z10
-	VMOVUPS     vconst<>+192(SB), Z11
+	VMOVUPS     vconst<>+256(SB), Z11
 	VSUBPS      Z2, Z11, Z11
 	VMULPS      Z1, Z1, Z12
 	VMULPS      Z10, Z10, Z13
@@ -40220,7 +39668,7 @@ skip_8:
 	VFMADD231PD   Z17, Z15, Z0
 	VADDPD        Z16, Z8, Z8
 	VADDPD        Z17, Z8, Z8
-	VPANDD        vconst<>+64(SB), Z13, Z13
+	VPANDD        vconst<>+0(SB), Z13, Z13
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y13
 	VCVTPS2PD     Y13, Z13
@@ -40241,7 +39689,7 @@ skip_9:
 	VCVTPS2PD     Y13, Z13
 	VADDPD        Z12, Z0, Z0
 	VADDPD        Z13, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z15, Z12
+	VPANDD        vconst<>+0(SB), Z15, Z12
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y12
 	VCVTPS2PD     Y12, Z12
@@ -40306,7 +39754,7 @@ hi_15:
 	VADDPD Z13, Z8, Z8
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40335,7 +39783,7 @@ skip_18:
 	VADDPD        Z2, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40419,9 +39867,9 @@ tailload_2:
 body_3:
 	VMOVUPS     (SP), Z12
 	VSUBPS      Z1, Z12, Z12
-	VMOVUPS     vconst<>+0(SB), Z13
+	VMOVUPS     vconst<>+128(SB), Z13
 	VMAXPS      Z12, Z13, Z12
-	VMOVUPS     vconst<>+192(SB), Z13
+	VMOVUPS     vconst<>+256(SB), Z13
 	VSUBPS      Z2, Z13, Z13
 	VMULPS      Z1, Z1, Z14
 	VMULPS      Z12, Z12, Z15
@@ -40436,7 +39884,7 @@ body_3:
 	VADDPS      Z13, Z13, Z12
 	VCMPPS      $0x11, (SP), Z1, K1
 	VPXORD      Z4, Z4, Z4
-	VMOVUPS.Z   vconst<>+192(SB), K1, Z4
+	VMOVUPS.Z   vconst<>+256(SB), K1, Z4
 	VADDPS      Z2, Z2, Z13
 	VMOVAPS     Z12, Z12
 	VFMADD213PS Z13, Z4, Z12
@@ -40463,7 +39911,7 @@ skip_8:
 	VFMADD231PD   Z20, Z17, Z0
 	VADDPD        Z19, Z10, Z10
 	VADDPD        Z20, Z10, Z10
-	VPANDD        vconst<>+64(SB), Z15, Z15
+	VPANDD        vconst<>+0(SB), Z15, Z15
 	VCVTPS2PD     Y15, Z17
 	VEXTRACTF64X4 $0x01, Z15, Y15
 	VCVTPS2PD     Y15, Z15
@@ -40484,7 +39932,7 @@ skip_9:
 	VCVTPS2PD     Y15, Z15
 	VADDPD        Z14, Z0, Z0
 	VADDPD        Z15, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z17, Z14
+	VPANDD        vconst<>+0(SB), Z17, Z14
 	VCVTPS2PD     Y14, Z15
 	VEXTRACTF64X4 $0x01, Z14, Y14
 	VCVTPS2PD     Y14, Z14
@@ -40558,7 +40006,7 @@ hi_16:
 	VADDPD Z14, Z10, Z10
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40587,7 +40035,7 @@ skip_19:
 	VADDPD        Z2, Z0, Z0
 
 hi_20:
-	VPANDD        vconst<>+64(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40680,7 +40128,7 @@ tailload_2:
 
 body_3:
 	VMULPS      Z1, Z1, Z6
-	VPANDD      vconst<>+64(SB), Z1, Z7
+	VPANDD      vconst<>+0(SB), Z1, Z7
 	VMULPS      (SP), Z7, Z7
 	VMOVUPS     64(SP), Z8
 	VFMADD213PS Z7, Z6, Z8
@@ -40706,7 +40154,7 @@ skip_8:
 	VFMADD231PD   Z6, Z8, Z0
 	VADDPD        Z10, Z4, Z4
 	VADDPD        Z6, Z4, Z4
-	VPANDD        vconst<>+64(SB), Z7, Z6
+	VPANDD        vconst<>+0(SB), Z7, Z6
 	VCVTPS2PD     Y6, Z7
 	VEXTRACTF64X4 $0x01, Z6, Y6
 	VCVTPS2PD     Y6, Z6
@@ -40726,7 +40174,7 @@ skip_9:
 	VCVTPS2PD     Y7, Z7
 	VADDPD        Z6, Z0, Z0
 	VADDPD        Z7, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z8, Z6
+	VPANDD        vconst<>+0(SB), Z8, Z6
 	VCVTPS2PD     Y6, Z7
 	VEXTRACTF64X4 $0x01, Z6, Y6
 	VCVTPS2PD     Y6, Z6
@@ -40772,7 +40220,7 @@ hi_13:
 	VADDPD Z3, Z4, Z4
 
 hi_14:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40800,7 +40248,7 @@ skip_16:
 	VADDPD        Z3, Z0, Z0
 
 hi_17:
-	VPANDD        vconst<>+64(SB), Z2, Z1
+	VPANDD        vconst<>+0(SB), Z2, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40858,16 +40306,16 @@ tailload_2:
 
 body_3:
 	VMULPS      Z1, Z1, Z8
-	VPANDD      vconst<>+64(SB), Z1, Z9
+	VPANDD      vconst<>+0(SB), Z1, Z9
 	VMULPS      (SP), Z9, Z9
 	VMOVUPS     64(SP), Z10
 	VFMADD213PS Z9, Z8, Z10
-	VCMPPS      $0x1e, vconst<>+0(SB), Z1, K1
-	VCMPPS      $0x11, vconst<>+0(SB), Z1, K2
+	VCMPPS      $0x1e, vconst<>+128(SB), Z1, K1
+	VCMPPS      $0x11, vconst<>+128(SB), Z1, K2
 	VMOVAPS     Z1, Z8
-	VBLENDMPS   vconst<>+256(SB), Z8, K2, Z8
+	VBLENDMPS   vconst<>+192(SB), Z8, K2, Z8
 	VMOVAPS     Z8, Z8
-	VBLENDMPS   vconst<>+192(SB), Z8, K1, Z8
+	VBLENDMPS   vconst<>+256(SB), Z8, K1, Z8
 	VMULPS      (SP), Z8, Z8
 	VMOVUPS     128(SP), Z9
 	VFMADD213PS Z8, Z1, Z9
@@ -40893,7 +40341,7 @@ skip_8:
 	VFMADD231PD   Z14, Z10, Z0
 	VADDPD        Z13, Z6, Z6
 	VADDPD        Z14, Z6, Z6
-	VPANDD        vconst<>+64(SB), Z11, Z10
+	VPANDD        vconst<>+0(SB), Z11, Z10
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y10
 	VCVTPS2PD     Y10, Z10
@@ -40914,7 +40362,7 @@ skip_9:
 	VCVTPS2PD     Y11, Z11
 	VADDPD        Z8, Z0, Z0
 	VADDPD        Z11, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z10, Z8
+	VPANDD        vconst<>+0(SB), Z10, Z8
 	VCVTPS2PD     Y8, Z10
 	VEXTRACTF64X4 $0x01, Z8, Y8
 	VCVTPS2PD     Y8, Z8
@@ -40970,7 +40418,7 @@ hi_14:
 	VADDPD Z11, Z6, Z6
 
 hi_15:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40999,7 +40447,7 @@ skip_17:
 	VADDPD        Z4, Z0, Z0
 
 hi_18:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -41071,16 +40519,16 @@ tailload_2:
 
 body_3:
 	VMULPS      Z1, Z1, Z9
-	VPANDD      vconst<>+64(SB), Z1, Z10
+	VPANDD      vconst<>+0(SB), Z1, Z10
 	VMULPS      (SP), Z10, Z10
 	VMOVUPS     64(SP), Z11
 	VFMADD213PS Z10, Z9, Z11
-	VCMPPS      $0x1e, vconst<>+0(SB), Z1, K1
-	VCMPPS      $0x11, vconst<>+0(SB), Z1, K2
+	VCMPPS      $0x1e, vconst<>+128(SB), Z1, K1
+	VCMPPS      $0x11, vconst<>+128(SB), Z1, K2
 	VMOVAPS     Z1, Z9
-	VBLENDMPS   vconst<>+256(SB), Z9, K2, Z9
+	VBLENDMPS   vconst<>+192(SB), Z9, K2, Z9
 	VMOVAPS     Z9, Z9
-	VBLENDMPS   vconst<>+192(SB), Z9, K1, Z9
+	VBLENDMPS   vconst<>+256(SB), Z9, K1, Z9
 	VMULPS      (SP), Z9, Z9
 	VMOVUPS     128(SP), Z10
 	VFMADD213PS Z9, Z1, Z10
@@ -41106,7 +40554,7 @@ skip_8:
 	VFMADD231PD   Z15, Z11, Z0
 	VADDPD        Z14, Z7, Z7
 	VADDPD        Z15, Z7, Z7
-	VPANDD        vconst<>+64(SB), Z12, Z11
+	VPANDD        vconst<>+0(SB), Z12, Z11
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y11
 	VCVTPS2PD     Y11, Z11
@@ -41127,7 +40575,7 @@ skip_9:
 	VCVTPS2PD     Y12, Z12
 	VADDPD        Z9, Z0, Z0
 	VADDPD        Z12, Z0, Z0
-	VPANDD        vconst<>+64(SB), Z11, Z9
+	VPANDD        vconst<>+0(SB), Z11, Z9
 	VCVTPS2PD     Y9, Z11
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z9
@@ -41192,7 +40640,7 @@ hi_15:
 	VADDPD Z12, Z7, Z7
 
 hi_16:
-	VPANDD        vconst<>+64(SB), Z1, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -41221,7 +40669,7 @@ skip_18:
 	VADDPD        Z4, Z0, Z0
 
 hi_19:
-	VPANDD        vconst<>+64(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -41264,118 +40712,3498 @@ done_5:
 	VZEROUPPER
 	RET
 
-DATA vconst<>+0(SB)/4, $0x00000000
-DATA vconst<>+4(SB)/4, $0x00000000
-DATA vconst<>+8(SB)/4, $0x00000000
-DATA vconst<>+12(SB)/4, $0x00000000
-DATA vconst<>+16(SB)/4, $0x00000000
-DATA vconst<>+20(SB)/4, $0x00000000
-DATA vconst<>+24(SB)/4, $0x00000000
-DATA vconst<>+28(SB)/4, $0x00000000
-DATA vconst<>+32(SB)/4, $0x00000000
-DATA vconst<>+36(SB)/4, $0x00000000
-DATA vconst<>+40(SB)/4, $0x00000000
-DATA vconst<>+44(SB)/4, $0x00000000
-DATA vconst<>+48(SB)/4, $0x00000000
-DATA vconst<>+52(SB)/4, $0x00000000
-DATA vconst<>+56(SB)/4, $0x00000000
-DATA vconst<>+60(SB)/4, $0x00000000
-DATA vconst<>+64(SB)/4, $0x7fffffff
-DATA vconst<>+68(SB)/4, $0x7fffffff
-DATA vconst<>+72(SB)/4, $0x7fffffff
-DATA vconst<>+76(SB)/4, $0x7fffffff
-DATA vconst<>+80(SB)/4, $0x7fffffff
-DATA vconst<>+84(SB)/4, $0x7fffffff
-DATA vconst<>+88(SB)/4, $0x7fffffff
-DATA vconst<>+92(SB)/4, $0x7fffffff
-DATA vconst<>+96(SB)/4, $0x7fffffff
-DATA vconst<>+100(SB)/4, $0x7fffffff
-DATA vconst<>+104(SB)/4, $0x7fffffff
-DATA vconst<>+108(SB)/4, $0x7fffffff
-DATA vconst<>+112(SB)/4, $0x7fffffff
-DATA vconst<>+116(SB)/4, $0x7fffffff
-DATA vconst<>+120(SB)/4, $0x7fffffff
-DATA vconst<>+124(SB)/4, $0x7fffffff
-DATA vconst<>+128(SB)/4, $0x7f800000
-DATA vconst<>+132(SB)/4, $0x7f800000
-DATA vconst<>+136(SB)/4, $0x7f800000
-DATA vconst<>+140(SB)/4, $0x7f800000
-DATA vconst<>+144(SB)/4, $0x7f800000
-DATA vconst<>+148(SB)/4, $0x7f800000
-DATA vconst<>+152(SB)/4, $0x7f800000
-DATA vconst<>+156(SB)/4, $0x7f800000
-DATA vconst<>+160(SB)/4, $0x7f800000
-DATA vconst<>+164(SB)/4, $0x7f800000
-DATA vconst<>+168(SB)/4, $0x7f800000
-DATA vconst<>+172(SB)/4, $0x7f800000
-DATA vconst<>+176(SB)/4, $0x7f800000
-DATA vconst<>+180(SB)/4, $0x7f800000
-DATA vconst<>+184(SB)/4, $0x7f800000
-DATA vconst<>+188(SB)/4, $0x7f800000
-DATA vconst<>+192(SB)/4, $0x3f800000
-DATA vconst<>+196(SB)/4, $0x3f800000
-DATA vconst<>+200(SB)/4, $0x3f800000
-DATA vconst<>+204(SB)/4, $0x3f800000
-DATA vconst<>+208(SB)/4, $0x3f800000
-DATA vconst<>+212(SB)/4, $0x3f800000
-DATA vconst<>+216(SB)/4, $0x3f800000
-DATA vconst<>+220(SB)/4, $0x3f800000
-DATA vconst<>+224(SB)/4, $0x3f800000
-DATA vconst<>+228(SB)/4, $0x3f800000
-DATA vconst<>+232(SB)/4, $0x3f800000
-DATA vconst<>+236(SB)/4, $0x3f800000
-DATA vconst<>+240(SB)/4, $0x3f800000
-DATA vconst<>+244(SB)/4, $0x3f800000
-DATA vconst<>+248(SB)/4, $0x3f800000
-DATA vconst<>+252(SB)/4, $0x3f800000
-DATA vconst<>+256(SB)/4, $0xbf800000
-DATA vconst<>+260(SB)/4, $0xbf800000
-DATA vconst<>+264(SB)/4, $0xbf800000
-DATA vconst<>+268(SB)/4, $0xbf800000
-DATA vconst<>+272(SB)/4, $0xbf800000
-DATA vconst<>+276(SB)/4, $0xbf800000
-DATA vconst<>+280(SB)/4, $0xbf800000
-DATA vconst<>+284(SB)/4, $0xbf800000
-DATA vconst<>+288(SB)/4, $0xbf800000
-DATA vconst<>+292(SB)/4, $0xbf800000
-DATA vconst<>+296(SB)/4, $0xbf800000
-DATA vconst<>+300(SB)/4, $0xbf800000
-DATA vconst<>+304(SB)/4, $0xbf800000
-DATA vconst<>+308(SB)/4, $0xbf800000
-DATA vconst<>+312(SB)/4, $0xbf800000
-DATA vconst<>+316(SB)/4, $0xbf800000
-DATA vconst<>+320(SB)/4, $0x40000000
-DATA vconst<>+324(SB)/4, $0x40000000
-DATA vconst<>+328(SB)/4, $0x40000000
-DATA vconst<>+332(SB)/4, $0x40000000
-DATA vconst<>+336(SB)/4, $0x40000000
-DATA vconst<>+340(SB)/4, $0x40000000
-DATA vconst<>+344(SB)/4, $0x40000000
-DATA vconst<>+348(SB)/4, $0x40000000
-DATA vconst<>+352(SB)/4, $0x40000000
-DATA vconst<>+356(SB)/4, $0x40000000
-DATA vconst<>+360(SB)/4, $0x40000000
-DATA vconst<>+364(SB)/4, $0x40000000
-DATA vconst<>+368(SB)/4, $0x40000000
-DATA vconst<>+372(SB)/4, $0x40000000
-DATA vconst<>+376(SB)/4, $0x40000000
-DATA vconst<>+380(SB)/4, $0x40000000
-DATA vconst<>+384(SB)/4, $0x3f000000
-DATA vconst<>+388(SB)/4, $0x3f000000
-DATA vconst<>+392(SB)/4, $0x3f000000
-DATA vconst<>+396(SB)/4, $0x3f000000
-DATA vconst<>+400(SB)/4, $0x3f000000
-DATA vconst<>+404(SB)/4, $0x3f000000
-DATA vconst<>+408(SB)/4, $0x3f000000
-DATA vconst<>+412(SB)/4, $0x3f000000
-DATA vconst<>+416(SB)/4, $0x3f000000
-DATA vconst<>+420(SB)/4, $0x3f000000
-DATA vconst<>+424(SB)/4, $0x3f000000
-DATA vconst<>+428(SB)/4, $0x3f000000
-DATA vconst<>+432(SB)/4, $0x3f000000
-DATA vconst<>+436(SB)/4, $0x3f000000
-DATA vconst<>+440(SB)/4, $0x3f000000
-DATA vconst<>+444(SB)/4, $0x3f000000
+// func sqDistAVX2(a *float32, b *float32, n int, eps float64) float64
+// Requires: AVX, FMA3, SSE2
+TEXT ·sqDistAVX2(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSD eps+24(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         BX, BX
+
+sqDist_loop_1:
+	VCVTPS2PD    (AX)(BX*4), Y5
+	VCVTPS2PD    (CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y1
+	VCVTPS2PD    16(AX)(BX*4), Y5
+	VCVTPS2PD    16(CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y2
+	VCVTPS2PD    32(AX)(BX*4), Y5
+	VCVTPS2PD    32(CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y3
+	VCVTPS2PD    48(AX)(BX*4), Y5
+	VCVTPS2PD    48(CX)(BX*4), Y6
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       Y0, Y5, Y5
+	VFMADD231PD  Y5, Y5, Y4
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          sqDist_loop_1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VHADDPD      Y2, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func sums3AVX2(p *float32, y *float32, n int) (spy float64, sp float64, sy float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·sums3AVX2(SB), NOSPLIT, $0-48
+	MOVQ   p+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	XORQ   BX, BX
+
+sums3_loop_1:
+	VCVTPS2PD    (AX)(BX*4), Y12
+	VCVTPS2PD    (CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y0
+	VADDPD       Y12, Y4, Y4
+	VADDPD       Y13, Y8, Y8
+	VCVTPS2PD    16(AX)(BX*4), Y12
+	VCVTPS2PD    16(CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y1
+	VADDPD       Y12, Y5, Y5
+	VADDPD       Y13, Y9, Y9
+	VCVTPS2PD    32(AX)(BX*4), Y12
+	VCVTPS2PD    32(CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y2
+	VADDPD       Y12, Y6, Y6
+	VADDPD       Y13, Y10, Y10
+	VCVTPS2PD    48(AX)(BX*4), Y12
+	VCVTPS2PD    48(CX)(BX*4), Y13
+	VFMADD231PD  Y13, Y12, Y3
+	VADDPD       Y12, Y7, Y7
+	VADDPD       Y13, Y11, Y11
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          sums3_loop_1
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VHADDPD      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, spy+24(FP)
+	VADDPD       Y6, Y4, Y4
+	VADDPD       Y7, Y5, Y5
+	VHADDPD      Y5, Y4, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, sp+32(FP)
+	VADDPD       Y10, Y8, Y8
+	VADDPD       Y11, Y9, Y9
+	VHADDPD      Y9, Y8, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, sy+40(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX2(x *float32, n int) (m float32, nan bool)
+// Requires: AVX, AVX2, SSE
+TEXT ·maxAVX2(SB), NOSPLIT, $0-21
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0xff800000, DX
+	VMOVD        DX, X1
+	VBROADCASTSS X1, Y1
+	VXORPD       Y2, Y2, Y2
+	XORQ         DX, DX
+
+max_loop_1:
+	VMOVUPS      (AX)(DX*4), Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VORPS        Y4, Y2, Y2
+	VMAXPS       Y3, Y0, Y0
+	VMOVUPS      32(AX)(DX*4), Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VORPS        Y4, Y2, Y2
+	VMAXPS       Y3, Y1, Y1
+	ADDQ         $0x10, DX
+	CMPQ         DX, CX
+	JLT          max_loop_1
+	VMAXPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	MOVSS        X0, m+16(FP)
+	VMOVMSKPS    Y2, AX
+	TESTL        AX, AX
+	SETNE        nan+20(FP)
+	VZEROUPPER
+	RET
+
+// func indexAVX2(x *float32, n int, v float32) int
+// Requires: AVX, SSE
+TEXT ·indexAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVSS        v+16(FP), X0
+	UCOMISS      X0, X0
+	JPS          index_cond_1
+	VBROADCASTSS v+16(FP), Y0
+	XORQ         DX, DX
+
+index_loop_2:
+	VCMPPS    $0x00, (AX)(DX*4), Y0, Y1
+	VMOVMSKPS Y1, BX
+	TESTL     BX, BX
+	JNZ       index_found_3
+	VCMPPS    $0x00, 32(AX)(DX*4), Y0, Y1
+	VMOVMSKPS Y1, BX
+	TESTL     BX, BX
+	JNZ       index_found_4
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       index_loop_2
+	MOVQ      $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_4:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_cond_1:
+	XORQ DX, DX
+
+index_loop_5:
+	VMOVUPS   (AX)(DX*4), Y0
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, BX
+	TESTL     BX, BX
+	JNZ       index_found_6
+	VMOVUPS   32(AX)(DX*4), Y0
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, BX
+	TESTL     BX, BX
+	JNZ       index_found_7
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       index_loop_5
+	MOVQ      $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_6:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_7:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func confusionAVX2(x *float32, y *float32, n int, t float32, ge bool) (tp int, fp int, fn int)
+// Requires: AVX, AVX2, POPCNT
+TEXT ·confusionAVX2(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      ge+28(FP), BX
+	TESTL        BX, BX
+	JNZ          confusion_cond_1
+	VBROADCASTSS t+24(FP), Y0
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_2:
+	VMOVUPS   (AX)(R8*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	VMOVUPS   32(AX)(R8*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMOVUPS   32(CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	ADDQ      $0x10, R8
+	CMPQ      R8, DX
+	JLT       confusion_loop_2
+	MOVQ      BX, tp+32(FP)
+	MOVQ      SI, fp+40(FP)
+	MOVQ      DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+confusion_cond_1:
+	VBROADCASTSS t+24(FP), Y0
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_3:
+	VMOVUPS   (AX)(R8*4), Y2
+	VCMPPS    $0x1d, Y0, Y2, Y2
+	VMOVUPS   (CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	VMOVUPS   32(AX)(R8*4), Y2
+	VCMPPS    $0x1d, Y0, Y2, Y2
+	VMOVUPS   32(CX)(R8*4), Y3
+	VCMPPS    $0x1e, Y1, Y3, Y3
+	VANDPS    Y3, Y2, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, BX
+	VANDNPS   Y2, Y3, Y4
+	VMOVMSKPS Y4, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, SI
+	VANDNPS   Y3, Y2, Y2
+	VMOVMSKPS Y2, R9
+	POPCNTL   R9, R9
+	ADDQ      R9, DI
+	ADDQ      $0x10, R8
+	CMPQ      R8, DX
+	JLT       confusion_loop_3
+	MOVQ      BX, tp+32(FP)
+	MOVQ      SI, fp+40(FP)
+	MOVQ      DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+// func axpbAVX2(x *float32, n int, a float32, b float32)
+// Requires: AVX
+TEXT ·axpbAVX2(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS a+16(FP), Y0
+	VBROADCASTSS b+20(FP), Y1
+	XORQ         DX, DX
+
+axpb_loop_1:
+	VMULPS  (AX)(DX*4), Y0, Y2
+	VADDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)(DX*4)
+	VMULPS  32(AX)(DX*4), Y0, Y2
+	VADDPS  Y1, Y2, Y2
+	VMOVUPS Y2, 32(AX)(DX*4)
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     axpb_loop_1
+	VZEROUPPER
+	RET
+
+// func axpbycAVX2(x *float32, y *float32, n int, a float32, b float32, c float32)
+// Requires: AVX
+TEXT ·axpbycAVX2(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS b+28(FP), Y0
+	VBROADCASTSS c+32(FP), Y1
+	VBROADCASTSS a+24(FP), Y2
+	XORQ         BX, BX
+
+axpbyc_loop_1:
+	VMULPS  (CX)(BX*4), Y0, Y3
+	VADDPS  Y1, Y3, Y3
+	VMULPS  (AX)(BX*4), Y2, Y4
+	VADDPS  Y3, Y4, Y3
+	VMOVUPS Y3, (AX)(BX*4)
+	VMULPS  32(CX)(BX*4), Y0, Y3
+	VADDPS  Y1, Y3, Y3
+	VMULPS  32(AX)(BX*4), Y2, Y4
+	VADDPS  Y3, Y4, Y3
+	VMOVUPS Y3, 32(AX)(BX*4)
+	ADDQ    $0x10, BX
+	CMPQ    BX, DX
+	JLT     axpbyc_loop_1
+	VZEROUPPER
+	RET
+
+// func maxF64AVX2(x *float64, n int) (m float64, nan bool)
+// Requires: AVX, AVX2, SSE2
+TEXT ·maxF64AVX2(SB), NOSPLIT, $0-25
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         $0xfff0000000000000, DX
+	VMOVQ        DX, X0
+	VBROADCASTSD X0, Y0
+	MOVQ         $0xfff0000000000000, DX
+	VMOVQ        DX, X1
+	VBROADCASTSD X1, Y1
+	VXORPD       Y2, Y2, Y2
+	XORQ         DX, DX
+
+maxF64_loop_1:
+	VMOVUPD      (AX)(DX*8), Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VORPD        Y4, Y2, Y2
+	VMAXPD       Y3, Y0, Y0
+	VMOVUPD      32(AX)(DX*8), Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VORPD        Y4, Y2, Y2
+	VMAXPD       Y3, Y1, Y1
+	ADDQ         $0x08, DX
+	CMPQ         DX, CX
+	JLT          maxF64_loop_1
+	VMAXPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPD       X1, X0, X0
+	VPERMILPD    $0x01, X0, X1
+	VMAXPD       X1, X0, X0
+	MOVSD        X0, m+16(FP)
+	VMOVMSKPD    Y2, AX
+	TESTL        AX, AX
+	SETNE        nan+24(FP)
+	VZEROUPPER
+	RET
+
+// func subF32AVX2(dst *float32, a *float64, b *float64, n int, c float64)
+// Requires: AVX
+TEXT ·subF32AVX2(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         n+24(FP), BX
+	TESTQ        DX, DX
+	JNZ          subF32_cond_1
+	VBROADCASTSD c+32(FP), Y0
+	XORQ         DX, DX
+
+subF32_loop_2:
+	VMOVUPD    (CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (AX)(DX*4)
+	VMOVUPD    32(CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, 16(AX)(DX*4)
+	VMOVUPD    64(CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, 32(AX)(DX*4)
+	VMOVUPD    96(CX)(DX*8), Y1
+	VSUBPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, 48(AX)(DX*4)
+	ADDQ       $0x10, DX
+	CMPQ       DX, BX
+	JLT        subF32_loop_2
+	VZEROUPPER
+	RET
+
+subF32_cond_1:
+	XORQ SI, SI
+
+subF32_loop_3:
+	VMOVUPD    (CX)(SI*8), Y0
+	VSUBPD     (DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (AX)(SI*4)
+	VMOVUPD    32(CX)(SI*8), Y0
+	VSUBPD     32(DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(AX)(SI*4)
+	VMOVUPD    64(CX)(SI*8), Y0
+	VSUBPD     64(DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 32(AX)(SI*4)
+	VMOVUPD    96(CX)(SI*8), Y0
+	VSUBPD     96(DX)(SI*8), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 48(AX)(SI*4)
+	ADDQ       $0x10, SI
+	CMPQ       SI, BX
+	JLT        subF32_loop_3
+	VZEROUPPER
+	RET
+
+// func widenAVX2(dst *float64, src *float32, n int)
+// Requires: AVX
+TEXT ·widenAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+widen_loop_1:
+	VCVTPS2PD (CX)(BX*4), Y0
+	VMOVUPD   Y0, (AX)(BX*8)
+	VCVTPS2PD 16(CX)(BX*4), Y0
+	VMOVUPD   Y0, 32(AX)(BX*8)
+	VCVTPS2PD 32(CX)(BX*4), Y0
+	VMOVUPD   Y0, 64(AX)(BX*8)
+	VCVTPS2PD 48(CX)(BX*4), Y0
+	VMOVUPD   Y0, 96(AX)(BX*8)
+	ADDQ      $0x10, BX
+	CMPQ      BX, DX
+	JLT       widen_loop_1
+	VZEROUPPER
+	RET
+
+// func tripGradAVX2(a *float32, p *float32, n *float32, ga *float32, gp *float32, gn *float32, cnt int, kp float64, kn float64, eps float64)
+// Requires: AVX, AVX2
+TEXT ·tripGradAVX2(SB), NOSPLIT, $0-80
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         ga+24(FP), BX
+	MOVQ         gp+32(FP), SI
+	MOVQ         gn+40(FP), DI
+	MOVQ         cnt+48(FP), R8
+	VBROADCASTSD eps+72(FP), Y0
+	VBROADCASTSD kp+56(FP), Y1
+	VBROADCASTSD kn+64(FP), Y2
+	MOVQ         $0x8000000000000000, R9
+	VMOVQ        R9, X3
+	VBROADCASTSD X3, Y3
+	VXORPD       Y3, Y1, Y3
+	XORQ         R9, R9
+
+tripGrad_loop_1:
+	VCVTPS2PD  (AX)(R9*4), Y4
+	VCVTPS2PD  (CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  (DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, (BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, (SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (DI)(R9*4)
+	VCVTPS2PD  16(AX)(R9*4), Y4
+	VCVTPS2PD  16(CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  16(DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 16(BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 16(SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(DI)(R9*4)
+	VCVTPS2PD  32(AX)(R9*4), Y4
+	VCVTPS2PD  32(CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  32(DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 32(BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 32(SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 32(DI)(R9*4)
+	VCVTPS2PD  48(AX)(R9*4), Y4
+	VCVTPS2PD  48(CX)(R9*4), Y5
+	VSUBPD     Y5, Y4, Y5
+	VADDPD     Y0, Y5, Y5
+	VCVTPS2PD  48(DX)(R9*4), Y6
+	VSUBPD     Y6, Y4, Y4
+	VADDPD     Y0, Y4, Y4
+	VMULPD     Y5, Y1, Y6
+	VMULPD     Y4, Y2, Y4
+	VSUBPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 48(BX)(R9*4)
+	VMULPD     Y5, Y3, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 48(SI)(R9*4)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 48(DI)(R9*4)
+	ADDQ       $0x10, R9
+	CMPQ       R9, R8
+	JLT        tripGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func segGradAVX2(dst *float32, p *float32, q *float32, y *float32, n int, ka float32, kb float32, kg float32)
+// Requires: AVX, AVX2
+TEXT ·segGradAVX2(SB), NOSPLIT, $0-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         q+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVL         $0x3f800000, DI
+	VMOVD        DI, X0
+	VBROADCASTSS X0, Y0
+	VBROADCASTSS ka+40(FP), Y1
+	VBROADCASTSS kb+44(FP), Y2
+	VBROADCASTSS kg+48(FP), Y3
+	XORQ         DI, DI
+
+segGrad_loop_1:
+	VMOVUPS (CX)(DI*4), Y4
+	VMOVUPS (DX)(DI*4), Y5
+	VMOVUPS (BX)(DI*4), Y6
+	VSUBPS  Y6, Y0, Y7
+	VMULPS  Y1, Y7, Y8
+	VMULPS  Y2, Y6, Y9
+	VADDPS  Y9, Y8, Y8
+	VMULPS  Y4, Y7, Y7
+	VMULPS  Y5, Y6, Y6
+	VSUBPS  Y6, Y7, Y6
+	VMULPS  Y5, Y4, Y4
+	VMULPS  Y4, Y8, Y4
+	VMULPS  Y3, Y6, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, (AX)(DI*4)
+	VMOVUPS 32(CX)(DI*4), Y4
+	VMOVUPS 32(DX)(DI*4), Y5
+	VMOVUPS 32(BX)(DI*4), Y6
+	VSUBPS  Y6, Y0, Y7
+	VMULPS  Y1, Y7, Y8
+	VMULPS  Y2, Y6, Y9
+	VADDPS  Y9, Y8, Y8
+	VMULPS  Y4, Y7, Y7
+	VMULPS  Y5, Y6, Y6
+	VSUBPS  Y6, Y7, Y6
+	VMULPS  Y5, Y4, Y4
+	VMULPS  Y4, Y8, Y4
+	VMULPS  Y3, Y6, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, 32(AX)(DI*4)
+	ADDQ    $0x10, DI
+	CMPQ    DI, SI
+	JLT     segGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func fpfnAVX2(p *float32, q *float32, y *float32, n int) (fp float64, fn float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·fpfnAVX2(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X0
+	VBROADCASTSS X0, Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	XORQ         SI, SI
+
+fpfn_loop_1:
+	VSUBPS       (DX)(SI*4), Y0, Y9
+	VCVTPS2PD    X9, Y10
+	VCVTPS2PD    (AX)(SI*4), Y11
+	VFMADD231PD  Y10, Y11, Y1
+	VCVTPS2PD    (CX)(SI*4), Y10
+	VCVTPS2PD    (DX)(SI*4), Y11
+	VFMADD231PD  Y11, Y10, Y5
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VCVTPS2PD    16(AX)(SI*4), Y10
+	VFMADD231PD  Y9, Y10, Y2
+	VCVTPS2PD    16(CX)(SI*4), Y9
+	VCVTPS2PD    16(DX)(SI*4), Y10
+	VFMADD231PD  Y10, Y9, Y6
+	VSUBPS       32(DX)(SI*4), Y0, Y9
+	VCVTPS2PD    X9, Y10
+	VCVTPS2PD    32(AX)(SI*4), Y11
+	VFMADD231PD  Y10, Y11, Y3
+	VCVTPS2PD    32(CX)(SI*4), Y10
+	VCVTPS2PD    32(DX)(SI*4), Y11
+	VFMADD231PD  Y11, Y10, Y7
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y9
+	VCVTPS2PD    48(AX)(SI*4), Y10
+	VFMADD231PD  Y9, Y10, Y4
+	VCVTPS2PD    48(CX)(SI*4), Y9
+	VCVTPS2PD    48(DX)(SI*4), Y10
+	VFMADD231PD  Y10, Y9, Y8
+	ADDQ         $0x10, SI
+	CMPQ         SI, BX
+	JLT          fpfn_loop_1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VHADDPD      Y2, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, fp+32(FP)
+	VADDPD       Y7, Y5, Y5
+	VADDPD       Y8, Y6, Y6
+	VHADDPD      Y6, Y5, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, fn+40(FP)
+	VZEROUPPER
+	RET
+
+// func marginAVX2(dst *float32, x *float32, n int, thr float64, k float64, sq bool) (l float64, gsum float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·marginAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      sq+40(FP), BX
+	TESTL        BX, BX
+	JNZ          margin_cond_1
+	TESTQ        AX, AX
+	JNZ          margin_cond_2
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         AX, AX
+
+margin_loop_3:
+	VCVTPS2PD    (CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y3, Y3
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPS2PD    16(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y4, Y4
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPS2PD    32(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y5, Y5
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPS2PD    48(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y6, Y6
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	ADDQ         $0x10, AX
+	CMPQ         AX, DX
+	JLT          margin_loop_3
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_2:
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         BX, BX
+
+margin_loop_4:
+	VCVTPS2PD    (CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y3, Y3
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, (AX)(BX*4)
+	VCVTPS2PD    16(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y4, Y4
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 16(AX)(BX*4)
+	VCVTPS2PD    32(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y5, Y5
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 32(AX)(BX*4)
+	VCVTPS2PD    48(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VADDPD       Y11, Y6, Y6
+	VCMPPD       $0x1e, Y0, Y11, Y11
+	VANDPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 48(AX)(BX*4)
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          margin_loop_4
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_1:
+	TESTQ        AX, AX
+	JNZ          margin_cond_5
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VADDPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         AX, AX
+
+margin_loop_6:
+	VCVTPS2PD    (CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y3
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPS2PD    16(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y4
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPS2PD    32(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y5
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPS2PD    48(CX)(AX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y6
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	ADDQ         $0x10, AX
+	CMPQ         AX, DX
+	JLT          margin_loop_6
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_5:
+	VXORPD       Y0, Y0, Y0
+	VBROADCASTSD thr+24(FP), Y1
+	VBROADCASTSD k+32(FP), Y2
+	VADDPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	XORQ         BX, BX
+
+margin_loop_7:
+	VCVTPS2PD    (CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y3
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y7, Y7
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, (AX)(BX*4)
+	VCVTPS2PD    16(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y4
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y8, Y8
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 16(AX)(BX*4)
+	VCVTPS2PD    32(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y5
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y9, Y9
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 32(AX)(BX*4)
+	VCVTPS2PD    48(CX)(BX*4), Y11
+	VADDPD       Y1, Y11, Y11
+	VMAXPD       Y11, Y0, Y11
+	VFMADD231PD  Y11, Y11, Y6
+	VMULPD       Y2, Y11, Y11
+	VADDPD       Y11, Y10, Y10
+	VCVTPD2PSY   Y11, X11
+	VMOVUPS      X11, 48(AX)(BX*4)
+	ADDQ         $0x10, BX
+	CMPQ         BX, DX
+	JLT          margin_loop_7
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y4, Y4
+	VHADDPD      Y4, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, l+48(FP)
+	VADDPD       Y9, Y7, Y7
+	VADDPD       Y10, Y8, Y8
+	VHADDPD      Y8, Y7, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+// func tripDistAVX2(a *float32, p *float32, n *float32, cnt int, eps float64) (dp float64, dn float64, ds float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·tripDistAVX2(SB), NOSPLIT, $0-64
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         cnt+24(FP), BX
+	VBROADCASTSD eps+32(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y11, Y11, Y11
+	VXORPD       Y12, Y12, Y12
+	XORQ         SI, SI
+
+tripDist_loop_1:
+	VCVTPS2PD    (AX)(SI*4), Y13
+	VCVTPS2PD    (CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y1
+	VCVTPS2PD    (DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y5
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y9
+	VCVTPS2PD    16(AX)(SI*4), Y13
+	VCVTPS2PD    16(CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y2
+	VCVTPS2PD    16(DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y6
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y10
+	VCVTPS2PD    32(AX)(SI*4), Y13
+	VCVTPS2PD    32(CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y3
+	VCVTPS2PD    32(DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y7
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y11
+	VCVTPS2PD    48(AX)(SI*4), Y13
+	VCVTPS2PD    48(CX)(SI*4), Y14
+	VSUBPD       Y14, Y13, Y15
+	VADDPD       Y0, Y15, Y15
+	VFMADD231PD  Y15, Y15, Y4
+	VCVTPS2PD    48(DX)(SI*4), Y15
+	VSUBPD       Y15, Y13, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y8
+	VSUBPD       Y15, Y14, Y13
+	VADDPD       Y0, Y13, Y13
+	VFMADD231PD  Y13, Y13, Y12
+	ADDQ         $0x10, SI
+	CMPQ         SI, BX
+	JLT          tripDist_loop_1
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VHADDPD      Y2, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, dp+40(FP)
+	VADDPD       Y7, Y5, Y5
+	VADDPD       Y8, Y6, Y6
+	VHADDPD      Y6, Y5, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, dn+48(FP)
+	VADDPD       Y11, Y9, Y9
+	VADDPD       Y12, Y10, Y10
+	VHADDPD      Y10, Y9, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, ds+56(FP)
+	VZEROUPPER
+	RET
+
+// func checkRangeAVX2(x *float32, n int, lo float32, hi float32, loInf bool, hiInf bool) int
+// Requires: AVX, AVX2
+TEXT ·checkRangeAVX2(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVBLZX      loInf+24(FP), DX
+	TESTL        DX, DX
+	JNZ          checkRange_cond_1
+	MOVBLZX      hiInf+25(FP), DX
+	TESTL        DX, DX
+	JNZ          checkRange_cond_2
+	VBROADCASTSS lo+16(FP), Y0
+	VBROADCASTSS hi+20(FP), Y1
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X2
+	VBROADCASTSS X2, Y2
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X3
+	VBROADCASTSS X3, Y3
+	XORQ         DX, DX
+
+checkRange_loop_3:
+	VMOVUPS   (AX)(DX*4), Y4
+	VCMPPS    $0x1d, Y0, Y4, Y5
+	VCMPPS    $0x12, Y1, Y4, Y6
+	VANDPS    Y6, Y5, Y5
+	VANDPS    Y2, Y4, Y4
+	VCMPPS    $0x11, Y3, Y4, Y4
+	VANDPS    Y4, Y5, Y4
+	VMOVMSKPS Y4, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_4
+	VMOVUPS   32(AX)(DX*4), Y4
+	VCMPPS    $0x1d, Y0, Y4, Y5
+	VCMPPS    $0x12, Y1, Y4, Y6
+	VANDPS    Y6, Y5, Y5
+	VANDPS    Y2, Y4, Y4
+	VCMPPS    $0x11, Y3, Y4, Y4
+	VANDPS    Y4, Y5, Y4
+	VMOVMSKPS Y4, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_5
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkRange_loop_3
+	MOVQ      $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_4:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_5:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_cond_2:
+	VBROADCASTSS lo+16(FP), Y0
+	VBROADCASTSS hi+20(FP), Y1
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X2
+	VBROADCASTSS X2, Y2
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X3
+	VBROADCASTSS X3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         DX, DX
+
+checkRange_loop_6:
+	VMOVUPS   (AX)(DX*4), Y5
+	VCMPPS    $0x1d, Y0, Y5, Y6
+	VCMPPS    $0x12, Y1, Y5, Y7
+	VANDPS    Y7, Y6, Y6
+	VANDPS    Y2, Y5, Y7
+	VCMPPS    $0x11, Y3, Y7, Y7
+	VCMPPS    $0x1e, Y4, Y5, Y5
+	VORPS     Y5, Y7, Y5
+	VANDPS    Y5, Y6, Y5
+	VMOVMSKPS Y5, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_7
+	VMOVUPS   32(AX)(DX*4), Y5
+	VCMPPS    $0x1d, Y0, Y5, Y6
+	VCMPPS    $0x12, Y1, Y5, Y7
+	VANDPS    Y7, Y6, Y6
+	VANDPS    Y2, Y5, Y7
+	VCMPPS    $0x11, Y3, Y7, Y7
+	VCMPPS    $0x1e, Y4, Y5, Y5
+	VORPS     Y5, Y7, Y5
+	VANDPS    Y5, Y6, Y5
+	VMOVMSKPS Y5, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_8
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkRange_loop_6
+	MOVQ      $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_7:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_8:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_cond_1:
+	MOVBLZX      hiInf+25(FP), DX
+	TESTL        DX, DX
+	JNZ          checkRange_cond_9
+	VBROADCASTSS lo+16(FP), Y0
+	VBROADCASTSS hi+20(FP), Y1
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X2
+	VBROADCASTSS X2, Y2
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X3
+	VBROADCASTSS X3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         DX, DX
+
+checkRange_loop_10:
+	VMOVUPS   (AX)(DX*4), Y5
+	VCMPPS    $0x1d, Y0, Y5, Y6
+	VCMPPS    $0x12, Y1, Y5, Y7
+	VANDPS    Y7, Y6, Y6
+	VANDPS    Y2, Y5, Y7
+	VCMPPS    $0x11, Y3, Y7, Y7
+	VCMPPS    $0x11, Y4, Y5, Y5
+	VORPS     Y5, Y7, Y5
+	VANDPS    Y5, Y6, Y5
+	VMOVMSKPS Y5, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_11
+	VMOVUPS   32(AX)(DX*4), Y5
+	VCMPPS    $0x1d, Y0, Y5, Y6
+	VCMPPS    $0x12, Y1, Y5, Y7
+	VANDPS    Y7, Y6, Y6
+	VANDPS    Y2, Y5, Y7
+	VCMPPS    $0x11, Y3, Y7, Y7
+	VCMPPS    $0x11, Y4, Y5, Y5
+	VORPS     Y5, Y7, Y5
+	VANDPS    Y5, Y6, Y5
+	VMOVMSKPS Y5, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_12
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkRange_loop_10
+	MOVQ      $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_11:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_12:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_cond_9:
+	VBROADCASTSS lo+16(FP), Y0
+	VBROADCASTSS hi+20(FP), Y1
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X2
+	VBROADCASTSS X2, Y2
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X3
+	VBROADCASTSS X3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         DX, DX
+
+checkRange_loop_13:
+	VMOVUPS   (AX)(DX*4), Y5
+	VCMPPS    $0x1d, Y0, Y5, Y6
+	VCMPPS    $0x12, Y1, Y5, Y7
+	VANDPS    Y7, Y6, Y6
+	VANDPS    Y2, Y5, Y7
+	VCMPPS    $0x11, Y3, Y7, Y7
+	VCMPPS    $0x11, Y4, Y5, Y8
+	VORPS     Y8, Y7, Y7
+	VCMPPS    $0x1e, Y4, Y5, Y5
+	VORPS     Y5, Y7, Y5
+	VANDPS    Y5, Y6, Y5
+	VMOVMSKPS Y5, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_14
+	VMOVUPS   32(AX)(DX*4), Y5
+	VCMPPS    $0x1d, Y0, Y5, Y6
+	VCMPPS    $0x12, Y1, Y5, Y7
+	VANDPS    Y7, Y6, Y6
+	VANDPS    Y2, Y5, Y7
+	VCMPPS    $0x11, Y3, Y7, Y7
+	VCMPPS    $0x11, Y4, Y5, Y8
+	VORPS     Y8, Y7, Y7
+	VCMPPS    $0x1e, Y4, Y5, Y5
+	VORPS     Y5, Y7, Y5
+	VANDPS    Y5, Y6, Y5
+	VMOVMSKPS Y5, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkRange_found_15
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkRange_loop_13
+	MOVQ      $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_14:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_15:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func checkFiniteAVX2(x *float32, n int) int
+// Requires: AVX, AVX2
+TEXT ·checkFiniteAVX2(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x7f800000, DX
+	VMOVD        DX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         DX, DX
+
+checkFinite_loop_1:
+	VANDPS    (AX)(DX*4), Y0, Y2
+	VCMPPS    $0x11, Y1, Y2, Y2
+	VMOVMSKPS Y2, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkFinite_found_2
+	VANDPS    32(AX)(DX*4), Y0, Y2
+	VCMPPS    $0x11, Y1, Y2, Y2
+	VMOVMSKPS Y2, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkFinite_found_3
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkFinite_loop_1
+	MOVQ      $-1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkFinite_found_2:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkFinite_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func checkSignAVX2(x *float32, n int) int
+// Requires: AVX, AVX2
+TEXT ·checkSignAVX2(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0xbf800000, DX
+	VMOVD        DX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         DX, DX
+
+checkSign_loop_1:
+	VMOVUPS   (AX)(DX*4), Y2
+	VCMPPS    $0x00, Y0, Y2, Y3
+	VCMPPS    $0x00, Y1, Y2, Y2
+	VORPS     Y2, Y3, Y2
+	VMOVMSKPS Y2, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkSign_found_2
+	VMOVUPS   32(AX)(DX*4), Y2
+	VCMPPS    $0x00, Y0, Y2, Y3
+	VCMPPS    $0x00, Y1, Y2, Y2
+	VORPS     Y2, Y3, Y2
+	VMOVMSKPS Y2, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkSign_found_3
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkSign_loop_1
+	MOVQ      $-1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkSign_found_2:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkSign_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func checkBinaryAVX2(x *float32, n int) int
+// Requires: AVX, AVX2
+TEXT ·checkBinaryAVX2(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VXORPD       Y0, Y0, Y0
+	MOVL         $0x3f800000, DX
+	VMOVD        DX, X1
+	VBROADCASTSS X1, Y1
+	XORQ         DX, DX
+
+checkBinary_loop_1:
+	VMOVUPS   (AX)(DX*4), Y2
+	VCMPPS    $0x00, Y0, Y2, Y3
+	VCMPPS    $0x00, Y1, Y2, Y2
+	VORPS     Y2, Y3, Y2
+	VMOVMSKPS Y2, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkBinary_found_2
+	VMOVUPS   32(AX)(DX*4), Y2
+	VCMPPS    $0x00, Y0, Y2, Y3
+	VCMPPS    $0x00, Y1, Y2, Y2
+	VORPS     Y2, Y3, Y2
+	VMOVMSKPS Y2, BX
+	XORL      $0x000000ff, BX
+	JNZ       checkBinary_found_3
+	ADDQ      $0x10, DX
+	CMPQ      DX, CX
+	JLT       checkBinary_loop_1
+	MOVQ      $-1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkBinary_found_2:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkBinary_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	ADDQ $0x08, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·dot2x2AVX2(SB), NOSPLIT, $0-64
+	MOVQ   a+0(FP), AX
+	MOVQ   lda+8(FP), CX
+	SHLQ   $0x03, CX
+	LEAQ   (AX)(CX*1), CX
+	MOVQ   b+16(FP), DX
+	MOVQ   ldb+24(FP), BX
+	SHLQ   $0x03, BX
+	LEAQ   (DX)(BX*1), BX
+	MOVQ   k+32(FP), SI
+	MOVQ   out+40(FP), DI
+	MOVQ   ldo+48(FP), R8
+	SHLQ   $0x03, R8
+	LEAQ   (DI)(R8*1), R8
+	VMOVSD scale+56(FP), X0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	XORQ   R9, R9
+
+dot2x2_loop_1:
+	VMOVUPD      (AX)(R9*8), Y9
+	VMOVUPD      (DX)(R9*8), Y10
+	VFMADD231PD  Y10, Y9, Y1
+	VMOVUPD      (BX)(R9*8), Y11
+	VFMADD231PD  Y11, Y9, Y3
+	VMOVUPD      (CX)(R9*8), Y9
+	VFMADD231PD  Y10, Y9, Y5
+	VFMADD231PD  Y11, Y9, Y7
+	VMOVUPD      32(AX)(R9*8), Y9
+	VMOVUPD      32(DX)(R9*8), Y10
+	VFMADD231PD  Y10, Y9, Y2
+	VMOVUPD      32(BX)(R9*8), Y11
+	VFMADD231PD  Y11, Y9, Y4
+	VMOVUPD      32(CX)(R9*8), Y9
+	VFMADD231PD  Y10, Y9, Y6
+	VFMADD231PD  Y11, Y9, Y8
+	ADDQ         $0x08, R9
+	CMPQ         R9, SI
+	JLT          dot2x2_loop_1
+	VHADDPD      Y2, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X1
+	VHADDPD      X1, X1, X1
+	VMULSD       X0, X1, X1
+	MOVSD        X1, (DI)
+	VHADDPD      Y4, Y3, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X1
+	VHADDPD      X1, X1, X1
+	VMULSD       X0, X1, X1
+	MOVSD        X1, 8(DI)
+	VHADDPD      Y6, Y5, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X1
+	VHADDPD      X1, X1, X1
+	VMULSD       X0, X1, X1
+	MOVSD        X1, (R8)
+	VHADDPD      Y8, Y7, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X1
+	VHADDPD      X1, X1, X1
+	VMULSD       X0, X1, X1
+	MOVSD        X1, 8(R8)
+	VZEROUPPER
+	RET
+
+// func argmaxRowsAVX2(x *float32, n int, c int, idx *int32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·argmaxRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         idx+24(FP), BX
+	LEAQ         vtail<>+0(SB), SI
+	MOVQ         $0x00000008, DI
+	MOVQ         DX, R8
+	CMPQ         R8, DI
+	CMOVQGT      DI, R8
+	MOVQ         DI, R9
+	SUBQ         R8, R9
+	VMOVUPS      (SI)(R9*4), Y0
+	MOVQ         DX, R8
+	SUBQ         $0x08, R8
+	XORQ         R9, R9
+	CMPQ         R8, R9
+	CMOVQLT      R9, R8
+	CMPQ         R8, DI
+	CMOVQGT      DI, R8
+	SUBQ         R8, DI
+	VMOVUPS      (SI)(DI*4), Y1
+	SHLQ         $0x02, DX
+	MOVL         $0xff800000, SI
+	VMOVD        SI, X2
+	VBROADCASTSS X2, Y2
+	TESTQ        CX, CX
+	JZ           argmaxRows_end_1
+
+argmaxRows_row_2:
+	VMASKMOVPS (AX), Y0, Y3
+	VBLENDVPS  Y0, Y3, Y2, Y3
+	VCMPPS     $0x03, Y3, Y3, Y4
+	VMASKMOVPS 32(AX), Y1, Y5
+	VBLENDVPS  Y1, Y5, Y2, Y5
+	VMAXPS     Y5, Y3, Y6
+	VPERM2F128 $0x01, Y6, Y6, Y7
+	VMAXPS     Y7, Y6, Y6
+	VPERMILPS  $0x4e, Y6, Y7
+	VMAXPS     Y7, Y6, Y6
+	VPERMILPS  $0xb1, Y6, Y7
+	VMAXPS     Y7, Y6, Y6
+	VCMPPS     $0x00, Y6, Y3, Y3
+	VCMPPS     $0x03, Y5, Y5, Y7
+	VCMPPS     $0x00, Y6, Y5, Y5
+	VMOVMSKPS  Y4, SI
+	VMOVMSKPS  Y7, DI
+	SHLL       $0x08, DI
+	ORL        DI, SI
+	JNZ        argmaxRows_found_4
+	VANDPS     Y0, Y3, Y3
+	VMOVMSKPS  Y3, SI
+	VANDPS     Y1, Y5, Y3
+	VMOVMSKPS  Y3, DI
+	SHLL       $0x08, DI
+	ORL        DI, SI
+	JZ         argmaxRows_none_5
+	BSFL       SI, SI
+	MOVL       SI, (BX)
+
+argmaxRows_none_5:
+argmaxRows_next_3:
+	ADDQ DX, AX
+	ADDQ $0x04, BX
+	DECQ CX
+	JNZ  argmaxRows_row_2
+
+argmaxRows_end_1:
+	VZEROUPPER
+	RET
+
+argmaxRows_found_4:
+	BSFL SI, SI
+	MOVL SI, (BX)
+	JMP  argmaxRows_next_3
+
+// func sqDistAVX512(a *float32, b *float32, n int, eps float64) float64
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·sqDistAVX512(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         b+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSD eps+24(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	XORQ         BX, BX
+
+sqDist_loop_1:
+	VCVTPS2PD     (AX)(BX*4), Z3
+	VCVTPS2PD     (CX)(BX*4), Z4
+	VSUBPD        Z4, Z3, Z3
+	VADDPD        Z0, Z3, Z3
+	VFMADD231PD   Z3, Z3, Z1
+	VCVTPS2PD     32(AX)(BX*4), Z3
+	VCVTPS2PD     32(CX)(BX*4), Z4
+	VSUBPD        Z4, Z3, Z3
+	VADDPD        Z0, Z3, Z3
+	VFMADD231PD   Z3, Z3, Z2
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           sqDist_loop_1
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func sums3AVX512(p *float32, y *float32, n int) (spy float64, sp float64, sy float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·sums3AVX512(SB), NOSPLIT, $0-48
+	MOVQ   p+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   n+16(FP), DX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	XORQ   BX, BX
+
+sums3_loop_1:
+	VCVTPS2PD     (AX)(BX*4), Z6
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VFMADD231PD   Z7, Z6, Z0
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z4, Z4
+	VCVTPS2PD     32(AX)(BX*4), Z6
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VFMADD231PD   Z7, Z6, Z1
+	VADDPD        Z6, Z3, Z3
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           sums3_loop_1
+	VADDPD        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VUNPCKLPD     Y1, Y0, Y6
+	VUNPCKHPD     Y1, Y0, Y0
+	VADDPD        Y0, Y6, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, spy+24(FP)
+	VADDPD        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VUNPCKLPD     Y0, Y2, Y1
+	VUNPCKHPD     Y0, Y2, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, sp+32(FP)
+	VADDPD        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VUNPCKLPD     Y0, Y4, Y1
+	VUNPCKHPD     Y0, Y4, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, sy+40(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(x *float32, n int) (m float32, nan bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·maxAVX512(SB), NOSPLIT, $0-21
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, DX
+	VPBROADCASTD DX, Z0
+	KXORW        K1, K1, K1
+	XORQ         DX, DX
+
+max_loop_1:
+	VMOVUPS       (AX)(DX*4), Z1
+	VCMPPS        $0x03, Z1, Z1, K2
+	KORW          K2, K1, K1
+	VMAXPS        Z1, Z0, Z0
+	ADDQ          $0x10, DX
+	CMPQ          DX, CX
+	JLT           max_loop_1
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, m+16(FP)
+	KMOVW         K1, AX
+	TESTL         AX, AX
+	SETNE         nan+20(FP)
+	VZEROUPPER
+	RET
+
+// func indexAVX512(x *float32, n int, v float32) int
+// Requires: AVX, AVX512F, SSE
+TEXT ·indexAVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVSS        v+16(FP), X0
+	UCOMISS      X0, X0
+	JPS          index_cond_1
+	VBROADCASTSS v+16(FP), Z0
+	XORQ         DX, DX
+
+index_loop_2:
+	VCMPPS $0x00, (AX)(DX*4), Z0, K1
+	KMOVW  K1, BX
+	TESTL  BX, BX
+	JNZ    index_found_3
+	ADDQ   $0x10, DX
+	CMPQ   DX, CX
+	JLT    index_loop_2
+	MOVQ   $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_3:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_cond_1:
+	XORQ DX, DX
+
+index_loop_4:
+	VMOVUPS (AX)(DX*4), Z0
+	VCMPPS  $0x03, Z0, Z0, K1
+	KMOVW   K1, BX
+	TESTL   BX, BX
+	JNZ     index_found_5
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     index_loop_4
+	MOVQ    $-1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+index_found_5:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func confusionAVX512(x *float32, y *float32, n int, t float32, ge bool) (tp int, fp int, fn int)
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·confusionAVX512(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      ge+28(FP), BX
+	TESTL        BX, BX
+	JNZ          confusion_cond_1
+	VBROADCASTSS t+24(FP), Z0
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_2:
+	VMOVUPS (AX)(R8*4), Z2
+	VCMPPS  $0x1e, Z0, Z2, K1
+	VMOVUPS (CX)(R8*4), Z2
+	VCMPPS  $0x1e, Z1, Z2, K2
+	KANDW   K2, K1, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, BX
+	KANDNW  K1, K2, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, SI
+	KANDNW  K2, K1, K1
+	KMOVW   K1, R9
+	POPCNTL R9, R9
+	ADDQ    R9, DI
+	ADDQ    $0x10, R8
+	CMPQ    R8, DX
+	JLT     confusion_loop_2
+	MOVQ    BX, tp+32(FP)
+	MOVQ    SI, fp+40(FP)
+	MOVQ    DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+confusion_cond_1:
+	VBROADCASTSS t+24(FP), Z0
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z1
+	XORQ         BX, BX
+	XORQ         SI, SI
+	XORQ         DI, DI
+	XORQ         R8, R8
+
+confusion_loop_3:
+	VMOVUPS (AX)(R8*4), Z2
+	VCMPPS  $0x1d, Z0, Z2, K1
+	VMOVUPS (CX)(R8*4), Z2
+	VCMPPS  $0x1e, Z1, Z2, K2
+	KANDW   K2, K1, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, BX
+	KANDNW  K1, K2, K3
+	KMOVW   K3, R9
+	POPCNTL R9, R9
+	ADDQ    R9, SI
+	KANDNW  K2, K1, K1
+	KMOVW   K1, R9
+	POPCNTL R9, R9
+	ADDQ    R9, DI
+	ADDQ    $0x10, R8
+	CMPQ    R8, DX
+	JLT     confusion_loop_3
+	MOVQ    BX, tp+32(FP)
+	MOVQ    SI, fp+40(FP)
+	MOVQ    DI, fn+48(FP)
+	VZEROUPPER
+	RET
+
+// func axpbAVX512(x *float32, n int, a float32, b float32)
+// Requires: AVX, AVX512F
+TEXT ·axpbAVX512(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS a+16(FP), Z0
+	VBROADCASTSS b+20(FP), Z1
+	XORQ         DX, DX
+
+axpb_loop_1:
+	VMULPS  (AX)(DX*4), Z0, Z2
+	VADDPS  Z1, Z2, Z2
+	VMOVUPS Z2, (AX)(DX*4)
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     axpb_loop_1
+	VZEROUPPER
+	RET
+
+// func axpbycAVX512(x *float32, y *float32, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F
+TEXT ·axpbycAVX512(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS b+28(FP), Z0
+	VBROADCASTSS c+32(FP), Z1
+	VBROADCASTSS a+24(FP), Z2
+	XORQ         BX, BX
+
+axpbyc_loop_1:
+	VMULPS  (CX)(BX*4), Z0, Z3
+	VADDPS  Z1, Z3, Z3
+	VMULPS  (AX)(BX*4), Z2, Z4
+	VADDPS  Z3, Z4, Z3
+	VMOVUPS Z3, (AX)(BX*4)
+	ADDQ    $0x10, BX
+	CMPQ    BX, DX
+	JLT     axpbyc_loop_1
+	VZEROUPPER
+	RET
+
+// func maxF64AVX512(x *float64, n int) (m float64, nan bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·maxF64AVX512(SB), NOSPLIT, $0-25
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         $0xfff0000000000000, DX
+	VPBROADCASTQ DX, Z0
+	KXORW        K1, K1, K1
+	XORQ         DX, DX
+
+maxF64_loop_1:
+	VMOVUPD       (AX)(DX*8), Z1
+	VCMPPD        $0x03, Z1, Z1, K2
+	KORW          K2, K1, K1
+	VMAXPD        Z1, Z0, Z0
+	ADDQ          $0x08, DX
+	CMPQ          DX, CX
+	JLT           maxF64_loop_1
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPD        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VMAXPD        X1, X0, X0
+	VPERMILPD     $0x01, X0, X1
+	VMAXPD        X1, X0, X0
+	VMOVSD        X0, m+16(FP)
+	KMOVW         K1, AX
+	TESTL         AX, AX
+	SETNE         nan+24(FP)
+	VZEROUPPER
+	RET
+
+// func subF32AVX512(dst *float32, a *float64, b *float64, n int, c float64)
+// Requires: AVX, AVX512F
+TEXT ·subF32AVX512(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         n+24(FP), BX
+	TESTQ        DX, DX
+	JNZ          subF32_cond_1
+	VBROADCASTSD c+32(FP), Z0
+	XORQ         DX, DX
+
+subF32_loop_2:
+	VMOVUPD   (CX)(DX*8), Z1
+	VSUBPD    Z0, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (AX)(DX*4)
+	VMOVUPD   64(CX)(DX*8), Z1
+	VSUBPD    Z0, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, 32(AX)(DX*4)
+	ADDQ      $0x10, DX
+	CMPQ      DX, BX
+	JLT       subF32_loop_2
+	VZEROUPPER
+	RET
+
+subF32_cond_1:
+	XORQ SI, SI
+
+subF32_loop_3:
+	VMOVUPD   (CX)(SI*8), Z0
+	VSUBPD    (DX)(SI*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, (AX)(SI*4)
+	VMOVUPD   64(CX)(SI*8), Z0
+	VSUBPD    64(DX)(SI*8), Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS   Y0, 32(AX)(SI*4)
+	ADDQ      $0x10, SI
+	CMPQ      SI, BX
+	JLT       subF32_loop_3
+	VZEROUPPER
+	RET
+
+// func widenAVX512(dst *float64, src *float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·widenAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+widen_loop_1:
+	VCVTPS2PD (CX)(BX*4), Z0
+	VMOVUPD   Z0, (AX)(BX*8)
+	VCVTPS2PD 32(CX)(BX*4), Z0
+	VMOVUPD   Z0, 64(AX)(BX*8)
+	ADDQ      $0x10, BX
+	CMPQ      BX, DX
+	JLT       widen_loop_1
+	VZEROUPPER
+	RET
+
+// func tripGradAVX512(a *float32, p *float32, n *float32, ga *float32, gp *float32, gn *float32, cnt int, kp float64, kn float64, eps float64)
+// Requires: AVX, AVX512F
+TEXT ·tripGradAVX512(SB), NOSPLIT, $0-80
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         ga+24(FP), BX
+	MOVQ         gp+32(FP), SI
+	MOVQ         gn+40(FP), DI
+	MOVQ         cnt+48(FP), R8
+	VBROADCASTSD eps+72(FP), Z0
+	VBROADCASTSD kp+56(FP), Z1
+	VBROADCASTSD kn+64(FP), Z2
+	MOVQ         $0x8000000000000000, R9
+	VPBROADCASTQ R9, Z3
+	VPXORQ       Z3, Z1, Z3
+	XORQ         R9, R9
+
+tripGrad_loop_1:
+	VCVTPS2PD (AX)(R9*4), Z4
+	VCVTPS2PD (CX)(R9*4), Z5
+	VSUBPD    Z5, Z4, Z5
+	VADDPD    Z0, Z5, Z5
+	VCVTPS2PD (DX)(R9*4), Z6
+	VSUBPD    Z6, Z4, Z4
+	VADDPD    Z0, Z4, Z4
+	VMULPD    Z5, Z1, Z6
+	VMULPD    Z4, Z2, Z4
+	VSUBPD    Z4, Z6, Z6
+	VCVTPD2PS Z6, Y6
+	VMOVUPS   Y6, (BX)(R9*4)
+	VMULPD    Z5, Z3, Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPS   Y5, (SI)(R9*4)
+	VCVTPD2PS Z4, Y4
+	VMOVUPS   Y4, (DI)(R9*4)
+	VCVTPS2PD 32(AX)(R9*4), Z4
+	VCVTPS2PD 32(CX)(R9*4), Z5
+	VSUBPD    Z5, Z4, Z5
+	VADDPD    Z0, Z5, Z5
+	VCVTPS2PD 32(DX)(R9*4), Z6
+	VSUBPD    Z6, Z4, Z4
+	VADDPD    Z0, Z4, Z4
+	VMULPD    Z5, Z1, Z6
+	VMULPD    Z4, Z2, Z4
+	VSUBPD    Z4, Z6, Z6
+	VCVTPD2PS Z6, Y6
+	VMOVUPS   Y6, 32(BX)(R9*4)
+	VMULPD    Z5, Z3, Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPS   Y5, 32(SI)(R9*4)
+	VCVTPD2PS Z4, Y4
+	VMOVUPS   Y4, 32(DI)(R9*4)
+	ADDQ      $0x10, R9
+	CMPQ      R9, R8
+	JLT       tripGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func segGradAVX512(dst *float32, p *float32, q *float32, y *float32, n int, ka float32, kb float32, kg float32)
+// Requires: AVX, AVX512F
+TEXT ·segGradAVX512(SB), NOSPLIT, $0-52
+	MOVQ         dst+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         q+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVL         $0x3f800000, DI
+	VPBROADCASTD DI, Z0
+	VBROADCASTSS ka+40(FP), Z1
+	VBROADCASTSS kb+44(FP), Z2
+	VBROADCASTSS kg+48(FP), Z3
+	XORQ         DI, DI
+
+segGrad_loop_1:
+	VMOVUPS (CX)(DI*4), Z4
+	VMOVUPS (DX)(DI*4), Z5
+	VMOVUPS (BX)(DI*4), Z6
+	VSUBPS  Z6, Z0, Z7
+	VMULPS  Z1, Z7, Z8
+	VMULPS  Z2, Z6, Z9
+	VADDPS  Z9, Z8, Z8
+	VMULPS  Z4, Z7, Z7
+	VMULPS  Z5, Z6, Z6
+	VSUBPS  Z6, Z7, Z6
+	VMULPS  Z5, Z4, Z4
+	VMULPS  Z4, Z8, Z4
+	VMULPS  Z3, Z6, Z5
+	VADDPS  Z5, Z4, Z4
+	VMOVUPS Z4, (AX)(DI*4)
+	ADDQ    $0x10, DI
+	CMPQ    DI, SI
+	JLT     segGrad_loop_1
+	VZEROUPPER
+	RET
+
+// func fpfnAVX512(p *float32, q *float32, y *float32, n int) (fp float64, fn float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·fpfnAVX512(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VPBROADCASTD SI, Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	XORQ         SI, SI
+
+fpfn_loop_1:
+	VSUBPS        (DX)(SI*4), Z0, Z5
+	VCVTPS2PD     Y5, Z6
+	VCVTPS2PD     (AX)(SI*4), Z7
+	VFMADD231PD   Z6, Z7, Z1
+	VCVTPS2PD     (CX)(SI*4), Z6
+	VCVTPS2PD     (DX)(SI*4), Z7
+	VFMADD231PD   Z7, Z6, Z3
+	VEXTRACTF64X4 $0x01, Z5, Y5
+	VCVTPS2PD     Y5, Z5
+	VCVTPS2PD     32(AX)(SI*4), Z6
+	VFMADD231PD   Z5, Z6, Z2
+	VCVTPS2PD     32(CX)(SI*4), Z5
+	VCVTPS2PD     32(DX)(SI*4), Z6
+	VFMADD231PD   Z6, Z5, Z4
+	ADDQ          $0x10, SI
+	CMPQ          SI, BX
+	JLT           fpfn_loop_1
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, fp+32(FP)
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, fn+40(FP)
+	VZEROUPPER
+	RET
+
+// func marginAVX512(dst *float32, x *float32, n int, thr float64, k float64, sq bool) (l float64, gsum float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·marginAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVBLZX      sq+40(FP), BX
+	TESTL        BX, BX
+	JNZ          margin_cond_1
+	TESTQ        AX, AX
+	JNZ          margin_cond_2
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         AX, AX
+
+margin_loop_3:
+	VCVTPS2PD     (CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z3, Z3
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z8, Z8, Z8
+	VMOVAPD.Z     Z2, K1, Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     32(CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z4, Z4
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z9, Z9, Z9
+	VMOVAPD.Z     Z2, K1, Z9
+	VADDPD        Z9, Z6, Z6
+	ADDQ          $0x10, AX
+	CMPQ          AX, DX
+	JLT           margin_loop_3
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_2:
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         BX, BX
+
+margin_loop_4:
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z3, Z3
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z8, Z8, Z8
+	VMOVAPD.Z     Z2, K1, Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPD2PS     Z8, Y7
+	VMOVUPS       Y7, (AX)(BX*4)
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VADDPD        Z7, Z4, Z4
+	VCMPPD        $0x1e, Z0, Z7, K1
+	VPXORQ        Z9, Z9, Z9
+	VMOVAPD.Z     Z2, K1, Z9
+	VADDPD        Z9, Z6, Z6
+	VCVTPD2PS     Z9, Y7
+	VMOVUPS       Y7, 32(AX)(BX*4)
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           margin_loop_4
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_1:
+	TESTQ        AX, AX
+	JNZ          margin_cond_5
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VADDPD       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         AX, AX
+
+margin_loop_6:
+	VCVTPS2PD     (CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z3
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z5, Z5
+	VCVTPS2PD     32(CX)(AX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z4
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z6, Z6
+	ADDQ          $0x10, AX
+	CMPQ          AX, DX
+	JLT           margin_loop_6
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+margin_cond_5:
+	VPXORQ       Z0, Z0, Z0
+	VBROADCASTSD thr+24(FP), Z1
+	VBROADCASTSD k+32(FP), Z2
+	VADDPD       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         BX, BX
+
+margin_loop_7:
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z3
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z5, Z5
+	VCVTPD2PS     Z7, Y7
+	VMOVUPS       Y7, (AX)(BX*4)
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VADDPD        Z1, Z7, Z7
+	VMAXPD        Z7, Z0, Z7
+	VFMADD231PD   Z7, Z7, Z4
+	VMULPD        Z2, Z7, Z7
+	VADDPD        Z7, Z6, Z6
+	VCVTPD2PS     Z7, Y7
+	VMOVUPS       Y7, 32(AX)(BX*4)
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           margin_loop_7
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, l+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, gsum+56(FP)
+	VZEROUPPER
+	RET
+
+// func tripDistAVX512(a *float32, p *float32, n *float32, cnt int, eps float64) (dp float64, dn float64, ds float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·tripDistAVX512(SB), NOSPLIT, $0-64
+	MOVQ         a+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         cnt+24(FP), BX
+	VBROADCASTSD eps+32(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         SI, SI
+
+tripDist_loop_1:
+	VCVTPS2PD     (AX)(SI*4), Z7
+	VCVTPS2PD     (CX)(SI*4), Z8
+	VSUBPD        Z8, Z7, Z9
+	VADDPD        Z0, Z9, Z9
+	VFMADD231PD   Z9, Z9, Z1
+	VCVTPS2PD     (DX)(SI*4), Z9
+	VSUBPD        Z9, Z7, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z3
+	VSUBPD        Z9, Z8, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z5
+	VCVTPS2PD     32(AX)(SI*4), Z7
+	VCVTPS2PD     32(CX)(SI*4), Z8
+	VSUBPD        Z8, Z7, Z9
+	VADDPD        Z0, Z9, Z9
+	VFMADD231PD   Z9, Z9, Z2
+	VCVTPS2PD     32(DX)(SI*4), Z9
+	VSUBPD        Z9, Z7, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z4
+	VSUBPD        Z9, Z8, Z7
+	VADDPD        Z0, Z7, Z7
+	VFMADD231PD   Z7, Z7, Z6
+	ADDQ          $0x10, SI
+	CMPQ          SI, BX
+	JLT           tripDist_loop_1
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, dp+40(FP)
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, dn+48(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, ds+56(FP)
+	VZEROUPPER
+	RET
+
+// func checkRangeAVX512(x *float32, n int, lo float32, hi float32, loInf bool, hiInf bool) int
+// Requires: AVX, AVX512F
+TEXT ·checkRangeAVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVBLZX      loInf+24(FP), DX
+	TESTL        DX, DX
+	JNZ          checkRange_cond_1
+	MOVBLZX      hiInf+25(FP), DX
+	TESTL        DX, DX
+	JNZ          checkRange_cond_2
+	VBROADCASTSS lo+16(FP), Z0
+	VBROADCASTSS hi+20(FP), Z1
+	MOVL         $0x7fffffff, DX
+	VPBROADCASTD DX, Z2
+	MOVL         $0x7f800000, DX
+	VPBROADCASTD DX, Z3
+	XORQ         DX, DX
+
+checkRange_loop_3:
+	VMOVUPS (AX)(DX*4), Z4
+	VCMPPS  $0x1d, Z0, Z4, K1
+	VCMPPS  $0x12, Z1, Z4, K2
+	KANDW   K2, K1, K1
+	VPANDD  Z2, Z4, Z4
+	VCMPPS  $0x11, Z3, Z4, K2
+	KANDW   K2, K1, K1
+	KMOVW   K1, BX
+	XORL    $0x0000ffff, BX
+	JNZ     checkRange_found_4
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     checkRange_loop_3
+	MOVQ    $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_4:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_cond_2:
+	VBROADCASTSS lo+16(FP), Z0
+	VBROADCASTSS hi+20(FP), Z1
+	MOVL         $0x7fffffff, DX
+	VPBROADCASTD DX, Z2
+	MOVL         $0x7f800000, DX
+	VPBROADCASTD DX, Z3
+	VPXORQ       Z4, Z4, Z4
+	XORQ         DX, DX
+
+checkRange_loop_5:
+	VMOVUPS (AX)(DX*4), Z5
+	VCMPPS  $0x1d, Z0, Z5, K1
+	VCMPPS  $0x12, Z1, Z5, K2
+	KANDW   K2, K1, K1
+	VPANDD  Z2, Z5, Z6
+	VCMPPS  $0x11, Z3, Z6, K2
+	VCMPPS  $0x1e, Z4, Z5, K3
+	KORW    K3, K2, K2
+	KANDW   K2, K1, K1
+	KMOVW   K1, BX
+	XORL    $0x0000ffff, BX
+	JNZ     checkRange_found_6
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     checkRange_loop_5
+	MOVQ    $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_6:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_cond_1:
+	MOVBLZX      hiInf+25(FP), DX
+	TESTL        DX, DX
+	JNZ          checkRange_cond_7
+	VBROADCASTSS lo+16(FP), Z0
+	VBROADCASTSS hi+20(FP), Z1
+	MOVL         $0x7fffffff, DX
+	VPBROADCASTD DX, Z2
+	MOVL         $0x7f800000, DX
+	VPBROADCASTD DX, Z3
+	VPXORQ       Z4, Z4, Z4
+	XORQ         DX, DX
+
+checkRange_loop_8:
+	VMOVUPS (AX)(DX*4), Z5
+	VCMPPS  $0x1d, Z0, Z5, K1
+	VCMPPS  $0x12, Z1, Z5, K2
+	KANDW   K2, K1, K1
+	VPANDD  Z2, Z5, Z6
+	VCMPPS  $0x11, Z3, Z6, K2
+	VCMPPS  $0x11, Z4, Z5, K3
+	KORW    K3, K2, K2
+	KANDW   K2, K1, K1
+	KMOVW   K1, BX
+	XORL    $0x0000ffff, BX
+	JNZ     checkRange_found_9
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     checkRange_loop_8
+	MOVQ    $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_9:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_cond_7:
+	VBROADCASTSS lo+16(FP), Z0
+	VBROADCASTSS hi+20(FP), Z1
+	MOVL         $0x7fffffff, DX
+	VPBROADCASTD DX, Z2
+	MOVL         $0x7f800000, DX
+	VPBROADCASTD DX, Z3
+	VPXORQ       Z4, Z4, Z4
+	XORQ         DX, DX
+
+checkRange_loop_10:
+	VMOVUPS (AX)(DX*4), Z5
+	VCMPPS  $0x1d, Z0, Z5, K1
+	VCMPPS  $0x12, Z1, Z5, K2
+	KANDW   K2, K1, K1
+	VPANDD  Z2, Z5, Z6
+	VCMPPS  $0x11, Z3, Z6, K2
+	VCMPPS  $0x11, Z4, Z5, K3
+	KORW    K3, K2, K2
+	VCMPPS  $0x1e, Z4, Z5, K3
+	KORW    K3, K2, K2
+	KANDW   K2, K1, K1
+	KMOVW   K1, BX
+	XORL    $0x0000ffff, BX
+	JNZ     checkRange_found_11
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     checkRange_loop_10
+	MOVQ    $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+checkRange_found_11:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func checkFiniteAVX512(x *float32, n int) int
+// Requires: AVX, AVX512F
+TEXT ·checkFiniteAVX512(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0x7fffffff, DX
+	VPBROADCASTD DX, Z0
+	MOVL         $0x7f800000, DX
+	VPBROADCASTD DX, Z1
+	XORQ         DX, DX
+
+checkFinite_loop_1:
+	VPANDD (AX)(DX*4), Z0, Z2
+	VCMPPS $0x11, Z1, Z2, K1
+	KMOVW  K1, BX
+	XORL   $0x0000ffff, BX
+	JNZ    checkFinite_found_2
+	ADDQ   $0x10, DX
+	CMPQ   DX, CX
+	JLT    checkFinite_loop_1
+	MOVQ   $-1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkFinite_found_2:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func checkSignAVX512(x *float32, n int) int
+// Requires: AVX, AVX512F
+TEXT ·checkSignAVX512(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVL         $0x3f800000, DX
+	VPBROADCASTD DX, Z0
+	MOVL         $0xbf800000, DX
+	VPBROADCASTD DX, Z1
+	XORQ         DX, DX
+
+checkSign_loop_1:
+	VMOVUPS (AX)(DX*4), Z2
+	VCMPPS  $0x00, Z0, Z2, K1
+	VCMPPS  $0x00, Z1, Z2, K2
+	KORW    K2, K1, K1
+	KMOVW   K1, BX
+	XORL    $0x0000ffff, BX
+	JNZ     checkSign_found_2
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     checkSign_loop_1
+	MOVQ    $-1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkSign_found_2:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func checkBinaryAVX512(x *float32, n int) int
+// Requires: AVX, AVX512F
+TEXT ·checkBinaryAVX512(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VPXORQ       Z0, Z0, Z0
+	MOVL         $0x3f800000, DX
+	VPBROADCASTD DX, Z1
+	XORQ         DX, DX
+
+checkBinary_loop_1:
+	VMOVUPS (AX)(DX*4), Z2
+	VCMPPS  $0x00, Z0, Z2, K1
+	VCMPPS  $0x00, Z1, Z2, K2
+	KORW    K2, K1, K1
+	KMOVW   K1, BX
+	XORL    $0x0000ffff, BX
+	JNZ     checkBinary_found_2
+	ADDQ    $0x10, DX
+	CMPQ    DX, CX
+	JLT     checkBinary_loop_1
+	MOVQ    $-1, ret+16(FP)
+	VZEROUPPER
+	RET
+
+checkBinary_found_2:
+	BSFL BX, BX
+	ADDQ DX, BX
+	MOVQ BX, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func statsAVX512(x *float32, t *float32, n int) (m float32, nan bool, stx float64, st float64, sx float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·statsAVX512(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         t+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVL         $0xff800000, BX
+	VPBROADCASTD BX, Z0
+	KXORW        K1, K1, K1
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	XORQ         BX, BX
+
+stats_loop_1:
+	VMOVUPS       (AX)(BX*4), Z7
+	VCMPPS        $0x03, Z7, Z7, K2
+	KORW          K2, K1, K1
+	VMAXPS        Z7, Z0, Z0
+	VCVTPS2PD     (CX)(BX*4), Z7
+	VCVTPS2PD     (AX)(BX*4), Z8
+	VFMADD231PD   Z8, Z7, Z1
+	VADDPD        Z7, Z3, Z3
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     32(CX)(BX*4), Z7
+	VCVTPS2PD     32(AX)(BX*4), Z8
+	VFMADD231PD   Z8, Z7, Z2
+	VADDPD        Z7, Z4, Z4
+	VADDPD        Z8, Z6, Z6
+	ADDQ          $0x10, BX
+	CMPQ          BX, DX
+	JLT           stats_loop_1
+	VEXTRACTF64X4 $0x01, Z0, Y7
+	VMAXPS        Y7, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X7
+	VMAXPS        X7, X0, X0
+	VPERMILPS     $0x4e, X0, X7
+	VMAXPS        X7, X0, X0
+	VPERMILPS     $0xb1, X0, X7
+	VMAXPS        X7, X0, X0
+	VMOVSS        X0, m+24(FP)
+	KMOVW         K1, AX
+	TESTL         AX, AX
+	SETNE         nan+28(FP)
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VUNPCKLPD     Y0, Y1, Y2
+	VUNPCKHPD     Y0, Y1, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, stx+32(FP)
+	VADDPD        Z4, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VUNPCKLPD     Y0, Y3, Y1
+	VUNPCKHPD     Y0, Y3, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, st+40(FP)
+	VADDPD        Z6, Z5, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VUNPCKLPD     Y0, Y5, Y1
+	VUNPCKHPD     Y0, Y5, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VMOVSD        X0, sx+48(FP)
+	VZEROUPPER
+	RET
+
+// func ceProbsRowsAVX512(x *float32, t *float32, c int, rows int, out *float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·ceProbsRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), AX
+	MOVQ         t+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         out+32(FP), SI
+	MOVQ         DX, DI
+	ANDQ         $-16, DI
+	MOVQ         DX, R8
+	SHLQ         $0x02, R8
+	MOVL         $0xc2d00000, R9
+	VPBROADCASTD R9, Z0
+	MOVL         $0x42b1999a, R9
+	VPBROADCASTD R9, Z1
+	MOVL         $0x3fb8aa3b, R9
+	VPBROADCASTD R9, Z2
+	MOVL         $0x3f318000, R9
+	VPBROADCASTD R9, Z3
+	MOVL         $0xb95e8083, R9
+	VPBROADCASTD R9, Z4
+	MOVL         $0x3ab6887e, R9
+	VPBROADCASTD R9, Z5
+	MOVL         $0x3c0905b1, R9
+	VPBROADCASTD R9, Z6
+	MOVL         $0x3d2aaa8d, R9
+	VPBROADCASTD R9, Z7
+	MOVL         $0x3e2aaa6f, R9
+	VPBROADCASTD R9, Z8
+	MOVL         $0x3f000000, R9
+	VPBROADCASTD R9, Z9
+	MOVL         $0x3f800000, R9
+	VPBROADCASTD R9, Z10
+	TESTQ        BX, BX
+	JZ           ceProbsRows_end_1
+	MOVQ         AX, R9
+	MOVQ         CX, R10
+	MOVQ         SI, R10
+	MOVQ         BX, R11
+
+ceProbsRows_stats_2:
+	TESTQ        DI, DI
+	JZ           ceProbsRows_none_3
+	MOVL         $0xff800000, R12
+	VPBROADCASTD R12, Z11
+	KXORW        K1, K1, K1
+	VPXORQ       Z12, Z12, Z12
+	VPXORQ       Z13, Z13, Z13
+	VPXORQ       Z14, Z14, Z14
+	VPXORQ       Z15, Z15, Z15
+	VPXORQ       Z16, Z16, Z16
+	VPXORQ       Z17, Z17, Z17
+	XORQ         R12, R12
+
+stats_loop_5:
+	VMOVUPS       (AX)(R12*4), Z18
+	VCMPPS        $0x03, Z18, Z18, K2
+	KORW          K2, K1, K1
+	VMAXPS        Z18, Z11, Z11
+	VCVTPS2PD     (CX)(R12*4), Z18
+	VCVTPS2PD     (AX)(R12*4), Z23
+	VFMADD231PD   Z23, Z18, Z12
+	VADDPD        Z18, Z14, Z14
+	VADDPD        Z23, Z16, Z16
+	VCVTPS2PD     32(CX)(R12*4), Z18
+	VCVTPS2PD     32(AX)(R12*4), Z23
+	VFMADD231PD   Z23, Z18, Z13
+	VADDPD        Z18, Z15, Z15
+	VADDPD        Z23, Z17, Z17
+	ADDQ          $0x10, R12
+	CMPQ          R12, DI
+	JLT           stats_loop_5
+	VEXTRACTF64X4 $0x01, Z11, Y18
+	VMAXPS        Y18, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VMAXPS        X18, X11, X11
+	VPERMILPS     $0x4e, X11, X18
+	VMAXPS        X18, X11, X11
+	VPERMILPS     $0xb1, X11, X18
+	VMAXPS        X18, X11, X11
+	VMOVSS        X11, (SI)
+	KMOVW         K1, R12
+	TESTL         R12, R12
+	SETNE         4(SI)
+	VADDPD        Z13, Z12, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y11
+	VUNPCKLPD     Y11, Y12, Y18
+	VUNPCKHPD     Y11, Y12, Y11
+	VADDPD        Y11, Y18, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VADDPD        X18, X11, X11
+	VUNPCKHPD     X11, X11, X18
+	VADDSD        X18, X11, X11
+	VMOVSD        X11, 8(SI)
+	VADDPD        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z14, Y11
+	VUNPCKLPD     Y11, Y14, Y18
+	VUNPCKHPD     Y11, Y14, Y11
+	VADDPD        Y11, Y18, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VADDPD        X18, X11, X11
+	VUNPCKHPD     X11, X11, X18
+	VADDSD        X18, X11, X11
+	VMOVSD        X11, 16(SI)
+	VADDPD        Z17, Z16, Z16
+	VEXTRACTF64X4 $0x01, Z16, Y11
+	VUNPCKLPD     Y11, Y16, Y18
+	VUNPCKHPD     Y11, Y16, Y11
+	VADDPD        Y11, Y18, Y11
+	VEXTRACTF32X4 $0x01, Y11, X18
+	VADDPD        X18, X11, X11
+	VUNPCKHPD     X11, X11, X18
+	VADDSD        X18, X11, X11
+	VMOVSD        X11, 24(SI)
+	JMP           ceProbsRows_tailmax_4
+
+ceProbsRows_none_3:
+	MOVL $0xff800000, (SI)
+	MOVB $0x00, 4(SI)
+	MOVQ $0x00000000, 8(SI)
+	MOVQ $0x00000000, 16(SI)
+	MOVQ $0x00000000, 24(SI)
+
+ceProbsRows_tailmax_4:
+	VMOVSS (SI), X11
+	MOVQ   DI, R12
+
+ceProbsRows_next_6:
+	CMPQ     R12, DX
+	JGE      ceProbsRows_maxdone_7
+	VMOVSS   (AX)(R12*4), X18
+	VUCOMISS X18, X18
+	JPC      ceProbsRows_ordered_8
+	MOVB     $0x01, 4(SI)
+
+ceProbsRows_ordered_8:
+	VMAXSS X11, X18, X11
+	INCQ   R12
+	JMP    ceProbsRows_next_6
+
+ceProbsRows_maxdone_7:
+	VMOVSS X11, (SI)
+	ADDQ   R8, AX
+	ADDQ   R8, CX
+	ADDQ   $0x28, SI
+	DECQ   BX
+	JNZ    ceProbsRows_stats_2
+	MOVQ   R9, AX
+	MOVQ   R10, SI
+	MOVQ   R11, BX
+
+ceProbsRows_sumexp_9:
+	VBROADCASTSS (SI), Z11
+	VPXORQ       Z19, Z19, Z19
+	XORQ         CX, CX
+	MOVQ         DX, DI
+	ANDQ         $-16, DI
+	JZ           ceSumExp_rest_11
+
+ceSumExp_loop_10:
+	VMOVUPS       (AX)(CX*4), Z12
+	VSUBPS        Z11, Z12, Z12
+	VMAXPS        Z12, Z0, Z12
+	VMINPS        Z12, Z1, Z12
+	VMULPS        Z2, Z12, Z13
+	VRNDSCALEPS   $0x08, Z13, Z13
+	VMOVUPS       Z13, Z14
+	VFNMADD213PS  Z12, Z3, Z14
+	VMOVUPS       Z13, Z12
+	VFNMADD213PS  Z14, Z4, Z12
+	VMULPS        Z12, Z12, Z14
+	VMOVUPS       Z5, Z15
+	VFMADD213PS   Z6, Z12, Z15
+	VMOVUPS       Z15, Z15
+	VFMADD213PS   Z7, Z12, Z15
+	VMOVUPS       Z15, Z15
+	VFMADD213PS   Z8, Z12, Z15
+	VMOVUPS       Z15, Z15
+	VFMADD213PS   Z9, Z12, Z15
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z12, Z15, Z14
+	VADDPS        Z10, Z14, Z12
+	VSCALEFPS     Z13, Z12, Z12
+	VCVTPS2PD     Y12, Z13
+	VADDPD        Z13, Z19, Z19
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z19, Z19
+	ADDQ          $0x10, CX
+	CMPQ          CX, DI
+	JLT           ceSumExp_loop_10
+
+ceSumExp_rest_11:
+	MOVQ          DX, DI
+	SUBQ          CX, DI
+	JZ            ceSumExp_done_12
+	LEAQ          vktail<>+0(SB), R9
+	MOVWLZX       (R9)(DI*2), DI
+	KMOVW         DI, K1
+	KSHIFTRW      $0x08, K1, K2
+	VPXORQ        Z20, Z20, Z20
+	VMOVUPS.Z     (AX)(CX*4), K1, Z20
+	VSUBPS        Z11, Z20, Z11
+	VMAXPS        Z11, Z0, Z11
+	VMINPS        Z11, Z1, Z11
+	VMULPS        Z2, Z11, Z12
+	VRNDSCALEPS   $0x08, Z12, Z12
+	VMOVUPS       Z12, Z13
+	VFNMADD213PS  Z11, Z3, Z13
+	VMOVUPS       Z12, Z11
+	VFNMADD213PS  Z13, Z4, Z11
+	VMULPS        Z11, Z11, Z13
+	VMOVUPS       Z5, Z14
+	VFMADD213PS   Z6, Z11, Z14
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z7, Z11, Z14
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z8, Z11, Z14
+	VMOVUPS       Z14, Z14
+	VFMADD213PS   Z9, Z11, Z14
+	VMOVUPS       Z13, Z13
+	VFMADD213PS   Z11, Z14, Z13
+	VADDPS        Z10, Z13, Z11
+	VSCALEFPS     Z12, Z11, Z11
+	VCVTPS2PD     Y11, Z12
+	VPXORQ        Z21, Z21, Z21
+	VMOVAPD.Z     Z12, K1, Z21
+	VADDPD        Z21, Z19, Z19
+	VEXTRACTF64X4 $0x01, Z11, Y11
+	VCVTPS2PD     Y11, Z11
+	VPXORQ        Z22, Z22, Z22
+	VMOVAPD.Z     Z11, K2, Z22
+	VADDPD        Z22, Z19, Z19
+
+ceSumExp_done_12:
+	VEXTRACTF64X4 $0x01, Z19, Y11
+	VUNPCKLPD     Y11, Y19, Y12
+	VUNPCKHPD     Y11, Y19, Y11
+	VADDPD        Y11, Y12, Y11
+	VEXTRACTF32X4 $0x01, Y11, X12
+	VADDPD        X12, X11, X11
+	VUNPCKHPD     X11, X11, X12
+	VADDSD        X12, X11, X11
+	VMOVSD        X11, 32(SI)
+	ADDQ          R8, AX
+	ADDQ          $0x28, SI
+	DECQ          BX
+	JNZ           ceProbsRows_sumexp_9
+
+ceProbsRows_end_1:
+	VZEROUPPER
+	RET
+
+// func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-64
+	MOVQ   a+0(FP), AX
+	MOVQ   lda+8(FP), CX
+	SHLQ   $0x03, CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), CX
+	MOVQ   b+16(FP), SI
+	MOVQ   ldb+24(FP), DI
+	SHLQ   $0x03, DI
+	LEAQ   (SI)(DI*1), R8
+	LEAQ   (R8)(DI*1), R9
+	LEAQ   (R9)(DI*1), DI
+	MOVQ   k+32(FP), R10
+	MOVQ   out+40(FP), R11
+	MOVQ   ldo+48(FP), R12
+	SHLQ   $0x03, R12
+	LEAQ   (R11)(R12*1), R13
+	LEAQ   (R13)(R12*1), R14
+	LEAQ   (R14)(R12*1), R12
+	VMOVSD scale+56(FP), X0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	VPXORQ Z16, Z16, Z16
+	XORQ   R15, R15
+
+dot4x4_loop_1:
+	VMOVUPD       (AX)(R15*8), Z17
+	VMOVUPD       (SI)(R15*8), Z18
+	VFMADD231PD   Z18, Z17, Z1
+	VMOVUPD       (R8)(R15*8), Z19
+	VFMADD231PD   Z19, Z17, Z2
+	VMOVUPD       (R9)(R15*8), Z20
+	VFMADD231PD   Z20, Z17, Z3
+	VMOVUPD       (DI)(R15*8), Z21
+	VFMADD231PD   Z21, Z17, Z4
+	VMOVUPD       (DX)(R15*8), Z17
+	VFMADD231PD   Z18, Z17, Z5
+	VFMADD231PD   Z19, Z17, Z6
+	VFMADD231PD   Z20, Z17, Z7
+	VFMADD231PD   Z21, Z17, Z8
+	VMOVUPD       (BX)(R15*8), Z17
+	VFMADD231PD   Z18, Z17, Z9
+	VFMADD231PD   Z19, Z17, Z10
+	VFMADD231PD   Z20, Z17, Z11
+	VFMADD231PD   Z21, Z17, Z12
+	VMOVUPD       (CX)(R15*8), Z17
+	VFMADD231PD   Z18, Z17, Z13
+	VFMADD231PD   Z19, Z17, Z14
+	VFMADD231PD   Z20, Z17, Z15
+	VFMADD231PD   Z21, Z17, Z16
+	ADDQ          $0x08, R15
+	CMPQ          R15, R10
+	JLT           dot4x4_loop_1
+	VEXTRACTF64X4 $0x01, Z1, Y17
+	VUNPCKLPD     Y17, Y1, Y18
+	VUNPCKHPD     Y17, Y1, Y1
+	VADDPD        Y1, Y18, Y1
+	VEXTRACTF32X4 $0x01, Y1, X17
+	VADDPD        X17, X1, X1
+	VUNPCKHPD     X1, X1, X17
+	VADDSD        X17, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, (R11)
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VUNPCKLPD     Y1, Y2, Y17
+	VUNPCKHPD     Y1, Y2, Y1
+	VADDPD        Y1, Y17, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 8(R11)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VUNPCKLPD     Y1, Y3, Y2
+	VUNPCKHPD     Y1, Y3, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 16(R11)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VUNPCKLPD     Y1, Y4, Y2
+	VUNPCKHPD     Y1, Y4, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 24(R11)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VUNPCKLPD     Y1, Y5, Y2
+	VUNPCKHPD     Y1, Y5, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, (R13)
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VUNPCKLPD     Y1, Y6, Y2
+	VUNPCKHPD     Y1, Y6, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 8(R13)
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VUNPCKLPD     Y1, Y7, Y2
+	VUNPCKHPD     Y1, Y7, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 16(R13)
+	VEXTRACTF64X4 $0x01, Z8, Y1
+	VUNPCKLPD     Y1, Y8, Y2
+	VUNPCKHPD     Y1, Y8, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 24(R13)
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VUNPCKLPD     Y1, Y9, Y2
+	VUNPCKHPD     Y1, Y9, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, (R14)
+	VEXTRACTF64X4 $0x01, Z10, Y1
+	VUNPCKLPD     Y1, Y10, Y2
+	VUNPCKHPD     Y1, Y10, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 8(R14)
+	VEXTRACTF64X4 $0x01, Z11, Y1
+	VUNPCKLPD     Y1, Y11, Y2
+	VUNPCKHPD     Y1, Y11, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 16(R14)
+	VEXTRACTF64X4 $0x01, Z12, Y1
+	VUNPCKLPD     Y1, Y12, Y2
+	VUNPCKHPD     Y1, Y12, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 24(R14)
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VUNPCKLPD     Y1, Y13, Y2
+	VUNPCKHPD     Y1, Y13, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, (R12)
+	VEXTRACTF64X4 $0x01, Z14, Y1
+	VUNPCKLPD     Y1, Y14, Y2
+	VUNPCKHPD     Y1, Y14, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 8(R12)
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VUNPCKLPD     Y1, Y15, Y2
+	VUNPCKHPD     Y1, Y15, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 16(R12)
+	VEXTRACTF64X4 $0x01, Z16, Y1
+	VUNPCKLPD     Y1, Y16, Y2
+	VUNPCKHPD     Y1, Y16, Y1
+	VADDPD        Y1, Y2, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPD        X2, X1, X1
+	VUNPCKHPD     X1, X1, X2
+	VADDSD        X2, X1, X1
+	VMULSD        X0, X1, X1
+	VMOVSD        X1, 24(R12)
+	VZEROUPPER
+	RET
+
+// func argmaxRowsAVX512(x *float32, n int, c int, idx *int32)
+// Requires: AVX, AVX512F
+TEXT ·argmaxRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         idx+24(FP), BX
+	LEAQ         vktail<>+0(SB), SI
+	MOVWLZX      (SI)(DX*2), SI
+	KMOVW        SI, K1
+	SHLQ         $0x02, DX
+	MOVL         $0xff800000, SI
+	VPBROADCASTD SI, Z0
+	TESTQ        CX, CX
+	JZ           argmaxRows_end_1
+
+argmaxRows_row_2:
+	VMOVAPS    Z0, Z1
+	VMOVUPS    (AX), K1, Z1
+	VCMPPS     $0x03, Z1, Z1, K1, K2
+	VSHUFF32X4 $0x4e, Z1, Z1, Z2
+	VMAXPS     Z2, Z1, Z2
+	VSHUFF32X4 $0xb1, Z2, Z2, Z3
+	VMAXPS     Z3, Z2, Z2
+	VPERMILPS  $0x4e, Z2, Z3
+	VMAXPS     Z3, Z2, Z2
+	VPERMILPS  $0xb1, Z2, Z3
+	VMAXPS     Z3, Z2, Z2
+	VCMPPS     $0x00, Z2, Z1, K1, K3
+	KORTESTW   K2, K2
+	JNZ        argmaxRows_found_4
+	KMOVW      K3, SI
+	TESTL      SI, SI
+	JZ         argmaxRows_none_5
+	BSFL       SI, SI
+	MOVL       SI, (BX)
+
+argmaxRows_none_5:
+argmaxRows_next_3:
+	ADDQ DX, AX
+	ADDQ $0x04, BX
+	DECQ CX
+	JNZ  argmaxRows_row_2
+
+argmaxRows_end_1:
+	VZEROUPPER
+	RET
+
+argmaxRows_found_4:
+	KMOVW K2, SI
+	BSFL  SI, SI
+	MOVL  SI, (BX)
+	JMP   argmaxRows_next_3
+
+DATA vconst<>+0(SB)/4, $0x7fffffff
+DATA vconst<>+4(SB)/4, $0x7fffffff
+DATA vconst<>+8(SB)/4, $0x7fffffff
+DATA vconst<>+12(SB)/4, $0x7fffffff
+DATA vconst<>+16(SB)/4, $0x7fffffff
+DATA vconst<>+20(SB)/4, $0x7fffffff
+DATA vconst<>+24(SB)/4, $0x7fffffff
+DATA vconst<>+28(SB)/4, $0x7fffffff
+DATA vconst<>+32(SB)/4, $0x7fffffff
+DATA vconst<>+36(SB)/4, $0x7fffffff
+DATA vconst<>+40(SB)/4, $0x7fffffff
+DATA vconst<>+44(SB)/4, $0x7fffffff
+DATA vconst<>+48(SB)/4, $0x7fffffff
+DATA vconst<>+52(SB)/4, $0x7fffffff
+DATA vconst<>+56(SB)/4, $0x7fffffff
+DATA vconst<>+60(SB)/4, $0x7fffffff
+DATA vconst<>+64(SB)/4, $0x40000000
+DATA vconst<>+68(SB)/4, $0x40000000
+DATA vconst<>+72(SB)/4, $0x40000000
+DATA vconst<>+76(SB)/4, $0x40000000
+DATA vconst<>+80(SB)/4, $0x40000000
+DATA vconst<>+84(SB)/4, $0x40000000
+DATA vconst<>+88(SB)/4, $0x40000000
+DATA vconst<>+92(SB)/4, $0x40000000
+DATA vconst<>+96(SB)/4, $0x40000000
+DATA vconst<>+100(SB)/4, $0x40000000
+DATA vconst<>+104(SB)/4, $0x40000000
+DATA vconst<>+108(SB)/4, $0x40000000
+DATA vconst<>+112(SB)/4, $0x40000000
+DATA vconst<>+116(SB)/4, $0x40000000
+DATA vconst<>+120(SB)/4, $0x40000000
+DATA vconst<>+124(SB)/4, $0x40000000
+DATA vconst<>+128(SB)/4, $0x00000000
+DATA vconst<>+132(SB)/4, $0x00000000
+DATA vconst<>+136(SB)/4, $0x00000000
+DATA vconst<>+140(SB)/4, $0x00000000
+DATA vconst<>+144(SB)/4, $0x00000000
+DATA vconst<>+148(SB)/4, $0x00000000
+DATA vconst<>+152(SB)/4, $0x00000000
+DATA vconst<>+156(SB)/4, $0x00000000
+DATA vconst<>+160(SB)/4, $0x00000000
+DATA vconst<>+164(SB)/4, $0x00000000
+DATA vconst<>+168(SB)/4, $0x00000000
+DATA vconst<>+172(SB)/4, $0x00000000
+DATA vconst<>+176(SB)/4, $0x00000000
+DATA vconst<>+180(SB)/4, $0x00000000
+DATA vconst<>+184(SB)/4, $0x00000000
+DATA vconst<>+188(SB)/4, $0x00000000
+DATA vconst<>+192(SB)/4, $0xbf800000
+DATA vconst<>+196(SB)/4, $0xbf800000
+DATA vconst<>+200(SB)/4, $0xbf800000
+DATA vconst<>+204(SB)/4, $0xbf800000
+DATA vconst<>+208(SB)/4, $0xbf800000
+DATA vconst<>+212(SB)/4, $0xbf800000
+DATA vconst<>+216(SB)/4, $0xbf800000
+DATA vconst<>+220(SB)/4, $0xbf800000
+DATA vconst<>+224(SB)/4, $0xbf800000
+DATA vconst<>+228(SB)/4, $0xbf800000
+DATA vconst<>+232(SB)/4, $0xbf800000
+DATA vconst<>+236(SB)/4, $0xbf800000
+DATA vconst<>+240(SB)/4, $0xbf800000
+DATA vconst<>+244(SB)/4, $0xbf800000
+DATA vconst<>+248(SB)/4, $0xbf800000
+DATA vconst<>+252(SB)/4, $0xbf800000
+DATA vconst<>+256(SB)/4, $0x3f800000
+DATA vconst<>+260(SB)/4, $0x3f800000
+DATA vconst<>+264(SB)/4, $0x3f800000
+DATA vconst<>+268(SB)/4, $0x3f800000
+DATA vconst<>+272(SB)/4, $0x3f800000
+DATA vconst<>+276(SB)/4, $0x3f800000
+DATA vconst<>+280(SB)/4, $0x3f800000
+DATA vconst<>+284(SB)/4, $0x3f800000
+DATA vconst<>+288(SB)/4, $0x3f800000
+DATA vconst<>+292(SB)/4, $0x3f800000
+DATA vconst<>+296(SB)/4, $0x3f800000
+DATA vconst<>+300(SB)/4, $0x3f800000
+DATA vconst<>+304(SB)/4, $0x3f800000
+DATA vconst<>+308(SB)/4, $0x3f800000
+DATA vconst<>+312(SB)/4, $0x3f800000
+DATA vconst<>+316(SB)/4, $0x3f800000
+DATA vconst<>+320(SB)/4, $0x3f000000
+DATA vconst<>+324(SB)/4, $0x3f000000
+DATA vconst<>+328(SB)/4, $0x3f000000
+DATA vconst<>+332(SB)/4, $0x3f000000
+DATA vconst<>+336(SB)/4, $0x3f000000
+DATA vconst<>+340(SB)/4, $0x3f000000
+DATA vconst<>+344(SB)/4, $0x3f000000
+DATA vconst<>+348(SB)/4, $0x3f000000
+DATA vconst<>+352(SB)/4, $0x3f000000
+DATA vconst<>+356(SB)/4, $0x3f000000
+DATA vconst<>+360(SB)/4, $0x3f000000
+DATA vconst<>+364(SB)/4, $0x3f000000
+DATA vconst<>+368(SB)/4, $0x3f000000
+DATA vconst<>+372(SB)/4, $0x3f000000
+DATA vconst<>+376(SB)/4, $0x3f000000
+DATA vconst<>+380(SB)/4, $0x3f000000
+DATA vconst<>+384(SB)/4, $0x7f800000
+DATA vconst<>+388(SB)/4, $0x7f800000
+DATA vconst<>+392(SB)/4, $0x7f800000
+DATA vconst<>+396(SB)/4, $0x7f800000
+DATA vconst<>+400(SB)/4, $0x7f800000
+DATA vconst<>+404(SB)/4, $0x7f800000
+DATA vconst<>+408(SB)/4, $0x7f800000
+DATA vconst<>+412(SB)/4, $0x7f800000
+DATA vconst<>+416(SB)/4, $0x7f800000
+DATA vconst<>+420(SB)/4, $0x7f800000
+DATA vconst<>+424(SB)/4, $0x7f800000
+DATA vconst<>+428(SB)/4, $0x7f800000
+DATA vconst<>+432(SB)/4, $0x7f800000
+DATA vconst<>+436(SB)/4, $0x7f800000
+DATA vconst<>+440(SB)/4, $0x7f800000
+DATA vconst<>+444(SB)/4, $0x7f800000
 DATA vconst<>+448(SB)/4, $0x25000000
 DATA vconst<>+452(SB)/4, $0x25000000
 DATA vconst<>+456(SB)/4, $0x25000000

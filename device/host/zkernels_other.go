@@ -4,14 +4,6 @@
 
 package host
 
-func checkRangeRun(a *kargs) { checkRangeGo(a) }
-
-func checkFiniteRun(a *kargs) { checkFiniteGo(a) }
-
-func checkSignRun(a *kargs) { checkSignGo(a) }
-
-func checkBinaryRun(a *kargs) { checkBinaryGo(a) }
-
 func mseFRun(a *kargs) { mseFGo(a) }
 
 func mseGRun(a *kargs) { mseGGo(a) }
@@ -167,3 +159,105 @@ func penaltyFRun(a *kargs) { penaltyFGo(a) }
 func penaltyGRun(a *kargs) { penaltyGGo(a) }
 
 func penaltyHRun(a *kargs) { penaltyHGo(a) }
+
+// The primitives' assembly is not in this build: the callers run their portable twins.
+
+func sqDistAVX2(a, b *float32, n int, eps float64) float64 { panic("unreachable") }
+
+func sqDistAVX512(a, b *float32, n int, eps float64) float64 { panic("unreachable") }
+
+func sums3AVX2(p, y *float32, n int) (spy, sp, sy float64) { panic("unreachable") }
+
+func sums3AVX512(p, y *float32, n int) (spy, sp, sy float64) { panic("unreachable") }
+
+func maxAVX2(x *float32, n int) (m float32, nan bool) { panic("unreachable") }
+
+func maxAVX512(x *float32, n int) (m float32, nan bool) { panic("unreachable") }
+
+func indexAVX2(x *float32, n int, v float32) int { panic("unreachable") }
+
+func indexAVX512(x *float32, n int, v float32) int { panic("unreachable") }
+
+func confusionAVX2(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int) { panic("unreachable") }
+
+func confusionAVX512(x, y *float32, n int, t float32, ge bool) (tp, fp, fn int) { panic("unreachable") }
+
+func axpbAVX2(x *float32, n int, a, b float32) { panic("unreachable") }
+
+func axpbAVX512(x *float32, n int, a, b float32) { panic("unreachable") }
+
+func axpbycAVX2(x, y *float32, n int, a, b, c float32) { panic("unreachable") }
+
+func axpbycAVX512(x, y *float32, n int, a, b, c float32) { panic("unreachable") }
+
+func maxF64AVX2(x *float64, n int) (m float64, nan bool) { panic("unreachable") }
+
+func maxF64AVX512(x *float64, n int) (m float64, nan bool) { panic("unreachable") }
+
+func subF32AVX2(dst *float32, a, b *float64, n int, c float64) { panic("unreachable") }
+
+func subF32AVX512(dst *float32, a, b *float64, n int, c float64) { panic("unreachable") }
+
+func widenAVX2(dst *float64, src *float32, n int) { panic("unreachable") }
+
+func widenAVX512(dst *float64, src *float32, n int) { panic("unreachable") }
+
+func tripGradAVX2(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) { panic("unreachable") }
+
+func tripGradAVX512(a, p, n, ga, gp, gn *float32, cnt int, kp, kn, eps float64) { panic("unreachable") }
+
+func segGradAVX2(dst, p, q, y *float32, n int, ka, kb, kg float32) { panic("unreachable") }
+
+func segGradAVX512(dst, p, q, y *float32, n int, ka, kb, kg float32) { panic("unreachable") }
+
+func fpfnAVX2(p, q, y *float32, n int) (fp, fn float64) { panic("unreachable") }
+
+func fpfnAVX512(p, q, y *float32, n int) (fp, fn float64) { panic("unreachable") }
+
+func marginAVX2(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64) {
+	panic("unreachable")
+}
+
+func marginAVX512(dst, x *float32, n int, thr, k float64, sq bool) (l, gsum float64) {
+	panic("unreachable")
+}
+
+func tripDistAVX2(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64) { panic("unreachable") }
+
+func tripDistAVX512(a, p, n *float32, cnt int, eps float64) (dp, dn, ds float64) {
+	panic("unreachable")
+}
+
+func checkRangeAVX2(x *float32, n int, lo, hi float32, loInf, hiInf bool) int { panic("unreachable") }
+
+func checkRangeAVX512(x *float32, n int, lo, hi float32, loInf, hiInf bool) int { panic("unreachable") }
+
+func checkFiniteAVX2(x *float32, n int) int { panic("unreachable") }
+
+func checkFiniteAVX512(x *float32, n int) int { panic("unreachable") }
+
+func checkSignAVX2(x *float32, n int) int { panic("unreachable") }
+
+func checkSignAVX512(x *float32, n int) int { panic("unreachable") }
+
+func checkBinaryAVX2(x *float32, n int) int { panic("unreachable") }
+
+func checkBinaryAVX512(x *float32, n int) int { panic("unreachable") }
+
+func statsAVX512(x, t *float32, n int) (m float32, nan bool, stx, st, sx float64) {
+	panic("unreachable")
+}
+
+func ceProbsRowsAVX512(x, t *float32, c, rows int, out *float64) { panic("unreachable") }
+
+func dot4x4AVX512(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
+	panic("unreachable")
+}
+
+func dot2x2AVX2(a *float64, lda int, b *float64, ldb int, k int, out *float64, ldo int, scale float64) {
+	panic("unreachable")
+}
+
+func argmaxRowsAVX2(x *float32, n, c int, idx *int32) { panic("unreachable") }
+
+func argmaxRowsAVX512(x *float32, n, c int, idx *int32) { panic("unreachable") }

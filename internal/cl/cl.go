@@ -22,10 +22,11 @@ package cl
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/gloss-ml/gloss/internal/dynlib"
 )
 
 // EnvLibrary names the environment variable that, when set, gives the OpenCL library to load
@@ -248,10 +249,7 @@ func load() error {
 			loadErr = ErrNoCgo
 			return
 		}
-		library = DefaultLibrary
-		if p := os.Getenv(EnvLibrary); p != "" {
-			library = p
-		}
+		library = dynlib.Choose(EnvLibrary, DefaultLibrary)
 		noteEnvironment()
 		loadErr = impl.open(library)
 	})
@@ -263,15 +261,8 @@ func load() error {
 // installed). The results are not used: reading them lets `go test` see them, so that it does
 // not replay a cached run after OpenCL was installed or the environment changed.
 func noteEnvironment() {
-	for _, v := range []string{"OCL_ICD_VENDORS", "OPENCL_VENDOR_PATH", "OCL_ICD_FILENAMES", "POCL_DEVICES", "LD_LIBRARY_PATH"} {
-		os.Getenv(v)
-	}
-	vendors := "/etc/OpenCL/vendors"
-	if v := os.Getenv("OCL_ICD_VENDORS"); v != "" {
-		vendors = v
-	}
-	os.ReadDir(vendors)
-	os.Stat("/etc/ld.so.cache")
+	dynlib.NoteEnvironment([]string{"OCL_ICD_VENDORS", "OPENCL_VENDOR_PATH", "OCL_ICD_FILENAMES", "POCL_DEVICES", "LD_LIBRARY_PATH"},
+		dynlib.Choose("OCL_ICD_VENDORS", "/etc/OpenCL/vendors"), "/etc/ld.so.cache")
 }
 
 // Library returns the OpenCL library the binding loaded or tried to load.

@@ -1,16 +1,12 @@
 package cl
 
 // The cgo half of the binding: the OpenCL 1.2 types and prototypes it needs, declared here
-// (no CL/cl.h), a table of function pointers filled by dlopen/dlsym, and one C wrapper per
-// entry point. This file is left out of builds without cgo; impl then stays nil.
+// (no CL/cl.h), a table of function pointers filled with what internal/dynlib resolved, and one
+// C wrapper per entry point. This file is left out of builds without cgo; impl then stays nil.
 
 /*
-#cgo linux LDFLAGS: -ldl
-#include <dlfcn.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef int32_t cl_int;
 typedef uint32_t cl_uint;
@@ -93,47 +89,14 @@ static const char *gloss_cl_names(void) {
 	;
 }
 
-// gloss_cl_open loads path and resolves every entry point into *api. It returns 0, or 1 when
-// dlopen fails (its message in err), or 2 when entry points are missing (their names, space
-// separated, in err); on failure nothing stays loaded.
-static int gloss_cl_open(const char *path, gloss_cl_api *api, char *err, size_t errlen) {
-	memset(api, 0, sizeof *api);
-	err[0] = 0;
-	dlerror();
-	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL) {
-		const char *e = dlerror();
-		snprintf(err, errlen, "%s", e ? e : "dlopen failed");
-		return 1;
-	}
-	int missing = 0;
-#define GLOSS_CL_LOAD(ret, name, params) \
-	*(void **)(&api->name) = dlsym(lib, #name); \
-	if (api->name == NULL) { \
-		size_t used = strlen(err); \
-		snprintf(err + used, errlen - used, "%s%s", missing ? " " : "", #name); \
-		missing = 1; \
-	}
-	GLOSS_CL_ENTRIES(GLOSS_CL_LOAD)
-#undef GLOSS_CL_LOAD
-	if (missing) {
-		dlclose(lib);
-		memset(api, 0, sizeof *api);
-		return 2;
-	}
-	api->lib = lib;
-	return 0;
-}
-
-static int gloss_cl_load(const char *path, char *err, size_t errlen) {
-	return gloss_cl_open(path, &gloss_cl, err, errlen);
-}
-
-static int gloss_cl_probe(const char *path, char *err, size_t errlen) {
-	gloss_cl_api api;
-	int r = gloss_cl_open(path, &api, err, errlen);
-	if (r == 0) dlclose(api.lib);
-	return r;
+// gloss_cl_install fills the table with the entry points internal/dynlib resolved, in the
+// order of GLOSS_CL_ENTRIES, and the library's handle.
+static void gloss_cl_install(void *lib, void **syms) {
+	int i = 0;
+#define GLOSS_CL_SET(ret, name, params) *(void **)(&gloss_cl.name) = syms[i++];
+	GLOSS_CL_ENTRIES(GLOSS_CL_SET)
+#undef GLOSS_CL_SET
+	gloss_cl.lib = lib;
 }
 
 // The wrappers refuse to run before the library is loaded (CL_INVALID_OPERATION), so a
@@ -278,6 +241,8 @@ import "C"
 import (
 	"strings"
 	"unsafe"
+
+	"github.com/gloss-ml/gloss/internal/dynlib"
 )
 
 func init() {
@@ -285,36 +250,31 @@ func init() {
 	cNames = cTableNames
 }
 
-// cgoAPI calls OpenCL through the table gloss_cl_open filled.
+// cgoAPI calls OpenCL through the table gloss_cl_install filled.
 type cgoAPI struct{}
 
 // cTableNames returns the entry points the C table resolves.
 func cTableNames() []string { return strings.Fields(C.GoString(C.gloss_cl_names())) }
 
-func loadResult(path string, r C.int, msg string) error {
-	switch r {
-	case 0:
-		return nil
-	case 2:
-		return &LoadError{Library: path, Missing: strings.Fields(msg)}
-	}
-	return &LoadError{Library: path, Reason: msg}
+// loadError is the binding's error for a library dynlib could not load.
+func loadError(path string, f *dynlib.Failure) error {
+	return &LoadError{Library: path, Reason: f.Reason, Missing: f.Missing}
 }
 
 func (cgoAPI) open(path string) error {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	var buf [2048]C.char
-	r := C.gloss_cl_load(cpath, &buf[0], C.size_t(len(buf)))
-	return loadResult(path, r, C.GoString(&buf[0]))
+	lib, syms, f := dynlib.Open(path, cTableNames())
+	if f != nil {
+		return loadError(path, f)
+	}
+	C.gloss_cl_install(lib, &syms[0])
+	return nil
 }
 
 func (cgoAPI) probe(path string) error {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	var buf [2048]C.char
-	r := C.gloss_cl_probe(cpath, &buf[0], C.size_t(len(buf)))
-	return loadResult(path, r, C.GoString(&buf[0]))
+	if f := dynlib.Probe(path, cTableNames()); f != nil {
+		return loadError(path, f)
+	}
+	return nil
 }
 
 func (cgoAPI) getPlatformIDs(n uint32, ids *unsafe.Pointer, num *uint32) int32 {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"unsafe"
+
+	"github.com/gloss-ml/gloss/internal/faultlayer"
 )
 
 // Faults is a test hook: a layer between the binding and the OpenCL library that counts the
@@ -24,16 +25,8 @@ import (
 // wait did not wait. Every call is counted except loading the library.
 type Faults struct {
 	inner api
-
-	mu       sync.Mutex
-	calls    int      // calls since InstallFaults
-	failAt   int      // the call that fails (a value of calls), 0 when none is armed
-	code     int32    // its status
-	fired    string   // the call that failed, "" when none has
-	trace    []string // call names, when tracing
-	tracing  bool     // whether calls are recorded in trace
-	live     [nKinds]map[unsafe.Pointer]string
-	problems []string
+	faultlayer.Counter[int32]
+	live [nKinds]faultlayer.Objects[unsafe.Pointer]
 }
 
 // The kinds of objects Faults keeps.
@@ -59,115 +52,49 @@ func (l Live) String() string {
 		l.Contexts, l.Queues, l.Programs, l.Kernels, l.Mems, l.Events)
 }
 
-var faultsMu sync.Mutex
+// faults is the slot of impl, where InstallFaults puts a layer.
+var faults = faultlayer.NewSlot(&impl)
 
 // InstallFaults puts a Faults layer between the binding and the library and returns it. It
 // fails when the binding cannot load a library (no cgo) or a layer is installed already. It
 // must be called, and the layer removed, while no other goroutine calls the binding.
 func InstallFaults() (*Faults, error) {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	if impl == nil {
-		return nil, ErrNoCgo
+	l, err := faults.Install(ErrNoCgo, errors.New("cl: a fault layer is installed already"),
+		func(i api) bool { _, ok := i.(*Faults); return ok },
+		func(inner api) api {
+			f := &Faults{inner: inner}
+			for i := range f.live {
+				f.live[i] = faultlayer.Objects[unsafe.Pointer]{}
+			}
+			return f
+		})
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := impl.(*Faults); ok {
-		return nil, errors.New("cl: a fault layer is installed already")
-	}
-	f := &Faults{inner: impl}
-	for i := range f.live {
-		f.live[i] = map[unsafe.Pointer]string{}
-	}
-	impl = f
-	return f, nil
+	return l.(*Faults), nil
 }
 
 // Remove takes the layer out: the binding calls the library directly again.
-func (f *Faults) Remove() {
-	faultsMu.Lock()
-	defer faultsMu.Unlock()
-	if impl == f {
-		impl = f.inner
-	}
-}
-
-// FailAt arms the layer: the nth call from now (1: the next) returns code. A call that fired
-// disarms it.
-func (f *Faults) FailAt(n int, code int32) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failAt, f.code, f.fired = f.calls+n, code, ""
-}
-
-// Disarm cancels a FailAt that has not fired and returns the call that failed since the last
-// FailAt ("" when none did).
-func (f *Faults) Disarm() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failAt = 0
-	return f.fired
-}
-
-// Calls returns the number of calls made through the layer.
-func (f *Faults) Calls() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls
-}
-
-// Trace starts recording the names of the calls, or stops and returns what was recorded.
-func (f *Faults) Trace(on bool) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.trace
-	f.tracing, f.trace = on, nil
-	return out
-}
+func (f *Faults) Remove() { faults.Remove(f, f.inner) }
 
 // Live counts the objects created through the layer and not released.
-func (f *Faults) Live() Live {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return Live{len(f.live[kContext]), len(f.live[kQueue]), len(f.live[kProgram]), len(f.live[kKernel]),
-		len(f.live[kMem]), len(f.live[kEvent])}
+func (f *Faults) Live() (l Live) {
+	f.Locked(func() {
+		l = Live{len(f.live[kContext]), len(f.live[kQueue]), len(f.live[kProgram]), len(f.live[kKernel]),
+			len(f.live[kMem]), len(f.live[kEvent])}
+	})
+	return l
 }
 
 // LiveObjects describes every live object: its kind and the call that created it, sorted.
-func (f *Faults) LiveObjects() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for k, m := range f.live {
-		for _, what := range m {
-			out = append(out, kindNames[k]+": "+what)
+func (f *Faults) LiveObjects() (out []string) {
+	f.Locked(func() {
+		for k, m := range f.live {
+			out = m.Describe(kindNames[k], out)
 		}
-	}
+	})
 	sort.Strings(out)
 	return out
-}
-
-// Problems returns, and forgets, the misuses the layer saw: releases of handles it did not
-// see created or saw released already.
-func (f *Faults) Problems() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.problems
-	f.problems = nil
-	return out
-}
-
-// enter counts a call and reports whether it must fail, and with which code.
-func (f *Faults) enter(call string) (int32, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	if f.tracing {
-		f.trace = append(f.trace, call)
-	}
-	if f.failAt != 0 && f.calls == f.failAt {
-		f.failAt, f.fired = 0, call
-		return f.code, true
-	}
-	return 0, false
 }
 
 // made records an object the library created (when it did).
@@ -175,76 +102,58 @@ func (f *Faults) made(kind int, h unsafe.Pointer, code int32, what string) {
 	if code != Success || h == nil {
 		return
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.live[kind][h] = fmt.Sprintf("%s (call %d)", what, f.calls)
-}
-
-// gone records the release of an object.
-func (f *Faults) gone(kind int, h unsafe.Pointer, call string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.live[kind][h]; !ok {
-		f.problems = append(f.problems, fmt.Sprintf("%s(%p) at call %d: not a live object (released twice, or never created)", call, h, f.calls))
-		return
-	}
-	delete(f.live[kind], h)
+	f.Record(func(calls int) string {
+		f.live[kind].Add(h, what, calls)
+		return ""
+	})
 }
 
 // release is a release call: it reaches the library even when it is the call that fails.
 func (f *Faults) release(kind int, h unsafe.Pointer, call string, do func() int32) int32 {
-	code, fail := f.enter(call)
-	r := do()
-	f.gone(kind, h, call)
-	if fail {
-		return code
-	}
-	return r
+	return f.Finally(call, do, func(calls int) string {
+		if !f.live[kind].Remove(h) {
+			return fmt.Sprintf("%s(%p) at call %d: not a live object (released twice, or never created)", call, h, calls)
+		}
+		return ""
+	})
 }
 
 // wait is a call that waits for work: it reaches the library even when it is the call that fails.
-func (f *Faults) wait(call string, do func() int32) int32 {
-	code, fail := f.enter(call)
-	r := do()
-	if fail {
-		return code
-	}
-	return r
-}
+func (f *Faults) wait(call string, do func() int32) int32 { return f.Finally(call, do, nil) }
 
 func (f *Faults) open(path string) error  { return f.inner.open(path) }
 func (f *Faults) probe(path string) error { return f.inner.probe(path) }
 
 func (f *Faults) getPlatformIDs(n uint32, ids *unsafe.Pointer, num *uint32) int32 {
-	if code, fail := f.enter("clGetPlatformIDs"); fail {
+	if code, fail := f.Enter("clGetPlatformIDs"); fail {
 		return code
 	}
 	return f.inner.getPlatformIDs(n, ids, num)
 }
 
 func (f *Faults) getPlatformInfo(p unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
-	if code, fail := f.enter("clGetPlatformInfo"); fail {
+	if code, fail := f.Enter("clGetPlatformInfo"); fail {
 		return code
 	}
 	return f.inner.getPlatformInfo(p, param, size, val, ret)
 }
 
 func (f *Faults) getDeviceIDs(p unsafe.Pointer, t uint64, n uint32, ids *unsafe.Pointer, num *uint32) int32 {
-	if code, fail := f.enter("clGetDeviceIDs"); fail {
+	if code, fail := f.Enter("clGetDeviceIDs"); fail {
 		return code
 	}
 	return f.inner.getDeviceIDs(p, t, n, ids, num)
 }
 
 func (f *Faults) getDeviceInfo(d unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
-	if code, fail := f.enter("clGetDeviceInfo"); fail {
+	if code, fail := f.Enter("clGetDeviceInfo"); fail {
 		return code
 	}
 	return f.inner.getDeviceInfo(d, param, size, val, ret)
 }
 
 func (f *Faults) createContext(devs []unsafe.Pointer, code *int32) unsafe.Pointer {
-	if c, fail := f.enter("clCreateContext"); fail {
+	if c, fail := f.Enter("clCreateContext"); fail {
 		*code = c
 		return nil
 	}
@@ -258,7 +167,7 @@ func (f *Faults) releaseContext(c unsafe.Pointer) int32 {
 }
 
 func (f *Faults) createCommandQueue(c, d unsafe.Pointer, props uint64, code *int32) unsafe.Pointer {
-	if e, fail := f.enter("clCreateCommandQueue"); fail {
+	if e, fail := f.Enter("clCreateCommandQueue"); fail {
 		*code = e
 		return nil
 	}
@@ -272,7 +181,7 @@ func (f *Faults) finish(q unsafe.Pointer) int32 {
 }
 
 func (f *Faults) flush(q unsafe.Pointer) int32 {
-	if code, fail := f.enter("clFlush"); fail {
+	if code, fail := f.Enter("clFlush"); fail {
 		return code
 	}
 	return f.inner.flush(q)
@@ -283,7 +192,7 @@ func (f *Faults) releaseCommandQueue(q unsafe.Pointer) int32 {
 }
 
 func (f *Faults) createProgramWithSource(c unsafe.Pointer, srcs []string, code *int32) unsafe.Pointer {
-	if e, fail := f.enter("clCreateProgramWithSource"); fail {
+	if e, fail := f.Enter("clCreateProgramWithSource"); fail {
 		*code = e
 		return nil
 	}
@@ -293,7 +202,7 @@ func (f *Faults) createProgramWithSource(c unsafe.Pointer, srcs []string, code *
 }
 
 func (f *Faults) createProgramWithBinary(c, d unsafe.Pointer, bin []byte, status, code *int32) unsafe.Pointer {
-	if e, fail := f.enter("clCreateProgramWithBinary"); fail {
+	if e, fail := f.Enter("clCreateProgramWithBinary"); fail {
 		*code = e
 		return nil
 	}
@@ -303,28 +212,28 @@ func (f *Faults) createProgramWithBinary(c, d unsafe.Pointer, bin []byte, status
 }
 
 func (f *Faults) buildProgram(p, d unsafe.Pointer, options string) int32 {
-	if code, fail := f.enter("clBuildProgram"); fail {
+	if code, fail := f.Enter("clBuildProgram"); fail {
 		return code
 	}
 	return f.inner.buildProgram(p, d, options)
 }
 
 func (f *Faults) getProgramBuildInfo(p, d unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
-	if code, fail := f.enter("clGetProgramBuildInfo"); fail {
+	if code, fail := f.Enter("clGetProgramBuildInfo"); fail {
 		return code
 	}
 	return f.inner.getProgramBuildInfo(p, d, param, size, val, ret)
 }
 
 func (f *Faults) getProgramInfo(p unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
-	if code, fail := f.enter("clGetProgramInfo"); fail {
+	if code, fail := f.Enter("clGetProgramInfo"); fail {
 		return code
 	}
 	return f.inner.getProgramInfo(p, param, size, val, ret)
 }
 
 func (f *Faults) programBinary(p unsafe.Pointer, dst []byte) int32 {
-	if code, fail := f.enter("clGetProgramInfo"); fail {
+	if code, fail := f.Enter("clGetProgramInfo"); fail {
 		return code
 	}
 	return f.inner.programBinary(p, dst)
@@ -335,7 +244,7 @@ func (f *Faults) releaseProgram(p unsafe.Pointer) int32 {
 }
 
 func (f *Faults) createKernel(p unsafe.Pointer, name string, code *int32) unsafe.Pointer {
-	if e, fail := f.enter("clCreateKernel"); fail {
+	if e, fail := f.Enter("clCreateKernel"); fail {
 		*code = e
 		return nil
 	}
@@ -349,21 +258,21 @@ func (f *Faults) releaseKernel(k unsafe.Pointer) int32 {
 }
 
 func (f *Faults) setKernelArg(k unsafe.Pointer, i uint32, size uintptr, val unsafe.Pointer) int32 {
-	if code, fail := f.enter("clSetKernelArg"); fail {
+	if code, fail := f.Enter("clSetKernelArg"); fail {
 		return code
 	}
 	return f.inner.setKernelArg(k, i, size, val)
 }
 
 func (f *Faults) getKernelWorkGroupInfo(k, d unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
-	if code, fail := f.enter("clGetKernelWorkGroupInfo"); fail {
+	if code, fail := f.Enter("clGetKernelWorkGroupInfo"); fail {
 		return code
 	}
 	return f.inner.getKernelWorkGroupInfo(k, d, param, size, val, ret)
 }
 
 func (f *Faults) createBuffer(c unsafe.Pointer, flags uint64, size uintptr, code *int32) unsafe.Pointer {
-	if e, fail := f.enter("clCreateBuffer"); fail {
+	if e, fail := f.Enter("clCreateBuffer"); fail {
 		*code = e
 		return nil
 	}
@@ -373,7 +282,7 @@ func (f *Faults) createBuffer(c unsafe.Pointer, flags uint64, size uintptr, code
 }
 
 func (f *Faults) createSubBuffer(m unsafe.Pointer, flags uint64, origin, size uintptr, code *int32) unsafe.Pointer {
-	if e, fail := f.enter("clCreateSubBuffer"); fail {
+	if e, fail := f.Enter("clCreateSubBuffer"); fail {
 		*code = e
 		return nil
 	}
@@ -387,35 +296,35 @@ func (f *Faults) releaseMemObject(m unsafe.Pointer) int32 {
 }
 
 func (f *Faults) enqueueWriteBuffer(q, m unsafe.Pointer, off, size uintptr, src unsafe.Pointer) int32 {
-	if code, fail := f.enter("clEnqueueWriteBuffer"); fail {
+	if code, fail := f.Enter("clEnqueueWriteBuffer"); fail {
 		return code
 	}
 	return f.inner.enqueueWriteBuffer(q, m, off, size, src)
 }
 
 func (f *Faults) enqueueReadBuffer(q, m unsafe.Pointer, off, size uintptr, dst unsafe.Pointer) int32 {
-	if code, fail := f.enter("clEnqueueReadBuffer"); fail {
+	if code, fail := f.Enter("clEnqueueReadBuffer"); fail {
 		return code
 	}
 	return f.inner.enqueueReadBuffer(q, m, off, size, dst)
 }
 
 func (f *Faults) enqueueCopyBuffer(q, src, dst unsafe.Pointer, srcOff, dstOff, size uintptr) int32 {
-	if code, fail := f.enter("clEnqueueCopyBuffer"); fail {
+	if code, fail := f.Enter("clEnqueueCopyBuffer"); fail {
 		return code
 	}
 	return f.inner.enqueueCopyBuffer(q, src, dst, srcOff, dstOff, size)
 }
 
 func (f *Faults) enqueueFillBuffer(q, m unsafe.Pointer, pattern []byte, off, size uintptr) int32 {
-	if code, fail := f.enter("clEnqueueFillBuffer"); fail {
+	if code, fail := f.Enter("clEnqueueFillBuffer"); fail {
 		return code
 	}
 	return f.inner.enqueueFillBuffer(q, m, pattern, off, size)
 }
 
 func (f *Faults) enqueueNDRangeKernel(q, k unsafe.Pointer, global, local uintptr, ev *unsafe.Pointer) int32 {
-	if code, fail := f.enter("clEnqueueNDRangeKernel"); fail {
+	if code, fail := f.Enter("clEnqueueNDRangeKernel"); fail {
 		return code
 	}
 	r := f.inner.enqueueNDRangeKernel(q, k, global, local, ev)
@@ -430,7 +339,7 @@ func (f *Faults) waitForEvents(e unsafe.Pointer) int32 {
 }
 
 func (f *Faults) getEventProfilingInfo(e unsafe.Pointer, param uint32, size uintptr, val unsafe.Pointer, ret *uintptr) int32 {
-	if code, fail := f.enter("clGetEventProfilingInfo"); fail {
+	if code, fail := f.Enter("clGetEventProfilingInfo"); fail {
 		return code
 	}
 	return f.inner.getEventProfilingInfo(e, param, size, val, ret)

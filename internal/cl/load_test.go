@@ -3,26 +3,22 @@ package cl
 import (
 	"errors"
 	"os"
-	"os/exec"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gloss-ml/gloss/internal/dynlib/dltest"
 )
 
 // needCgo skips a test that loads libraries, in a build without cgo (where Platforms must
 // return ErrNoCgo, which TestNoCgo checks).
 func needCgo(t *testing.T) {
 	t.Helper()
-	if impl == nil {
-		t.Skip("built without cgo: no library can be loaded")
-	}
+	dltest.NeedCgo(t, impl != nil)
 }
 
 // TestEntryPoints checks that the C table resolves exactly the documented entry points.
 func TestEntryPoints(t *testing.T) {
-	if cNames != nil && !slices.Equal(cNames(), EntryPoints) {
-		t.Errorf("the C table resolves %v,\nEntryPoints lists %v", cNames(), EntryPoints)
-	}
+	dltest.EntryPoints(t, cNames, EntryPoints)
 }
 
 // TestNoCgo: without cgo, Platforms says the binary was built without it.
@@ -69,12 +65,7 @@ func TestMissingLibrary(t *testing.T) {
 		}
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMissingLibrary$", "-test.v")
-	cmd.Env = append(os.Environ(), "GLOSS_TEST_CHILD=cl-missing", EnvLibrary+"=libgloss-no-such-opencl.so.1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestMissingLibrary") {
-		t.Errorf("child: %v\n%s", err, out)
-	}
+	dltest.Child(t, "TestMissingLibrary", "GLOSS_TEST_CHILD=cl-missing", EnvLibrary+"=libgloss-no-such-opencl.so.1")
 }
 
 // TestZeroObjects calls methods of zero-valued objects: errors from the driver (or from the

@@ -30,11 +30,12 @@ package cu
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gloss-ml/gloss/internal/dynlib"
 )
 
 // EnvLibrary names the environment variable that, when set, gives the driver library to load
@@ -230,10 +231,7 @@ func Init() error {
 			initErr = ErrNoCgo
 			return
 		}
-		library = DefaultLibrary
-		if p := os.Getenv(EnvLibrary); p != "" {
-			library = p
-		}
+		library = dynlib.Choose(EnvLibrary, DefaultLibrary)
 		noteEnvironment()
 		if err := impl.open(library); err != nil {
 			initErr = err
@@ -260,11 +258,8 @@ func Init() error {
 // when a library is installed). The results are not used: reading them lets `go test` see
 // them, so that it does not replay a cached run after the driver or the environment changed.
 func noteEnvironment() {
-	for _, v := range []string{"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "LD_LIBRARY_PATH"} {
-		os.Getenv(v)
-	}
-	os.Stat("/proc/driver/nvidia/version")
-	os.Stat("/etc/ld.so.cache")
+	dynlib.NoteEnvironment([]string{"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "LD_LIBRARY_PATH"},
+		"/proc/driver/nvidia/version", "/etc/ld.so.cache")
 }
 
 // Library returns the driver library Init loaded or tried to load ("" before Init).

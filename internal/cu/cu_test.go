@@ -9,23 +9,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gloss-ml/gloss/internal/dynlib/dltest"
 )
 
 // needCgo skips a test that loads libraries, in a build without cgo (where Init must return
 // ErrNoCgo, which TestInit checks).
 func needCgo(t *testing.T) {
 	t.Helper()
-	if impl == nil {
-		t.Skip("built without cgo: no library can be loaded")
-	}
+	dltest.NeedCgo(t, impl != nil)
 }
 
 // TestEntryPoints checks that the C table resolves exactly EntryPoints, and that the package
 // comment lists each of them.
 func TestEntryPoints(t *testing.T) {
-	if cNames != nil && !slices.Equal(cNames(), EntryPoints) {
-		t.Errorf("the C table resolves %v,\nEntryPoints lists %v", cNames(), EntryPoints)
-	}
+	dltest.EntryPoints(t, cNames, EntryPoints)
 	src, err := os.ReadFile("cu.go")
 	if err != nil {
 		t.Fatal(err)
@@ -133,25 +131,13 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// child runs the named test in a child process with extra environment variables and reports
-// whether it passed.
-func child(t *testing.T, name string, env ...string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v")
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+name) {
-		t.Errorf("child %s: %v\n%s", name, err, out)
-	}
-}
-
 // TestMissingLibrary: with GLOSS_LIBCUDA naming a library that does not exist, Init returns a
 // *LoadError and every call says so; nothing crashes.
 func TestMissingLibrary(t *testing.T) {
 	needCgo(t)
 	const lib = "libgloss-no-such-cuda.so.1"
 	if os.Getenv("GLOSS_TEST_CHILD") != "cu-missing" {
-		child(t, "TestMissingLibrary", "GLOSS_TEST_CHILD=cu-missing", EnvLibrary+"="+lib)
+		dltest.Child(t, "TestMissingLibrary", "GLOSS_TEST_CHILD=cu-missing", EnvLibrary+"="+lib)
 		return
 	}
 	var le *LoadError
@@ -176,7 +162,7 @@ func TestMissingLibrary(t *testing.T) {
 func TestNotADriver(t *testing.T) {
 	needCgo(t)
 	if os.Getenv("GLOSS_TEST_CHILD") != "cu-libc" {
-		child(t, "TestNotADriver", "GLOSS_TEST_CHILD=cu-libc", EnvLibrary+"=libc.so.6")
+		dltest.Child(t, "TestNotADriver", "GLOSS_TEST_CHILD=cu-libc", EnvLibrary+"=libc.so.6")
 		return
 	}
 	var le *LoadError
@@ -213,5 +199,5 @@ func TestOldDriver(t *testing.T) {
 	if out, err := exec.Command(cc[0], args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", cc[0], err, out)
 	}
-	child(t, "TestOldDriver", "GLOSS_TEST_CHILD=cu-old", EnvLibrary+"="+lib)
+	dltest.Child(t, "TestOldDriver", "GLOSS_TEST_CHILD=cu-old", EnvLibrary+"="+lib)
 }

@@ -1,16 +1,12 @@
 package cu
 
 // The cgo half of the binding: the CUDA types and prototypes it needs, declared here (no
-// cuda.h), a table of function pointers filled by dlopen/dlsym, and one C wrapper per entry
-// point. This file is left out of builds without cgo; impl then stays nil.
+// cuda.h), a table of function pointers filled with what internal/dynlib resolved, and one C
+// wrapper per entry point. This file is left out of builds without cgo; impl then stays nil.
 
 /*
-#cgo linux LDFLAGS: -ldl
-#include <dlfcn.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef int CUresult;
 typedef int CUdevice;
@@ -74,47 +70,14 @@ static const char *gloss_cu_names(void) {
 	;
 }
 
-// gloss_cu_open loads path and resolves every entry point into *api. It returns 0, or 1 when
-// dlopen fails (its message in err), or 2 when entry points are missing (their names, space
-// separated, in err); on failure nothing stays loaded.
-static int gloss_cu_open(const char *path, gloss_cu_api *api, char *err, size_t errlen) {
-	memset(api, 0, sizeof *api);
-	err[0] = 0;
-	dlerror();
-	void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (lib == NULL) {
-		const char *e = dlerror();
-		snprintf(err, errlen, "%s", e ? e : "dlopen failed");
-		return 1;
-	}
-	int missing = 0;
-#define GLOSS_CU_LOAD(name, params) \
-	*(void **)(&api->name) = dlsym(lib, #name); \
-	if (api->name == NULL) { \
-		size_t used = strlen(err); \
-		snprintf(err + used, errlen - used, "%s%s", missing ? " " : "", #name); \
-		missing = 1; \
-	}
-	GLOSS_CU_ENTRIES(GLOSS_CU_LOAD)
-#undef GLOSS_CU_LOAD
-	if (missing) {
-		dlclose(lib);
-		memset(api, 0, sizeof *api);
-		return 2;
-	}
-	api->lib = lib;
-	return 0;
-}
-
-static int gloss_cu_load(const char *path, char *err, size_t errlen) {
-	return gloss_cu_open(path, &gloss_cu, err, errlen);
-}
-
-static int gloss_cu_probe(const char *path, char *err, size_t errlen) {
-	gloss_cu_api api;
-	int r = gloss_cu_open(path, &api, err, errlen);
-	if (r == 0) dlclose(api.lib);
-	return r;
+// gloss_cu_install fills the table with the entry points internal/dynlib resolved, in the
+// order of GLOSS_CU_ENTRIES, and the library's handle.
+static void gloss_cu_install(void *lib, void **syms) {
+	int i = 0;
+#define GLOSS_CU_SET(name, params) *(void **)(&gloss_cu.name) = syms[i++];
+	GLOSS_CU_ENTRIES(GLOSS_CU_SET)
+#undef GLOSS_CU_SET
+	gloss_cu.lib = lib;
 }
 
 static CUresult gloss_cuGetErrorName(CUresult r, const char **s) { return gloss_cu.cuGetErrorName(r, s); }
@@ -181,6 +144,8 @@ import "C"
 import (
 	"strings"
 	"unsafe"
+
+	"github.com/gloss-ml/gloss/internal/dynlib"
 )
 
 func init() {
@@ -188,36 +153,31 @@ func init() {
 	cNames = cTableNames
 }
 
-// cgoDriver calls the driver through the table gloss_cu_open filled.
+// cgoDriver calls the driver through the table gloss_cu_install filled.
 type cgoDriver struct{}
 
 // cTableNames returns the entry points the C table resolves.
 func cTableNames() []string { return strings.Fields(C.GoString(C.gloss_cu_names())) }
 
-func loadResult(path string, r C.int, msg string) error {
-	switch r {
-	case 0:
-		return nil
-	case 2:
-		return &LoadError{Library: path, Missing: strings.Fields(msg)}
-	}
-	return &LoadError{Library: path, Reason: msg}
+// loadError is the binding's error for a library dynlib could not load.
+func loadError(path string, f *dynlib.Failure) error {
+	return &LoadError{Library: path, Reason: f.Reason, Missing: f.Missing}
 }
 
 func (cgoDriver) open(path string) error {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	var buf [2048]C.char
-	r := C.gloss_cu_load(cpath, &buf[0], C.size_t(len(buf)))
-	return loadResult(path, r, C.GoString(&buf[0]))
+	lib, syms, f := dynlib.Open(path, cTableNames())
+	if f != nil {
+		return loadError(path, f)
+	}
+	C.gloss_cu_install(lib, &syms[0])
+	return nil
 }
 
 func (cgoDriver) probe(path string) error {
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	var buf [2048]C.char
-	r := C.gloss_cu_probe(cpath, &buf[0], C.size_t(len(buf)))
-	return loadResult(path, r, C.GoString(&buf[0]))
+	if f := dynlib.Probe(path, cTableNames()); f != nil {
+		return loadError(path, f)
+	}
+	return nil
 }
 
 func (cgoDriver) errorName(r Result) (string, bool) {

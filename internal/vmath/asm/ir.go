@@ -14,9 +14,11 @@ import (
 type typ uint8
 
 const (
-	tF typ = iota // float32 lanes
-	tI            // int32 lanes (bits)
-	tM            // lane mask
+	tF  typ = iota // float32 lanes
+	tI             // int32 lanes (bits)
+	tM             // lane mask (of float32 lanes)
+	tD             // float64 lanes (primitives only, prim.go)
+	tMD            // mask of float64 lanes (primitives only)
 )
 
 type op uint8
@@ -62,16 +64,30 @@ const (
 	opSel     // m ? a : b
 	opZero    // m ? a : 0
 	opScale   // a·2^b for an integral b in [−252, 254], one rounding
+
+	// The primitives' operations (prim.go): float64 lanes, named streams and parameters,
+	// and the sinks that end a primitive's dataflow.
+	opWiden  // float32 → float64, exact (of an input stream)
+	opStore  // sink: store a[0] to the output stream name (float32 to float32, float64 to float64)
+	opStoreN // sink: store float64 a[0] rounded to float32 to the output stream name
+	opSum    // sink: add a[0] (or a[0]·a[1], one rounding) to the 16 float64 lanes of the result name
+	opMaxR   // sink: lane maxima of a[0] (x86 MAX rule) into the result name, any NaN into name2
+	opCount  // sink: add the number of lanes of the mask a[0] to the integer result name
+	opFind   // sink: return the index of the first lane of the mask a[0] (result name), −1 if none
+	opHMax   // the maximum of all lanes of a[0] (pairwise, x86 MAX rule), in every lane
 )
 
 type node struct {
-	op   op
-	t    typ
-	a    []*node
-	bits uint32
-	k    int
-	id   int
-	live bool
+	op     op
+	t      typ
+	a      []*node
+	bits   uint32
+	bits64 uint64 // a float64 constant's bits (tD)
+	k      int
+	id     int
+	live   bool
+	name   string // a primitive's stream, parameter or result
+	name2  string // opMaxR's NaN result
 }
 
 // fn builds one kernel body.
@@ -128,6 +144,10 @@ func (f *fn) bin(o op, a, b *node) *node {
 	switch o {
 	case opIAdd, opISub, opIMin:
 		want = tI
+	default:
+		if a.t == tD { // a primitive's float64 lanes
+			want = tD
+		}
 	}
 	if a.t != want || b.t != want {
 		panic(fmt.Sprintf("op %d: operand types %d, %d", o, a.t, b.t))
@@ -141,7 +161,7 @@ func (f *fn) Mul(a, b *node) *node    { return f.bin(opMul, a, b) }
 func (f *fn) Div(a, b *node) *node    { return f.bin(opDiv, a, b) }
 func (f *fn) Min(a, b *node) *node    { return f.bin(opMin, a, b) }
 func (f *fn) Max(a, b *node) *node    { return f.bin(opMax, a, b) }
-func (f *fn) FMA(a, b, c *node) *node { return f.add(opFMA, tF, 0, a, b, c) }
+func (f *fn) FMA(a, b, c *node) *node { return f.add(opFMA, a.t, 0, a, b, c) }
 func (f *fn) FMS(a, b, c *node) *node { return f.add(opFMS, tF, 0, a, b, c) }
 
 // FNMA is c − a·b.
@@ -150,7 +170,7 @@ func (f *fn) Sqrt(a *node) *node       { return f.add(opSqrt, tF, 0, a) }
 func (f *fn) Round(a *node) *node      { return f.add(opRound, tF, 0, a) }
 
 func (f *fn) bits(o op, a, b *node) *node {
-	if a.t != b.t || a.t == tM {
+	if a.t != b.t || a.t == tM || a.t == tMD {
 		panic("bitwise op on mismatched types")
 	}
 	return f.add(o, a.t, 0, a, b)
@@ -168,26 +188,34 @@ func (f *fn) Neg(a *node) *node { return f.Xor(a, f.CB(0x80000000)) }
 // SignOf is the sign bit of a (as a float: ±0).
 func (f *fn) SignOf(a *node) *node { return f.And(a, f.CB(0x80000000)) }
 
-func (f *fn) ToI(a *node) *node          { return f.add(opToI, tI, 0, a) }
-func (f *fn) ToF(a *node) *node          { return f.add(opToF, tF, 0, a) }
-func (f *fn) AsI(a *node) *node          { return f.add(opAsI, tI, 0, a) }
-func (f *fn) AsF(a *node) *node          { return f.add(opAsF, tF, 0, a) }
-func (f *fn) IAdd(a, b *node) *node      { return f.bin(opIAdd, a, b) }
-func (f *fn) ISub(a, b *node) *node      { return f.bin(opISub, a, b) }
-func (f *fn) IMin(a, b *node) *node      { return f.bin(opIMin, a, b) }
-func (f *fn) Shl(a *node, k int) *node   { return f.add(opShl, tI, k, a) }
-func (f *fn) Sra(a *node, k int) *node   { return f.add(opSra, tI, k, a) }
-func (f *fn) cmp(o op, a, b *node) *node { return f.add(o, tM, 0, a, b) }
-func (f *fn) Lt(a, b *node) *node        { return f.cmp(opLt, a, b) }
-func (f *fn) Le(a, b *node) *node        { return f.cmp(opLe, a, b) }
-func (f *fn) Gt(a, b *node) *node        { return f.cmp(opGt, a, b) }
-func (f *fn) Ge(a, b *node) *node        { return f.cmp(opGe, a, b) }
-func (f *fn) Eq(a, b *node) *node        { return f.cmp(opEq, a, b) }
-func (f *fn) Ne(a, b *node) *node        { return f.cmp(opNe, a, b) }
-func (f *fn) IsNaN(a *node) *node        { return f.cmp(opUnord, a, a) }
-func (f *fn) MAnd(a, b *node) *node      { return f.add(opMAnd, tM, 0, a, b) }
-func (f *fn) MOr(a, b *node) *node       { return f.add(opMOr, tM, 0, a, b) }
-func (f *fn) MAndNot(a, b *node) *node   { return f.add(opMAndNot, tM, 0, a, b) }
+func (f *fn) ToI(a *node) *node        { return f.add(opToI, tI, 0, a) }
+func (f *fn) ToF(a *node) *node        { return f.add(opToF, tF, 0, a) }
+func (f *fn) AsI(a *node) *node        { return f.add(opAsI, tI, 0, a) }
+func (f *fn) AsF(a *node) *node        { return f.add(opAsF, tF, 0, a) }
+func (f *fn) IAdd(a, b *node) *node    { return f.bin(opIAdd, a, b) }
+func (f *fn) ISub(a, b *node) *node    { return f.bin(opISub, a, b) }
+func (f *fn) IMin(a, b *node) *node    { return f.bin(opIMin, a, b) }
+func (f *fn) Shl(a *node, k int) *node { return f.add(opShl, tI, k, a) }
+func (f *fn) Sra(a *node, k int) *node { return f.add(opSra, tI, k, a) }
+func (f *fn) cmp(o op, a, b *node) *node {
+	if a.t != b.t {
+		panic("compare of mismatched types")
+	}
+	if a.t == tD {
+		return f.add(o, tMD, 0, a, b)
+	}
+	return f.add(o, tM, 0, a, b)
+}
+func (f *fn) Lt(a, b *node) *node      { return f.cmp(opLt, a, b) }
+func (f *fn) Le(a, b *node) *node      { return f.cmp(opLe, a, b) }
+func (f *fn) Gt(a, b *node) *node      { return f.cmp(opGt, a, b) }
+func (f *fn) Ge(a, b *node) *node      { return f.cmp(opGe, a, b) }
+func (f *fn) Eq(a, b *node) *node      { return f.cmp(opEq, a, b) }
+func (f *fn) Ne(a, b *node) *node      { return f.cmp(opNe, a, b) }
+func (f *fn) IsNaN(a *node) *node      { return f.cmp(opUnord, a, a) }
+func (f *fn) MAnd(a, b *node) *node    { return f.add(opMAnd, a.t, 0, a, b) }
+func (f *fn) MOr(a, b *node) *node     { return f.add(opMOr, a.t, 0, a, b) }
+func (f *fn) MAndNot(a, b *node) *node { return f.add(opMAndNot, a.t, 0, a, b) }
 
 // Sel is m ? a : b, lane by lane.
 func (f *fn) Sel(m, a, b *node) *node {
@@ -205,7 +233,7 @@ func (f *fn) Sel(m, a, b *node) *node {
 func (f *fn) Scale(a, n *node) *node { return f.add(opScale, tF, 0, a, n) }
 
 // Zero is m ? a : +0.
-func (f *fn) Zero(m, a *node) *node { return f.add(opZero, tF, 0, m, a) }
+func (f *fn) Zero(m, a *node) *node { return f.add(opZero, a.t, 0, m, a) }
 
 // Horner evaluates c[0] + x·(c[1] + x·(c[2] + …)) with FMAs.
 func (f *fn) Horner(x *node, c ...float32) *node {

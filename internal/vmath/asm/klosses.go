@@ -454,32 +454,8 @@ func (f *fn) focal(m mode) outs {
 	return o
 }
 
-// The input checks of package device (device.Check.Valid) as counts of failing elements:
-// sums lanes += 1 where x fails. p0 = lo, p1 = hi, p2 = 1 if lo is −Inf, p3 = 1 if hi is +Inf.
-func checkKernels() []*kernel {
-	bad := func(f *fn, ok *node) outs { return outs{L: f.Sel(ok, f.C(0), f.C(1))} }
-	finite := func(f *fn, x *node) *node { return f.Lt(f.Abs(x), f.CB(posInfBits)) }
-	return []*kernel{
-		{name: "checkRange", kind: kSum, body: func(f *fn) outs {
-			x := f.In(inX)
-			in := f.MAnd(f.Ge(x, f.P(0)), f.Le(x, f.P(1)))
-			inf := f.MOr(f.MAnd(f.Ne(f.P(2), f.C(0)), f.Lt(x, f.C(0))), f.MAnd(f.Ne(f.P(3), f.C(0)), f.Gt(x, f.C(0))))
-			return bad(f, f.MAnd(in, f.MOr(finite(f, x), inf)))
-		}},
-		{name: "checkFinite", kind: kSum, body: func(f *fn) outs { return bad(f, finite(f, f.In(inX))) }},
-		{name: "checkSign", kind: kSum, body: func(f *fn) outs {
-			x := f.In(inX)
-			return bad(f, f.MOr(f.Eq(x, f.C(1)), f.Eq(x, f.C(-1))))
-		}},
-		{name: "checkBinary", kind: kSum, body: func(f *fn) outs {
-			x := f.In(inX)
-			return bad(f, f.MOr(f.Eq(x, f.C(0)), f.Eq(x, f.C(1))))
-		}},
-	}
-}
-
 func hostKernels() []*kernel {
-	ks := checkKernels()
+	var ks []*kernel
 	for _, l := range losses {
 		for m := mF; m <= mH; m++ {
 			body := l.body
