@@ -147,10 +147,10 @@ ROW_FN(nll) {
 	*d = wy;
 	if (r->mode && r->gx) {
 		row_sync(r); // every thread has read x_y before the gradient overwrites it in place
-		const real gy = (real)(r->gs * -wy);
-		ROW_FOR(r, j) {
-			row_st(r, r->gx, j, VSEL(lane_at(j, y), gy, 0));
-		}
+		row_fill(r, r->gx, 0);
+		row_sync(r); // then the one entry at y, over what its thread wrote
+		if (row_leader(r))
+			r->gx[y] = (real)(r->gs * -wy);
 	}
 }
 DEFINE_ROW(nll)

@@ -1,8 +1,9 @@
 // Package opencl is gloss's OpenCL backend: device.Open("opencl"), "opencl:P" or
 // "opencl:P:D" opens device D of platform P (the first GPU, or else the first device, without
-// a selector). It builds the kernels of package kernels (the OpenCL dialect of the one kernel source) once per device at Open, one
-// program per element type (float32 always, float64 when the device has cl_khr_fp64), and
-// caches the program binaries on disk under os.UserCacheDir()/gloss/opencl, or
+// a selector). It builds the kernels of package kernels (the OpenCL dialect of the one kernel
+// source) once per device at Open, one program per element type (float32 always, float64 when
+// the device has cl_khr_fp64), and caches the program binaries on disk under
+// os.UserCacheDir()/gloss/opencl, or
 // $GLOSS_CACHE_DIR/opencl when GLOSS_CACHE_DIR is set; the key is the device name, the driver
 // version, the source and the build options. On PoCL the binaries are left to PoCL's own
 // kernel cache unless GLOSS_OPENCL_BINARIES=1 (see EnvBinaries).

@@ -371,10 +371,10 @@ FN void gather8(__global const real *W, const i64 wrow, __global const real *CW,
 			STEM##_elem(P, x, y, z, cw, &l, &gx, &gy, &gz, &hh, MODE);                                   \
 			const real8 wl = s * l;                                                                      \
 			if (MODE == 3) {                                                                             \
-				const mask8 in = HEAD(m);                                                                \
-				racc_add(&a0, VSEL(in, wl, 0));                                                          \
-				racc_add(&a1, VSEL(in, s * gx, 0));                                                      \
-				racc_add(&a2, VSEL(in, s * gy, 0));                                                      \
+				const real8 sm = m == 8 ? s : VSEL(HEAD(m), s, 0);                                       \
+				racc_add(&a0, sm * l);                                                                   \
+				racc_add(&a1, sm * gx);                                                                  \
+				racc_add(&a2, sm * gy);                                                                  \
 				continue;                                                                                \
 			}                                                                                            \
 			if (PS)                                                                                      \
