@@ -353,49 +353,59 @@ FN void gather8(__global const real *W, const i64 wrow, __global const real *CW,
 	*cw = vload8(0, tc);
 }
 
+// ELEM_STEP is the elementwise driver's work on the chunk at i, with GATHER (a constant: the
+// weights of rows or of classes gathered lane by lane) telling the driver's two loops apart.
+#define ELEM_STEP(STEM, MODE, GATHER)                                                                   \
+	const uint m = CHUNK(i, n);                                                                          \
+	const real8 x = ld8(X, i, m), y = Y ? ld8(Y, i, m) : VZERO, z = Z ? ld8(Z, i, m) : VZERO;             \
+	real8 s = VC(1), cw = VC(1), l = VZERO, gx = VZERO, gy = VZERO, gz = VZERO, hh = VZERO;                 \
+	if (GATHER)                                                                                          \
+		gather8(W, wrow, CW, c, i, m, &s, &cw);                                                          \
+	else if (W)                                                                                          \
+		s = ld8(W, i, m);                                                                                \
+	STEM##_elem(P, x, y, z, cw, &l, &gx, &gy, &gz, &hh, MODE);                                           \
+	const real8 wl = s * l;                                                                              \
+	if (MODE == 3) {                                                                                     \
+		const real8 sm = m == 8 ? s : VSEL(HEAD(m), s, 0);                                               \
+		racc_add(&a0, sm * l);                                                                           \
+		racc_add(&a1, sm * gx);                                                                          \
+		racc_add(&a2, sm * gy);                                                                          \
+		continue;                                                                                        \
+	}                                                                                                    \
+	if (PS)                                                                                              \
+		st8(wl, PS, i, m);                                                                               \
+	if (MODE == 1 || MODE == 2) {                                                                        \
+		const real8 g = sc * s;                                                                          \
+		if (GX)                                                                                          \
+			st8(g * gx, GX, i, m);                                                                       \
+		if (GY)                                                                                          \
+			st8(g * gy, GY, i, m);                                                                       \
+		if (GZ)                                                                                          \
+			st8(g * gz, GZ, i, m);                                                                       \
+		if (MODE == 2 && H)                                                                              \
+			st8(g * hh, H, i, m);                                                                        \
+	}                                                                                                    \
+	if (m == 8) {                                                                                        \
+		racc_add(&a0, wl);                                                                               \
+		racc_add(&a1, s);                                                                                \
+	} else {                                                                                             \
+		racc_add(&a0, VSEL(HEAD(m), wl, 0));                                                             \
+		racc_add(&a1, VSEL(HEAD(m), s, 0));                                                              \
+	}
+
 #define ELEM_KERNEL(NAME, STEM, MODE)                                                                    \
-	KERNEL void NAME(LOSS_ARGS) {                                                                             \
+	KERNEL void NAME(LOSS_ARGS) {                                                                        \
 		GROUP_LOCALS;                                                                                    \
 		PARAMS;                                                                                          \
 		const real sc = MODE == 1 || MODE == 2 ? loss_scale(scale, scale_ptr) : 0;                        \
 		RACC a0 = racc_zero(), a1 = racc_zero(), a2 = racc_zero();                                       \
-		const int gather = (W && wrow) || CW;                                                            \
-		FLAT_FOR(i, n, 8) {                                                                              \
-			const uint m = CHUNK(i, n);                                                                  \
-			const real8 x = ld8(X, i, m), y = Y ? ld8(Y, i, m) : VZERO, z = Z ? ld8(Z, i, m) : VZERO;     \
-			real8 s = VC(1), cw = VC(1), l = VZERO, gx = VZERO, gy = VZERO, gz = VZERO, hh = VZERO;         \
-			if (gather)                                                                                  \
-				gather8(W, wrow, CW, c, i, m, &s, &cw);                                                  \
-			else if (W)                                                                                  \
-				s = ld8(W, i, m);                                                                        \
-			STEM##_elem(P, x, y, z, cw, &l, &gx, &gy, &gz, &hh, MODE);                                   \
-			const real8 wl = s * l;                                                                      \
-			if (MODE == 3) {                                                                             \
-				const real8 sm = m == 8 ? s : VSEL(HEAD(m), s, 0);                                       \
-				racc_add(&a0, sm * l);                                                                   \
-				racc_add(&a1, sm * gx);                                                                  \
-				racc_add(&a2, sm * gy);                                                                  \
-				continue;                                                                                \
+		if ((W && wrow) || CW) {                                                                         \
+			FLAT_FOR(i, n, 8) {                                                                          \
+				ELEM_STEP(STEM, MODE, 1)                                                                 \
 			}                                                                                            \
-			if (PS)                                                                                      \
-				st8(wl, PS, i, m);                                                                       \
-			if (MODE == 1 || MODE == 2) {                                                                \
-				const real8 g = sc * s;                                                                  \
-				if (GX)                                                                                  \
-					st8(g * gx, GX, i, m);                                                               \
-				if (GY)                                                                                  \
-					st8(g * gy, GY, i, m);                                                               \
-				if (GZ)                                                                                  \
-					st8(g * gz, GZ, i, m);                                                               \
-				if (MODE == 2 && H)                                                                      \
-					st8(g * hh, H, i, m);                                                                \
-			}                                                                                            \
-			if (m == 8) {                                                                                \
-				racc_add(&a0, wl);                                                                       \
-				racc_add(&a1, s);                                                                        \
-			} else {                                                                                     \
-				racc_add(&a0, VSEL(HEAD(m), wl, 0));                                                     \
-				racc_add(&a1, VSEL(HEAD(m), s, 0));                                                      \
+		} else {                                                                                         \
+			FLAT_FOR(i, n, 8) {                                                                          \
+				ELEM_STEP(STEM, MODE, 0)                                                                 \
 			}                                                                                            \
 		}                                                                                                \
 		ACCUM t[3] = {racc_total(a0), racc_total(a1), MODE == 3 ? racc_total(a2) : accum_zero()};        \
