@@ -290,8 +290,10 @@ FN void grp_reduce(const Grp& g, double* v, const int K, const int op, double* r
 FN Grp block_grp() { return make_grp(0); }
 
 // block_red is the block's reduction scratch: one static shared array per kernel, however many
-// reductions use it (each starts with a barrier after the previous one's reads).
-FN double* block_red() {
+// reductions use it (each starts with a barrier after the previous one's reads). Not static
+// like FN: nvcc names the shared variable of a static function with a part that changes from
+// one compile to the next, and the fatbins would not reproduce.
+__device__ __forceinline__ double* block_red() {
 	SHARED(double, red, [32 * 8]);
 	return red;
 }
