@@ -433,6 +433,26 @@ func segGrad32(g, p, q, y []float32, ka, kb, kg float32) {
 	}
 }
 
+// sigmoids32 sets p_t = σ(x_t) and q_t = σ(−x_t) (vmath.Sigmoid of x and of −x, the same bits
+// at every level): one exponential and one division per element on AVX-512, two sigmoids
+// elsewhere. q may not be x.
+func sigmoids32(p, q, x []float32) {
+	n := len(x)
+	p, q = p[:n], q[:n]
+	m := 0
+	if simdLevel() == 2 && n >= 16 {
+		m = n &^ 15
+		sigmoidsAVX512(&p[0], &q[0], &x[0], m)
+	}
+	if m == n {
+		return
+	}
+	vmath.Sigmoid(p[m:], x[m:])
+	copy(q[m:], x[m:])
+	axpbF32(q[m:], -1, 0)
+	vmath.Sigmoid(q[m:], q[m:])
+}
+
 // fpfn returns Σ p_t·(1 − y_t) and Σ q_t·y_t in float64 (1 − y_t rounded to float32 first):
 // a segmentation row's false positives and negatives from p = σ(x) and q = σ(−x).
 func fpfn(p, q, y []float32) (fp, fn float64) {

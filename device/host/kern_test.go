@@ -515,3 +515,37 @@ func TestRowStats(t *testing.T) {
 		}
 	})
 }
+
+// TestSigmoidsSameBits checks sigmoids32 against vmath.Sigmoid of x and of −x, bit for bit, at
+// every level and every tail length, over random logits, ±30-scale values, the specials and a
+// sweep of float32 bit patterns.
+func TestSigmoidsSameBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x := append(randF32(r, 997, 1), randF32(r, 997, 30)...)
+	inf := float32(math.Inf(1))
+	x = append(x, 0, float32(math.Copysign(0, -1)), inf, -inf, float32(math.NaN()), 88.8, -88.8, 104, -104,
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32)
+	for b := uint32(0); b < 1<<32-1<<20; b += 1<<20 + 7 {
+		x = append(x, math.Float32frombits(b))
+	}
+	same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b) }
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for _, n := range []int{0, 1, 15, 16, 17, 33, len(x)} {
+			xs := x[:n]
+			p, q := make([]float32, n), make([]float32, n)
+			sigmoids32(p, q, xs)
+			wp, wq := make([]float32, n), make([]float32, n)
+			vmath.Sigmoid(wp, xs)
+			for i, v := range xs {
+				wq[i] = -v
+			}
+			vmath.Sigmoid(wq, wq)
+			for i := range xs {
+				if !same(p[i], wp[i]) || !same(q[i], wq[i]) {
+					t.Errorf("n=%d: sigmoids32(%g) = (%g, %g), vmath.Sigmoid of ±x (%g, %g)", n, xs[i], p[i], q[i], wp[i], wq[i])
+					break
+				}
+			}
+		}
+	})
+}

@@ -96,25 +96,31 @@ func segmentation[T Float](name string) func(a *Args[T]) []float64 {
 	}
 }
 
-// segBlockPQ fills b.p, b.q and b.ny for the pixels xb, yb of one block and returns the three
-// slices: p = σ(x), q = σ(−x) on logits (p = x, q = 1 − x on probabilities), ny = 1 − y.
-func segBlockPQ[T Float](xb, yb []T, b *segBufs[T], logits bool) (pb, qb, nyb []T) {
+// segBlockPQ fills b.p and b.q for the pixels xb of one block, and b.ny for yb when withNY,
+// and returns the slices: p = σ(x), q = σ(−x) on logits (p = x, q = 1 − x on probabilities),
+// ny = 1 − y (nil without withNY). Every pass is a vector primitive; −x and 1 − x are exact
+// negations and rounded subtractions, the same bits as a scalar loop.
+func segBlockPQ[T Float](xb, yb []T, b *segBufs[T], logits, withNY bool) (pb, qb, nyb []T) {
 	m := len(xb)
-	pb, qb, nyb = b.p[:m], b.q[:m], b.ny[:m]
-	for j, v := range yb[:m] {
-		nyb[j] = 1 - v
+	pb, qb = b.p[:m], b.q[:m]
+	if withNY {
+		nyb = b.ny[:m]
+		copy(nyb, yb[:m])
+		vecAxpb(nyb, -1, 1)
 	}
 	if !logits {
 		copy(pb, xb)
-		for j, v := range xb {
-			qb[j] = 1 - v
-		}
+		copy(qb, xb)
+		vecAxpb(qb, -1, 1)
+		return pb, qb, nyb
+	}
+	if isF32[T]() {
+		sigmoids32(asF32(pb), asF32(qb), asF32(xb))
 		return pb, qb, nyb
 	}
 	vecSigmoid(pb, xb)
-	for j, v := range xb {
-		qb[j] = -v
-	}
+	copy(qb, xb)
+	vecScale(qb, -1)
 	vecSigmoid(qb, qb)
 	return pb, qb, nyb
 }
@@ -125,7 +131,7 @@ func segSums[T Float](x, y []T, b *segBufs[T], logits, bce bool) segRow {
 	for lo := 0; lo < len(x); lo += segBlock {
 		hi := min(lo+segBlock, len(x))
 		xb, yb := x[lo:hi], y[lo:hi]
-		pb, qb, nyb := segBlockPQ(xb, yb, b, logits)
+		pb, qb, nyb := segBlockPQ(xb, yb, b, logits, bce || !isF32[T]())
 		if isF32[T]() {
 			spy, sp, sy := sums3(asF32(pb), asF32(yb))
 			fp, fn := fpfn(asF32(pb), asF32(qb), asF32(yb))
@@ -139,9 +145,8 @@ func segSums[T Float](x, y []T, b *segBufs[T], logits, bce bool) segRow {
 		}
 		if bce { // softplus(±x) into the p and q blocks, which are not needed any more
 			vecSoftplus(pb, xb)
-			for j, v := range xb {
-				qb[j] = -v
-			}
+			copy(qb, xb)
+			vecScale(qb, -1)
 			vecSoftplus(qb, qb)
 			s.bce += vecDot(nyb, pb) + vecDot(yb, qb)
 		}
@@ -157,7 +162,7 @@ func segGrad[T Float](g, x, y []T, b *segBufs[T], logits bool, k segCoef) {
 	for lo := 0; lo < len(x); lo += segBlock {
 		hi := min(lo+segBlock, len(x))
 		xb, yb, gb := x[lo:hi], y[lo:hi], g[lo:hi]
-		pb, qb, nyb := segBlockPQ(xb, yb, b, logits)
+		pb, qb, nyb := segBlockPQ(xb, yb, b, logits, !logits || !isF32[T]())
 		yb, gb = yb[:len(pb)], gb[:len(pb)]
 		if !logits { // dp = 1, and no BCE term
 			for j, ny := range nyb {

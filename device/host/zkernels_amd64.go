@@ -545,6 +545,9 @@ func segGradAVX2(dst, p, q, y *float32, n int, ka, kb, kg float32)
 func segGradAVX512(dst, p, q, y *float32, n int, ka, kb, kg float32)
 
 //go:noescape
+func sigmoidsAVX512(p, q, x *float32, n int)
+
+//go:noescape
 func fpfnAVX2(p, q, y *float32, n int) (fp, fn float64)
 
 //go:noescape

@@ -42857,6 +42857,88 @@ segGrad_loop_1:
 	VZEROUPPER
 	RET
 
+// func sigmoidsAVX512(p *float32, q *float32, x *float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·sigmoidsAVX512(SB), NOSPLIT, $0-32
+	MOVQ         p+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x7fffffff, SI
+	VPBROADCASTD SI, Z0
+	MOVL         $0x80000000, SI
+	VPBROADCASTD SI, Z1
+	MOVL         $0xc2d00000, SI
+	VPBROADCASTD SI, Z2
+	MOVL         $0x42b1999a, SI
+	VPBROADCASTD SI, Z3
+	MOVL         $0x3fb8aa3b, SI
+	VPBROADCASTD SI, Z4
+	MOVL         $0x3f318000, SI
+	VPBROADCASTD SI, Z5
+	MOVL         $0xb95e8083, SI
+	VPBROADCASTD SI, Z6
+	MOVL         $0x3ab6887e, SI
+	VPBROADCASTD SI, Z7
+	MOVL         $0x3c0905b1, SI
+	VPBROADCASTD SI, Z8
+	MOVL         $0x3d2aaa8d, SI
+	VPBROADCASTD SI, Z9
+	MOVL         $0x3e2aaa6f, SI
+	VPBROADCASTD SI, Z10
+	MOVL         $0x3f000000, SI
+	VPBROADCASTD SI, Z11
+	MOVL         $0x3f800000, SI
+	VPBROADCASTD SI, Z12
+	VPXORQ       Z13, Z13, Z13
+	XORQ         SI, SI
+
+sigmoids_loop_1:
+	VMOVUPS      (DX)(SI*4), Z14
+	VPANDD       Z0, Z14, Z15
+	VPXORD       Z1, Z15, Z15
+	VMAXPS       Z15, Z2, Z15
+	VMINPS       Z15, Z3, Z15
+	VMULPS       Z4, Z15, Z16
+	VRNDSCALEPS  $0x08, Z16, Z16
+	VMOVUPS      Z16, Z17
+	VFNMADD213PS Z15, Z5, Z17
+	VMOVUPS      Z16, Z15
+	VFNMADD213PS Z17, Z6, Z15
+	VMULPS       Z15, Z15, Z17
+	VMOVUPS      Z7, Z18
+	VFMADD213PS  Z8, Z15, Z18
+	VMOVUPS      Z18, Z18
+	VFMADD213PS  Z9, Z15, Z18
+	VMOVUPS      Z18, Z18
+	VFMADD213PS  Z10, Z15, Z18
+	VMOVUPS      Z18, Z18
+	VFMADD213PS  Z11, Z15, Z18
+	VMOVUPS      Z17, Z17
+	VFMADD213PS  Z15, Z18, Z17
+	VADDPS       Z12, Z17, Z15
+	VSCALEFPS    Z16, Z15, Z15
+	VADDPS       Z15, Z12, Z16
+	VDIVPS       Z16, Z12, Z16
+	VMULPS       Z16, Z15, Z15
+	VCMPPS       $0x1d, Z13, Z14, K1
+	VMOVAPS      Z15, Z17
+	VBLENDMPS    Z16, Z17, K1, Z17
+	VMOVAPS      Z16, Z16
+	VBLENDMPS    Z15, Z16, K1, Z16
+	VCMPPS       $0x03, Z14, Z14, K1
+	VMOVAPS      Z17, Z15
+	VBLENDMPS    Z14, Z15, K1, Z15
+	VMOVUPS      Z15, (AX)(SI*4)
+	VMOVAPS      Z16, Z15
+	VBLENDMPS    Z14, Z15, K1, Z15
+	VMOVUPS      Z15, (CX)(SI*4)
+	ADDQ         $0x10, SI
+	CMPQ         SI, BX
+	JLT          sigmoids_loop_1
+	VZEROUPPER
+	RET
+
 // func fpfnAVX512(p *float32, q *float32, y *float32, n int) (fp float64, fn float64)
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·fpfnAVX512(SB), NOSPLIT, $0-48

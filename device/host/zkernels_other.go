@@ -210,6 +210,8 @@ func segGradAVX2(dst, p, q, y *float32, n int, ka, kb, kg float32) { panic("unre
 
 func segGradAVX512(dst, p, q, y *float32, n int, ka, kb, kg float32) { panic("unreachable") }
 
+func sigmoidsAVX512(p, q, x *float32, n int) { panic("unreachable") }
+
 func fpfnAVX2(p, q, y *float32, n int) (fp, fn float64) { panic("unreachable") }
 
 func fpfnAVX512(p, q, y *float32, n int) (fp, fn float64) { panic("unreachable") }

@@ -317,6 +317,18 @@ func hostPrims() []*prim {
 				t := f.Sub(f.Mul(ny, p), f.Mul(y, q))
 				f.Store("dst", f.Add(f.Mul(u, f.Mul(p, q)), f.Mul(t, f.PF("kg"))))
 			}},
+		{name: "sigmoids", sig: "func(p, q, x *float32, n int)", n: "n", step: 16,
+			doc: []string{"p_t = σ(x_t) and q_t = σ(−x_t) from one exponential u = e^{−|x_t|} and one division",
+				"(σ(|x|) = 1/(1 + u), σ(−|x|) = u·σ(|x|)), NaN kept, for t < n (a multiple of 16): the same",
+				"bits as vmath.Sigmoid of x and of −x. AVX-512 only (AVX2 composes vmath.Sigmoid)."},
+			only512: true,
+			body: func(f *fn, _ []bool) {
+				x := f.S32("x")
+				_, sp, sn := f.logistic(x)
+				nan := f.IsNaN(x)
+				f.Store("p", f.Sel(nan, x, sp))
+				f.Store("q", f.Sel(nan, x, sn))
+			}},
 		{name: "fpfn", sig: "func(p, q, y *float32, n int) (fp, fn float64)", n: "n", step: 16,
 			doc: []string{"Σ p_t·(1 − y_t) and Σ q_t·y_t over t < n in float64 (1 − y_t rounded to float32 first),",
 				"each in 16 lanes folded as lanes16: a segmentation row's false positives and negatives."},

@@ -778,6 +778,28 @@ func (g *primgen) emit(n *node, j int) {
 		} else {
 			c.VSUBPS(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
 		}
+	case opDiv:
+		if d64 {
+			c.VDIVPD(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
+		} else {
+			c.VDIVPS(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
+		}
+	case opSel: // m ? a : b
+		m, a, b := g.reg(n.a[0], j), g.reg(n.a[1], j), g.reg(n.a[2], j)
+		switch {
+		case z && d64:
+			v := newv()
+			c.VMOVAPD(b, v) // avo takes a masked destination as read (merging): define it first
+			c.VBLENDMPD(a, v, m, v)
+		case z:
+			v := newv()
+			c.VMOVAPS(b, v)
+			c.VBLENDMPS(a, v, m, v)
+		case d64:
+			c.VBLENDVPD(m, a, b, newv())
+		default:
+			c.VBLENDVPS(m, a, b, newv())
+		}
 	case opMax:
 		if d64 {
 			c.VMAXPD(g.get(n.a[1], j), g.reg(n.a[0], j), newv())
