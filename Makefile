@@ -11,7 +11,8 @@
 #   make peers      time PyTorch and NumPy on the bench's sizes and compare (needs deps.sh peers)
 #   make deps       install the system packages of the tests and tools (scripts/deps.sh)
 #   make generate   regenerate the kernel table and kernels/params.h from the loss specs (internal/kgen)
-#   make generate-check  CI's check that they are what the specs give
+#                   and the host engine's assembly and portable twins (internal/vmath/asm)
+#   make generate-check  CI's check that they are what the specs and the generator give
 #   make cuda-emu   build the emulated CUDA driver, build/cuda-emu/libcuda.so.1 (internal/cudaemu)
 #   make cuda-emu-test  build and run the emulator's self-test
 #   make cuda-emu-go-test  the CUDA backend on the emulator: go test -run Emulated ./... with
@@ -63,10 +64,11 @@ kernels: generate
 	$(GO) generate ./kernels/cuda/...
 
 generate:
-	$(GO) generate ./device/
+	$(GO) generate ./device/ ./device/host/ ./internal/vmath/
 
 generate-check:
 	$(GO) run ./internal/kgen -root . -check
+	cd internal/vmath/asm && $(GO) test ./...
 
 cuda-check:
 	bash scripts/check-fatbin.sh

@@ -7,7 +7,17 @@
 // Determinism: work is split into fixed chunks that depend only on the problem's shape, each
 // chunk's sums are accumulated in float64 in a fixed order, and the chunk sums are added in
 // chunk order. The same call gives the same bits for any GOMAXPROCS on a given machine.
-// Machines with different vector units (AVX-512, AVX2, none) may differ in the last bits.
+//
+// Across machines: the vector kernels (internal/vmath and this package's generated
+// primitives) compute the same bits at every level (AVX-512, AVX2+FMA, portable Go, which
+// rounds each product and emulates fused multiply-adds exactly), so the vector unit does not
+// change what they compute; GLOSS_SIMD=avx2 or portable on an AVX-512 machine gives the same
+// results. What may differ in the last bits between machines is what goes through Go's math
+// package: float64 inputs (which run cpuref's formulas), float32 blocks handed to float64
+// (overflow or cancellation, see elem.go) and the float64 final steps of row losses, because
+// Go's math.Exp uses fused multiply-adds on amd64 CPUs with FMA and the Go compiler fuses
+// multiply-adds on arm64, ppc64 and s390x. Two amd64 machines with FMA (with or without
+// AVX-512) agree bit for bit; an amd64 CPU without FMA or another architecture may not.
 //
 // The package has no dependency on package device (which imports it): Args mirrors
 // device.Call on host slices.
