@@ -204,9 +204,17 @@ func hostMemory() (total, free int64) {
 
 // readMeminfo reads MemTotal and MemAvailable from /proc/meminfo (0, 0 where there is none).
 func readMeminfo() (total, free int64) {
+	m := meminfo()
+	return m["MemTotal:"], m["MemAvailable:"]
+}
+
+// meminfo returns /proc/meminfo's fields in bytes, keyed by their names with the colon
+// ("MemAvailable:"); empty where there is no such file.
+func meminfo() map[string]int64 {
+	m := map[string]int64{}
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
-		return 0, 0
+		return m
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -215,18 +223,11 @@ func readMeminfo() (total, free int64) {
 		if len(fields) < 2 {
 			continue
 		}
-		v, err := strconv.ParseInt(fields[1], 10, 64)
-		if err != nil {
-			continue
-		}
-		switch fields[0] {
-		case "MemTotal:":
-			total = v * 1024
-		case "MemAvailable:":
-			free = v * 1024
+		if v, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
+			m[fields[0]] = v * 1024
 		}
 	}
-	return total, free
+	return m
 }
 
 // maxHostAlloc is the largest cpu allocation tried, in bytes: more than any host has, and
@@ -252,33 +253,11 @@ func checkAllocSize(n, size int) error {
 
 // hostAvailable is MemAvailable plus SwapFree from /proc/meminfo, in bytes (0 where unknown).
 func hostAvailable() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
+	m := meminfo()
+	if m["MemAvailable:"] == 0 {
 		return 0
 	}
-	defer f.Close()
-	var avail, swap int64
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		v, err := strconv.ParseInt(fields[1], 10, 64)
-		if err != nil {
-			continue
-		}
-		switch fields[0] {
-		case "MemAvailable:":
-			avail = v * 1024
-		case "SwapFree:":
-			swap = v * 1024
-		}
-	}
-	if avail == 0 {
-		return 0
-	}
-	return avail + swap
+	return m["MemAvailable:"] + m["SwapFree:"]
 }
 
 // Alloc returns a zeroed buffer of n elements. A negative n or an unknown dtype is ErrBuffer;
