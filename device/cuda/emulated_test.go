@@ -52,6 +52,8 @@ func TestEmulated(t *testing.T) {
 		}
 	})
 	t.Logf("%s: %s", dev.Info().Name, dev.Info().Description)
+	launched := filepath.Join(t.TempDir(), "launched")
+	t.Setenv("GLOSS_CUDAEMU_TRACE", launched) // the emulated driver lists each kernel it ran there
 	t.Run("conformance", func(t *testing.T) { emulatedConformance(t, dev) })
 	t.Run("special", func(t *testing.T) { losstest.Special(t, dev) })
 	for _, dt := range []device.DType{device.F32, device.F64} { // every parameter at both ends of its domain
@@ -60,6 +62,46 @@ func TestEmulated(t *testing.T) {
 	t.Run("find", func(t *testing.T) { emulatedFind(t, dev) })
 	t.Run("bad-labels", func(t *testing.T) { emulatedBadLabels(t, dev) })
 	t.Run("unaligned", func(t *testing.T) { unaligned(t, dev) }) // the emulator faults on misaligned vector accesses
+	t.Run("every-kernel", func(t *testing.T) { everyKernelLaunched(t, launched) })
+}
+
+// everyKernelLaunched checks that the tests above launched every kernel of both fatbins, as
+// kernels/cuda/abi.txt lists them ("f32 NAME ..."), but the dtype markers gloss_real_*, which
+// are never launched, and the float64 module's check_labels (labels are int32 in either dtype:
+// the plan runs the float32 module's): the emulated driver wrote "f32 NAME" or "f64 NAME" to
+// the file launched for each kernel that ran without a fault.
+func everyKernelLaunched(t *testing.T, launched string) {
+	abi, err := os.ReadFile(filepath.Join("..", "..", "kernels", "cuda", "abi.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(launched)
+	if err != nil {
+		t.Fatalf("the emulated driver wrote no launch record (GLOSS_CUDAEMU_TRACE): %v", err)
+	}
+	ran := map[string]bool{}
+	for _, l := range strings.Split(string(got), "\n") {
+		ran[strings.TrimSpace(l)] = true
+	}
+	var missed []string
+	total := 0
+	for _, l := range strings.Split(string(abi), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") || strings.HasPrefix(f[1], "gloss_real_") || f[0]+" "+f[1] == "f64 check_labels" {
+			continue
+		}
+		total++
+		if k := f[0] + " " + f[1]; !ran[k] {
+			missed = append(missed, k)
+		}
+	}
+	if total == 0 {
+		t.Fatal("abi.txt lists no kernels")
+	}
+	if len(missed) > 0 {
+		t.Errorf("%d of the %d kernels of the fatbins never ran on the emulator: %s", len(missed), total, strings.Join(missed, ", "))
+	}
+	t.Logf("%d kernels ran (%d in the fatbins)", len(ran)-1, total)
 }
 
 // EnvEmuFull set to 1 lets the tests written for a GPU (the whole conformance suite, ...) run on
@@ -145,8 +187,7 @@ func emulatedOptions(s loss.Spec) []emuOption {
 		return []emuOption{{name: "plain"}, {name: "weighted", weights: true, ignored: true}}
 	}
 	grad := loss.Options{Grad: true, Hessian: s.Hessian}
-	sum := grad
-	sum.Reduction = loss.Sum
+	sum := loss.Options{Grad: true, Reduction: loss.Sum} // the _fwd_bwd kernels of losses with a Hessian
 	return []emuOption{
 		{name: "mean", opts: loss.Options{}},
 		{name: "mean-grad-weighted", opts: grad, weights: true, classWeights: true, ignored: true},

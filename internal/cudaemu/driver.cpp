@@ -156,6 +156,20 @@ void say(const char* fmt, ...) {
 	va_end(ap);
 }
 
+// trace appends "f32 NAME" or "f64 NAME" to the file GLOSS_CUDAEMU_TRACE names (read at each
+// launch), once per kernel and file in this process: the tests' record of which kernels ran.
+void trace(const CUfunc_st* f) {
+	const char* path = getenv("GLOSS_CUDAEMU_TRACE");
+	if (!path || !*path) return;
+	static std::set<std::string> seen;
+	const std::string line = std::string(f->mod->f64 ? "f64 " : "f32 ") + f->k->name;
+	if (!seen.insert(std::string(path) + '\n' + line).second) return;
+	if (FILE* o = fopen(path, "a")) {
+		fprintf(o, "%s\n", line.c_str());
+		fclose(o);
+	}
+}
+
 // ctx returns the calling thread's current context, or the error of a call that needs one:
 // with live, its sticky error too.
 CUresult ctx(CUctx_st** c, bool live = true) {
@@ -688,7 +702,7 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
 	const gloss_emu::Fault fl = gloss_emu::launch(*f->k, dim3(gx, gy, gz), dim3(bx, by, bz), smem, kOptin, params, &msg, &st);
 	CUresult r = SUCCESS;
 	switch (fl) {
-	case gloss_emu::FAULT_NONE: return SUCCESS;
+	case gloss_emu::FAULT_NONE: trace(f); return SUCCESS;
 	case gloss_emu::FAULT_ADDRESS: r = ILLEGAL_ADDRESS; break;
 	case gloss_emu::FAULT_MISALIGNED: r = MISALIGNED_ADDRESS; break;
 	case gloss_emu::FAULT_UNDEFINED: r = LAUNCH_FAILED; break;
