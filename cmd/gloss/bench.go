@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,11 +24,17 @@ outputs written once); % copy compares that with the device's own measured copy 
 × cpu is the speedup over the cpu device. The resident path keeps data in device buffers
 (loss.Run); the copy path includes the host↔device copies (loss.Compute).
 
+-compare shows a peers CSV (bench/peers/peers.py: PyTorch, NumPy) next to the resident
+timings: the ratio peer median / gloss median per case (above 1: gloss is faster) and its
+geometric mean per mode; with -o it also draws DIR/compare.png, one panel per device, one
+row per loss.
+
 examples:
   gloss bench -quick                         the whole catalog, small ladder (a minute on 2 cores)
   gloss bench -losses cross_entropy,huber -sizes 2^16,2^20,65536x1000 -o out
   gloss bench -quick -o out -compare peers.csv
   gloss bench -from out/bench.csv -compare peers.csv
+  gloss bench -from out/bench.json -compare peers.csv -o out    redraw out's plots, compare.png too
 
 flags:
 `
@@ -44,7 +51,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	budget := fs.Duration("budget", 0, "time budget per case, after at least 3 samples (default 2s; -quick: 150ms)")
 	dtype := fs.String("dtype", "float32", "input dtype: float32 or float64")
 	quick := fs.Bool("quick", false, "small ladder and few repeats: the whole catalog on the cpu within a minute on 2 cores")
-	outDir := fs.String("o", "", "write DIR/bench.csv, DIR/bench.json and DIR/bench.png")
+	outDir := fs.String("o", "", "write DIR/bench.csv, DIR/bench.json and DIR/bench.png (and DIR/compare.png with -compare)")
 	compare := fs.String("compare", "", "a peers CSV (bench/peers/peers.py) to show side by side with this run")
 	from := fs.String("from", "", "read an earlier run (bench.csv or bench.json) instead of running")
 	seed := fs.Uint64("seed", 1, "seed of the input generator")
@@ -131,9 +138,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := bench.WriteTable(stdout, rep); err != nil {
 		return err
 	}
+	var peers []bench.Result
 	if *compare != "" {
-		peers, err := readResults(*compare)
-		if err != nil {
+		var err error
+		if peers, err = readResults(*compare); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\ncompared with %s:\n", *compare)
@@ -144,6 +152,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *outDir != "" {
 		if err := writeOutputs(*outDir, rep, stderr); err != nil {
 			return err
+		}
+		if *compare != "" {
+			if err := writeComparePlot(*outDir, rep.Results, peers, stderr); err != nil {
+				return err
+			}
 		}
 	}
 	if ctx.Err() != nil {
@@ -212,4 +225,24 @@ func writeOutputs(dir string, rep *bench.Report, stderr io.Writer) error {
 		return err
 	}
 	return write("bench.png", func(w io.Writer) error { return bench.WritePlot(w, rep) })
+}
+
+// writeComparePlot writes DIR/compare.png; with no case in common it says so on stderr and
+// writes nothing (the table above says so too).
+func writeComparePlot(dir string, ours, peers []bench.Result, stderr io.Writer) error {
+	p := filepath.Join(dir, "compare.png")
+	var buf bytes.Buffer
+	err := bench.WriteComparePlot(&buf, ours, peers)
+	if errors.Is(err, bench.ErrNoCommonCase) {
+		fmt.Fprintf(stderr, "gloss bench: %s not written: %v\n", p, err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", p)
+	return nil
 }

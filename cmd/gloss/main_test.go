@@ -122,9 +122,25 @@ func TestBenchCommand(t *testing.T) {
 	if err := os.WriteFile(peers, []byte("loss,device,mode,path,n,c,median_s,status\nmse,torch-cpu,fwd,resident,4096,1,1,ok\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr = gloss(t, "bench", "-from", filepath.Join(out, "bench.csv"), "-compare", peers)
+	redraw := filepath.Join(dir, "redraw")
+	code, stdout, stderr = gloss(t, "bench", "-from", filepath.Join(out, "bench.csv"), "-compare", peers, "-o", redraw)
 	if code != 0 || !strings.Contains(stdout, "torch-cpu/cpu") || !strings.Contains(stdout, "geometric means") {
 		t.Errorf("gloss bench -from -compare: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"bench.csv", "bench.png", "compare.png"} {
+		p := filepath.Join(redraw, f)
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 || !strings.Contains(stderr, "wrote "+p) {
+			t.Errorf("-from -compare -o did not write %s: %v\nstderr:\n%s", f, err, stderr)
+		}
+	}
+	// No case in common: the table says so, compare.png is not written, the command succeeds.
+	if err := os.WriteFile(peers, []byte("loss,device,mode,path,n,c,median_s,status\nmse,torch-cpu,fwd,resident,8192,1,1,ok\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	none := filepath.Join(dir, "none")
+	code, stdout, stderr = gloss(t, "bench", "-from", filepath.Join(out, "bench.csv"), "-compare", peers, "-o", none)
+	if _, err := os.Stat(filepath.Join(none, "compare.png")); code != 0 || err == nil || !strings.Contains(stdout, "no case in common") || !strings.Contains(stderr, "compare.png not written") {
+		t.Errorf("gloss bench -compare with nothing in common: exit %d, stat compare.png: %v\nstdout:\n%s\nstderr:\n%s", code, err, stdout, stderr)
 	}
 	code, stdout, _ = gloss(t, "bench", "-from", filepath.Join(out, "bench.json"))
 	if code != 0 || !strings.Contains(stdout, "cross_entropy") {
