@@ -176,11 +176,12 @@ func (b *call) Launch(l *plan.Launch, args []plan.Arg) error {
 		switch a.Kind {
 		case plan.ArgBuf:
 			var m *cl.Mem
-			bb, oerr := d.own(a.Buf, fmt.Sprintf("argument %d of %s", i, l.Kernel))
-			if oerr != nil {
-				return oerr
-			}
-			if bb != nil {
+			if a.Buf != nil {
+				bb, ok := a.Buf.(*buffer)
+				if !ok || bb.dev != d || bb.freed.Load() { // the message formed only on failure
+					_, oerr := d.own(a.Buf, fmt.Sprintf("argument %d of %s", i, l.Kernel))
+					return oerr
+				}
 				m = bb.mem
 			}
 			err = k.SetArgBuffer(i, m)
@@ -196,7 +197,7 @@ func (b *call) Launch(l *plan.Launch, args []plan.Arg) error {
 			}
 		case plan.ArgParams:
 			if f64 {
-				err = k.SetArgFloat64x8(i, a.P)
+				err = k.SetArgFloat64x8(i, *a.P)
 			} else {
 				var q [8]float32
 				for j, v := range a.P {

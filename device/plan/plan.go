@@ -129,16 +129,15 @@ type Arg struct {
 	Region Region
 	I      int64
 	F      float64
-	P      [8]float64
+	P      *[8]float64 // ArgParams (a pointer, so that an argument list stays small)
 }
 
 func buf(b device.Buffer) Arg { return Arg{Kind: ArgBuf, Buf: b} }
 func scratch(r Region) Arg    { return Arg{Kind: ArgScratch, Region: r} }
 func integer(v int64) Arg     { return Arg{Kind: ArgInt, I: v} }
 func realArg(v float64) Arg   { return Arg{Kind: ArgReal, F: v} }
-func params(p [8]float64) Arg { return Arg{Kind: ArgParams, P: p} }
+func params(p [8]float64) Arg { return Arg{Kind: ArgParams, P: &p} }
 func flag(b bool) Arg         { return integer(b2i(b)) }
-func layout(l *Launch) []Arg  { return []Arg{integer(l.Geo), integer(l.Flags)} }
 func nullArg() Arg            { return Arg{Kind: ArgBuf} }
 func scaleArg(s *scale) Arg   { return realArg(s.value) }
 
@@ -148,6 +147,13 @@ func scalePtr(s *scale) Arg {
 		return scratch(RegScale)
 	}
 	return nullArg()
+}
+
+// withLayout returns args followed by l's layout arguments (Geo, Flags), in one allocation.
+func withLayout(args []Arg, l *Launch) []Arg {
+	out := make([]Arg, len(args), len(args)+2)
+	copy(out, args)
+	return append(out, integer(l.Geo), integer(l.Flags))
 }
 
 func b2i(b bool) int64 {
@@ -286,7 +292,7 @@ func (r *run) gradScale() (*scale, error) {
 	}
 	args := []Arg{buf(c.Labels), buf(c.Weight), buf(c.ClassWeight), integer(n), integer(int64(c.C)), flag(wrow),
 		integer(rule), integer(c.Ignore), scratch(part)}
-	if err := r.b.Launch(l, append(args, layout(l)...)); err != nil {
+	if err := r.b.Launch(l, withLayout(args, l)); err != nil {
 		return nil, err
 	}
 	if r.caps.ScaleOnDevice {
@@ -298,7 +304,7 @@ func (r *run) gradScale() (*scale, error) {
 			return nil, err
 		}
 		args := []Arg{scratch(part), integer(int64(l.Groups)), realArg(c.Scale), scratch(RegScale)}
-		if err := r.b.Launch(f, append(args, layout(f)...)); err != nil {
+		if err := r.b.Launch(f, withLayout(args, f)); err != nil {
 			return nil, err
 		}
 		return &scale{onDevice: true}, nil
@@ -357,11 +363,10 @@ func addPairs(v []float64, groups, nsums int) []float64 {
 // kernels/gloss.h).
 func (r *run) lossArgs(l *Launch, s *scale, part Region, n int64, wrow bool, aux int64) []Arg {
 	c := r.c
-	a := []Arg{buf(c.X), buf(c.Y), buf(c.Z), buf(c.Labels), buf(c.Weight), buf(c.ClassWeight),
+	return []Arg{buf(c.X), buf(c.Y), buf(c.Z), buf(c.Labels), buf(c.Weight), buf(c.ClassWeight),
 		buf(c.PerSample), buf(c.GX), buf(c.GY), buf(c.GZ), buf(c.Hess), scratch(part), scalePtr(s), scaleArg(s),
-		integer(n), integer(int64(c.C)), flag(wrow), integer(c.Ignore), integer(aux)}
-	a = append(a, layout(l)...)
-	return append(a, params(r.k.KernelParams(c.P, c.DType)))
+		integer(n), integer(int64(c.C)), flag(wrow), integer(c.Ignore), integer(aux), integer(l.Geo), integer(l.Flags),
+		params(r.k.KernelParams(c.P, c.DType))}
 }
 
 // loss runs an elementwise or row loss, a row metric (accuracy) or a confusion metric.
@@ -461,7 +466,7 @@ func (r *run) hist() (device.Sums, error) {
 		return nil, err
 	}
 	args := []Arg{scratch(RegPart), integer(l.Workers), integer(nslots), scratch(RegOut)}
-	if err := r.b.Launch(f, append(args, layout(f)...)); err != nil {
+	if err := r.b.Launch(f, withLayout(args, f)); err != nil {
 		return nil, err
 	}
 	v, err := r.b.ReadAcc(RegOut, int(nslots)*2, c.DType)
@@ -508,7 +513,7 @@ func (r *run) infoNCE() (device.Sums, error) {
 	}
 	args := []Arg{buf(c.X), buf(c.Y), scratch(RegQH), scratch(RegKH), scratch(RegQN), scratch(RegKN),
 		integer(n), integer(d), flag(normalize)}
-	if err := r.b.Launch(p, append(args, layout(p)...)); err != nil {
+	if err := r.b.Launch(p, withLayout(args, p)); err != nil {
 		return nil, err
 	}
 	fwd := &Launch{Kernel: "info_nce_fwd", DType: c.DType, Shape: Pairs, N: n, Cost: n * d}
@@ -523,7 +528,7 @@ func (r *run) infoNCE() (device.Sums, error) {
 		}
 		args := []Arg{scratch(a), scratch(b), scratch(lse), oa, buf(w), buf(ps), scratch(part), integer(n), integer(d),
 			realArg(tau), integer(mode)}
-		return r.b.Launch(fwd, append(args, layout(fwd)...))
+		return r.b.Launch(fwd, withLayout(args, fwd))
 	}
 	mode := int64(1)
 	if sym {
@@ -545,7 +550,7 @@ func (r *run) infoNCE() (device.Sums, error) {
 	bwd := func(a, b Region, lseA, lseB Arg, nrm Region, out device.Buffer, alpha, beta float64) error {
 		args := []Arg{scratch(a), scratch(b), lseA, lseB, buf(c.Weight), scratch(nrm), scratch(RegG), buf(out),
 			scalePtr(s), scaleArg(s), integer(n), integer(d), realArg(tau), realArg(alpha), realArg(beta), flag(normalize)}
-		return r.b.Launch(grad, append(args, layout(grad)...))
+		return r.b.Launch(grad, withLayout(args, grad))
 	}
 	if c.GX != nil { // queries: lseA = r; symmetric: ½, ½ with lseB = c
 		lseB, alpha, beta := nullArg(), 1.0, 0.0
@@ -615,7 +620,7 @@ func Find(b Backend, ck *device.Check) (int, error) {
 	if err := b.Scratch(RegOut, int64(max(l.Groups, 1))*8); err != nil {
 		return 0, err
 	}
-	if err := b.Launch(l, append(append(args, scratch(RegOut)), layout(l)...)); err != nil {
+	if err := b.Launch(l, withLayout(append(args, scratch(RegOut)), l)); err != nil {
 		return 0, err
 	}
 	firsts, err := b.ReadI64(RegOut, l.Groups)
