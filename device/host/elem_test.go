@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gloss-ml/gloss/cpuref"
 	"github.com/gloss-ml/gloss/internal/vmath"
@@ -358,5 +359,55 @@ func TestElemCancellation(t *testing.T) {
 	}
 	if !cancels(want[0], want[1], 2e4) || cancels(5, 9, 5) {
 		t.Errorf("cancels: wrong decision")
+	}
+}
+
+// TestNonTemporalStores checks that the non-temporal stores of large outputs change nothing
+// but the cache traffic: every elementwise loss, with and without weights, gradients and the
+// Hessian, at every vector level, gives the same bits with ntMinBytes at 0 (every aligned call
+// streams) as with it out of reach; and that outputs not aligned to 64 bytes never stream.
+func TestNonTemporalStores(t *testing.T) {
+	old := ntMinBytes
+	defer func() { ntMinBytes = old }()
+	seed := uint64(time.Now().UnixNano())
+	atLevels(t, func(t *testing.T, _ vmath.Level) {
+		for name, ps := range params {
+			for w := range 2 {
+				for mode := 1; mode <= 2; mode++ {
+					c := elemCase{name: name, p: ps[0], n: 50_003, c: 1, weights: w, mode: mode}
+					ntMinBytes = math.MaxInt
+					want := runCase(t, c, seed)
+					ntMinBytes = 0
+					got := runCase(t, c, seed)
+					if !streamOutputs(c.n, got.ps, got.gx, got.gy, got.gz, got.h) {
+						t.Fatalf("%s: the outputs of a %d-element call were not streamed (alignment %d)", name, c.n,
+							uintptr(unsafe.Pointer(&got.ps[0]))%64)
+					}
+					for _, o := range [][2][]float32{{want.ps, got.ps}, {want.gx, got.gx}, {want.gy, got.gy}, {want.gz, got.gz}, {want.h, got.h}} {
+						if i := sameBits(o[0], o[1]); i >= 0 {
+							t.Errorf("%s weights=%d mode=%d: streamed output [%d] = %g, cached %g", name, w, mode, i, o[1][i], o[0][i])
+						}
+					}
+					for i := range want.sums {
+						if math.Float64bits(want.sums[i]) != math.Float64bits(got.sums[i]) {
+							t.Errorf("%s weights=%d mode=%d: sums[%d] = %g streamed, %g cached", name, w, mode, i, got.sums[i], want.sums[i])
+						}
+					}
+				}
+			}
+		}
+	})
+	ntMinBytes = 0
+	buf := make([]float32, 4097)
+	if streamOutputs(4096, buf[1:]) {
+		t.Errorf("an output 4 bytes past a 64-byte boundary would be streamed")
+	}
+	k, _ := Lookup("mse")
+	x, y := randF32(rand.New(rand.NewPCG(seed, 9)), 4096, 1), randF32(rand.New(rand.NewPCG(seed, 10)), 4096, 1)
+	k.Run32(&Args[float32]{N: 4096, C: 1, X: x, Y: y, GX: buf[1:], Scale: 1}) // must not fault
+	for i, v := range buf[1:] {
+		if want := 2 * (x[i] - y[i]); v != want {
+			t.Fatalf("unaligned gradient [%d] = %g, want %g", i, v, want)
+		}
 	}
 }

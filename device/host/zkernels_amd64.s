@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func mseFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·mseFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -42,17 +42,23 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VSUBPS  Y1, Y0, Y0
-	VMULPS  Y0, Y0, Y0
-	CMPQ    R8, $0x08
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Y1
-	VMULPS  Y1, Y0, Y8
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Y1, Y0, Y0
+	VMULPS   Y0, Y0, Y0
+	CMPQ     R8, $0x08
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Y1
+	VMULPS   Y1, Y0, Y8
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Y8, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
@@ -75,12 +81,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -104,15 +116,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -129,15 +141,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -150,7 +162,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -158,11 +170,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func mseGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·mseGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -200,18 +217,24 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VSUBPS  Y1, Y0, Y0
-	VMULPS  Y0, Y0, Y1
-	VADDPS  Y0, Y0, Y0
-	CMPQ    R8, $0x08
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Y9
-	VMULPS  Y9, Y1, Y10
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Y1, Y0, Y0
+	VMULPS   Y0, Y0, Y1
+	VADDPS   Y0, Y0, Y0
+	CMPQ     R8, $0x08
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Y9
+	VMULPS   Y9, Y1, Y10
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
@@ -235,12 +258,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -255,15 +284,21 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -274,15 +309,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -300,15 +335,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       (SP), Y10, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -322,17 +357,17 @@ skip_14:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      (SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -343,11 +378,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func mseHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·mseHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -385,18 +425,24 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VSUBPS  Y1, Y0, Y0
-	VMULPS  Y0, Y0, Y1
-	VADDPS  Y0, Y0, Y0
-	CMPQ    R8, $0x08
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Y9
-	VMULPS  Y9, Y1, Y10
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Y1, Y0, Y0
+	VMULPS   Y0, Y0, Y1
+	VADDPS   Y0, Y0, Y0
+	CMPQ     R8, $0x08
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Y9
+	VMULPS   Y9, Y1, Y10
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
@@ -420,12 +466,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -440,24 +492,36 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+64(SB), Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+64(SB), Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -468,15 +532,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -494,15 +558,15 @@ skip_14:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       (SP), Y10, Y1
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -516,27 +580,27 @@ skip_15:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      (SP), Y1
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y10
 	VANDPS     Y10, Y9, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     vconst<>+64(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -547,11 +611,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func maeFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·maeFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -588,17 +657,23 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VSUBPS  Y1, Y0, Y0
-	VANDPS  vconst<>+0(SB), Y0, Y0
-	CMPQ    R8, $0x08
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Y1
-	VMULPS  Y1, Y0, Y8
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Y1, Y0, Y0
+	VANDPS   vconst<>+0(SB), Y0, Y0
+	CMPQ     R8, $0x08
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Y1
+	VMULPS   Y1, Y0, Y8
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Y8, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
@@ -621,12 +696,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -650,15 +731,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -675,15 +756,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -696,7 +777,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -704,11 +785,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func maeGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·maeGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -761,7 +847,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y10, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y10, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -784,12 +876,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -804,15 +902,21 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -823,15 +927,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -849,15 +953,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       (SP), Y10, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -871,17 +975,17 @@ skip_14:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      (SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -892,11 +996,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func maeHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·maeHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -949,7 +1058,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y10, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y10, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -972,12 +1087,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -992,24 +1113,36 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -1020,15 +1153,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1046,15 +1179,15 @@ skip_14:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       (SP), Y10, Y1
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -1068,27 +1201,27 @@ skip_15:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      (SP), Y1
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y10
 	VANDPS     Y10, Y9, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     vconst<>+128(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -1099,11 +1232,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func huberFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·huberFAVX2(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -1163,7 +1301,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y8, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y8, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -1185,12 +1329,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -1214,15 +1364,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1239,15 +1389,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -1260,7 +1410,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -1268,11 +1418,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func huberGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·huberGAVX2(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -1337,7 +1492,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y10, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y10, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -1360,12 +1521,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -1380,15 +1547,21 @@ skip_9:
 	VMOVUPS      96(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -1399,15 +1572,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -1425,15 +1598,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       96(SP), Y10, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -1447,17 +1620,17 @@ skip_14:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      96(SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -1468,11 +1641,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func huberHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·huberHAVX2(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -1560,7 +1738,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y4, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y4, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X3, Y5
@@ -1595,12 +1779,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y3, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y3, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X3, Y1
 	VEXTRACTF128 $0x01, Y3, X4
 	VCVTPS2PD    X4, Y4
@@ -1623,26 +1813,38 @@ skip_9:
 	VMOVUPS      96(SP), Y1
 
 grads_7:
-	VMULPS  Y2, Y1, Y2
-	VSUBPS  Y2, Y2, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y2, Y1, Y2
+	VSUBPS   Y2, Y2, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y2, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y2, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -1653,15 +1855,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y3, Y1, Y3
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y1, Y4
 	VMULPS     Y4, Y3, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X3, Y6
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -1691,15 +1893,15 @@ skip_14:
 	VADDPD       Y3, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       96(SP), Y4, Y3
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X5
 	VCVTPS2PD    X5, Y5
@@ -1721,7 +1923,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      96(SP), Y3
 
-grads_13:
+grads_17:
 	VMULPS     Y2, Y3, Y2
 	VSUBPS     Y2, Y2, Y4
 	VANDPS     Y4, Y1, Y4
@@ -1729,27 +1931,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y3, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func smooth_l1FAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·smooth_l1FAVX2(SB), NOSPLIT, $160-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -1810,7 +2017,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y8, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y8, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -1832,12 +2045,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -1861,15 +2080,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -1886,15 +2105,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -1907,7 +2126,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -1915,11 +2134,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func smooth_l1GAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·smooth_l1GAVX2(SB), NOSPLIT, $160-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -1987,7 +2211,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y10, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y10, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -2010,12 +2240,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -2030,15 +2266,21 @@ skip_9:
 	VMOVUPS      128(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -2049,15 +2291,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2075,15 +2317,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       128(SP), Y10, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -2097,17 +2339,17 @@ skip_14:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      128(SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -2118,11 +2360,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func smooth_l1HAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·smooth_l1HAVX2(SB), NOSPLIT, $160-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -2212,7 +2459,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y4, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y4, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X3, Y5
@@ -2247,12 +2500,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y3, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y3, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X3, Y1
 	VEXTRACTF128 $0x01, Y3, X4
 	VCVTPS2PD    X4, Y4
@@ -2275,26 +2534,38 @@ skip_9:
 	VMOVUPS      128(SP), Y1
 
 grads_7:
-	VMULPS  Y2, Y1, Y2
-	VSUBPS  Y2, Y2, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y2, Y1, Y2
+	VSUBPS   Y2, Y2, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y2, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y2, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -2305,15 +2576,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y3, Y1, Y3
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y1, Y4
 	VMULPS     Y4, Y3, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X3, Y6
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -2343,15 +2614,15 @@ skip_14:
 	VADDPD       Y3, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       128(SP), Y4, Y3
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X5
 	VCVTPS2PD    X5, Y5
@@ -2373,7 +2644,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      128(SP), Y3
 
-grads_13:
+grads_17:
 	VMULPS     Y2, Y3, Y2
 	VSUBPS     Y2, Y2, Y4
 	VANDPS     Y4, Y1, Y4
@@ -2381,27 +2652,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y3, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func pseudo_huberFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·pseudo_huberFAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -2463,7 +2739,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Y8, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y8, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -2485,12 +2767,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -2514,15 +2802,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -2539,15 +2827,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -2560,7 +2848,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -2568,11 +2856,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func pseudo_huberGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·pseudo_huberGAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -2636,7 +2929,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Y10, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y10, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -2659,12 +2958,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -2679,15 +2984,21 @@ skip_9:
 	VMOVUPS      64(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -2698,15 +3009,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2724,15 +3035,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       64(SP), Y10, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -2746,17 +3057,17 @@ skip_14:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      64(SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -2767,11 +3078,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func pseudo_huberHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·pseudo_huberHAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -2839,7 +3155,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Y11, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y11, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y12
@@ -2862,12 +3184,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -2882,24 +3210,36 @@ skip_9:
 	VMOVUPS      64(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y9, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y9, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -2910,15 +3250,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y10
 	VANDPS     Y1, Y10, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y10, Y11
 	VMULPS     Y11, Y1, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y10, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X1, Y13
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -2936,15 +3276,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       64(SP), Y11, Y1
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y1, Y10, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X1, Y11
 	VEXTRACTF128 $0x01, Y1, X12
 	VCVTPS2PD    X12, Y12
@@ -2958,27 +3298,27 @@ skip_15:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      64(SP), Y1
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y11
 	VANDPS     Y11, Y10, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y9, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y10, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -2989,11 +3329,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func log_coshFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·log_coshFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -3139,7 +3484,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -3161,12 +3512,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -3190,15 +3547,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -3215,15 +3572,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -3236,7 +3593,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -3244,11 +3601,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func log_coshGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·log_coshGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -3410,7 +3772,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X3, Y4
@@ -3445,12 +3813,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y3, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y3, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X3, Y1
 	VEXTRACTF128 $0x01, Y3, X2
 	VCVTPS2PD    X2, Y2
@@ -3473,16 +3847,22 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -3493,15 +3873,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y3, Y1, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -3531,15 +3911,15 @@ skip_13:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       (SP), Y3, Y2
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -3561,24 +3941,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      (SP), Y2
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y2, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func log_coshHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·log_coshHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -3743,7 +4128,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y4, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y4, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X3, Y5
@@ -3778,12 +4169,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y3, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y3, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X3, Y2
 	VEXTRACTF128 $0x01, Y3, X4
 	VCVTPS2PD    X4, Y4
@@ -3806,26 +4203,38 @@ skip_9:
 	VMOVUPS      (SP), Y2
 
 grads_7:
-	VMULPS  Y0, Y2, Y0
-	VSUBPS  Y0, Y0, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y2, Y0
+	VSUBPS   Y0, Y0, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y1, Y2, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y1, Y2, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -3836,15 +4245,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y3, Y2, Y3
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y2, Y4
 	VMULPS     Y4, Y3, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y2, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X3, Y6
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -3874,15 +4283,15 @@ skip_14:
 	VADDPD       Y3, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       (SP), Y4, Y3
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y3, Y2, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X5
 	VCVTPS2PD    X5, Y5
@@ -3904,7 +4313,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      (SP), Y3
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y3, Y0
 	VSUBPS     Y0, Y0, Y4
 	VANDPS     Y4, Y2, Y4
@@ -3912,27 +4321,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y1, Y3, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y2, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func quantileFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·quantileFAVX2(SB), NOSPLIT, $160-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -3977,19 +4391,25 @@ tailload_2:
 	VMASKMOVPS (BX)(DI*4), Y1, Y1
 
 body_3:
-	VSUBPS  Y0, Y1, Y0
-	VMULPS  (SP), Y0, Y1
-	VMULPS  32(SP), Y0, Y0
-	VMAXPS  Y0, Y1, Y0
-	CMPQ    R8, $0x08
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Y1
-	VMULPS  Y1, Y0, Y8
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Y0, Y1, Y0
+	VMULPS   (SP), Y0, Y1
+	VMULPS   32(SP), Y0, Y0
+	VMAXPS   Y0, Y1, Y0
+	CMPQ     R8, $0x08
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Y1
+	VMULPS   Y1, Y0, Y8
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Y8, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
@@ -4012,12 +4432,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -4041,15 +4467,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -4066,15 +4492,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -4087,7 +4513,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -4095,11 +4521,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func quantileGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·quantileGAVX2(SB), NOSPLIT, $160-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -4163,7 +4594,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y10, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y10, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -4186,12 +4623,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -4206,15 +4649,21 @@ skip_9:
 	VMOVUPS      128(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -4225,15 +4674,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4251,15 +4700,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       128(SP), Y10, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -4273,17 +4722,17 @@ skip_14:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      128(SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -4294,11 +4743,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func quantileHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·quantileHAVX2(SB), NOSPLIT, $160-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -4362,7 +4816,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y10, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y10, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y11
@@ -4385,12 +4845,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y9
 	VEXTRACTF128 $0x01, Y1, X10
 	VCVTPS2PD    X10, Y10
@@ -4405,24 +4871,36 @@ skip_9:
 	VMOVUPS      128(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -4433,15 +4911,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y1, Y9, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y1, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X1, Y12
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4459,15 +4937,15 @@ skip_14:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y1, Y7, Y7
 	VMULPS       128(SP), Y10, Y1
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X1, Y10
 	VEXTRACTF128 $0x01, Y1, X11
 	VCVTPS2PD    X11, Y11
@@ -4481,27 +4959,27 @@ skip_15:
 	VADDPD       Y1, Y7, Y7
 	VMOVUPS      128(SP), Y1
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y10
 	VANDPS     Y10, Y9, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     vconst<>+128(SB), Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -4512,11 +4990,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func poisson_logFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_logFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -4595,7 +5078,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -4617,12 +5106,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -4646,15 +5141,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
 	VMULPS     Y8, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -4671,15 +5166,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -4692,7 +5187,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -4700,11 +5195,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func poisson_logGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_logGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -4785,7 +5285,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y11
@@ -4808,12 +5314,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y1
 	VEXTRACTF128 $0x01, Y10, X9
 	VCVTPS2PD    X9, Y9
@@ -4828,15 +5340,21 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -4847,15 +5365,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y10, Y1, Y9
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y10
 	VMULPS     Y10, Y9, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X9, Y12
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -4873,15 +5391,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y9, Y7, Y7
 	VMULPS       (SP), Y10, Y9
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X11
 	VCVTPS2PD    X11, Y11
@@ -4895,17 +5413,17 @@ skip_14:
 	VADDPD       Y9, Y7, Y7
 	VMOVUPS      (SP), Y9
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y9, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -4916,11 +5434,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func poisson_logHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_logHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -5001,7 +5524,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y12
@@ -5024,12 +5553,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y1
 	VEXTRACTF128 $0x01, Y10, X11
 	VCVTPS2PD    X11, Y11
@@ -5044,24 +5579,36 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y9, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y9, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -5072,15 +5619,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y10, Y1, Y10
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y1, Y11
 	VMULPS     Y11, Y10, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X10, Y13
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -5098,15 +5645,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y10, Y7, Y7
 	VMULPS       (SP), Y11, Y10
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y10, Y1, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X12
 	VCVTPS2PD    X12, Y12
@@ -5120,27 +5667,27 @@ skip_15:
 	VADDPD       Y10, Y7, Y7
 	VMOVUPS      (SP), Y10
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y10, Y0
 	VSUBPS     Y0, Y0, Y11
 	VANDPS     Y11, Y1, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y9, Y10, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -5151,11 +5698,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_log_fullFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -5292,7 +5844,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -5314,12 +5872,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -5343,15 +5907,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5368,15 +5932,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -5389,7 +5953,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -5397,11 +5961,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_log_fullGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -5540,7 +6109,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y11
@@ -5563,12 +6138,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -5583,15 +6164,21 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -5602,15 +6189,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y0, Y9, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y0, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5628,15 +6215,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       (SP), Y10, Y0
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -5650,17 +6237,17 @@ skip_14:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      (SP), Y0
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -5671,11 +6258,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_log_fullHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -5814,7 +6406,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y12
@@ -5837,12 +6435,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -5857,24 +6461,36 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y9, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y9, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -5885,15 +6501,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y10
 	VANDPS     Y0, Y10, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y10, Y11
 	VMULPS     Y11, Y0, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y10, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y13
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -5911,15 +6527,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       (SP), Y11, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -5933,27 +6549,27 @@ skip_15:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      (SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y11
 	VANDPS     Y11, Y10, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y10, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y9, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y10, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -5964,11 +6580,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func poisson_rateFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_rateFAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -6125,7 +6746,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -6147,12 +6774,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -6176,15 +6809,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
 	VMULPS     Y8, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6201,15 +6834,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -6222,7 +6855,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -6230,11 +6863,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func poisson_rateGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_rateGAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -6391,7 +7029,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y3, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y4
@@ -6426,12 +7070,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X3
 	VCVTPS2PD    X3, Y3
@@ -6454,16 +7104,22 @@ skip_9:
 	VMOVUPS      64(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -6474,15 +7130,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y1, Y2, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y2, Y3
 	VMULPS     Y3, Y1, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y2, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X1, Y5
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6512,15 +7168,15 @@ skip_13:
 	VADDPD       Y1, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       64(SP), Y3, Y1
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y1, Y2, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X4
 	VCVTPS2PD    X4, Y4
@@ -6542,24 +7198,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      64(SP), Y1
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y0, Y2, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func poisson_rateHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_rateHAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -6717,7 +7378,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y4, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y4, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y5
@@ -6752,12 +7419,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y3
 	VEXTRACTF128 $0x01, Y1, X4
 	VCVTPS2PD    X4, Y4
@@ -6780,26 +7453,38 @@ skip_9:
 	VMOVUPS      64(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y2, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y2, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -6810,15 +7495,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y3
 	VANDPS     Y1, Y3, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y3, Y4
 	VMULPS     Y4, Y1, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y3, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X1, Y6
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -6848,15 +7533,15 @@ skip_14:
 	VADDPD       Y1, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       64(SP), Y4, Y1
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y1, Y3, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X1, Y4
 	VEXTRACTF128 $0x01, Y1, X5
 	VCVTPS2PD    X5, Y5
@@ -6878,7 +7563,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      64(SP), Y1
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y1, Y0
 	VSUBPS     Y0, Y0, Y4
 	VANDPS     Y4, Y3, Y4
@@ -6886,27 +7571,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y2, Y1, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y3, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y3, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_rate_fullFAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -7177,7 +7867,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y3
@@ -7211,12 +7907,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
@@ -7248,15 +7950,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y2
 	VMULPS     Y2, Y0, Y3
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7285,15 +7987,15 @@ skip_12:
 	VMOVUPD      448(AX), Y1
 	VADDPD       Y0, Y1, Y1
 	VMOVUPD      Y1, 448(AX)
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
@@ -7314,13 +8016,18 @@ skip_13:
 	VADDPD       Y0, Y1, Y1
 	VMOVUPD      Y1, 448(AX)
 
-grads_11:
+grads_13:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_rate_fullGAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -7597,7 +8304,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y3, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y4
@@ -7632,12 +8345,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X3
 	VCVTPS2PD    X3, Y3
@@ -7660,16 +8379,22 @@ skip_9:
 	VMOVUPS      64(SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -7680,15 +8405,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y0, Y2, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y2, Y3
 	VMULPS     Y3, Y0, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y2, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X0, Y5
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -7718,15 +8443,15 @@ skip_13:
 	VADDPD       Y0, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       64(SP), Y3, Y0
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -7748,24 +8473,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      64(SP), Y0
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y0, Y2, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·poisson_rate_fullHAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -8043,7 +8773,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y4, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y4, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y5
@@ -8078,12 +8814,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -8106,26 +8848,38 @@ skip_9:
 	VMOVUPS      64(SP), Y0
 
 grads_7:
-	VMULPS  Y3, Y0, Y2
-	VSUBPS  Y2, Y2, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y3, Y0, Y2
+	VSUBPS   Y2, Y2, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y2, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y2, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -8136,15 +8890,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y0, Y2, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y2, Y4
 	VMULPS     Y4, Y0, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y2, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -8174,15 +8928,15 @@ skip_14:
 	VADDPD       Y0, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       64(SP), Y4, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X5
 	VCVTPS2PD    X5, Y5
@@ -8204,7 +8958,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      64(SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y3, Y0, Y3
 	VSUBPS     Y3, Y3, Y4
 	VANDPS     Y4, Y2, Y4
@@ -8212,27 +8966,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y3, Y2, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y2, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func tweedieFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·tweedieFAVX2(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -8375,7 +9134,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y1, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y1, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y1, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X8, Y9
@@ -8397,12 +9162,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X8, Y0
 	VEXTRACTF128 $0x01, Y8, X1
 	VCVTPS2PD    X1, Y1
@@ -8426,15 +9197,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y8, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
 	VMULPS     Y8, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -8451,15 +9222,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -8472,7 +9243,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -8480,11 +9251,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func tweedieGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·tweedieGAVX2(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -8629,7 +9405,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X9, Y11
@@ -8652,12 +9434,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y9, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y9, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X9, Y1
 	VEXTRACTF128 $0x01, Y9, X10
 	VCVTPS2PD    X10, Y10
@@ -8672,15 +9460,21 @@ skip_9:
 	VMOVUPS      224(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -8691,15 +9485,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y9, Y1, Y9
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y10
 	VMULPS     Y10, Y9, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X9, Y12
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -8717,15 +9511,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y9, Y7, Y7
 	VMULPS       224(SP), Y10, Y9
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X11
 	VCVTPS2PD    X11, Y11
@@ -8739,17 +9533,17 @@ skip_14:
 	VADDPD       Y9, Y7, Y7
 	VMOVUPS      224(SP), Y9
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y9, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -8760,11 +9554,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func tweedieHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·tweedieHAVX2(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -8912,7 +9711,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X9, Y12
@@ -8935,12 +9740,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y9, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y9, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X9, Y0
 	VEXTRACTF128 $0x01, Y9, X10
 	VCVTPS2PD    X10, Y10
@@ -8955,24 +9766,36 @@ skip_9:
 	VMOVUPS      224(SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y11, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y11, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -8983,15 +9806,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y9, Y0, Y9
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y0, Y10
 	VMULPS     Y10, Y9, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y0, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X9, Y13
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -9009,15 +9832,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y9, Y7, Y7
 	VMULPS       224(SP), Y10, Y9
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X12
 	VCVTPS2PD    X12, Y12
@@ -9031,27 +9854,27 @@ skip_15:
 	VADDPD       Y9, Y7, Y7
 	VMOVUPS      224(SP), Y9
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y9, Y1
 	VSUBPS     Y1, Y1, Y10
 	VANDPS     Y10, Y0, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y11, Y9, Y1
 	VSUBPS     Y1, Y1, Y9
 	VANDPS     Y9, Y0, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -9062,11 +9885,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func gaussian_nllFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·gaussian_nllFAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -9171,7 +9999,13 @@ body_3:
 	MOVQ        120(AX), R9
 	TESTQ       R9, R9
 	JZ          skip_8
-	VMOVUPS     Y2, (R9)(R8*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y2, (R9)(R8*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y2, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -9193,12 +10027,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X2
 	VCVTPS2PD    X2, Y2
@@ -9222,15 +10062,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      DI, DI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (DI)(R8*4), Y0, Y2
 	VMULPS     Y2, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(R8*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -9247,15 +10087,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y7, Y7
 	VADDPD       Y0, Y8, Y8
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(R8*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X2
 	VCVTPS2PD    X2, Y2
@@ -9268,7 +10108,7 @@ skip_13:
 	VADDPD       Y1, Y7, Y7
 	VADDPD       Y0, Y8, Y8
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y3, 288(AX)
 	VMOVUPD Y4, 320(AX)
@@ -9276,11 +10116,16 @@ done_5:
 	VMOVUPD Y6, 384(AX)
 	VMOVUPD Y7, 416(AX)
 	VMOVUPD Y8, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func gaussian_nllGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·gaussian_nllGAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -9387,7 +10232,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Y3, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD    X6, Y4
@@ -9422,12 +10273,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y6, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y6, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X6, Y2
 	VEXTRACTF128 $0x01, Y6, X3
 	VCVTPS2PD    X3, Y3
@@ -9450,26 +10307,38 @@ skip_9:
 	VMOVUPS      64(SP), Y2
 
 grads_7:
-	VMULPS  Y0, Y2, Y0
-	VSUBPS  Y0, Y0, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Y0, Y2, Y0
+	VSUBPS   Y0, Y0, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R9)(R8*4)
 
-skip_10:
-	VMULPS  Y1, Y2, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    192(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_11
+skip_12:
+	VMULPS   Y1, Y2, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     192(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R9)(R8*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, R8
 	JMP  loop_1
 
@@ -9480,15 +10349,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y6, Y2, Y3
 	TESTQ      DI, DI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (DI)(R8*4), Y2, Y4
 	VMULPS     Y4, Y3, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y2, (CX)(R8*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X3, Y6
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -9518,15 +10387,15 @@ skip_14:
 	VADDPD       Y3, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       64(SP), Y4, Y3
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y3, Y2, (CX)(R8*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X5
 	VCVTPS2PD    X5, Y5
@@ -9548,7 +10417,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      64(SP), Y3
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y3, Y0
 	VSUBPS     Y0, Y0, Y4
 	VANDPS     Y4, Y2, Y4
@@ -9556,27 +10425,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y2, (CX)(R8*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y1, Y3, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       192(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y2, (AX)(R8*4)
+	MOVQ       192(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y2, (CX)(R8*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func gaussian_nllHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·gaussian_nllHAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -9685,7 +10559,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Y4, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y4, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y4, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD    X6, Y5
@@ -9720,12 +10600,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y6, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y6, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X6, Y3
 	VEXTRACTF128 $0x01, Y6, X4
 	VCVTPS2PD    X4, Y4
@@ -9748,36 +10634,54 @@ skip_9:
 	VMOVUPS      64(SP), Y3
 
 grads_7:
-	VMULPS  Y0, Y3, Y0
-	VSUBPS  Y0, Y0, Y4
-	VADDPS  480(AX), Y4, Y4
-	VMOVUPS Y4, 480(AX)
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
-	VMOVUPS Y0, (R9)(R8*4)
+	VMULPS   Y0, Y3, Y0
+	VSUBPS   Y0, Y0, Y4
+	VADDPS   480(AX), Y4, Y4
+	VMOVUPS  Y4, 480(AX)
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_12
 
-skip_10:
-	VMULPS  Y2, Y3, Y0
-	VSUBPS  Y0, Y0, Y2
-	VADDPS  480(AX), Y2, Y2
-	VMOVUPS Y2, 480(AX)
-	MOVQ    192(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_11
-	VMOVUPS Y0, (R9)(R8*4)
-
-skip_11:
-	VMULPS  Y1, Y3, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_12
+plain_13:
 	VMOVUPS Y0, (R9)(R8*4)
 
 skip_12:
+	VMULPS   Y2, Y3, Y0
+	VSUBPS   Y0, Y0, Y2
+	VADDPS   480(AX), Y2, Y2
+	VMOVUPS  Y2, 480(AX)
+	MOVQ     192(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_14
+
+plain_15:
+	VMOVUPS Y0, (R9)(R8*4)
+
+skip_14:
+	VMULPS   Y1, Y3, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_16
+
+plain_17:
+	VMOVUPS Y0, (R9)(R8*4)
+
+skip_16:
 	ADDQ $0x08, R8
 	JMP  loop_1
 
@@ -9788,15 +10692,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y3
 	VANDPS     Y6, Y3, Y4
 	TESTQ      DI, DI
-	JZ         unweighted_13
+	JZ         unweighted_18
 	VMASKMOVPS (DI)(R8*4), Y3, Y5
 	VMULPS     Y5, Y4, Y6
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_20
 	VMASKMOVPS Y6, Y3, (CX)(R8*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD    X4, Y7
 	VEXTRACTF128 $0x01, Y4, X4
 	VCVTPS2PD    X4, Y4
@@ -9826,15 +10730,15 @@ skip_15:
 	VADDPD       Y4, Y6, Y6
 	VMOVUPD      Y6, 448(AX)
 	VMULPS       64(SP), Y5, Y4
-	JMP          grads_14
+	JMP          grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_21
 	VMASKMOVPS Y4, Y3, (CX)(R8*4)
 
-skip_16:
+skip_21:
 	VCVTPS2PD    X4, Y5
 	VEXTRACTF128 $0x01, Y4, X6
 	VCVTPS2PD    X6, Y6
@@ -9856,7 +10760,7 @@ skip_16:
 	VMOVUPD      Y5, 448(AX)
 	VMOVUPS      64(SP), Y4
 
-grads_14:
+grads_19:
 	VMULPS     Y0, Y4, Y0
 	VSUBPS     Y0, Y0, Y5
 	VANDPS     Y5, Y3, Y5
@@ -9864,10 +10768,10 @@ grads_14:
 	VMOVUPS    Y5, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_22
 	VMASKMOVPS Y0, Y3, (CX)(R8*4)
 
-skip_17:
+skip_22:
 	VMULPS     Y2, Y4, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y3, Y2
@@ -9875,27 +10779,32 @@ skip_17:
 	VMOVUPS    Y2, 480(AX)
 	MOVQ       192(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_18
+	JZ         skip_23
 	VMASKMOVPS Y0, Y3, (CX)(R8*4)
 
-skip_18:
+skip_23:
 	VMULPS     Y1, Y4, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y3, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_19
-	VMASKMOVPS Y0, Y3, (AX)(R8*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_24
+	VMASKMOVPS Y0, Y3, (CX)(R8*4)
 
-skip_19:
+skip_24:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_25
+	SFENCE
+
+ret_25:
 	VZEROUPPER
 	RET
 
 // func bceFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bceFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -10051,7 +10960,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -10073,12 +10988,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -10102,15 +11023,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -10127,15 +11048,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -10148,7 +11069,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -10156,11 +11077,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func bceGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bceGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -10319,7 +11245,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X3, Y4
@@ -10354,12 +11286,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y3, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y3, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X3, Y1
 	VEXTRACTF128 $0x01, Y3, X2
 	VCVTPS2PD    X2, Y2
@@ -10382,16 +11320,22 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -10402,15 +11346,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y3, Y1, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -10440,15 +11384,15 @@ skip_13:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       (SP), Y3, Y2
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -10470,24 +11414,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      (SP), Y2
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y2, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func bceHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bceHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -10655,7 +11604,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X4, Y3
@@ -10690,12 +11645,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y4, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y4, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X4, Y1
 	VEXTRACTF128 $0x01, Y4, X2
 	VCVTPS2PD    X2, Y2
@@ -10718,26 +11679,38 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y5, Y1, Y2
-	VSUBPS  Y2, Y2, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y5, Y1, Y2
+	VSUBPS   Y2, Y2, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y2, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y2, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -10748,15 +11721,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y4, Y1, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y1, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y4, Y1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X2, Y6
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -10786,15 +11759,15 @@ skip_14:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       (SP), Y3, Y2
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -10816,7 +11789,7 @@ skip_15:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      (SP), Y2
 
-grads_13:
+grads_17:
 	VMULPS     Y5, Y2, Y3
 	VSUBPS     Y3, Y3, Y4
 	VANDPS     Y4, Y1, Y4
@@ -10824,27 +11797,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y2, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func bce_logitsFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bce_logitsFAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -10986,7 +11964,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -11008,12 +11992,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -11037,15 +12027,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
 	VMULPS     Y8, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -11062,15 +12052,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -11083,7 +12073,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -11091,11 +12081,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func bce_logitsGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bce_logitsGAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -11243,7 +12238,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X5, Y3
@@ -11278,12 +12279,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y5, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y5, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X5, Y0
 	VEXTRACTF128 $0x01, Y5, X2
 	VCVTPS2PD    X2, Y2
@@ -11306,16 +12313,22 @@ skip_9:
 	VMOVUPS      32(SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -11326,15 +12339,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y5, Y0, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y0, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y0, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11364,15 +12377,15 @@ skip_13:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       32(SP), Y3, Y2
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y2, Y0, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -11394,24 +12407,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      32(SP), Y2
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y2, Y1
 	VSUBPS     Y1, Y1, Y2
 	VANDPS     Y2, Y0, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y1, Y0, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func bce_logitsHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bce_logitsHAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -11562,7 +12580,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X5, Y3
@@ -11597,12 +12621,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y5, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y5, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X5, Y1
 	VEXTRACTF128 $0x01, Y5, X2
 	VCVTPS2PD    X2, Y2
@@ -11625,26 +12655,38 @@ skip_9:
 	VMOVUPS      32(SP), Y1
 
 grads_7:
-	VMULPS  Y4, Y1, Y2
-	VSUBPS  Y2, Y2, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y4, Y1, Y2
+	VSUBPS   Y2, Y2, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y2, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y2, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -11655,15 +12697,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y5, Y1, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y1, Y3
 	VMULPS     Y3, Y2, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X2, Y6
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -11693,15 +12735,15 @@ skip_14:
 	VADDPD       Y2, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       32(SP), Y3, Y2
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X5
 	VCVTPS2PD    X5, Y5
@@ -11723,7 +12765,7 @@ skip_15:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      32(SP), Y2
 
-grads_13:
+grads_17:
 	VMULPS     Y4, Y2, Y3
 	VSUBPS     Y3, Y3, Y4
 	VANDPS     Y4, Y1, Y4
@@ -11731,27 +12773,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y2, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bce_logits_cwFAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -11897,7 +12944,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Y2, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -11919,12 +12972,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X2
 	VCVTPS2PD    X2, Y2
@@ -11948,15 +13007,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(R8*4), Y0, Y2
 	VMULPS     Y2, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(R8*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -11973,15 +13032,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y7, Y7
 	VADDPD       Y0, Y8, Y8
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(R8*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X2
 	VCVTPS2PD    X2, Y2
@@ -11994,7 +13053,7 @@ skip_13:
 	VADDPD       Y1, Y7, Y7
 	VADDPD       Y0, Y8, Y8
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y3, 288(AX)
 	VMOVUPD Y4, 320(AX)
@@ -12002,11 +13061,16 @@ done_5:
 	VMOVUPD Y6, 384(AX)
 	VMOVUPD Y7, 416(AX)
 	VMOVUPD Y8, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bce_logits_cwGAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -12158,7 +13222,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Y3, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD    X2, Y4
@@ -12193,12 +13263,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y2, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y2, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X2, Y0
 	VEXTRACTF128 $0x01, Y2, X3
 	VCVTPS2PD    X3, Y3
@@ -12221,16 +13297,22 @@ skip_9:
 	VMOVUPS      32(SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R9)(R8*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, R8
 	JMP  loop_1
 
@@ -12241,15 +13323,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y2, Y0, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(R8*4), Y0, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y0, (CX)(R8*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12279,15 +13361,15 @@ skip_13:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       32(SP), Y3, Y2
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y2, Y0, (CX)(R8*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -12309,24 +13391,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      32(SP), Y2
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y2, Y1
 	VSUBPS     Y1, Y1, Y2
 	VANDPS     Y2, Y0, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y1, Y0, (AX)(R8*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y1, Y0, (CX)(R8*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bce_logits_cwHAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -12481,7 +13568,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Y3, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD    X2, Y4
@@ -12516,12 +13609,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y2, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y2, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X2, Y1
 	VEXTRACTF128 $0x01, Y2, X3
 	VCVTPS2PD    X3, Y3
@@ -12544,26 +13643,38 @@ skip_9:
 	VMOVUPS      32(SP), Y1
 
 grads_7:
-	VMULPS  Y5, Y1, Y2
-	VSUBPS  Y2, Y2, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Y5, Y1, Y2
+	VSUBPS   Y2, Y2, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y2, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y2, (R9)(R8*4)
 
-skip_10:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R9)(R8*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R9)(R8*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, R8
 	JMP  loop_1
 
@@ -12574,15 +13685,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y2, Y1, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(R8*4), Y1, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X2, Y6
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -12612,15 +13723,15 @@ skip_14:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       32(SP), Y3, Y2
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y2, Y1, (CX)(R8*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -12642,7 +13753,7 @@ skip_15:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      32(SP), Y2
 
-grads_13:
+grads_17:
 	VMULPS     Y5, Y2, Y3
 	VSUBPS     Y3, Y3, Y4
 	VANDPS     Y4, Y1, Y4
@@ -12650,27 +13761,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y3, Y1, (CX)(R8*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y2, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y1, (AX)(R8*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y1, (CX)(R8*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func focalFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·focalFAVX2(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -12904,7 +14020,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y3
@@ -12938,12 +14060,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
@@ -12975,15 +14103,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y2
 	VMULPS     Y2, Y0, Y3
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -13012,15 +14140,15 @@ skip_12:
 	VMOVUPD      448(AX), Y1
 	VADDPD       Y0, Y1, Y1
 	VMOVUPD      Y1, 448(AX)
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X2
 	VCVTPS2PD    X2, Y2
@@ -13041,13 +14169,18 @@ skip_13:
 	VADDPD       Y0, Y1, Y1
 	VMOVUPD      Y1, 448(AX)
 
-grads_11:
+grads_13:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func focalGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·focalGAVX2(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -13338,7 +14471,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y2, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y2, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y2, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X6, Y3
@@ -13373,12 +14512,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y6, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y6, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X6, Y1
 	VEXTRACTF128 $0x01, Y6, X2
 	VCVTPS2PD    X2, Y2
@@ -13401,16 +14546,22 @@ skip_9:
 	VMOVUPS      160(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -13421,15 +14572,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y6, Y1, Y2
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y3
 	VMULPS     Y3, Y2, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X2, Y5
 	VEXTRACTF128 $0x01, Y2, X2
 	VCVTPS2PD    X2, Y2
@@ -13459,15 +14610,15 @@ skip_13:
 	VADDPD       Y2, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       160(SP), Y3, Y2
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y2, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X2, Y3
 	VEXTRACTF128 $0x01, Y2, X4
 	VCVTPS2PD    X4, Y4
@@ -13489,24 +14640,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      160(SP), Y2
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y2, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func focalHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·focalHAVX2(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -13812,7 +14968,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y3, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X7, Y4
@@ -13847,12 +15009,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X7, Y2
 	VEXTRACTF128 $0x01, Y7, X3
 	VCVTPS2PD    X3, Y3
@@ -13875,26 +15043,38 @@ skip_9:
 	VMOVUPS      160(SP), Y2
 
 grads_7:
-	VMULPS  Y1, Y2, Y1
-	VSUBPS  Y1, Y1, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y2, Y1
+	VSUBPS   Y1, Y1, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y2, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y2, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -13905,15 +15085,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y7, Y2, Y3
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y2, Y4
 	VMULPS     Y4, Y3, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y2, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X3, Y6
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -13943,15 +15123,15 @@ skip_14:
 	VADDPD       Y3, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       160(SP), Y4, Y3
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y3, Y2, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X5
 	VCVTPS2PD    X5, Y5
@@ -13973,7 +15153,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      160(SP), Y3
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y3, Y1
 	VSUBPS     Y1, Y1, Y4
 	VANDPS     Y4, Y2, Y4
@@ -13981,27 +15161,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y2, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y3, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y2, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func hingeFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·hingeFAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -14053,7 +15238,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -14075,12 +15266,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -14104,15 +15301,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14129,15 +15326,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -14150,7 +15347,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -14158,11 +15355,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func hingeGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·hingeGAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -14218,7 +15420,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y11
@@ -14241,12 +15449,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -14261,15 +15475,21 @@ skip_9:
 	VMOVUPS      32(SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -14280,15 +15500,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y0, Y9, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y0, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14306,15 +15526,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       32(SP), Y10, Y0
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -14328,17 +15548,17 @@ skip_14:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      32(SP), Y0
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -14349,11 +15569,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func hingeHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·hingeHAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -14409,7 +15634,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y11
@@ -14432,12 +15663,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -14452,24 +15689,36 @@ skip_9:
 	VMOVUPS      32(SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -14480,15 +15729,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y0, Y9, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y0, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14506,15 +15755,15 @@ skip_14:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       32(SP), Y10, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -14528,27 +15777,27 @@ skip_15:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      32(SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y10
 	VANDPS     Y10, Y9, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     vconst<>+128(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -14559,11 +15808,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func squared_hingeFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·squared_hingeFAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -14616,7 +15870,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -14638,12 +15898,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -14667,15 +15933,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -14692,15 +15958,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -14713,7 +15979,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -14721,11 +15987,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func squared_hingeGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·squared_hingeGAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -14782,7 +16053,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X9, Y11
@@ -14805,12 +16082,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y9, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y9, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X9, Y1
 	VEXTRACTF128 $0x01, Y9, X10
 	VCVTPS2PD    X10, Y10
@@ -14825,15 +16108,21 @@ skip_9:
 	VMOVUPS      32(SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -14844,15 +16133,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y9, Y1, Y9
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y10
 	VMULPS     Y10, Y9, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X9, Y12
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -14870,15 +16159,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y9, Y7, Y7
 	VMULPS       32(SP), Y10, Y9
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X11
 	VCVTPS2PD    X11, Y11
@@ -14892,17 +16181,17 @@ skip_14:
 	VADDPD       Y9, Y7, Y7
 	VMOVUPS      32(SP), Y9
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y9, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -14913,11 +16202,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func squared_hingeHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·squared_hingeHAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -14976,7 +16270,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y12
@@ -14999,12 +16299,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y9
 	VEXTRACTF128 $0x01, Y10, X11
 	VCVTPS2PD    X11, Y11
@@ -15019,24 +16325,36 @@ skip_9:
 	VMOVUPS      32(SP), Y9
 
 grads_7:
-	VMULPS  Y0, Y9, Y0
-	VSUBPS  Y0, Y0, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y9, Y0
+	VSUBPS   Y0, Y0, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y1, Y9, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y1, Y9, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -15047,15 +16365,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y10, Y9, Y10
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y11
 	VMULPS     Y11, Y10, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X10, Y13
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -15073,15 +16391,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y10, Y7, Y7
 	VMULPS       32(SP), Y11, Y10
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y10, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X12
 	VCVTPS2PD    X12, Y12
@@ -15095,27 +16413,27 @@ skip_15:
 	VADDPD       Y10, Y7, Y7
 	VMOVUPS      32(SP), Y10
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y10, Y0
 	VSUBPS     Y0, Y0, Y11
 	VANDPS     Y11, Y9, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y1, Y10, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -15126,11 +16444,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func soft_marginFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·soft_marginFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -15262,7 +16585,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -15284,12 +16613,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -15313,15 +16648,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15338,15 +16673,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -15359,7 +16694,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -15367,11 +16702,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func soft_marginGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·soft_marginGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -15507,7 +16847,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y3, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y3, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y3, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y4
@@ -15542,12 +16888,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X3
 	VCVTPS2PD    X3, Y3
@@ -15570,16 +16922,22 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -15590,15 +16948,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y2
 	VANDPS     Y0, Y2, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y2, Y3
 	VMULPS     Y3, Y0, Y4
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y4, Y2, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X0, Y5
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15628,15 +16986,15 @@ skip_13:
 	VADDPD       Y0, Y4, Y4
 	VMOVUPD      Y4, 448(AX)
 	VMULPS       (SP), Y3, Y0
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -15658,24 +17016,29 @@ skip_14:
 	VMOVUPD      Y3, 448(AX)
 	VMOVUPS      (SP), Y0
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y2, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       144(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_15
-	VMASKMOVPS Y0, Y2, (AX)(DI*4)
+	MOVQ       144(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_18
+	VMASKMOVPS Y0, Y2, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func soft_marginHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·soft_marginHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -15813,7 +17176,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y4, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y4, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y5
@@ -15848,12 +17217,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -15876,26 +17251,38 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y2, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y2, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -15906,15 +17293,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y3
 	VANDPS     Y0, Y3, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y3, Y4
 	VMULPS     Y4, Y0, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y5, Y3, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -15944,15 +17331,15 @@ skip_14:
 	VADDPD       Y0, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       (SP), Y4, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X5
 	VCVTPS2PD    X5, Y5
@@ -15974,7 +17361,7 @@ skip_15:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      (SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y4
 	VANDPS     Y4, Y3, Y4
@@ -15982,27 +17369,32 @@ grads_13:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y3, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y2, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y3, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_17
-	VMASKMOVPS Y0, Y3, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_21
+	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func kl_divFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·kl_divFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -16098,7 +17490,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -16120,12 +17518,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -16149,15 +17553,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
 	VMULPS     Y8, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -16174,15 +17578,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -16195,7 +17599,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -16203,11 +17607,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func kl_divGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·kl_divGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -16305,7 +17714,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y11
@@ -16328,12 +17743,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y1
 	VEXTRACTF128 $0x01, Y10, X9
 	VCVTPS2PD    X9, Y9
@@ -16348,15 +17769,21 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -16367,15 +17794,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y10, Y1, Y9
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y1, Y10
 	VMULPS     Y10, Y9, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X9, Y12
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16393,15 +17820,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y9, Y7, Y7
 	VMULPS       (SP), Y10, Y9
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X11
 	VCVTPS2PD    X11, Y11
@@ -16415,17 +17842,17 @@ skip_14:
 	VADDPD       Y9, Y7, Y7
 	VMOVUPS      (SP), Y9
 
-grads_12:
+grads_15:
 	VMULPS     Y0, Y9, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -16436,11 +17863,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func kl_divHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·kl_divHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -16538,7 +17970,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y11
@@ -16561,12 +17999,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y1
 	VEXTRACTF128 $0x01, Y10, X9
 	VCVTPS2PD    X9, Y9
@@ -16581,24 +18025,36 @@ skip_9:
 	VMOVUPS      (SP), Y1
 
 grads_7:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -16609,15 +18065,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y10, Y1, Y9
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y1, Y10
 	VMULPS     Y10, Y9, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X9, Y12
 	VEXTRACTF128 $0x01, Y9, X9
 	VCVTPS2PD    X9, Y9
@@ -16635,15 +18091,15 @@ skip_14:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y9, Y7, Y7
 	VMULPS       (SP), Y10, Y9
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X9, Y10
 	VEXTRACTF128 $0x01, Y9, X11
 	VCVTPS2PD    X11, Y11
@@ -16657,27 +18113,27 @@ skip_15:
 	VADDPD       Y9, Y7, Y7
 	VMOVUPS      (SP), Y9
 
-grads_13:
+grads_17:
 	VMULPS     Y0, Y9, Y0
 	VSUBPS     Y0, Y0, Y10
 	VANDPS     Y10, Y1, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     vconst<>+128(SB), Y9, Y0
 	VSUBPS     Y0, Y0, Y9
 	VANDPS     Y9, Y1, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -16688,11 +18144,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func kl_div_logFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·kl_div_logFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -16771,7 +18232,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -16793,12 +18260,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -16822,15 +18295,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -16847,15 +18320,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -16868,7 +18341,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -16876,11 +18349,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func kl_div_logGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·kl_div_logGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -16961,7 +18439,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y11
@@ -16984,12 +18468,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -17004,15 +18494,21 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -17023,15 +18519,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y0, Y9, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y0, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17049,15 +18545,15 @@ skip_13:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       (SP), Y10, Y0
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -17071,17 +18567,17 @@ skip_14:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      (SP), Y0
 
-grads_12:
+grads_15:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -17092,11 +18588,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func kl_div_logHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·kl_div_logHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -17177,7 +18678,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y11
@@ -17200,12 +18707,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y9
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -17220,24 +18733,36 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -17248,15 +18773,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y0, Y9, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y10
 	VMULPS     Y10, Y0, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y12
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17274,15 +18799,15 @@ skip_14:
 	VADDPD       Y11, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       (SP), Y10, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -17296,27 +18821,27 @@ skip_15:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      (SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y10
 	VANDPS     Y10, Y9, Y10
 	VADDPS     Y10, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     vconst<>+128(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -17327,11 +18852,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func bprFAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bprFAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -17462,7 +18992,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -17484,12 +19020,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -17513,15 +19055,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17538,15 +19080,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -17559,7 +19101,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -17567,11 +19109,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func bprGAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bprGAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -17710,7 +19257,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y12
@@ -17733,12 +19286,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -17753,24 +19312,36 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y9, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y9, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -17781,15 +19352,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y10
 	VANDPS     Y0, Y10, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y10, Y11
 	VMULPS     Y11, Y0, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y10, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y13
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -17807,15 +19378,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       (SP), Y11, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -17829,27 +19400,27 @@ skip_15:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      (SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y11
 	VANDPS     Y11, Y10, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y10, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y9, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y10, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       168(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -17860,11 +19431,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func bprHAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·bprHAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -18000,7 +19576,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Y4, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Y4, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Y4, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y6
@@ -18035,12 +19617,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y3
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -18063,36 +19651,54 @@ skip_9:
 	VMOVUPS      (SP), Y0
 
 grads_7:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
-	VMOVUPS Y1, (R8)(DI*4)
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
 
-skip_10:
-	VMULPS  Y5, Y0, Y1
-	VSUBPS  Y1, Y1, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
-
-skip_11:
-	VMULPS  Y2, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_12
-	VMOVUPS Y0, (R8)(DI*4)
 
 skip_12:
+	VMULPS   Y5, Y0, Y1
+	VSUBPS   Y1, Y1, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
+	VMOVUPS Y1, (R8)(DI*4)
+
+skip_14:
+	VMULPS   Y2, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_16
+
+plain_17:
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_16:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -18103,15 +19709,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y3
 	VANDPS     Y0, Y3, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_13
+	JZ         unweighted_18
 	VMASKMOVPS (SI)(DI*4), Y3, Y4
 	VMULPS     Y4, Y0, Y6
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_20
 	VMASKMOVPS Y6, Y3, (CX)(DI*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD    X0, Y7
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18141,15 +19747,15 @@ skip_15:
 	VADDPD       Y0, Y6, Y6
 	VMOVUPD      Y6, 448(AX)
 	VMULPS       (SP), Y4, Y0
-	JMP          grads_14
+	JMP          grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_21
 	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
-skip_16:
+skip_21:
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X6
 	VCVTPS2PD    X6, Y6
@@ -18171,7 +19777,7 @@ skip_16:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      (SP), Y0
 
-grads_14:
+grads_19:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y4
 	VANDPS     Y4, Y3, Y4
@@ -18179,10 +19785,10 @@ grads_14:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_22
 	VMASKMOVPS Y1, Y3, (CX)(DI*4)
 
-skip_17:
+skip_22:
 	VMULPS     Y5, Y0, Y1
 	VSUBPS     Y1, Y1, Y4
 	VANDPS     Y4, Y3, Y4
@@ -18190,27 +19796,32 @@ skip_17:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       168(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_18
+	JZ         skip_23
 	VMASKMOVPS Y1, Y3, (CX)(DI*4)
 
-skip_18:
+skip_23:
 	VMULPS     Y2, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y3, Y1
 	VADDPS     480(AX), Y1, Y1
 	VMOVUPS    Y1, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_19
-	VMASKMOVPS Y0, Y3, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_24
+	VMASKMOVPS Y0, Y3, (CX)(DI*4)
 
-skip_19:
+skip_24:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_25
+	SFENCE
+
+ret_25:
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·pairwise_hingeFAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -18282,7 +19893,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y8, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y8, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y9
@@ -18304,12 +19921,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -18333,15 +19956,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y0, Y1, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y1, Y8
 	VMULPS     Y8, Y0, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18358,15 +19981,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -18379,7 +20002,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -18387,11 +20010,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·pairwise_hingeGAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -18467,7 +20095,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y11, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y11, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y12
@@ -18490,12 +20124,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -18510,24 +20150,36 @@ skip_9:
 	VMOVUPS      32(SP), Y0
 
 grads_7:
-	VMULPS  Y9, Y0, Y9
-	VSUBPS  Y9, Y9, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y9, Y0, Y9
+	VSUBPS   Y9, Y9, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y9, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y1, Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y1, Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -18538,15 +20190,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y10
 	VANDPS     Y0, Y10, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y10, Y11
 	VMULPS     Y11, Y0, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y10, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X0, Y13
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18564,15 +20216,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       32(SP), Y11, Y0
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -18586,27 +20238,27 @@ skip_15:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      32(SP), Y0
 
-grads_13:
+grads_17:
 	VMULPS     Y9, Y0, Y9
 	VSUBPS     Y9, Y9, Y11
 	VANDPS     Y11, Y10, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y9, Y10, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y1, Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y10, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       168(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -18617,11 +20269,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·pairwise_hingeHAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -18697,7 +20354,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Y11, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Y11, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Y11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X0, Y12
@@ -18720,12 +20383,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X11
 	VCVTPS2PD    X11, Y11
@@ -18740,33 +20409,51 @@ skip_9:
 	VMOVUPS      32(SP), Y0
 
 grads_7:
-	VMULPS  Y9, Y0, Y9
-	VSUBPS  Y9, Y9, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y9, Y0, Y9
+	VSUBPS   Y9, Y9, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y9, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y1, Y0, Y1
-	VSUBPS  Y1, Y1, Y9
-	VADDPS  Y9, Y8, Y8
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y1, Y0, Y1
+	VSUBPS   Y1, Y1, Y9
+	VADDPS   Y9, Y8, Y8
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_11:
-	VMULPS  vconst<>+128(SB), Y0, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_12
+skip_14:
+	VMULPS   vconst<>+128(SB), Y0, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_16
+
+plain_17:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_12:
+skip_16:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -18777,15 +20464,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y10
 	VANDPS     Y0, Y10, Y0
 	TESTQ      SI, SI
-	JZ         unweighted_13
+	JZ         unweighted_18
 	VMASKMOVPS (SI)(DI*4), Y10, Y11
 	VMULPS     Y11, Y0, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_20
 	VMASKMOVPS Y12, Y10, (CX)(DI*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD    X0, Y13
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
@@ -18803,15 +20490,15 @@ skip_15:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 	VMULPS       32(SP), Y11, Y0
-	JMP          grads_14
+	JMP          grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_21
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_16:
+skip_21:
 	VCVTPS2PD    X0, Y11
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -18825,37 +20512,37 @@ skip_16:
 	VADDPD       Y0, Y7, Y7
 	VMOVUPS      32(SP), Y0
 
-grads_14:
+grads_19:
 	VMULPS     Y9, Y0, Y9
 	VSUBPS     Y9, Y9, Y11
 	VANDPS     Y11, Y10, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_22
 	VMASKMOVPS Y9, Y10, (CX)(DI*4)
 
-skip_17:
+skip_22:
 	VMULPS     Y1, Y0, Y1
 	VSUBPS     Y1, Y1, Y9
 	VANDPS     Y9, Y10, Y9
 	VADDPS     Y9, Y8, Y8
 	MOVQ       168(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_18
+	JZ         skip_23
 	VMASKMOVPS Y1, Y10, (CX)(DI*4)
 
-skip_18:
+skip_23:
 	VMULPS     vconst<>+128(SB), Y0, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y10, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_19
+	JZ         skip_24
 	VMASKMOVPS Y0, Y10, (CX)(DI*4)
 
-skip_19:
+skip_24:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -18866,11 +20553,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_25
+	SFENCE
+
+ret_25:
 	VZEROUPPER
 	RET
 
 // func contrastiveFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·contrastiveFAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -18929,7 +20621,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Y8, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y8, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X1, Y9
@@ -18951,12 +20649,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -18980,15 +20684,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y1, Y0, Y1
 	TESTQ      SI, SI
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (SI)(DI*4), Y0, Y8
 	VMULPS     Y8, Y1, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
@@ -19005,15 +20709,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y1, Y0, (CX)(DI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X8
 	VCVTPS2PD    X8, Y8
@@ -19026,7 +20730,7 @@ skip_13:
 	VADDPD       Y1, Y6, Y6
 	VADDPD       Y0, Y7, Y7
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y2, 288(AX)
 	VMOVUPD Y3, 320(AX)
@@ -19034,11 +20738,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func contrastiveGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·contrastiveGAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -19104,7 +20813,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Y10, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y10, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X14, Y11
@@ -19127,12 +20842,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y14, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y14, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X14, Y9
 	VEXTRACTF128 $0x01, Y14, X10
 	VCVTPS2PD    X10, Y10
@@ -19147,24 +20868,36 @@ skip_9:
 	VMOVUPS      32(SP), Y9
 
 grads_7:
-	VMULPS  Y1, Y9, Y1
-	VSUBPS  Y1, Y1, Y10
-	VADDPS  Y10, Y8, Y8
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y1, Y9, Y1
+	VSUBPS   Y1, Y1, Y10
+	VADDPS   Y10, Y8, Y8
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y1, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y1, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y9, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  Y1, Y8, Y8
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Y0, Y9, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   Y1, Y8, Y8
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -19175,15 +20908,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y9
 	VANDPS     Y14, Y9, Y10
 	TESTQ      SI, SI
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (SI)(DI*4), Y9, Y11
 	VMULPS     Y11, Y10, Y12
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y12, Y9, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X10, Y13
 	VEXTRACTF128 $0x01, Y10, X10
 	VCVTPS2PD    X10, Y10
@@ -19201,15 +20934,15 @@ skip_14:
 	VADDPD       Y12, Y6, Y6
 	VADDPD       Y10, Y7, Y7
 	VMULPS       32(SP), Y11, Y10
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y10, Y9, (CX)(DI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X10, Y11
 	VEXTRACTF128 $0x01, Y10, X12
 	VCVTPS2PD    X12, Y12
@@ -19223,27 +20956,27 @@ skip_15:
 	VADDPD       Y10, Y7, Y7
 	VMOVUPS      32(SP), Y10
 
-grads_13:
+grads_17:
 	VMULPS     Y1, Y10, Y1
 	VSUBPS     Y1, Y1, Y11
 	VANDPS     Y11, Y9, Y11
 	VADDPS     Y11, Y8, Y8
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y1, Y9, (CX)(DI*4)
 
-skip_16:
+skip_20:
 	VMULPS     Y0, Y10, Y0
 	VSUBPS     Y0, Y0, Y1
 	VANDPS     Y1, Y9, Y1
 	VADDPS     Y1, Y8, Y8
 	MOVQ       168(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y0, Y9, (CX)(DI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y8, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -19254,11 +20987,16 @@ done_5:
 	VMOVUPD Y5, 384(AX)
 	VMOVUPD Y6, 416(AX)
 	VMOVUPD Y7, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func contrastiveHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·contrastiveHAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -19325,7 +21063,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Y3, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y3, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y3, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD    X7, Y4
@@ -19360,12 +21104,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X7, Y1
 	VEXTRACTF128 $0x01, Y7, X3
 	VCVTPS2PD    X3, Y3
@@ -19388,36 +21138,54 @@ skip_9:
 	VMOVUPS      32(SP), Y1
 
 grads_7:
-	VMULPS  Y6, Y1, Y3
-	VSUBPS  Y3, Y3, Y4
-	VADDPS  480(AX), Y4, Y4
-	VMOVUPS Y4, 480(AX)
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Y6, Y1, Y3
+	VSUBPS   Y3, Y3, Y4
+	VADDPS   480(AX), Y4, Y4
+	VMOVUPS  Y4, 480(AX)
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y3, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y3, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Y0, Y1, Y0
-	VSUBPS  Y0, Y0, Y3
-	VADDPS  480(AX), Y3, Y3
-	VMOVUPS Y3, 480(AX)
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
-	VMOVUPS Y0, (R8)(DI*4)
-
-skip_11:
-	VMULPS  Y2, Y1, Y0
-	VSUBPS  Y0, Y0, Y1
-	VADDPS  480(AX), Y1, Y1
-	VMOVUPS Y1, 480(AX)
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_12
-	VMOVUPS Y0, (R8)(DI*4)
-
 skip_12:
+	VMULPS   Y0, Y1, Y0
+	VSUBPS   Y0, Y0, Y3
+	VADDPS   480(AX), Y3, Y3
+	VMOVUPS  Y3, 480(AX)
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_14:
+	VMULPS   Y2, Y1, Y0
+	VSUBPS   Y0, Y0, Y1
+	VADDPS   480(AX), Y1, Y1
+	VMOVUPS  Y1, 480(AX)
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Y0, (R8)(DI*4)
+	JMP      skip_16
+
+plain_17:
+	VMOVUPS Y0, (R8)(DI*4)
+
+skip_16:
 	ADDQ $0x08, DI
 	JMP  loop_1
 
@@ -19428,15 +21196,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y1
 	VANDPS     Y7, Y1, Y3
 	TESTQ      SI, SI
-	JZ         unweighted_13
+	JZ         unweighted_18
 	VMASKMOVPS (SI)(DI*4), Y1, Y4
 	VMULPS     Y4, Y3, Y5
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_20
 	VMASKMOVPS Y5, Y1, (CX)(DI*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD    X3, Y7
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -19466,15 +21234,15 @@ skip_15:
 	VADDPD       Y3, Y5, Y5
 	VMOVUPD      Y5, 448(AX)
 	VMULPS       32(SP), Y4, Y3
-	JMP          grads_14
+	JMP          grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_21
 	VMASKMOVPS Y3, Y1, (CX)(DI*4)
 
-skip_16:
+skip_21:
 	VCVTPS2PD    X3, Y4
 	VEXTRACTF128 $0x01, Y3, X5
 	VCVTPS2PD    X5, Y5
@@ -19496,7 +21264,7 @@ skip_16:
 	VMOVUPD      Y4, 448(AX)
 	VMOVUPS      32(SP), Y3
 
-grads_14:
+grads_19:
 	VMULPS     Y6, Y3, Y4
 	VSUBPS     Y4, Y4, Y5
 	VANDPS     Y5, Y1, Y5
@@ -19504,10 +21272,10 @@ grads_14:
 	VMOVUPS    Y5, 480(AX)
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_22
 	VMASKMOVPS Y4, Y1, (CX)(DI*4)
 
-skip_17:
+skip_22:
 	VMULPS     Y0, Y3, Y0
 	VSUBPS     Y0, Y0, Y4
 	VANDPS     Y4, Y1, Y4
@@ -19515,27 +21283,32 @@ skip_17:
 	VMOVUPS    Y4, 480(AX)
 	MOVQ       168(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_18
+	JZ         skip_23
 	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_18:
+skip_23:
 	VMULPS     Y2, Y3, Y0
 	VSUBPS     Y0, Y0, Y2
 	VANDPS     Y2, Y1, Y2
 	VADDPS     480(AX), Y2, Y2
 	VMOVUPS    Y2, 480(AX)
-	MOVQ       216(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_19
-	VMASKMOVPS Y0, Y1, (AX)(DI*4)
+	MOVQ       216(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_24
+	VMASKMOVPS Y0, Y1, (CX)(DI*4)
 
-skip_19:
+skip_24:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_25
+	SFENCE
+
+ret_25:
 	VZEROUPPER
 	RET
 
 // func penaltyFAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·penaltyFAVX2(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -19589,7 +21362,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_8
-	VMOVUPS     Y7, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y7, (DI)(SI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y7, (DI)(SI*4)
 
 skip_8:
 	VCVTPS2PD    X8, Y9
@@ -19611,12 +21390,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_9
+	MOVQ     120(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y8, (DI)(SI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y8, (DI)(SI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X8, Y0
 	VEXTRACTF128 $0x01, Y8, X7
 	VCVTPS2PD    X7, Y7
@@ -19640,15 +21425,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y8, Y0, Y7
 	TESTQ      BX, BX
-	JZ         unweighted_10
+	JZ         unweighted_12
 	VMASKMOVPS (BX)(SI*4), Y0, Y8
 	VMULPS     Y8, Y7, Y9
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_12
+	JZ         skip_14
 	VMASKMOVPS Y9, Y0, (CX)(SI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD    X7, Y0
 	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
@@ -19665,15 +21450,15 @@ skip_12:
 	VCVTPS2PD    X0, Y0
 	VADDPD       Y7, Y5, Y5
 	VADDPD       Y0, Y6, Y6
-	JMP          grads_11
+	JMP          grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_15
 	VMASKMOVPS Y7, Y0, (CX)(SI*4)
 
-skip_13:
+skip_15:
 	VCVTPS2PD    X7, Y0
 	VEXTRACTF128 $0x01, Y7, X8
 	VCVTPS2PD    X8, Y8
@@ -19686,7 +21471,7 @@ skip_13:
 	VADDPD       Y7, Y5, Y5
 	VADDPD       Y0, Y6, Y6
 
-grads_11:
+grads_13:
 done_5:
 	VMOVUPD Y1, 288(AX)
 	VMOVUPD Y2, 320(AX)
@@ -19694,11 +21479,16 @@ done_5:
 	VMOVUPD Y4, 384(AX)
 	VMOVUPD Y5, 416(AX)
 	VMOVUPD Y6, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_16
+	SFENCE
+
+ret_16:
 	VZEROUPPER
 	RET
 
 // func penaltyGAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·penaltyGAVX2(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -19760,7 +21550,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_8
-	VMOVUPS     Y8, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y8, (DI)(SI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y8, (DI)(SI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y11
@@ -19783,12 +21579,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_9
+	MOVQ     120(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (DI)(SI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (DI)(SI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y0
 	VEXTRACTF128 $0x01, Y10, X8
 	VCVTPS2PD    X8, Y8
@@ -19803,15 +21605,21 @@ skip_9:
 	VMOVUPS      96(SP), Y0
 
 grads_7:
-	VMULPS  Y9, Y0, Y0
-	VSUBPS  Y0, Y0, Y8
-	VADDPS  Y8, Y7, Y7
-	MOVQ    144(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_10
+	VMULPS   Y9, Y0, Y0
+	VSUBPS   Y0, Y0, Y8
+	VADDPS   Y8, Y7, Y7
+	MOVQ     144(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y0, (DI)(SI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y0, (DI)(SI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x08, SI
 	JMP  loop_1
 
@@ -19822,15 +21630,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y10, Y0, Y8
 	TESTQ      BX, BX
-	JZ         unweighted_11
+	JZ         unweighted_14
 	VMASKMOVPS (BX)(SI*4), Y0, Y10
 	VMULPS     Y10, Y8, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_13
+	JZ         skip_16
 	VMASKMOVPS Y11, Y0, (CX)(SI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD    X8, Y12
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -19848,15 +21656,15 @@ skip_13:
 	VADDPD       Y11, Y5, Y5
 	VADDPD       Y8, Y6, Y6
 	VMULPS       96(SP), Y10, Y8
-	JMP          grads_12
+	JMP          grads_15
 
-unweighted_11:
+unweighted_14:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_17
 	VMASKMOVPS Y8, Y0, (CX)(SI*4)
 
-skip_14:
+skip_17:
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X11
 	VCVTPS2PD    X11, Y11
@@ -19870,17 +21678,17 @@ skip_14:
 	VADDPD       Y8, Y6, Y6
 	VMOVUPS      96(SP), Y8
 
-grads_12:
+grads_15:
 	VMULPS     Y9, Y8, Y8
 	VSUBPS     Y8, Y8, Y9
 	VANDPS     Y9, Y0, Y9
 	VADDPS     Y9, Y7, Y7
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_18
 	VMASKMOVPS Y8, Y0, (CX)(SI*4)
 
-skip_15:
+skip_18:
 done_5:
 	VMOVUPS Y7, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -19891,11 +21699,16 @@ done_5:
 	VMOVUPD Y4, 384(AX)
 	VMOVUPD Y5, 416(AX)
 	VMOVUPD Y6, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_19
+	SFENCE
+
+ret_19:
 	VZEROUPPER
 	RET
 
 // func penaltyHAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·penaltyHAVX2(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -19957,7 +21770,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_8
-	VMOVUPS     Y8, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Y8, (DI)(SI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Y8, (DI)(SI*4)
 
 skip_8:
 	VCVTPS2PD    X10, Y11
@@ -19980,12 +21799,18 @@ skip_8:
 	JMP          grads_7
 
 unweighted_6:
-	MOVQ    120(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_9
+	MOVQ     120(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Y10, (DI)(SI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Y10, (DI)(SI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD    X10, Y0
 	VEXTRACTF128 $0x01, Y10, X8
 	VCVTPS2PD    X8, Y8
@@ -20000,24 +21825,36 @@ skip_9:
 	VMOVUPS      96(SP), Y0
 
 grads_7:
-	VMULPS  Y9, Y0, Y8
-	VSUBPS  Y8, Y8, Y9
-	VADDPS  Y9, Y7, Y7
-	MOVQ    144(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_10
+	VMULPS   Y9, Y0, Y8
+	VSUBPS   Y8, Y8, Y9
+	VADDPS   Y9, Y7, Y7
+	MOVQ     144(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Y8, (DI)(SI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Y8, (DI)(SI*4)
 
-skip_10:
-	VMULPS  64(SP), Y0, Y0
-	VSUBPS  Y0, Y0, Y8
-	VADDPS  Y8, Y7, Y7
-	MOVQ    216(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_11
+skip_12:
+	VMULPS   64(SP), Y0, Y0
+	VSUBPS   Y0, Y0, Y8
+	VADDPS   Y8, Y7, Y7
+	MOVQ     216(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Y0, (DI)(SI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Y0, (DI)(SI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x08, SI
 	JMP  loop_1
 
@@ -20028,15 +21865,15 @@ tailstore_4:
 	VMOVUPS    (DX)(CX*4), Y0
 	VANDPS     Y10, Y0, Y8
 	TESTQ      BX, BX
-	JZ         unweighted_12
+	JZ         unweighted_16
 	VMASKMOVPS (BX)(SI*4), Y0, Y10
 	VMULPS     Y10, Y8, Y11
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_14
+	JZ         skip_18
 	VMASKMOVPS Y11, Y0, (CX)(SI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD    X8, Y12
 	VEXTRACTF128 $0x01, Y8, X8
 	VCVTPS2PD    X8, Y8
@@ -20054,15 +21891,15 @@ skip_14:
 	VADDPD       Y11, Y5, Y5
 	VADDPD       Y8, Y6, Y6
 	VMULPS       96(SP), Y10, Y8
-	JMP          grads_13
+	JMP          grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ       120(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_15
+	JZ         skip_19
 	VMASKMOVPS Y8, Y0, (CX)(SI*4)
 
-skip_15:
+skip_19:
 	VCVTPS2PD    X8, Y10
 	VEXTRACTF128 $0x01, Y8, X11
 	VCVTPS2PD    X11, Y11
@@ -20076,27 +21913,27 @@ skip_15:
 	VADDPD       Y8, Y6, Y6
 	VMOVUPS      96(SP), Y8
 
-grads_13:
+grads_17:
 	VMULPS     Y9, Y8, Y9
 	VSUBPS     Y9, Y9, Y10
 	VANDPS     Y10, Y0, Y10
 	VADDPS     Y10, Y7, Y7
 	MOVQ       144(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_16
+	JZ         skip_20
 	VMASKMOVPS Y9, Y0, (CX)(SI*4)
 
-skip_16:
+skip_20:
 	VMULPS     64(SP), Y8, Y8
 	VSUBPS     Y8, Y8, Y9
 	VANDPS     Y9, Y0, Y9
 	VADDPS     Y9, Y7, Y7
 	MOVQ       216(AX), CX
 	TESTQ      CX, CX
-	JZ         skip_17
+	JZ         skip_21
 	VMASKMOVPS Y8, Y0, (CX)(SI*4)
 
-skip_17:
+skip_21:
 done_5:
 	VMOVUPS Y7, 480(AX)
 	VXORPS  Y0, Y0, Y0
@@ -20107,11 +21944,16 @@ done_5:
 	VMOVUPD Y4, 384(AX)
 	VMOVUPD Y5, 416(AX)
 	VMOVUPD Y6, 448(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_22
+	SFENCE
+
+ret_22:
 	VZEROUPPER
 	RET
 
 // func mseFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·mseFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -20146,17 +21988,23 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VSUBPS  Z2, Z1, Z7
-	VMULPS  Z7, Z7, Z7
-	CMPQ    R8, $0x10
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Z8
-	VMULPS  Z8, Z7, Z9
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Z2, Z1, Z7
+	VMULPS   Z7, Z7, Z7
+	CMPQ     R8, $0x10
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Z8
+	VMULPS   Z8, Z7, Z9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
@@ -20179,12 +22027,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -20208,16 +22062,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -20226,64 +22080,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func mseGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·mseGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -20319,18 +22178,24 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VSUBPS  Z2, Z1, Z9
-	VMULPS  Z9, Z9, Z10
-	VADDPS  Z9, Z9, Z9
-	CMPQ    R8, $0x10
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Z11
-	VMULPS  Z11, Z10, Z12
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Z2, Z1, Z9
+	VMULPS   Z9, Z9, Z10
+	VADDPS   Z9, Z9, Z9
+	CMPQ     R8, $0x10
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Z11
+	VMULPS   Z11, Z10, Z12
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
@@ -20354,12 +22219,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -20374,15 +22245,21 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -20393,16 +22270,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -20411,46 +22288,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -20460,9 +22308,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -20470,20 +22347,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func mseHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·mseHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -20519,18 +22401,24 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VSUBPS  Z2, Z1, Z10
-	VMULPS  Z10, Z10, Z11
-	VADDPS  Z10, Z10, Z10
-	CMPQ    R8, $0x10
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Z12
-	VMULPS  Z12, Z11, Z13
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Z2, Z1, Z10
+	VMULPS   Z10, Z10, Z11
+	VADDPS   Z10, Z10, Z10
+	CMPQ     R8, $0x10
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Z12
+	VMULPS   Z12, Z11, Z13
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
@@ -20554,12 +22442,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y13
 	VCVTPS2PD     Y13, Z13
@@ -20574,24 +22468,36 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+64(SB), Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+64(SB), Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -20602,16 +22508,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -20620,58 +22526,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -20679,10 +22585,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    vconst<>+64(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -20690,20 +22596,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func maeFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·maeFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -20738,17 +22649,23 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VSUBPS  Z2, Z1, Z7
-	VPANDD  vconst<>+0(SB), Z7, Z7
-	CMPQ    R8, $0x10
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Z8
-	VMULPS  Z8, Z7, Z9
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Z2, Z1, Z7
+	VPANDD   vconst<>+0(SB), Z7, Z7
+	CMPQ     R8, $0x10
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Z8
+	VMULPS   Z8, Z7, Z9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
@@ -20771,12 +22688,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -20800,16 +22723,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -20818,64 +22741,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func maeGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·maeGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -20928,7 +22856,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z12, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z12, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -20951,12 +22885,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -20971,15 +22911,21 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -20990,16 +22936,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -21008,46 +22954,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21057,9 +22974,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -21067,20 +23013,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func maeHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·maeHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -21133,7 +23084,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z13, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z13, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z14
@@ -21156,12 +23113,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y13
 	VCVTPS2PD     Y13, Z13
@@ -21176,24 +23139,36 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -21204,16 +23179,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -21222,58 +23197,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -21281,10 +23256,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -21292,20 +23267,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func huberFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·huberFAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -21364,7 +23344,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z9, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z9, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -21386,12 +23372,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -21415,16 +23407,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -21433,64 +23425,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func huberGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·huberGAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -21554,7 +23551,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z12, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z12, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -21577,12 +23580,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -21597,15 +23606,21 @@ skip_9:
 	VMOVUPS       192(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -21616,16 +23631,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -21634,46 +23649,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 192(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -21683,9 +23669,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 192(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 192(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -21693,20 +23708,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func huberHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·huberHAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -21800,7 +23820,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z14, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z14, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z15
@@ -21823,12 +23849,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y14
 	VCVTPS2PD     Y14, Z14
@@ -21843,24 +23875,36 @@ skip_9:
 	VMOVUPS       192(SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z12, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z12, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -21871,16 +23915,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -21889,58 +23933,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 192(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 192(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -21948,10 +23992,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -21959,20 +24003,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func smooth_l1FAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·smooth_l1FAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -22032,7 +24081,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z9, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z9, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -22054,12 +24109,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -22083,16 +24144,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -22101,64 +24162,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func smooth_l1GAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·smooth_l1GAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -22228,7 +24294,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z12, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z12, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -22251,12 +24323,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -22271,15 +24349,21 @@ skip_9:
 	VMOVUPS       256(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -22290,16 +24374,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -22308,46 +24392,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 256(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -22357,9 +24412,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 256(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 256(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -22367,20 +24451,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func smooth_l1HAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·smooth_l1HAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -22479,7 +24568,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z14, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z14, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y12, Z15
@@ -22502,12 +24597,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y14
 	VCVTPS2PD     Y14, Z14
@@ -22522,24 +24623,36 @@ skip_9:
 	VMOVUPS       256(SP), Z12
 
 grads_7:
-	VMULPS  Z11, Z12, Z11
-	VSUBPS  Z11, Z11, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z11, Z12, Z11
+	VSUBPS   Z11, Z11, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z4, Z12, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z4, Z12, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -22550,16 +24663,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z12, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y5
 	VCVTPS2PD     Y5, Z5
@@ -22568,58 +24681,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z5, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z12, Z9, Z9
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z9, Z9
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z10, Z10
 
-hi_17:
+hi_21:
 	VMULPS 256(SP), Z6, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z5, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z10, Z10
 
-hi_20:
+hi_24:
 	VMOVUPS 256(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z11, Z1, Z2
 	VSUBPS    Z2, Z2, Z5
 	VPXORD    Z7, Z7, Z7
@@ -22627,10 +24740,10 @@ grads_13:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z4, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -22638,20 +24751,25 @@ skip_21:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func pseudo_huberFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·pseudo_huberFAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -22712,7 +24830,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Z9, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z9, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -22734,12 +24858,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -22763,16 +24893,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -22781,64 +24911,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func pseudo_huberGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·pseudo_huberGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -22901,7 +25036,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Z12, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z12, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -22924,12 +25065,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -22944,15 +25091,21 @@ skip_9:
 	VMOVUPS       128(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -22963,16 +25116,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -22981,46 +25134,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 128(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23030,9 +25154,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 128(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 128(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -23040,20 +25193,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func pseudo_huberHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·pseudo_huberHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -23120,7 +25278,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Z14, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z14, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z15
@@ -23143,12 +25307,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y14
 	VCVTPS2PD     Y14, Z14
@@ -23163,24 +25333,36 @@ skip_9:
 	VMOVUPS       128(SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z12, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z12, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -23191,16 +25373,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -23209,58 +25391,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 128(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 128(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -23268,10 +25450,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -23279,20 +25461,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func log_coshFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·log_coshFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -23431,7 +25618,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -23453,12 +25646,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -23482,16 +25681,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -23500,64 +25699,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func log_coshGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·log_coshGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -23718,7 +25922,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y13, Z12
@@ -23741,12 +25951,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y13, Z10
 	VEXTRACTF64X4 $0x01, Z13, Y11
 	VCVTPS2PD     Y11, Z11
@@ -23761,15 +25977,21 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -23780,16 +26002,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z13, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -23798,46 +26020,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -23847,9 +26040,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -23857,20 +26079,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func log_coshHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·log_coshHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -24034,7 +26261,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y14, Z15
@@ -24057,12 +26290,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z14, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z14, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y14, Z12
 	VEXTRACTF64X4 $0x01, Z14, Y13
 	VCVTPS2PD     Y13, Z13
@@ -24077,24 +26316,36 @@ skip_9:
 	VMOVUPS       (SP), Z12
 
 grads_7:
-	VMULPS  Z10, Z12, Z10
-	VSUBPS  Z10, Z10, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z12, Z10
+	VSUBPS   Z10, Z10, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z11, Z12, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z11, Z12, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -24105,16 +26356,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z14, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -24123,58 +26374,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z12, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -24182,10 +26433,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -24193,20 +26444,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func quantileFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·quantileFAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -24249,19 +26505,25 @@ tailload_2:
 	VMOVUPS.Z (BX)(DI*4), K1, Z2
 
 body_3:
-	VSUBPS  Z1, Z2, Z7
-	VMULPS  (SP), Z7, Z8
-	VMULPS  64(SP), Z7, Z7
-	VMAXPS  Z7, Z8, Z7
-	CMPQ    R8, $0x10
-	JL      tailstore_4
-	TESTQ   SI, SI
-	JZ      unweighted_6
-	VMOVUPS (SI)(DI*4), Z8
-	VMULPS  Z8, Z7, Z9
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_8
+	VSUBPS   Z1, Z2, Z7
+	VMULPS   (SP), Z7, Z8
+	VMULPS   64(SP), Z7, Z7
+	VMAXPS   Z7, Z8, Z7
+	CMPQ     R8, $0x10
+	JL       tailstore_4
+	TESTQ    SI, SI
+	JZ       unweighted_6
+	VMOVUPS  (SI)(DI*4), Z8
+	VMULPS   Z8, Z7, Z9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_8
+	CMPL     284(AX), $0x00
+	JE       plain_9
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_8
+
+plain_9:
 	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
@@ -24284,12 +26546,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -24313,16 +26581,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -24331,64 +26599,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func quantileGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·quantileGAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -24452,7 +26725,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z12, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z12, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -24475,12 +26754,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -24495,15 +26780,21 @@ skip_9:
 	VMOVUPS       256(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -24514,16 +26805,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -24532,46 +26823,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 256(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -24581,9 +26843,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 256(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 256(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -24591,20 +26882,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func quantileHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·quantileHAVX512(SB), NOSPLIT, $320-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -24668,7 +26964,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z13, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z13, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z14
@@ -24691,12 +26993,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y13
 	VCVTPS2PD     Y13, Z13
@@ -24711,24 +27019,36 @@ skip_9:
 	VMOVUPS       256(SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -24739,16 +27059,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -24757,58 +27077,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 256(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 256(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -24816,10 +27136,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -24827,20 +27147,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func poisson_logFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_logFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -24909,7 +27234,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -24931,12 +27262,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -24960,16 +27297,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -24978,64 +27315,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func poisson_logGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_logGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -25106,7 +27448,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -25129,12 +27477,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -25149,15 +27503,21 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -25168,16 +27528,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -25186,46 +27546,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -25235,9 +27566,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -25245,20 +27605,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func poisson_logHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_logHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -25329,7 +27694,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z15
@@ -25352,12 +27723,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z13
 	VEXTRACTF64X4 $0x01, Z11, Y14
 	VCVTPS2PD     Y14, Z14
@@ -25372,24 +27749,36 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z12, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z12, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -25400,16 +27789,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -25418,58 +27807,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -25477,10 +27866,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -25488,20 +27877,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_log_fullFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -25636,7 +28030,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z10, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z10, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z10, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z11
@@ -25658,12 +28058,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z9
 	VEXTRACTF64X4 $0x01, Z8, Y10
 	VCVTPS2PD     Y10, Z10
@@ -25687,16 +28093,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z8, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y3
 	VCVTPS2PD     Y3, Z3
@@ -25705,64 +28111,69 @@ skip_12:
 	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z4, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z5, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z4, Z6, Z6
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z5, Z6, Z6
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z7, Z7
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z7, Z7
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z7, Z7
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z7, Z7
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z6, 352(AX)
 	VMOVUPD Z7, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_log_fullGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -25899,7 +28310,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z14
@@ -25922,12 +28339,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y13
 	VCVTPS2PD     Y13, Z13
@@ -25942,15 +28365,21 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -25961,16 +28390,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z11, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y4
 	VCVTPS2PD     Y4, Z4
@@ -25979,46 +28408,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z5, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z8, Z8
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z9, Z9
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z9, Z9
-
-hi_16:
-	VMULPS (SP), Z6, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z5, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26028,9 +28428,38 @@ hi_18:
 	VADDPD        Z1, Z9, Z9
 
 hi_19:
+	VMULPS (SP), Z6, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z5, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z5, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z9, Z9
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z9, Z9
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -26038,20 +28467,25 @@ grads_12:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func poisson_log_fullHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_log_fullHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -26188,7 +28622,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z15, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z15, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z15, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y12, Z16
@@ -26211,12 +28651,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y12, Z14
 	VEXTRACTF64X4 $0x01, Z12, Y15
 	VCVTPS2PD     Y15, Z15
@@ -26231,24 +28677,36 @@ skip_9:
 	VMOVUPS       (SP), Z12
 
 grads_7:
-	VMULPS  Z13, Z12, Z13
-	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z13, Z12, Z13
+	VSUBPS   Z13, Z13, Z14
+	VADDPS   Z14, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z11, Z12, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z11, Z12, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -26259,16 +28717,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z12, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y4
 	VCVTPS2PD     Y4, Z4
@@ -26277,58 +28735,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z5, Z9, Z9
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z9, Z9
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z10, Z10
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z6, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z5, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z10, Z10
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z13, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z7, Z7, Z7
@@ -26336,10 +28794,10 @@ grads_13:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -26347,20 +28805,25 @@ skip_21:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func poisson_rateFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_rateFAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -26525,7 +28988,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -26547,12 +29016,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -26576,16 +29051,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -26594,64 +29069,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func poisson_rateGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_rateGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -26821,7 +29301,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z13
@@ -26844,12 +29330,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z10
 	VEXTRACTF64X4 $0x01, Z11, Y12
 	VCVTPS2PD     Y12, Z12
@@ -26864,15 +29356,21 @@ skip_9:
 	VMOVUPS       128(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -26883,16 +29381,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -26901,46 +29399,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 128(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -26950,9 +29419,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 128(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 128(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -26960,20 +29458,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func poisson_rateHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_rateHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -27144,7 +29647,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y13, Z15
@@ -27167,12 +29676,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y13, Z11
 	VEXTRACTF64X4 $0x01, Z13, Y14
 	VCVTPS2PD     Y14, Z14
@@ -27187,24 +29702,36 @@ skip_9:
 	VMOVUPS       128(SP), Z11
 
 grads_7:
-	VMULPS  Z12, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z12, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -27215,16 +29742,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z13, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -27233,58 +29760,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 128(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 128(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -27292,10 +29819,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -27303,20 +29830,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_rate_fullFAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -27614,7 +30146,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -27636,12 +30174,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -27665,16 +30209,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -27683,64 +30227,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_rate_fullGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -28043,7 +30592,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -28066,12 +30621,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -28086,15 +30647,21 @@ skip_9:
 	VMOVUPS       128(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -28105,16 +30672,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -28123,46 +30690,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 128(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -28172,9 +30710,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 128(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 128(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -28182,20 +30749,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func poisson_rate_fullHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·poisson_rate_fullHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -28499,7 +31071,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z15
@@ -28522,12 +31100,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y14
 	VCVTPS2PD     Y14, Z14
@@ -28542,24 +31126,36 @@ skip_9:
 	VMOVUPS       128(SP), Z11
 
 grads_7:
-	VMULPS  Z13, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z13, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -28570,16 +31166,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -28588,58 +31184,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 128(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 128(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z13, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -28647,10 +31243,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -28658,20 +31254,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func tweedieFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·tweedieFAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -28797,7 +31398,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -28819,12 +31426,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -28848,16 +31461,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -28866,64 +31479,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func tweedieGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·tweedieGAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -29051,7 +31669,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y12, Z13
@@ -29074,12 +31698,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y12, Z10
 	VEXTRACTF64X4 $0x01, Z12, Y11
 	VCVTPS2PD     Y11, Z11
@@ -29094,15 +31724,21 @@ skip_9:
 	VMOVUPS       448(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -29113,16 +31749,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z12, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -29131,46 +31767,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 448(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -29180,9 +31787,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 448(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 448(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -29190,20 +31826,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func tweedieHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·tweedieHAVX512(SB), NOSPLIT, $512-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -29334,7 +31975,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y13, Z15
@@ -29357,12 +32004,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y13, Z11
 	VEXTRACTF64X4 $0x01, Z13, Y12
 	VCVTPS2PD     Y12, Z12
@@ -29377,24 +32030,36 @@ skip_9:
 	VMOVUPS       448(SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z14, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z14, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -29405,16 +32070,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z13, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -29423,58 +32088,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 448(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 448(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -29482,10 +32147,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z14, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -29493,20 +32158,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func gaussian_nllFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gaussian_nllFAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -29616,7 +32286,13 @@ body_3:
 	MOVQ        120(AX), R9
 	TESTQ       R9, R9
 	JZ          skip_8
-	VMOVUPS     Z10, (R9)(R8*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z10, (R9)(R8*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z10, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD     Y9, Z11
@@ -29638,12 +32314,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z9, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z9, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y9, Z8
 	VEXTRACTF64X4 $0x01, Z9, Y10
 	VCVTPS2PD     Y10, Z10
@@ -29667,16 +32349,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     DI, DI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (DI)(R8*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y3
 	VCVTPS2PD     Y3, Z3
@@ -29685,64 +32367,69 @@ skip_12:
 	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z4, Z2, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z5, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z4, Z6, Z6
 	CMPQ   R9, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z5, Z6, Z6
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z7, Z7
 	CMPQ          R9, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z7, Z7
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z4, K1, (CX)(R8*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z7, Z7
 	CMPQ          R9, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z7, Z7
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z6, 352(AX)
 	VMOVUPD Z7, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func gaussian_nllGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gaussian_nllGAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -29859,7 +32546,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Z13, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD     Y15, Z16
@@ -29882,12 +32575,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z15, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z15, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y15, Z12
 	VEXTRACTF64X4 $0x01, Z15, Y13
 	VCVTPS2PD     Y13, Z13
@@ -29902,24 +32601,36 @@ skip_9:
 	VMOVUPS       128(SP), Z12
 
 grads_7:
-	VMULPS  Z14, Z12, Z13
-	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z4, Z4
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Z14, Z12, Z13
+	VSUBPS   Z13, Z13, Z14
+	VADDPS   Z14, Z4, Z4
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z13, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z13, (R9)(R8*4)
 
-skip_10:
-	VMULPS  Z11, Z12, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z4, Z4
-	MOVQ    192(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_11
+skip_12:
+	VMULPS   Z11, Z12, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z4, Z4
+	MOVQ     192(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z11, (R9)(R8*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z11, (R9)(R8*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, R8
 	JMP  loop_1
 
@@ -29930,16 +32641,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z15, K1, Z5
 	TESTQ     DI, DI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (DI)(R8*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y3
 	VCVTPS2PD     Y3, Z3
@@ -29948,58 +32659,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z3, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z5, Z9, Z9
 	CMPQ   R9, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z9, Z9
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R9, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z10, Z10
 
-hi_17:
+hi_21:
 	VMULPS 128(SP), Z6, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z5, K1, (CX)(R8*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R9, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z10, Z10
 
-hi_20:
+hi_24:
 	VMOVUPS 128(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z14, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
 	VPXORD    Z7, Z7, Z7
@@ -30007,10 +32718,10 @@ grads_13:
 	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(R8*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -30018,20 +32729,25 @@ skip_21:
 	VADDPS    Z8, Z4, Z4
 	MOVQ      192(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z4, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func gaussian_nllHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·gaussian_nllHAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -30150,7 +32866,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Z14, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD     Y16, Z18
@@ -30173,12 +32895,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z16, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z16, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y16, Z13
 	VEXTRACTF64X4 $0x01, Z16, Y14
 	VCVTPS2PD     Y14, Z14
@@ -30193,33 +32921,51 @@ skip_9:
 	VMOVUPS       128(SP), Z13
 
 grads_7:
-	VMULPS  Z15, Z13, Z14
-	VSUBPS  Z14, Z14, Z15
-	VADDPS  Z15, Z4, Z4
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Z15, Z13, Z14
+	VSUBPS   Z14, Z14, Z15
+	VADDPS   Z15, Z4, Z4
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z14, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z14, (R9)(R8*4)
 
-skip_10:
-	VMULPS  Z12, Z13, Z12
-	VSUBPS  Z12, Z12, Z14
-	VADDPS  Z14, Z4, Z4
-	MOVQ    192(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_11
-	VMOVUPS Z12, (R9)(R8*4)
-
-skip_11:
-	VMULPS  Z17, Z13, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z4, Z4
-	MOVQ    216(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_12
-	VMOVUPS Z12, (R9)(R8*4)
-
 skip_12:
+	VMULPS   Z12, Z13, Z12
+	VSUBPS   Z12, Z12, Z14
+	VADDPS   Z14, Z4, Z4
+	MOVQ     192(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z12, (R9)(R8*4)
+	JMP      skip_14
+
+plain_15:
+	VMOVUPS Z12, (R9)(R8*4)
+
+skip_14:
+	VMULPS   Z17, Z13, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z4, Z4
+	MOVQ     216(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Z12, (R9)(R8*4)
+	JMP      skip_16
+
+plain_17:
+	VMOVUPS Z12, (R9)(R8*4)
+
+skip_16:
 	ADDQ $0x10, R8
 	JMP  loop_1
 
@@ -30230,16 +32976,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z16, K1, Z5
 	TESTQ     DI, DI
-	JZ        unweighted_13
+	JZ        unweighted_18
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (DI)(R8*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_15
+	JZ        skip_20
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y3
 	VCVTPS2PD     Y3, Z3
@@ -30248,58 +32994,58 @@ skip_15:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_16
+	JLE           hi_21
 	VFMADD231PD   Z13, Z3, Z0
 
-hi_16:
+hi_21:
 	VADDPD Z5, Z10, Z10
 	CMPQ   R9, $0x08
-	JLE    hi_17
+	JLE    hi_22
 	VADDPD Z13, Z10, Z10
 
-hi_17:
+hi_22:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R9, $0x08
-	JLE           hi_18
+	JLE           hi_23
 	VADDPD        Z1, Z11, Z11
 
-hi_18:
+hi_23:
 	VMULPS 128(SP), Z6, Z1
-	JMP    grads_14
+	JMP    grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_19
+	JZ      skip_24
 	VMOVUPS Z5, K1, (CX)(R8*4)
 
-skip_19:
+skip_24:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_20
+	JLE           hi_25
 	VADDPD        Z2, Z0, Z0
 
-hi_20:
+hi_25:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R9, $0x08
-	JLE           hi_21
+	JLE           hi_26
 	VADDPD        Z1, Z11, Z11
 
-hi_21:
+hi_26:
 	VMOVUPS 128(SP), Z1
 
-grads_14:
+grads_19:
 	VMULPS    Z15, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
 	VPXORD    Z7, Z7, Z7
@@ -30307,10 +33053,10 @@ grads_14:
 	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_27
 	VMOVUPS   Z2, K1, (CX)(R8*4)
 
-skip_22:
+skip_27:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
 	VPXORD    Z8, Z8, Z8
@@ -30318,10 +33064,10 @@ skip_22:
 	VADDPS    Z8, Z4, Z4
 	MOVQ      192(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_23
+	JZ        skip_28
 	VMOVUPS   Z2, K1, (CX)(R8*4)
 
-skip_23:
+skip_28:
 	VMULPS    Z17, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z9, Z9, Z9
@@ -30329,20 +33075,25 @@ skip_23:
 	VADDPS    Z9, Z4, Z4
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_24
+	JZ        skip_29
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_24:
+skip_29:
 done_5:
 	VMOVUPS Z4, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z10, 352(AX)
 	VMOVUPD Z11, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_30
+	SFENCE
+
+ret_30:
 	VZEROUPPER
 	RET
 
 // func bceFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bceFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -30506,7 +33257,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -30528,12 +33285,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -30557,16 +33320,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -30575,64 +33338,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func bceGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bceGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -30804,7 +33572,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -30827,12 +33601,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -30847,15 +33627,21 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -30866,16 +33652,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -30884,46 +33670,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -30933,9 +33690,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -30943,20 +33729,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func bceHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bceHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -31137,7 +33928,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y12, Z15
@@ -31160,12 +33957,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y12, Z11
 	VEXTRACTF64X4 $0x01, Z12, Y14
 	VCVTPS2PD     Y14, Z14
@@ -31180,24 +33983,36 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z13, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z13, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -31208,16 +34023,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z12, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -31226,58 +34041,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z13, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -31285,10 +34100,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -31296,20 +34111,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func bce_logitsFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bce_logitsFAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -31442,7 +34262,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z8, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z8, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z8, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y9, Z10
@@ -31464,12 +34290,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y9, Z7
 	VEXTRACTF64X4 $0x01, Z9, Y8
 	VCVTPS2PD     Y8, Z8
@@ -31493,16 +34325,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z9, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -31511,64 +34343,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func bce_logitsGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bce_logitsGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -31714,7 +34551,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z11, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z11, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z11, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y15, Z12
@@ -31737,12 +34580,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z15, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z15, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y15, Z9
 	VEXTRACTF64X4 $0x01, Z15, Y11
 	VCVTPS2PD     Y11, Z11
@@ -31757,15 +34606,21 @@ skip_9:
 	VMOVUPS       64(SP), Z9
 
 grads_7:
-	VMULPS  Z10, Z9, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z9, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -31776,16 +34631,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z15, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -31794,46 +34649,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z9, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z9, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 64(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -31843,9 +34669,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 64(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 64(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -31853,20 +34708,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func bce_logitsHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bce_logitsHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -32015,7 +34875,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y16, Z14
@@ -32038,12 +34904,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z16, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z16, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y16, Z11
 	VEXTRACTF64X4 $0x01, Z16, Y13
 	VCVTPS2PD     Y13, Z13
@@ -32058,24 +34930,36 @@ skip_9:
 	VMOVUPS       64(SP), Z11
 
 grads_7:
-	VMULPS  Z12, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z12, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -32086,16 +34970,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z16, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -32104,58 +34988,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 64(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 64(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -32163,10 +35047,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -32174,20 +35058,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bce_logits_cwFAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -32325,7 +35214,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Z9, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z11
@@ -32347,12 +35242,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z8
 	VEXTRACTF64X4 $0x01, Z10, Y9
 	VCVTPS2PD     Y9, Z9
@@ -32376,16 +35277,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(R8*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y3
 	VCVTPS2PD     Y3, Z3
@@ -32394,64 +35295,69 @@ skip_12:
 	VCVTPS2PD     Y5, Z5
 	VFMADD231PD   Z4, Z2, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z5, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z4, Z6, Z6
 	CMPQ   R9, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z5, Z6, Z6
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z7, Z7
 	CMPQ          R9, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z7, Z7
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z4, K1, (CX)(R8*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z7, Z7
 	CMPQ          R9, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z7, Z7
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z6, 352(AX)
 	VMOVUPD Z7, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bce_logits_cwGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -32602,7 +35508,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Z12, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD     Y16, Z13
@@ -32625,12 +35537,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z16, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z16, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y16, Z10
 	VEXTRACTF64X4 $0x01, Z16, Y12
 	VCVTPS2PD     Y12, Z12
@@ -32645,15 +35563,21 @@ skip_9:
 	VMOVUPS       64(SP), Z10
 
 grads_7:
-	VMULPS  Z11, Z10, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z4, Z4
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Z11, Z10, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z4, Z4
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R9)(R8*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, R8
 	JMP  loop_1
 
@@ -32664,16 +35588,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z16, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(R8*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y3
 	VCVTPS2PD     Y3, Z3
@@ -32682,46 +35606,17 @@ skip_13:
 	VCVTPS2PD     Y10, Z10
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z10, Z3, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z5, Z8, Z8
 	CMPQ   R9, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z10, Z8, Z8
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z9, Z9
-	CMPQ          R9, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z9, Z9
-
-hi_16:
-	VMULPS 64(SP), Z6, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z5, K1, (CX)(R8*4)
-
-skip_17:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R9, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -32731,9 +35626,38 @@ hi_18:
 	VADDPD        Z1, Z9, Z9
 
 hi_19:
+	VMULPS 64(SP), Z6, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z5, K1, (CX)(R8*4)
+
+skip_20:
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R9, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z5, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z9, Z9
+	CMPQ          R9, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z9, Z9
+
+hi_22:
 	VMOVUPS 64(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -32741,20 +35665,25 @@ grads_12:
 	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z4, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func bce_logits_cwHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bce_logits_cwHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -32908,7 +35837,13 @@ body_3:
 	MOVQ         120(AX), R9
 	TESTQ        R9, R9
 	JZ           skip_8
-	VMOVUPS      Z13, (R9)(R8*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R9)(R8*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R9)(R8*4)
 
 skip_8:
 	VCVTPS2PD     Y17, Z15
@@ -32931,12 +35866,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_9
+	MOVQ     120(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z17, (R9)(R8*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z17, (R9)(R8*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y17, Z12
 	VEXTRACTF64X4 $0x01, Z17, Y13
 	VCVTPS2PD     Y13, Z13
@@ -32951,24 +35892,36 @@ skip_9:
 	VMOVUPS       64(SP), Z12
 
 grads_7:
-	VMULPS  Z14, Z12, Z13
-	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z4, Z4
-	MOVQ    144(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_10
+	VMULPS   Z14, Z12, Z13
+	VSUBPS   Z13, Z13, Z14
+	VADDPS   Z14, Z4, Z4
+	MOVQ     144(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z13, (R9)(R8*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z13, (R9)(R8*4)
 
-skip_10:
-	VMULPS  Z11, Z12, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z4, Z4
-	MOVQ    216(AX), R9
-	TESTQ   R9, R9
-	JZ      skip_11
+skip_12:
+	VMULPS   Z11, Z12, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z4, Z4
+	MOVQ     216(AX), R9
+	TESTQ    R9, R9
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z11, (R9)(R8*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z11, (R9)(R8*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, R8
 	JMP  loop_1
 
@@ -32979,16 +35932,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z17, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(R8*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y3
 	VCVTPS2PD     Y3, Z3
@@ -32997,58 +35950,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z3, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z5, Z9, Z9
 	CMPQ   R9, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z9, Z9
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R9, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z10, Z10
 
-hi_17:
+hi_21:
 	VMULPS 64(SP), Z6, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z5, K1, (CX)(R8*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R9, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R9, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z10, Z10
 
-hi_20:
+hi_24:
 	VMOVUPS 64(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z14, Z1, Z2
 	VSUBPS    Z2, Z2, Z3
 	VPXORD    Z7, Z7, Z7
@@ -33056,10 +36009,10 @@ grads_13:
 	VADDPS    Z7, Z4, Z4
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(R8*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z11, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -33067,20 +36020,25 @@ skip_21:
 	VADDPS    Z8, Z4, Z4
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z4, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func focalFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·focalFAVX512(SB), NOSPLIT, $384-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -33307,7 +36265,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -33329,12 +36293,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -33358,16 +36328,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -33376,64 +36346,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func focalGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·focalGAVX512(SB), NOSPLIT, $384-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -33711,7 +36686,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y13, Z14
@@ -33734,12 +36715,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y13, Z11
 	VEXTRACTF64X4 $0x01, Z13, Y12
 	VCVTPS2PD     Y12, Z12
@@ -33754,15 +36741,21 @@ skip_9:
 	VMOVUPS       320(SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -33773,16 +36766,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z13, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y4
 	VCVTPS2PD     Y4, Z4
@@ -33791,46 +36784,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z5, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z8, Z8
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z9, Z9
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z9, Z9
-
-hi_16:
-	VMULPS 320(SP), Z6, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z5, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -33840,9 +36804,38 @@ hi_18:
 	VADDPD        Z1, Z9, Z9
 
 hi_19:
+	VMULPS 320(SP), Z6, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z5, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z5, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z9, Z9
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z9, Z9
+
+hi_22:
 	VMOVUPS 320(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -33850,20 +36843,25 @@ grads_12:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func focalHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·focalHAVX512(SB), NOSPLIT, $384-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34157,7 +37155,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z15, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z15, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z15, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y17, Z16
@@ -34180,12 +37184,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z17, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z17, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y17, Z14
 	VEXTRACTF64X4 $0x01, Z17, Y15
 	VCVTPS2PD     Y15, Z15
@@ -34200,24 +37210,36 @@ skip_9:
 	VMOVUPS       320(SP), Z14
 
 grads_7:
-	VMULPS  Z12, Z14, Z12
-	VSUBPS  Z12, Z12, Z15
-	VADDPS  Z15, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z12, Z14, Z12
+	VSUBPS   Z12, Z12, Z15
+	VADDPS   Z15, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z13, Z14, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z13, Z14, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -34228,16 +37250,16 @@ tailstore_4:
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z17, K1, Z6
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z7, Z7, Z7
 	VMOVUPS.Z (SI)(DI*4), K1, Z7
 	VMULPS    Z7, Z6, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y6, Z2
 	VEXTRACTF64X4 $0x01, Z6, Y4
 	VCVTPS2PD     Y4, Z4
@@ -34246,58 +37268,58 @@ skip_14:
 	VCVTPS2PD     Y6, Z6
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z6, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z5, Z10, Z10
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z6, Z10, Z10
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z11, Z11
 
-hi_17:
+hi_21:
 	VMULPS 320(SP), Z7, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z6, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y6, Z1
 	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z6, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z11, Z11
 
-hi_20:
+hi_24:
 	VMOVUPS 320(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z8, Z8, Z8
@@ -34305,10 +37327,10 @@ grads_13:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z13, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z9, Z9, Z9
@@ -34316,20 +37338,25 @@ skip_21:
 	VADDPS    Z9, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z10, 352(AX)
 	VMOVUPD Z11, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func hingeFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·hingeFAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34379,7 +37406,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -34401,12 +37434,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -34430,16 +37469,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -34448,64 +37487,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func hingeGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34560,7 +37604,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z13
@@ -34583,12 +37633,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z10
 	VEXTRACTF64X4 $0x01, Z11, Y12
 	VCVTPS2PD     Y12, Z12
@@ -34603,15 +37659,21 @@ skip_9:
 	VMOVUPS       64(SP), Z10
 
 grads_7:
-	VMULPS  Z4, Z10, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z4, Z10, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -34622,16 +37684,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z11, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y5
 	VCVTPS2PD     Y5, Z5
@@ -34640,46 +37702,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z5, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z8, Z8
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z9, Z9
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z9, Z9
-
-hi_16:
-	VMULPS 64(SP), Z6, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z5, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y5, Z1
-	VEXTRACTF64X4 $0x01, Z5, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z5, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -34689,9 +37722,38 @@ hi_18:
 	VADDPD        Z1, Z9, Z9
 
 hi_19:
+	VMULPS 64(SP), Z6, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z5, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y5, Z1
+	VEXTRACTF64X4 $0x01, Z5, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z5, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z9, Z9
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z9, Z9
+
+hi_22:
 	VMOVUPS 64(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z4, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -34699,20 +37761,25 @@ grads_12:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func hingeHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34767,7 +37834,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y12, Z14
@@ -34790,12 +37863,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y12, Z11
 	VEXTRACTF64X4 $0x01, Z12, Y13
 	VCVTPS2PD     Y13, Z13
@@ -34810,24 +37889,36 @@ skip_9:
 	VMOVUPS       64(SP), Z11
 
 grads_7:
-	VMULPS  Z4, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z4, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Z11, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Z11, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -34838,16 +37929,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z12, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y5
 	VCVTPS2PD     Y5, Z5
@@ -34856,58 +37947,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z5, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z9, Z9
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z9, Z9
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z10, Z10
 
-hi_17:
+hi_21:
 	VMULPS 64(SP), Z6, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z5, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z10, Z10
 
-hi_20:
+hi_24:
 	VMOVUPS 64(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z4, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z7, Z7, Z7
@@ -34915,10 +38006,10 @@ grads_13:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -34926,20 +38017,25 @@ skip_21:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func squared_hingeFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·squared_hingeFAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -34990,7 +38086,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -35012,12 +38114,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -35041,16 +38149,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -35059,64 +38167,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func squared_hingeGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·squared_hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -35171,7 +38284,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -35194,12 +38313,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -35214,15 +38339,21 @@ skip_9:
 	VMOVUPS       64(SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -35233,16 +38364,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -35251,46 +38382,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS 64(SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -35300,9 +38402,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS 64(SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS 64(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -35310,20 +38441,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func squared_hingeHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·squared_hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -35381,7 +38517,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y13, Z15
@@ -35404,12 +38546,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y13, Z11
 	VEXTRACTF64X4 $0x01, Z13, Y14
 	VCVTPS2PD     Y14, Z14
@@ -35424,24 +38572,36 @@ skip_9:
 	VMOVUPS       64(SP), Z11
 
 grads_7:
-	VMULPS  Z12, Z11, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z12, Z11, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z4, Z11, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z4, Z11, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -35452,16 +38612,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z13, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y5
 	VCVTPS2PD     Y5, Z5
@@ -35470,58 +38630,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z5, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z9, Z9
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z9, Z9
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z10, Z10
 
-hi_17:
+hi_21:
 	VMULPS 64(SP), Z6, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z5, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z10, Z10
 
-hi_20:
+hi_24:
 	VMOVUPS 64(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z5
 	VPXORD    Z7, Z7, Z7
@@ -35529,10 +38689,10 @@ grads_13:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z4, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -35540,20 +38700,25 @@ skip_21:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func soft_marginFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·soft_marginFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -35676,7 +38841,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -35698,12 +38869,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -35727,16 +38904,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -35745,64 +38922,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func soft_marginGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·soft_marginGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -35935,7 +39117,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y9, Z13
@@ -35958,12 +39146,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y9, Z11
 	VEXTRACTF64X4 $0x01, Z9, Y12
 	VCVTPS2PD     Y12, Z12
@@ -35978,15 +39172,21 @@ skip_9:
 	VMOVUPS       (SP), Z9
 
 grads_7:
-	VMULPS  Z10, Z9, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z9, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -35997,16 +39197,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -36015,46 +39215,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z9, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z9, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36064,9 +39235,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -36074,20 +39274,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func soft_marginHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·soft_marginHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -36223,7 +39428,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z15
@@ -36246,12 +39457,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z13
 	VEXTRACTF64X4 $0x01, Z10, Y14
 	VCVTPS2PD     Y14, Z14
@@ -36266,24 +39483,36 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z11, Z10, Z11
-	VSUBPS  Z11, Z11, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z11, Z10, Z11
+	VSUBPS   Z11, Z11, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z12, Z10, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z12, Z10, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -36294,16 +39523,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -36312,58 +39541,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z10, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z11, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -36371,10 +39600,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -36382,20 +39611,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func kl_divFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·kl_divFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -36496,7 +39730,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -36518,12 +39758,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -36547,16 +39793,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -36565,64 +39811,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func kl_divGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·kl_divGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -36725,7 +39976,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y9, Z13
@@ -36748,12 +40005,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y9, Z11
 	VEXTRACTF64X4 $0x01, Z9, Y12
 	VCVTPS2PD     Y12, Z12
@@ -36768,15 +40031,21 @@ skip_9:
 	VMOVUPS       (SP), Z9
 
 grads_7:
-	VMULPS  Z10, Z9, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z9, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -36787,16 +40056,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z9, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -36805,46 +40074,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z9, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z9, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -36854,9 +40094,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -36864,20 +40133,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func kl_divHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·kl_divHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -36980,7 +40254,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z14
@@ -37003,12 +40283,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y13
 	VCVTPS2PD     Y13, Z13
@@ -37023,24 +40309,36 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z11, Z10, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z11, Z10, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Z10, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Z10, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -37051,16 +40349,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -37069,58 +40367,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z10, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z11, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -37128,10 +40426,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -37139,20 +40437,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func kl_div_logFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·kl_div_logFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -37221,7 +40524,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -37243,12 +40552,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -37272,16 +40587,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -37290,64 +40605,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func kl_div_logGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·kl_div_logGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -37418,7 +40738,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z12, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z12, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z12, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z13
@@ -37441,12 +40767,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z11
 	VEXTRACTF64X4 $0x01, Z10, Y12
 	VCVTPS2PD     Y12, Z12
@@ -37461,15 +40793,21 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z9, Z10, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z9, Z10, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z9, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z9, (R8)(DI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -37480,16 +40818,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -37498,46 +40836,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z4, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z7, Z7
 	CMPQ   R8, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z7, Z7
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z2
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z2, Z8, Z8
-	CMPQ          R8, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z8, Z8
-
-hi_16:
-	VMULPS (SP), Z5, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z4, K1, (CX)(DI*4)
-
-skip_17:
-	VCVTPS2PD     Y4, Z1
-	VEXTRACTF64X4 $0x01, Z4, Y2
-	VCVTPS2PD     Y2, Z2
-	VADDPD        Z1, Z0, Z0
-	CMPQ          R8, $0x08
-	JLE           hi_18
-	VADDPD        Z2, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z4, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -37547,9 +40856,38 @@ hi_18:
 	VADDPD        Z1, Z8, Z8
 
 hi_19:
+	VMULPS (SP), Z5, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z4, K1, (CX)(DI*4)
+
+skip_20:
+	VCVTPS2PD     Y4, Z1
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z1, Z0, Z0
+	CMPQ          R8, $0x08
+	JLE           hi_21
+	VADDPD        Z2, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z4, Z1
+	VCVTPS2PD     Y1, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z2, Z8, Z8
+	CMPQ          R8, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z8, Z8
+
+hi_22:
 	VMOVUPS (SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z6, Z6, Z6
@@ -37557,20 +40895,25 @@ grads_12:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func kl_div_logHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·kl_div_logHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -37641,7 +40984,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z13, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z13, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z14
@@ -37664,12 +41013,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z12
 	VEXTRACTF64X4 $0x01, Z11, Y13
 	VCVTPS2PD     Y13, Z13
@@ -37684,24 +41039,36 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z10, Z11, Z10
-	VSUBPS  Z10, Z10, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z10, Z11, Z10
+	VSUBPS   Z10, Z10, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_10:
-	VMULPS  vconst<>+128(SB), Z11, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   vconst<>+128(SB), Z11, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -37712,16 +41079,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -37730,58 +41097,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -37789,10 +41156,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -37800,20 +41167,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func bprFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bprFAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -37935,7 +41307,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z9, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z9, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -37957,12 +41335,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -37986,16 +41370,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -38004,64 +41388,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func bprGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bprGAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -38192,7 +41581,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z14, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z14, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z15
@@ -38215,12 +41610,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z12
 	VEXTRACTF64X4 $0x01, Z10, Y14
 	VCVTPS2PD     Y14, Z14
@@ -38235,24 +41636,36 @@ skip_9:
 	VMOVUPS       (SP), Z10
 
 grads_7:
-	VMULPS  Z11, Z10, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z11, Z10, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z13, Z10, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z13, Z10, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -38263,16 +41676,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z10, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -38281,58 +41694,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z10, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z10, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS (SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z11, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -38340,10 +41753,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z13, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -38351,20 +41764,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func bprHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·bprHAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -38498,7 +41916,13 @@ body_3:
 	MOVQ         120(AX), R8
 	TESTQ        R8, R8
 	JZ           skip_8
-	VMOVUPS      Z16, (R8)(DI*4)
+	CMPL         284(AX), $0x00
+	JE           plain_9
+	VMOVNTPS     Z16, (R8)(DI*4)
+	JMP          skip_8
+
+plain_9:
+	VMOVUPS Z16, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z17
@@ -38521,12 +41945,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z14
 	VEXTRACTF64X4 $0x01, Z11, Y16
 	VCVTPS2PD     Y16, Z16
@@ -38541,33 +41971,51 @@ skip_9:
 	VMOVUPS       (SP), Z11
 
 grads_7:
-	VMULPS  Z12, Z11, Z12
-	VSUBPS  Z12, Z12, Z14
-	VADDPS  Z14, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
-	VMOVUPS Z12, (R8)(DI*4)
+	VMULPS   Z12, Z11, Z12
+	VSUBPS   Z12, Z12, Z14
+	VADDPS   Z14, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_12
 
-skip_10:
-	VMULPS  Z15, Z11, Z12
-	VSUBPS  Z12, Z12, Z14
-	VADDPS  Z14, Z3, Z3
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+plain_13:
 	VMOVUPS Z12, (R8)(DI*4)
-
-skip_11:
-	VMULPS  Z13, Z11, Z11
-	VSUBPS  Z11, Z11, Z12
-	VADDPS  Z12, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_12
-	VMOVUPS Z11, (R8)(DI*4)
 
 skip_12:
+	VMULPS   Z15, Z11, Z12
+	VSUBPS   Z12, Z12, Z14
+	VADDPS   Z14, Z3, Z3
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
+	VMOVUPS Z12, (R8)(DI*4)
+
+skip_14:
+	VMULPS   Z13, Z11, Z11
+	VSUBPS   Z11, Z11, Z12
+	VADDPS   Z12, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_16
+
+plain_17:
+	VMOVUPS Z11, (R8)(DI*4)
+
+skip_16:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -38578,16 +42026,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z11, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_13
+	JZ        unweighted_18
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_15
+	JZ        skip_20
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -38596,58 +42044,58 @@ skip_15:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z11, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_16
+	JLE           hi_21
 	VFMADD231PD   Z14, Z4, Z0
 
-hi_16:
+hi_21:
 	VADDPD Z11, Z9, Z9
 	CMPQ   R8, $0x08
-	JLE    hi_17
+	JLE    hi_22
 	VADDPD Z14, Z9, Z9
 
-hi_17:
+hi_22:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_23
 	VADDPD        Z1, Z10, Z10
 
-hi_18:
+hi_23:
 	VMULPS (SP), Z5, Z1
-	JMP    grads_14
+	JMP    grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_19
+	JZ      skip_24
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_19:
+skip_24:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_25
 	VADDPD        Z2, Z0, Z0
 
-hi_20:
+hi_25:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z10, Z10
 	CMPQ          R8, $0x08
-	JLE           hi_21
+	JLE           hi_26
 	VADDPD        Z1, Z10, Z10
 
-hi_21:
+hi_26:
 	VMOVUPS (SP), Z1
 
-grads_14:
+grads_19:
 	VMULPS    Z12, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -38655,10 +42103,10 @@ grads_14:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_27
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_22:
+skip_27:
 	VMULPS    Z15, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z7, Z7, Z7
@@ -38666,10 +42114,10 @@ skip_22:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_23
+	JZ        skip_28
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_23:
+skip_28:
 	VMULPS    Z13, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z8, Z8, Z8
@@ -38677,20 +42125,25 @@ skip_23:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_24
+	JZ        skip_29
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_24:
+skip_29:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z9, 352(AX)
 	VMOVUPD Z10, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_30
+	SFENCE
+
+ret_30:
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·pairwise_hingeFAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -38762,7 +42215,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z9, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z9, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y7, Z10
@@ -38784,12 +42243,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z7, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z7, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y7, Z8
 	VEXTRACTF64X4 $0x01, Z7, Y9
 	VCVTPS2PD     Y9, Z9
@@ -38813,16 +42278,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z7, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -38831,64 +42296,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·pairwise_hingeGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -38966,7 +42436,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z14, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z14, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z14, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y12, Z15
@@ -38989,12 +42465,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y12, Z13
 	VEXTRACTF64X4 $0x01, Z12, Y14
 	VCVTPS2PD     Y14, Z14
@@ -39009,24 +42491,36 @@ skip_9:
 	VMOVUPS       64(SP), Z12
 
 grads_7:
-	VMULPS  Z4, Z12, Z13
-	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z4, Z12, Z13
+	VSUBPS   Z13, Z13, Z14
+	VADDPS   Z14, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z5, Z12, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z5, Z12, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -39037,16 +42531,16 @@ tailstore_4:
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z12, K1, Z6
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z7, Z7, Z7
 	VMOVUPS.Z (SI)(DI*4), K1, Z7
 	VMULPS    Z7, Z6, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y6, Z2
 	VEXTRACTF64X4 $0x01, Z6, Y6
 	VCVTPS2PD     Y6, Z6
@@ -39055,58 +42549,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z6, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z12, Z10, Z10
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z10, Z10
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z11, Z11
 
-hi_17:
+hi_21:
 	VMULPS 64(SP), Z7, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z6, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y6, Z1
 	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z6, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z11, Z11
 
-hi_20:
+hi_24:
 	VMOVUPS 64(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z4, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z8, Z8, Z8
@@ -39114,10 +42608,10 @@ grads_13:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z5, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z9, Z9, Z9
@@ -39125,20 +42619,25 @@ skip_21:
 	VADDPS    Z9, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z10, 352(AX)
 	VMOVUPD Z11, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func pairwise_hingeHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·pairwise_hingeHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -39216,7 +42715,13 @@ body_3:
 	MOVQ      120(AX), R8
 	TESTQ     R8, R8
 	JZ        skip_8
-	VMOVUPS   Z15, (R8)(DI*4)
+	CMPL      284(AX), $0x00
+	JE        plain_9
+	VMOVNTPS  Z15, (R8)(DI*4)
+	JMP       skip_8
+
+plain_9:
+	VMOVUPS Z15, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y13, Z16
@@ -39239,12 +42744,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y13, Z14
 	VEXTRACTF64X4 $0x01, Z13, Y15
 	VCVTPS2PD     Y15, Z15
@@ -39259,33 +42770,51 @@ skip_9:
 	VMOVUPS       64(SP), Z13
 
 grads_7:
-	VMULPS  Z4, Z13, Z14
-	VSUBPS  Z14, Z14, Z15
-	VADDPS  Z15, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
-	VMOVUPS Z14, (R8)(DI*4)
+	VMULPS   Z4, Z13, Z14
+	VSUBPS   Z14, Z14, Z15
+	VADDPS   Z15, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z14, (R8)(DI*4)
+	JMP      skip_12
 
-skip_10:
-	VMULPS  Z5, Z13, Z14
-	VSUBPS  Z14, Z14, Z15
-	VADDPS  Z15, Z3, Z3
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+plain_13:
 	VMOVUPS Z14, (R8)(DI*4)
-
-skip_11:
-	VMULPS  vconst<>+128(SB), Z13, Z13
-	VSUBPS  Z13, Z13, Z14
-	VADDPS  Z14, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_12
-	VMOVUPS Z13, (R8)(DI*4)
 
 skip_12:
+	VMULPS   Z5, Z13, Z14
+	VSUBPS   Z14, Z14, Z15
+	VADDPS   Z15, Z3, Z3
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z14, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
+	VMOVUPS Z14, (R8)(DI*4)
+
+skip_14:
+	VMULPS   vconst<>+128(SB), Z13, Z13
+	VSUBPS   Z13, Z13, Z14
+	VADDPS   Z14, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_16
+
+plain_17:
+	VMOVUPS Z13, (R8)(DI*4)
+
+skip_16:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -39296,16 +42825,16 @@ tailstore_4:
 	VPXORD    Z6, Z6, Z6
 	VMOVAPS.Z Z13, K1, Z6
 	TESTQ     SI, SI
-	JZ        unweighted_13
+	JZ        unweighted_18
 	VPXORD    Z7, Z7, Z7
 	VMOVUPS.Z (SI)(DI*4), K1, Z7
 	VMULPS    Z7, Z6, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_15
+	JZ        skip_20
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD     Y6, Z2
 	VEXTRACTF64X4 $0x01, Z6, Y6
 	VCVTPS2PD     Y6, Z6
@@ -39314,58 +42843,58 @@ skip_15:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z13, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_16
+	JLE           hi_21
 	VFMADD231PD   Z14, Z6, Z0
 
-hi_16:
+hi_21:
 	VADDPD Z13, Z11, Z11
 	CMPQ   R8, $0x08
-	JLE    hi_17
+	JLE    hi_22
 	VADDPD Z14, Z11, Z11
 
-hi_17:
+hi_22:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z12, Z12
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_23
 	VADDPD        Z1, Z12, Z12
 
-hi_18:
+hi_23:
 	VMULPS 64(SP), Z7, Z1
-	JMP    grads_14
+	JMP    grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_19
+	JZ      skip_24
 	VMOVUPS Z6, K1, (CX)(DI*4)
 
-skip_19:
+skip_24:
 	VCVTPS2PD     Y6, Z1
 	VEXTRACTF64X4 $0x01, Z6, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_25
 	VADDPD        Z2, Z0, Z0
 
-hi_20:
+hi_25:
 	VPANDD        vconst<>+0(SB), Z6, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z12, Z12
 	CMPQ          R8, $0x08
-	JLE           hi_21
+	JLE           hi_26
 	VADDPD        Z1, Z12, Z12
 
-hi_21:
+hi_26:
 	VMOVUPS 64(SP), Z1
 
-grads_14:
+grads_19:
 	VMULPS    Z4, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z8, Z8, Z8
@@ -39373,10 +42902,10 @@ grads_14:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_27
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_22:
+skip_27:
 	VMULPS    Z5, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z9, Z9, Z9
@@ -39384,10 +42913,10 @@ skip_22:
 	VADDPS    Z9, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_23
+	JZ        skip_28
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_23:
+skip_28:
 	VMULPS    vconst<>+128(SB), Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z10, Z10, Z10
@@ -39395,20 +42924,25 @@ skip_23:
 	VADDPS    Z10, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_24
+	JZ        skip_29
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_24:
+skip_29:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z11, 352(AX)
 	VMOVUPD Z12, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_30
+	SFENCE
+
+ret_30:
 	VZEROUPPER
 	RET
 
 // func contrastiveFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·contrastiveFAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -39465,7 +42999,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Z9, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z9, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z9, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z10
@@ -39487,12 +43027,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z7
 	VEXTRACTF64X4 $0x01, Z8, Y9
 	VCVTPS2PD     Y9, Z9
@@ -39516,16 +43062,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z8, K1, Z3
 	TESTQ     SI, SI
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (SI)(DI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y3, Z2
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -39534,64 +43080,69 @@ skip_12:
 	VCVTPS2PD     Y4, Z4
 	VFMADD231PD   Z7, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z4, Z3, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z5, Z5
 	CMPQ   R8, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z4, Z5, Z5
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z6, Z6
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z3, K1, (CX)(DI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z2, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z6, Z6
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z6, Z6
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z5, 352(AX)
 	VMOVUPD Z6, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func contrastiveGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·contrastiveGAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -39655,7 +43206,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Z13, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z13, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z13, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y15, Z14
@@ -39678,12 +43235,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z15, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z15, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y15, Z12
 	VEXTRACTF64X4 $0x01, Z15, Y13
 	VCVTPS2PD     Y13, Z13
@@ -39698,24 +43261,36 @@ skip_9:
 	VMOVUPS       64(SP), Z12
 
 grads_7:
-	VMULPS  Z11, Z12, Z11
-	VSUBPS  Z11, Z11, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z11, Z12, Z11
+	VSUBPS   Z11, Z11, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z11, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z11, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z10, Z12, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z3, Z3
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z10, Z12, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z3, Z3
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z10, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z10, (R8)(DI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -39726,16 +43301,16 @@ tailstore_4:
 	VPXORD    Z4, Z4, Z4
 	VMOVAPS.Z Z15, K1, Z4
 	TESTQ     SI, SI
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z5, Z5, Z5
 	VMOVUPS.Z (SI)(DI*4), K1, Z5
 	VMULPS    Z5, Z4, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y4, Z2
 	VEXTRACTF64X4 $0x01, Z4, Y4
 	VCVTPS2PD     Y4, Z4
@@ -39744,58 +43319,58 @@ skip_14:
 	VCVTPS2PD     Y13, Z13
 	VFMADD231PD   Z12, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z13, Z4, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z12, Z8, Z8
 	CMPQ   R8, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z13, Z8, Z8
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z9, Z9
 
-hi_17:
+hi_21:
 	VMULPS 64(SP), Z5, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z4, K1, (CX)(DI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y4, Z1
 	VEXTRACTF64X4 $0x01, Z4, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z2, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z4, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z9, Z9
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z9, Z9
 
-hi_20:
+hi_24:
 	VMOVUPS 64(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z11, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z6, Z6, Z6
@@ -39803,10 +43378,10 @@ grads_13:
 	VADDPS    Z6, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_21:
+skip_25:
 	VMULPS    Z10, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z7, Z7, Z7
@@ -39814,20 +43389,25 @@ skip_21:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z8, 352(AX)
 	VMOVUPD Z9, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 
 // func contrastiveHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·contrastiveHAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -39898,7 +43478,13 @@ body_3:
 	MOVQ        120(AX), R8
 	TESTQ       R8, R8
 	JZ          skip_8
-	VMOVUPS     Z15, (R8)(DI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z15, (R8)(DI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z15, (R8)(DI*4)
 
 skip_8:
 	VCVTPS2PD     Y17, Z18
@@ -39921,12 +43507,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_9
+	MOVQ     120(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z17, (R8)(DI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z17, (R8)(DI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y17, Z14
 	VEXTRACTF64X4 $0x01, Z17, Y15
 	VCVTPS2PD     Y15, Z15
@@ -39941,33 +43533,51 @@ skip_9:
 	VMOVUPS       64(SP), Z14
 
 grads_7:
-	VMULPS  Z16, Z14, Z15
-	VSUBPS  Z15, Z15, Z16
-	VADDPS  Z16, Z3, Z3
-	MOVQ    144(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_10
+	VMULPS   Z16, Z14, Z15
+	VSUBPS   Z15, Z15, Z16
+	VADDPS   Z16, Z3, Z3
+	MOVQ     144(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z15, (R8)(DI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z15, (R8)(DI*4)
 
-skip_10:
-	VMULPS  Z13, Z14, Z13
-	VSUBPS  Z13, Z13, Z15
-	VADDPS  Z15, Z3, Z3
-	MOVQ    168(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_11
+skip_12:
+	VMULPS   Z13, Z14, Z13
+	VSUBPS   Z13, Z13, Z15
+	VADDPS   Z15, Z3, Z3
+	MOVQ     168(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z13, (R8)(DI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z13, (R8)(DI*4)
 
-skip_11:
-	VMULPS  Z12, Z14, Z12
-	VSUBPS  Z12, Z12, Z13
-	VADDPS  Z13, Z3, Z3
-	MOVQ    216(AX), R8
-	TESTQ   R8, R8
-	JZ      skip_12
+skip_14:
+	VMULPS   Z12, Z14, Z12
+	VSUBPS   Z12, Z12, Z13
+	VADDPS   Z13, Z3, Z3
+	MOVQ     216(AX), R8
+	TESTQ    R8, R8
+	JZ       skip_16
+	CMPL     284(AX), $0x00
+	JE       plain_17
+	VMOVNTPS Z12, (R8)(DI*4)
+	JMP      skip_16
+
+plain_17:
 	VMOVUPS Z12, (R8)(DI*4)
 
-skip_12:
+skip_16:
 	ADDQ $0x10, DI
 	JMP  loop_1
 
@@ -39978,16 +43588,16 @@ tailstore_4:
 	VPXORD    Z5, Z5, Z5
 	VMOVAPS.Z Z17, K1, Z5
 	TESTQ     SI, SI
-	JZ        unweighted_13
+	JZ        unweighted_18
 	VPXORD    Z6, Z6, Z6
 	VMOVUPS.Z (SI)(DI*4), K1, Z6
 	VMULPS    Z6, Z5, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_15
+	JZ        skip_20
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_15:
+skip_20:
 	VCVTPS2PD     Y5, Z2
 	VEXTRACTF64X4 $0x01, Z5, Y4
 	VCVTPS2PD     Y4, Z4
@@ -39996,58 +43606,58 @@ skip_15:
 	VCVTPS2PD     Y14, Z14
 	VFMADD231PD   Z5, Z2, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_16
+	JLE           hi_21
 	VFMADD231PD   Z14, Z4, Z0
 
-hi_16:
+hi_21:
 	VADDPD Z5, Z10, Z10
 	CMPQ   R8, $0x08
-	JLE    hi_17
+	JLE    hi_22
 	VADDPD Z14, Z10, Z10
 
-hi_17:
+hi_22:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R8, $0x08
-	JLE           hi_18
+	JLE           hi_23
 	VADDPD        Z1, Z11, Z11
 
-hi_18:
+hi_23:
 	VMULPS 64(SP), Z6, Z1
-	JMP    grads_14
+	JMP    grads_19
 
-unweighted_13:
+unweighted_18:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_19
+	JZ      skip_24
 	VMOVUPS Z5, K1, (CX)(DI*4)
 
-skip_19:
+skip_24:
 	VCVTPS2PD     Y5, Z1
 	VEXTRACTF64X4 $0x01, Z5, Y2
 	VCVTPS2PD     Y2, Z2
 	VADDPD        Z1, Z0, Z0
 	CMPQ          R8, $0x08
-	JLE           hi_20
+	JLE           hi_25
 	VADDPD        Z2, Z0, Z0
 
-hi_20:
+hi_25:
 	VPANDD        vconst<>+0(SB), Z5, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z11, Z11
 	CMPQ          R8, $0x08
-	JLE           hi_21
+	JLE           hi_26
 	VADDPD        Z1, Z11, Z11
 
-hi_21:
+hi_26:
 	VMOVUPS 64(SP), Z1
 
-grads_14:
+grads_19:
 	VMULPS    Z16, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z7, Z7, Z7
@@ -40055,10 +43665,10 @@ grads_14:
 	VADDPS    Z7, Z3, Z3
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_27
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_22:
+skip_27:
 	VMULPS    Z13, Z1, Z2
 	VSUBPS    Z2, Z2, Z4
 	VPXORD    Z8, Z8, Z8
@@ -40066,10 +43676,10 @@ skip_22:
 	VADDPS    Z8, Z3, Z3
 	MOVQ      168(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_23
+	JZ        skip_28
 	VMOVUPS   Z2, K1, (CX)(DI*4)
 
-skip_23:
+skip_28:
 	VMULPS    Z12, Z1, Z1
 	VSUBPS    Z1, Z1, Z2
 	VPXORD    Z9, Z9, Z9
@@ -40077,20 +43687,25 @@ skip_23:
 	VADDPS    Z9, Z3, Z3
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_24
+	JZ        skip_29
 	VMOVUPS   Z1, K1, (CX)(DI*4)
 
-skip_24:
+skip_29:
 done_5:
 	VMOVUPS Z3, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z10, 352(AX)
 	VMOVUPD Z11, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_30
+	SFENCE
+
+ret_30:
 	VZEROUPPER
 	RET
 
 // func penaltyFAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·penaltyFAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -40141,7 +43756,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_8
-	VMOVUPS     Z7, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z7, (DI)(SI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z7, (DI)(SI*4)
 
 skip_8:
 	VCVTPS2PD     Y8, Z9
@@ -40163,12 +43784,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_9
+	MOVQ     120(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z8, (DI)(SI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z8, (DI)(SI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y8, Z6
 	VEXTRACTF64X4 $0x01, Z8, Y7
 	VCVTPS2PD     Y7, Z7
@@ -40192,16 +43819,16 @@ tailstore_4:
 	VPXORD    Z2, Z2, Z2
 	VMOVAPS.Z Z8, K1, Z2
 	TESTQ     BX, BX
-	JZ        unweighted_10
+	JZ        unweighted_12
 	VPXORD    Z3, Z3, Z3
 	VMOVUPS.Z (BX)(SI*4), K1, Z3
 	VMULPS    Z3, Z2, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_12
+	JZ        skip_14
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
-skip_12:
+skip_14:
 	VCVTPS2PD     Y2, Z6
 	VEXTRACTF64X4 $0x01, Z2, Y2
 	VCVTPS2PD     Y2, Z2
@@ -40210,64 +43837,69 @@ skip_12:
 	VCVTPS2PD     Y3, Z3
 	VFMADD231PD   Z7, Z6, Z0
 	CMPQ          DI, $0x08
-	JLE           hi_13
+	JLE           hi_15
 	VFMADD231PD   Z3, Z2, Z0
 
-hi_13:
+hi_15:
 	VADDPD Z7, Z4, Z4
 	CMPQ   DI, $0x08
-	JLE    hi_14
+	JLE    hi_16
 	VADDPD Z3, Z4, Z4
 
-hi_14:
+hi_16:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z5, Z5
 	CMPQ          DI, $0x08
-	JLE           hi_15
+	JLE           hi_17
 	VADDPD        Z1, Z5, Z5
 
-hi_15:
-	JMP grads_11
+hi_17:
+	JMP grads_13
 
-unweighted_10:
+unweighted_12:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_16
+	JZ      skip_18
 	VMOVUPS Z2, K1, (CX)(SI*4)
 
-skip_16:
+skip_18:
 	VCVTPS2PD     Y2, Z1
 	VEXTRACTF64X4 $0x01, Z2, Y3
 	VCVTPS2PD     Y3, Z3
 	VADDPD        Z1, Z0, Z0
 	CMPQ          DI, $0x08
-	JLE           hi_17
+	JLE           hi_19
 	VADDPD        Z3, Z0, Z0
 
-hi_17:
+hi_19:
 	VPANDD        vconst<>+0(SB), Z2, Z1
 	VCVTPS2PD     Y1, Z2
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z2, Z5, Z5
 	CMPQ          DI, $0x08
-	JLE           hi_18
+	JLE           hi_20
 	VADDPD        Z1, Z5, Z5
 
-hi_18:
-grads_11:
+hi_20:
+grads_13:
 done_5:
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z4, 352(AX)
 	VMOVUPD Z5, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_21
+	SFENCE
+
+ret_21:
 	VZEROUPPER
 	RET
 
 // func penaltyGAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·penaltyGAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -40328,7 +43960,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_8
-	VMOVUPS     Z11, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z11, (DI)(SI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z11, (DI)(SI*4)
 
 skip_8:
 	VCVTPS2PD     Y10, Z12
@@ -40351,12 +43989,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_9
+	MOVQ     120(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z10, (DI)(SI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z10, (DI)(SI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y10, Z8
 	VEXTRACTF64X4 $0x01, Z10, Y11
 	VCVTPS2PD     Y11, Z11
@@ -40371,15 +44015,21 @@ skip_9:
 	VMOVUPS       192(SP), Z8
 
 grads_7:
-	VMULPS  Z9, Z8, Z8
-	VSUBPS  Z8, Z8, Z9
-	VADDPS  Z9, Z2, Z2
-	MOVQ    144(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_10
+	VMULPS   Z9, Z8, Z8
+	VSUBPS   Z8, Z8, Z9
+	VADDPS   Z9, Z2, Z2
+	MOVQ     144(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z8, (DI)(SI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z8, (DI)(SI*4)
 
-skip_10:
+skip_12:
 	ADDQ $0x10, SI
 	JMP  loop_1
 
@@ -40390,16 +44040,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z10, K1, Z3
 	TESTQ     BX, BX
-	JZ        unweighted_11
+	JZ        unweighted_14
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (BX)(SI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_13
+	JZ        skip_16
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
-skip_13:
+skip_16:
 	VCVTPS2PD     Y3, Z8
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -40408,46 +44058,17 @@ skip_13:
 	VCVTPS2PD     Y11, Z11
 	VFMADD231PD   Z10, Z8, Z0
 	CMPQ          DI, $0x08
-	JLE           hi_14
+	JLE           hi_17
 	VFMADD231PD   Z11, Z3, Z0
 
-hi_14:
+hi_17:
 	VADDPD Z10, Z6, Z6
 	CMPQ   DI, $0x08
-	JLE    hi_15
+	JLE    hi_18
 	VADDPD Z11, Z6, Z6
 
-hi_15:
-	VPANDD        vconst<>+0(SB), Z1, Z1
-	VCVTPS2PD     Y1, Z3
-	VEXTRACTF64X4 $0x01, Z1, Y1
-	VCVTPS2PD     Y1, Z1
-	VADDPD        Z3, Z7, Z7
-	CMPQ          DI, $0x08
-	JLE           hi_16
-	VADDPD        Z1, Z7, Z7
-
-hi_16:
-	VMULPS 192(SP), Z4, Z1
-	JMP    grads_12
-
-unweighted_11:
-	MOVQ    120(AX), CX
-	TESTQ   CX, CX
-	JZ      skip_17
-	VMOVUPS Z3, K1, (CX)(SI*4)
-
-skip_17:
-	VCVTPS2PD     Y3, Z1
-	VEXTRACTF64X4 $0x01, Z3, Y4
-	VCVTPS2PD     Y4, Z4
-	VADDPD        Z1, Z0, Z0
-	CMPQ          DI, $0x08
-	JLE           hi_18
-	VADDPD        Z4, Z0, Z0
-
 hi_18:
-	VPANDD        vconst<>+0(SB), Z3, Z1
+	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
@@ -40457,9 +44078,38 @@ hi_18:
 	VADDPD        Z1, Z7, Z7
 
 hi_19:
+	VMULPS 192(SP), Z4, Z1
+	JMP    grads_15
+
+unweighted_14:
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_20
+	VMOVUPS Z3, K1, (CX)(SI*4)
+
+skip_20:
+	VCVTPS2PD     Y3, Z1
+	VEXTRACTF64X4 $0x01, Z3, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z1, Z0, Z0
+	CMPQ          DI, $0x08
+	JLE           hi_21
+	VADDPD        Z4, Z0, Z0
+
+hi_21:
+	VPANDD        vconst<>+0(SB), Z3, Z1
+	VCVTPS2PD     Y1, Z3
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VCVTPS2PD     Y1, Z1
+	VADDPD        Z3, Z7, Z7
+	CMPQ          DI, $0x08
+	JLE           hi_22
+	VADDPD        Z1, Z7, Z7
+
+hi_22:
 	VMOVUPS 192(SP), Z1
 
-grads_12:
+grads_15:
 	VMULPS    Z9, Z1, Z1
 	VSUBPS    Z1, Z1, Z3
 	VPXORD    Z5, Z5, Z5
@@ -40467,20 +44117,25 @@ grads_12:
 	VADDPS    Z5, Z2, Z2
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_20
+	JZ        skip_23
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
-skip_20:
+skip_23:
 done_5:
 	VMOVUPS Z2, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z6, 352(AX)
 	VMOVUPD Z7, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_24
+	SFENCE
+
+ret_24:
 	VZEROUPPER
 	RET
 
 // func penaltyHAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·penaltyHAVX512(SB), NOSPLIT, $256-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -40541,7 +44196,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_8
-	VMOVUPS     Z12, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_9
+	VMOVNTPS    Z12, (DI)(SI*4)
+	JMP         skip_8
+
+plain_9:
+	VMOVUPS Z12, (DI)(SI*4)
 
 skip_8:
 	VCVTPS2PD     Y11, Z13
@@ -40564,12 +44225,18 @@ skip_8:
 	JMP           grads_7
 
 unweighted_6:
-	MOVQ    120(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_9
+	MOVQ     120(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_10
+	CMPL     284(AX), $0x00
+	JE       plain_11
+	VMOVNTPS Z11, (DI)(SI*4)
+	JMP      skip_10
+
+plain_11:
 	VMOVUPS Z11, (DI)(SI*4)
 
-skip_9:
+skip_10:
 	VCVTPS2PD     Y11, Z9
 	VEXTRACTF64X4 $0x01, Z11, Y12
 	VCVTPS2PD     Y12, Z12
@@ -40584,24 +44251,36 @@ skip_9:
 	VMOVUPS       192(SP), Z9
 
 grads_7:
-	VMULPS  Z10, Z9, Z10
-	VSUBPS  Z10, Z10, Z11
-	VADDPS  Z11, Z2, Z2
-	MOVQ    144(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_10
+	VMULPS   Z10, Z9, Z10
+	VSUBPS   Z10, Z10, Z11
+	VADDPS   Z11, Z2, Z2
+	MOVQ     144(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_12
+	CMPL     284(AX), $0x00
+	JE       plain_13
+	VMOVNTPS Z10, (DI)(SI*4)
+	JMP      skip_12
+
+plain_13:
 	VMOVUPS Z10, (DI)(SI*4)
 
-skip_10:
-	VMULPS  128(SP), Z9, Z9
-	VSUBPS  Z9, Z9, Z10
-	VADDPS  Z10, Z2, Z2
-	MOVQ    216(AX), DI
-	TESTQ   DI, DI
-	JZ      skip_11
+skip_12:
+	VMULPS   128(SP), Z9, Z9
+	VSUBPS   Z9, Z9, Z10
+	VADDPS   Z10, Z2, Z2
+	MOVQ     216(AX), DI
+	TESTQ    DI, DI
+	JZ       skip_14
+	CMPL     284(AX), $0x00
+	JE       plain_15
+	VMOVNTPS Z9, (DI)(SI*4)
+	JMP      skip_14
+
+plain_15:
 	VMOVUPS Z9, (DI)(SI*4)
 
-skip_11:
+skip_14:
 	ADDQ $0x10, SI
 	JMP  loop_1
 
@@ -40612,16 +44291,16 @@ tailstore_4:
 	VPXORD    Z3, Z3, Z3
 	VMOVAPS.Z Z11, K1, Z3
 	TESTQ     BX, BX
-	JZ        unweighted_12
+	JZ        unweighted_16
 	VPXORD    Z4, Z4, Z4
 	VMOVUPS.Z (BX)(SI*4), K1, Z4
 	VMULPS    Z4, Z3, Z1
 	MOVQ      120(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_14
+	JZ        skip_18
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
-skip_14:
+skip_18:
 	VCVTPS2PD     Y3, Z9
 	VEXTRACTF64X4 $0x01, Z3, Y3
 	VCVTPS2PD     Y3, Z3
@@ -40630,58 +44309,58 @@ skip_14:
 	VCVTPS2PD     Y12, Z12
 	VFMADD231PD   Z11, Z9, Z0
 	CMPQ          DI, $0x08
-	JLE           hi_15
+	JLE           hi_19
 	VFMADD231PD   Z12, Z3, Z0
 
-hi_15:
+hi_19:
 	VADDPD Z11, Z7, Z7
 	CMPQ   DI, $0x08
-	JLE    hi_16
+	JLE    hi_20
 	VADDPD Z12, Z7, Z7
 
-hi_16:
+hi_20:
 	VPANDD        vconst<>+0(SB), Z1, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z3, Z8, Z8
 	CMPQ          DI, $0x08
-	JLE           hi_17
+	JLE           hi_21
 	VADDPD        Z1, Z8, Z8
 
-hi_17:
+hi_21:
 	VMULPS 192(SP), Z4, Z1
-	JMP    grads_13
+	JMP    grads_17
 
-unweighted_12:
+unweighted_16:
 	MOVQ    120(AX), CX
 	TESTQ   CX, CX
-	JZ      skip_18
+	JZ      skip_22
 	VMOVUPS Z3, K1, (CX)(SI*4)
 
-skip_18:
+skip_22:
 	VCVTPS2PD     Y3, Z1
 	VEXTRACTF64X4 $0x01, Z3, Y4
 	VCVTPS2PD     Y4, Z4
 	VADDPD        Z1, Z0, Z0
 	CMPQ          DI, $0x08
-	JLE           hi_19
+	JLE           hi_23
 	VADDPD        Z4, Z0, Z0
 
-hi_19:
+hi_23:
 	VPANDD        vconst<>+0(SB), Z3, Z1
 	VCVTPS2PD     Y1, Z3
 	VEXTRACTF64X4 $0x01, Z1, Y1
 	VCVTPS2PD     Y1, Z1
 	VADDPD        Z3, Z8, Z8
 	CMPQ          DI, $0x08
-	JLE           hi_20
+	JLE           hi_24
 	VADDPD        Z1, Z8, Z8
 
-hi_20:
+hi_24:
 	VMOVUPS 192(SP), Z1
 
-grads_13:
+grads_17:
 	VMULPS    Z10, Z1, Z3
 	VSUBPS    Z3, Z3, Z4
 	VPXORD    Z5, Z5, Z5
@@ -40689,10 +44368,10 @@ grads_13:
 	VADDPS    Z5, Z2, Z2
 	MOVQ      144(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_21
+	JZ        skip_25
 	VMOVUPS   Z3, K1, (CX)(SI*4)
 
-skip_21:
+skip_25:
 	VMULPS    128(SP), Z1, Z1
 	VSUBPS    Z1, Z1, Z3
 	VPXORD    Z6, Z6, Z6
@@ -40700,15 +44379,20 @@ skip_21:
 	VADDPS    Z6, Z2, Z2
 	MOVQ      216(AX), CX
 	TESTQ     CX, CX
-	JZ        skip_22
+	JZ        skip_26
 	VMOVUPS   Z1, K1, (CX)(SI*4)
 
-skip_22:
+skip_26:
 done_5:
 	VMOVUPS Z2, 480(AX)
 	VMOVUPD Z0, 288(AX)
 	VMOVUPD Z7, 352(AX)
 	VMOVUPD Z8, 416(AX)
+	CMPL    284(AX), $0x00
+	JE      ret_27
+	SFENCE
+
+ret_27:
 	VZEROUPPER
 	RET
 

@@ -34,7 +34,7 @@ func TestKargsLayout(t *testing.T) {
 		{"w", unsafe.Offsetof(a.w), 72}, {"cw", unsafe.Offsetof(a.cw), 96}, {"ps", unsafe.Offsetof(a.ps), 120},
 		{"gx", unsafe.Offsetof(a.gx), 144}, {"gy", unsafe.Offsetof(a.gy), 168}, {"gz", unsafe.Offsetof(a.gz), 192},
 		{"h", unsafe.Offsetof(a.h), 216}, {"n", unsafe.Offsetof(a.n), 240}, {"scale", unsafe.Offsetof(a.scale), 248},
-		{"p", unsafe.Offsetof(a.p), 252}, {"sums", unsafe.Offsetof(a.sums), 288},
+		{"p", unsafe.Offsetof(a.p), 252}, {"nt", unsafe.Offsetof(a.nt), 284}, {"sums", unsafe.Offsetof(a.sums), 288},
 	} {
 		if c.got != c.off {
 			t.Errorf("kargs.%s at offset %d, the assembly reads it at %d", c.name, c.got, c.off)

@@ -10,9 +10,9 @@ type kargs struct {
 	x, y, z, w, cw    []float32 // inputs: w is the sample weight, cw a per-element factor
 	ps, gx, gy, gz, h []float32 // outputs: per-sample w·L (or a map's result), gradients, Hessian
 	n                 int
-	scale             float32    // gradient scale
-	p                 [8]float32 // parameters
-	_                 float32
+	scale             float32     // gradient scale
+	p                 [8]float32  // parameters
+	nt                uint32      // nonzero: whole-vector output stores bypass the caches (outputs aligned to 64 bytes)
 	sums              [24]float64 // lanes 0..7: Σ w·L; 8..15: Σ w; 16..23: Σ |w·L| (the kernel adds to them)
 	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func expAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·expAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -68,7 +68,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Y0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Y0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -79,18 +85,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func logAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·logAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -166,7 +177,13 @@ body_3:
 	MOVQ        120(AX), SI
 	TESTQ       SI, SI
 	JZ          skip_6
-	VMOVUPS     Y0, (SI)(BX*4)
+	CMPL        284(AX), $0x00
+	JE          plain_7
+	VMOVNTPS    Y0, (SI)(BX*4)
+	JMP         skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -177,18 +194,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func log1pAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·log1pAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -275,7 +297,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Y0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Y0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -286,18 +314,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func tanhAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·tanhAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -383,7 +416,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Y0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Y0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -394,18 +433,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func sigmoidAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·sigmoidAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -478,7 +522,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Y0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Y0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -489,18 +539,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func softplusAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·softplusAVX2(SB), NOSPLIT, $32-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Y0
@@ -616,7 +671,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Y0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Y0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -627,18 +688,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func expShiftScaleAVX2(a *byte)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·expShiftScaleAVX2(SB), NOSPLIT, $96-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -707,7 +773,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Y0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Y0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Y0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x08, BX
@@ -718,18 +790,23 @@ tailstore_4:
 	SUBQ       SI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y1
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y0, Y1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func axpyAVX2(a *byte)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·axpyAVX2(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Y0
@@ -768,7 +845,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_6
-	VMOVUPS     Y2, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_7
+	VMOVNTPS    Y2, (DI)(SI*4)
+	JMP         skip_6
+
+plain_7:
+	VMOVUPS Y2, (DI)(SI*4)
 
 skip_6:
 	ADDQ $0x08, SI
@@ -779,13 +862,18 @@ tailstore_4:
 	SUBQ       DI, CX
 	LEAQ       vtail<>+0(SB), DX
 	VMOVUPS    (DX)(CX*4), Y0
-	MOVQ       120(AX), AX
-	TESTQ      AX, AX
-	JZ         skip_7
-	VMASKMOVPS Y2, Y0, (AX)(SI*4)
+	MOVQ       120(AX), CX
+	TESTQ      CX, CX
+	JZ         skip_8
+	VMASKMOVPS Y2, Y0, (CX)(SI*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
@@ -1063,7 +1151,7 @@ done_5:
 	RET
 
 // func expAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·expAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -1118,7 +1206,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Z0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1128,18 +1222,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func logAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·logAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -1221,7 +1320,13 @@ body_3:
 	MOVQ        120(AX), SI
 	TESTQ       SI, SI
 	JZ          skip_6
-	VMOVUPS     Z0, (SI)(BX*4)
+	CMPL        284(AX), $0x00
+	JE          plain_7
+	VMOVNTPS    Z0, (SI)(BX*4)
+	JMP         skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1231,18 +1336,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func log1pAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·log1pAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -1333,7 +1443,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Z0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1343,18 +1459,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func tanhAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·tanhAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -1433,7 +1554,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Z0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1443,18 +1570,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func sigmoidAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sigmoidAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -1521,7 +1653,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Z0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1531,18 +1669,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func softplusAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·softplusAVX512(SB), NOSPLIT, $64-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 248(AX), Z0
@@ -1651,7 +1794,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Z0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1661,18 +1810,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func expShiftScaleAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·expShiftScaleAVX512(SB), NOSPLIT, $192-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -1733,7 +1887,13 @@ body_3:
 	MOVQ         120(AX), SI
 	TESTQ        SI, SI
 	JZ           skip_6
-	VMOVUPS      Z0, (SI)(BX*4)
+	CMPL         284(AX), $0x00
+	JE           plain_7
+	VMOVNTPS     Z0, (SI)(BX*4)
+	JMP          skip_6
+
+plain_7:
+	VMOVUPS Z0, (SI)(BX*4)
 
 skip_6:
 	ADDQ $0x10, BX
@@ -1743,18 +1903,23 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(SI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(BX*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(BX*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 
 // func axpyAVX512(a *byte)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·axpyAVX512(SB), NOSPLIT, $128-8
 	MOVQ         a+0(FP), AX
 	VBROADCASTSS 252(AX), Z0
@@ -1794,7 +1959,13 @@ body_3:
 	MOVQ        120(AX), DI
 	TESTQ       DI, DI
 	JZ          skip_6
-	VMOVUPS     Z0, (DI)(SI*4)
+	CMPL        284(AX), $0x00
+	JE          plain_7
+	VMOVNTPS    Z0, (DI)(SI*4)
+	JMP         skip_6
+
+plain_7:
+	VMOVUPS Z0, (DI)(SI*4)
 
 skip_6:
 	ADDQ $0x10, SI
@@ -1804,13 +1975,18 @@ tailstore_4:
 	LEAQ    vktail<>+0(SB), CX
 	MOVWLZX (CX)(DI*2), CX
 	KMOVW   CX, K1
-	MOVQ    120(AX), AX
-	TESTQ   AX, AX
-	JZ      skip_7
-	VMOVUPS Z0, K1, (AX)(SI*4)
+	MOVQ    120(AX), CX
+	TESTQ   CX, CX
+	JZ      skip_8
+	VMOVUPS Z0, K1, (CX)(SI*4)
 
-skip_7:
+skip_8:
 done_5:
+	CMPL 284(AX), $0x00
+	JE   ret_9
+	SFENCE
+
+ret_9:
 	VZEROUPPER
 	RET
 

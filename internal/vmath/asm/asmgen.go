@@ -386,6 +386,14 @@ func (g *asmgen) storeOut(k int, v operand.Op, mask operand.Op) {
 	c.MOVQ(operand.Mem{Base: g.a, Disp: outOff[k]}, p)
 	c.TESTQ(p, p)
 	c.JZ(operand.LabelRef(skip))
+	if mask == nil { // a whole vector: non-temporal when kargs.nt says so (the caller checked alignment)
+		plain := g.label("plain")
+		c.CMPL(operand.Mem{Base: g.a, Disp: offNT}, operand.U8(0))
+		c.JE(operand.LabelRef(plain))
+		c.VMOVNTPS(v, g.streamMem(p))
+		c.JMP(operand.LabelRef(skip))
+		c.Label(plain)
+	}
 	g.store(v, p, mask)
 	c.Label(skip)
 }
@@ -602,6 +610,13 @@ func (g *asmgen) function(b *built) {
 		for j, r := range g.accA {
 			c.VMOVUPD(r, operand.Mem{Base: g.a, Disp: offSums + 128 + bytes*j})
 		}
+	}
+	if k.kind == kLoss || k.kind == kMap { // order the non-temporal stores before returning
+		plain := g.label("ret")
+		c.CMPL(operand.Mem{Base: g.a, Disp: offNT}, operand.U8(0))
+		c.JE(operand.LabelRef(plain))
+		c.SFENCE()
+		c.Label(plain)
 	}
 	c.VZEROUPPER()
 	c.RET()

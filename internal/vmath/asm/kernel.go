@@ -20,6 +20,7 @@ const (
 	offN     = 240
 	offScale = 248
 	offP     = 252
+	offNT    = 284 // uint32: nonzero: whole-vector output stores are non-temporal (VMOVNTPS)
 	offSums  = 288 // [24]float64: lanes of Σ w·L, Σ w and Σ |w·L|
 	offFlags = 480 // [16]float32: NaN in a lane where a gradient or Hessian output was not finite
 	kargsLen = 544

@@ -268,7 +268,7 @@ type kargs struct {
 	n                 int
 	scale             float32    // gradient scale
 	p                 [8]float32 // parameters
-	_                 float32
+	nt                uint32     // nonzero: whole-vector output stores bypass the caches (outputs aligned to 64 bytes)
 	sums              [24]float64 // lanes 0..7: Σ w·L; 8..15: Σ w; 16..23: Σ |w·L| (the kernel adds to them)
 	flags             [16]float32 // a loss kernel's: nonzero where a gradient or Hessian value was not finite
 }
