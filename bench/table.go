@@ -136,94 +136,55 @@ func Failures(results []Result) int {
 
 // WriteCompare writes gloss's resident timings next to a peer table's (bench/peers/peers.py:
 // PyTorch, the seed document's NumPy code) for the cases both have (same loss, mode, n and
-// c): each side's median per call, and for each peer and gloss device the ratio peer/gloss
-// (above 1: gloss is faster). It ends with the geometric mean of each ratio per mode.
+// c; compareCases pairs them): each side's median per call, and for each peer and gloss device
+// the ratio peer/gloss (above 1: gloss is faster). It ends with the geometric mean of each
+// ratio per mode.
 func WriteCompare(w io.Writer, ours, peers []Result) error {
-	var mine, theirs []Result
-	for _, r := range ours {
-		if r.Status == OK && r.Loss != CopyLoss && r.Path == Resident {
-			mine = append(mine, r)
-		}
-	}
-	for _, r := range peers {
-		if r.Status == OK && r.Loss != CopyLoss && r.Median > 0 {
-			theirs = append(theirs, r)
-		}
-	}
-	ourDevs, peerDevs := devicesOf(mine), devicesOf(theirs)
-	type cell map[string]float64
-	byKey := map[key]cell{}
-	peerByKey := map[key]cell{}
-	for _, r := range mine {
-		if byKey[r.key()] == nil {
-			byKey[r.key()] = cell{}
-		}
-		byKey[r.key()][r.Device] = r.Median
-	}
-	var keys []key
-	for _, r := range theirs {
-		k := r.key()
-		if byKey[k] == nil {
-			continue
-		}
-		if peerByKey[k] == nil {
-			peerByKey[k] = cell{}
-			keys = append(keys, k)
-		}
-		peerByKey[k][r.Device] = r.Median
-	}
-	if len(keys) == 0 {
+	c := compareCases(ours, peers)
+	if len(c.ratios) == 0 {
 		_, err := fmt.Fprintln(w, "compare: no case in common (same loss, mode, n and c) between this run and the peers file")
 		return err
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.loss, b.loss), cmp.Compare(modeRank(a.mode), modeRank(b.mode)), cmp.Compare(a.n*a.c, b.n*b.c))
-	})
+	type cell map[string]float64
+	var keys []key
+	gloss, peer, ratios := map[key]cell{}, map[key]cell{}, map[key]cell{}
+	for _, r := range c.ratios {
+		k := key{loss: r.loss, mode: r.mode, n: r.n, c: r.c}
+		if gloss[k] == nil {
+			gloss[k], peer[k], ratios[k] = cell{}, cell{}, cell{}
+			keys = append(keys, k)
+		}
+		gloss[k][r.device], peer[k][r.peer], ratios[k][r.peer+"/"+r.device] = r.gloss, r.peerS, r.value
+	}
 	wl, wm := len("loss"), len("mode")
 	for _, k := range keys {
 		wl, wm = max(wl, len(k.loss)), max(wm, len(k.mode))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{fmt.Sprintf("%-*s", wl, "loss"), fmt.Sprintf("%-*s", wm, "mode"), "n", "c"}
-	for _, d := range ourDevs {
+	for _, d := range c.devices {
 		head = append(head, "gloss "+d)
 	}
-	for _, p := range peerDevs {
+	for _, p := range c.peers {
 		head = append(head, p)
-		for _, d := range ourDevs {
+		for _, d := range c.devices {
 			head = append(head, p+"/"+d)
 		}
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
-	type gm struct {
-		sum float64
-		n   int
-	}
-	geo := map[string]*gm{}
-	var geoKeys []string
 	for _, k := range keys {
 		row := []string{fmt.Sprintf("%-*s", wl, k.loss), fmt.Sprintf("%-*s", wm, k.mode), fmt.Sprint(k.n), fmt.Sprint(k.c)}
-		for _, d := range ourDevs {
-			row = append(row, medianCell(byKey[k], d))
+		for _, d := range c.devices {
+			row = append(row, medianCell(gloss[k], d))
 		}
-		for _, p := range peerDevs {
-			row = append(row, medianCell(peerByKey[k], p))
-			for _, d := range ourDevs {
-				pm, ok1 := peerByKey[k][p]
-				om, ok2 := byKey[k][d]
-				if !ok1 || !ok2 || om <= 0 {
+		for _, p := range c.peers {
+			row = append(row, medianCell(peer[k], p))
+			for _, d := range c.devices {
+				if v, ok := ratios[k][p+"/"+d]; ok {
+					row = append(row, fmt.Sprintf("%.2f×", v))
+				} else {
 					row = append(row, "-")
-					continue
 				}
-				ratio := pm / om
-				row = append(row, fmt.Sprintf("%.2f×", ratio))
-				gk := fmt.Sprintf("%s/%s %s", p, d, k.mode)
-				if geo[gk] == nil {
-					geo[gk] = &gm{}
-					geoKeys = append(geoKeys, gk)
-				}
-				geo[gk].sum += math.Log(ratio)
-				geo[gk].n++
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
@@ -232,9 +193,12 @@ func WriteCompare(w io.Writer, ours, peers []Result) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nratio = peer median / gloss median (above 1: gloss is faster); geometric means:")
-	for _, gk := range geoKeys {
-		g := geo[gk]
-		fmt.Fprintf(w, "  %-40s %.2f× over %d case(s)\n", gk, math.Exp(g.sum/float64(g.n)), g.n)
+	for _, p := range c.peers {
+		for _, d := range c.devices {
+			for _, g := range c.geoMeans(d, p) {
+				fmt.Fprintf(w, "  %-40s %.2f× over %d case(s)\n", fmt.Sprintf("%s/%s %s", p, d, g.mode), g.value, g.cases)
+			}
+		}
 	}
 	return nil
 }
