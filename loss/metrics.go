@@ -65,26 +65,33 @@ func ratio(a, b, empty float64) float64 {
 func Accuracy(params ...Param) (Loss, error) { return New("accuracy", params...) }
 
 // F1 is the binary F1 score 2TP/(2TP + FP + FN), predicting positive where the score exceeds
-// Threshold (default 0.5), counts weighted by Weights; 0 when there are no positives at all.
-// Pred holds scores, Target y ∈ {0, 1}. Sums: [TP, FP, FN].
+// Threshold (default 0.5), counts weighted by Weights; 0 when there are no positives at all
+// (scikit-learn's f1_score with its default zero_division). Pred holds scores, Target
+// y ∈ {0, 1}. Sums: [TP, FP, FN].
 func F1(params ...Param) (Loss, error) { return New("f1", params...) }
 
-// MacroF1 is the mean over classes of the per-class F1 of the argmax prediction, over the
-// classes that occur as a label or a prediction (scikit-learn's average="macro").
-// Pred holds scores (N×C), Labels classes or IgnoreIndex (default −100).
-// Sums: C true-positive, then C false-positive, then C false-negative counts.
+// MacroF1 is the mean over classes of the per-class F1 2TP_k/(2TP_k + FP_k + FN_k) of the
+// argmax prediction (ties to the smallest index), counts weighted by Weights, over the classes
+// that occur as a label or a prediction (scikit-learn's average="macro"). With sample weights
+// a class occurs only where a row of nonzero weight shows it: scikit-learn also averages in,
+// with an F1 of 0, a class seen only in rows of weight 0 (its labels= argument gives gloss's
+// value). Pred holds scores (N×C), Labels classes or IgnoreIndex (default −100), Weights
+// sample weights (N). Sums: C true-positive, then C false-positive, then C false-negative
+// counts.
 func MacroF1(params ...Param) (Loss, error) { return New("macro_f1", params...) }
 
 // AUC is the exact area under the ROC curve, the Mann–Whitney U statistic divided by the
 // number of (positive, negative) pairs, tied scores counting ½, pairs weighted by the product
-// of their sample weights. NaN when either class is empty. Pred holds scores, Target
-// y ∈ {0, 1}. Sums: [AUC, Σ s of positives, Σ s of negatives]. No device has a kernel for it:
-// it runs on the cpu, and the Result says so.
+// of their sample weights (scikit-learn's roc_auc_score with sample_weight). NaN when either
+// class is empty. Pred holds scores, Target y ∈ {0, 1}, Weights sample weights.
+// Sums: [AUC, Σ s of positives, Σ s of negatives]. No device has a kernel for it: it runs on
+// the cpu, and the Result says so.
 func AUC(params ...Param) (Loss, error) { return New("auc", params...) }
 
 // BinaryIoU is the thresholded intersection over union of binary masks, TP/(TP + FP + FN) over
 // all elements, predicting positive where the score exceeds Threshold (default 0.5); 1 when
-// both masks are empty. Pred holds scores, Target y ∈ {0, 1}. Sums: [TP, FP, FN].
+// both masks are empty (scikit-learn's jaccard_score with zero_division=1), counts weighted by
+// Weights. Pred holds scores, Target y ∈ {0, 1}. Sums: [TP, FP, FN].
 func BinaryIoU(params ...Param) (Loss, error) { return New("binary_iou", params...) }
 
 // Calibration is the expected calibration error over Bins (default 15) equal-width confidence
