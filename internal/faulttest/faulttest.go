@@ -458,7 +458,7 @@ func eval[T loss.Float](t *testing.T, dev device.Device, sc Scenario, b64 loss.B
 		}
 		o.Value, o.Weight, o.Sums, o.Device, o.Fallback = res.Value, res.Weight, res.Sums, res.Device, res.Fallback
 		for k, s := range [][]T{res.PerSample, res.Grad, res.GradTarget, res.GradAux, res.Hess} {
-			o.Outs[k] = widen(s)
+			o.Outs[k] = conv[float64](s)
 		}
 		return o, nil
 	}
@@ -547,34 +547,24 @@ func eval[T loss.Float](t *testing.T, dev device.Device, sc Scenario, b64 loss.B
 		if err := dev.Read(h, x, 0); err != nil {
 			t.Fatalf("%s: Read of %s, unfaulted: %v", sc.Name, outNames[k], err)
 		}
-		o.Outs[k] = widen(h)
+		o.Outs[k] = conv[float64](h)
 	}
 	return o, nil
 }
 
 func convert[T loss.Float](b loss.Batch[float64]) loss.Batch[T] {
-	return loss.Batch[T]{Rows: b.Rows, Cols: b.Cols, Pred: narrow[T](b.Pred), Target: narrow[T](b.Target), Aux: narrow[T](b.Aux),
-		Labels: b.Labels, Weights: narrow[T](b.Weights), ClassWeights: narrow[T](b.ClassWeights)}
+	return loss.Batch[T]{Rows: b.Rows, Cols: b.Cols, Pred: conv[T](b.Pred), Target: conv[T](b.Target), Aux: conv[T](b.Aux),
+		Labels: b.Labels, Weights: conv[T](b.Weights), ClassWeights: conv[T](b.ClassWeights)}
 }
 
-func narrow[T loss.Float](v []float64) []T {
+// conv copies v converted to T (nil stays nil).
+func conv[T, U loss.Float](v []U) []T {
 	if v == nil {
 		return nil
 	}
 	o := make([]T, len(v))
 	for i, x := range v {
 		o[i] = T(x)
-	}
-	return o
-}
-
-func widen[T loss.Float](v []T) []float64 {
-	if v == nil {
-		return nil
-	}
-	o := make([]float64, len(v))
-	for i, x := range v {
-		o[i] = float64(x)
 	}
 	return o
 }
