@@ -15,11 +15,10 @@ func init() {
 
 // pairDist returns ‖u − v + eps‖_p in float64 (every difference formed in float64). For p = 2
 // the squares of float32 differences cannot overflow float64, so it is √Σw² directly; other
-// degrees scale by the largest |w| as cpuref does.
+// degrees are pairDistRef (scaled by the largest |w|, as cpuref does).
 func pairDist[T Float](u, v []T, p, eps float64) float64 {
 	v = v[:len(u)]
-	switch p {
-	case 2:
+	if p == 2 {
 		if isF32[T]() {
 			return math.Sqrt(sqDist(asF32(u), asF32(v), eps))
 		}
@@ -40,25 +39,8 @@ func pairDist[T Float](u, v []T, p, eps float64) float64 {
 			s0 += w * w
 		}
 		return math.Sqrt((s0 + s1) + (s2 + s3))
-	case 1:
-		var s float64
-		for j, uj := range u {
-			s += math.Abs(float64(uj) - float64(v[j]) + eps)
-		}
-		return s
 	}
-	var m float64
-	for j, uj := range u {
-		m = max(m, math.Abs(float64(uj)-float64(v[j])+eps))
-	}
-	if m == 0 || math.IsInf(m, 0) || math.IsNaN(m) {
-		return m
-	}
-	var s float64
-	for j, uj := range u {
-		s += math.Pow(math.Abs(float64(uj)-float64(v[j])+eps)/m, p)
-	}
-	return m * math.Pow(s, 1/p)
+	return pairDistRef(u, v, p, eps) // other degrees: cpuref's evaluation itself
 }
 
 // pairDistRef is cpuref's pairDist operation for operation (one float64 sum, in order, of
