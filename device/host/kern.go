@@ -499,18 +499,7 @@ func argmaxRows(x []float32, c int, idx []int32) {
 		return
 	}
 	for r := range idx {
-		row := x[r*c : (r+1)*c]
-		best := 0
-		for j, v := range row {
-			if v != v {
-				best = j
-				break
-			}
-			if v > row[best] {
-				best = j
-			}
-		}
-		idx[r] = int32(best)
+		idx[r] = int32(argmax(x[r*c : (r+1)*c])) // rows of c ≤ 16: argmax's scalar pass
 	}
 }
 
