@@ -98,8 +98,8 @@ func segmentation[T Float](name string) func(a *Args[T]) []float64 {
 
 // segBlockPQ fills b.p and b.q for the pixels xb of one block, and b.ny for yb when withNY,
 // and returns the slices: p = σ(x), q = σ(−x) on logits (p = x, q = 1 − x on probabilities),
-// ny = 1 − y (nil without withNY). Every pass is a vector primitive; −x and 1 − x are exact
-// negations and rounded subtractions, the same bits as a scalar loop.
+// ny = 1 − y (nil without withNY). Every pass is a vector primitive: −x is (−1)·x + 0 (exact,
+// but +0 for ±0, where σ is ½ either way) and 1 − x is (−1)·x + 1 (one rounding, 1 − x's bits).
 func segBlockPQ[T Float](xb, yb []T, b *segBufs[T], logits, withNY bool) (pb, qb, nyb []T) {
 	m := len(xb)
 	pb, qb = b.p[:m], b.q[:m]
