@@ -11,7 +11,8 @@
 //                      16-byte float4/double2-like struct), its lane mask, and VW
 //   VSEL(c, a, b)      lane-wise c ? a : b (a and b chunks or scalars)
 //   FN, KERNEL, GP(T)  function and kernel qualifiers, a pointer to global memory
-//   PRM                the type of a parameter slot (P[...]; indices from params.h)
+//   PRM                the type of a parameter slot (P[...]; indices from params.h): double
+//                      on CUDA and wherever an OpenCL device has fp64, else float
 //   ROW_FOR, row_ld... what a row loss uses to walk its row, reduce over it and write its
 //                      gradient (the row primitives, see a dialect header)
 //   FLAT_FOR, ...      the same for kernels over flat arrays (checks, denominators)

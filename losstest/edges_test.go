@@ -272,7 +272,9 @@ func first(s string, n int) string {
 // large: over all the cases of an edge, most of the reference's nonzero values of each
 // output (all but a tenth) must lie above ten times their absolute tolerance, so that a
 // device returning 0 (or anything that small) for them fails; for gradients held to a share
-// of their row's largest entry (Case.RowGradShare), most rows' largest entries. Values near or below the
+// of their row's largest entry (Case.RowGradShare), most rows' largest entries; for those
+// that may differ by a share of the terms they cancel (Case.CancelShare), ten times the
+// absolute tolerance and that share. Values near or below the
 // dtype's smallest normal number, which the dtype cannot resolve, are left out. An edge whose tiny
 // values no formulation resolves in float32 says why (coarse), and is logged instead.
 func TestEdgeTolerancesMeaningful(t *testing.T) {
@@ -305,18 +307,24 @@ func TestEdgeTolerancesMeaningful(t *testing.T) {
 					tols := [6]Tol{tol}
 					var slacks [6][]float64
 					for k, v := range vectors(ref) {
-						vals[k+1], tols[k+1], slacks[k+1] = v, vtol[k], slack(c, spec, k, v, vtol[k])
+						vals[k+1], tols[k+1] = v, vtol[k]
+						if rowShared(c, spec, k) {
+							// Gradients held to a share of their row's largest entry count
+							// by rows: each row's largest entry must be resolved.
+							vals[k+1] = rowMax(v, c.Batch.Cols)
+						} else {
+							slacks[k+1] = slack(c, spec, k, ref, vtol[k])
+						}
 					}
 					for k, v := range vals {
-						// Gradients held to a share of their row's largest entry count by
-						// rows: each row's largest entry must be resolved.
-						if slacks[k] != nil {
-							v = rowMax(v, c.Batch.Cols)
-						}
-						for _, x := range v {
+						for i, x := range v {
+							lim := tols[k].Abs
+							if slacks[k] != nil {
+								lim += slacks[k][i]
+							}
 							if math.Abs(x) >= tiny {
 								nonzero[k]++
-								if math.Abs(x) <= 10*tols[k].Abs {
+								if math.Abs(x) <= 10*lim {
 									small[k]++
 								}
 							}

@@ -214,6 +214,11 @@ type Case struct {
 	// program computes a saturated pixel's σ(x)σ(−x) to float32's precision relative to the
 	// row, not to the pixel.
 	RowGradShare float64
+	// CancelShare, when set, lets each entry i of Grad also differ by CancelShare × the
+	// relative tolerance × (|GradTarget_i| + |GradAux_i|): for a loss of differences, whose
+	// Grad is −(GradTarget + GradAux) (triplet's anchor), a program knows Grad only as well
+	// as the terms it cancels, and they may be far larger (‖·‖_p with p near 0).
+	CancelShare float64
 }
 
 // convert copies a float64 batch to T (rounding), keeping labels.
@@ -497,18 +502,36 @@ func compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f
 	}
 	for k, v := range vectors(got) {
 		r := vectors(ref)[k]
-		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, r, vtol[k]))
+		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, ref, vtol[k]))
 	}
 }
 
 // slack returns the extra absolute tolerance of the entries of vector k (in the order of
-// vectors) of a case: with Case.RowGradShare, a share of each row's largest gradient entry for
-// the gradients of a row loss; nil otherwise.
-func slack(c Case, spec loss.Spec, k int, ref []float64, tol Tol) []float64 {
-	if c.RowGradShare == 0 || spec.Family != device.Rowwise || k < 1 || k > 3 {
-		return nil
+// vectors) of a case's reference ref: with Case.RowGradShare, a share of each row's largest
+// gradient entry for the gradients of a row loss; with Case.CancelShare, a share of the
+// terms each entry of Grad cancels; nil when neither applies.
+func slack(c Case, spec loss.Spec, k int, ref loss.Result[float64], tol Tol) []float64 {
+	var s []float64
+	if rowShared(c, spec, k) {
+		s = rowSlack(vectors(ref)[k], c.Batch.Cols, c.RowGradShare*tol.Rel)
 	}
-	return rowSlack(ref, c.Batch.Cols, c.RowGradShare*tol.Rel)
+	if c.CancelShare != 0 && k == 1 && len(ref.GradTarget) == len(ref.Grad) && len(ref.GradAux) == len(ref.Grad) {
+		if s == nil {
+			s = make([]float64, len(ref.Grad))
+		}
+		for i := range s {
+			if t := math.Abs(ref.GradTarget[i]) + math.Abs(ref.GradAux[i]); !math.IsNaN(t) && !math.IsInf(t, 0) {
+				s[i] += c.CancelShare * tol.Rel * t
+			}
+		}
+	}
+	return s
+}
+
+// rowShared reports whether vector k of a case is held to a share of its rows' largest
+// entries (Case.RowGradShare).
+func rowShared(c Case, spec loss.Spec, k int) bool {
+	return c.RowGradShare != 0 && spec.Family == device.Rowwise && k >= 1 && k <= 3
 }
 
 // vectors lists a result's PerSample, Grad, GradTarget, GradAux and Hess.

@@ -196,7 +196,7 @@ func (b *call) Launch(l *plan.Launch, args []plan.Arg) error {
 				err = k.SetArgFloat32(i, float32(a.F))
 			}
 		case plan.ArgParams:
-			if f64 {
+			if f64 || d.acc64 {
 				err = k.SetArgFloat64x8(i, *a.P)
 			} else {
 				var q [8]float32

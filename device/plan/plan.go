@@ -119,7 +119,7 @@ const (
 	ArgScratch                    // a scratch region
 	ArgInt                        // a 64-bit integer
 	ArgReal                       // a real: a double on CUDA, the element type on OpenCL
-	ArgParams                     // the parameter slots: 8 doubles on CUDA, a real8 on OpenCL
+	ArgParams                     // the parameter slots: 8 doubles (a float8 on an OpenCL device without fp64)
 )
 
 // Arg is one kernel argument.

@@ -66,7 +66,7 @@ typedef float8 acc8;
 
 // ---- the words of gloss.h ----
 typedef long i64;
-typedef real PRM;
+typedef acc PRM; // double wherever the device has it: a float64 parameter kept (CUDA's too)
 typedef real8 VR;
 typedef mask8 VM;
 typedef acc8 VA;
@@ -75,7 +75,7 @@ typedef acc8 VA;
 #define KERNEL __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 #define GP(T) __global T *
 #define ARG_REAL real
-#define PARAM_ARGS const real8 PV
+#define PARAM_ARGS const acc8 PV
 #define R(v) ((real)(v))
 #define VC(v) ((real8)(v))
 #define VZERO VC(0)
@@ -87,7 +87,7 @@ typedef acc8 VA;
 #define HEAD(m) (LANES < (mask8)(m)) // the lanes below m
 // PARAMS declares P, the kernel's parameter slots, as an array (params.h indexes it).
 #define PARAMS    \
-	real P_[8];   \
+	acc P_[8];    \
 	vstore8(PV, 0, P_); \
 	const PRM *P = P_
 
