@@ -215,29 +215,13 @@ func (r *recorder) Errorf(format string, args ...any) {
 }
 func (r *recorder) Error(args ...any) { r.msgs = append(r.msgs, fmt.Sprint(args...)) }
 
-// roundedParams is the cpuref device, except that in float32 calls every parameter is
-// first rounded to float32: the numbers of a float32 program that derives 1 − ρ, τ − 1 or
-// the sign of α from a float parameter, as exactly as float64 arithmetic can.
-type roundedParams struct{ device.Device }
-
-func (d roundedParams) Run(c *device.Call) (device.Sums, error) {
-	if c.DType != device.F32 {
-		return d.Device.Run(c)
-	}
-	r := *c
-	for i, v := range r.P {
-		r.P[i] = float64(float32(v))
-	}
-	return d.Device.Run(&r)
-}
-
 // TestEdgesCatchRoundedParameters runs every edge in float32 on roundedParams. The edges
 // marked derived must fail there: they are what catches a float32 program that forms 1 − ρ
 // from a rounded ρ (NaN or +Inf at ρ = 1 + 1e-8) or loses the sign of α = −1e-50. Every other
 // edge must pass: rounding a parameter to float32 is a loss of digits any float32 program may
 // have, so an edge that failed on it would be tighter than float32 allows.
 func TestEdgesCatchRoundedParameters(t *testing.T) {
-	dev := roundedParams{device.CPURef()}
+	dev := roundedParams{Device: device.CPURef()}
 	for _, s := range loss.Catalog() {
 		for ei, e := range edges[s.Name] {
 			cs, err := edgeCases(s, ei, e, seedBase+11)
@@ -314,7 +298,7 @@ func TestEdgeTolerancesMeaningful(t *testing.T) {
 							// by rows: each row's largest entry must be resolved.
 							vals[k+1] = rowMax(v, c.Batch.Cols)
 						} else {
-							slacks[k+1] = slack(c, spec, k, ref, vtol[k])
+							slacks[k+1] = slack(c, spec, k, ref, vtol[k], f64)
 						}
 					}
 					for k, v := range vals {

@@ -502,18 +502,22 @@ func compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f
 	}
 	for k, v := range vectors(got) {
 		r := vectors(ref)[k]
-		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, ref, vtol[k]))
+		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, ref, vtol[k], f64))
 	}
 }
 
 // slack returns the extra absolute tolerance of the entries of vector k (in the order of
 // vectors) of a case's reference ref: with Case.RowGradShare, a share of each row's largest
 // gradient entry for the gradients of a row loss; with Case.CancelShare, a share of the
-// terms each entry of Grad cancels; nil when neither applies.
-func slack(c Case, spec loss.Spec, k int, ref loss.Result[float64], tol Tol) []float64 {
+// terms each entry of Grad cancels; for the Hessian of a float32 result of a kinkLosses loss,
+// its jump where e = y − x rounds onto the other side of the kink; nil when none applies.
+func slack(c Case, spec loss.Spec, k int, ref loss.Result[float64], tol Tol, f64 bool) []float64 {
 	var s []float64
 	if rowShared(c, spec, k) {
 		s = rowSlack(vectors(ref)[k], c.Batch.Cols, c.RowGradShare*tol.Rel)
+	}
+	if kn, ok := kinks[spec.Name]; ok && !f64 && kn.outs&(1<<k) != 0 {
+		s = kinkSlack(c, ref, k, kn.diff, s)
 	}
 	if c.CancelShare != 0 && k == 1 && len(ref.GradTarget) == len(ref.Grad) && len(ref.GradAux) == len(ref.Grad) {
 		if s == nil {
@@ -526,6 +530,73 @@ func slack(c Case, spec loss.Spec, k int, ref loss.Result[float64], tol Tol) []f
 		}
 	}
 	return s
+}
+
+// kinks lists the losses with a kink at a parameter where an output jumps (the loss itself
+// is continuous there): Huber's Hessian [|e| ≤ δ] and SmoothL1's [|e| < β] of e = y − x,
+// the gradients of the hinges' [y·x < m] and of pairwise_hinge's [x − y < m], the Hessians
+// of squared_hinge and contrastive ([d < m]). A float32 program (PyTorch's too) decides them
+// from its own numbers, the parameter rounded to float32 and, for diff, the difference rounded
+// to float32; where that moves an input across the kink (it lies within an ulp of it), either
+// side is a float32 answer.
+var kinks = map[string]struct {
+	outs uint8 // bit k: vector k of vectors jumps
+	diff bool  // the kink is in y − x
+}{
+	"huber":          {outs: 1 << 4, diff: true},
+	"smooth_l1":      {outs: 1 << 4, diff: true},
+	"pairwise_hinge": {outs: 1<<1 | 1<<2, diff: true},
+	"hinge":          {outs: 1 << 1},
+	"squared_hinge":  {outs: 1 << 4},
+	"contrastive":    {outs: 1 << 4},
+}
+
+// kinkSlack adds to s (nil: zeros) the jump |ref_i − alt_i| of vector k at the entries
+// where the reference differs from alt, the same case computed on cpuref from a float32
+// program's view: parameters rounded to float32 and, with diff, x replaced by
+// y − float32(y − x) (exact in float64), so that e = y − x is the float32 difference.
+func kinkSlack(c Case, ref loss.Result[float64], k int, diff bool, s []float64) []float64 {
+	b := widen(convert[float32](c.Batch))
+	if diff {
+		for i, x := range b.Pred {
+			b.Pred[i] = b.Target[i] - float64(float32(b.Target[i]-x))
+		}
+	}
+	o := c.Options
+	o.Device, o.InPlace = roundedParams{Device: device.CPURef(), all: true}, false
+	alt, err := loss.Compute(c.Loss, b, o)
+	r, a := vectors(ref)[k], vectors(alt)[k]
+	if err != nil || len(a) != len(r) {
+		return s
+	}
+	for i, v := range r {
+		if d := math.Abs(v - a[i]); d > 0 && !math.IsInf(d, 0) {
+			if s == nil {
+				s = make([]float64, len(r))
+			}
+			s[i] += d
+		}
+	}
+	return s
+}
+
+// roundedParams is the cpuref device, except that in float32 calls (in every call with all)
+// every parameter is first rounded to float32: the numbers of a float32 program that derives
+// 1 − ρ, τ − 1 or the sign of α from a float parameter, as exactly as float64 arithmetic can.
+type roundedParams struct {
+	device.Device
+	all bool
+}
+
+func (d roundedParams) Run(c *device.Call) (device.Sums, error) {
+	if c.DType != device.F32 && !d.all {
+		return d.Device.Run(c)
+	}
+	r := *c
+	for i, v := range r.P {
+		r.P[i] = float64(float32(v))
+	}
+	return d.Device.Run(&r)
 }
 
 // rowShared reports whether vector k of a case is held to a share of its rows' largest
