@@ -231,7 +231,7 @@ func apiF32(v []float64) []float32 {
 	return out
 }
 
-// batch32 is b with float32 values (the cases' values are all exact in float32).
+// apiBatch32 is b with its float values rounded to float32 (exact for the error cases' values).
 func apiBatch32(b loss.Batch[float64]) loss.Batch[float32] {
 	return loss.Batch[float32]{Rows: b.Rows, Cols: b.Cols, Pred: apiF32(b.Pred), Target: apiF32(b.Target), Aux: apiF32(b.Aux),
 		Labels: b.Labels, Weights: apiF32(b.Weights), ClassWeights: apiF32(b.ClassWeights)}

@@ -62,7 +62,7 @@ func TestMatchesScikitLearn(t *testing.T) {
 			continue
 		}
 		b64 := c.batch
-		b32 := batch32(b64)
+		b32 := apiBatch32(b64)
 		for _, dev := range []struct {
 			name string
 			dev  device.Device
@@ -267,22 +267,6 @@ func paramString(ps []sklearnParam) string {
 		s[i] = fmt.Sprintf("%s=%g", p.name, p.v)
 	}
 	return "(" + strings.Join(s, ", ") + ")"
-}
-
-// batch32 is b with its float values rounded to float32.
-func batch32(b loss.Batch[float64]) loss.Batch[float32] {
-	f := func(v []float64) []float32 {
-		if v == nil {
-			return nil
-		}
-		out := make([]float32, len(v))
-		for i, x := range v {
-			out[i] = float32(x)
-		}
-		return out
-	}
-	return loss.Batch[float32]{Rows: b.Rows, Cols: b.Cols, Pred: f(b.Pred), Target: f(b.Target), Aux: f(b.Aux),
-		Labels: b.Labels, Weights: f(b.Weights), ClassWeights: f(b.ClassWeights)}
 }
 
 type sklearnValues struct {
