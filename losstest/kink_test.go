@@ -32,16 +32,16 @@ func TestKinkSlack(t *testing.T) {
 			t.Fatal(err)
 		}
 		spec, _ := loss.Lookup(k.l.Name())
-		for v := range 5 {
-			s := slack(c, spec, v, ref, Tol{}, false)
+		sl, sl64 := slacks(c, spec, ref, [5]Tol{}, false), slacks(c, spec, ref, [5]Tol{}, true)
+		for v, s := range sl {
 			switch {
 			case v == k.out && (len(s) != 3 || s[0] != 0 || s[1] == 0 || s[2] != 0):
 				t.Errorf("%v: %s slack %v, want [0 jump 0]", k.l, outNames[v], s)
 			case v != k.out && s != nil:
 				t.Errorf("%v: %s slack %v, want none", k.l, outNames[v], s)
 			}
-			if s := slack(c, spec, v, ref, Tol{}, true); s != nil {
-				t.Errorf("%v: float64 %s slack %v, want none", k.l, outNames[v], s)
+			if sl64[v] != nil {
+				t.Errorf("%v: float64 %s slack %v, want none", k.l, outNames[v], sl64[v])
 			}
 		}
 		Check[float32](t, device.CPU0(), c)

@@ -500,32 +500,36 @@ func compare(t testing.TB, c Case, path string, ref, got loss.Result[float64], f
 	if spec.Family != device.Metric {
 		scalar(t, where, "Weight", got.Weight, ref.Weight, tol)
 	}
+	sl := slacks(c, spec, ref, vtol, f64)
 	for k, v := range vectors(got) {
-		r := vectors(ref)[k]
-		vector(t, where+" "+outNames[k], v, r, vtol[k], slack(c, spec, k, ref, vtol[k], f64))
+		vector(t, where+" "+outNames[k], v, vectors(ref)[k], vtol[k], sl[k])
 	}
 }
 
-// slack returns the extra absolute tolerance of the entries of vector k (in the order of
-// vectors) of a case's reference ref: with Case.RowGradShare, a share of each row's largest
-// gradient entry for the gradients of a row loss; with Case.CancelShare, a share of the
-// terms each entry of Grad cancels; for the Hessian of a float32 result of a kinkLosses loss,
-// its jump where e = y − x rounds onto the other side of the kink; nil when none applies.
-func slack(c Case, spec loss.Spec, k int, ref loss.Result[float64], tol Tol, f64 bool) []float64 {
-	var s []float64
-	if rowShared(c, spec, k) {
-		s = rowSlack(vectors(ref)[k], c.Batch.Cols, c.RowGradShare*tol.Rel)
-	}
-	if kn, ok := kinks[spec.Name]; ok && !f64 && kn.outs&(1<<k) != 0 {
-		s = kinkSlack(c, ref, k, kn.diff, s)
-	}
-	if c.CancelShare != 0 && k == 1 && len(ref.GradTarget) == len(ref.Grad) && len(ref.GradAux) == len(ref.Grad) {
-		if s == nil {
-			s = make([]float64, len(ref.Grad))
+// slacks returns the extra absolute tolerance of the entries of each vector (in the order
+// of vectors) of a case whose reference is ref and tolerances vtol (nil for a vector
+// without): with Case.RowGradShare, a share of each row's largest gradient entry for the
+// gradients of a row loss; with Case.CancelShare, a share of the terms each entry of Grad
+// cancels; for the outputs of a float32 result that jump at a kink (kinks), the jump where a
+// float32 view of the case lands on the other side.
+func slacks(c Case, spec loss.Spec, ref loss.Result[float64], vtol [5]Tol, f64 bool) [5][]float64 {
+	var s [5][]float64
+	rv := vectors(ref)
+	for k := range s {
+		if rowShared(c, spec, k) {
+			s[k] = rowSlack(rv[k], c.Batch.Cols, c.RowGradShare*vtol[k].Rel)
 		}
-		for i := range s {
+	}
+	if kn, ok := kinks[spec.Name]; ok && !f64 {
+		kinkSlack(c, ref, kn.outs, kn.diff, &s)
+	}
+	if c.CancelShare != 0 && len(ref.GradTarget) == len(ref.Grad) && len(ref.GradAux) == len(ref.Grad) {
+		if s[1] == nil {
+			s[1] = make([]float64, len(ref.Grad))
+		}
+		for i := range s[1] {
 			if t := math.Abs(ref.GradTarget[i]) + math.Abs(ref.GradAux[i]); !math.IsNaN(t) && !math.IsInf(t, 0) {
-				s[i] += c.CancelShare * tol.Rel * t
+				s[1][i] += c.CancelShare * vtol[1].Rel * t
 			}
 		}
 	}
@@ -551,11 +555,12 @@ var kinks = map[string]struct {
 	"contrastive":    {outs: 1 << 4},
 }
 
-// kinkSlack adds to s (nil: zeros) the jump |ref_i − alt_i| of vector k at the entries
-// where the reference differs from alt, the same case computed on cpuref from a float32
-// program's view: parameters rounded to float32 and, with diff, x replaced by
-// y − float32(y − x) (exact in float64), so that e = y − x is the float32 difference.
-func kinkSlack(c Case, ref loss.Result[float64], k int, diff bool, s []float64) []float64 {
+// kinkSlack adds to s[k] (nil: zeros), for each vector k in outs (bit k), the jump
+// |ref_i − alt_i| at the entries where the reference differs from alt, the same case
+// computed on cpuref from a float32 program's view: parameters rounded to float32 and, with
+// diff, x replaced by y − float32(y − x) (exact in float64), so that e = y − x is the float32
+// difference.
+func kinkSlack(c Case, ref loss.Result[float64], outs uint8, diff bool, s *[5][]float64) {
 	b := widen(convert[float32](c.Batch))
 	if diff {
 		for i, x := range b.Pred {
@@ -565,19 +570,23 @@ func kinkSlack(c Case, ref loss.Result[float64], k int, diff bool, s []float64) 
 	o := c.Options
 	o.Device, o.InPlace = roundedParams{Device: device.CPURef(), all: true}, false
 	alt, err := loss.Compute(c.Loss, b, o)
-	r, a := vectors(ref)[k], vectors(alt)[k]
-	if err != nil || len(a) != len(r) {
-		return s
+	if err != nil {
+		return
 	}
-	for i, v := range r {
-		if d := math.Abs(v - a[i]); d > 0 && !math.IsInf(d, 0) {
-			if s == nil {
-				s = make([]float64, len(r))
+	rv, av := vectors(ref), vectors(alt)
+	for k, r := range rv {
+		if outs&(1<<k) == 0 || len(av[k]) != len(r) {
+			continue
+		}
+		for i, v := range r {
+			if d := math.Abs(v - av[k][i]); d > 0 && !math.IsInf(d, 0) {
+				if s[k] == nil {
+					s[k] = make([]float64, len(r))
+				}
+				s[k][i] += d
 			}
-			s[i] += d
 		}
 	}
-	return s
 }
 
 // roundedParams is the cpuref device, except that in float32 calls (in every call with all)
